@@ -1,0 +1,102 @@
+/// @file cost_model.hpp
+/// @brief The analytical cost model (MODEL.md 3): time and energy of data shipping, epochs and migrations,
+/// predicted before any simulation. Communications are reproduced with SimGrid's own network model (LV08
+/// by default: latency x latency-factor, then a max-min share of the links bounded by TCP-gamma / (2 x raw
+/// latency) and scaled by bandwidth-factor, with 5% cross-traffic on the reverse route), read from SimGrid's
+/// configuration; computations with the CPU model (an execution on all cores runs at speed x cores).
+#pragma once
+
+#include "deplsim/plan.hpp"
+#include "deplsim/platform.hpp"
+#include "deplsim/scenario.hpp"
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <tuple>
+#include <vector>
+
+namespace deplsim {
+
+/// @brief One communication of a phase (all of a phase's flows start together).
+struct Flow {
+  std::size_t src = 0;
+  std::size_t dst = 0;
+  double bytes = 0.0;
+};
+
+/// @brief Outcome of a set of concurrent flows under SimGrid's network model.
+struct FlowOutcome {
+  double makespan = 0.0;
+  std::vector<double> finish;           ///< per flow, seconds after the start
+  std::map<std::size_t, double> link_load_integral;  ///< per link: integral of its load (bytes/s) over time
+};
+
+/// @brief Fluid replay of SimGrid's LMM sharing for flows that start together (exact for LV08/CM02 models).
+FlowOutcome simulate_flows(const PlatformView& platform, const std::vector<Flow>& flows);
+
+/// @brief Time and energy of one epoch of a segment (hosts and the links it synchronises over).
+struct EpochCost {
+  double time_s = 0.0;
+  double compute_s = 0.0;   ///< per epoch (all rounds)
+  double sync_s = 0.0;      ///< per epoch (all rounds)
+  double energy_j = 0.0;    ///< hosts + synchronisation links (idle and dynamic) over the epoch
+  double host_energy_j = 0.0;
+  double link_energy_j = 0.0;
+};
+
+/// @brief Cost of a whole plan, as the executor will measure it.
+struct PlanCost {
+  double time_s = 0.0;
+  double energy_j = 0.0;
+  double money = 0.0;
+  double shipping_s = 0.0;  ///< time spent shipping data and models
+  std::set<std::size_t> hosts_used;
+  std::set<std::size_t> links_used;
+};
+
+/// @brief A resource choice for a segment.
+struct Resources {
+  std::size_t cluster = 0;
+  int nodes = 1;
+  int pstate = 0;
+};
+
+class CostModel {
+public:
+  CostModel(const Scenario& scenario, const PlatformView& platform);
+
+  /// Hosts of a segment: the `nodes` fastest of the cluster.
+  [[nodiscard]] std::vector<std::size_t> segment_hosts(std::size_t cluster, int nodes) const;
+  /// Every (cluster, nodes, power state) allowed by the platform.
+  [[nodiscard]] std::vector<Resources> resource_choices() const;
+
+  /// One epoch of `version` on `res` with `samples` samples per epoch (cached).
+  [[nodiscard]] EpochCost epoch(std::size_t version, const Resources& res, double samples) const;
+
+  /// The flows of one synchronisation round / of shipping (what the executor runs).
+  [[nodiscard]] std::vector<std::vector<Flow>> sync_steps(std::size_t version, const std::vector<std::size_t>& hosts) const;
+  [[nodiscard]] std::vector<Flow> shipping_flows(const std::vector<std::size_t>& sources, const std::vector<std::size_t>& hosts,
+                                                 std::size_t pstate) const;
+  /// Work share of each host (proportional to total speed at the power state).
+  [[nodiscard]] std::vector<double> shares(const std::vector<std::size_t>& hosts, std::size_t pstate) const;
+
+  /// Cost of a whole plan (MODEL.md 3: hosts and links charged from first use to the end, idle included).
+  /// The plan must be valid (see validate_plan).
+  [[nodiscard]] PlanCost evaluate(const Plan& plan) const;
+  /// The scenario's objective value of a cost.
+  [[nodiscard]] double objective(const PlanCost& c) const;
+
+  [[nodiscard]] const Scenario& scenario() const { return scenario_; }
+  [[nodiscard]] const PlatformView& platform() const { return platform_; }
+
+private:
+  const Scenario& scenario_;
+  const PlatformView& platform_;
+  mutable std::mutex mutex_;
+  mutable std::map<std::tuple<std::size_t, std::size_t, int, int, double>, EpochCost> epoch_cache_;
+};
+
+} // namespace deplsim

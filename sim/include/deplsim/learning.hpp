@@ -1,0 +1,55 @@
+/// @file learning.hpp
+/// @brief Schedules of model versions and the loss trajectories they produce. The ground-truth generator
+/// (ParametricLearning) is the simulator's side of MODEL.md 4.1: orchestrators never see it; they see
+/// PlannerKnowledge (knowledge.hpp), estimated from trajectories drawn on the knowledge stream.
+#pragma once
+
+#include "deplsim/rng.hpp"
+#include "deplsim/scenario.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace deplsim {
+
+/// @brief Which version is trained, epoch after epoch: consecutive parts with different versions are switches.
+struct Schedule {
+  struct Part {
+    std::size_t version = 0;
+    int epochs = 0;
+  };
+  std::vector<Part> parts;
+  [[nodiscard]] int total_epochs() const {
+    int k = 0;
+    for (const auto& p : parts) k += p.epochs;
+    return k;
+  }
+};
+
+/// @brief Losses after each epoch k = 1..K (index k-1).
+struct Trajectory {
+  std::vector<double> clean;       ///< noise-free loss
+  std::vector<double> validation;  ///< what adaptive orchestrators observe
+  std::vector<double> test;        ///< what the target is judged on
+};
+
+/// @brief Random-effects learning curves (MODEL.md 4.1), drawn from counter-based streams so that a
+/// replication's trajectory depends only on (seed, purpose, replication) and the schedule and data.
+class ParametricLearning {
+public:
+  explicit ParametricLearning(const Scenario& scenario);
+
+  /// The whole trajectory of replication `r` for `samples` samples per epoch under `schedule`.
+  [[nodiscard]] Trajectory trajectory(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
+                                      const Schedule& schedule) const;
+  /// Only the test loss after the last epoch (the same value as trajectory(...).test.back(), cheaper).
+  [[nodiscard]] double final_test_loss(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
+                                       const Schedule& schedule) const;
+  /// Noise-free loss after each epoch for given run effects (z, w): the deterministic part of the model.
+  [[nodiscard]] std::vector<double> clean_curve(double z, double w, double samples, const Schedule& schedule) const;
+
+private:
+  const Scenario& scenario_;
+};
+
+} // namespace deplsim

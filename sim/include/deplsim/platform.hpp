@@ -1,0 +1,87 @@
+/// @file platform.hpp
+/// @brief A read-only view of the SimGrid platform for planners and the cost model: hosts with their power
+/// states and watts, links with bandwidth, latency and watts, the routes deplsim needs, the clusters' host
+/// lists, and the network-model settings SimGrid uses. No SimGrid type appears here: the view is extracted
+/// from SimGrid itself (in a child process, see platform_probe) and is plain data afterwards.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace deplsim {
+
+/// @brief One DVFS power state of a host.
+struct PowerState {
+  double speed = 0.0;       ///< flop/s per core
+  double idle_w = 0.0;      ///< watts when idle
+  double epsilon_w = 0.0;  ///< "epsilon" watts: SimGrid 3.32 draws epsilon + load x (all_cores - epsilon) when busy
+  double all_cores_w = 0.0; ///< watts with all cores busy
+};
+
+struct HostView {
+  std::string name;
+  std::vector<std::string> zones;  ///< englobing zone first, then its ancestors up to the root
+  int cores = 1;
+  std::vector<PowerState> pstates;
+  double off_w = 0.0;
+  /// Total flop/s of the host at power state `p` (speed x cores).
+  [[nodiscard]] double total_speed(std::size_t p) const { return pstates.at(p).speed * cores; }
+  [[nodiscard]] bool in_zone(const std::string& zone) const;
+};
+
+struct LinkView {
+  std::string name;
+  double bandwidth = 0.0;  ///< bytes/s
+  double latency = 0.0;    ///< s
+  bool fatpipe = false;    ///< FATPIPE: flows do not share the bandwidth
+  double idle_w = 0.0;     ///< link energy plugin: watts when idle
+  double busy_w = 0.0;     ///< watts at full load
+};
+
+/// @brief A route between two hosts: the links in order and the summed raw latency.
+struct RouteView {
+  std::vector<std::size_t> links;
+  double latency = 0.0;
+};
+
+/// @brief SimGrid's network-model settings in effect (read from SimGrid's configuration).
+struct NetworkSettings {
+  std::string model = "LV08";
+  double latency_factor = 13.01;
+  double bandwidth_factor = 0.97;
+  double tcp_gamma = 4194304.0;
+  double weight_s = 20537.0;
+  bool crosstraffic = true;
+};
+
+/// @brief The platform as planners see it.
+class PlatformView {
+public:
+  std::string file;
+  std::string simgrid_version;
+  NetworkSettings network;
+  std::vector<HostView> hosts;
+  std::vector<LinkView> links;
+  std::vector<std::string> zones;  ///< every zone name of the platform
+  /// Training hosts of each scenario cluster, fastest first (total speed at power state 0, ties by name).
+  std::vector<std::vector<std::size_t>> cluster_hosts;
+
+  [[nodiscard]] std::optional<std::size_t> host_index(const std::string& name) const;
+  /// The route from `src` to `dst`; throws std::out_of_range if it was not extracted.
+  [[nodiscard]] const RouteView& route(std::size_t src, std::size_t dst) const;
+  [[nodiscard]] bool has_route(std::size_t src, std::size_t dst) const;
+  void add_route(std::size_t src, std::size_t dst, RouteView r);
+  void index_hosts();
+  /// Power states usable by every one of `hosts` (the smallest count).
+  [[nodiscard]] std::size_t common_pstates(const std::vector<std::size_t>& hosts) const;
+
+private:
+  std::map<std::string, std::size_t> by_name_;
+  std::map<std::pair<std::size_t, std::size_t>, RouteView> routes_;
+};
+
+} // namespace deplsim

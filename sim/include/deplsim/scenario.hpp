@@ -1,0 +1,125 @@
+/// @file scenario.hpp
+/// @brief A validated scenario (docs/scenario.md): target, clusters, data sources, model versions and their
+/// learning parameters, training settings. Plain structs: loaders fill them, everything else reads them.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace deplsim {
+
+/// @brief The planning target: reach `loss` with probability `probability` (optionally before a deadline).
+struct Target {
+  double loss = 0.0;                    ///< L*
+  double probability = 0.0;             ///< p*, in (0, 1)
+  std::optional<double> deadline_s;     ///< T_max in simulated seconds
+  int max_epochs = 0;                   ///< K_max
+};
+
+enum class Objective { energy, time, money };
+
+/// @brief A cluster: a named zone of the platform whose hosts train together.
+struct Cluster {
+  std::string name;
+  std::string zone;
+  double price_per_node_s = 0.0;        ///< for the money objective
+};
+
+/// @brief A data source: `samples` samples of `sample_bytes` bytes stored on `host`.
+struct DataSource {
+  std::string name;
+  std::string host;
+  long long samples = 0;
+  double sample_bytes = 0.0;
+};
+
+/// @brief Version-level parameters of the parametric learning curve (MODEL.md 4.1).
+struct VersionLearning {
+  double floor = 0.0;          ///< F_v at q_ref
+  double rate = 0.0;           ///< lambda_v, per epoch
+  double shape = 1.0;          ///< beta_v
+  double spread = 0.0;         ///< sigma_v, spread of the floor between runs at q_ref
+  double overfit_slope = 0.0;  ///< eta_v, loss per epoch after overfit_start at q_ref
+  double overfit_start = 0.0;  ///< k*_v
+};
+
+/// @brief A model version: the full DNN or a pruned one.
+struct ModelVersion {
+  std::string name;
+  double flops_per_sample = 0.0;  ///< F_v: forward + backward, per sample and epoch
+  double param_bytes = 0.0;       ///< S_v
+  double pruning = 0.0;           ///< fraction of weights removed (informational)
+  VersionLearning learning;
+};
+
+/// @brief Behaviour of a switch v -> v' (MODEL.md 4.1): a jump, then relaxation toward the switch floor.
+struct SwitchLearning {
+  std::string from;
+  std::string to;
+  std::size_t from_index = 0;
+  std::size_t to_index = 0;
+  double jump = 0.0;   ///< J_{v->v'}
+  double floor = 0.0;  ///< F_{v->v'} at q_ref
+};
+
+/// @brief Model-level learning parameters.
+struct LearningModel {
+  std::string kind = "parametric";
+  double initial_loss = 0.0;          ///< L_0
+  double reference_samples = 0.0;     ///< q_ref
+  double floor_data_exponent = 0.0;   ///< alpha
+  double spread_data_exponent = 0.0;  ///< gamma
+  double overfit_data_exponent = 0.0; ///< zeta
+  double rate_spread = 0.0;           ///< sigma_rate
+  double epoch_noise = 0.0;           ///< sigma_ep
+  double eval_noise = 0.0;            ///< sigma_eval
+  int knowledge_trajectories = 2000;  ///< planner's training trajectories per (data, schedule) question
+  std::vector<SwitchLearning> switches;
+};
+
+struct Model {
+  std::string name;
+  int batch_size = 0;
+  std::vector<ModelVersion> versions;  ///< the first is the full network
+  std::vector<int> switch_epochs;      ///< epochs after which the version may change, increasing
+  int max_switches = 0;
+  LearningModel learning;
+};
+
+enum class SyncKind { ring_allreduce, parameter_server };
+
+struct Training {
+  SyncKind sync = SyncKind::ring_allreduce;
+  int rounds_per_epoch = 1;  ///< R: synchronisation rounds per epoch
+};
+
+/// @brief A whole validated scenario.
+struct Scenario {
+  std::string path;            ///< the file it came from
+  std::string name;
+  std::string description;
+  std::string platform;        ///< resolved path of the platform file
+  std::string controller;      ///< host name
+  Target target;
+  Objective objective = Objective::energy;
+  std::vector<Cluster> clusters;
+  std::vector<DataSource> data_sources;
+  Model model;
+  Training training;
+  std::vector<std::string> simgrid_cfg;  ///< `key:value` settings passed to SimGrid
+
+  [[nodiscard]] std::optional<std::size_t> version_index(const std::string& name) const;
+  [[nodiscard]] std::optional<std::size_t> cluster_index(const std::string& name) const;
+  [[nodiscard]] std::optional<std::size_t> source_index(const std::string& name) const;
+  /// Index of the most-pruned version (fewest flops per sample; ties: the later one).
+  [[nodiscard]] std::size_t most_pruned_version() const;
+  /// Learning parameters of switch from -> to, if declared.
+  [[nodiscard]] const SwitchLearning* switch_learning(std::size_t from, std::size_t to) const;
+};
+
+const char* to_string(Objective o);
+const char* to_string(SyncKind s);
+
+} // namespace deplsim

@@ -1,0 +1,185 @@
+// Fluid replay of SimGrid's flow-level network model (CM02 family: LV08 by default) for a set of flows that
+// start together. Each flow first pays its route latency times the latency factor; then it competes for the
+// links with the others: weighted max-min sharing (weights 1/penalty, penalty = raw latency + weight-S/bw per
+// link), each flow bounded by its narrowest link and by TCP-gamma / (2 x raw latency); with cross-traffic on,
+// a flow also loads its reverse route at 5% of its rate. The progress rate is the share times the
+// bandwidth factor. This mirrors what SimGrid's LMM solver computes, so that planners can predict
+// communication times without running SimGrid; tests pin it against SimGrid itself.
+#include "deplsim/cost_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace deplsim {
+namespace {
+
+struct FlowState {
+  std::vector<std::pair<std::size_t, double>> uses;  // (link, coefficient)
+  double activation = 0.0;  // end of the latency phase
+  double remaining = 0.0;   // bytes
+  double size = 0.0;
+  double penalty = 1.0;
+  double bound = std::numeric_limits<double>::infinity();
+  double value = 0.0;       // LMM variable value (bytes/s before the bandwidth factor)
+  bool done = false;
+};
+
+void add_use(std::vector<std::pair<std::size_t, double>>& uses, std::size_t link, double coeff, bool fatpipe) {
+  for (auto& [l, c] : uses)
+    if (l == link) {
+      c = fatpipe ? std::max(c, coeff) : c + coeff;
+      return;
+    }
+  uses.emplace_back(link, coeff);
+}
+
+// Weighted max-min with bounds, by progressive filling (what lmm::System::solve computes).
+void share(const PlatformView& pf, std::vector<FlowState*>& active) {
+  const double inf = std::numeric_limits<double>::infinity();
+  std::map<std::size_t, double> remaining_capacity;
+  std::vector<double> bound(active.size());
+  for (std::size_t i = 0; i < active.size(); ++i) {
+    bound[i] = active[i]->bound;
+    for (auto [l, c] : active[i]->uses) {
+      const LinkView& link = pf.links[l];
+      if (link.fatpipe)
+        bound[i] = std::min(bound[i], link.bandwidth / c);
+      else
+        remaining_capacity.emplace(l, link.bandwidth);
+    }
+  }
+  std::vector<bool> fixed(active.size(), false);
+  std::size_t left = active.size();
+  while (left > 0) {
+    // Fair level lambda per link: remaining / sum(coeff / penalty) of unfixed flows.
+    double best = inf;
+    for (auto& [l, cap] : remaining_capacity) {
+      double usage = 0;
+      for (std::size_t i = 0; i < active.size(); ++i)
+        if (!fixed[i])
+          for (auto [ll, c] : active[i]->uses)
+            if (ll == l) usage += c / active[i]->penalty;
+      if (usage > 0) best = std::min(best, std::max(0.0, cap) / usage);
+    }
+    double best_bound = inf;
+    for (std::size_t i = 0; i < active.size(); ++i)
+      if (!fixed[i]) best_bound = std::min(best_bound, bound[i] * active[i]->penalty);
+    const double level = std::min(best, best_bound);
+    if (!std::isfinite(level)) {  // no constraint at all: nothing limits these flows (not expected on real routes)
+      for (std::size_t i = 0; i < active.size(); ++i)
+        if (!fixed[i]) active[i]->value = inf;
+      break;
+    }
+    // Fix the flows bounded at this level: their own bound, or a saturated link.
+    std::vector<std::size_t> to_fix;
+    for (std::size_t i = 0; i < active.size(); ++i) {
+      if (fixed[i]) continue;
+      bool fix = bound[i] * active[i]->penalty <= level * (1 + 1e-12);
+      if (!fix)
+        for (auto [l, c] : active[i]->uses) {
+          auto it = remaining_capacity.find(l);
+          if (it == remaining_capacity.end()) continue;
+          double usage = 0;
+          for (std::size_t j = 0; j < active.size(); ++j)
+            if (!fixed[j])
+              for (auto [ll, cc] : active[j]->uses)
+                if (ll == l) usage += cc / active[j]->penalty;
+          if (usage > 0 && std::max(0.0, it->second) / usage <= level * (1 + 1e-12)) {
+            fix = true;
+            break;
+          }
+        }
+      if (fix) to_fix.push_back(i);
+    }
+    for (auto i : to_fix) {
+      active[i]->value = std::min(bound[i], level / active[i]->penalty);
+      fixed[i] = true;
+      --left;
+      for (auto [l, c] : active[i]->uses) {
+        auto it = remaining_capacity.find(l);
+        if (it != remaining_capacity.end()) it->second -= c * active[i]->value;
+      }
+    }
+    if (to_fix.empty()) break;  // numerical safety
+  }
+}
+
+} // namespace
+
+FlowOutcome simulate_flows(const PlatformView& pf, const std::vector<Flow>& flows) {
+  const NetworkSettings& net = pf.network;
+  FlowOutcome out;
+  out.finish.assign(flows.size(), 0.0);
+  std::vector<FlowState> st(flows.size());
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    const RouteView& r = pf.route(flows[i].src, flows[i].dst);
+    FlowState& f = st[i];
+    f.remaining = flows[i].bytes;
+    f.size = flows[i].bytes;
+    f.activation = r.latency * net.latency_factor;
+    f.penalty = r.latency;
+    double min_bw = std::numeric_limits<double>::infinity();
+    for (auto l : r.links) {
+      add_use(f.uses, l, 1.0, pf.links[l].fatpipe);
+      min_bw = std::min(min_bw, pf.links[l].bandwidth);
+      if (net.weight_s > 0) f.penalty += net.weight_s / pf.links[l].bandwidth;
+    }
+    if (net.crosstraffic && pf.has_route(flows[i].dst, flows[i].src))
+      for (auto l : pf.route(flows[i].dst, flows[i].src).links) add_use(f.uses, l, 0.05, pf.links[l].fatpipe);
+    f.bound = min_bw;
+    if (r.latency > 0 && net.tcp_gamma > 0) f.bound = std::min(f.bound, net.tcp_gamma / (2.0 * r.latency));
+    if (f.penalty <= 0) f.penalty = 1.0;  // zero-latency routes: equal weights
+  }
+
+  double now = 0.0;
+  std::size_t left = flows.size();
+  while (left > 0) {
+    std::vector<FlowState*> active;
+    double next_activation = std::numeric_limits<double>::infinity();
+    for (auto& f : st) {
+      if (f.done) continue;
+      if (f.activation <= now) active.push_back(&f);
+      else next_activation = std::min(next_activation, f.activation);
+    }
+    // Flows whose latency has been paid and that have nothing left finish at once.
+    bool finished_any = false;
+    for (std::size_t i = 0; i < st.size(); ++i)
+      if (!st[i].done && st[i].activation <= now && st[i].remaining <= 0) {
+        st[i].done = true;
+        out.finish[i] = now;
+        --left;
+        finished_any = true;
+      }
+    if (finished_any) continue;
+    if (active.empty()) {
+      now = next_activation;
+      continue;
+    }
+    share(pf, active);
+    double dt = next_activation - now;
+    for (auto* f : active) {
+      const double rate = f->value * net.bandwidth_factor;
+      if (rate > 0) dt = std::min(dt, f->remaining / rate);
+    }
+    if (!std::isfinite(dt)) dt = 0;
+    for (auto* f : active) {
+      const double rate = f->value * net.bandwidth_factor;
+      f->remaining -= rate * dt;
+      if (f->remaining <= 1e-12 * f->size) f->remaining = 0;  // rounding residue of the last step
+      for (auto [l, c] : f->uses)
+        if (std::isfinite(f->value)) out.link_load_integral[l] += c * f->value * dt;
+    }
+    now += dt;
+    for (std::size_t i = 0; i < st.size(); ++i)
+      if (!st[i].done && st[i].activation <= now && st[i].remaining <= 0) {
+        st[i].done = true;
+        out.finish[i] = now;
+        --left;
+      }
+  }
+  for (double t : out.finish) out.makespan = std::max(out.makespan, t);
+  return out;
+}
+
+} // namespace deplsim

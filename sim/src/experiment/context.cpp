@@ -1,0 +1,58 @@
+// Building the planning context: scenario -> platform probe -> checks that need both -> knowledge, cost model.
+#include "experiment/context.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace deplsim {
+
+bool cost_model_supports(const std::string& m) { return m == "LV08" || m == "CM02"; }
+
+std::unique_ptr<Context> build_context(const ContextOptions& o) {
+  auto ctx = std::make_unique<Context>();
+  ctx->seed = o.seed;
+  ctx->loaded = load_scenario(o.scenario, o.overrides);
+  Scenario& sc = ctx->loaded.scenario;
+  const SourceMap& where = ctx->loaded.where;
+  if (o.platform) sc.platform = *o.platform;
+  for (const auto& c : o.simgrid_cfg) sc.simgrid_cfg.push_back(c);
+
+  ProbeRequest req;
+  req.platform = sc.platform;
+  req.simgrid_cfg = sc.simgrid_cfg;
+  req.controller = sc.controller;
+  for (const auto& d : sc.data_sources) req.source_hosts.push_back(d.host);
+  for (const auto& c : sc.clusters) req.cluster_zones.push_back(c.zone);
+  ctx->probe = probe_platform(req);
+
+  std::vector<InputIssue> issues;
+  for (const auto& p : ctx->probe.problems) {
+    if (p.what == "controller") issues.push_back(where.at("controller", p.message));
+    else if (p.what == "source") issues.push_back(where.at("data_sources." + sc.data_sources[p.index].name + ".host", p.message));
+    else if (p.what == "cluster") issues.push_back(where.at("clusters." + sc.clusters[p.index].name + ".zone", p.message));
+    else issues.push_back(InputIssue{sc.platform, 0, 0, "", p.message});
+  }
+  // Clusters must not share hosts (a host trains in one cluster at a time).
+  std::map<std::size_t, std::size_t> owner;
+  const PlatformView& pf = ctx->probe.view;
+  for (std::size_t c = 0; c < pf.cluster_hosts.size(); ++c)
+    for (auto h : pf.cluster_hosts[c]) {
+      auto [it, fresh] = owner.emplace(h, c);
+      if (!fresh)
+        issues.push_back(where.at("clusters." + sc.clusters[c].name + ".zone",
+                                  fmt::format("host '{}' is also in cluster '{}': clusters must not overlap", pf.hosts[h].name,
+                                              sc.clusters[it->second].name)));
+    }
+  if (!cost_model_supports(pf.network.model))
+    issues.push_back(InputIssue{"--cfg", 0, 0, "network/model",
+                                fmt::format("'{}' is not reproduced by the cost model (use LV08, the default, or CM02)",
+                                            pf.network.model)});
+  if (!issues.empty()) throw InputError(issues);
+
+  ctx->knowledge = std::make_unique<TrajectoryKnowledge>(sc, o.seed);
+  ctx->cost = std::make_unique<CostModel>(sc, ctx->probe.view);
+  return ctx;
+}
+
+} // namespace deplsim

@@ -1,0 +1,46 @@
+// Everything a command needs before planning: the validated scenario (with overrides), the platform view
+// (checked, loaded in a child process), the planner knowledge and the cost model. Errors are InputErrors
+// pointing at the scenario key or platform file at fault.
+#pragma once
+
+#include "deplsim/knowledge.hpp"
+#include "deplsim/problem.hpp"
+#include "platform/platform_probe.hpp"
+#include "scenario/scenario_loader.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace deplsim {
+
+struct ContextOptions {
+  std::string scenario;
+  std::vector<std::string> overrides;     ///< --set KEY=VALUE
+  std::optional<std::string> platform;    ///< --platform FILE
+  std::vector<std::string> simgrid_cfg;   ///< --cfg KEY:VALUE (after the scenario's own)
+  std::uint64_t seed = 1;
+};
+
+class Context {
+public:
+  LoadedScenario loaded;
+  ProbeResult probe;
+  std::unique_ptr<PlannerKnowledge> knowledge;
+  std::unique_ptr<CostModel> cost;
+  std::uint64_t seed = 1;
+
+  [[nodiscard]] const Scenario& scenario() const { return loaded.scenario; }
+  [[nodiscard]] const PlatformView& platform() const { return probe.view; }
+  [[nodiscard]] Problem problem() const { return Problem{loaded.scenario, probe.view, *knowledge, *cost, seed}; }
+};
+
+/// Loads and checks everything. Throws InputError with every problem found.
+std::unique_ptr<Context> build_context(const ContextOptions& options);
+
+/// Network models the cost model reproduces.
+bool cost_model_supports(const std::string& network_model);
+
+} // namespace deplsim

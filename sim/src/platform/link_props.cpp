@@ -1,0 +1,48 @@
+// Reads <link> elements and their <prop> children with libxml2 (see link_props.hpp).
+#include "platform/link_props.hpp"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include <memory>
+
+namespace deplsim {
+namespace {
+
+std::string attr(xmlNode* n, const char* name) {
+  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
+  if (v == nullptr) return "";
+  std::string s(reinterpret_cast<const char*>(v));
+  xmlFree(v);
+  return s;
+}
+
+bool is(xmlNode* n, const char* name) {
+  return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, reinterpret_cast<const xmlChar*>(name)) == 0;
+}
+
+void walk(xmlNode* n, std::map<std::string, LinkProps>& out) {
+  for (xmlNode* c = n; c != nullptr; c = c->next) {
+    if (is(c, "link")) {
+      LinkProps lp;
+      lp.splitduplex = attr(c, "sharing_policy") == "SPLITDUPLEX";
+      for (xmlNode* p = c->children; p != nullptr; p = p->next)
+        if (is(p, "prop")) lp.props[attr(p, "id")] = attr(p, "value");
+      out[attr(c, "id")] = lp;
+    }
+    if (c->children != nullptr) walk(c->children, out);
+  }
+}
+
+} // namespace
+
+std::map<std::string, LinkProps> read_link_props(const std::string& path) {
+  std::map<std::string, LinkProps> out;
+  std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
+      xmlReadFile(path.c_str(), nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING), &xmlFreeDoc);
+  if (!doc) return out;
+  walk(xmlDocGetRootElement(doc.get()), out);
+  return out;
+}
+
+} // namespace deplsim

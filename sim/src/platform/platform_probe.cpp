@@ -1,0 +1,450 @@
+// Platform loading in a child process and extraction of the PlatformView (see platform_probe.hpp).
+#include "platform/platform_probe.hpp"
+
+#include "platform/link_props.hpp"
+#include "platform/xml_check.hpp"
+
+#include <simgrid/plugins/energy.h>
+#include <simgrid/s4u.hpp>
+#include <simgrid/version.h>
+#include <xbt/config.hpp>
+
+#include <fmt/format.h>
+
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <set>
+#include <sstream>
+
+namespace deplsim {
+namespace {
+
+std::vector<double> parse_number_list(const std::string& text, char sep) {
+  std::vector<double> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, sep)) out.push_back(std::stod(item));
+  return out;
+}
+
+// `wattage_per_state`: "idle:one:all, idle:one:all, ..." (or "idle:all" per state); validated beforehand.
+void read_watts(HostView& h, const char* prop) {
+  if (prop == nullptr) return;
+  std::stringstream ss(prop);
+  std::string state;
+  std::size_t i = 0;
+  while (std::getline(ss, state, ',') && i < h.pstates.size()) {
+    auto v = parse_number_list(state, ':');
+    auto& p = h.pstates[i++];
+    if (v.size() == 3) {
+      p.idle_w = v[0];
+      p.epsilon_w = v[1];
+      p.all_cores_w = v[2];
+    } else if (v.size() == 2) {
+      p.idle_w = v[0];
+      p.epsilon_w = v[1];
+      p.all_cores_w = v[1];
+    }
+  }
+}
+
+double config_double(const std::string& key, double fallback) {
+  try {
+    return simgrid::config::get_value<double>(key);
+  } catch (...) {
+    return fallback;
+  }
+}
+
+// The factor for large messages: SimGrid accepts a number or "size:factor;size:factor..." (sizes descending).
+double config_factor(const std::string& key, double fallback) {
+  try {
+    const std::string s = simgrid::config::get_value<std::string>(key);
+    if (s.find(':') == std::string::npos) return std::stod(s);
+    // Take the entry with the largest size threshold: deplsim's messages are large.
+    double best_size = -1;
+    double best = fallback;
+    std::stringstream ss(s);
+    std::string item;
+    while (std::getline(ss, item, ';')) {
+      auto v = parse_number_list(item, ':');
+      if (v.size() >= 2 && v[0] > best_size) {
+        best_size = v[0];
+        best = v[1];
+      }
+    }
+    return best;
+  } catch (...) {
+    return fallback;
+  }
+}
+
+RouteView to_route(const simgrid::s4u::Host* src, const simgrid::s4u::Host* dst,
+                   const std::map<std::string, std::size_t>& link_index) {
+  std::vector<simgrid::s4u::Link*> links;
+  double latency = 0;
+  src->route_to(dst, links, &latency);
+  RouteView r;
+  r.latency = latency;
+  for (auto* l : links) r.links.push_back(link_index.at(l->get_name()));
+  return r;
+}
+
+} // namespace
+
+ProbeResult extract_platform_view(const ProbeRequest& req) {
+  auto* engine = simgrid::s4u::Engine::get_instance();
+  ProbeResult out;
+  PlatformView& v = out.view;
+  v.file = req.platform;
+  v.simgrid_version = fmt::format("{}.{}.{}", SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR, SIMGRID_VERSION_PATCH);
+  v.network.model = simgrid::config::get_value<std::string>("network/model");
+  v.network.latency_factor = config_factor("network/latency-factor", 1.0);
+  v.network.bandwidth_factor = config_factor("network/bandwidth-factor", 1.0);
+  v.network.tcp_gamma = config_double("network/TCP-gamma", 0.0);
+  v.network.weight_s = config_double("network/weight-S", 0.0);
+  try {
+    v.network.crosstraffic = simgrid::config::get_value<bool>("network/crosstraffic");
+  } catch (...) {
+    v.network.crosstraffic = false;
+  }
+
+  std::vector<simgrid::s4u::NetZone*> pending = {engine->get_netzone_root()};
+  while (!pending.empty()) {
+    auto* z = pending.back();
+    pending.pop_back();
+    v.zones.push_back(z->get_name());
+    for (auto* child : z->get_children()) pending.push_back(child);
+  }
+  std::sort(v.zones.begin(), v.zones.end());
+
+  // SimGrid drops the properties of SPLITDUPLEX links: copy them onto both halves (before any communication,
+  // when the link energy plugin reads them).
+  const auto written = read_link_props(req.platform);
+  for (auto* l : engine->get_all_links()) {
+    const std::string& name = l->get_name();
+    for (const char* suffix : {"_UP", "_DOWN"}) {
+      const std::string sfx(suffix);
+      if (name.size() <= sfx.size() || name.compare(name.size() - sfx.size(), sfx.size(), sfx) != 0) continue;
+      auto it = written.find(name.substr(0, name.size() - sfx.size()));
+      if (it == written.end() || !it->second.splitduplex) continue;
+      for (const auto& [key, value] : it->second.props)
+        if (l->get_property(key) == nullptr) l->set_property(key, value);
+    }
+  }
+
+  std::map<std::string, std::size_t> link_index;
+  for (auto* l : engine->get_all_links()) {
+    if (l->get_sharing_policy() == simgrid::s4u::Link::SharingPolicy::SPLITDUPLEX) continue;  // its _UP/_DOWN halves are listed
+    LinkView lv;
+    lv.name = l->get_name();
+    lv.bandwidth = l->get_bandwidth();
+    lv.latency = l->get_latency();
+    lv.fatpipe = l->get_sharing_policy() == simgrid::s4u::Link::SharingPolicy::FATPIPE;
+    const char* w = l->get_property("wattage_range");
+    if (w != nullptr) {
+      auto vals = parse_number_list(w, ':');
+      if (vals.size() == 2) {
+        lv.idle_w = vals[0];
+        lv.busy_w = vals[1];
+      }
+    }
+    v.links.push_back(lv);
+  }
+  std::sort(v.links.begin(), v.links.end(), [](const LinkView& a, const LinkView& b) { return a.name < b.name; });
+  for (std::size_t i = 0; i < v.links.size(); ++i) link_index[v.links[i].name] = i;
+
+  std::vector<simgrid::s4u::Host*> sg_hosts = engine->get_all_hosts();
+  std::sort(sg_hosts.begin(), sg_hosts.end(), [](auto* a, auto* b) { return a->get_name() < b->get_name(); });
+  for (auto* h : sg_hosts) {
+    HostView hv;
+    hv.name = h->get_name();
+    // SimGrid's get_parent() is not safe on the root zone: stop there.
+    auto* root = engine->get_netzone_root();
+    for (auto* z = h->get_englobing_zone(); z != nullptr; z = z == root ? nullptr : z->get_parent())
+      hv.zones.push_back(z->get_name());
+    hv.cores = h->get_core_count();
+    for (unsigned long p = 0; p < h->get_pstate_count(); ++p) {
+      PowerState ps;
+      ps.speed = h->get_pstate_speed(p);
+      hv.pstates.push_back(ps);
+    }
+    if (h->get_property("wattage_per_state") != nullptr) {
+      // Let SimGrid's own energy plugin parse first (it aborts on what our XML check might have missed).
+      for (unsigned long p = 0; p < h->get_pstate_count(); ++p) (void)sg_host_get_wattmin_at(h, static_cast<int>(p));
+      read_watts(hv, h->get_property("wattage_per_state"));
+    }
+    if (const char* off = h->get_property("wattage_off")) hv.off_w = std::stod(off);
+    v.hosts.push_back(hv);
+  }
+  v.index_hosts();
+
+  // Names the scenario uses.
+  std::set<std::size_t> special;
+  auto find_host = [&](const std::string& name, const std::string& what, std::size_t index) -> std::optional<std::size_t> {
+    auto h = v.host_index(name);
+    if (!h) {
+      std::string known;
+      for (std::size_t i = 0; i < v.hosts.size() && i < 40; ++i) known += (i ? ", " : "") + v.hosts[i].name;
+      if (v.hosts.size() > 40) known += fmt::format(", ... ({} hosts)", v.hosts.size());
+      out.problems.push_back({what, index, fmt::format("host '{}' is not in the platform (hosts: {})", name, known)});
+    } else {
+      special.insert(*h);
+    }
+    return h;
+  };
+  auto controller = find_host(req.controller, "controller", 0);
+  std::vector<std::optional<std::size_t>> sources;
+  for (std::size_t i = 0; i < req.source_hosts.size(); ++i) sources.push_back(find_host(req.source_hosts[i], "source", i));
+
+  for (std::size_t c = 0; c < req.cluster_zones.size(); ++c) {
+    std::vector<std::size_t> members;
+    const std::string& zone = req.cluster_zones[c];
+    if (!std::binary_search(v.zones.begin(), v.zones.end(), zone)) {
+      std::string known;
+      for (const auto& z : v.zones) known += (known.empty() ? "" : ", ") + z;
+      out.problems.push_back({"cluster", c, fmt::format("zone '{}' is not in the platform (zones: {})", zone, known)});
+    } else {
+      for (std::size_t h = 0; h < v.hosts.size(); ++h)
+        if (v.hosts[h].in_zone(zone) && !special.contains(h)) members.push_back(h);
+      if (members.empty())
+        out.problems.push_back({"cluster", c, fmt::format("zone '{}' has no training host (data-source and controller hosts do not count)", zone)});
+      for (auto h : members)
+        if (v.hosts[h].pstates.empty())
+          out.problems.push_back({"cluster", c, fmt::format("host '{}' has no power state", v.hosts[h].name)});
+    }
+    std::sort(members.begin(), members.end(), [&](std::size_t a, std::size_t b) {
+      const double sa = v.hosts[a].total_speed(0);
+      const double sb = v.hosts[b].total_speed(0);
+      if (sa != sb) return sa > sb;
+      return v.hosts[a].name < v.hosts[b].name;
+    });
+    v.cluster_hosts.push_back(members);
+  }
+  if (!out.problems.empty()) return out;
+
+  // Routes: sources and controller <-> every cluster host; ring and parameter-server pairs inside a cluster;
+  // first node of a cluster <-> every host of the other clusters (migrations).
+  std::set<std::pair<std::size_t, std::size_t>> pairs;
+  auto both = [&](std::size_t a, std::size_t b) {
+    if (a == b) return;
+    pairs.insert({a, b});
+    pairs.insert({b, a});
+  };
+  for (std::size_t c = 0; c < v.cluster_hosts.size(); ++c) {
+    const auto& m = v.cluster_hosts[c];
+    for (std::size_t i = 0; i < m.size(); ++i) {
+      both(*controller, m[i]);
+      for (auto s : sources) both(*s, m[i]);
+      if (i + 1 < m.size()) both(m[i], m[i + 1]);
+      both(m[0], m[i]);
+      for (std::size_t d = 0; d < v.cluster_hosts.size(); ++d)
+        if (d != c)
+          for (auto h : v.cluster_hosts[d]) both(m[0], h);
+    }
+  }
+  for (auto [a, b] : pairs) {
+    // Progress marker: if SimGrid aborts on this route, the parent knows which one.
+    std::fprintf(stdout, "route %s %s\n", v.hosts[a].name.c_str(), v.hosts[b].name.c_str());
+    std::fflush(stdout);
+    RouteView r = to_route(sg_hosts[a], sg_hosts[b], link_index);
+    if (r.links.empty() && r.latency <= 0) {
+      out.problems.push_back({"route", 0, fmt::format("no route from '{}' to '{}'", v.hosts[a].name, v.hosts[b].name)});
+      continue;
+    }
+    v.add_route(a, b, std::move(r));
+  }
+  return out;
+}
+
+nlohmann::json to_json(const ProbeResult& r) {
+  using nlohmann::json;
+  const PlatformView& v = r.view;
+  json j;
+  j["file"] = v.file;
+  j["simgrid_version"] = v.simgrid_version;
+  j["network"] = {{"model", v.network.model},         {"latency_factor", v.network.latency_factor},
+                  {"bandwidth_factor", v.network.bandwidth_factor}, {"tcp_gamma", v.network.tcp_gamma},
+                  {"weight_s", v.network.weight_s},   {"crosstraffic", v.network.crosstraffic}};
+  j["zones"] = v.zones;
+  json hosts = json::array();
+  for (const auto& h : v.hosts) {
+    json ps = json::array();
+    for (const auto& p : h.pstates) ps.push_back({p.speed, p.idle_w, p.epsilon_w, p.all_cores_w});
+    hosts.push_back({{"name", h.name}, {"zones", h.zones}, {"cores", h.cores}, {"pstates", ps}, {"off_w", h.off_w}});
+  }
+  j["hosts"] = hosts;
+  json links = json::array();
+  for (const auto& l : v.links)
+    links.push_back({{"name", l.name}, {"bandwidth", l.bandwidth}, {"latency", l.latency}, {"fatpipe", l.fatpipe},
+                     {"idle_w", l.idle_w}, {"busy_w", l.busy_w}});
+  j["links"] = links;
+  j["cluster_hosts"] = v.cluster_hosts;
+  json routes = json::array();
+  for (std::size_t a = 0; a < v.hosts.size(); ++a)
+    for (std::size_t b = 0; b < v.hosts.size(); ++b)
+      if (v.has_route(a, b)) routes.push_back({a, b, v.route(a, b).latency, v.route(a, b).links});
+  j["routes"] = routes;
+  json problems = json::array();
+  for (const auto& p : r.problems) problems.push_back({{"what", p.what}, {"index", p.index}, {"message", p.message}});
+  j["problems"] = problems;
+  return j;
+}
+
+ProbeResult probe_result_from_json(const nlohmann::json& j) {
+  ProbeResult r;
+  PlatformView& v = r.view;
+  v.file = j.at("file").get<std::string>();
+  v.simgrid_version = j.at("simgrid_version").get<std::string>();
+  const auto& n = j.at("network");
+  v.network.model = n.at("model").get<std::string>();
+  v.network.latency_factor = n.at("latency_factor").get<double>();
+  v.network.bandwidth_factor = n.at("bandwidth_factor").get<double>();
+  v.network.tcp_gamma = n.at("tcp_gamma").get<double>();
+  v.network.weight_s = n.at("weight_s").get<double>();
+  v.network.crosstraffic = n.at("crosstraffic").get<bool>();
+  v.zones = j.at("zones").get<std::vector<std::string>>();
+  for (const auto& h : j.at("hosts")) {
+    HostView hv;
+    hv.name = h.at("name").get<std::string>();
+    hv.zones = h.at("zones").get<std::vector<std::string>>();
+    hv.cores = h.at("cores").get<int>();
+    for (const auto& p : h.at("pstates")) hv.pstates.push_back({p[0].get<double>(), p[1].get<double>(), p[2].get<double>(), p[3].get<double>()});
+    hv.off_w = h.at("off_w").get<double>();
+    v.hosts.push_back(hv);
+  }
+  for (const auto& l : j.at("links"))
+    v.links.push_back({l.at("name").get<std::string>(), l.at("bandwidth").get<double>(), l.at("latency").get<double>(),
+                       l.at("fatpipe").get<bool>(), l.at("idle_w").get<double>(), l.at("busy_w").get<double>()});
+  v.cluster_hosts = j.at("cluster_hosts").get<std::vector<std::vector<std::size_t>>>();
+  for (const auto& rt : j.at("routes"))
+    v.add_route(rt[0].get<std::size_t>(), rt[1].get<std::size_t>(),
+                RouteView{rt[3].get<std::vector<std::size_t>>(), rt[2].get<double>()});
+  for (const auto& p : j.at("problems"))
+    r.problems.push_back({p.at("what").get<std::string>(), p.at("index").get<std::size_t>(), p.at("message").get<std::string>()});
+  v.index_hosts();
+  return r;
+}
+
+namespace {
+
+// Child side: load, extract, write "view <json>" on stdout; SimGrid's messages go to stderr.
+[[noreturn]] void run_child(const ProbeRequest& req) {
+  std::vector<std::string> args = {"deplsim-platform-probe"};
+  for (const auto& c : req.simgrid_cfg) args.push_back("--cfg=" + c);
+  args.emplace_back("--log=root.thres:warning");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int argc = static_cast<int>(args.size());
+  try {
+    simgrid::s4u::Engine engine(&argc, argv.data());
+    sg_host_energy_plugin_init();
+    sg_link_energy_plugin_init();
+    engine.load_platform(req.platform);
+    ProbeResult r = extract_platform_view(req);
+    const std::string text = "view " + to_json(r).dump() + "\n";
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    _exit(0);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    std::fflush(stderr);
+    _exit(3);
+  }
+}
+
+std::string tail_lines(const std::string& s, std::size_t n) {
+  std::vector<std::string> lines;
+  std::stringstream ss(s);
+  std::string line;
+  while (std::getline(ss, line))
+    if (!line.empty() && line.find("Backtrace") == std::string::npos && line.rfind("  ->", 0) != 0 &&
+        line.find("==") == std::string::npos)
+      lines.push_back(line);
+  std::string out;
+  for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) out += (out.empty() ? "" : " | ") + lines[i];
+  return out;
+}
+
+} // namespace
+
+ProbeResult probe_platform(const ProbeRequest& req) {
+  auto issues = check_platform_xml(req.platform);
+  if (!issues.empty()) throw InputError(issues);
+
+  int out_pipe[2];
+  int err_pipe[2];
+  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe() failed");
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork() failed");
+  if (pid == 0) {
+    dup2(out_pipe[1], STDOUT_FILENO);
+    dup2(err_pipe[1], STDERR_FILENO);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    run_child(req);
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  std::string out_text;
+  std::string err_text;
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_fds = 2;
+  char buf[65536];
+  while (open_fds > 0) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      const ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        (i == 0 ? out_text : err_text).append(buf, static_cast<std::size_t>(n));
+        if (err_text.size() > (1U << 20)) err_text.erase(0, err_text.size() - (1U << 19));
+      }
+    }
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+
+  const auto view_pos = out_text.rfind("view ");
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && view_pos != std::string::npos) {
+    try {
+      return probe_result_from_json(nlohmann::json::parse(out_text.substr(view_pos + 5)));
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("internal error reading the platform view: ") + e.what());
+    }
+  }
+  std::string context;
+  const auto route_pos = out_text.rfind("route ");
+  if (route_pos != std::string::npos) {
+    std::string line = out_text.substr(route_pos + 6);
+    line = line.substr(0, line.find('\n'));
+    const auto sp = line.find(' ');
+    context = fmt::format(" while computing the route from '{}' to '{}'", line.substr(0, sp), line.substr(sp + 1));
+  }
+  std::string how = WIFSIGNALED(status) ? fmt::format("SimGrid aborted (signal {})", WTERMSIG(status))
+                                        : fmt::format("SimGrid failed (exit {})", WEXITSTATUS(status));
+  std::string said = tail_lines(err_text, 3);
+  throw InputError(InputIssue{req.platform, 0, 0, "",
+                              fmt::format("{} loading this platform{}{}", how, context, said.empty() ? "" : ": " + said)});
+}
+
+} // namespace deplsim

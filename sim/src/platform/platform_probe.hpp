@@ -1,0 +1,49 @@
+// Loading a platform safely: the XML is checked with libxml2 first, then SimGrid loads it in a child process
+// (SimGrid aborts the whole process on some bad files) which extracts the PlatformView the planners need
+// (hosts, power states, watts, links, the routes of the scenario, the network-model settings) and sends it
+// back as JSON. The parent never runs SimGrid on a file that has not loaded cleanly once.
+#pragma once
+
+#include "deplsim/error.hpp"
+#include "deplsim/platform.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace deplsim {
+
+/// What the scenario needs from the platform.
+struct ProbeRequest {
+  std::string platform;                  ///< path of the platform file
+  std::vector<std::string> simgrid_cfg;  ///< `key:value` settings for SimGrid
+  std::string controller;
+  std::vector<std::string> source_hosts;
+  std::vector<std::string> cluster_zones;
+};
+
+/// A name of the scenario that the platform does not satisfy.
+struct ProbeProblem {
+  std::string what;    ///< "controller", "source", "cluster", "route"
+  std::size_t index = 0;
+  std::string message;
+};
+
+struct ProbeResult {
+  PlatformView view;
+  std::vector<ProbeProblem> problems;
+};
+
+/// Checks the XML, loads the platform in a child process and extracts the view. Throws InputError when the
+/// file is bad (with SimGrid's own message when SimGrid rejected it).
+ProbeResult probe_platform(const ProbeRequest& request);
+
+/// The extraction itself, in this process (SimGrid's engine must be created and the platform loaded by the
+/// caller). Used by the child of probe_platform and by the executor.
+ProbeResult extract_platform_view(const ProbeRequest& request);
+
+nlohmann::json to_json(const ProbeResult& r);
+ProbeResult probe_result_from_json(const nlohmann::json& j);
+
+} // namespace deplsim

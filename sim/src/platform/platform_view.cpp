@@ -1,0 +1,41 @@
+// PlatformView: plain data extracted from SimGrid (see platform_probe.cpp), with lookups.
+#include "deplsim/platform.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace deplsim {
+
+bool HostView::in_zone(const std::string& zone) const {
+  return std::find(zones.begin(), zones.end(), zone) != zones.end();
+}
+
+std::optional<std::size_t> PlatformView::host_index(const std::string& name) const {
+  auto it = by_name_.find(name);
+  if (it == by_name_.end()) return std::nullopt;
+  return it->second;
+}
+
+const RouteView& PlatformView::route(std::size_t src, std::size_t dst) const {
+  auto it = routes_.find({src, dst});
+  if (it == routes_.end())
+    throw std::out_of_range("no route extracted from " + hosts.at(src).name + " to " + hosts.at(dst).name);
+  return it->second;
+}
+
+bool PlatformView::has_route(std::size_t src, std::size_t dst) const { return routes_.contains({src, dst}); }
+
+void PlatformView::add_route(std::size_t src, std::size_t dst, RouteView r) { routes_[{src, dst}] = std::move(r); }
+
+void PlatformView::index_hosts() {
+  by_name_.clear();
+  for (std::size_t i = 0; i < hosts.size(); ++i) by_name_[hosts[i].name] = i;
+}
+
+std::size_t PlatformView::common_pstates(const std::vector<std::size_t>& hs) const {
+  std::size_t n = hs.empty() ? 0 : hosts.at(hs.front()).pstates.size();
+  for (auto h : hs) n = std::min(n, hosts.at(h).pstates.size());
+  return n;
+}
+
+} // namespace deplsim

@@ -1,0 +1,370 @@
+// Scenario YAML -> validated Scenario. The schema is documented in docs/scenario.md; every rule below
+// has its message there too. Checks against the platform (hosts, zones, routes) happen in problem.cpp.
+#include "scenario/scenario_loader.hpp"
+
+#include "scenario/yaml_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <regex>
+#include <set>
+
+namespace deplsim {
+
+InputIssue SourceMap::at(const std::string& key, const std::string& message) const {
+  auto it = where_.find(key);
+  if (it == where_.end()) return InputIssue{file, 0, 0, key, message};
+  InputIssue i = it->second;
+  i.key = key;
+  i.message = message;
+  return i;
+}
+
+std::optional<std::size_t> Scenario::version_index(const std::string& n) const {
+  for (std::size_t i = 0; i < model.versions.size(); ++i)
+    if (model.versions[i].name == n) return i;
+  return std::nullopt;
+}
+std::optional<std::size_t> Scenario::cluster_index(const std::string& n) const {
+  for (std::size_t i = 0; i < clusters.size(); ++i)
+    if (clusters[i].name == n) return i;
+  return std::nullopt;
+}
+std::optional<std::size_t> Scenario::source_index(const std::string& n) const {
+  for (std::size_t i = 0; i < data_sources.size(); ++i)
+    if (data_sources[i].name == n) return i;
+  return std::nullopt;
+}
+std::size_t Scenario::most_pruned_version() const {
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < model.versions.size(); ++i)
+    if (model.versions[i].flops_per_sample <= model.versions[best].flops_per_sample) best = i;
+  return best;
+}
+const SwitchLearning* Scenario::switch_learning(std::size_t from, std::size_t to) const {
+  for (const auto& s : model.learning.switches)
+    if (s.from_index == from && s.to_index == to) return &s;
+  return nullptr;
+}
+const char* to_string(Objective o) {
+  switch (o) {
+  case Objective::energy: return "energy";
+  case Objective::time: return "time";
+  case Objective::money: return "money";
+  }
+  return "?";
+}
+const char* to_string(SyncKind s) { return s == SyncKind::ring_allreduce ? "ring-allreduce" : "parameter-server"; }
+
+namespace {
+
+using yaml::Document;
+using yaml::Map;
+
+// Records the position of a key so that later checks can point at it.
+void remember(Document& doc, SourceMap& where, const YAML::Node& node, const std::string& key) {
+  InputIssue i{doc.file(), 0, 0, key, ""};
+  if (node.IsDefined() && node.Mark().line >= 0) {
+    i.line = node.Mark().line + 1;
+    i.column = node.Mark().column + 1;
+  }
+  where.record(key, i);
+}
+
+struct Reader {
+  Document& doc;
+  SourceMap& where;
+
+  void positive(Map& m, const std::string& key, double v) {
+    if (!(v > 0)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be > 0, got {}", v));
+  }
+  void non_negative(Map& m, const std::string& key, double v) {
+    if (!(v >= 0)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be >= 0, got {}", v));
+  }
+  void range(Map& m, const std::string& key, double v, double lo, double hi) {
+    if (!(v >= lo && v <= hi)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be in [{}, {}], got {}", lo, hi, v));
+  }
+
+  // Iterates a list of mappings; `each(map, item name for paths)`.
+  template <class F>
+  void list_of_maps(Map& parent, const std::string& key, bool required, F each) {
+    YAML::Node list = required ? parent.require(key) : parent.get(key);
+    if (!list.IsDefined() || list.IsNull()) return;
+    if (!list.IsSequence()) {
+      doc.issue(list, parent.key_path(key), "expected a list");
+      return;
+    }
+    if (required && list.size() == 0) doc.issue(list, parent.key_path(key), "must not be empty");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const YAML::Node item = list[i];
+      std::string label = std::to_string(i);
+      if (item.IsMap() && item["name"] && item["name"].IsScalar()) {
+        label = item["name"].Scalar();
+        if (!names.insert(label).second)
+          doc.issue(item["name"], parent.key_path(key) + "." + label, fmt::format("duplicated name '{}'", label));
+      }
+      Map m(doc, item, parent.key_path(key) + "." + label);
+      if (m.valid()) each(m, label);
+      m.reject_unknown_keys();
+    }
+  }
+
+  void name(Map& m, const std::string& key, std::string& out) {
+    out = m.string(key);
+    static const std::regex ok("[A-Za-z0-9][A-Za-z0-9._+-]*");
+    if (!out.empty() && !std::regex_match(out, ok))
+      doc.issue(m.get(key), m.key_path(key),
+                fmt::format("'{}' is not a valid name (letters, digits, '.', '_', '+', '-'; not starting with a symbol)", out));
+    remember(doc, where, m.get(key), m.key_path(key));
+  }
+};
+
+Scenario read(Document& doc, SourceMap& where) {
+  Scenario sc;
+  sc.path = doc.file();
+  Reader r{doc, where};
+  Map top(doc, doc.root(), "");
+  if (!top.valid()) return sc;
+
+  r.name(top, "name", sc.name);
+  sc.description = top.string("description", "");
+
+  sc.platform = top.string("platform");
+  remember(doc, where, top.get("platform"), "platform");
+  if (!sc.platform.empty()) {
+    namespace fs = std::filesystem;
+    fs::path p(sc.platform);
+    if (p.is_relative()) p = fs::path(doc.file()).parent_path() / p;
+    sc.platform = p.lexically_normal().string();
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec))
+      doc.issue(top.get("platform"), "platform", fmt::format("platform file '{}' does not exist", sc.platform));
+  }
+  sc.controller = top.string("controller");
+  remember(doc, where, top.get("controller"), "controller");
+
+  // target
+  {
+    Map t(doc, top.require("target"), "target");
+    if (t.valid()) {
+      sc.target.loss = t.number("loss");
+      r.positive(t, "loss", sc.target.loss);
+      sc.target.probability = t.number("probability");
+      if (!(sc.target.probability > 0 && sc.target.probability < 1))
+        doc.issue(t.get("probability"), "target.probability", fmt::format("must be in (0, 1), got {}", sc.target.probability));
+      sc.target.deadline_s = t.optional_number("deadline_s");
+      if (sc.target.deadline_s) r.positive(t, "deadline_s", *sc.target.deadline_s);
+      sc.target.max_epochs = static_cast<int>(std::clamp<long long>(t.integer("max_epochs"), -1, 1'000'000));
+      r.range(t, "max_epochs", sc.target.max_epochs, 1, 100000);
+      t.reject_unknown_keys();
+    }
+  }
+
+  const std::string objective = top.choice("objective", {"energy", "time", "money"}, "energy");
+  sc.objective = objective == "time" ? Objective::time : objective == "money" ? Objective::money : Objective::energy;
+
+  r.list_of_maps(top, "clusters", true, [&](Map& m, const std::string&) {
+    Cluster c;
+    r.name(m, "name", c.name);
+    c.zone = m.string("zone");
+    remember(doc, where, m.get("zone"), m.key_path("zone"));
+    c.price_per_node_s = m.number("price_per_node_s", 0.0);
+    r.non_negative(m, "price_per_node_s", c.price_per_node_s);
+    sc.clusters.push_back(c);
+  });
+
+  r.list_of_maps(top, "data_sources", true, [&](Map& m, const std::string&) {
+    DataSource d;
+    r.name(m, "name", d.name);
+    d.host = m.string("host");
+    remember(doc, where, m.get("host"), m.key_path("host"));
+    d.samples = m.integer("samples");
+    r.range(m, "samples", static_cast<double>(d.samples), 1, 1e12);
+    d.sample_bytes = m.number("sample_bytes");
+    r.positive(m, "sample_bytes", d.sample_bytes);
+    r.range(m, "sample_bytes", d.sample_bytes, 0, 1e12);
+    sc.data_sources.push_back(d);
+  });
+
+  // model
+  Map model(doc, top.require("model"), "model");
+  if (model.valid()) {
+    sc.model.name = model.string("name");
+    sc.model.batch_size = static_cast<int>(std::clamp<long long>(model.integer("batch_size", 32), -1, 1'000'000'000));
+    r.range(model, "batch_size", sc.model.batch_size, 1, 1e8);
+    r.list_of_maps(model, "versions", true, [&](Map& m, const std::string&) {
+      ModelVersion v;
+      r.name(m, "name", v.name);
+      v.flops_per_sample = m.number("flops_per_sample");
+      r.positive(m, "flops_per_sample", v.flops_per_sample);
+      r.range(m, "flops_per_sample", v.flops_per_sample, 0, 1e18);
+      v.param_bytes = m.number("param_bytes");
+      r.positive(m, "param_bytes", v.param_bytes);
+      r.range(m, "param_bytes", v.param_bytes, 0, 1e15);
+      v.pruning = m.number("pruning", 0.0);
+      if (!(v.pruning >= 0 && v.pruning < 1))
+        doc.issue(m.get("pruning"), m.key_path("pruning"), fmt::format("must be in [0, 1), got {}", v.pruning));
+      Map l(doc, m.require("learning"), m.key_path("learning"));
+      if (l.valid()) {
+        v.learning.floor = l.number("floor");
+        r.positive(l, "floor", v.learning.floor);
+        v.learning.rate = l.number("rate");
+        r.positive(l, "rate", v.learning.rate);
+        v.learning.shape = l.number("shape", 1.0);
+        r.range(l, "shape", v.learning.shape, 0.05, 20);
+        v.learning.spread = l.number("spread", 0.0);
+        r.range(l, "spread", v.learning.spread, 0, 5);
+        v.learning.overfit_slope = l.number("overfit_slope", 0.0);
+        r.non_negative(l, "overfit_slope", v.learning.overfit_slope);
+        v.learning.overfit_start = l.number("overfit_start", 0.0);
+        r.non_negative(l, "overfit_start", v.learning.overfit_start);
+        l.reject_unknown_keys();
+      }
+      sc.model.versions.push_back(v);
+    });
+
+    YAML::Node epochs = model.get("switch_epochs");
+    if (epochs.IsDefined() && !epochs.IsNull()) {
+      if (!epochs.IsSequence()) {
+        doc.issue(epochs, "model.switch_epochs", "expected a list of epochs, e.g. [5, 10, 20]");
+      } else {
+        for (std::size_t i = 0; i < epochs.size(); ++i) {
+          auto e = yaml::to_integer(doc, epochs[i], fmt::format("model.switch_epochs.{}", i));
+          if (!e) continue;
+          if (*e < 1 || *e >= std::max(1, sc.target.max_epochs)) {
+            doc.issue(epochs[i], fmt::format("model.switch_epochs.{}", i),
+                      fmt::format("must be in [1, target.max_epochs - 1], got {}", *e));
+            continue;
+          }
+          if (!sc.model.switch_epochs.empty() && *e <= sc.model.switch_epochs.back())
+            doc.issue(epochs[i], fmt::format("model.switch_epochs.{}", i), "epochs must be strictly increasing");
+          sc.model.switch_epochs.push_back(static_cast<int>(*e));
+        }
+      }
+    }
+    sc.model.max_switches = static_cast<int>(std::clamp<long long>(model.integer("max_switches", 0), -1, 1000));
+    r.range(model, "max_switches", sc.model.max_switches, 0, 100);
+
+    Map l(doc, model.require("learning"), "model.learning");
+    if (l.valid()) {
+      auto& lm = sc.model.learning;
+      lm.kind = l.choice("kind", {"parametric"}, "parametric");
+      lm.initial_loss = l.number("initial_loss");
+      r.positive(l, "initial_loss", lm.initial_loss);
+      lm.reference_samples = l.number("reference_samples");
+      r.positive(l, "reference_samples", lm.reference_samples);
+      lm.floor_data_exponent = l.number("floor_data_exponent", 0.0);
+      r.range(l, "floor_data_exponent", lm.floor_data_exponent, 0, 10);
+      lm.spread_data_exponent = l.number("spread_data_exponent", 0.0);
+      r.range(l, "spread_data_exponent", lm.spread_data_exponent, 0, 10);
+      lm.overfit_data_exponent = l.number("overfit_data_exponent", 0.0);
+      r.range(l, "overfit_data_exponent", lm.overfit_data_exponent, 0, 10);
+      lm.rate_spread = l.number("rate_spread", 0.0);
+      r.range(l, "rate_spread", lm.rate_spread, 0, 5);
+      lm.epoch_noise = l.number("epoch_noise", 0.0);
+      r.range(l, "epoch_noise", lm.epoch_noise, 0, 1);
+      lm.eval_noise = l.number("eval_noise", 0.0);
+      r.non_negative(l, "eval_noise", lm.eval_noise);
+      lm.knowledge_trajectories =
+          static_cast<int>(std::clamp<long long>(l.integer("knowledge_trajectories", 2000), -1, 100'000'000));
+      r.range(l, "knowledge_trajectories", lm.knowledge_trajectories, 1, 1e6);
+      r.list_of_maps(l, "switches", false, [&](Map& m, const std::string&) {
+        SwitchLearning s;
+        s.from = m.string("from");
+        s.to = m.string("to");
+        s.jump = m.number("jump", 0.0);
+        s.floor = m.number("floor");
+        r.positive(m, "floor", s.floor);
+        auto from = sc.version_index(s.from);
+        auto to = sc.version_index(s.to);
+        if (!s.from.empty() && !from)
+          doc.issue(m.get("from"), m.key_path("from"), fmt::format("no version named '{}'", s.from));
+        if (!s.to.empty() && !to) doc.issue(m.get("to"), m.key_path("to"), fmt::format("no version named '{}'", s.to));
+        if (from && to && *from == *to) doc.issue(m.get("to"), m.key_path("to"), "a switch must change the version");
+        if (from && to) {
+          if (sc.switch_learning(*from, *to))
+            doc.issue(m.node(), m.key_path("from"), fmt::format("switch {} -> {} declared twice", s.from, s.to));
+          s.from_index = *from;
+          s.to_index = *to;
+          lm.switches.push_back(s);
+        }
+      });
+      l.reject_unknown_keys();
+      for (std::size_t i = 0; i < sc.model.versions.size(); ++i)
+        if (lm.initial_loss > 0 && sc.model.versions[i].learning.floor >= lm.initial_loss)
+          doc.issue(model.get("versions"), "model.versions." + sc.model.versions[i].name + ".learning.floor",
+                    fmt::format("must be below model.learning.initial_loss ({}), got {}", lm.initial_loss,
+                                sc.model.versions[i].learning.floor));
+    }
+    model.reject_unknown_keys();
+  }
+
+  // training
+  {
+    YAML::Node tn = top.get("training");
+    if (tn.IsDefined() && !tn.IsNull()) {
+      Map t(doc, tn, "training");
+      if (t.valid()) {
+        const std::string sync = t.choice("sync", {"ring-allreduce", "parameter-server"}, "ring-allreduce");
+        sc.training.sync = sync == "parameter-server" ? SyncKind::parameter_server : SyncKind::ring_allreduce;
+        sc.training.rounds_per_epoch = static_cast<int>(std::clamp<long long>(t.integer("rounds_per_epoch", 1), -1, 1'000'000'000));
+        r.range(t, "rounds_per_epoch", sc.training.rounds_per_epoch, 1, 100000);
+        t.reject_unknown_keys();
+      }
+    }
+  }
+
+  // simgrid
+  {
+    YAML::Node sn = top.get("simgrid");
+    if (sn.IsDefined() && !sn.IsNull()) {
+      Map s(doc, sn, "simgrid");
+      YAML::Node cfg = s.get("cfg");
+      if (cfg.IsDefined() && !cfg.IsNull()) {
+        if (!cfg.IsSequence()) {
+          doc.issue(cfg, "simgrid.cfg", "expected a list of 'key:value' strings");
+        } else {
+          for (std::size_t i = 0; i < cfg.size(); ++i) {
+            auto v = yaml::to_string(doc, cfg[i], fmt::format("simgrid.cfg.{}", i));
+            if (!v) continue;
+            if (v->find(':') == std::string::npos || v->front() == ':')
+              doc.issue(cfg[i], fmt::format("simgrid.cfg.{}", i), fmt::format("expected 'key:value', got '{}'", *v));
+            else
+              sc.simgrid_cfg.push_back(*v);
+          }
+        }
+      }
+      s.reject_unknown_keys();
+    }
+  }
+  top.reject_unknown_keys();
+  return sc;
+}
+
+LoadedScenario finish(Document& doc, const std::vector<std::string>& overrides) {
+  for (const auto& o : overrides) doc.apply_override(o);
+  LoadedScenario out;
+  out.where.file = doc.file();
+  out.scenario = read(doc, out.where);
+  doc.throw_if_issues();
+  return out;
+}
+
+} // namespace
+
+LoadedScenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+  Document doc = Document::load_file(path);
+  return finish(doc, overrides);
+}
+
+LoadedScenario load_scenario_text(const std::string& text, const std::string& path,
+                                  const std::vector<std::string>& overrides) {
+  Document doc = Document::load_text(text, path);
+  return finish(doc, overrides);
+}
+
+} // namespace deplsim

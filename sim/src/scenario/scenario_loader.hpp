@@ -1,0 +1,38 @@
+// Loads a scenario YAML file into a validated Scenario (docs/scenario.md), applying --set overrides first.
+// Every problem found is reported at once, as file:line:column: key: message.
+#pragma once
+
+#include "deplsim/error.hpp"
+#include "deplsim/scenario.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace deplsim {
+
+/// Where each key of a scenario was written, so later checks (against the platform) can point at it.
+class SourceMap {
+public:
+  void record(const std::string& key, InputIssue where) { where_[key] = std::move(where); }
+  /// An issue located at `key` (or at the file if unknown).
+  [[nodiscard]] InputIssue at(const std::string& key, const std::string& message) const;
+  std::string file;
+
+private:
+  std::map<std::string, InputIssue> where_;
+};
+
+struct LoadedScenario {
+  Scenario scenario;
+  SourceMap where;
+};
+
+/// Loads and validates `path` with `overrides` (each `KEY=VALUE`). Throws InputError listing every problem.
+LoadedScenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
+
+/// Same, from text (tests); `path` is used for messages and to resolve the platform path.
+LoadedScenario load_scenario_text(const std::string& text, const std::string& path,
+                                  const std::vector<std::string>& overrides = {});
+
+} // namespace deplsim

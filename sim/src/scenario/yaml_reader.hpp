@@ -1,0 +1,96 @@
+// Reading YAML input files into plain structs with precise errors: every problem is collected as an
+// InputIssue with file, line, column and dotted key. Used by the scenario loader (and later by the sweep
+// loader). Guards against what yaml-cpp does not: duplicated keys, very deep nesting, huge files,
+// non-finite numbers, and it applies `--set KEY=VALUE` overrides before reading.
+#pragma once
+
+#include "deplsim/error.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace deplsim::yaml {
+
+/// A loaded YAML document and the issues found while reading it.
+class Document {
+public:
+  /// Parses `path`. Throws InputError when the file cannot be read or parsed.
+  static Document load_file(const std::string& path);
+  /// Parses text (for tests and overrides); `file` is used in messages.
+  static Document load_text(const std::string& text, const std::string& file);
+
+  /// Applies `KEY=VALUE` (dotted path; list items by `name` or index). Throws InputError naming `--set KEY`.
+  void apply_override(const std::string& assignment);
+
+  [[nodiscard]] const YAML::Node& root() const { return root_; }
+  [[nodiscard]] const std::string& file() const { return file_; }
+
+  /// Records a problem at `node` (or at the file when the node has no position) under `key`.
+  void issue(const YAML::Node& node, const std::string& key, const std::string& message);
+  /// Throws InputError if any issue was recorded.
+  void throw_if_issues() const;
+  [[nodiscard]] const std::vector<InputIssue>& issues() const { return issues_; }
+
+private:
+  Document(YAML::Node root, std::string file) : root_(std::move(root)), file_(std::move(file)) {}
+  YAML::Node root_;
+  std::string file_;
+  std::set<std::string> overridden_;  // dotted keys set on the command line
+  std::vector<InputIssue> issues_;
+};
+
+/// A YAML mapping being read: checks for duplicated and unknown keys.
+class Map {
+public:
+  /// `node` must be a map; otherwise an issue is recorded and the Map is empty.
+  Map(Document& doc, const YAML::Node& node, std::string path);
+  Map(const Map&) = delete;
+  Map& operator=(const Map&) = delete;
+  ~Map() = default;
+
+  /// The value of `key` (null node when absent); marks the key as known.
+  YAML::Node get(const std::string& key);
+  /// Like get, but records "missing key" when absent or null.
+  YAML::Node require(const std::string& key);
+
+  double number(const std::string& key, std::optional<double> fallback = std::nullopt);
+  std::optional<double> optional_number(const std::string& key);
+  long long integer(const std::string& key, std::optional<long long> fallback = std::nullopt);
+  std::string string(const std::string& key, std::optional<std::string> fallback = std::nullopt);
+  /// One of `choices`; records an issue listing them otherwise.
+  std::string choice(const std::string& key, const std::vector<std::string>& choices,
+                     std::optional<std::string> fallback = std::nullopt);
+
+  /// Records an issue for every key that was not read.
+  void reject_unknown_keys();
+
+  [[nodiscard]] std::string key_path(const std::string& key) const;
+  [[nodiscard]] const YAML::Node& node() const { return node_; }
+  [[nodiscard]] Document& doc() const { return doc_; }
+  [[nodiscard]] bool valid() const { return valid_; }
+
+private:
+  Document& doc_;
+  YAML::Node node_;
+  std::string path_;
+  bool valid_ = false;
+  std::vector<std::pair<std::string, YAML::Node>> entries_;
+  std::set<std::string> read_;
+};
+
+/// Scalar conversions that record an issue and return nullopt on failure.
+std::optional<double> to_number(Document& doc, const YAML::Node& node, const std::string& key);
+std::optional<long long> to_integer(Document& doc, const YAML::Node& node, const std::string& key);
+std::optional<std::string> to_string(Document& doc, const YAML::Node& node, const std::string& key);
+
+/// Deepest nesting accepted in an input file (yaml-cpp recurses per level).
+constexpr int kMaxDepth = 64;
+/// Largest input file accepted, in bytes.
+constexpr std::size_t kMaxFileBytes = 16U << 20U;
+
+} // namespace deplsim::yaml

@@ -1,0 +1,299 @@
+// Unit tests for the platform pre-flight check (sim/src/platform/xml_check.cpp): every bad fixture in
+// tests/data/platforms/bad gives an issue at the right line with the right key, good fixtures give none, and the
+// unit parsers follow SimGrid 3.32's tables. Why: the check is what stands between a typo and a SimGrid abort.
+#include "platform/xml_check.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#ifndef DEPLSIM_TEST_DATA_DIR
+#define DEPLSIM_TEST_DATA_DIR "tests/data"
+#endif
+
+namespace {
+
+std::string platform_path(const std::string& relative)
+{
+  return std::string(DEPLSIM_TEST_DATA_DIR) + "/platforms/" + relative;
+}
+
+std::string describe(const std::vector<deplsim::InputIssue>& issues)
+{
+  std::string out;
+  for (const auto& issue : issues)
+    out += issue.str() + "\n";
+  return out;
+}
+
+/// A scratch file removed at the end of the test.
+struct TempFile {
+  std::filesystem::path path;
+  explicit TempFile(const std::string& content, const std::string& name)
+      : path(std::filesystem::temp_directory_path() / name)
+  {
+    std::ofstream(path, std::ios::binary) << content;
+  }
+  ~TempFile() { std::filesystem::remove(path); }
+  TempFile(const TempFile&)            = delete;
+  TempFile& operator=(const TempFile&) = delete;
+};
+
+const std::string kHead = "<?xml version=\"1.0\"?>\n"
+                          "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
+                          "<platform version=\"4.1\">\n"
+                          "  <zone id=\"world\" routing=\"Full\">\n";
+const std::string kTail = "  </zone>\n</platform>\n";
+
+} // namespace
+
+TEST_CASE("xml_check: every bad platform fixture is reported at its line with its key", "[xml_check]")
+{
+  struct Expectation {
+    const char* file;
+    int line;
+    const char* key_part;
+    const char* message_part;
+  };
+  const std::vector<Expectation> expectations{
+      {"bad_bandwidth.xml", 5, "link[id=l1].bandwidth", "invalid bandwidth 'fast'"},
+      {"bad_core.xml", 5, "host[id=h1].core", "positive integer"},
+      {"bad_radical.xml", 5, "cluster[id=cl].radical", "malformed radical"},
+      {"bad_routing.xml", 5, "zone[id=z].routing", "invalid routing 'Shortest'"},
+      {"bad_sharing_policy.xml", 5, "link[id=l1].sharing_policy", "HALFDUPLEX"},
+      {"bad_speed.xml", 5, "host[id=h1].speed", "invalid speed '1Gz'"},
+      {"bad_version.xml", 3, "platform.version", "unsupported platform version"},
+      {"cluster_wattage.xml", 6, "cluster[id=cl].prop[wattage_per_state]", "expected 1 power-state entries"},
+      {"direction_not_splitduplex.xml", 8, "link_ctn[id=l1]", "only allowed on SPLITDUPLEX"},
+      {"duplicate_host.xml", 6, "router[id=h1]", "duplicate name 'h1'"},
+      {"duplicate_link.xml", 6, "link[id=l1]", "duplicate link name 'l1'"},
+      {"duplicate_zone.xml", 6, "zone[id=z]", "duplicate zone name 'z'"},
+      {"element_order.xml", 6, "zone[id=world].prop", "not allowed at this position"},
+      {"host_link_unknown.xml", 8, "host_link[id=a].down", "no link named 'down'"},
+      {"malformed.xml", 6, "xml", "malformed XML"},
+      {"missing_attribute.xml", 5, "host[id=h1].speed", "missing required attribute 'speed'"},
+      {"missing_latency.xml", 5, "link[id=l1].latency", "missing required attribute 'latency'"},
+      {"missing_version.xml", 3, "platform.version", "missing attribute version"},
+      {"multi_bandwidth.xml", 5, "link[id=l1].bandwidth", "only WIFI links"},
+      {"negative_latency.xml", 5, "link[id=l1].latency", "must not be negative"},
+      {"no_doctype.xml", 2, "DOCTYPE", "found none"},
+      {"nonpositive_bandwidth.xml", 5, "link[id=l1].bandwidth", "must be positive"},
+      {"nonpositive_speed.xml", 5, "host[id=h1].speed", "(power state 1)"},
+      {"not_platform.xml", 3, "deployment", "expected the root element <platform>"},
+      {"pstate_out_of_range.xml", 5, "host[id=h1].pstate", "out of range"},
+      {"removed_element.xml", 5, "include", "removed in SimGrid 3.18"},
+      {"splitduplex_no_direction.xml", 8, "link_ctn[id=l1]", "direction=\"UP\" or direction=\"DOWN\""},
+      {"unknown_attribute.xml", 5, "host[id=h1].sped", "unknown attribute 'sped'"},
+      {"unknown_element.xml", 5, "zone[id=world].hots", "unknown element <hots>"},
+      {"unknown_gateway.xml", 8, "zoneRoute[src=cl,dst=z2].gw_src", "no host or router named 'cl_router'"},
+      {"unknown_link_ctn.xml", 7, "link_ctn[id=nolink]", "no link named 'nolink'"},
+      {"unknown_route_host.xml", 7, "route[src=h1,dst=h9].dst", "named 'h9'"},
+      {"wattage_count.xml", 6, "host[id=h1].prop[wattage_per_state]", "expected 3 power-state entries"},
+      {"wattage_format.xml", 6, "host[id=h1].prop[wattage_per_state]", "got 4"},
+      {"wattage_nan.xml", 6, "host[id=h1].prop[wattage_per_state]", "finite"},
+      {"wattage_negative.xml", 6, "host[id=h1].prop[wattage_per_state]", "non-negative"},
+      {"wattage_not_number.xml", 6, "host[id=h1].prop[wattage_per_state]", "got 'abc'"},
+      {"wattage_off.xml", 6, "host[id=h1].prop[wattage_off]", "got 'ten'"},
+      {"wattage_range.xml", 6, "link[id=l1].prop[wattage_range]", "idle:busy"},
+  };
+  for (const auto& expected : expectations) {
+    const std::string path = platform_path(std::string("bad/") + expected.file);
+    INFO(path);
+    const auto issues = deplsim::check_platform_xml(path);
+    INFO(describe(issues));
+    REQUIRE_FALSE(issues.empty());
+    const auto& first = issues.front();
+    CHECK(first.file == path);
+    CHECK(first.line == expected.line);
+    CHECK(first.key.find(expected.key_part) != std::string::npos);
+    CHECK(first.message.find(expected.message_part) != std::string::npos);
+  }
+}
+
+TEST_CASE("xml_check: every bad fixture on disk is covered and reported", "[xml_check]")
+{
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(platform_path("bad"))) {
+    if (entry.path().extension() != ".xml")
+      continue;
+    ++count;
+    INFO(entry.path().string());
+    CHECK_FALSE(deplsim::check_platform_xml(entry.path().string()).empty());
+  }
+  CHECK(count >= 30);
+}
+
+TEST_CASE("xml_check: good platform files give no issue", "[xml_check]")
+{
+  for (const char* file : {"good/two_zones.xml", "good/star_routers.xml"}) {
+    const std::string path = platform_path(file);
+    const auto issues      = deplsim::check_platform_xml(path);
+    INFO(path << "\n" << describe(issues));
+    CHECK(issues.empty());
+  }
+}
+
+TEST_CASE("xml_check: file-level problems", "[xml_check]")
+{
+  SECTION("missing file")
+  {
+    const auto issues = deplsim::check_platform_xml(platform_path("bad/does_not_exist.xml"));
+    REQUIRE(issues.size() == 1);
+    CHECK(issues[0].message.find("cannot read platform file") != std::string::npos);
+    CHECK(issues[0].file == platform_path("bad/does_not_exist.xml"));
+  }
+  SECTION("a directory")
+  {
+    const auto issues = deplsim::check_platform_xml(platform_path("bad"));
+    REQUIRE(issues.size() == 1);
+    CHECK(issues[0].message.find("not a regular file") != std::string::npos);
+  }
+  SECTION("empty and blank files")
+  {
+    CHECK(deplsim::check_platform_xml(platform_path("bad/empty.xml")).at(0).message.find("empty") != std::string::npos);
+    TempFile blank("  \n\n\t\n", "deplsim_xml_check_blank.xml");
+    CHECK(deplsim::check_platform_xml(blank.path.string()).at(0).message.find("empty") != std::string::npos);
+  }
+  SECTION("malformed XML carries libxml2's line and column")
+  {
+    const auto issues = deplsim::check_platform_xml(platform_path("bad/malformed.xml"));
+    REQUIRE_FALSE(issues.empty());
+    CHECK(issues[0].line == 6);
+    CHECK(issues[0].column > 0);
+    CHECK(issues[0].str().rfind(platform_path("bad/malformed.xml") + ":6:", 0) == 0);
+  }
+  SECTION("no network, no entity expansion: an external entity is not fetched")
+  {
+    TempFile xxe("<?xml version=\"1.0\"?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\" [\n"
+                 "<!ENTITY x SYSTEM \"http://127.0.0.1:9/nothing\">]>\n<platform version=\"4.1\">&x;</platform>\n",
+                 "deplsim_xml_check_xxe.xml");
+    const auto issues = deplsim::check_platform_xml(xxe.path.string());
+    INFO(describe(issues));
+    REQUIRE_FALSE(issues.empty());
+    CHECK(issues[0].key == "DOCTYPE");
+  }
+}
+
+TEST_CASE("xml_check: more inline cases", "[xml_check]")
+{
+  const auto check = [](const std::string& body) {
+    TempFile file(kHead + body + kTail, "deplsim_xml_check_inline.xml");
+    return deplsim::check_platform_xml(file.path.string());
+  };
+  // Accepted forms.
+  CHECK(check("    <host id=\"a\" speed=\"1Gf\" core=\"4\"><prop id=\"wattage_per_state\" value=\"1:3\"/></host>\n").empty());
+  CHECK(check("    <host id=\"a\" speed=\"1Gf, 2Gf\" pstate=\"1\"/>\n").empty());
+  CHECK(check("    <cluster id=\"c\" prefix=\"n\" suffix=\"\" radical=\"0-1,5\" speed=\"1Gf\" bw=\"1GBps\" lat=\"0\""
+              " sharing_policy=\"SHARED\" bb_bw=\"1GBps\"/>\n"
+              "    <zone id=\"z\" routing=\"Full\"><host id=\"h\" speed=\"1Gf\"/></zone>\n"
+              "    <zoneRoute src=\"c\" dst=\"z\" gw_src=\"n5\" gw_dst=\"h\"><link_ctn id=\"c_link_5\"/>"
+              "<link_ctn id=\"c_backbone\"/></zoneRoute>\n")
+            .empty());
+  // SPLITDUPLEX cluster links need a direction, or their _UP/_DOWN names.
+  const std::string split_cluster = "    <cluster id=\"c\" prefix=\"n\" suffix=\"\" radical=\"0-1\" speed=\"1Gf\" "
+                                    "bw=\"1GBps\" lat=\"0\"/>\n"
+                                    "    <zone id=\"z\" routing=\"Full\"><host id=\"h\" speed=\"1Gf\"/></zone>\n";
+  CHECK(check(split_cluster + "    <zoneRoute src=\"c\" dst=\"z\" gw_src=\"nc_router\" gw_dst=\"h\">"
+                              "<link_ctn id=\"c_link_0\" direction=\"DOWN\"/><link_ctn id=\"c_link_1_UP\"/></zoneRoute>\n")
+            .empty());
+  CHECK_FALSE(check(split_cluster + "    <zoneRoute src=\"c\" dst=\"z\" gw_src=\"nc_router\" gw_dst=\"h\">"
+                                    "<link_ctn id=\"c_link_0\"/></zoneRoute>\n")
+                  .empty());
+  // Rejected forms, with their keys.
+  CHECK(check("    <host id=\"a\" speed=\"1Gf\" core=\"2.5\"/>\n").at(0).key == "host[id=a].core");
+  CHECK(check("    <host id=\"a\" speed=\"inf\"/>\n").at(0).key == "host[id=a].speed");
+  CHECK(check("    <host id=\"a\" speed=\"1Gf\"><prop id=\"wattage_off\" value=\"-3\"/></host>\n").at(0).key ==
+        "host[id=a].prop[wattage_off]");
+  CHECK(check("    <host id=\"a\" speed=\"1Gf\"><prop id=\"wattage_per_state\" value=\"1:2:3 \"/></host>\n")
+            .at(0)
+            .message.find("trailing blanks") != std::string::npos);
+  CHECK(check("    <link id=\"l\" bandwidth=\"1GBps\" latency=\"0\"><prop id=\"wattage_range\" value=\"1:nan\"/></link>\n")
+            .at(0)
+            .message.find("finite") != std::string::npos);
+  CHECK(check("    <host id=\"a\" speed=\"1Gf\">text</host>\n").at(0).message.find("unexpected text") != std::string::npos);
+  CHECK(check("    <storage id=\"s\" typeId=\"t\" attach=\"a\"/>\n").at(0).message.find("3.27") != std::string::npos);
+}
+
+TEST_CASE("parse_speed follows SimGrid's units", "[xml_check][units]")
+{
+  double v = -1;
+  CHECK(deplsim::parse_speed("1Gf", v));
+  CHECK(v == Approx(1e9));
+  CHECK(deplsim::parse_speed("100Mf", v));
+  CHECK(v == Approx(1e8));
+  CHECK(deplsim::parse_speed("2.5e9f", v));
+  CHECK(v == Approx(2.5e9));
+  CHECK(deplsim::parse_speed("1e9", v));
+  CHECK(v == Approx(1e9));
+  CHECK(deplsim::parse_speed("3kf", v));
+  CHECK(v == Approx(3e3));
+  CHECK(deplsim::parse_speed("1.5gigaflops", v));
+  CHECK(v == Approx(1.5e9));
+  CHECK(deplsim::parse_speed("2Yf", v));
+  CHECK(v == Approx(2e24));
+  CHECK(deplsim::parse_speed("0", v));
+  CHECK(v == 0);
+  v = 7;
+  for (const char* bad : {"", "Gf", "1Gx", "1 Gf", "1Gf ", "1GF", "nan", "inf", "1e999f", "fast"}) {
+    INFO(bad);
+    CHECK_FALSE(deplsim::parse_speed(bad, v));
+  }
+  CHECK(v == 7); // untouched on error
+}
+
+TEST_CASE("parse_bandwidth follows SimGrid's units", "[xml_check][units]")
+{
+  double v = -1;
+  CHECK(deplsim::parse_bandwidth("1Gbps", v));
+  CHECK(v == Approx(1.25e8));
+  CHECK(deplsim::parse_bandwidth("125MBps", v));
+  CHECK(v == Approx(1.25e8));
+  CHECK(deplsim::parse_bandwidth("10GiBps", v));
+  CHECK(v == Approx(10.0 * 1024 * 1024 * 1024));
+  CHECK(deplsim::parse_bandwidth("1e8Bps", v));
+  CHECK(v == Approx(1e8));
+  CHECK(deplsim::parse_bandwidth("8Kibps", v));
+  CHECK(v == Approx(1024));
+  CHECK(deplsim::parse_bandwidth("1kBps", v));
+  CHECK(v == Approx(1000));
+  CHECK(deplsim::parse_bandwidth("42", v));
+  CHECK(v == Approx(42));
+  v = 7;
+  for (const char* bad : {"", "Bps", "1GBPS", "1KBps", "1Gb", "1 Gbps", "-inf", "NaNBps"}) {
+    INFO(bad);
+    CHECK_FALSE(deplsim::parse_bandwidth(bad, v));
+  }
+  CHECK(v == 7);
+}
+
+TEST_CASE("parse_latency follows SimGrid's units", "[xml_check][units]")
+{
+  double v = -1;
+  CHECK(deplsim::parse_latency("20ms", v));
+  CHECK(v == Approx(0.02));
+  CHECK(deplsim::parse_latency("50us", v));
+  CHECK(v == Approx(50e-6));
+  CHECK(deplsim::parse_latency("1s", v));
+  CHECK(v == Approx(1.0));
+  CHECK(deplsim::parse_latency("0", v));
+  CHECK(v == 0);
+  CHECK(deplsim::parse_latency("2m", v));
+  CHECK(v == Approx(120));
+  CHECK(deplsim::parse_latency("1h", v));
+  CHECK(v == Approx(3600));
+  CHECK(deplsim::parse_latency("3ns", v));
+  CHECK(v == Approx(3e-9));
+  CHECK(deplsim::parse_latency("-1ms", v)); // syntactically fine; the checker refuses negative latencies
+  CHECK(v == Approx(-1e-3));
+  v = 7;
+  for (const char* bad : {"", "ms", "1sec", "1 s", "1S", "inf"}) {
+    INFO(bad);
+    CHECK_FALSE(deplsim::parse_latency(bad, v));
+  }
+  CHECK(v == 7);
+}
