@@ -33,10 +33,10 @@ void add_scenario_options(CLI::App* cmd, ScenarioOptions& o, bool with_seed) {
   cmd->add_option("SCENARIO", o.scenario, "scenario file (YAML, see docs/scenario.md)")->required();
   cmd->add_option("--set", o.overrides, "override a scalar of the scenario: KEY=VALUE (dotted path; list items by name or index)")
       ->type_name("KEY=VALUE")
-      ->take_all();
+      ->allow_extra_args(false);
   cmd->add_option("--platform", o.platform, "replace the scenario's platform file (same zone and host names)");
-  cmd->add_option("--cfg", o.cfg, "SimGrid configuration KEY:VALUE, passed to SimGrid")->type_name("KEY:VALUE");
-  cmd->add_option("--log", o.log, "SimGrid log setting, passed to SimGrid")->type_name("SETTING");
+  cmd->add_option("--cfg", o.cfg, "SimGrid configuration KEY:VALUE, passed to SimGrid")->type_name("KEY:VALUE")->allow_extra_args(false);
+  cmd->add_option("--log", o.log, "SimGrid log setting, passed to SimGrid")->type_name("SETTING")->allow_extra_args(false);
   if (with_seed) cmd->add_option("--seed", o.seed, "seed of every random stream (default 1)");
 }
 

@@ -65,6 +65,10 @@ double config_double(const std::string& key, double fallback) {
 // The factor for large messages: SimGrid accepts a number or "size:factor;size:factor..." (sizes descending).
 double config_factor(const std::string& key, double fallback) {
   try {
+    return simgrid::config::get_value<double>(key);  // SimGrid 3.32 declares the factors as numbers
+  } catch (...) {
+  }
+  try {
     const std::string s = simgrid::config::get_value<std::string>(key);
     if (s.find(':') == std::string::npos) return std::stod(s);
     // Take the entry with the largest size threshold: deplsim's messages are large.
