@@ -1,1 +1,434 @@
-echo "no cli tests yet"
+#!/usr/bin/env bash
+# End-to-end tests of deplsim's command line: what a user sees, bad input above all (ARCHITECTURE.md,
+# "CLI contract"). Run by ctest as
+#   env DEPLSIM=/path/to/deplsim SOURCE_DIR=/path/to/source bash tests/cli/run_cli_tests.sh
+# from any directory. Plain bash + coreutils + grep + /usr/bin/python3.
+#
+# Each case checks the exit code AND a message:
+#   expect_fail RC REGEX [--not REGEX] -- ARGS...   exit code RC, stderr matches REGEX (grep -E), and not --not
+#   expect_ok REGEX [--not REGEX] -- ARGS...        exit code 0, stdout matches REGEX
+# `note TEXT` before a case labels it in the failure report. A signal exit (134 abort, 139 segfault, ...) or a
+# timeout (every command runs under `timeout`) is reported as such. The last line reads `N passed, M failed`.
+set -u
+
+: "${DEPLSIM:?set DEPLSIM to the deplsim binary}"
+: "${SOURCE_DIR:?set SOURCE_DIR to the source tree}"
+DEPLSIM=$(cd "$(dirname "$DEPLSIM")" && pwd)/$(basename "$DEPLSIM")
+SOURCE_DIR=$(cd "$SOURCE_DIR" && pwd)
+PY=/usr/bin/python3
+TIMEOUT=${DEPLSIM_TEST_TIMEOUT:-20}
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/deplsim-cli.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1   # any cwd must do: every input below is an absolute path
+
+SCEN=$SOURCE_DIR/tests/data/scenarios
+BAD=$SCEN/bad
+TINY=$SCEN/tiny.yaml
+PLATFORMS=$SOURCE_DIR/platforms
+BAD_PLATFORMS=$SOURCE_DIR/tests/data/platforms/bad
+
+passed=0
+failed=0
+label=""
+mem_limit_kb=""   # set around the cases that could exhaust memory
+
+note() { label=$1; }
+
+# run ARGS...: runs deplsim with a timeout; sets rc, leaves stdout/stderr in $TMP/out, $TMP/err.
+run() {
+  if [[ -n $mem_limit_kb ]]; then
+    (ulimit -v "$mem_limit_kb"; exec timeout -k 5 "$TIMEOUT" "$DEPLSIM" "$@") >"$TMP/out" 2>"$TMP/err"
+  else
+    timeout -k 5 "$TIMEOUT" "$DEPLSIM" "$@" >"$TMP/out" 2>"$TMP/err"
+  fi
+  rc=$?
+}
+
+describe_rc() {
+  case $1 in
+    124 | 137) echo "$1 (TIMEOUT after ${TIMEOUT}s: a hang?)" ;;
+    134) echo "134 (CRASH: SIGABRT)" ;;
+    139) echo "139 (CRASH: SIGSEGV)" ;;
+    13[0-9] | 14[0-9] | 15[0-9]) echo "$1 (CRASH: killed by signal $(($1 - 128)))" ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# fail_case WHY: prints the failure report for the command just run.
+fail_case() {
+  failed=$((failed + 1))
+  {
+    echo "FAIL${label:+ [$label]}: deplsim ${cmd[*]}"
+    echo "  $1"
+    echo "  expected exit code: $want_rc, actual: $(describe_rc "$rc")"
+    echo "  stderr (first 15 lines):"
+    head -n 15 "$TMP/err" | cut -c1-400 | sed 's/^/    | /'
+    if [[ $want_rc == 0 ]]; then
+      echo "  stdout (first 10 lines):"
+      head -n 10 "$TMP/out" | cut -c1-400 | sed 's/^/    | /'
+    fi
+  } >&2
+}
+
+pass_case() { passed=$((passed + 1)); }
+
+# parse_case RC REGEX [--not REGEX] -- ARGS...
+parse_case() {
+  want_rc=$1 want_re=$2
+  shift 2
+  not_re=""
+  if [[ ${1-} == --not ]]; then
+    not_re=$2
+    shift 2
+  fi
+  if [[ ${1-} != -- ]]; then
+    echo "run_cli_tests.sh: test bug: missing -- in case '$want_re'" >&2
+    exit 1
+  fi
+  shift
+  cmd=("$@")
+}
+
+check() { # STREAM(out|err)
+  local stream=$TMP/$1
+  if [[ $rc != "$want_rc" ]]; then
+    fail_case "wrong exit code"
+  elif [[ -n $want_re ]] && ! grep -Eq -- "$want_re" "$stream"; then
+    fail_case "std$1 does not match /$want_re/"
+  elif [[ -n $not_re ]] && grep -Eq -- "$not_re" "$stream"; then
+    fail_case "std$1 matches /$not_re/, which it must not"
+  else
+    pass_case
+  fi
+  label=""
+}
+
+expect_fail() {
+  parse_case "$@"
+  run "${cmd[@]}"
+  check err
+}
+
+expect_ok() {
+  parse_case 0 "$@"
+  run "${cmd[@]}"
+  check out
+}
+
+# custom_result STATUS WHY: records the outcome of a custom check of the command just run (0 = pass).
+custom_result() {
+  if [[ $1 == 0 ]]; then pass_case; else fail_case "$2"; fi
+  label=""
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Usage errors and help
+# ---------------------------------------------------------------------------------------------------------
+note "no subcommand"
+expect_fail 2 "[Ss]ubcommand" -- 
+note "unknown subcommand"
+expect_fail 2 "frobnicate|[Ss]ubcommand" -- frobnicate
+note "unknown top-level flag"
+expect_fail 2 "frob|not expected|[Ss]ubcommand" -- --frob
+note "unknown flag of validate"
+expect_fail 2 "--frob" -- validate "$TINY" --frob
+note "validate without a scenario"
+expect_fail 2 "SCENARIO" -- validate
+note "plan: --seed not a number"
+expect_fail 2 "--seed" -- plan "$TINY" --seed abc
+expect_ok "Usage:.*SUBCOMMAND" -- --help
+expect_ok "validate" -- --help
+expect_ok "plan" -- --help
+expect_ok "^deplsim 0\.1\.0$" -- --version
+expect_ok "Usage:.*validate.*SCENARIO" -- validate --help
+expect_ok "--platform" -- validate --help
+expect_ok "--orchestrator" -- plan --help
+expect_ok "Usage:.*list" -- list --help
+
+# ---------------------------------------------------------------------------------------------------------
+# Happy paths
+# ---------------------------------------------------------------------------------------------------------
+expect_ok "tiny\.yaml: valid" -- validate "$TINY"
+expect_ok "cluster main \(zone tiny\): tiny-n0, tiny-n1, tiny-n2" -- validate "$TINY"
+for f in "$SOURCE_DIR"/scenarios/paper/*.yaml; do
+  expect_ok "$(basename "$f" | sed 's/\./\\./g'): valid" -- validate "$f"
+done
+expect_ok "full-only" -- list
+expect_ok "pruned-only" -- list
+note "--platform given the scenario's own platform"
+expect_ok "valid" -- validate "$TINY" --platform "$PLATFORMS/tiny.xml"
+note "--set a list value"
+expect_ok "valid" -- validate "$TINY" --set "model.switch_epochs=[3, 6]"
+note "--set by name"
+expect_ok "1050 samples" -- validate "$TINY" --set data_sources.cam1.samples=50
+note "--set by index"
+expect_ok "1050 samples" -- validate "$TINY" --set data_sources.0.samples=50
+note "--set cluster zones by index (swap)"
+expect_ok "cluster main \(zone tiny2\): tiny2-n0, tiny2-n1" -- validate "$TINY" --set clusters.0.zone=tiny2 --set clusters.1.zone=tiny
+note "--set cluster zones by name (swap)"
+expect_ok "cluster second \(zone tiny\): tiny-n0" -- validate "$TINY" --set clusters.main.zone=tiny2 --set clusters.second.zone=tiny
+
+# plan_json_check FILE: stdout is JSON with data_sources, segments and predicted.p_target_met.
+plan_json_check() {
+  "$PY" - "$1" <<'EOF'
+import json, sys
+with open(sys.argv[1]) as f:
+    j = json.load(f)
+assert isinstance(j, dict), "not a JSON object"
+for k in ("data_sources", "segments", "predicted"):
+    assert k in j, "missing key " + k
+assert isinstance(j["data_sources"], list) and isinstance(j["segments"], list)
+assert "p_target_met" in j["predicted"], "missing predicted.p_target_met"
+p = j["predicted"]["p_target_met"]
+assert p is None or 0 <= p <= 1, "p_target_met out of [0, 1]: %r" % (p,)
+for s in j["segments"]:
+    for k in ("version", "cluster", "nodes", "pstate", "epochs"):
+        assert k in s, "segment without " + k
+EOF
+}
+
+# plan_case ORCHESTRATOR [ARGS...]: plan exits 0 or 3 and prints the plan JSON.
+plan_case() {
+  local orch=$1
+  shift
+  label="plan JSON, $orch"
+  cmd=(plan "$TINY" --orchestrator "$orch" "$@")
+  want_rc="0 or 3"
+  run "${cmd[@]}"
+  if [[ $rc != 0 && $rc != 3 ]]; then
+    fail_case "wrong exit code"
+    label=""
+  else
+    local why
+    why=$(plan_json_check "$TMP/out" 2>&1)
+    custom_result $? "stdout is not the plan JSON: $(echo "$why" | tail -n 1)"
+  fi
+}
+plan_case full-only
+plan_case pruned-only
+plan_case full-only --seed 42
+
+note "plan full-only on tiny is feasible"
+expect_ok '"status": "ok"' -- plan "$TINY"
+note "plan pruned-only chooses the pruned version"
+expect_ok '"version": "p50"' -- plan "$TINY" --orchestrator pruned-only
+note "plan: explanation on stderr, not stdout"
+expect_ok '^\{' --not "fewest epochs" -- plan "$TINY"
+note "plan: --set clusters.0.zone swaps the chosen cluster"
+expect_ok '"cluster": "second"' -- plan "$TINY" --set clusters.0.zone=tiny2 --set clusters.1.zone=tiny
+note "plan: unreachable target is infeasible (exit 3)"
+expect_fail 3 "infeasible" -- plan "$TINY" --set target.loss=0.3
+label="plan: infeasible still prints the plan JSON with its status"
+cmd=(plan "$TINY" --set target.loss=0.3)
+want_rc=3
+run "${cmd[@]}"
+if [[ $rc != 3 ]]; then
+  fail_case "wrong exit code"
+  label=""
+else
+  "$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["status"] != "ok"' "$TMP/out" 2>/dev/null
+  custom_result $? "stdout is not JSON with a status other than ok"
+fi
+
+# Determinism: same seed, byte-identical stdout; stderr identical too.
+determinism_case() {
+  label="determinism $*"
+  want_rc=0
+  cmd=(plan "$TINY" "$@")
+  run "${cmd[@]}"
+  local rc1=$rc
+  cp "$TMP/out" "$TMP/out1"
+  run "${cmd[@]}"
+  if [[ $rc1 != 0 || $rc != 0 ]]; then
+    fail_case "wrong exit code (first run $rc1)"
+    label=""
+  else
+    cmp -s "$TMP/out1" "$TMP/out"
+    custom_result $? "two runs with the same seed printed different plans"
+  fi
+}
+determinism_case
+determinism_case --seed 12345
+determinism_case --orchestrator pruned-only --seed 3
+
+# ---------------------------------------------------------------------------------------------------------
+# Files that are not scenarios
+# ---------------------------------------------------------------------------------------------------------
+note "missing scenario file"
+expect_fail 2 "no-such-file\.yaml: .*(cannot open|does not exist|[Nn]o such file)" -- validate "$TMP/no-such-file.yaml"
+mkdir -p "$TMP/a-directory.yaml"
+note "a directory given as scenario"
+expect_fail 2 "a-directory\.yaml: .*([Dd]irectory|not a regular file)" -- validate "$TMP/a-directory.yaml"
+: >"$TMP/empty.yaml"
+note "empty scenario file"
+expect_fail 2 "empty\.yaml: .*empty" -- validate "$TMP/empty.yaml"
+printf '# only a comment\n\n' >"$TMP/comment-only.yaml"
+note "scenario with only comments"
+expect_fail 2 "comment-only\.yaml: .*(empty|mapping)" -- validate "$TMP/comment-only.yaml"
+note "scenario that is a list"
+expect_fail 2 "list_top\.yaml:2:1: \(top level\): expected a mapping, got a list" -- validate "$BAD/list_top.yaml"
+printf 'just a string\n' >"$TMP/scalar.yaml"
+note "scenario that is a scalar"
+expect_fail 2 "scalar\.yaml:1:1: .*expected a mapping" -- validate "$TMP/scalar.yaml"
+"$PY" -c 'import sys; open(sys.argv[1], "wb").write(bytes(range(256)) * 64)' "$TMP/binary.yaml"
+note "binary garbage"
+expect_fail 2 "binary\.yaml(:[0-9]+(:[0-9]+)?)?: " -- validate "$TMP/binary.yaml"
+"$PY" -c 'import sys; open(sys.argv[1], "w").write("# " + "x" * (17 * 1024 * 1024) + "\n")' "$TMP/huge.yaml"
+note "scenario file over the size limit"
+expect_fail 2 "huge\.yaml: .*too large" -- validate "$TMP/huge.yaml"
+
+# ---------------------------------------------------------------------------------------------------------
+# Malformed YAML
+# ---------------------------------------------------------------------------------------------------------
+note "unclosed flow mapping"
+expect_fail 2 "unclosed_bracket\.yaml:1[4-7]:[0-9]+: " -- validate "$BAD/unclosed_bracket.yaml"
+printf 'name: [a, b\nplatform: x\n' >"$TMP/unclosed-list.yaml"
+note "unclosed flow list"
+expect_fail 2 "unclosed-list\.yaml:[12]:[0-9]+: " -- validate "$TMP/unclosed-list.yaml"
+note "bad indentation"
+expect_fail 2 "bad_indentation\.yaml:9:[0-9]+: " -- validate "$BAD/bad_indentation.yaml"
+printf 'name: x\ntarget:\n\tloss: 1\n' >"$TMP/tab.yaml"
+note "tab indentation"
+expect_fail 2 "tab\.yaml:3:[0-9]+: " -- validate "$TMP/tab.yaml"
+printf '? [a, b]\n: 1\nname: x\n' >"$TMP/complex-key.yaml"
+note "a non-scalar key"
+expect_fail 2 "complex-key\.yaml:1:[0-9]+: .*keys must be" -- validate "$TMP/complex-key.yaml"
+
+# Resource exhaustion: alias bombs and deep nesting must end quickly, with exit 2 and no crash.
+mem_limit_kb=$((4 * 1024 * 1024))
+note "alias bomb (billion laughs) under clusters"
+expect_fail 2 "alias_bomb\.yaml:[0-9]+:[0-9]+: clusters" -- validate "$BAD/alias_bomb.yaml"
+sed 's/^clusters: \*i$/data_sources: *i\nmodel: {name: m, versions: *i, learning: *i, switch_epochs: *i}\ntarget: *i\nsimgrid: {cfg: *i}\nclusters: *i/' \
+  "$BAD/alias_bomb.yaml" >"$TMP/alias-bomb-everywhere.yaml"
+note "alias bomb under every list and mapping"
+expect_fail 2 "alias-bomb-everywhere\.yaml:[0-9]+:[0-9]+: " -- validate "$TMP/alias-bomb-everywhere.yaml"
+{ sed '/^clusters: \*i$/d' "$BAD/alias_bomb.yaml"; printf '? *i\n: 1\n'; } >"$TMP/alias-bomb-key.yaml"
+note "alias bomb as a mapping key"
+expect_fail 2 "alias-bomb-key\.yaml:[0-9]+:[0-9]+: " -- validate "$TMP/alias-bomb-key.yaml"
+note "alias bomb via --set"
+expect_fail 2 "--set" -- validate "$TINY" --set "model.switch_epochs=[&a [1,1,1,1,1,1,1,1,1], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], &c [*b,*b,*b,*b,*b,*b,*b,*b,*b], &d [*c,*c,*c,*c,*c,*c,*c,*c,*c], &e [*d,*d,*d,*d,*d,*d,*d,*d,*d], &f [*e,*e,*e,*e,*e,*e,*e,*e,*e], &g [*f,*f,*f,*f,*f,*f,*f,*f,*f], &h [*g,*g,*g,*g,*g,*g,*g,*g,*g], [*h,*h,*h,*h,*h,*h,*h,*h,*h]]"
+"$PY" -c 'import sys; open(sys.argv[1], "w").write("[" * 10000 + "\n")' "$TMP/deep-flow-list.yaml"
+note "10000 nested ["
+expect_fail 2 "deep-flow-list\.yaml:[0-9]+:[0-9]+: .*(deep|nest)" -- validate "$TMP/deep-flow-list.yaml"
+"$PY" -c 'import sys; open(sys.argv[1], "w").write("name: " + "{a: " * 10000 + "\n")' "$TMP/deep-flow-map.yaml"
+note "10000 nested {"
+expect_fail 2 "deep-flow-map\.yaml:[0-9]+:[0-9]+: .*(deep|nest)" -- validate "$TMP/deep-flow-map.yaml"
+"$PY" -c 'import sys; open(sys.argv[1], "w").write("".join(" " * i + "k:\n" for i in range(3000)))' "$TMP/deep-block.yaml"
+note "3000 nested block mappings"
+expect_fail 2 "deep-block\.yaml:[0-9]+:[0-9]+: .*(deep|nest)" -- validate "$TMP/deep-block.yaml"
+"$PY" -c 'import sys; open(sys.argv[1], "w").write("".join("  " * i + "- \n" for i in range(3000)))' "$TMP/deep-block-list.yaml"
+note "3000 nested block lists"
+expect_fail 2 "deep-block-list\.yaml:[0-9]+:[0-9]+: .*(deep|nest)" -- validate "$TMP/deep-block-list.yaml"
+mem_limit_kb=""
+
+# ---------------------------------------------------------------------------------------------------------
+# Schema errors: FILE:LINE:COL: KEY: message (bad/*.yaml are copies of tiny.yaml with one defect, same lines)
+# ---------------------------------------------------------------------------------------------------------
+expect_fail 2 "missing_target_loss\.yaml:[0-9]+:[0-9]+: target\.loss: missing" -- validate "$BAD/missing_target_loss.yaml"
+expect_fail 2 "duplicate_name\.yaml:4:1: name: duplicated key" -- validate "$BAD/duplicate_name.yaml"
+expect_fail 2 "unknown_key_targte\.yaml:7:[0-9]+: targte: unknown key \(known keys here: .*target" -- validate "$BAD/unknown_key_targte.yaml"
+expect_fail 2 "unknown_key_probabilty\.yaml:9:[0-9]+: target\.probabilty: unknown key \(known keys here: .*probability" -- validate "$BAD/unknown_key_probabilty.yaml"
+expect_fail 2 "probability_1_5\.yaml:9:16: target\.probability: must be in \(0, 1\), got 1\.5" -- validate "$BAD/probability_1_5.yaml"
+expect_fail 2 "probability_0\.yaml:9:16: target\.probability: must be in \(0, 1\)" -- validate "$BAD/probability_0.yaml"
+expect_fail 2 "probability_negative\.yaml:9:16: target\.probability: must be in \(0, 1\), got -0\.1" -- validate "$BAD/probability_negative.yaml"
+expect_fail 2 "loss_nan\.yaml:8:9: target\.loss: .*finite.*\.nan" -- validate "$BAD/loss_nan.yaml"
+expect_fail 2 "loss_inf\.yaml:8:9: target\.loss: .*finite.*\.inf" -- validate "$BAD/loss_inf.yaml"
+expect_fail 2 "loss_string\.yaml:8:9: target\.loss: .*number.*'low'" -- validate "$BAD/loss_string.yaml"
+expect_fail 2 "samples_zero\.yaml:17:[0-9]+: data_sources\.cam1\.samples: .*got 0" -- validate "$BAD/samples_zero.yaml"
+expect_fail 2 "samples_negative\.yaml:18:[0-9]+: data_sources\.cam2\.samples: .*got -5" -- validate "$BAD/samples_negative.yaml"
+expect_fail 2 "flops_zero\.yaml:24:25: model\.versions\.full\.flops_per_sample: must be > 0" -- validate "$BAD/flops_zero.yaml"
+expect_fail 2 "param_bytes_negative\.yaml:30:20: model\.versions\.p50\.param_bytes: .*got -1" -- validate "$BAD/param_bytes_negative.yaml"
+expect_fail 2 "max_epochs_zero\.yaml:11:15: target\.max_epochs: .*got 0" -- validate "$BAD/max_epochs_zero.yaml"
+expect_fail 2 "switch_epochs_not_increasing\.yaml:33:[0-9]+: model\.switch_epochs\.1: .*increasing" -- validate "$BAD/switch_epochs_not_increasing.yaml"
+expect_fail 2 "switch_unknown_version\.yaml:47:[0-9]+: model\.learning\.switches\.0\.to: no version named 'p75'" -- validate "$BAD/switch_unknown_version.yaml"
+
+# Follow-on messages: one defect should give one message, and no message about a value that was never written.
+note "missing target.loss: no follow-on 'got 0' message without a line"
+expect_fail 2 "target\.loss: missing" --not "got 0" -- validate "$BAD/missing_target_loss.yaml"
+note ".nan loss: no follow-on 'got 0' message"
+expect_fail 2 "target\.loss: .*\.nan" --not "got 0" -- validate "$BAD/loss_nan.yaml"
+note "misspelled target: every message has a line and column"
+expect_fail 2 "targte: unknown key" --not "^error: [^:]*\.yaml: " -- validate "$BAD/unknown_key_targte.yaml"
+
+# ---------------------------------------------------------------------------------------------------------
+# Scenario against platform
+# ---------------------------------------------------------------------------------------------------------
+expect_fail 2 "zone_unknown\.yaml:15:[0-9]+: clusters\.second\.zone: zone 'nowhere' is not in the platform \(zones: .*tiny2" -- validate "$BAD/zone_unknown.yaml"
+expect_fail 2 "host_unknown\.yaml:18:[0-9]+: data_sources\.cam2\.host: .*'no-such-host'" -- validate "$BAD/host_unknown.yaml"
+expect_fail 2 "controller_unknown\.yaml:6:[0-9]+: controller: .*'no-such-controller'" -- validate "$BAD/controller_unknown.yaml"
+expect_fail 2 "platform_missing\.yaml:5:[0-9]+: platform: .*no-such-platform\.xml" -- validate "$BAD/platform_missing.yaml"
+note "--platform with other zone names"
+expect_fail 2 "tiny\.yaml:14:[0-9]+: clusters\.main\.zone: zone 'tiny' is not in the platform \(zones: .*solo" -- validate "$TINY" --platform "$PLATFORMS/one-host.xml"
+note "--platform file missing"
+expect_fail 2 "no-such-platform\.xml" -- validate "$TINY" --platform "$TMP/no-such-platform.xml"
+note "--platform a directory"
+expect_fail 2 "$(basename "$TMP")(: |/)" -- validate "$TINY" --platform "$TMP"
+note "plan with a missing --platform"
+expect_fail 2 "no-such-platform\.xml" -- plan "$TINY" --platform "$TMP/no-such-platform.xml"
+
+# Every bad platform fixture: exit 2 (never a crash), the message names the file (and its line, except for an
+# empty file).
+for f in "$BAD_PLATFORMS"/*.xml; do
+  b=$(basename "$f")
+  re=$(printf '%s' "$b" | sed 's/\./\\./g')
+  case $b in
+    empty.xml) re="$re: " ;;
+    wattage_*.xml | cluster_wattage.xml) re="$re:[0-9]+(:[0-9]+)?: .*wattage" ;;
+    *) re="$re:[0-9]+(:[0-9]+)?: " ;;
+  esac
+  note "bad platform $b"
+  expect_fail 2 "$re" -- validate "$TINY" --platform "$f"
+done
+note "bad platform through plan"
+expect_fail 2 "wattage_format\.xml:[0-9]+: .*wattage_per_state" -- plan "$TINY" --platform "$BAD_PLATFORMS/wattage_format.xml"
+# A malformed wattage_per_state in a copy of tiny.xml (the scenario's real platform).
+sed 's/value="10:10:30, 8:8:18"/value="10:10:30; 8:8:18"/' "$PLATFORMS/tiny.xml" >"$TMP/tiny-bad-wattage.xml"
+note "tiny.xml with a malformed wattage_per_state"
+expect_fail 2 "tiny-bad-wattage\.xml:[0-9]+: .*wattage_per_state" -- validate "$TINY" --platform "$TMP/tiny-bad-wattage.xml"
+
+# ---------------------------------------------------------------------------------------------------------
+# Orchestrators
+# ---------------------------------------------------------------------------------------------------------
+note "unknown orchestrator"
+expect_fail 2 "--orchestrator.*'nope'.*full-only.*pruned-only" -- plan "$TINY" --orchestrator nope
+
+# ---------------------------------------------------------------------------------------------------------
+# --set
+# ---------------------------------------------------------------------------------------------------------
+expect_fail 2 "^error: --set nope\.x: .*'nope'" -- validate "$TINY" --set nope.x=1
+expect_fail 2 "^error: --set target\.probability: must be in \(0, 1\), got 2" -- validate "$TINY" --set target.probability=2
+expect_fail 2 "^error: --set target\.probability: " -- plan "$TINY" --set target.probability=2
+expect_fail 2 "^error: --set data_sources\.9\.samples: .*'9'.*2 items" -- validate "$TINY" --set data_sources.9.samples=1
+expect_fail 2 "^error: --set data_sources\.cam1\.samples: .*got 0" -- validate "$TINY" --set data_sources.cam1.samples=0
+expect_fail 2 "^error: --set data_sources\.(0|cam1)\.samples: .*got 0" -- validate "$TINY" --set data_sources.0.samples=0
+expect_fail 2 "^error: --set data_sources\.nocam\.samples: .*'nocam'" -- validate "$TINY" --set data_sources.nocam.samples=5
+expect_fail 2 "^error: --set target\.probabilty: unknown key \(known keys here: .*probability" -- validate "$TINY" --set target.probabilty=0.5
+expect_fail 2 "^error: --set target\.loss: .*\.nan" -- validate "$TINY" --set target.loss=.nan
+expect_fail 2 "^error: --set target: " -- validate "$TINY" --set target=3
+expect_fail 2 "^error: --set name\.x: " -- validate "$TINY" --set name.x=3
+expect_fail 2 "^error: --set target\.loss: " -- validate "$TINY" --set "target.loss=[1"
+expect_fail 2 "^error: --set target\.\.loss: .*empty" -- validate "$TINY" --set target..loss=1
+note "--set without ="
+expect_fail 2 "^error: --set target\.probability: .*KEY=VALUE" -- validate "$TINY" --set target.probability
+note "--set with an empty key"
+expect_fail 2 "^error: --set.*KEY=VALUE" -- validate "$TINY" --set =3
+note "--set a zone the platform lacks: blame --set, not a line of the file"
+expect_fail 2 "^error: --set clusters\.main\.zone: .*'nowhere'" -- validate "$TINY" --set clusters.main.zone=nowhere
+note "--set a host the platform lacks: blame --set, not a line of the file"
+expect_fail 2 "^error: --set data_sources\.cam1\.host: .*'nohost'" -- validate "$TINY" --set data_sources.cam1.host=nohost
+note "--set a controller the platform lacks: blame --set, not a line of the file"
+expect_fail 2 "^error: --set controller: .*'nohost'" -- validate "$TINY" --set controller=nohost
+
+# ---------------------------------------------------------------------------------------------------------
+# --cfg (passed to SimGrid): bad settings are bad input that names --cfg
+# ---------------------------------------------------------------------------------------------------------
+note "--cfg without a colon"
+expect_fail 2 "--cfg.*nonsense" -- validate "$TINY" --cfg nonsense
+note "--cfg unknown SimGrid option"
+expect_fail 2 "--cfg.*foo" -- validate "$TINY" --cfg foo:bar
+note "--cfg bad network model"
+expect_fail 2 "--cfg.*(network/model|Bogus)" -- validate "$TINY" --cfg network/model:Bogus
+
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]

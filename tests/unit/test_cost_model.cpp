@@ -1,0 +1,126 @@
+// The analytical cost model on a hand-built platform view where every number can be checked by hand
+// (network factors of 1, no TCP-gamma bound, no cross-traffic). Its agreement with SimGrid's own network
+// model is pinned separately (tests/sim/network_pin.cpp).
+#include "deplsim/cost_model.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace deplsim;
+
+namespace {
+
+// src --l0-- h1, h2 (cluster a, 2 cores each), g1 (cluster b, 1 core); every host has a private link to a
+// shared switch; 1e8 B/s links with 1 ms latency.
+PlatformView hand_view() {
+  PlatformView v;
+  v.network = NetworkSettings{"CM02", 1.0, 1.0, 0.0, 0.0, false};
+  auto host = [](std::string name, int cores, double speed, std::string zone) {
+    HostView h;
+    h.name = std::move(name);
+    h.cores = cores;
+    h.zones = {std::move(zone), "world"};
+    h.pstates = {PowerState{speed, 10, 10, 30}, PowerState{speed / 2, 5, 5, 12}};
+    return h;
+  };
+  v.hosts = {host("src", 1, 1e9, "s"), host("h1", 2, 2e9, "a"), host("h2", 2, 1e9, "a"), host("g1", 1, 4e9, "b")};
+  for (int i = 0; i < 4; ++i) v.links.push_back(LinkView{"l" + std::to_string(i), 1e8, 1e-3, false, 1.0, 3.0});
+  v.index_hosts();
+  for (std::size_t a = 0; a < 4; ++a)
+    for (std::size_t b = 0; b < 4; ++b)
+      if (a != b) v.add_route(a, b, RouteView{{a, b}, 2e-3});
+  v.cluster_hosts = {{1, 2}, {3}};
+  return v;
+}
+
+Scenario hand_scenario() {
+  Scenario sc;
+  sc.clusters = {Cluster{"a", "a", 0.0}, Cluster{"b", "b", 1.0}};
+  sc.data_sources = {DataSource{"d", "src", 1000, 1e4}};
+  sc.model.versions = {ModelVersion{"full", 1e6, 1e6, 0.0, {}}, ModelVersion{"p50", 5e5, 5e5, 0.5, {}}};
+  sc.model.switch_epochs = {2};
+  sc.model.max_switches = 1;
+  sc.training = Training{SyncKind::ring_allreduce, 2};
+  sc.target.max_epochs = 10;
+  return sc;
+}
+
+} // namespace
+
+TEST_CASE("flows share a link fairly and pay their latency first", "[cost]") {
+  const PlatformView v = hand_view();
+  const auto one = simulate_flows(v, {Flow{0, 1, 1e6}});
+  CHECK(one.makespan == Approx(2e-3 + 1e6 / 1e8));
+  // Two flows out of src share l0: each at 5e7 B/s.
+  const auto two = simulate_flows(v, {Flow{0, 1, 1e6}, Flow{0, 2, 1e6}});
+  CHECK(two.finish[0] == Approx(2e-3 + 2e6 / 1e8));
+  CHECK(two.finish[1] == Approx(2e-3 + 2e6 / 1e8));
+  // Unequal sizes: the small one ends, then the big one gets the whole link.
+  const auto uneq = simulate_flows(v, {Flow{0, 1, 1e6}, Flow{0, 2, 3e6}});
+  CHECK(uneq.finish[0] == Approx(2e-3 + 2e6 / 1e8));
+  CHECK(uneq.finish[1] == Approx(2e-3 + 4e6 / 1e8));
+  // Link load integral = bytes carried (coefficient 1, no cross-traffic).
+  CHECK(uneq.link_load_integral.at(0) == Approx(4e6));
+}
+
+TEST_CASE("an epoch is R rounds of compute on all cores then a ring all-reduce", "[cost]") {
+  const PlatformView v = hand_view();
+  const Scenario sc = hand_scenario();
+  const CostModel cm(sc, v);
+  const auto shares = cm.shares({1, 2}, 0);
+  CHECK(shares[0] == Approx(4.0 / 6.0));  // h1: 2 cores x 2e9, h2: 2 cores x 1e9
+  const EpochCost e = cm.epoch(0, Resources{0, 2, 0}, 1000);
+  // Compute: 1000 samples x 1e6 flop / (4e9 + 2e9) flop/s, over both rounds.
+  CHECK(e.compute_s == Approx(1e9 / 6e9));
+  // Ring of 2: 2 steps per round, each with h1->h2 and h2->h1 (S/2 = 5e5 B); both cross l1 and l2 (shared
+  // links, not split-duplex), so each gets half of 1e8 B/s.
+  const double step = 2e-3 + 5e5 / 5e7;
+  CHECK(e.sync_s == Approx(2 * 2 * step));
+  CHECK(e.time_s == Approx(e.compute_s + e.sync_s));
+  // Hosts: all-cores watts while computing, idle while synchronising.
+  CHECK(e.host_energy_j == Approx(2 * (e.compute_s * 30 + e.sync_s * 10)));
+  // Links l1, l2: idle 1 W over the epoch + (3-1) W x (bytes / bandwidth).
+  const double carried = 2 * 2 * 2 * 5e5;  // per link per epoch: 2 rounds x 2 steps x 2 flows x 5e5 B
+  CHECK(e.link_energy_j == Approx(2 * (1.0 * e.time_s + 2.0 * carried / 1e8)));
+  // One node: no synchronisation at all.
+  const EpochCost single = cm.epoch(0, Resources{1, 1, 0}, 1000);
+  CHECK(single.sync_s == 0);
+  CHECK(single.compute_s == Approx(1e9 / 4e9));
+  // A lower power state is slower.
+  CHECK(cm.epoch(0, Resources{0, 2, 1}, 1000).compute_s == Approx(2 * e.compute_s));
+}
+
+TEST_CASE("a plan's cost: shipping, epochs, migration, energy from first use to the end", "[cost]") {
+  const PlatformView v = hand_view();
+  const Scenario sc = hand_scenario();
+  const CostModel cm(sc, v);
+  Plan one;
+  one.data_sources = {"d"};
+  one.segments = {Segment{"full", "b", 1, 0, 3}};
+  const PlanCost c1 = cm.evaluate(one);
+  const double ship = 2e-3 + 1000 * 1e4 / 1e8;  // all samples to g1
+  const EpochCost e = cm.epoch(0, Resources{1, 1, 0}, 1000);
+  CHECK(c1.shipping_s == Approx(ship));
+  CHECK(c1.time_s == Approx(ship + 3 * e.time_s));
+  // g1 idle during shipping, all cores while computing; links l0 and l3 idle 1 W each from the shipping on,
+  // plus the shipping's dynamic energy (2 W x 1e7 B / 1e8 B/s on each).
+  const double expected = ship * 10 + 3 * e.compute_s * 30 + 2 * (1.0 * c1.time_s + 2.0 * 1e7 / 1e8);
+  CHECK(c1.energy_j == Approx(expected));
+  CHECK(c1.money == Approx(1.0 * 1 * 3 * e.time_s));
+  CHECK(c1.hosts_used == std::set<std::size_t>{3});
+  CHECK(cm.objective(c1) == c1.energy_j);
+
+  // Migration after 2 epochs from b to a: data to h1 and h2, model from g1 to both; g1 stays charged (idle).
+  Plan mig = one;
+  mig.segments = {Segment{"full", "b", 1, 0, 2}, Segment{"full", "a", 2, 0, 1}};
+  const PlanCost c2 = cm.evaluate(mig);
+  CHECK(c2.hosts_used == std::set<std::size_t>{1, 2, 3});
+  CHECK(c2.shipping_s > c1.shipping_s);
+  const auto flows = cm.shipping_flows({0}, {1, 2}, 0);
+  REQUIRE(flows.size() == 2);
+  CHECK(flows[0].bytes == Approx(1e7 * 4.0 / 6.0));
+  // g1 keeps drawing idle power after it stops training: the plan's energy includes it.
+  const EpochCost ea = cm.epoch(0, Resources{0, 2, 0}, 1000);
+  const double after_b = c2.time_s - (ship + 2 * e.time_s);
+  CHECK(after_b > ea.time_s);
+  CHECK(c2.energy_j > c1.energy_j - 3 * e.compute_s * 30);
+}

@@ -1,0 +1,141 @@
+// The parametric ground truth (MODEL.md 4.1) and the planner's trajectory knowledge.
+#include "deplsim/knowledge.hpp"
+#include "deplsim/learning.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+using namespace deplsim;
+
+namespace {
+
+Scenario learning_scenario() {
+  Scenario sc;
+  sc.name = "unit";
+  sc.target = {0.6, 0.9, std::nullopt, 100};
+  ModelVersion full{"full", 1e9, 1e8, 0.0, {0.40, 0.10, 1.0, 0.08, 0.004, 30}};
+  ModelVersion p75{"p75", 2.5e8, 2.5e7, 0.75, {0.43, 0.10, 1.0, 0.05, 0.0, 0}};
+  sc.model.versions = {full, p75};
+  sc.model.switch_epochs = {5, 10};
+  sc.model.max_switches = 1;
+  auto& lm = sc.model.learning;
+  lm.initial_loss = std::log(10.0);
+  lm.reference_samples = 10000;
+  lm.floor_data_exponent = 0.2;
+  lm.spread_data_exponent = 0.3;
+  lm.overfit_data_exponent = 1.0;
+  lm.rate_spread = 0.1;
+  lm.epoch_noise = 0.02;
+  lm.eval_noise = 0.01;
+  lm.knowledge_trajectories = 2000;
+  lm.switches = {SwitchLearning{"full", "p75", 0, 1, 0.05, 0.30}};
+  return sc;
+}
+
+Schedule single(std::size_t v, int k) { return Schedule{{{v, k}}}; }
+
+double mean(const std::vector<double>& x) { return std::accumulate(x.begin(), x.end(), 0.0) / static_cast<double>(x.size()); }
+double stddev(const std::vector<double>& x) {
+  const double m = mean(x);
+  double s = 0;
+  for (double v : x) s += (v - m) * (v - m);
+  return std::sqrt(s / static_cast<double>(x.size() - 1));
+}
+
+} // namespace
+
+TEST_CASE("trajectories are reproducible per seed and differ between seeds", "[learning]") {
+  const Scenario sc = learning_scenario();
+  const ParametricLearning gt(sc);
+  const auto a = gt.trajectory(5, Purpose::evaluation, 3, 10000, single(0, 40));
+  const auto b = gt.trajectory(5, Purpose::evaluation, 3, 10000, single(0, 40));
+  const auto c = gt.trajectory(6, Purpose::evaluation, 3, 10000, single(0, 40));
+  CHECK(a.test == b.test);
+  CHECK(a.validation == b.validation);
+  CHECK(a.test != c.test);
+  CHECK(a.validation != a.test);  // independent evaluation noise
+  REQUIRE(a.test.size() == 40);
+  // The fast path agrees with the full trajectory.
+  CHECK(gt.final_test_loss(5, Purpose::evaluation, 3, 10000, single(0, 40)) == a.test.back());
+  Schedule sw{{{0, 5}, {1, 20}}};
+  CHECK(gt.final_test_loss(5, Purpose::evaluation, 3, 10000, sw) == gt.trajectory(5, Purpose::evaluation, 3, 10000, sw).test.back());
+}
+
+TEST_CASE("a replication's loss at an epoch does not depend on the plan's length (common random numbers)", "[learning]") {
+  const Scenario sc = learning_scenario();
+  const ParametricLearning gt(sc);
+  const auto short_run = gt.trajectory(1, Purpose::evaluation, 9, 10000, single(0, 10));
+  const auto long_run = gt.trajectory(1, Purpose::evaluation, 9, 10000, single(0, 30));
+  for (std::size_t k = 0; k < 10; ++k) CHECK(short_run.test[k] == long_run.test[k]);
+}
+
+TEST_CASE("more data lowers the floor and the spread between runs", "[learning]") {
+  Scenario sc = learning_scenario();
+  for (auto& v : sc.model.versions) v.learning.overfit_slope = 0;  // isolate the floor
+  const ParametricLearning gt(sc);
+  std::vector<double> scarce, plenty;
+  for (std::uint32_t r = 0; r < 3000; ++r) {
+    scarce.push_back(gt.final_test_loss(2, Purpose::evaluation, r, 2500, single(0, 80)));
+    plenty.push_back(gt.final_test_loss(2, Purpose::evaluation, r, 10000, single(0, 80)));
+  }
+  CHECK(mean(plenty) < mean(scarce));
+  CHECK(stddev(plenty) < stddev(scarce));
+  // Quantitatively: floor ratio (1/4)^-0.2 and spread ratio (1/4)^-0.3 at the same run effects.
+  CHECK(mean(scarce) / mean(plenty) == Approx(std::pow(0.25, -0.2)).epsilon(0.03));
+}
+
+TEST_CASE("the overfitting term makes the loss rise after its minimum on scarce data", "[learning]") {
+  const Scenario sc = learning_scenario();
+  const ParametricLearning gt(sc);
+  const auto curve = gt.clean_curve(0.0, 0.0, 2500, single(0, 100));
+  const auto min_it = std::min_element(curve.begin(), curve.end());
+  const auto k_min = static_cast<std::size_t>(min_it - curve.begin());
+  INFO("minimum at epoch " << k_min + 1);
+  CHECK(k_min + 1 >= 30);   // the minimum is after the overfitting start
+  CHECK(k_min + 1 < 100);   // and not at the end
+  CHECK(curve.back() > *min_it + 0.05);
+  // With plenty of data the rise is smaller (eta (q/q_ref)^-zeta).
+  const auto plenty = gt.clean_curve(0.0, 0.0, 10000, single(0, 100));
+  CHECK(plenty.back() - *std::min_element(plenty.begin(), plenty.end()) < curve.back() - *min_it);
+}
+
+TEST_CASE("a switch jumps, then relaxes toward the switch floor", "[learning]") {
+  const Scenario sc = learning_scenario();
+  const ParametricLearning gt(sc);
+  const Schedule sw{{{0, 10}, {1, 90}}};
+  const auto curve = gt.clean_curve(0.0, 0.0, 10000, sw);
+  const auto before = gt.clean_curve(0.0, 0.0, 10000, single(0, 10));
+  REQUIRE(curve.size() == 100);
+  for (std::size_t k = 0; k < 10; ++k) CHECK(curve[k] == before[k]);
+  // Relaxes toward F_{full->p75} = 0.30 (below both versions' own floors 0.40 and 0.43).
+  CHECK(curve.back() == Approx(0.30).margin(0.005));
+  CHECK(curve.back() < 0.40);
+  // The first epoch after the switch starts from the clean loss plus the jump.
+  const double start = before.back() + 0.05;
+  CHECK(curve[10] < start);
+  CHECK(curve[10] > 0.30);
+}
+
+TEST_CASE("trajectory knowledge predicts from the knowledge stream only", "[learning]") {
+  const Scenario sc = learning_scenario();
+  const TrajectoryKnowledge k(sc, 1);
+  const ParametricLearning gt(sc);
+  const auto per_epoch = k.predict_each_epoch(10000, 0, 60);
+  REQUIRE(per_epoch.size() == 60);
+  // The prediction for a 40-epoch schedule equals the per-epoch prediction at epoch 40.
+  const auto p40 = k.predict(10000, single(0, 40));
+  CHECK(p40.p_target_met == per_epoch[39].p_target_met);
+  CHECK(p40.expected_loss == Approx(per_epoch[39].expected_loss).epsilon(1e-12));
+  // It is a frequency over knowledge trajectories, not evaluation ones.
+  int met = 0;
+  for (std::uint32_t r = 0; r < 2000; ++r) met += gt.final_test_loss(1, Purpose::knowledge, r, 10000, single(0, 40)) <= 0.6;
+  CHECK(p40.p_target_met == Approx(met / 2000.0));
+  int met_eval = 0;
+  for (std::uint32_t r = 0; r < 2000; ++r) met_eval += gt.final_test_loss(1, Purpose::evaluation, r, 10000, single(0, 40)) <= 0.6;
+  CHECK(met_eval != met);  // disjoint streams (equal counts would be a coincidence)
+  // P rises with epochs on plenty of data.
+  CHECK(per_epoch[59].p_target_met >= per_epoch[4].p_target_met);
+}

@@ -79,12 +79,15 @@ struct Reader {
   SourceMap& where;
 
   void positive(Map& m, const std::string& key, double v) {
+    if (!m.ok(key)) return;
     if (!(v > 0)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be > 0, got {}", v));
   }
   void non_negative(Map& m, const std::string& key, double v) {
+    if (!m.ok(key)) return;
     if (!(v >= 0)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be >= 0, got {}", v));
   }
   void range(Map& m, const std::string& key, double v, double lo, double hi) {
+    if (!m.ok(key)) return;
     if (!(v >= lo && v <= hi)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be in [{}, {}], got {}", lo, hi, v));
   }
 
@@ -154,7 +157,7 @@ Scenario read(Document& doc, SourceMap& where) {
       sc.target.loss = t.number("loss");
       r.positive(t, "loss", sc.target.loss);
       sc.target.probability = t.number("probability");
-      if (!(sc.target.probability > 0 && sc.target.probability < 1))
+      if (t.ok("probability") && !(sc.target.probability > 0 && sc.target.probability < 1))
         doc.issue(t.get("probability"), "target.probability", fmt::format("must be in (0, 1), got {}", sc.target.probability));
       sc.target.deadline_s = t.optional_number("deadline_s");
       if (sc.target.deadline_s) r.positive(t, "deadline_s", *sc.target.deadline_s);
@@ -206,7 +209,7 @@ Scenario read(Document& doc, SourceMap& where) {
       r.positive(m, "param_bytes", v.param_bytes);
       r.range(m, "param_bytes", v.param_bytes, 0, 1e15);
       v.pruning = m.number("pruning", 0.0);
-      if (!(v.pruning >= 0 && v.pruning < 1))
+      if (m.ok("pruning") && !(v.pruning >= 0 && v.pruning < 1))
         doc.issue(m.get("pruning"), m.key_path("pruning"), fmt::format("must be in [0, 1), got {}", v.pruning));
       Map l(doc, m.require("learning"), m.key_path("learning"));
       if (l.valid()) {

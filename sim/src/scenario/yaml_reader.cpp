@@ -187,9 +187,9 @@ Map::Map(Document& doc, const YAML::Node& node, std::string path) : doc_(doc), n
       continue;
     }
     const std::string key = it->first.Scalar();
-    for (const auto& [k, v] : entries_)
-      if (k == key) doc_.issue(it->first, key_path(key), "duplicated key (it appears more than once)");
-    entries_.emplace_back(key, it->second);
+    for (const auto& e : entries_)
+      if (e.key == key) doc_.issue(it->first, key_path(key), "duplicated key (it appears more than once)");
+    entries_.push_back({key, it->first, it->second});
   }
 }
 
@@ -197,33 +197,42 @@ std::string Map::key_path(const std::string& key) const { return path_.empty() ?
 
 YAML::Node Map::get(const std::string& key) {
   read_.insert(key);
-  for (const auto& [k, v] : entries_)
-    if (k == key) return v;
+  for (const auto& e : entries_)
+    if (e.key == key) return e.value;
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
 YAML::Node Map::require(const std::string& key) {
   YAML::Node v = get(key);
-  if (valid_ && (!v.IsDefined() || v.IsNull())) doc_.issue(v.IsDefined() ? v : node_, key_path(key), "missing (required)");
+  if (valid_ && (!v.IsDefined() || v.IsNull())) {
+    doc_.issue(v.IsDefined() ? v : node_, key_path(key), "missing (required)");
+    failed_.insert(key);
+  }
   return v;
 }
 
 double Map::number(const std::string& key, std::optional<double> fallback) {
   YAML::Node v = fallback ? get(key) : require(key);
   if (!v.IsDefined() || v.IsNull()) return fallback.value_or(0.0);
-  return to_number(doc_, v, key_path(key)).value_or(0.0);
+  auto n = to_number(doc_, v, key_path(key));
+  if (!n) failed_.insert(key);
+  return n.value_or(0.0);
 }
 
 std::optional<double> Map::optional_number(const std::string& key) {
   YAML::Node v = get(key);
   if (!v.IsDefined() || v.IsNull()) return std::nullopt;
-  return to_number(doc_, v, key_path(key));
+  auto n = to_number(doc_, v, key_path(key));
+  if (!n) failed_.insert(key);
+  return n;
 }
 
 long long Map::integer(const std::string& key, std::optional<long long> fallback) {
   YAML::Node v = fallback ? get(key) : require(key);
   if (!v.IsDefined() || v.IsNull()) return fallback.value_or(0);
-  return to_integer(doc_, v, key_path(key)).value_or(0);
+  auto n = to_integer(doc_, v, key_path(key));
+  if (!n) failed_.insert(key);
+  return n.value_or(0);
 }
 
 std::string Map::string(const std::string& key, std::optional<std::string> fallback) {
@@ -250,8 +259,8 @@ void Map::reject_unknown_keys() {
   if (!valid_) return;
   std::string known;
   for (const auto& k : read_) known += (known.empty() ? "" : ", ") + k;
-  for (const auto& [k, v] : entries_)
-    if (!read_.contains(k)) doc_.issue(v, key_path(k), fmt::format("unknown key (known keys here: {})", known));
+  for (const auto& e : entries_)
+    if (!read_.contains(e.key)) doc_.issue(e.key_node, key_path(e.key), fmt::format("unknown key (known keys here: {})", known));
 }
 
 std::optional<double> to_number(Document& doc, const YAML::Node& node, const std::string& key) {

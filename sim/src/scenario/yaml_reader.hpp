@@ -66,6 +66,10 @@ public:
   std::string choice(const std::string& key, const std::vector<std::string>& choices,
                      std::optional<std::string> fallback = std::nullopt);
 
+  /// False when `key` was required but missing, or its value could not be converted (so that range checks
+  /// do not pile a second message on the first).
+  [[nodiscard]] bool ok(const std::string& key) const { return !failed_.contains(key); }
+
   /// Records an issue for every key that was not read.
   void reject_unknown_keys();
 
@@ -79,8 +83,14 @@ private:
   YAML::Node node_;
   std::string path_;
   bool valid_ = false;
-  std::vector<std::pair<std::string, YAML::Node>> entries_;
+  struct Entry {
+    std::string key;
+    YAML::Node key_node;
+    YAML::Node value;
+  };
+  std::vector<Entry> entries_;
   std::set<std::string> read_;
+  std::set<std::string> failed_;
 };
 
 /// Scalar conversions that record an issue and return nullopt on failure.
