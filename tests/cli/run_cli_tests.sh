@@ -5,8 +5,9 @@
 # from any directory. Plain bash + coreutils + grep + /usr/bin/python3.
 #
 # Each case checks the exit code AND a message:
-#   expect_fail RC REGEX [--not REGEX] -- ARGS...   exit code RC, stderr matches REGEX (grep -E), and not --not
-#   expect_ok REGEX [--not REGEX] -- ARGS...        exit code 0, stdout matches REGEX
+#   expect_fail RC REGEX [--not REGEX] [--count N] -- ARGS...
+#       exit code RC, stderr matches REGEX (grep -E), not the --not REGEX, and has N lines starting `error:`
+#   expect_ok REGEX [--not REGEX] -- ARGS...   exit code 0, stdout matches REGEX (and not the --not REGEX)
 # `note TEXT` before a case labels it in the failure report. A signal exit (134 abort, 139 segfault, ...) or a
 # timeout (every command runs under `timeout`) is reported as such. The last line reads `N passed, M failed`.
 set -u
@@ -77,11 +78,11 @@ pass_case() { passed=$((passed + 1)); }
 parse_case() {
   want_rc=$1 want_re=$2
   shift 2
-  not_re=""
-  if [[ ${1-} == --not ]]; then
-    not_re=$2
+  not_re="" want_count=""
+  while [[ ${1-} == --not || ${1-} == --count ]]; do
+    if [[ $1 == --not ]]; then not_re=$2; else want_count=$2; fi
     shift 2
-  fi
+  done
   if [[ ${1-} != -- ]]; then
     echo "run_cli_tests.sh: test bug: missing -- in case '$want_re'" >&2
     exit 1
@@ -98,6 +99,8 @@ check() { # STREAM(out|err)
     fail_case "std$1 does not match /$want_re/"
   elif [[ -n $not_re ]] && grep -Eq -- "$not_re" "$stream"; then
     fail_case "std$1 matches /$not_re/, which it must not"
+  elif [[ -n $want_count ]] && [[ $(grep -c '^error:' "$stream") != "$want_count" ]]; then
+    fail_case "expected $want_count 'error:' line(s) (one per mistake), got $(grep -c '^error:' "$stream")"
   else
     pass_case
   fi
@@ -350,6 +353,18 @@ note ".nan loss: no follow-on 'got 0' message"
 expect_fail 2 "target\.loss: .*\.nan" --not "got 0" -- validate "$BAD/loss_nan.yaml"
 note "misspelled target: every message has a line and column"
 expect_fail 2 "targte: unknown key" --not "^error: [^:]*\.yaml: " -- validate "$BAD/unknown_key_targte.yaml"
+note "misspelled target: two messages (target missing, targte unknown), no follow-ons"
+expect_fail 2 "targte: unknown key" --count 2 -- validate "$BAD/unknown_key_targte.yaml"
+note "misspelled probability: two messages (probability missing, probabilty unknown)"
+expect_fail 2 "probabilty: unknown key" --count 2 -- validate "$BAD/unknown_key_probabilty.yaml"
+note "--set .nan: one message"
+expect_fail 2 "^error: --set target\.loss: " --count 1 -- validate "$TINY" --set target.loss=.nan
+# The other bad/*.yaml files hold exactly one mistake each: one message each.
+for f in "$BAD"/*.yaml; do
+  case $(basename "$f") in unknown_key_targte.yaml | unknown_key_probabilty.yaml) continue ;; esac
+  note "one message per mistake: bad/$(basename "$f")"
+  expect_fail 2 "$(basename "$f" | sed 's/\./\\./g')" --count 1 -- validate "$f"
+done
 
 # ---------------------------------------------------------------------------------------------------------
 # Scenario against platform
