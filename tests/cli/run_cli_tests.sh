@@ -18,6 +18,9 @@ DEPLSIM=$(cd "$(dirname "$DEPLSIM")" && pwd)/$(basename "$DEPLSIM")
 SOURCE_DIR=$(cd "$SOURCE_DIR" && pwd)
 PY=/usr/bin/python3
 TIMEOUT=${DEPLSIM_TEST_TIMEOUT:-20}
+# Address-space cap (KiB) for the alias-bomb and deep-nesting cases; set DEPLSIM_TEST_VMEM_KB= (empty) for
+# sanitizer builds, which reserve far more virtual memory than they use.
+VMEM_KB=${DEPLSIM_TEST_VMEM_KB-4194304}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/deplsim-cli.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
@@ -65,7 +68,7 @@ fail_case() {
     echo "  expected exit code: $want_rc, actual: $(describe_rc "$rc")"
     echo "  stderr (first 15 lines):"
     head -n 15 "$TMP/err" | cut -c1-400 | sed 's/^/    | /'
-    if [[ $want_rc == 0 ]]; then
+    if [[ $want_rc == 0* ]]; then
       echo "  stdout (first 10 lines):"
       head -n 10 "$TMP/out" | cut -c1-400 | sed 's/^/    | /'
     fi
@@ -74,7 +77,7 @@ fail_case() {
 
 pass_case() { passed=$((passed + 1)); }
 
-# parse_case RC REGEX [--not REGEX] -- ARGS...
+# parse_case RC REGEX [--not REGEX] [--count N] -- ARGS...
 parse_case() {
   want_rc=$1 want_re=$2
   shift 2
@@ -129,17 +132,17 @@ custom_result() {
 # Usage errors and help
 # ---------------------------------------------------------------------------------------------------------
 note "no subcommand"
-expect_fail 2 "[Ss]ubcommand" -- 
+expect_fail 2 "[Ss]ubcommand" --
 note "unknown subcommand"
-expect_fail 2 "frobnicate|[Ss]ubcommand" -- frobnicate
+expect_fail 2 "[Ss]ubcommand|[Uu]nknown.*frobnicate|frobnicate.*not expected" -- frobnicate
 note "unknown top-level flag"
-expect_fail 2 "frob|not expected|[Ss]ubcommand" -- --frob
+expect_fail 2 "[Ss]ubcommand|[Uu]nknown.*--frob|not expected.*--frob" -- --frob
 note "unknown flag of validate"
-expect_fail 2 "--frob" -- validate "$TINY" --frob
+expect_fail 2 "([Uu]nknown|not expected).*--frob" -- validate "$TINY" --frob
 note "validate without a scenario"
 expect_fail 2 "SCENARIO" -- validate
 note "plan: --seed not a number"
-expect_fail 2 "--seed" -- plan "$TINY" --seed abc
+expect_fail 2 "(convert|invalid|number|integer).*--seed|--seed.*(convert|invalid|number|integer)" -- plan "$TINY" --seed abc
 expect_ok "Usage:.*SUBCOMMAND" -- --help
 expect_ok "validate" -- --help
 expect_ok "plan" -- --help
@@ -247,8 +250,12 @@ determinism_case() {
     fail_case "wrong exit code (first run $rc1)"
     label=""
   else
-    cmp -s "$TMP/out1" "$TMP/out"
-    custom_result $? "two runs with the same seed printed different plans"
+    if ! plan_json_check "$TMP/out" >/dev/null 2>&1; then
+      custom_result 1 "stdout is not the plan JSON"
+    else
+      cmp -s "$TMP/out1" "$TMP/out"
+      custom_result $? "two runs with the same seed printed different plans"
+    fi
   fi
 }
 determinism_case
@@ -263,9 +270,10 @@ expect_fail 2 "no-such-file\.yaml: .*(cannot open|does not exist|[Nn]o such file
 mkdir -p "$TMP/a-directory.yaml"
 note "a directory given as scenario"
 expect_fail 2 "a-directory\.yaml: .*([Dd]irectory|not a regular file)" -- validate "$TMP/a-directory.yaml"
-: >"$TMP/empty.yaml"
 note "empty scenario file"
-expect_fail 2 "empty\.yaml: .*empty" -- validate "$TMP/empty.yaml"
+expect_fail 2 "empty\.yaml: .*empty" -- validate "$BAD/empty.yaml"
+note "/dev/null as scenario"
+expect_fail 2 "/dev/null: .*empty" -- validate /dev/null
 printf '# only a comment\n\n' >"$TMP/comment-only.yaml"
 note "scenario with only comments"
 expect_fail 2 "comment-only\.yaml: .*(empty|mapping)" -- validate "$TMP/comment-only.yaml"
@@ -299,7 +307,7 @@ note "a non-scalar key"
 expect_fail 2 "complex-key\.yaml:1:[0-9]+: .*keys must be" -- validate "$TMP/complex-key.yaml"
 
 # Resource exhaustion: alias bombs and deep nesting must end quickly, with exit 2 and no crash.
-mem_limit_kb=$((4 * 1024 * 1024))
+mem_limit_kb=$VMEM_KB
 note "alias bomb (billion laughs) under clusters"
 expect_fail 2 "alias_bomb\.yaml:[0-9]+:[0-9]+: clusters" -- validate "$BAD/alias_bomb.yaml"
 sed 's/^clusters: \*i$/data_sources: *i\nmodel: {name: m, versions: *i, learning: *i, switch_epochs: *i}\ntarget: *i\nsimgrid: {cfg: *i}\nclusters: *i/' \
@@ -310,7 +318,7 @@ expect_fail 2 "alias-bomb-everywhere\.yaml:[0-9]+:[0-9]+: " -- validate "$TMP/al
 note "alias bomb as a mapping key"
 expect_fail 2 "alias-bomb-key\.yaml:[0-9]+:[0-9]+: " -- validate "$TMP/alias-bomb-key.yaml"
 note "alias bomb via --set"
-expect_fail 2 "--set" -- validate "$TINY" --set "model.switch_epochs=[&a [1,1,1,1,1,1,1,1,1], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], &c [*b,*b,*b,*b,*b,*b,*b,*b,*b], &d [*c,*c,*c,*c,*c,*c,*c,*c,*c], &e [*d,*d,*d,*d,*d,*d,*d,*d,*d], &f [*e,*e,*e,*e,*e,*e,*e,*e,*e], &g [*f,*f,*f,*f,*f,*f,*f,*f,*f], &h [*g,*g,*g,*g,*g,*g,*g,*g,*g], [*h,*h,*h,*h,*h,*h,*h,*h,*h]]"
+expect_fail 2 "^error: --set model\.switch_epochs" -- validate "$TINY" --set "model.switch_epochs=[&a [1,1,1,1,1,1,1,1,1], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], &c [*b,*b,*b,*b,*b,*b,*b,*b,*b], &d [*c,*c,*c,*c,*c,*c,*c,*c,*c], &e [*d,*d,*d,*d,*d,*d,*d,*d,*d], &f [*e,*e,*e,*e,*e,*e,*e,*e,*e], &g [*f,*f,*f,*f,*f,*f,*f,*f,*f], &h [*g,*g,*g,*g,*g,*g,*g,*g,*g], [*h,*h,*h,*h,*h,*h,*h,*h,*h]]"
 "$PY" -c 'import sys; open(sys.argv[1], "w").write("[" * 10000 + "\n")' "$TMP/deep-flow-list.yaml"
 note "10000 nested ["
 expect_fail 2 "deep-flow-list\.yaml:[0-9]+:[0-9]+: .*(deep|nest)" -- validate "$TMP/deep-flow-list.yaml"
@@ -361,9 +369,9 @@ note "--set .nan: one message"
 expect_fail 2 "^error: --set target\.loss: " --count 1 -- validate "$TINY" --set target.loss=.nan
 # The other bad/*.yaml files hold exactly one mistake each: one message each.
 for f in "$BAD"/*.yaml; do
-  case $(basename "$f") in unknown_key_targte.yaml | unknown_key_probabilty.yaml) continue ;; esac
+  case $(basename "$f") in unknown_key_targte.yaml | unknown_key_probabilty.yaml | alias_bomb.yaml) continue ;; esac
   note "one message per mistake: bad/$(basename "$f")"
-  expect_fail 2 "$(basename "$f" | sed 's/\./\\./g')" --count 1 -- validate "$f"
+  expect_fail 2 "$(basename "$f" | sed 's/\./\\./g')(:[0-9]+)*: " --count 1 -- validate "$f"
 done
 
 # ---------------------------------------------------------------------------------------------------------
@@ -376,11 +384,11 @@ expect_fail 2 "platform_missing\.yaml:5:[0-9]+: platform: .*no-such-platform\.xm
 note "--platform with other zone names"
 expect_fail 2 "tiny\.yaml:14:[0-9]+: clusters\.main\.zone: zone 'tiny' is not in the platform \(zones: .*solo" -- validate "$TINY" --platform "$PLATFORMS/one-host.xml"
 note "--platform file missing"
-expect_fail 2 "no-such-platform\.xml" -- validate "$TINY" --platform "$TMP/no-such-platform.xml"
+expect_fail 2 "no-such-platform\.xml(:[0-9]+)*: " -- validate "$TINY" --platform "$TMP/no-such-platform.xml"
 note "--platform a directory"
 expect_fail 2 "$(basename "$TMP")(: |/)" -- validate "$TINY" --platform "$TMP"
 note "plan with a missing --platform"
-expect_fail 2 "no-such-platform\.xml" -- plan "$TINY" --platform "$TMP/no-such-platform.xml"
+expect_fail 2 "no-such-platform\.xml(:[0-9]+)*: " -- plan "$TINY" --platform "$TMP/no-such-platform.xml"
 
 # Every bad platform fixture: exit 2 (never a crash), the message names the file (and its line, except for an
 # empty file).
@@ -439,11 +447,11 @@ expect_fail 2 "^error: --set controller: .*'nohost'" -- validate "$TINY" --set c
 # --cfg (passed to SimGrid): bad settings are bad input that names --cfg
 # ---------------------------------------------------------------------------------------------------------
 note "--cfg without a colon"
-expect_fail 2 "--cfg.*nonsense" -- validate "$TINY" --cfg nonsense
+expect_fail 2 "^error: --cfg.*nonsense" -- validate "$TINY" --cfg nonsense
 note "--cfg unknown SimGrid option"
-expect_fail 2 "--cfg.*foo" -- validate "$TINY" --cfg foo:bar
+expect_fail 2 "^error: --cfg.*foo" -- validate "$TINY" --cfg foo:bar
 note "--cfg bad network model"
-expect_fail 2 "--cfg.*(network/model|Bogus)" -- validate "$TINY" --cfg network/model:Bogus
+expect_fail 2 "^error: --cfg.*(network/model|Bogus)" -- validate "$TINY" --cfg network/model:Bogus
 
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

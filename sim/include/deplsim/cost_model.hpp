@@ -57,6 +57,31 @@ struct PlanCost {
   std::set<std::size_t> links_used;
 };
 
+/// @brief One computation: `flops` on each of `threads` cores of `host` (SimGrid counts flops per thread).
+struct ComputeTask {
+  std::size_t host = 0;
+  double flops_per_thread = 0.0;
+  int threads = 1;
+};
+
+/// @brief A step of a plan: computations or communications that start together; the next step starts when
+/// all of them are done.
+struct Step {
+  std::vector<ComputeTask> compute;
+  std::vector<Flow> flows;
+};
+
+/// @brief What one segment of a plan does, as the executor runs it and the cost model predicts it.
+struct SegmentProgram {
+  std::size_t version = 0;
+  std::size_t cluster = 0;
+  std::vector<std::size_t> hosts;  ///< training nodes, fastest first
+  int pstate = 0;
+  int epochs = 0;
+  std::vector<Flow> entry;         ///< data (and model) shipped before the first epoch; may be empty
+  std::vector<Step> epoch;         ///< one epoch: R rounds of (compute, synchronisation steps)
+};
+
 /// @brief A resource choice for a segment.
 struct Resources {
   std::size_t cluster = 0;
@@ -82,6 +107,9 @@ public:
                                                  std::size_t pstate) const;
   /// Work share of each host (proportional to total speed at the power state).
   [[nodiscard]] std::vector<double> shares(const std::vector<std::size_t>& hosts, std::size_t pstate) const;
+
+  /// What the plan does, segment by segment (shared by the executor and by evaluate()).
+  [[nodiscard]] std::vector<SegmentProgram> program(const Plan& plan) const;
 
   /// Cost of a whole plan (MODEL.md 3: hosts and links charged from first use to the end, idle included).
   /// The plan must be valid (see validate_plan).

@@ -140,8 +140,7 @@ EpochCost CostModel::epoch(std::size_t version, const Resources& res, double sam
   return c;
 }
 
-PlanCost CostModel::evaluate(const Plan& plan) const {
-  PlanCost out;
+std::vector<SegmentProgram> CostModel::program(const Plan& plan) const {
   std::vector<std::size_t> sources;
   double samples = 0;
   for (const auto& name : plan.data_sources) {
@@ -149,90 +148,110 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
     sources.push_back(s);
     samples += static_cast<double>(scenario_.data_sources[s].samples);
   }
-  std::map<std::size_t, double> host_first_use;  // host -> time
-  std::map<std::size_t, double> link_first_use;
+  std::vector<SegmentProgram> out;
+  const int rounds = scenario_.training.rounds_per_epoch;
+  for (const auto& seg : plan.segments) {
+    SegmentProgram sp;
+    sp.version = *scenario_.version_index(seg.version);
+    sp.cluster = *scenario_.cluster_index(seg.cluster);
+    sp.hosts = segment_hosts(sp.cluster, seg.nodes);
+    sp.pstate = seg.pstate;
+    sp.epochs = seg.epochs;
+    const auto p = static_cast<std::size_t>(seg.pstate);
+    const bool first = out.empty();
+    if (first || sp.hosts != out.back().hosts) {
+      // Data to every node of a new node set; the model from the old first node to the nodes that lack it.
+      sp.entry = shipping_flows(sources, sp.hosts, p);
+      if (!first) {
+        const auto& prev = out.back().hosts;
+        for (auto h : sp.hosts)
+          if (std::find(prev.begin(), prev.end(), h) == prev.end())
+            sp.entry.push_back({prev.front(), h, scenario_.model.versions[sp.version].param_bytes});
+      }
+    }
+    const auto sh = shares(sp.hosts, p);
+    const double flops = samples * scenario_.model.versions[sp.version].flops_per_sample / rounds;
+    Step compute;
+    for (std::size_t j = 0; j < sp.hosts.size(); ++j) {
+      const int cores = platform_.hosts[sp.hosts[j]].cores;
+      compute.compute.push_back({sp.hosts[j], flops * sh[j] / cores, cores});
+    }
+    const auto sync = sync_steps(sp.version, sp.hosts);
+    for (int r = 0; r < rounds; ++r) {
+      sp.epoch.push_back(compute);
+      for (const auto& flows : sync) sp.epoch.push_back(Step{{}, flows});
+    }
+    out.push_back(std::move(sp));
+  }
+  return out;
+}
+
+PlanCost CostModel::evaluate(const Plan& plan) const {
+  PlanCost out;
+  const double samples = [&] {
+    double q = 0;
+    for (const auto& name : plan.data_sources) q += static_cast<double>(scenario_.data_sources[*scenario_.source_index(name)].samples);
+    return q;
+  }();
+  // Hosts draw their power state's idle watts from first use to the end (accumulated per power-state
+  // interval); phases add the energy above idle. Links draw idle watts from first use to the end, plus
+  // (busy - idle) x load / bandwidth.
+  std::map<std::size_t, double> host_since;
   std::map<std::size_t, std::size_t> host_pstate;
-  // Idle watts of a host from its first use to the end are added at the end; phases add only the energy
-  // above idle (busy compute) so that idle time between uses is charged exactly once.
-  double above_idle = 0;
-  double host_idle_energy = 0;
+  std::map<std::size_t, double> link_first_use;
+  double host_energy = 0;
   double link_dynamic = 0;
   double now = 0;
-  std::vector<std::size_t> prev_hosts;
-  std::size_t prev_cluster = 0;
-  bool first = true;
-
+  auto set_pstate = [&](std::size_t h, std::size_t p) {
+    auto it = host_pstate.find(h);
+    if (it != host_pstate.end()) host_energy += (now - host_since[h]) * platform_.hosts[h].pstates[it->second].idle_w;
+    host_pstate[h] = p;
+    host_since[h] = now;
+  };
   auto use_links = [&](const std::vector<Flow>& flows) {
     for (const auto& f : flows)
       for (auto l : platform_.route(f.src, f.dst).links) link_first_use.emplace(l, now);
   };
-  auto run_phase = [&](const std::vector<Flow>& flows) {
-    if (flows.empty()) return;
-    use_links(flows);
-    FlowOutcome o = simulate_flows(platform_, flows);
-    link_dynamic += link_energy(platform_, o);
-    now += o.makespan;
-    out.shipping_s += o.makespan;
-  };
-  // Host idle energy accumulates per power-state interval.
-  std::map<std::size_t, double> host_since;
-  auto set_pstate = [&](std::size_t h, std::size_t p) {
-    auto it = host_pstate.find(h);
-    if (it != host_pstate.end()) {
-      host_idle_energy += (now - host_since[h]) * platform_.hosts[h].pstates[it->second].idle_w;
+  for (const SegmentProgram& sp : program(plan)) {
+    const auto p = static_cast<std::size_t>(sp.pstate);
+    for (auto h : sp.hosts) set_pstate(h, p);
+    if (!sp.entry.empty()) {
+      use_links(sp.entry);
+      const FlowOutcome o = simulate_flows(platform_, sp.entry);
+      link_dynamic += link_energy(platform_, o);
+      now += o.makespan;
+      out.shipping_s += o.makespan;
     }
-    host_pstate[h] = p;
-    host_since[h] = now;
-    host_first_use.emplace(h, now);
-  };
-
-  for (const auto& seg : plan.segments) {
-    const auto v = *scenario_.version_index(seg.version);
-    const auto c = *scenario_.cluster_index(seg.cluster);
-    const auto hosts = segment_hosts(c, seg.nodes);
-    const auto p = static_cast<std::size_t>(seg.pstate);
-    for (auto h : hosts) set_pstate(h, p);
-    if (first || hosts != prev_hosts) {
-      std::vector<Flow> flows = shipping_flows(sources, hosts, p);
-      if (!first) {
-        // The model goes from the old first node to every node that did not hold it.
-        const double bytes = scenario_.model.versions[v].param_bytes;
-        for (auto h : hosts)
-          if (std::find(prev_hosts.begin(), prev_hosts.end(), h) == prev_hosts.end() && h != prev_hosts.front())
-            flows.push_back({prev_hosts.front(), h, bytes});
-      }
-      run_phase(flows);
-    }
-    const EpochCost e = epoch(v, Resources{c, seg.nodes, seg.pstate}, samples);
-    for (auto h : hosts) {
-      const PowerState& ps = platform_.hosts[h].pstates[p];
-      above_idle += seg.epochs * e.compute_s * (ps.all_cores_w - ps.idle_w);
-    }
-    // Synchronisation links: first use now; their dynamic energy from the epoch model.
-    for (const auto& step : sync_steps(v, hosts)) use_links(step);
-    link_dynamic += seg.epochs * (e.link_energy_j - [&] {
-      double idle = 0;
+    // Epochs: identical, so one is costed (epoch(), cached) and multiplied.
+    for (const auto& step : sp.epoch) use_links(step.flows);
+    const EpochCost e = epoch(sp.version, Resources{sp.cluster, static_cast<int>(sp.hosts.size()), sp.pstate}, samples);
+    double sync_link_idle = 0;
+    {
       std::set<std::size_t> ls;
-      for (const auto& step : sync_steps(v, hosts))
-        for (const auto& f : step)
+      for (const auto& step : sp.epoch)
+        for (const auto& f : step.flows)
           for (auto l : platform_.route(f.src, f.dst).links) ls.insert(l);
-      for (auto l : ls) idle += platform_.links[l].idle_w * e.time_s;
-      return idle;
-    }());
-    now += seg.epochs * e.time_s;
-    out.money += scenario_.clusters[c].price_per_node_s * seg.nodes * seg.epochs * e.time_s;
-    prev_hosts = hosts;
-    prev_cluster = c;
-    first = false;
+      for (auto l : ls) sync_link_idle += platform_.links[l].idle_w * e.time_s;
+    }
+    for (auto h : sp.hosts) {
+      const PowerState& ps = platform_.hosts[h].pstates[p];
+      host_energy += sp.epochs * e.compute_s * (ps.all_cores_w - ps.idle_w);
+    }
+    link_dynamic += sp.epochs * (e.link_energy_j - sync_link_idle);
+    now += sp.epochs * e.time_s;
+    out.money += scenario_.clusters[sp.cluster].price_per_node_s * static_cast<double>(sp.hosts.size()) * sp.epochs * e.time_s;
   }
-  (void)prev_cluster;
-  for (auto& [h, p] : host_pstate) host_idle_energy += (now - host_since[h]) * platform_.hosts[h].pstates[p].idle_w;
+  for (auto& [h, p] : host_pstate) {
+    host_energy += (now - host_since[h]) * platform_.hosts[h].pstates[p].idle_w;
+    out.hosts_used.insert(h);
+  }
   double link_idle = 0;
-  for (auto [l, t] : link_first_use) link_idle += platform_.links[l].idle_w * (now - t);
+  for (auto [l, t] : link_first_use) {
+    link_idle += platform_.links[l].idle_w * (now - t);
+    out.links_used.insert(l);
+  }
   out.time_s = now;
-  out.energy_j = host_idle_energy + above_idle + link_idle + link_dynamic;
-  for (auto [h, t] : host_first_use) out.hosts_used.insert(h);
-  for (auto [l, t] : link_first_use) out.links_used.insert(l);
+  out.energy_j = host_energy + link_idle + link_dynamic;
   return out;
 }
 
