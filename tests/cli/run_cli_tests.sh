@@ -273,7 +273,9 @@ expect_fail 2 "a-directory\.yaml: .*([Dd]irectory|not a regular file)" -- valida
 note "empty scenario file"
 expect_fail 2 "empty\.yaml: .*empty" -- validate "$BAD/empty.yaml"
 note "/dev/null as scenario"
-expect_fail 2 "/dev/null: .*empty" -- validate /dev/null
+expect_fail 2 "/dev/null: .*(empty|not a regular file)" -- validate /dev/null
+note "plan: negative --seed"
+expect_fail 2 "--seed.*non-negative integer" -- plan "$TINY" --seed -1
 printf '# only a comment\n\n' >"$TMP/comment-only.yaml"
 note "scenario with only comments"
 expect_fail 2 "comment-only\.yaml: .*(empty|mapping)" -- validate "$TMP/comment-only.yaml"

@@ -143,7 +143,7 @@ TEST_CASE("malformed YAML is reported with its position", "[scenario]") {
   CHECK_FALSE(first_error(with_bomb).empty());
 }
 
-TEST_CASE("--set overrides by dotted path, list name and index", "[scenario]") {
+TEST_CASE("overrides (--set) by dotted path, list name and index", "[scenario]") {
   const auto a = load_scenario_text(valid_text(), kPath, {"target.probability=0.95", "data_sources.s2.samples=5000",
                                                           "clusters.0.zone=tiny2", "model.switch_epochs=[5]",
                                                           "target.deadline_s=3600"});

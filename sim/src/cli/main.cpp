@@ -4,11 +4,17 @@
 #include "deplsim/error.hpp"
 #include "deplsim/orchestrator.hpp"
 #include "experiment/context.hpp"
+#include "experiment/run_unit.hpp"
 #include "report/plan_json.hpp"
+#include "report/run_outputs.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 
@@ -37,7 +43,15 @@ void add_scenario_options(CLI::App* cmd, ScenarioOptions& o, bool with_seed) {
   cmd->add_option("--platform", o.platform, "replace the scenario's platform file (same zone and host names)");
   cmd->add_option("--cfg", o.cfg, "SimGrid configuration KEY:VALUE, passed to SimGrid")->type_name("KEY:VALUE")->allow_extra_args(false);
   cmd->add_option("--log", o.log, "SimGrid log setting, passed to SimGrid")->type_name("SETTING")->allow_extra_args(false);
-  if (with_seed) cmd->add_option("--seed", o.seed, "seed of every random stream (default 1)");
+  if (with_seed) cmd->add_option("--seed", o.seed, "seed of every random stream (default 1)")->check(CLI::Validator(
+                       [](std::string& s) -> std::string {
+                         std::uint64_t v = 0;
+                         auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+                         if (ec != std::errc() || p != s.data() + s.size())
+                           return "expected a non-negative integer below 2^64, got '" + s + "'";
+                         return "";
+                       },
+                       "UINT64"));
 }
 
 deplsim::ContextOptions context_options(const ScenarioOptions& o) {
@@ -46,6 +60,7 @@ deplsim::ContextOptions context_options(const ScenarioOptions& o) {
   c.overrides = o.overrides;
   if (!o.platform.empty()) c.platform = o.platform;
   c.simgrid_cfg = o.cfg;
+  c.simgrid_log = o.log;
   c.seed = o.seed;
   return c;
 }
@@ -97,6 +112,52 @@ int cmd_plan(const ScenarioOptions& o, const std::string& orchestrator, const de
   return plan.status == deplsim::PlanStatus::ok ? kExitOk : kExitInfeasible;
 }
 
+struct RunArgs {
+  std::string orchestrator = "full-only";
+  int replications = 1000;
+  std::string out;
+  bool force = false;
+  bool trace_all = false;
+  bool simulate_every = false;
+};
+
+int cmd_run(const ScenarioOptions& o, const RunArgs& a, const deplsim::OrchestratorRegistry& registry) {
+  auto orchestrator = registry.make(a.orchestrator);
+  if (a.replications < 1)
+    throw deplsim::InputError(deplsim::InputIssue{"--replications", 0, 0, "", fmt::format("must be >= 1, got {}", a.replications)});
+  const deplsim::ContextOptions copts = context_options(o);
+  auto ctx = deplsim::build_context(copts);
+  const std::string out = a.out.empty() ? fmt::format("results/run/{}-{}-s{}", ctx->scenario().name, a.orchestrator, o.seed) : a.out;
+  deplsim::check_output_dir(out, a.force);
+  deplsim::RunOptions ro;
+  ro.orchestrator = a.orchestrator;
+  ro.replications = a.replications;
+  ro.trace_all = a.trace_all;
+  ro.simulate_every = a.simulate_every;
+  ro.simgrid_log = o.log;
+  ro.progress = isatty(STDERR_FILENO) != 0;
+  const deplsim::RunResult result = deplsim::run_unit(*ctx, *orchestrator, ro);
+  deplsim::write_run_outputs(out, a.force, *ctx, copts, ro, result);
+  const auto summary = deplsim::summary_json(*ctx, copts, ro, result);
+  if (result.plan.status != deplsim::PlanStatus::ok) {
+    fmt::print("{} {}: {} ({})\nresults in {}\n", ctx->scenario().name, a.orchestrator, deplsim::to_string(result.plan.status),
+               result.plan.reason, out);
+    return kExitInfeasible;
+  }
+  const auto& q = summary["quality"];
+  const auto& c = summary["cost"];
+  fmt::print("{} with {} (seed {}, {} replications, cost simulated {}):\n", ctx->scenario().name, a.orchestrator, o.seed,
+             a.replications, result.simulation_mode == "once" ? "once" : "per replication");
+  fmt::print("  P(L <= {}) = {:.4f} [{:.4f}, {:.4f}] (predicted {:.4f}, target {}), guarantee {}\n", ctx->scenario().target.loss,
+             q["p_target_met"].get<double>(), q["p_target_met_ci95"][0].get<double>(), q["p_target_met_ci95"][1].get<double>(),
+             result.plan.predicted.p_target_met.value_or(-1), ctx->scenario().target.probability,
+             summary["guarantee"].get<std::string>());
+  fmt::print("  energy {:.6g} J (predicted {:.6g}), time {:.6g} s (predicted {:.6g})\n", c["energy_j_mean"].get<double>(),
+             result.plan.predicted.energy_j.value_or(-1), c["time_s_mean"].get<double>(), result.plan.predicted.time_s.value_or(-1));
+  fmt::print("results in {}\n", out);
+  return kExitOk;
+}
+
 int cmd_list(const deplsim::OrchestratorRegistry& registry) {
   for (const auto& e : registry.entries()) fmt::print("{:<16} {}\n", e.name, e.description);
   return kExitOk;
@@ -122,6 +183,18 @@ int main(int argc, char** argv) {
   add_scenario_options(plan, plan_opts, true);
   plan->add_option("--orchestrator", plan_orchestrator, "orchestrator name (see `deplsim list`)")->capture_default_str();
 
+  ScenarioOptions run_opts;
+  RunArgs run_args;
+  auto* run = app.add_subcommand("run", "plan with an orchestrator, simulate the plan's replications on SimGrid, write results");
+  add_scenario_options(run, run_opts, true);
+  run->add_option("--orchestrator", run_args.orchestrator, "orchestrator name (see `deplsim list`)")->capture_default_str();
+  run->add_option("--replications", run_args.replications, "number of replications")->capture_default_str();
+  run->add_option("--out", run_args.out, "output folder (default results/run/SCENARIO-ORCHESTRATOR-sSEED)");
+  run->add_flag("--force", run_args.force, "replace the output folder if it exists");
+  run->add_flag("--trace-all", run_args.trace_all, "trace every replication in trace.csv (default: the first 10)");
+  run->add_flag("--simulate-every-replication", run_args.simulate_every,
+                "simulate each replication's cost even when nothing in platform or plan is random (same results, slower)");
+
   auto* list = app.add_subcommand("list", "list the orchestrators known");
 
   try {
@@ -140,13 +213,22 @@ int main(int argc, char** argv) {
   try {
     if (*validate) return cmd_validate(validate_opts);
     if (*plan) return cmd_plan(plan_opts, plan_orchestrator, registry);
+    if (*run) {
+      // SimGrid's engine is never torn down (it can crash doing so): leave without running destructors.
+      const int rc = cmd_run(run_opts, run_args, registry);
+      std::fflush(stdout);
+      std::fflush(stderr);
+      _exit(rc);
+    }
     if (*list) return cmd_list(registry);
   } catch (const deplsim::InputError& e) {
     print_issues(e);
-    return kExitInput;
+    std::fflush(stderr);
+    _exit(kExitInput);
   } catch (const std::exception& e) {
     fmt::print(stderr, "internal error: {}\n", e.what());
-    return kExitInternal;
+    std::fflush(stderr);
+    _exit(kExitInternal);
   }
   return kExitInternal;
 }

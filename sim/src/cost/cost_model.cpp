@@ -77,10 +77,15 @@ std::vector<Flow> CostModel::shipping_flows(const std::vector<std::size_t>& sour
 }
 
 namespace {
-double link_energy(const PlatformView& pf, const FlowOutcome& o) {
+// Dynamic energy of the links on the flows' routes (the links a plan uses; the 5% cross-traffic a flow puts on
+// its reverse route is counted where that route is itself used, as the executor's meter does).
+double link_energy(const PlatformView& pf, const std::vector<Flow>& flows, const FlowOutcome& o) {
+  std::set<std::size_t> used;
+  for (const auto& f : flows)
+    for (auto l : pf.route(f.src, f.dst).links) used.insert(l);
   double e = 0;
   for (auto [l, integral] : o.link_load_integral)
-    e += (pf.links[l].busy_w - pf.links[l].idle_w) * integral / pf.links[l].bandwidth;
+    if (used.contains(l)) e += (pf.links[l].busy_w - pf.links[l].idle_w) * integral / pf.links[l].bandwidth;
   return e;
 }
 } // namespace
@@ -119,7 +124,7 @@ EpochCost CostModel::epoch(std::size_t version, const Resources& res, double sam
       o = &done.back().second;
     }
     sync_round += o->makespan;
-    link_dynamic_round += link_energy(platform_, *o);
+    link_dynamic_round += link_energy(platform_, step, *o);
     for (const auto& f : step)
       for (auto l : platform_.route(f.src, f.dst).links) sync_links.insert(l);
   }
@@ -218,7 +223,7 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
     if (!sp.entry.empty()) {
       use_links(sp.entry);
       const FlowOutcome o = simulate_flows(platform_, sp.entry);
-      link_dynamic += link_energy(platform_, o);
+      link_dynamic += link_energy(platform_, sp.entry, o);
       now += o.makespan;
       out.shipping_s += o.makespan;
     }

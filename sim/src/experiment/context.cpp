@@ -12,15 +12,15 @@ bool cost_model_supports(const std::string& m) { return m == "LV08" || m == "CM0
 std::unique_ptr<Context> build_context(const ContextOptions& o) {
   auto ctx = std::make_unique<Context>();
   ctx->seed = o.seed;
-  ctx->loaded = load_scenario(o.scenario, o.overrides);
+  ctx->loaded = load_scenario(o.scenario, o.overrides, o.platform);
   Scenario& sc = ctx->loaded.scenario;
   const SourceMap& where = ctx->loaded.where;
-  if (o.platform) sc.platform = *o.platform;
   for (const auto& c : o.simgrid_cfg) sc.simgrid_cfg.push_back(c);
 
   ProbeRequest req;
   req.platform = sc.platform;
   req.simgrid_cfg = sc.simgrid_cfg;
+  req.simgrid_log = o.simgrid_log;
   req.controller = sc.controller;
   for (const auto& d : sc.data_sources) req.source_hosts.push_back(d.host);
   for (const auto& c : sc.clusters) req.cluster_zones.push_back(c.zone);

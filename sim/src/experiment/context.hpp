@@ -21,6 +21,7 @@ struct ContextOptions {
   std::vector<std::string> overrides;     ///< --set KEY=VALUE
   std::optional<std::string> platform;    ///< --platform FILE
   std::vector<std::string> simgrid_cfg;   ///< --cfg KEY:VALUE (after the scenario's own)
+  std::vector<std::string> simgrid_log;   ///< --log SETTING
   std::uint64_t seed = 1;
 };
 

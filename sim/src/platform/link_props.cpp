@@ -34,7 +34,28 @@ void walk(xmlNode* n, std::map<std::string, LinkProps>& out) {
   }
 }
 
+bool any_profile(xmlNode* n) {
+  static const char* const kProfileAttributes[] = {"availability_file", "state_file", "speed_file", "bandwidth_file",
+                                                   "latency_file"};
+  for (xmlNode* c = n; c != nullptr; c = c->next) {
+    if (c->type == XML_ELEMENT_NODE) {
+      if (is(c, "trace_connect")) return true;
+      for (const char* a : kProfileAttributes)
+        if (!attr(c, a).empty()) return true;
+    }
+    if (c->children != nullptr && any_profile(c->children)) return true;
+  }
+  return false;
+}
+
 } // namespace
+
+bool platform_has_profiles(const std::string& path) {
+  std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
+      xmlReadFile(path.c_str(), nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING), &xmlFreeDoc);
+  if (!doc) return false;
+  return any_profile(xmlDocGetRootElement(doc.get()));
+}
 
 std::map<std::string, LinkProps> read_link_props(const std::string& path) {
   std::map<std::string, LinkProps> out;

@@ -17,4 +17,8 @@ struct LinkProps {
 /// check_platform_xml. Returns an empty map if it cannot be read.
 std::map<std::string, LinkProps> read_link_props(const std::string& path);
 
+/// True when the platform file gives any host or link a profile (availability, state, speed, bandwidth or
+/// latency file, or a <trace_connect>): its costs then vary over time and are simulated per replication.
+bool platform_has_profiles(const std::string& path);
+
 } // namespace deplsim

@@ -102,6 +102,22 @@ RouteView to_route(const simgrid::s4u::Host* src, const simgrid::s4u::Host* dst,
 
 } // namespace
 
+void copy_splitduplex_properties(const std::string& platform) {
+  // SimGrid 3.32 drops the properties of SPLITDUPLEX links: copy them onto both halves (before any
+  // communication, when the link energy plugin reads them).
+  const auto written = read_link_props(platform);
+  for (auto* l : simgrid::s4u::Engine::get_instance()->get_all_links()) {
+    const std::string& name = l->get_name();
+    for (const std::string sfx : {"_UP", "_DOWN"}) {
+      if (name.size() <= sfx.size() || name.compare(name.size() - sfx.size(), sfx.size(), sfx) != 0) continue;
+      auto it = written.find(name.substr(0, name.size() - sfx.size()));
+      if (it == written.end() || !it->second.splitduplex) continue;
+      for (const auto& [key, value] : it->second.props)
+        if (l->get_property(key) == nullptr) l->set_property(key, value);
+    }
+  }
+}
+
 ProbeResult extract_platform_view(const ProbeRequest& req) {
   auto* engine = simgrid::s4u::Engine::get_instance();
   ProbeResult out;
@@ -128,20 +144,7 @@ ProbeResult extract_platform_view(const ProbeRequest& req) {
   }
   std::sort(v.zones.begin(), v.zones.end());
 
-  // SimGrid drops the properties of SPLITDUPLEX links: copy them onto both halves (before any communication,
-  // when the link energy plugin reads them).
-  const auto written = read_link_props(req.platform);
-  for (auto* l : engine->get_all_links()) {
-    const std::string& name = l->get_name();
-    for (const char* suffix : {"_UP", "_DOWN"}) {
-      const std::string sfx(suffix);
-      if (name.size() <= sfx.size() || name.compare(name.size() - sfx.size(), sfx.size(), sfx) != 0) continue;
-      auto it = written.find(name.substr(0, name.size() - sfx.size()));
-      if (it == written.end() || !it->second.splitduplex) continue;
-      for (const auto& [key, value] : it->second.props)
-        if (l->get_property(key) == nullptr) l->set_property(key, value);
-    }
-  }
+  copy_splitduplex_properties(req.platform);
 
   std::map<std::string, std::size_t> link_index;
   for (auto* l : engine->get_all_links()) {
@@ -343,15 +346,23 @@ namespace {
   std::vector<std::string> args = {"deplsim-platform-probe"};
   for (const auto& c : req.simgrid_cfg) args.push_back("--cfg=" + c);
   args.emplace_back("--log=root.thres:warning");
+  for (const auto& l : req.simgrid_log) args.push_back("--log=" + l);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   int argc = static_cast<int>(args.size());
+  // Stage markers tell the parent what SimGrid was doing if it dies: reading --cfg/--log, or the platform.
+  auto stage = [](const char* s) {
+    std::fprintf(stdout, "stage %s\n", s);
+    std::fflush(stdout);
+  };
   try {
-    simgrid::s4u::Engine engine(&argc, argv.data());
+    stage("configuration");
+    auto* engine = new simgrid::s4u::Engine(&argc, argv.data());  // never destroyed: the child _exits
     sg_host_energy_plugin_init();
     sg_link_energy_plugin_init();
-    engine.load_platform(req.platform);
+    stage("platform");
+    engine->load_platform(req.platform);
     ProbeResult r = extract_platform_view(req);
     const std::string text = "view " + to_json(r).dump() + "\n";
     std::fwrite(text.data(), 1, text.size(), stdout);
@@ -436,6 +447,20 @@ ProbeResult probe_platform(const ProbeRequest& req) {
       throw std::runtime_error(std::string("internal error reading the platform view: ") + e.what());
     }
   }
+  const std::string said = tail_lines(err_text, 3);
+  const auto stage_pos = out_text.rfind("stage ");
+  if (stage_pos != std::string::npos && out_text.compare(stage_pos, 19, "stage configuration") == 0) {
+    // SimGrid rejected a --cfg or --log setting; its message is the first line it printed.
+    std::string first = err_text.substr(0, err_text.find('\n'));
+    const auto tag = first.find("/CRITICAL] ");  // drop SimGrid's "[time] file:line: [category/CRITICAL] " prefix
+    if (tag != std::string::npos) first = first.substr(tag + 11);
+    std::string settings;
+    for (const auto& c : req.simgrid_cfg) settings += (settings.empty() ? "" : ", ") + c;
+    for (const auto& l : req.simgrid_log) settings += (settings.empty() ? "" : ", ") + l;
+    throw InputError(InputIssue{"--cfg/--log", 0, 0, "",
+                                fmt::format("SimGrid rejected the settings ({}): {}", settings,
+                                            first.empty() ? said : first)});
+  }
   std::string context;
   const auto route_pos = out_text.rfind("route ");
   if (route_pos != std::string::npos) {
@@ -446,7 +471,6 @@ ProbeResult probe_platform(const ProbeRequest& req) {
   }
   std::string how = WIFSIGNALED(status) ? fmt::format("SimGrid aborted (signal {})", WTERMSIG(status))
                                         : fmt::format("SimGrid failed (exit {})", WEXITSTATUS(status));
-  std::string said = tail_lines(err_text, 3);
   throw InputError(InputIssue{req.platform, 0, 0, "",
                               fmt::format("{} loading this platform{}{}", how, context, said.empty() ? "" : ": " + said)});
 }

@@ -18,6 +18,7 @@ namespace deplsim {
 struct ProbeRequest {
   std::string platform;                  ///< path of the platform file
   std::vector<std::string> simgrid_cfg;  ///< `key:value` settings for SimGrid
+  std::vector<std::string> simgrid_log;  ///< log settings for SimGrid
   std::string controller;
   std::vector<std::string> source_hosts;
   std::vector<std::string> cluster_zones;
@@ -42,6 +43,10 @@ ProbeResult probe_platform(const ProbeRequest& request);
 /// The extraction itself, in this process (SimGrid's engine must be created and the platform loaded by the
 /// caller). Used by the child of probe_platform and by the executor.
 ProbeResult extract_platform_view(const ProbeRequest& request);
+
+/// Copies the <prop>s written on SPLITDUPLEX links onto their _UP and _DOWN halves (SimGrid 3.32 drops them,
+/// so the link energy plugin would read no `wattage_range`). Call after loading, before simulating.
+void copy_splitduplex_properties(const std::string& platform);
 
 nlohmann::json to_json(const ProbeResult& r);
 ProbeResult probe_result_from_json(const nlohmann::json& j);

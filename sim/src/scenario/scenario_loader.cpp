@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -66,12 +67,7 @@ using yaml::Map;
 
 // Records the position of a key so that later checks can point at it.
 void remember(Document& doc, SourceMap& where, const YAML::Node& node, const std::string& key) {
-  InputIssue i{doc.file(), 0, 0, key, ""};
-  if (node.IsDefined() && node.Mark().line >= 0) {
-    i.line = node.Mark().line + 1;
-    i.column = node.Mark().column + 1;
-  }
-  where.record(key, i);
+  where.record(key, doc.location(node, key));
 }
 
 struct Reader {
@@ -85,6 +81,10 @@ struct Reader {
   void non_negative(Map& m, const std::string& key, double v) {
     if (!m.ok(key)) return;
     if (!(v >= 0)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be >= 0, got {}", v));
+  }
+  void positive_at_most(Map& m, const std::string& key, double v, double hi) {
+    if (!m.ok(key)) return;
+    if (!(v > 0 && v <= hi)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be > 0 and at most {}, got {}", hi, v));
   }
   void range(Map& m, const std::string& key, double v, double lo, double hi) {
     if (!m.ok(key)) return;
@@ -126,7 +126,7 @@ struct Reader {
   }
 };
 
-Scenario read(Document& doc, SourceMap& where) {
+Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>& platform_override) {
   Scenario sc;
   sc.path = doc.file();
   Reader r{doc, where};
@@ -138,7 +138,14 @@ Scenario read(Document& doc, SourceMap& where) {
 
   sc.platform = top.string("platform");
   remember(doc, where, top.get("platform"), "platform");
-  if (!sc.platform.empty()) {
+  if (platform_override) {
+    sc.platform = *platform_override;  // --platform: relative to the current directory
+    std::error_code ec;
+    if (!std::filesystem::exists(sc.platform, ec))
+      throw InputError(InputIssue{sc.platform, 0, 0, "", "no such platform file (given with --platform)"});
+    if (!std::filesystem::is_regular_file(sc.platform, ec))
+      throw InputError(InputIssue{sc.platform, 0, 0, "", "not a regular file (given with --platform)"});
+  } else if (!sc.platform.empty()) {
     namespace fs = std::filesystem;
     fs::path p(sc.platform);
     if (p.is_relative()) p = fs::path(doc.file()).parent_path() / p;
@@ -151,6 +158,7 @@ Scenario read(Document& doc, SourceMap& where) {
   remember(doc, where, top.get("controller"), "controller");
 
   // target
+  bool max_epochs_ok = false;
   {
     Map t(doc, top.require("target"), "target");
     if (t.valid()) {
@@ -163,6 +171,7 @@ Scenario read(Document& doc, SourceMap& where) {
       if (sc.target.deadline_s) r.positive(t, "deadline_s", *sc.target.deadline_s);
       sc.target.max_epochs = static_cast<int>(std::clamp<long long>(t.integer("max_epochs"), -1, 1'000'000));
       r.range(t, "max_epochs", sc.target.max_epochs, 1, 100000);
+      max_epochs_ok = t.ok("max_epochs") && sc.target.max_epochs >= 1 && sc.target.max_epochs <= 100000;
       t.reject_unknown_keys();
     }
   }
@@ -188,12 +197,12 @@ Scenario read(Document& doc, SourceMap& where) {
     d.samples = m.integer("samples");
     r.range(m, "samples", static_cast<double>(d.samples), 1, 1e12);
     d.sample_bytes = m.number("sample_bytes");
-    r.positive(m, "sample_bytes", d.sample_bytes);
-    r.range(m, "sample_bytes", d.sample_bytes, 0, 1e12);
+    r.positive_at_most(m, "sample_bytes", d.sample_bytes, 1e12);
     sc.data_sources.push_back(d);
   });
 
   // model
+  std::map<std::string, YAML::Node> floor_nodes;  // to point at a floor that is too high
   Map model(doc, top.require("model"), "model");
   if (model.valid()) {
     sc.model.name = model.string("name");
@@ -203,16 +212,15 @@ Scenario read(Document& doc, SourceMap& where) {
       ModelVersion v;
       r.name(m, "name", v.name);
       v.flops_per_sample = m.number("flops_per_sample");
-      r.positive(m, "flops_per_sample", v.flops_per_sample);
-      r.range(m, "flops_per_sample", v.flops_per_sample, 0, 1e18);
+      r.positive_at_most(m, "flops_per_sample", v.flops_per_sample, 1e18);
       v.param_bytes = m.number("param_bytes");
-      r.positive(m, "param_bytes", v.param_bytes);
-      r.range(m, "param_bytes", v.param_bytes, 0, 1e15);
+      r.positive_at_most(m, "param_bytes", v.param_bytes, 1e15);
       v.pruning = m.number("pruning", 0.0);
       if (m.ok("pruning") && !(v.pruning >= 0 && v.pruning < 1))
         doc.issue(m.get("pruning"), m.key_path("pruning"), fmt::format("must be in [0, 1), got {}", v.pruning));
       Map l(doc, m.require("learning"), m.key_path("learning"));
       if (l.valid()) {
+        floor_nodes[l.key_path("floor")] = l.get("floor");
         v.learning.floor = l.number("floor");
         r.positive(l, "floor", v.learning.floor);
         v.learning.rate = l.number("rate");
@@ -238,7 +246,8 @@ Scenario read(Document& doc, SourceMap& where) {
         for (std::size_t i = 0; i < epochs.size(); ++i) {
           auto e = yaml::to_integer(doc, epochs[i], fmt::format("model.switch_epochs.{}", i));
           if (!e) continue;
-          if (*e < 1 || *e >= std::max(1, sc.target.max_epochs)) {
+          if (!max_epochs_ok) continue;  // judged once target.max_epochs is right
+          if (*e < 1 || *e >= sc.target.max_epochs) {
             doc.issue(epochs[i], fmt::format("model.switch_epochs.{}", i),
                       fmt::format("must be in [1, target.max_epochs - 1], got {}", *e));
             continue;
@@ -298,10 +307,12 @@ Scenario read(Document& doc, SourceMap& where) {
       });
       l.reject_unknown_keys();
       for (std::size_t i = 0; i < sc.model.versions.size(); ++i)
-        if (lm.initial_loss > 0 && sc.model.versions[i].learning.floor >= lm.initial_loss)
-          doc.issue(model.get("versions"), "model.versions." + sc.model.versions[i].name + ".learning.floor",
+        if (lm.initial_loss > 0 && sc.model.versions[i].learning.floor >= lm.initial_loss) {
+          const std::string key = "model.versions." + sc.model.versions[i].name + ".learning.floor";
+          doc.issue(floor_nodes.count(key) ? floor_nodes[key] : model.get("versions"), key,
                     fmt::format("must be below model.learning.initial_loss ({}), got {}", lm.initial_loss,
                                 sc.model.versions[i].learning.floor));
+        }
     }
     model.reject_unknown_keys();
   }
@@ -348,26 +359,28 @@ Scenario read(Document& doc, SourceMap& where) {
   return sc;
 }
 
-LoadedScenario finish(Document& doc, const std::vector<std::string>& overrides) {
+LoadedScenario finish(Document& doc, const std::vector<std::string>& overrides,
+                      const std::optional<std::string>& platform_override) {
   for (const auto& o : overrides) doc.apply_override(o);
   LoadedScenario out;
   out.where.file = doc.file();
-  out.scenario = read(doc, out.where);
+  out.scenario = read(doc, out.where, platform_override);
   doc.throw_if_issues();
   return out;
 }
 
 } // namespace
 
-LoadedScenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+LoadedScenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
+                             const std::optional<std::string>& platform_override) {
   Document doc = Document::load_file(path);
-  return finish(doc, overrides);
+  return finish(doc, overrides, platform_override);
 }
 
 LoadedScenario load_scenario_text(const std::string& text, const std::string& path,
                                   const std::vector<std::string>& overrides) {
   Document doc = Document::load_text(text, path);
-  return finish(doc, overrides);
+  return finish(doc, overrides, std::nullopt);
 }
 
 } // namespace deplsim

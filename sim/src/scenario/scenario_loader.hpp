@@ -6,6 +6,7 @@
 #include "deplsim/scenario.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,10 @@ struct LoadedScenario {
   SourceMap where;
 };
 
-/// Loads and validates `path` with `overrides` (each `KEY=VALUE`). Throws InputError listing every problem.
-LoadedScenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
+/// Loads and validates `path` with `overrides` (each `KEY=VALUE`) and, if given, a platform file replacing the
+/// scenario's (`--platform`, relative to the current directory). Throws InputError listing every problem.
+LoadedScenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {},
+                             const std::optional<std::string>& platform_override = std::nullopt);
 
 /// Same, from text (tests); `path` is used for messages and to resolve the platform path.
 LoadedScenario load_scenario_text(const std::string& text, const std::string& path,

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -17,7 +18,7 @@ std::string describe(const YAML::Node& node) {
   case YAML::NodeType::Null: return "nothing";
   case YAML::NodeType::Sequence: return "a list";
   case YAML::NodeType::Map: return "a mapping";
-  case YAML::NodeType::Scalar: return fmt::format("'{}'", node.Scalar());
+  case YAML::NodeType::Scalar: return fmt::format("'{}'", shown(node.Scalar()));
   default: return "an undefined value";
   }
 }
@@ -41,6 +42,19 @@ bool is_number_text(const std::string& s) {
 
 } // namespace
 
+std::string shown(const std::string& value) {
+  std::string out;
+  for (unsigned char c : value) {
+    if (out.size() >= 60) {
+      out += "...";
+      break;
+    }
+    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
+    else out += fmt::format("\\x{:02x}", c);
+  }
+  return out;
+}
+
 Document Document::load_text(const std::string& text, const std::string& file) {
   try {
     YAML::Node root = YAML::Load(text);
@@ -53,6 +67,9 @@ Document Document::load_text(const std::string& text, const std::string& file) {
 }
 
 Document Document::load_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw InputError(InputIssue{path, 0, 0, "", "no such file"});
+  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(InputIssue{path, 0, 0, "", "not a regular file"});
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(InputIssue{path, 0, 0, "", "cannot open file"});
   in.seekg(0, std::ios::end);
@@ -72,7 +89,7 @@ Document Document::load_file(const std::string& path) {
 void Document::apply_override(const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw InputError(InputIssue{"--set", 0, 0, assignment, "expected KEY=VALUE"});
+    throw InputError(InputIssue{"--set " + shown(assignment), 0, 0, "", "expected KEY=VALUE"});
   const std::string key = assignment.substr(0, eq);
   const std::string value_text = assignment.substr(eq + 1);
   auto fail = [&](const std::string& msg) { throw InputError(InputIssue{"--set " + key, 0, 0, "", msg}); };
@@ -94,7 +111,7 @@ void Document::apply_override(const std::string& assignment) {
   } catch (const YAML::Exception& e) {
     fail(fmt::format("cannot parse value '{}': {}", value_text, e.what()));
   }
-  if (value.IsMap()) fail("only scalars and lists can be set from the command line");
+  if (value.IsMap()) fail("a mapping cannot be set from the command line: set its keys one by one");
 
   // Walk to the parent of the last component, resolving list items by name or index.
   YAML::Node node = root_;
@@ -131,7 +148,7 @@ void Document::apply_override(const std::string& assignment) {
       }
       child = node[*index];
       if (last) {
-        if (child.IsMap()) fail("only scalars and lists can be set from the command line");
+        if (child.IsMap()) fail("this list item is a mapping: set its keys one by one (e.g. KEY.name=...)");
         node[*index] = value;
       }
     } else {
@@ -143,7 +160,7 @@ void Document::apply_override(const std::string& assignment) {
     canonical += (canonical.empty() ? "" : ".") + shown;
     if (last) {
       if (node.IsMap()) {
-        if (child.IsMap()) fail("only scalars and lists can be set from the command line");
+        if (child.IsMap()) fail(fmt::format("'{}' is a mapping: set its keys one by one", canonical));
         node[part] = value;
       }
       overridden_.insert(canonical);
@@ -153,22 +170,24 @@ void Document::apply_override(const std::string& assignment) {
   }
 }
 
-void Document::issue(const YAML::Node& node, const std::string& key, const std::string& message) {
+InputIssue Document::location(const YAML::Node& node, const std::string& key) const {
   for (const auto& o : overridden_)
-    if (key == o || key.rfind(o + ".", 0) == 0) {
-      issues_.push_back(InputIssue{"--set " + o, 0, 0, key == o ? "" : key, message});
-      return;
-    }
-  int line = 0;
-  int column = 0;
+    if (key == o || key.rfind(o + ".", 0) == 0) return InputIssue{"--set " + o, 0, 0, key == o ? "" : key, ""};
+  InputIssue i{file_, 0, 0, key, ""};
   if (node.IsDefined()) {
     const YAML::Mark mark = node.Mark();
     if (mark.line >= 0) {
-      line = mark.line + 1;
-      column = mark.column + 1;
+      i.line = mark.line + 1;
+      i.column = mark.column + 1;
     }
   }
-  issues_.push_back(InputIssue{file_, line, column, key, message});
+  return i;
+}
+
+void Document::issue(const YAML::Node& node, const std::string& key, const std::string& message) {
+  InputIssue i = location(node, key);
+  i.message = message;
+  issues_.push_back(std::move(i));
 }
 
 void Document::throw_if_issues() const {
@@ -176,7 +195,8 @@ void Document::throw_if_issues() const {
 }
 
 Map::Map(Document& doc, const YAML::Node& node, std::string path) : doc_(doc), node_(node), path_(std::move(path)) {
-  if (!node.IsDefined() || !node.IsMap()) {
+  if (!node.IsDefined() || node.IsNull()) return;  // a missing section: already reported by require()
+  if (!node.IsMap()) {
     doc_.issue(node, path_.empty() ? "(top level)" : path_, fmt::format("expected a mapping, got {}", describe(node)));
     return;
   }
@@ -251,7 +271,7 @@ std::string Map::choice(const std::string& key, const std::vector<std::string>& 
     if (c == *s) return c;
   std::string list;
   for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
-  doc_.issue(v, key_path(key), fmt::format("expected one of {}, got '{}'", list, *s));
+  doc_.issue(v, key_path(key), fmt::format("expected one of {}, got '{}'", list, shown(*s)));
   return "";
 }
 
@@ -270,7 +290,7 @@ std::optional<double> to_number(Document& doc, const YAML::Node& node, const std
   }
   const std::string& s = node.Scalar();
   if (!is_number_text(s)) {
-    doc.issue(node, key, fmt::format("expected a finite number, got '{}'", s));
+    doc.issue(node, key, fmt::format("expected a finite number, got '{}'", shown(s)));
     return std::nullopt;
   }
   double value = 0;
@@ -299,7 +319,7 @@ std::optional<long long> to_integer(Document& doc, const YAML::Node& node, const
     std::from_chars(begin, s.data() + s.size(), d, std::chars_format::general);
     if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.0e15) return static_cast<long long>(d);
   }
-  doc.issue(node, key, fmt::format("expected an integer, got '{}'", s));
+  doc.issue(node, key, fmt::format("expected an integer, got '{}'", shown(s)));
   return std::nullopt;
 }
 

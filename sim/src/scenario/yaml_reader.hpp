@@ -32,6 +32,8 @@ public:
 
   /// Records a problem at `node` (or at the file when the node has no position) under `key`.
   void issue(const YAML::Node& node, const std::string& key, const std::string& message);
+  /// Where `key` (at `node`) was written: the file position, or `--set KEY` when the command line set it.
+  [[nodiscard]] InputIssue location(const YAML::Node& node, const std::string& key) const;
   /// Throws InputError if any issue was recorded.
   void throw_if_issues() const;
   [[nodiscard]] const std::vector<InputIssue>& issues() const { return issues_; }
@@ -93,13 +95,14 @@ private:
   std::set<std::string> failed_;
 };
 
+/// A value as shown in messages: non-printable bytes escaped, long values shortened.
+std::string shown(const std::string& value);
+
 /// Scalar conversions that record an issue and return nullopt on failure.
 std::optional<double> to_number(Document& doc, const YAML::Node& node, const std::string& key);
 std::optional<long long> to_integer(Document& doc, const YAML::Node& node, const std::string& key);
 std::optional<std::string> to_string(Document& doc, const YAML::Node& node, const std::string& key);
 
-/// Deepest nesting accepted in an input file (yaml-cpp recurses per level).
-constexpr int kMaxDepth = 64;
 /// Largest input file accepted, in bytes.
 constexpr std::size_t kMaxFileBytes = 16U << 20U;
 

@@ -1,0 +1,54 @@
+// The executor: runs a plan's program (cost_model.hpp, SegmentProgram) as SimGrid activities on the platform —
+// data shipping, per-epoch computations on all cores, synchronisation rounds, migrations — and measures time and
+// energy with SimGrid's host and link energy plugins. It knows nothing of how the plan was made. One SimGrid
+// simulation per process: simulate_plan() may be called once per process.
+#pragma once
+
+#include "deplsim/cost_model.hpp"
+#include "deplsim/plan.hpp"
+#include "deplsim/platform.hpp"
+#include "deplsim/scenario.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace deplsim {
+
+/// Cumulative measurements at the end of one epoch, relative to the replication's start.
+struct EpochMeasure {
+  int epoch = 0;            ///< 1-based, over the whole plan
+  std::size_t segment = 0;  ///< which segment of the plan
+  double time_s = 0.0;
+  double energy_j = 0.0;
+};
+
+/// The measured cost of one replication.
+struct CostTrace {
+  std::vector<EpochMeasure> epochs;
+  double time_s = 0.0;
+  double energy_j = 0.0;
+  double host_energy_j = 0.0;
+  double link_energy_j = 0.0;
+};
+
+struct ExecutorOptions {
+  std::vector<std::string> simgrid_cfg;  ///< `key:value`
+  std::vector<std::string> simgrid_log;  ///< SimGrid log settings
+  /// Called after each replication with (done, total) — for progress display.
+  std::function<void(int, int)> progress;
+};
+
+/// Simulates `replications` replications of each plan, plans in order, in one simulation (tests compare many
+/// plans against the cost model this way). Returns traces[plan][replication].
+std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& scenario, const PlatformView& view, const CostModel& cost,
+                                                   const std::vector<Plan>& plans, int replications,
+                                                   const ExecutorOptions& options);
+
+/// Simulates `replications` replications of the plan in order, in this process, and returns their costs.
+/// Energy counts the hosts and links the plan uses, each from its first use in the replication to the
+/// replication's end (idle time between uses included). Throws std::runtime_error if SimGrid fails.
+std::vector<CostTrace> simulate_plan(const Scenario& scenario, const PlatformView& view, const CostModel& cost,
+                                     const Plan& plan, int replications, const ExecutorOptions& options);
+
+} // namespace deplsim

@@ -1,0 +1,60 @@
+// The unit of work (MODEL.md 4.3): (scenario, orchestrator, seed, N replications) in one process, replications
+// in order. Plans with the orchestrator, simulates the plan's cost on SimGrid (once when nothing in platform or
+// plan is random, else per replication), draws each replication's losses from the ground truth on the
+// evaluation stream, and returns the rows that the output files are made of.
+#pragma once
+
+#include "deplsim/orchestrator.hpp"
+#include "executor/executor.hpp"
+#include "experiment/context.hpp"
+
+#include <string>
+#include <vector>
+
+namespace deplsim {
+
+struct RunOptions {
+  std::string orchestrator = "full-only";
+  int replications = 1000;
+  bool trace_all = false;          ///< trace every replication (default: the first 10)
+  bool simulate_every = false;     ///< simulate each replication even when the cost cannot vary
+  std::vector<std::string> simgrid_log;
+  bool progress = false;           ///< progress with time left on stderr
+};
+
+struct ReplicationRow {
+  int replication = 0;
+  std::string state;  ///< met | missed (| failed once faults exist)
+  double final_loss = 0.0;
+  bool target_met = false;
+  double energy_j = 0.0;
+  double time_s = 0.0;
+  int epochs = 0;
+};
+
+struct TraceRow {
+  int replication = 0;
+  int epoch = 0;
+  std::string version;
+  std::string cluster;
+  int nodes = 0;
+  double sim_time_s = 0.0;
+  double energy_j = 0.0;
+  double val_loss = 0.0;
+  double test_loss = 0.0;
+};
+
+struct RunResult {
+  Plan plan;
+  std::vector<ReplicationRow> rows;
+  std::vector<TraceRow> trace;
+  std::string simulation_mode;  ///< "once" or "every"
+  int simulated_replications = 0;
+  double planner_wall_s = 0.0;
+  double simulation_wall_s = 0.0;
+};
+
+/// Runs the unit. Infeasible plans return with no rows (status in plan.status).
+RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOptions& options);
+
+} // namespace deplsim

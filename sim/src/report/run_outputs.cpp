@@ -1,0 +1,183 @@
+// Writing the outputs of a run (see run_outputs.hpp and docs/outputs.md).
+#include "report/run_outputs.hpp"
+
+#include "report/plan_json.hpp"
+#include "report/statistics.hpp"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <unistd.h>
+
+#ifndef DEPLSIM_VERSION
+#define DEPLSIM_VERSION "unknown"
+#endif
+
+namespace deplsim {
+namespace fs = std::filesystem;
+
+std::string csv_number(double v) {
+  if (!std::isfinite(v)) return "";
+  return fmt::format("{}", v);
+}
+
+std::string sha256_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr);
+  char buf[65536];
+  while (in) {
+    in.read(buf, sizeof buf);
+    if (in.gcount() > 0) EVP_DigestUpdate(md.get(), buf, static_cast<std::size_t>(in.gcount()));
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(md.get(), digest, &len);
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+void check_output_dir(const fs::path& dir, bool force) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !force)
+    throw InputError(InputIssue{"--out", 0, 0, "", fmt::format("'{}' already exists (use --force to replace it)", dir.string())});
+}
+
+namespace {
+
+nlohmann::ordered_json pair(const std::array<double, 2>& a) { return nlohmann::ordered_json::array({a[0], a[1]}); }
+
+const char* guarantee(const Scenario& sc, const RunResult& r, double p_emp) {
+  if (r.plan.status != PlanStatus::ok || r.rows.size() < 20000) return "unknown";
+  return p_emp >= sc.target.probability - 0.01 ? "met" : "violated";
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+} // namespace
+
+nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& inputs, const RunOptions& options,
+                                    const RunResult& result) {
+  using json = nlohmann::ordered_json;
+  const Scenario& sc = ctx.scenario();
+  json j;
+  j["deplsim_version"] = DEPLSIM_VERSION;
+  j["simgrid_version"] = ctx.platform().simgrid_version;
+  json in;
+  in["scenario_sha256"] = sha256_file(inputs.scenario);
+  in["platform_sha256"] = sha256_file(sc.platform);
+  in["profile_sha256"] = nullptr;
+  in["overrides"] = inputs.overrides;
+  in["simgrid_cfg"] = sc.simgrid_cfg;
+  j["inputs"] = in;
+  j["scenario"] = sc.name;
+  j["orchestrator"] = options.orchestrator;
+  j["seed"] = ctx.seed;
+  j["replications"] = options.replications;
+  const std::size_t n = result.rows.size();
+  long long met = 0;
+  std::vector<double> losses, energies, times;
+  for (const auto& r : result.rows) {
+    met += r.target_met ? 1 : 0;
+    losses.push_back(r.final_loss);
+    energies.push_back(r.energy_j);
+    times.push_back(r.time_s);
+  }
+  const double p_emp = n > 0 ? static_cast<double>(met) / static_cast<double>(n) : 0.0;
+  j["status"] = to_string(result.plan.status);
+  if (!result.plan.reason.empty()) j["reason"] = result.plan.reason;
+  j["guarantee"] = guarantee(sc, result, p_emp);
+  json target;
+  target["loss"] = sc.target.loss;
+  target["probability"] = sc.target.probability;
+  target["deadline_s"] = sc.target.deadline_s ? json(*sc.target.deadline_s) : json(nullptr);
+  target["max_epochs"] = sc.target.max_epochs;
+  j["target"] = target;
+  j["plan"] = plan_to_json(result.plan);
+  if (n == 0) {
+    j["quality"] = nullptr;
+    j["cost"] = nullptr;
+  } else {
+    std::sort(losses.begin(), losses.end());
+    json q;
+    q["p_target_met"] = p_emp;
+    q["p_target_met_ci95"] = pair(wilson95(met, static_cast<long long>(n)));
+    q["loss_mean"] = mean_ci95(losses).mean;
+    json qs;
+    for (const char* p : {"0.05", "0.5", "0.95"}) qs[p] = quantile7(losses, std::stod(p));
+    q["loss_quantiles"] = qs;
+    j["quality"] = q;
+    json c;
+    const MeanCI e = mean_ci95(energies);
+    const MeanCI t = mean_ci95(times);
+    c["energy_j_mean"] = e.mean;
+    c["energy_j_ci95"] = pair(e.ci95);
+    c["time_s_mean"] = t.mean;
+    c["time_s_ci95"] = pair(t.ci95);
+    j["cost"] = c;
+  }
+  json sim;
+  sim["mode"] = result.simulation_mode.empty() ? json(nullptr) : json(result.simulation_mode);
+  sim["simulated_replications"] = result.simulated_replications;
+  sim["rounds_per_epoch"] = sc.training.rounds_per_epoch;
+  j["simulation"] = sim;
+  return j;
+}
+
+void write_run_outputs(const fs::path& dir, bool force, const Context& ctx, const ContextOptions& inputs,
+                       const RunOptions& options, const RunResult& result) {
+  check_output_dir(dir, force);
+  fs::path partial = dir;
+  partial += ".partial";
+  fs::remove_all(partial);
+  fs::create_directories(partial);
+
+  write_file(partial / "summary.json", summary_json(ctx, inputs, options, result).dump(2) + "\n");
+
+  std::string reps = "replication,state,final_loss,target_met,energy_j,time_s,epochs\n";
+  for (const auto& r : result.rows)
+    reps += fmt::format("{},{},{},{},{},{},{}\n", r.replication, r.state, csv_number(r.final_loss), r.target_met ? 1 : 0,
+                        csv_number(r.energy_j), csv_number(r.time_s), r.epochs);
+  write_file(partial / "replications.csv", reps);
+
+  std::string trace = "replication,epoch,version,cluster,nodes,sim_time_s,energy_j,val_loss,test_loss\n";
+  for (const auto& t : result.trace)
+    trace += fmt::format("{},{},{},{},{},{},{},{},{}\n", t.replication, t.epoch, t.version, t.cluster, t.nodes,
+                         csv_number(t.sim_time_s), csv_number(t.energy_j), csv_number(t.val_loss), csv_number(t.test_loss));
+  write_file(partial / "trace.csv", trace);
+
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  nlohmann::ordered_json timing;
+  timing["planner_wall_s"] = result.planner_wall_s;
+  timing["simulation_wall_s"] = result.simulation_wall_s;
+  timing["peak_rss_mb"] = static_cast<double>(ru.ru_maxrss) / 1024.0;
+  timing["replications_per_s"] = result.simulation_wall_s > 0
+                                     ? nlohmann::ordered_json(static_cast<double>(result.rows.size()) / result.simulation_wall_s)
+                                     : nlohmann::ordered_json(nullptr);
+  write_file(partial / "timing.json", timing.dump(2) + "\n");
+
+  std::error_code ec;
+  fs::path old;
+  if (fs::exists(dir, ec)) {
+    old = dir;
+    old += fmt::format(".old-{}", getpid());
+    fs::rename(dir, old);
+  }
+  fs::rename(partial, dir);
+  if (!old.empty()) fs::remove_all(old);
+}
+
+} // namespace deplsim

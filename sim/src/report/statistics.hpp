@@ -1,0 +1,23 @@
+// Summary statistics of replications (docs/outputs.md): Wilson score interval for a probability, normal
+// interval for a mean, quantiles by linear interpolation between order statistics (type 7).
+#pragma once
+
+#include <array>
+#include <vector>
+
+namespace deplsim {
+
+/// Wilson 95% score interval for k successes out of n.
+std::array<double, 2> wilson95(long long k, long long n);
+
+/// Mean and its normal 95% interval (mean +- 1.959964 s / sqrt(n)); a single value gives [mean, mean].
+struct MeanCI {
+  double mean = 0.0;
+  std::array<double, 2> ci95{0.0, 0.0};
+};
+MeanCI mean_ci95(const std::vector<double>& x);
+
+/// Quantile of type 7 (R's default): linear interpolation between order statistics. `sorted` ascending.
+double quantile7(const std::vector<double>& sorted, double p);
+
+} // namespace deplsim
