@@ -124,3 +124,40 @@ TEST_CASE("a plan's cost: shipping, epochs, migration, energy from first use to 
   CHECK(after_b > ea.time_s);
   CHECK(c2.energy_j > c1.energy_j - 3 * e.compute_s * 30);
 }
+
+TEST_CASE("a plan's program: data shipped first, again with the model after a migration, nothing on a switch", "[cost]") {
+  const PlatformView v = hand_view();
+  const Scenario sc = hand_scenario();
+  const CostModel cm(sc, v);
+  Plan p;
+  p.data_sources = {"d"};
+  p.segments = {Segment{"full", "b", 1, 0, 2}, Segment{"p50", "b", 1, 1, 1}, Segment{"p50", "a", 2, 0, 3}};
+  const auto prog = cm.program(p);
+  REQUIRE(prog.size() == 3);
+  // Start: all the data (1000 x 1e4 B) from the source to g1.
+  REQUIRE(prog[0].entry.size() == 1);
+  CHECK(prog[0].entry[0].src == 0);
+  CHECK(prog[0].entry[0].dst == 3);
+  CHECK(prog[0].entry[0].bytes == Approx(1e7));
+  // A version switch (and a power-state change) on the same node ships nothing.
+  CHECK(prog[1].entry.empty());
+  // Migration to cluster a: data to h1 and h2 by share, and the p50 model (5e5 B) from g1 to both.
+  double data = 0;
+  int models = 0;
+  for (const auto& f : prog[2].entry) {
+    if (f.src == 0) data += f.bytes;
+    if (f.src == 3) {
+      ++models;
+      CHECK(f.bytes == 5e5);
+    }
+  }
+  CHECK(data == Approx(1e7));
+  CHECK(models == 2);
+  // Each epoch: R = 2 rounds of (compute on every node, 2(n-1) = 2 ring steps).
+  CHECK(prog[2].epoch.size() == 2 * (1 + 2));
+  CHECK(prog[2].epoch[0].compute.size() == 2);
+  CHECK(prog[2].epoch[1].flows.size() == 2);
+  // Flops per thread: share x q x F_v / R / cores.
+  CHECK(prog[2].epoch[0].compute[0].flops_per_thread == Approx(1000 * 5e5 / 2 * (4.0 / 6.0) / 2));
+  CHECK(prog[0].epoch.size() == 2);  // one node: compute only
+}

@@ -55,7 +55,7 @@ struct Resolved {
   std::map<std::pair<std::size_t, std::size_t>, double> latency_phase;            // route latency x latency factor
 };
 
-void run_step(const Step& step, const Resolved& r, EnergyMeter& meter) {
+long long run_step(const Step& step, const Resolved& r, EnergyMeter& meter) {
   std::vector<sg4::ExecPtr> execs;
   for (const auto& t : step.compute) {
     auto e = sg4::Exec::init();
@@ -88,6 +88,7 @@ void run_step(const Step& step, const Resolved& r, EnergyMeter& meter) {
     meter.touch_links();
     if (done >= 0) comms.erase(comms.begin() + done);
   }
+  return static_cast<long long>(step.compute.size() + step.flows.size());
 }
 
 } // namespace
@@ -154,9 +155,9 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
           meter.use_host(r.hosts[h]);
           r.hosts[h]->set_pstate(static_cast<unsigned long>(sp.pstate));
         }
-        if (!sp.entry.empty()) run_step(Step{{}, sp.entry}, r, meter);
+        if (!sp.entry.empty()) trace.activities += run_step(Step{{}, sp.entry}, r, meter);
         for (int e = 0; e < sp.epochs; ++e) {
-          for (const auto& st : sp.epoch) run_step(st, r, meter);
+          for (const auto& st : sp.epoch) trace.activities += run_step(st, r, meter);
           ++epoch;
           trace.epochs.push_back({epoch, s, sg4::Engine::get_clock() - t0, meter.hosts() + meter.links()});
         }

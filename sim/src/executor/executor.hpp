@@ -30,6 +30,7 @@ struct CostTrace {
   double energy_j = 0.0;
   double host_energy_j = 0.0;
   double link_energy_j = 0.0;
+  long long activities = 0;  ///< SimGrid executions and communications started
 };
 
 struct ExecutorOptions {

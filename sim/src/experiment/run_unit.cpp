@@ -62,6 +62,9 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
   eo.progress = [&progress](int d, int t) { progress(d, t); };
   const auto t_sim = std::chrono::steady_clock::now();
   const std::vector<CostTrace> costs = simulate_plan(sc, ctx.platform(), *ctx.cost, result.plan, result.simulated_replications, eo);
+  result.engine_wall_s = seconds_since(t_sim);
+
+  for (const auto& c : costs) result.activities += c.activities;
 
   // Losses: replication r's trajectory on the evaluation stream (never the knowledge stream).
   const ParametricLearning truth(sc);

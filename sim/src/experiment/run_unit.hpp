@@ -50,8 +50,10 @@ struct RunResult {
   std::vector<TraceRow> trace;
   std::string simulation_mode;  ///< "once" or "every"
   int simulated_replications = 0;
+  long long activities = 0;  ///< SimGrid activities run (all simulated replications)
   double planner_wall_s = 0.0;
-  double simulation_wall_s = 0.0;
+  double simulation_wall_s = 0.0;  ///< SimGrid run plus loss sampling
+  double engine_wall_s = 0.0;      ///< SimGrid run alone (engine start, platform load, activities)
 };
 
 /// Runs the unit. Infeasible plans return with no rows (status in plan.status).

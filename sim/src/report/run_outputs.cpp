@@ -167,6 +167,10 @@ void write_run_outputs(const fs::path& dir, bool force, const Context& ctx, cons
   timing["replications_per_s"] = result.simulation_wall_s > 0
                                      ? nlohmann::ordered_json(static_cast<double>(result.rows.size()) / result.simulation_wall_s)
                                      : nlohmann::ordered_json(nullptr);
+  timing["simgrid_activities"] = result.activities;
+  timing["activities_per_s"] = result.engine_wall_s > 0
+                                   ? nlohmann::ordered_json(static_cast<double>(result.activities) / result.engine_wall_s)
+                                   : nlohmann::ordered_json(nullptr);
   write_file(partial / "timing.json", timing.dump(2) + "\n");
 
   std::error_code ec;

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# First benchmarks of deplsim (figures to improve on, not timed tests): replications per second and SimGrid
+# activities per second on the paper scenario, measured in one run of this script, written to
+# bench/results.json and printed as a table. Usage: bench/run.sh [--quick]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+QUICK=0
+[ "${1:-}" = "--quick" ] && QUICK=1
+cmake --preset release >/dev/null
+cmake --build --preset release -- -j2 >/dev/null
+DEPLSIM="$ROOT/build/release/deplsim"
+SCENARIO="$ROOT/scenarios/paper/alexnet-cifar10.yaml"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+if [ $QUICK = 1 ]; then N_ONCE=20000; N_EVERY=50; N_SYNC=5; else N_ONCE=100000; N_EVERY=500; N_SYNC=50; fi
+
+# 1. Nothing random in platform or plan: the cost is simulated once, losses sampled per replication.
+"$DEPLSIM" run "$SCENARIO" --replications $N_ONCE --out "$TMP/once" >/dev/null
+# 2. The same plan simulated for every replication (single-node plan: computations only).
+"$DEPLSIM" run "$SCENARIO" --replications $N_EVERY --simulate-every-replication --out "$TMP/every" >/dev/null
+# 3. A synchronisation-heavy plan (fastest cluster, ring all-reduce every round), simulated every replication.
+"$DEPLSIM" run "$SCENARIO" --replications $N_SYNC --simulate-every-replication --set objective=time --out "$TMP/sync" >/dev/null
+
+/usr/bin/python3 - "$TMP" "$ROOT/bench/results.json" <<'PYEOF'
+import json, os, platform, sys
+tmp, out = sys.argv[1], sys.argv[2]
+t = {k: json.load(open(os.path.join(tmp, k, "timing.json"))) for k in ("once", "every", "sync")}
+s = {k: json.load(open(os.path.join(tmp, k, "summary.json"))) for k in ("once", "every", "sync")}
+def plan(k):
+    seg = s[k]["plan"]["segments"][0]
+    return f'{seg["version"]} on {seg["cluster"]} x{seg["nodes"]}, {seg["epochs"]} epochs, {s[k]["simulation"]["rounds_per_epoch"]} rounds/epoch'
+results = {
+    "scenario": s["once"]["scenario"],
+    "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+    "replications_per_s": t["once"]["replications_per_s"],
+    "replications_per_s_simulated": t["every"]["replications_per_s"],
+    "replications_per_s_sync_plan": t["sync"]["replications_per_s"],
+    "activities_per_s": t["sync"]["activities_per_s"],
+    "activities_per_s_compute_only": t["every"]["activities_per_s"],
+    "plans": {"energy objective": plan("once"), "time objective": plan("sync")},
+}
+tmpf = out + ".tmp"
+with open(tmpf, "w") as f:
+    json.dump(results, f, indent=2)
+    f.write("\n")
+os.replace(tmpf, out)
+print(f"{'measure':<34} {'value':>14}  plan")
+for k, p in [("replications_per_s", "once"), ("replications_per_s_simulated", "every"),
+             ("replications_per_s_sync_plan", "sync"), ("activities_per_s", "sync"),
+             ("activities_per_s_compute_only", "every")]:
+    print(f"{k:<34} {results[k]:>14.1f}  {plan(p)}")
+print("bare SimGrid runs about 500,000 activities/s on these machines (the floor to compare with).")
+print(f"written to {out}")
+PYEOF
