@@ -344,7 +344,14 @@ namespace {
 // Child side: load, extract, write "view <json>" on stdout; SimGrid's messages go to stderr.
 [[noreturn]] void run_child(const ProbeRequest& req) {
   std::vector<std::string> args = {"deplsim-platform-probe"};
-  for (const auto& c : req.simgrid_cfg) args.push_back("--cfg=" + c);
+  // Tracing settings go through (SimGrid may abort on some of them with some platforms, and the probe is where
+  // that must happen), but the probe's trace goes to /dev/null.
+  bool tracing = false;
+  for (const auto& c : req.simgrid_cfg) {
+    args.push_back("--cfg=" + c);
+    tracing |= c.rfind("tracing", 0) == 0;
+  }
+  if (tracing) args.emplace_back("--cfg=tracing/filename:/dev/null");
   args.emplace_back("--log=root.thres:warning");
   for (const auto& l : req.simgrid_log) args.push_back("--log=" + l);
   std::vector<char*> argv;
@@ -379,10 +386,13 @@ std::string tail_lines(const std::string& s, std::size_t n) {
   std::vector<std::string> lines;
   std::stringstream ss(s);
   std::string line;
-  while (std::getline(ss, line))
+  while (std::getline(ss, line)) {
+    const auto tag = line.find("/CRITICAL] ");  // drop SimGrid's "[time] file:line: [category/CRITICAL] " prefix
+    if (tag != std::string::npos) line = line.substr(tag + 11);
     if (!line.empty() && line.find("Backtrace") == std::string::npos && line.rfind("  ->", 0) != 0 &&
         line.find("==") == std::string::npos)
       lines.push_back(line);
+  }
   std::string out;
   for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) out += (out.empty() ? "" : " | ") + lines[i];
   return out;
