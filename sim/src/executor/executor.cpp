@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 namespace sg4 = simgrid::s4u;
@@ -17,19 +18,15 @@ namespace sg4 = simgrid::s4u;
 namespace deplsim {
 namespace {
 
-// Energy bookkeeping for one replication: each host and link is charged from its first use.
+// Energy bookkeeping for one replication: each host and link is charged from its first use. Kept in order of
+// first use (never keyed by pointer: addresses change between runs, and so would the summation order).
 class EnergyMeter {
 public:
   void use_host(sg4::Host* h) {
-    if (!hosts_.contains(h)) hosts_.emplace(h, sg_host_get_consumed_energy(h));
+    if (seen_hosts_.insert(h).second) hosts_.emplace_back(h, sg_host_get_consumed_energy(h));
   }
   void use_link(sg4::Link* l) {
-    if (!links_.contains(l)) links_.emplace(l, sg_link_get_consumed_energy(l));
-  }
-  [[nodiscard]] double hosts() const {
-    double e = 0;
-    for (const auto& [h, start] : hosts_) e += sg_host_get_consumed_energy(h) - start;
-    return e;
+    if (seen_links_.insert(l).second) links_.emplace_back(l, sg_link_get_consumed_energy(l));
   }
   /// Brings every link's counter up to now. SimGrid's link energy plugin integrates a link's power as
   /// piecewise constant between updates, with the load found at the update; it updates on the start and end of
@@ -38,6 +35,11 @@ public:
   void touch_links() const {
     for (const auto& [l, start] : links_) (void)sg_link_get_consumed_energy(l);
   }
+  [[nodiscard]] double hosts() const {
+    double e = 0;
+    for (const auto& [h, start] : hosts_) e += sg_host_get_consumed_energy(h) - start;
+    return e;
+  }
   [[nodiscard]] double links() const {
     double e = 0;
     for (const auto& [l, start] : links_) e += sg_link_get_consumed_energy(l) - start;
@@ -45,8 +47,10 @@ public:
   }
 
 private:
-  std::map<sg4::Host*, double> hosts_;
-  std::map<sg4::Link*, double> links_;
+  std::set<sg4::Host*> seen_hosts_;
+  std::set<sg4::Link*> seen_links_;
+  std::vector<std::pair<sg4::Host*, double>> hosts_;
+  std::vector<std::pair<sg4::Link*, double>> links_;
 };
 
 struct Resolved {
