@@ -3,7 +3,8 @@
 // Simulates, in one SimGrid run, a two-epoch plan for every (version, cluster, nodes, power state) of the
 // scenario's platform, plus plans with a migration, a change of node set and a version switch, and compares
 // with the cost model: epoch time, plan time and plan energy must agree within TOLERANCE (default 2%).
-// With `--one-host`, also checks that an epoch on a one-host platform costs exactly watts x seconds.
+// With `--one-host`, also checks that an epoch on a one-host platform costs exactly watts x seconds; with
+// `--unused-hosts`, that a one-node plan charges that node only (not the cluster's other hosts).
 #include "executor/executor.hpp"
 #include "experiment/context.hpp"
 
@@ -20,8 +21,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "usage: cost_vs_simulation SCENARIO [TOLERANCE] [--one-host]\n");
     return 2;
   }
-  const double tolerance = argc > 2 && std::strcmp(argv[2], "--one-host") != 0 ? std::stod(argv[2]) : 0.02;
+  const double tolerance = argc > 2 && argv[2][0] != '-' ? std::stod(argv[2]) : 0.02;
   const bool one_host = std::strcmp(argv[argc - 1], "--one-host") == 0;
+  const bool unused_hosts = std::strcmp(argv[argc - 1], "--unused-hosts") == 0;
   ContextOptions co;
   co.scenario = argv[1];
   std::unique_ptr<Context> ctx;
@@ -110,6 +112,24 @@ int main(int argc, char** argv) {
     check("one host: epoch energy = watts x seconds", epoch_j, (host.pstates[0].all_cores_w + link_idle_w) * epoch_s, 1e-6, dummy);
     check("one host: epoch time = flops / speed", epoch_s,
           q * sc.model.versions[0].flops_per_sample / host.total_speed(0), 1e-6, dummy);
+  }
+  if (unused_hosts) {
+    // The first plan trains on one node of a cluster of several: only that host is charged (idle from its first
+    // use, all-cores watts while computing), not its idle neighbours, the data source or the controller.
+    const Segment& seg = plans.front().segments.front();
+    const auto c = *sc.cluster_index(seg.cluster);
+    if (ctx->platform().cluster_hosts[c].size() < 2 || seg.nodes != 1) {
+      fmt::print("FAIL --unused-hosts needs a first plan on 1 node of a cluster of several\n");
+      ++failures;
+    } else {
+      const CostTrace& t = traces.front().front();
+      const auto& host = ctx->platform().hosts[ctx->platform().cluster_hosts[c].front()];
+      const EpochCost e = cm.epoch(0, Resources{c, 1, seg.pstate}, q);
+      const auto& ps = host.pstates[static_cast<std::size_t>(seg.pstate)];
+      const double expected = ps.idle_w * (t.time_s - seg.epochs * e.compute_s) + ps.all_cores_w * seg.epochs * e.compute_s;
+      double dummy = 0;
+      check("unused hosts: host energy is the one training host's", t.host_energy_j, expected, 1e-6, dummy);
+    }
   }
   fmt::print("{} plans; worst relative error: plan time {:.2e}, plan energy {:.2e}, epoch time {:.2e} (tolerance {})\n",
              plans.size(), worst_time, worst_energy, worst_epoch, tolerance);

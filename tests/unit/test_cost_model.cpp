@@ -105,7 +105,7 @@ TEST_CASE("a plan's cost: shipping, epochs, migration, energy from first use to 
   // plus the shipping's dynamic energy (2 W x 1e7 B / 1e8 B/s on each).
   const double expected = ship * 10 + 3 * e.compute_s * 30 + 2 * (1.0 * c1.time_s + 2.0 * 1e7 / 1e8);
   CHECK(c1.energy_j == Approx(expected));
-  CHECK(c1.money == Approx(1.0 * 1 * 3 * e.time_s));
+  CHECK(c1.money == Approx(1.0 * 1 * (ship + 3 * e.time_s)));  // price x nodes x seconds held, shipping included
   CHECK(c1.hosts_used == std::set<std::size_t>{3});
   CHECK(cm.objective(c1) == c1.energy_j);
 

@@ -226,6 +226,7 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
       link_dynamic += link_energy(platform_, sp.entry, o);
       now += o.makespan;
       out.shipping_s += o.makespan;
+      out.money += scenario_.clusters[sp.cluster].price_per_node_s * static_cast<double>(sp.hosts.size()) * o.makespan;
     }
     // Epochs: identical, so one is costed (epoch(), cached) and multiplied.
     for (const auto& step : sp.epoch) use_links(step.flows);
