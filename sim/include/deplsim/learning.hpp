@@ -33,18 +33,32 @@ struct Trajectory {
   std::vector<double> test;        ///< what the target is judged on
 };
 
+/// @brief A generator of loss trajectories (MODEL.md 4.1): the simulator's side. Replication `r` of a
+/// purpose draws one trajectory per (samples, schedule), depending only on (seed, purpose, r), so that plans
+/// share common random numbers and the knowledge and evaluation purposes never overlap.
+class GroundTruth {
+public:
+  virtual ~GroundTruth() = default;
+  /// The whole trajectory of replication `r` for `samples` samples per epoch under `schedule`.
+  [[nodiscard]] virtual Trajectory trajectory(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
+                                              const Schedule& schedule) const = 0;
+  /// Only the test loss after the last epoch (the same value as trajectory(...).test.back()).
+  [[nodiscard]] virtual double final_test_loss(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
+                                               const Schedule& schedule) const {
+    return trajectory(seed, purpose, r, samples, schedule).test.back();
+  }
+};
+
 /// @brief Random-effects learning curves (MODEL.md 4.1), drawn from counter-based streams so that a
 /// replication's trajectory depends only on (seed, purpose, replication) and the schedule and data.
-class ParametricLearning {
+class ParametricLearning final : public GroundTruth {
 public:
   explicit ParametricLearning(const Scenario& scenario);
 
-  /// The whole trajectory of replication `r` for `samples` samples per epoch under `schedule`.
   [[nodiscard]] Trajectory trajectory(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
-                                      const Schedule& schedule) const;
-  /// Only the test loss after the last epoch (the same value as trajectory(...).test.back(), cheaper).
+                                      const Schedule& schedule) const override;
   [[nodiscard]] double final_test_loss(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
-                                       const Schedule& schedule) const;
+                                       const Schedule& schedule) const override;
   /// Noise-free loss after each epoch for given run effects (z, w): the deterministic part of the model.
   [[nodiscard]] std::vector<double> clean_curve(double z, double w, double samples, const Schedule& schedule) const;
 
