@@ -51,7 +51,8 @@ void add_scenario_options(CLI::App* cmd, ScenarioOptions& o, bool with_seed) {
                            return "expected a non-negative integer below 2^64, got '" + s + "'";
                          return "";
                        },
-                       "UINT64"));
+                       ""))
+        ->type_name("UINT64");
 }
 
 deplsim::ContextOptions context_options(const ScenarioOptions& o) {

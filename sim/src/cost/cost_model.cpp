@@ -228,9 +228,15 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
       out.shipping_s += o.makespan;
       out.money += scenario_.clusters[sp.cluster].price_per_node_s * static_cast<double>(sp.hosts.size()) * o.makespan;
     }
-    // Epochs: identical, so one is costed (epoch(), cached) and multiplied.
-    for (const auto& step : sp.epoch) use_links(step.flows);
+    // Epochs: identical, so one is costed (epoch(), cached) and multiplied. Synchronisation links are first
+    // used after the first compute round.
     const EpochCost e = epoch(sp.version, Resources{sp.cluster, static_cast<int>(sp.hosts.size()), sp.pstate}, samples);
+    {
+      const double saved = now;
+      now += e.compute_s / scenario_.training.rounds_per_epoch;
+      for (const auto& step : sp.epoch) use_links(step.flows);
+      now = saved;
+    }
     double sync_link_idle = 0;
     {
       std::set<std::size_t> ls;

@@ -19,7 +19,8 @@ InputIssue SourceMap::at(const std::string& key, const std::string& message) con
   auto it = where_.find(key);
   if (it == where_.end()) return InputIssue{file, 0, 0, key, message};
   InputIssue i = it->second;
-  i.key = key;
+  // `--set KEY: message`, not `--set KEY: KEY: message`.
+  i.key = i.file == "--set " + key ? "" : key;
   i.message = message;
   return i;
 }
