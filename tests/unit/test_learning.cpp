@@ -32,6 +32,7 @@ Scenario learning_scenario() {
   lm.eval_noise = 0.01;
   lm.knowledge_trajectories = 2000;
   lm.switches = {SwitchLearning{"full", "p75", 0, 1, 0.05, 0.30}};
+  sc.data_sources = {DataSource{"d", "src", 10000, 1e3}};  // knowledge buckets: 2500, 5000, 7500, 10000 samples
   return sc;
 }
 
@@ -119,9 +120,10 @@ TEST_CASE("a switch jumps, then relaxes toward the switch floor", "[learning]") 
   CHECK(curve[10] > 0.30);
 }
 
-TEST_CASE("trajectory knowledge predicts from the knowledge stream only", "[learning]") {
+TEST_CASE("kernel knowledge reproduces the knowledge stream's marginals, never the evaluation stream's", "[learning]") {
   const Scenario sc = learning_scenario();
-  const TrajectoryKnowledge k(sc, 1);
+  const ParametricLearning truth(sc);
+  const KernelKnowledge k(sc, truth, 1);
   const ParametricLearning gt(sc);
   const auto per_epoch = k.predict_each_epoch(10000, 0, 60);
   REQUIRE(per_epoch.size() == 60);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "deplsim/learning.hpp"
+#include "deplsim/loss_distribution.hpp"
 
 #include <cstdint>
 #include <map>
@@ -35,21 +36,53 @@ public:
   [[nodiscard]] virtual std::string describe() const = 0;
 };
 
-/// @brief First form of the knowledge (MODEL.md 5): the fraction of training trajectories that meet the
-/// target, and their mean. Trajectories come from the knowledge stream (purpose `knowledge`).
-class TrajectoryKnowledge final : public PlannerKnowledge {
+/// @brief Planner knowledge as epoch-dependent transition kernels over a loss grid (MODEL.md 4.2), counted
+/// from training trajectories of the knowledge stream (never the evaluation one): per (version, data bucket)
+/// the distribution after the first epoch and a kernel per epoch; per declared switch (v -> v', data bucket,
+/// switch epoch s) a kernel across the switch and kernels by epochs since it. A data quantity uses the bucket at
+/// or below it (pessimistic). Built lazily, one chain at a time, on first use.
+class KernelKnowledge final : public PlannerKnowledge {
 public:
-  TrajectoryKnowledge(const Scenario& scenario, std::uint64_t seed);
+  /// `truth` must outlive this object; it is used on the knowledge stream only.
+  KernelKnowledge(const Scenario& scenario, const GroundTruth& truth, std::uint64_t seed);
+  ~KernelKnowledge() override;
+
   [[nodiscard]] LossPrediction predict(double samples, const Schedule& schedule) const override;
   [[nodiscard]] std::vector<LossPrediction> predict_each_epoch(double samples, std::size_t version, int epochs) const override;
   [[nodiscard]] std::string describe() const override;
 
+  /// The predicted distribution of the test loss after the schedule. Throws std::out_of_range when `samples`
+  /// is below the smallest data bucket, std::invalid_argument for a switch that is not declared.
+  [[nodiscard]] LossDistribution distribution(double samples, const Schedule& schedule) const;
+  /// The distribution after every epoch of the schedule (index k-1), and E[L] per epoch from the per-level mean
+  /// losses of the training trajectories.
+  [[nodiscard]] std::vector<std::pair<LossDistribution, double>> each_epoch(double samples, const Schedule& schedule) const;
+
+  [[nodiscard]] const std::shared_ptr<const LossGrid>& grid() const { return grid_; }
+  /// Samples per epoch of each data bucket, increasing.
+  [[nodiscard]] const std::vector<double>& buckets() const { return buckets_; }
+  /// Index of the bucket used for `samples` (the largest at or below it); throws std::out_of_range below all.
+  [[nodiscard]] std::size_t bucket_of(double samples) const;
+
+  /// One chain of kernels: after `initial`, kernels[i] maps the levels after epoch i+1 of the chain to those
+  /// after epoch i+2; level_mean[i] is the mean loss of the training losses in each level after epoch i+1.
+  struct Chain {
+    std::vector<double> initial;  ///< distribution after the chain's first epoch (empty for a switch chain)
+    TransitionKernel across;      ///< switch chains: from the level at the switch epoch to the next
+    std::vector<TransitionKernel> kernels;
+    std::vector<std::vector<double>> level_mean;
+    int trajectories = 0;
+  };
+  /// The chain of a version alone on a data bucket (built on first use).
+  [[nodiscard]] const Chain& single(std::size_t version, std::size_t bucket) const;
+  /// The chain after a switch `from` -> `to` after epoch `at` (built on first use).
+  [[nodiscard]] const Chain& switched(std::size_t from, std::size_t to, std::size_t bucket, int at) const;
+
 private:
-  const Scenario& scenario_;
-  std::uint64_t seed_;
-  ParametricLearning generator_;  // the training runs the planner learned from (knowledge stream only)
-  mutable std::mutex mutex_;
-  mutable std::map<std::string, LossPrediction> cache_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<const LossGrid> grid_;
+  std::vector<double> buckets_;
 };
 
 } // namespace deplsim

@@ -75,7 +75,9 @@ struct LearningModel {
   double rate_spread = 0.0;           ///< sigma_rate
   double epoch_noise = 0.0;           ///< sigma_ep
   double eval_noise = 0.0;            ///< sigma_eval
-  int knowledge_trajectories = 2000;  ///< planner's training trajectories per (data, schedule) question
+  int knowledge_trajectories = 8000;  ///< planner's training trajectories per kernel chain
+  int levels = 100;                   ///< B: loss levels of the planner's grid (a boundary at L*)
+  std::vector<double> data_buckets{0.25, 0.5, 0.75, 1.0};  ///< fractions of all samples with knowledge
   std::vector<SwitchLearning> switches;
 };
 

@@ -50,7 +50,8 @@ std::unique_ptr<Context> build_context(const ContextOptions& o) {
                                             pf.network.model)});
   if (!issues.empty()) throw InputError(issues);
 
-  ctx->knowledge = std::make_unique<TrajectoryKnowledge>(sc, o.seed);
+  ctx->truth = std::make_unique<ParametricLearning>(sc);
+  ctx->knowledge = std::make_unique<KernelKnowledge>(sc, *ctx->truth, o.seed);
   ctx->cost = std::make_unique<CostModel>(sc, ctx->probe.view);
   return ctx;
 }

@@ -29,6 +29,7 @@ class Context {
 public:
   LoadedScenario loaded;
   ProbeResult probe;
+  std::unique_ptr<GroundTruth> truth;  ///< the simulator's side: never handed to orchestrators
   std::unique_ptr<PlannerKnowledge> knowledge;
   std::unique_ptr<CostModel> cost;
   std::uint64_t seed = 1;

@@ -67,7 +67,7 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
   for (const auto& c : costs) result.activities += c.activities;
 
   // Losses: replication r's trajectory on the evaluation stream (never the knowledge stream).
-  const ParametricLearning truth(sc);
+  const GroundTruth& truth = *ctx.truth;
   const Schedule schedule = problem.schedule(result.plan);
   const double samples = problem.samples(result.plan.data_sources);
   const int traced = options.trace_all ? options.replications : std::min(options.replications, 10);

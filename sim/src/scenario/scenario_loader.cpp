@@ -283,8 +283,27 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
       lm.eval_noise = l.number("eval_noise", 0.0);
       r.non_negative(l, "eval_noise", lm.eval_noise);
       lm.knowledge_trajectories =
-          static_cast<int>(std::clamp<long long>(l.integer("knowledge_trajectories", 2000), -1, 100'000'000));
+          static_cast<int>(std::clamp<long long>(l.integer("knowledge_trajectories", 8000), -1, 100'000'000));
       r.range(l, "knowledge_trajectories", lm.knowledge_trajectories, 1, 1e6);
+      lm.levels = static_cast<int>(std::clamp<long long>(l.integer("levels", 100), -1, 100'000'000));
+      r.range(l, "levels", lm.levels, 2, 10000);
+      YAML::Node buckets = l.get("data_buckets");
+      if (buckets.IsDefined() && !buckets.IsNull()) {
+        if (!buckets.IsSequence() || buckets.size() == 0) {
+          doc.issue(buckets, "model.learning.data_buckets", "expected a non-empty list of fractions in (0, 1], e.g. [0.5, 1.0]");
+        } else {
+          lm.data_buckets.clear();
+          for (std::size_t i = 0; i < buckets.size(); ++i) {
+            const std::string key = fmt::format("model.learning.data_buckets.{}", i);
+            auto f = yaml::to_number(doc, buckets[i], key);
+            if (!f) continue;
+            if (!(*f > 0 && *f <= 1)) doc.issue(buckets[i], key, fmt::format("must be in (0, 1], got {}", *f));
+            else if (!lm.data_buckets.empty() && *f <= lm.data_buckets.back())
+              doc.issue(buckets[i], key, "fractions must be strictly increasing");
+            else lm.data_buckets.push_back(*f);
+          }
+        }
+      }
       r.list_of_maps(l, "switches", false, [&](Map& m, const std::string&) {
         SwitchLearning s;
         s.from = m.string("from");

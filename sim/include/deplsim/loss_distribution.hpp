@@ -1,0 +1,77 @@
+/// @file loss_distribution.hpp
+/// @brief The loss grid and distributions over it (MODEL.md 4.2): B levels with a boundary exactly at the target
+/// loss L*, so that P(L <= L*) is a sum of whole levels; transition kernels between the levels of consecutive
+/// epochs, stored as sparse rows.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace deplsim {
+
+/// @brief B loss levels (b_j, b_{j+1}], j = 0..B-1, over [lo, hi], with b_T = L* for T = target_levels().
+/// Losses at or below b_0 fall in level 0, above b_B in level B-1.
+class LossGrid {
+public:
+  /// `levels` >= 2; lo < target < hi. Levels below the target share [lo, L*] evenly, the others [L*, hi];
+  /// at least a third of the levels (and one) lie on each side.
+  LossGrid(double lo, double target, double hi, int levels);
+
+  [[nodiscard]] int levels() const { return static_cast<int>(bounds_.size()) - 1; }
+  /// Number of levels whose losses are all <= L*.
+  [[nodiscard]] int target_levels() const { return target_levels_; }
+  [[nodiscard]] int level_of(double loss) const;
+  [[nodiscard]] double lower(int level) const { return bounds_[static_cast<std::size_t>(level)]; }
+  [[nodiscard]] double upper(int level) const { return bounds_[static_cast<std::size_t>(level) + 1]; }
+  /// Representative loss of a level (its midpoint).
+  [[nodiscard]] double value(int level) const { return 0.5 * (lower(level) + upper(level)); }
+  [[nodiscard]] const std::vector<double>& bounds() const { return bounds_; }
+  [[nodiscard]] double target() const { return bounds_[static_cast<std::size_t>(target_levels_)]; }
+
+private:
+  std::vector<double> bounds_;
+  int target_levels_ = 0;
+};
+
+/// @brief A probability distribution over the levels of a grid.
+class LossDistribution {
+public:
+  LossDistribution(std::shared_ptr<const LossGrid> grid, std::vector<double> p);
+  [[nodiscard]] const std::vector<double>& probabilities() const { return p_; }
+  [[nodiscard]] const LossGrid& grid() const { return *grid_; }
+  /// P(L <= L*): exact (a sum of whole levels).
+  [[nodiscard]] double p_target() const;
+  /// P(L <= x), linear within a level.
+  [[nodiscard]] double cdf(double x) const;
+  /// E[L] with each level at its midpoint.
+  [[nodiscard]] double mean() const;
+  /// Smallest loss with cdf >= q, linear within a level.
+  [[nodiscard]] double quantile(double q) const;
+
+private:
+  std::shared_ptr<const LossGrid> grid_;
+  std::vector<double> p_;
+};
+
+/// @brief A row-stochastic matrix over the levels, rows stored sparsely: row i lists (j, P(i -> j)).
+class TransitionKernel {
+public:
+  using Row = std::vector<std::pair<std::uint32_t, double>>;
+  explicit TransitionKernel(int levels = 0) : rows_(static_cast<std::size_t>(levels)) {}
+  [[nodiscard]] int levels() const { return static_cast<int>(rows_.size()); }
+  [[nodiscard]] const Row& row(int i) const { return rows_[static_cast<std::size_t>(i)]; }
+  Row& row(int i) { return rows_[static_cast<std::size_t>(i)]; }
+  /// out = in x P (out is resized and overwritten).
+  void apply(const std::vector<double>& in, std::vector<double>& out) const;
+  /// Kernel from transition counts: each visited row normalised (no additive smoothing); an unvisited row
+  /// borrows the nearest visited row (ties: the higher loss, the pessimistic side). counts[i] lists (j, n).
+  static TransitionKernel from_counts(const std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>>& counts);
+  [[nodiscard]] std::size_t nonzeros() const;
+
+private:
+  std::vector<Row> rows_;
+};
+
+} // namespace deplsim

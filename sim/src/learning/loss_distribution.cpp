@@ -1,0 +1,119 @@
+// Loss grid, distributions and sparse transition kernels (see loss_distribution.hpp).
+#include "deplsim/loss_distribution.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace deplsim {
+
+LossGrid::LossGrid(double lo, double target, double hi, int levels) {
+  if (!(levels >= 2) || !(lo < target && target < hi) || !std::isfinite(lo) || !std::isfinite(hi))
+    throw std::invalid_argument("loss grid needs lo < target < hi and at least 2 levels");
+  const int min_side = std::max(1, levels / 3);
+  int below = static_cast<int>(std::lround(levels * (target - lo) / (hi - lo)));
+  below = std::clamp(below, min_side, levels - min_side);
+  target_levels_ = below;
+  const int above = levels - below;
+  for (int j = 0; j < below; ++j) bounds_.push_back(lo + (target - lo) * j / below);
+  bounds_.push_back(target);  // exactly L*
+  for (int j = 1; j <= above; ++j) bounds_.push_back(j == above ? hi : target + (hi - target) * j / above);
+}
+
+int LossGrid::level_of(double loss) const {
+  // First bound >= loss: levels are (b_j, b_{j+1}], so loss == L* lands at or below the target.
+  const auto it = std::lower_bound(bounds_.begin() + 1, bounds_.end(), loss);
+  if (it == bounds_.end()) return levels() - 1;
+  return static_cast<int>(it - bounds_.begin()) - 1;
+}
+
+LossDistribution::LossDistribution(std::shared_ptr<const LossGrid> grid, std::vector<double> p)
+    : grid_(std::move(grid)), p_(std::move(p)) {
+  if (static_cast<int>(p_.size()) != grid_->levels()) throw std::invalid_argument("distribution size differs from the grid");
+}
+
+double LossDistribution::p_target() const {
+  double s = 0;
+  for (int j = 0; j < grid_->target_levels(); ++j) s += p_[static_cast<std::size_t>(j)];
+  return std::min(1.0, s);
+}
+
+double LossDistribution::cdf(double x) const {
+  double s = 0;
+  for (int j = 0; j < grid_->levels(); ++j) {
+    const double lo = grid_->lower(j);
+    const double hi = grid_->upper(j);
+    const double pj = p_[static_cast<std::size_t>(j)];
+    if (x >= hi) s += pj;
+    else {
+      if (x > lo) s += pj * (x - lo) / (hi - lo);
+      break;
+    }
+  }
+  return std::min(1.0, s);
+}
+
+double LossDistribution::mean() const {
+  double m = 0;
+  for (int j = 0; j < grid_->levels(); ++j) m += p_[static_cast<std::size_t>(j)] * grid_->value(j);
+  return m;
+}
+
+double LossDistribution::quantile(double q) const {
+  double s = 0;
+  for (int j = 0; j < grid_->levels(); ++j) {
+    const double pj = p_[static_cast<std::size_t>(j)];
+    if (pj > 0 && s + pj >= q) return grid_->lower(j) + (grid_->upper(j) - grid_->lower(j)) * std::clamp((q - s) / pj, 0.0, 1.0);
+    s += pj;
+  }
+  return grid_->bounds().back();
+}
+
+void TransitionKernel::apply(const std::vector<double>& in, std::vector<double>& out) const {
+  out.assign(rows_.size(), 0.0);
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    const double pi = in[i];
+    if (pi == 0) continue;
+    for (const auto& [j, p] : rows_[i]) out[j] += pi * p;
+  }
+}
+
+TransitionKernel TransitionKernel::from_counts(const std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>>& counts) {
+  const int n = static_cast<int>(counts.size());
+  TransitionKernel k(n);
+  std::vector<int> visited;
+  for (int i = 0; i < n; ++i) {
+    std::uint64_t total = 0;
+    for (const auto& [j, c] : counts[static_cast<std::size_t>(i)]) total += c;
+    if (total == 0) continue;
+    visited.push_back(i);
+    Row row;
+    for (const auto& [j, c] : counts[static_cast<std::size_t>(i)]) row.emplace_back(j, static_cast<double>(c) / static_cast<double>(total));
+    std::sort(row.begin(), row.end());
+    k.rows_[static_cast<std::size_t>(i)] = std::move(row);
+  }
+  if (visited.empty()) {
+    for (int i = 0; i < n; ++i) k.rows_[static_cast<std::size_t>(i)] = {{static_cast<std::uint32_t>(i), 1.0}};  // nothing known: stay
+    return k;
+  }
+  for (int i = 0; i < n; ++i) {
+    if (!k.rows_[static_cast<std::size_t>(i)].empty()) continue;
+    // Nearest visited row; on a tie, the higher-loss one.
+    auto it = std::lower_bound(visited.begin(), visited.end(), i);
+    int best = it == visited.end() ? visited.back() : *it;
+    if (it != visited.begin()) {
+      const int below = *(it - 1);
+      if (it == visited.end() || i - below < best - i) best = below;
+    }
+    k.rows_[static_cast<std::size_t>(i)] = k.rows_[static_cast<std::size_t>(best)];
+  }
+  return k;
+}
+
+std::size_t TransitionKernel::nonzeros() const {
+  std::size_t n = 0;
+  for (const auto& r : rows_) n += r.size();
+  return n;
+}
+
+} // namespace deplsim

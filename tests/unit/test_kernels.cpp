@@ -1,0 +1,143 @@
+// Loss grid, distributions, kernels and exact propagation (MODEL.md 4.2).
+#include "deplsim/knowledge.hpp"
+#include "deplsim/loss_distribution.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <numeric>
+
+using namespace deplsim;
+
+TEST_CASE("the loss grid has a boundary exactly at L*", "[kernels]") {
+  const LossGrid g(0.0, 0.82, 3.45, 100);
+  CHECK(g.levels() == 100);
+  CHECK(g.target() == 0.82);
+  CHECK(g.bounds()[static_cast<std::size_t>(g.target_levels())] == 0.82);
+  CHECK(g.target_levels() >= 33);  // at least a third of the levels on each side
+  CHECK(g.level_of(0.82) == g.target_levels() - 1);  // L = L* meets the target
+  CHECK(g.level_of(std::nextafter(0.82, 1.0)) == g.target_levels());
+  CHECK(g.level_of(-1.0) == 0);
+  CHECK(g.level_of(100.0) == 99);
+  for (int j = 0; j + 1 < g.levels(); ++j) CHECK(g.upper(j) == g.lower(j + 1));
+}
+
+TEST_CASE("a distribution's P(L <= L*) is a sum of whole levels; cdf, mean, quantile", "[kernels]") {
+  auto g = std::make_shared<LossGrid>(0.0, 1.0, 2.0, 4);  // levels (0,.5] (.5,1] (1,1.5] (1.5,2]
+  const LossDistribution d(g, {0.1, 0.2, 0.3, 0.4});
+  CHECK(d.p_target() == Approx(0.3));
+  CHECK(d.cdf(1.0) == Approx(0.3));
+  CHECK(d.cdf(1.25) == Approx(0.45));
+  CHECK(d.mean() == Approx(0.1 * 0.25 + 0.2 * 0.75 + 0.3 * 1.25 + 0.4 * 1.75));
+  CHECK(d.quantile(0.3) == Approx(1.0));
+  CHECK(d.quantile(0.45) == Approx(1.25));
+}
+
+TEST_CASE("kernels from counts: stochastic rows, no smoothing, unvisited rows borrow the nearest", "[kernels]") {
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> counts(5);
+  counts[1] = {{1, 3}, {2, 1}};
+  counts[4] = {{3, 2}};
+  const auto k = TransitionKernel::from_counts(counts);
+  for (int i = 0; i < 5; ++i) {
+    double s = 0;
+    for (auto [j, p] : k.row(i)) {
+      s += p;
+      CHECK(p > 0);  // no additive smoothing: only observed transitions
+    }
+    CHECK(s == Approx(1.0));
+  }
+  CHECK(k.row(1).size() == 2);
+  CHECK(k.row(0) == k.row(1));  // nearest visited row
+  CHECK(k.row(2) == k.row(1));  // 2 is nearer to 1 than to 4
+  CHECK(k.row(3) == k.row(4));
+}
+
+TEST_CASE("the identity kernel propagates a point mass exactly", "[kernels]") {
+  TransitionKernel id(50);
+  for (int i = 0; i < 50; ++i) id.row(i) = {{static_cast<std::uint32_t>(i), 1.0}};
+  std::vector<double> pi(50, 0.0), next;
+  pi[17] = 1.0;
+  for (int step = 0; step < 200; ++step) {
+    id.apply(pi, next);
+    pi.swap(next);
+  }
+  CHECK(pi[17] == 1.0);
+  CHECK(std::accumulate(pi.begin(), pi.end(), 0.0) == 1.0);
+}
+
+TEST_CASE("a two-level chain matches its closed form", "[kernels]") {
+  // P = [[1-a, a], [b, 1-b]]: pi_k[0] = b/(a+b) + (pi_0[0] - b/(a+b)) (1-a-b)^k.
+  const double a = 0.3, b = 0.1;
+  TransitionKernel k(2);
+  k.row(0) = {{0, 1 - a}, {1, a}};
+  k.row(1) = {{0, b}, {1, 1 - b}};
+  std::vector<double> pi{1.0, 0.0}, next;
+  for (int step = 1; step <= 30; ++step) {
+    k.apply(pi, next);
+    pi.swap(next);
+    const double closed = b / (a + b) + (1.0 - b / (a + b)) * std::pow(1 - a - b, step);
+    CHECK(pi[0] == Approx(closed).epsilon(1e-12));
+  }
+}
+
+namespace {
+Scenario kernel_scenario() {
+  Scenario sc;
+  sc.target = {0.55, 0.9, std::nullopt, 40};
+  sc.model.versions = {ModelVersion{"full", 1e9, 1e8, 0.0, {0.40, 0.12, 1.0, 0.08, 0.0, 0}},
+                       ModelVersion{"p75", 2.5e8, 2.5e7, 0.75, {0.45, 0.12, 1.0, 0.05, 0.0, 0}}};
+  sc.model.switch_epochs = {5, 10};
+  sc.model.max_switches = 1;
+  auto& lm = sc.model.learning;
+  lm.initial_loss = std::log(10.0);
+  lm.reference_samples = 10000;
+  lm.floor_data_exponent = 0.2;
+  lm.spread_data_exponent = 0.3;
+  lm.rate_spread = 0.1;
+  lm.epoch_noise = 0.02;
+  lm.eval_noise = 0.01;
+  lm.knowledge_trajectories = 3000;
+  lm.levels = 60;
+  lm.switches = {SwitchLearning{"full", "p75", 0, 1, 0.05, 0.30}};
+  sc.data_sources = {DataSource{"d", "src", 10000, 1e3}};
+  return sc;
+}
+} // namespace
+
+TEST_CASE("propagation gives the training trajectories' marginal exactly, with and without a switch", "[kernels]") {
+  const Scenario sc = kernel_scenario();
+  const ParametricLearning truth(sc);
+  const KernelKnowledge k(sc, truth, 4);
+  for (const Schedule& s : {Schedule{{{0, 25}}}, Schedule{{{0, 10}, {1, 15}}}, Schedule{{{1, 3}}}}) {
+    int met = 0;
+    for (std::uint32_t r = 0; r < 3000; ++r) met += truth.final_test_loss(4, Purpose::knowledge, r, 10000, s) <= 0.55;
+    const LossDistribution d = k.distribution(10000, s);
+    CHECK(d.p_target() == Approx(met / 3000.0).margin(1e-12));
+    CHECK(std::accumulate(d.probabilities().begin(), d.probabilities().end(), 0.0) == Approx(1.0));
+  }
+}
+
+TEST_CASE("switch kernels apply at the switch only", "[kernels]") {
+  const Scenario sc = kernel_scenario();
+  const ParametricLearning truth(sc);
+  const KernelKnowledge k(sc, truth, 4);
+  const auto with_switch = k.each_epoch(10000, Schedule{{{0, 10}, {1, 10}}});
+  const auto without = k.each_epoch(10000, Schedule{{{0, 20}}});
+  REQUIRE(with_switch.size() == 20);
+  for (std::size_t e = 0; e < 10; ++e)  // identical up to the switch
+    CHECK(with_switch[e].first.probabilities() == without[e].first.probabilities());
+  CHECK(with_switch[10].first.probabilities() != without[10].first.probabilities());
+  // Undeclared switch (p75 -> full) is refused.
+  CHECK_THROWS_AS(k.distribution(10000, Schedule{{{1, 5}, {0, 5}}}), std::invalid_argument);
+}
+
+TEST_CASE("data quantities use the bucket at or below them", "[kernels]") {
+  const Scenario sc = kernel_scenario();
+  const ParametricLearning truth(sc);
+  const KernelKnowledge k(sc, truth, 4);
+  CHECK(k.bucket_of(10000) == 3);
+  CHECK(k.bucket_of(9999) == 2);  // 7500
+  CHECK(k.bucket_of(2500) == 0);
+  CHECK_THROWS_AS(k.bucket_of(2499), std::out_of_range);
+  CHECK(k.predict(9999, Schedule{{{0, 30}}}).p_target_met == k.predict(7500, Schedule{{{0, 30}}}).p_target_met);
+}
