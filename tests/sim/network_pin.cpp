@@ -1,7 +1,7 @@
 // Pins the cost model's network replay (simulate_flows) against SimGrid itself: known sizes over known links,
 // alone and concurrently, under the default LV08 model. Each case runs in SimGrid (Comm::sendto_async from one
 // actor, finish times relative to the case's start) and in the replay; the relative error of every finish
-// time must be below 0.1% (MODEL.md 3). Also checks MODEL.md's worked example (10^8 B over 1 Gb/s, 20 ms:
+// time must be below 1e-6 (MODEL.md 3 asks for 0.1%). `--more` runs the cases of pin-more.xml. Also checks MODEL.md's worked example (10^8 B over 1 Gb/s, 20 ms:
 // 1.243 s). One simulation per process: ctest runs this program on its own.
 #include "deplsim/cost_model.hpp"
 #include "platform/platform_probe.hpp"
@@ -26,7 +26,7 @@ struct Case {
 int failures = 0;
 int checks = 0;
 
-void compare(const std::string& what, double simgrid, double model, double tolerance = 1e-3) {
+void compare(const std::string& what, double simgrid, double model, double tolerance = 1e-6) {
   ++checks;
   const double rel = std::fabs(model - simgrid) / std::max(1e-12, std::fabs(simgrid));
   const bool ok = rel <= tolerance;
@@ -46,9 +46,10 @@ int main(int argc, char** argv) {
   sg4::Engine engine(&sg_argc, argv);
   engine.load_platform(platform);
 
+  const bool more = argc > 2 && std::string(argv[2]) == "--more";
   deplsim::ProbeRequest req;
   req.platform = platform;
-  req.controller = "a";
+  req.controller = more ? "x" : "a";
   deplsim::ProbeResult probe = deplsim::extract_platform_view(req);
   deplsim::PlatformView& view = probe.view;
   // The cases' routes (extract_platform_view only extracts the scenario's; add every pair here).
@@ -67,19 +68,56 @@ int main(int argc, char** argv) {
       view.add_route(i, j, r);
     }
 
-  const std::vector<Case> cases = {
-      {"one flow, 1e8 B, 1 Gb/s 20 ms", {{"a", "b", 1e8}}},
-      {"one flow, 1e3 B (latency-bound)", {{"a", "b", 1e3}}},
-      {"one flow over three links", {{"c", "d", 5e7}}},
-      {"ring of three, 1e7 B each", {{"c", "d", 1e7}, {"d", "e", 1e7}, {"e", "c", 1e7}}},
-      {"two flows into d, 1e7 B and 3e7 B", {{"c", "d", 1e7}, {"e", "d", 3e7}}},
-      {"both directions c<->d", {{"c", "d", 2e7}, {"d", "c", 2e7}}},
-      {"FATPIPE: two flows, 1e6 B each", {{"f", "d", 1e6}, {"f", "c", 1e6}}},
-      {"independent routes at once", {{"a", "b", 3e7}, {"c", "e", 3e7}, {"e", "d", 1e7}}},
-  };
+  std::vector<Case> cases;
+  if (!more) {
+    cases = {
+        {"one flow, 1e8 B, 1 Gb/s 20 ms", {{"a", "b", 1e8}}},
+        {"one flow, 1e3 B (latency-bound)", {{"a", "b", 1e3}}},
+        {"one flow over three links", {{"c", "d", 5e7}}},
+        {"ring of three, 1e7 B each", {{"c", "d", 1e7}, {"d", "e", 1e7}, {"e", "c", 1e7}}},
+        {"two flows into d, 1e7 B and 3e7 B", {{"c", "d", 1e7}, {"e", "d", 3e7}}},
+        {"both directions c<->d", {{"c", "d", 2e7}, {"d", "c", 2e7}}},
+        {"FATPIPE: two flows, 1e6 B each", {{"f", "d", 1e6}, {"f", "c", 1e6}}},
+        {"independent routes at once", {{"a", "b", 3e7}, {"c", "e", 3e7}, {"e", "d", 1e7}}},
+    };
+  } else {
+    // tests/data/platforms/pin-more.xml: a 16-host star on a shared backbone (r0..r15, heterogeneous
+    // latencies and bandwidths), FATPIPE links of different latencies (x, y, z, w), a TCP-gamma-bound route
+    // (g, k) and zero-latency links (l0, l1).
+    auto r = [](int i) { return "r" + std::to_string(i); };
+    Case ring{"ring of 16, 1e7 B", {}};
+    Case ring_small{"ring of 16, 6.25e5 B (S/n)", {}};
+    Case incast{"incast 15 -> r0, 1e6 B", {}};
+    Case bcast{"broadcast r0 -> 15, 1e6 B", {}};
+    Case incast_varied{"incast 15 -> r2, varied sizes", {}};
+    Case all{"all-to-all among 8, 1e5 B", {}};
+    for (int i = 0; i < 16; ++i) {
+      ring.flows.push_back({r(i), r((i + 1) % 16), 1e7});
+      ring_small.flows.push_back({r(i), r((i + 1) % 16), 6.25e5});
+      if (i > 0) incast.flows.push_back({r(i), r(0), 1e6});
+      if (i > 0) bcast.flows.push_back({r(0), r(i), 1e6});
+      if (i != 2) incast_varied.flows.push_back({r(i), r(2), 1e5 * (i + 1)});
+    }
+    for (int i = 0; i < 8; ++i)
+      for (int j = 0; j < 8; ++j)
+        if (i != j) all.flows.push_back({r(i), r(j), 1e5});
+    cases = {ring, ring_small, incast, bcast, incast_varied, all,
+             {"FATPIPE, different latencies", {{"x", "y", 1e6}, {"x", "z", 1e6}, {"x", "w", 1e6}}},
+             {"FATPIPE, long and short routes", {{"x", "y", 1e8}, {"x", "z", 1e7}}},
+             {"FATPIPE, two latencies", {{"x", "y", 1e6}, {"x", "z", 1e6}}},
+             {"TCP-gamma bound against a link bound", {{"g", "k", 1e8}, {"x", "k", 1e8}}},
+             {"TCP-gamma bound alone", {{"g", "k", 1e8}}},
+             {"zero latency alone", {{"l0", "l1", 1e6}}},
+             {"zero latency sharing with 1 ms", {{"l0", "l1", 1e7}, {"y", "l1", 1e7}}},
+             {"zero latency, both directions", {{"l0", "l1", 1e7}, {"l1", "l0", 1e7}}},
+             {"asymmetric route, both directions", {{"z", "l1", 1e7}, {"l1", "z", 1e7}}},
+             {"very different latencies on the backbone", {{r(0), r(1), 3e7}, {r(5), r(2), 3e7}, {r(7), r(3), 3e7}, {r(2), r(6), 3e7}}},
+             {"both directions, heterogeneous", {{r(0), r(5), 1e7}, {r(5), r(0), 1e7}, {r(1), r(4), 5e6}, {r(4), r(1), 2e7}}},
+             {"tiny flows", {{r(0), r(1), 1.0}, {r(1), r(2), 10.0}, {r(2), r(3), 100.0}}}};
+  }
 
   std::vector<std::vector<double>> measured(cases.size());
-  sg4::Actor::create("runner", sg4::Host::by_name("a"), [&] {
+  sg4::Actor::create("runner", sg4::Host::by_name(more ? "x" : "a"), [&] {
     for (std::size_t c = 0; c < cases.size(); ++c) {
       const double start = sg4::Engine::get_clock();
       std::vector<sg4::CommPtr> comms;
@@ -104,6 +142,11 @@ int main(int argc, char** argv) {
     const deplsim::FlowOutcome model = deplsim::simulate_flows(view, flows);
     for (std::size_t i = 0; i < flows.size(); ++i)
       compare(cases[c].name + " #" + std::to_string(i), measured[c][i], model.finish[i]);
+  }
+  if (more) {
+    std::printf("%d passed, %d failed\n", checks - failures, failures);
+    std::fflush(stdout);
+    _exit(failures == 0 ? 0 : 1);
   }
   // MODEL.md 3's worked example, from the formula alone.
   const double formula = 0.020 * 13.01 + 1e8 / (0.97 * std::min(1.25e8, 4194304.0 / (2 * 0.020)));

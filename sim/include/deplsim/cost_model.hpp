@@ -45,6 +45,10 @@ struct EpochCost {
   double energy_j = 0.0;    ///< hosts + synchronisation links (idle and dynamic) over the epoch
   double host_energy_j = 0.0;
   double link_energy_j = 0.0;
+  /// Per link: integral of its load (bytes/s) over the epoch, cross-traffic included; the start of each
+  /// synchronisation step within a round (seconds after the round's compute).
+  std::map<std::size_t, double> link_load;
+  std::vector<double> step_offsets;
 };
 
 /// @brief Cost of a whole plan, as the executor will measure it.

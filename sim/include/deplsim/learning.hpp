@@ -8,6 +8,7 @@
 #include "deplsim/scenario.hpp"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace deplsim {
@@ -47,6 +48,9 @@ public:
                                                const Schedule& schedule) const {
     return trajectory(seed, purpose, r, samples, schedule).test.back();
   }
+  /// What, beyond the scenario's own parameters, determines the trajectories (e.g. a profile's hash), for the
+  /// planner-knowledge cache; empty disables caching.
+  [[nodiscard]] virtual std::string identity() const { return ""; }
 };
 
 /// @brief Random-effects learning curves (MODEL.md 4.1), drawn from counter-based streams so that a
@@ -59,6 +63,8 @@ public:
                                       const Schedule& schedule) const override;
   [[nodiscard]] double final_test_loss(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
                                        const Schedule& schedule) const override;
+  /// The generator's version: bump kParametricVersion in parametric.cpp whenever its output changes.
+  [[nodiscard]] std::string identity() const override;
   /// Noise-free loss after each epoch for given run effects (z, w): the deterministic part of the model.
   [[nodiscard]] std::vector<double> clean_curve(double z, double w, double samples, const Schedule& schedule) const;
 

@@ -108,6 +108,8 @@ EpochCost CostModel::epoch(std::size_t version, const Resources& res, double sam
   double sync_round = 0;
   double link_dynamic_round = 0;
   std::set<std::size_t> sync_links;
+  std::map<std::size_t, double> link_load;  // one round
+  std::vector<double> step_offsets;
   // Identical steps are simulated once.
   const auto steps = sync_steps(version, hosts);
   std::vector<std::pair<const std::vector<Flow>*, FlowOutcome>> done;
@@ -123,8 +125,10 @@ EpochCost CostModel::epoch(std::size_t version, const Resources& res, double sam
       done.emplace_back(&step, simulate_flows(platform_, step));
       o = &done.back().second;
     }
+    step_offsets.push_back(sync_round);
     sync_round += o->makespan;
     link_dynamic_round += link_energy(platform_, step, *o);
+    for (auto [l, x] : o->link_load_integral) link_load[l] += x;
     for (const auto& f : step)
       for (auto l : platform_.route(f.src, f.dst).links) sync_links.insert(l);
   }
@@ -140,6 +144,8 @@ EpochCost CostModel::epoch(std::size_t version, const Resources& res, double sam
   c.link_energy_j = rounds * link_dynamic_round;
   for (auto l : sync_links) c.link_energy_j += platform_.links[l].idle_w * c.time_s;
   c.energy_j = c.host_energy_j + c.link_energy_j;
+  for (auto [l, x] : link_load) c.link_load[l] = rounds * x;
+  c.step_offsets = std::move(step_offsets);
   std::lock_guard lock(mutex_);
   epoch_cache_.emplace(key, c);
   return c;
@@ -213,43 +219,44 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
     host_pstate[h] = p;
     host_since[h] = now;
   };
-  auto use_links = [&](const std::vector<Flow>& flows) {
+  auto use_links = [&](const std::vector<Flow>& flows, double at) {
     for (const auto& f : flows)
-      for (auto l : platform_.route(f.src, f.dst).links) link_first_use.emplace(l, now);
+      for (auto l : platform_.route(f.src, f.dst).links) link_first_use.emplace(l, at);
+  };
+  // Dynamic energy on the links in use (those first used so far): what the executor's meters read, the 5%
+  // cross-traffic a flow puts on its reverse route included wherever that route's links are in use.
+  auto dynamic = [&](const std::map<std::size_t, double>& load) {
+    double e = 0;
+    for (auto [l, x] : load)
+      if (link_first_use.contains(l)) e += (platform_.links[l].busy_w - platform_.links[l].idle_w) * x / platform_.links[l].bandwidth;
+    return e;
   };
   for (const SegmentProgram& sp : program(plan)) {
     const auto p = static_cast<std::size_t>(sp.pstate);
     for (auto h : sp.hosts) set_pstate(h, p);
     if (!sp.entry.empty()) {
-      use_links(sp.entry);
+      use_links(sp.entry, now);
       const FlowOutcome o = simulate_flows(platform_, sp.entry);
-      link_dynamic += link_energy(platform_, sp.entry, o);
+      link_dynamic += dynamic(o.link_load_integral);
       now += o.makespan;
       out.shipping_s += o.makespan;
       out.money += scenario_.clusters[sp.cluster].price_per_node_s * static_cast<double>(sp.hosts.size()) * o.makespan;
     }
-    // Epochs: identical, so one is costed (epoch(), cached) and multiplied. Synchronisation links are first
-    // used after the first compute round.
+    // Epochs: identical, so one is costed (epoch(), cached) and multiplied. A synchronisation step's links are
+    // first used when that step first starts: after the first round's compute and the steps before it.
     const EpochCost e = epoch(sp.version, Resources{sp.cluster, static_cast<int>(sp.hosts.size()), sp.pstate}, samples);
-    {
-      const double saved = now;
-      now += e.compute_s / scenario_.training.rounds_per_epoch;
-      for (const auto& step : sp.epoch) use_links(step.flows);
-      now = saved;
-    }
-    double sync_link_idle = 0;
-    {
-      std::set<std::size_t> ls;
-      for (const auto& step : sp.epoch)
-        for (const auto& f : step.flows)
-          for (auto l : platform_.route(f.src, f.dst).links) ls.insert(l);
-      for (auto l : ls) sync_link_idle += platform_.links[l].idle_w * e.time_s;
+    const double compute_round = e.compute_s / scenario_.training.rounds_per_epoch;
+    std::size_t sync_index = 0;
+    for (const auto& step : sp.epoch) {
+      if (step.flows.empty()) continue;
+      if (sync_index < e.step_offsets.size()) use_links(step.flows, now + compute_round + e.step_offsets[sync_index]);
+      ++sync_index;
     }
     for (auto h : sp.hosts) {
       const PowerState& ps = platform_.hosts[h].pstates[p];
       host_energy += sp.epochs * e.compute_s * (ps.all_cores_w - ps.idle_w);
     }
-    link_dynamic += sp.epochs * (e.link_energy_j - sync_link_idle);
+    link_dynamic += sp.epochs * dynamic(e.link_load);
     now += sp.epochs * e.time_s;
     out.money += scenario_.clusters[sp.cluster].price_per_node_s * static_cast<double>(sp.hosts.size()) * sp.epochs * e.time_s;
   }

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <set>
 
 namespace deplsim {
 namespace {
@@ -34,74 +36,54 @@ void add_use(std::vector<std::pair<std::size_t, double>>& uses, std::size_t link
   uses.emplace_back(link, coeff);
 }
 
-// Weighted max-min with bounds, by progressive filling (what lmm::System::solve computes).
+// Weighted max-min with bounds, by progressive filling (what lmm::System::solve computes). A shared link's
+// level is its remaining capacity over the sum of c/penalty of its unfixed flows, and fixed flows consume its
+// capacity; a FATPIPE link's level is its capacity over the largest c/penalty, and it is never consumed.
+// Every flow on the binding link (or at its own bound) is fixed at level / penalty (or its bound).
 void share(const PlatformView& pf, std::vector<FlowState*>& active) {
   const double inf = std::numeric_limits<double>::infinity();
-  std::map<std::size_t, double> remaining_capacity;
-  std::vector<double> bound(active.size());
-  for (std::size_t i = 0; i < active.size(); ++i) {
-    bound[i] = active[i]->bound;
-    for (auto [l, c] : active[i]->uses) {
-      const LinkView& link = pf.links[l];
-      if (link.fatpipe)
-        bound[i] = std::min(bound[i], link.bandwidth / c);
-      else
-        remaining_capacity.emplace(l, link.bandwidth);
-    }
-  }
+  std::map<std::size_t, double> remaining;  // per link
+  for (auto* f : active)
+    for (auto [l, c] : f->uses) remaining.emplace(l, pf.links[l].bandwidth);
   std::vector<bool> fixed(active.size(), false);
   std::size_t left = active.size();
-  while (left > 0) {
-    // Fair level lambda per link: remaining / sum(coeff / penalty) of unfixed flows.
-    double best = inf;
-    for (auto& [l, cap] : remaining_capacity) {
-      double usage = 0;
-      for (std::size_t i = 0; i < active.size(); ++i)
-        if (!fixed[i])
-          for (auto [ll, c] : active[i]->uses)
-            if (ll == l) usage += c / active[i]->penalty;
-      if (usage > 0) best = std::min(best, std::max(0.0, cap) / usage);
-    }
-    double best_bound = inf;
+  auto link_level = [&](std::size_t l, double cap) {
+    double usage = 0;
     for (std::size_t i = 0; i < active.size(); ++i)
-      if (!fixed[i]) best_bound = std::min(best_bound, bound[i] * active[i]->penalty);
-    const double level = std::min(best, best_bound);
-    if (!std::isfinite(level)) {  // no constraint at all: nothing limits these flows (not expected on real routes)
+      if (!fixed[i])
+        for (auto [ll, c] : active[i]->uses)
+          if (ll == l) usage = pf.links[l].fatpipe ? std::max(usage, c / active[i]->penalty) : usage + c / active[i]->penalty;
+    return usage > 0 ? std::max(0.0, cap) / usage : inf;
+  };
+  while (left > 0) {
+    double level = inf;
+    for (auto& [l, cap] : remaining) level = std::min(level, link_level(l, cap));
+    for (std::size_t i = 0; i < active.size(); ++i)
+      if (!fixed[i]) level = std::min(level, active[i]->bound * active[i]->penalty);
+    if (!std::isfinite(level)) {  // nothing limits these flows (not expected on real routes)
       for (std::size_t i = 0; i < active.size(); ++i)
         if (!fixed[i]) active[i]->value = inf;
       break;
     }
-    // Fix the flows bounded at this level: their own bound, or a saturated link.
+    std::set<std::size_t> binding;
+    for (auto& [l, cap] : remaining)
+      if (link_level(l, cap) <= level * (1 + 1e-12)) binding.insert(l);
     std::vector<std::size_t> to_fix;
     for (std::size_t i = 0; i < active.size(); ++i) {
       if (fixed[i]) continue;
-      bool fix = bound[i] * active[i]->penalty <= level * (1 + 1e-12);
-      if (!fix)
-        for (auto [l, c] : active[i]->uses) {
-          auto it = remaining_capacity.find(l);
-          if (it == remaining_capacity.end()) continue;
-          double usage = 0;
-          for (std::size_t j = 0; j < active.size(); ++j)
-            if (!fixed[j])
-              for (auto [ll, cc] : active[j]->uses)
-                if (ll == l) usage += cc / active[j]->penalty;
-          if (usage > 0 && std::max(0.0, it->second) / usage <= level * (1 + 1e-12)) {
-            fix = true;
-            break;
-          }
-        }
+      bool fix = active[i]->bound * active[i]->penalty <= level * (1 + 1e-12);
+      for (auto [l, c] : active[i]->uses) fix = fix || binding.contains(l);
       if (fix) to_fix.push_back(i);
     }
+    if (to_fix.empty()) break;  // numerical safety
     for (auto i : to_fix) {
-      active[i]->value = std::min(bound[i], level / active[i]->penalty);
+      active[i]->value = std::min(active[i]->bound, level / active[i]->penalty);
       fixed[i] = true;
       --left;
-      for (auto [l, c] : active[i]->uses) {
-        auto it = remaining_capacity.find(l);
-        if (it != remaining_capacity.end()) it->second -= c * active[i]->value;
-      }
     }
-    if (to_fix.empty()) break;  // numerical safety
+    for (auto i : to_fix)
+      for (auto [l, c] : active[i]->uses)
+        if (!pf.links[l].fatpipe) remaining[l] -= c * active[i]->value;
   }
 }
 
@@ -129,7 +111,7 @@ FlowOutcome simulate_flows(const PlatformView& pf, const std::vector<Flow>& flow
       for (auto l : pf.route(flows[i].dst, flows[i].src).links) add_use(f.uses, l, 0.05, pf.links[l].fatpipe);
     f.bound = min_bw;
     if (r.latency > 0 && net.tcp_gamma > 0) f.bound = std::min(f.bound, net.tcp_gamma / (2.0 * r.latency));
-    if (f.penalty <= 0) f.penalty = 1.0;  // zero-latency routes: equal weights
+    if (r.latency <= 0) f.penalty = 1.0;  // SimGrid gives a zero-latency flow weight 1 and never changes it
   }
 
   double now = 0.0;
@@ -163,13 +145,19 @@ FlowOutcome simulate_flows(const PlatformView& pf, const std::vector<Flow>& flow
       if (rate > 0) dt = std::min(dt, f->remaining / rate);
     }
     if (!std::isfinite(dt)) dt = 0;
+    // Link loads as SimGrid reports them: the sum of c x value on a shared link, the largest on a FATPIPE.
+    std::map<std::size_t, double> load;
     for (auto* f : active) {
       const double rate = f->value * net.bandwidth_factor;
       f->remaining -= rate * dt;
       if (f->remaining <= 1e-12 * f->size) f->remaining = 0;  // rounding residue of the last step
-      for (auto [l, c] : f->uses)
-        if (std::isfinite(f->value)) out.link_load_integral[l] += c * f->value * dt;
+      if (!std::isfinite(f->value)) continue;
+      for (auto [l, c] : f->uses) {
+        double& x = load[l];
+        x = pf.links[l].fatpipe ? std::max(x, c * f->value) : x + c * f->value;
+      }
     }
+    for (auto [l, x] : load) out.link_load_integral[l] += x * dt;
     now += dt;
     for (std::size_t i = 0; i < st.size(); ++i)
       if (!st[i].done && st[i].activation <= now && st[i].remaining <= 0) {

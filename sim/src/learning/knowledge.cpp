@@ -4,11 +4,22 @@
 // and, after a second switch, the use of single-switch kernels.
 #include "deplsim/knowledge.hpp"
 
+#ifndef DEPLSIM_VERSION
+#define DEPLSIM_VERSION "unknown"
+#endif
+
 #include <fmt/format.h>
+#include <openssl/evp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <cstring>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <tuple>
 
@@ -38,6 +49,124 @@ Schedule merged(const Schedule& s) {
   return out;
 }
 
+// ---- On-disk cache of chains, keyed by a hash of everything that determines them. ----
+
+constexpr std::uint32_t kCacheMagic = 0x4B4C5044U;  // "DPLK"
+constexpr std::uint32_t kCacheFormat = 1;
+
+std::string sha256_text(const std::string& text) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr);
+  EVP_DigestUpdate(md.get(), text.data(), text.size());
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(md.get(), digest, &len);
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+/// The cache folder: $DEPLSIM_CACHE_DIR, else $XDG_CACHE_HOME/deplsim, else ~/.cache/deplsim; "" (no cache)
+/// when DEPLSIM_CACHE_DIR is set to "off" or no folder can be found.
+std::filesystem::path cache_dir() {
+  if (const char* d = std::getenv("DEPLSIM_CACHE_DIR")) return std::string(d) == "off" ? "" : d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x != nullptr && *x != '\0') return std::filesystem::path(x) / "deplsim";
+  if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') return std::filesystem::path(h) / ".cache" / "deplsim";
+  return "";
+}
+
+template <class T>
+void put(std::string& out, const T& v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+class Reader {
+public:
+  explicit Reader(const std::string& data) : data_(data) {}
+  template <class T>
+  bool get(T& v) {
+    if (pos_ + sizeof v > data_.size()) return false;
+    std::memcpy(&v, data_.data() + pos_, sizeof v);
+    pos_ += sizeof v;
+    return true;
+  }
+  [[nodiscard]] bool done() const { return pos_ == data_.size(); }
+
+private:
+  const std::string& data_;
+  std::size_t pos_ = 0;
+};
+
+void put_kernel(std::string& out, const TransitionKernel& k) {
+  put(out, static_cast<std::uint32_t>(k.levels()));
+  for (int i = 0; i < k.levels(); ++i) {
+    put(out, static_cast<std::uint32_t>(k.row(i).size()));
+    for (const auto& [j, p] : k.row(i)) {
+      put(out, j);
+      put(out, p);
+    }
+  }
+}
+
+bool get_kernel(Reader& in, TransitionKernel& k, std::uint32_t levels) {
+  std::uint32_t n = 0;
+  if (!in.get(n) || (n != levels && n != 0)) return false;
+  k = TransitionKernel(static_cast<int>(n));
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::uint32_t size = 0;
+    if (!in.get(size) || size > levels) return false;
+    auto& row = k.row(static_cast<int>(i));
+    for (std::uint32_t e = 0; e < size; ++e) {
+      std::uint32_t j = 0;
+      double p = 0;
+      if (!in.get(j) || !in.get(p) || j >= levels) return false;
+      row.emplace_back(j, p);
+    }
+  }
+  return true;
+}
+
+std::string serialise(const KernelKnowledge::Chain& c, std::uint32_t levels) {
+  std::string out;
+  put(out, kCacheMagic);
+  put(out, kCacheFormat);
+  put(out, levels);
+  put(out, static_cast<std::int32_t>(c.trajectories));
+  put(out, static_cast<std::uint32_t>(c.initial.size()));
+  for (double p : c.initial) put(out, p);
+  put_kernel(out, c.across);
+  put(out, static_cast<std::uint32_t>(c.kernels.size()));
+  for (const auto& k : c.kernels) put_kernel(out, k);
+  put(out, static_cast<std::uint32_t>(c.level_mean.size()));
+  for (const auto& m : c.level_mean)
+    for (double v : m) put(out, v);
+  return out;
+}
+
+bool deserialise(const std::string& data, std::uint32_t levels, KernelKnowledge::Chain& c) {
+  Reader in(data);
+  std::uint32_t magic = 0, format = 0, b = 0, n = 0;
+  std::int32_t traj = 0;
+  if (!in.get(magic) || magic != kCacheMagic || !in.get(format) || format != kCacheFormat || !in.get(b) || b != levels) return false;
+  if (!in.get(traj)) return false;
+  c.trajectories = traj;
+  if (!in.get(n) || (n != 0 && n != levels)) return false;
+  c.initial.assign(n, 0.0);
+  for (auto& p : c.initial)
+    if (!in.get(p)) return false;
+  if (!get_kernel(in, c.across, levels)) return false;
+  if (!in.get(n) || n > 1000000) return false;
+  c.kernels.assign(n, TransitionKernel());
+  for (auto& k : c.kernels)
+    if (!get_kernel(in, k, levels)) return false;
+  if (!in.get(n) || n > 1000000) return false;
+  c.level_mean.assign(n, std::vector<double>(levels));
+  for (auto& m : c.level_mean)
+    for (auto& v : m)
+      if (!in.get(v)) return false;
+  return in.done();
+}
+
 } // namespace
 
 struct KernelKnowledge::Impl {
@@ -51,6 +180,58 @@ struct KernelKnowledge::Impl {
 
   // Counts a chain from trajectories of `schedule`, starting at epoch `first` (1-based): the initial
   // distribution at `first` (if `first` == 1) or the transition into `first` from `first` - 1, then kernels.
+  // Everything that determines a chain, hashed: the cache key.
+  [[nodiscard]] std::string chain_key(const LossGrid& grid, double samples, const Schedule& schedule, int first) const {
+    const LearningModel& lm = scenario.model.learning;
+    std::string k = fmt::format("deplsim-knowledge {} {}|truth {}|seed {}|n {}|q {}|first {}|L0 {} qref {} a {} g {} z {} sr {} se {} sv {}|bounds",
+                                kCacheFormat, DEPLSIM_VERSION, truth.identity(), seed, lm.knowledge_trajectories, samples,
+                                first, lm.initial_loss, lm.reference_samples, lm.floor_data_exponent,
+                                lm.spread_data_exponent, lm.overfit_data_exponent, lm.rate_spread, lm.epoch_noise, lm.eval_noise);
+    for (double b : grid.bounds()) k += fmt::format(" {}", b);
+    for (const auto& p : schedule.parts) {
+      const ModelVersion& v = scenario.model.versions[p.version];
+      const VersionLearning& l = v.learning;
+      k += fmt::format("|{} x{}: {} {} {} {} {} {}", v.name, p.epochs, l.floor, l.rate, l.shape, l.spread, l.overfit_slope, l.overfit_start);
+    }
+    for (const auto& s : lm.switches) k += fmt::format("|sw {} {} {} {}", s.from_index, s.to_index, s.jump, s.floor);
+    return sha256_text(k);
+  }
+
+  // A chain from the cache, or built and stored (atomically: written to a temporary file, then renamed).
+  Chain cached(const LossGrid& grid, double samples, const Schedule& schedule, int first) const {
+    const std::filesystem::path dir = truth.identity().empty() ? std::filesystem::path() : cache_dir();
+    const auto levels = static_cast<std::uint32_t>(grid.levels());
+    std::filesystem::path file;
+    if (!dir.empty()) {
+      file = dir / (chain_key(grid, samples, schedule, first) + ".chain");
+      std::ifstream in(file, std::ios::binary);
+      if (in) {
+        std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        Chain c;
+        if (deserialise(data, levels, c)) return c;
+      }
+    }
+    Chain c = build(grid, samples, schedule, first);
+    if (!dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      const std::filesystem::path tmp = file.string() + fmt::format(".tmp-{}", getpid());
+      {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        const std::string data = serialise(c, levels);
+        out.write(data.data(), static_cast<std::streamsize>(data.size()));
+        out.close();
+        if (!out) {
+          std::filesystem::remove(tmp, ec);
+          return c;  // an unwritable cache is no error: the chain is simply not cached
+        }
+      }
+      std::filesystem::rename(tmp, file, ec);
+      if (ec) std::filesystem::remove(tmp, ec);
+    }
+    return c;
+  }
+
   Chain build(const LossGrid& grid, double samples, const Schedule& schedule, int first) const {
     const int n = scenario.model.learning.knowledge_trajectories;
     const int total = schedule.total_epochs();
@@ -124,7 +305,7 @@ const KernelKnowledge::Chain& KernelKnowledge::single(std::size_t version, std::
   auto it = impl_->singles.find({version, bucket});
   if (it != impl_->singles.end()) return it->second;
   const Schedule s{{{version, impl_->scenario.target.max_epochs}}};
-  return impl_->singles.emplace(std::make_pair(version, bucket), impl_->build(*grid_, buckets_[bucket], s, 1)).first->second;
+  return impl_->singles.emplace(std::make_pair(version, bucket), impl_->cached(*grid_, buckets_[bucket], s, 1)).first->second;
 }
 
 const KernelKnowledge::Chain& KernelKnowledge::switched(std::size_t from, std::size_t to, std::size_t bucket, int at) const {
@@ -137,7 +318,7 @@ const KernelKnowledge::Chain& KernelKnowledge::switched(std::size_t from, std::s
   if (it != impl_->switches.end()) return it->second;
   const int k_max = impl_->scenario.target.max_epochs;
   const Schedule s{{{from, at}, {to, k_max - at}}};
-  return impl_->switches.emplace(key, impl_->build(*grid_, buckets_[bucket], s, at + 1)).first->second;
+  return impl_->switches.emplace(key, impl_->cached(*grid_, buckets_[bucket], s, at + 1)).first->second;
 }
 
 std::vector<std::pair<LossDistribution, double>> KernelKnowledge::each_epoch(double samples, const Schedule& schedule_in) const {

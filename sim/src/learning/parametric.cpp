@@ -31,6 +31,13 @@ Schedule merged(const Schedule& s) {
 
 ParametricLearning::ParametricLearning(const Scenario& scenario) : scenario_(scenario) {}
 
+namespace {
+// Part of the planner-knowledge cache key: bump whenever the trajectories this file generates change.
+constexpr int kParametricVersion = 1;
+} // namespace
+
+std::string ParametricLearning::identity() const { return "parametric-v" + std::to_string(kParametricVersion); }
+
 std::vector<double> ParametricLearning::clean_curve(double z, double w, double samples, const Schedule& schedule_in) const {
   const Schedule schedule = merged(schedule_in);
   const LearningModel& lm = scenario_.model.learning;
