@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -113,30 +115,31 @@ TEST_CASE("bad profiles are rejected with the line and column name", "[trace]") 
   struct Case {
     const char* file;
     int line;
+    int column;
     const char* key;
     const char* text;
   };
   const Case cases[] = {
-      {"bad-empty.csv", 0, "", "empty file"},
-      {"bad-missing-column.csv", 1, "test_loss", "missing column 'test_loss'"},
-      {"bad-duplicate-column.csv", 1, "seed", "appears twice (columns 3 and 8)"},
-      {"bad-unknown-column.csv", 1, "lr", "unknown column 'lr'"},
-      {"bad-field-count.csv", 3, "", "expected 7 fields as in the header, found 6"},
-      {"bad-quote.csv", 2, "version", "quoted fields are not supported"},
-      {"bad-negative-loss.csv", 4, "test_loss", "must be >= 0"},
-      {"bad-nonfinite-loss.csv", 3, "val_loss", "must be finite"},
-      {"bad-epoch-zero.csv", 2, "epoch", "whole number >= 1"},
-      {"bad-epoch-fraction.csv", 5, "epoch", "whole number >= 1, got '1.5'"},
-      {"bad-fraction-range.csv", 4, "data_fraction", "outside (0, 1]"},
-      {"bad-unknown-version.csv", 3, "version", "unknown version 'p90' (known: full, p75)"},
-      {"bad-run-syntax.csv", 5, "run", "needs the epoch"},
-      {"bad-run-version.csv", 9, "version", "run 'full>p75@1' trains 'p75' at epoch 2, but the row says 'full'"},
-      {"bad-missing-base.csv", 2, "run", "needs its base run 'full'"},
-      {"bad-epoch-gap.csv", 5, "epoch", "epoch 2 missing before epoch 3"},
-      {"bad-duplicate-row.csv", 6, "epoch", "duplicate row: run 'full' at data fraction 0.5, seed 1, epoch 2 (first at line 3)"},
-      {"bad-one-seed.csv", 2, "seed", "has 1 seed (1); at least 2 are needed"},
-      {"bad-unequal-length.csv", 4, "epoch", "seed 2 has 2 epochs but seed 1 (line 2) has 3"},
-      {"bad-switch-unmeasured.csv", 6, "run", "switches after epoch 2 but only 2 epochs are measured"},
+      {"bad-empty.csv", 0, 0, "", "empty file"},
+      {"bad-missing-column.csv", 1, 0, "test_loss", "missing column 'test_loss'"},
+      {"bad-duplicate-column.csv", 1, 57, "seed", "appears twice (columns 3 and 8)"},
+      {"bad-unknown-column.csv", 1, 57, "lr", "unknown column 'lr'"},
+      {"bad-field-count.csv", 3, 0, "", "expected 7 fields as in the header, found 6"},
+      {"bad-quote.csv", 2, 1, "version", "quoted fields are not supported"},
+      {"bad-negative-loss.csv", 4, 19, "test_loss", "must be >= 0"},
+      {"bad-nonfinite-loss.csv", 3, 14, "val_loss", "must be finite"},
+      {"bad-epoch-zero.csv", 2, 12, "epoch", "whole number >= 1"},
+      {"bad-epoch-fraction.csv", 5, 12, "epoch", "whole number >= 1, got '1.5'"},
+      {"bad-fraction-range.csv", 4, 6, "data_fraction", "outside (0, 1]"},
+      {"bad-unknown-version.csv", 3, 1, "version", "unknown version 'p90' (known: full, p75)"},
+      {"bad-run-syntax.csv", 5, 24, "run", "needs the epoch"},
+      {"bad-run-version.csv", 9, 1, "version", "run 'full>p75@1' trains 'p75' at epoch 2, but the row says 'full'"},
+      {"bad-missing-base.csv", 2, 24, "run", "needs its base run 'full'"},
+      {"bad-epoch-gap.csv", 5, 12, "epoch", "epoch 2 missing before epoch 3"},
+      {"bad-duplicate-row.csv", 6, 12, "epoch", "duplicate row: run 'full' at data fraction 0.5, seed 1, epoch 2 (first at line 3)"},
+      {"bad-one-seed.csv", 2, 10, "seed", "has 1 seed (1); at least 2 are needed"},
+      {"bad-unequal-length.csv", 4, 12, "epoch", "seed 2 has 2 epochs but seed 1 (line 2) has 3"},
+      {"bad-switch-unmeasured.csv", 6, 24, "run", "switches after epoch 2 but only 2 epochs are measured"},
   };
   for (const Case& c : cases) {
     INFO(c.file);
@@ -144,6 +147,7 @@ TEST_CASE("bad profiles are rejected with the line and column name", "[trace]") 
     INFO(issue.str());
     CHECK(issue.file == profile_path(c.file));
     CHECK(issue.line == c.line);
+    CHECK(issue.column == c.column);
     CHECK(issue.key == c.key);
     CHECK_THAT(issue.message, Contains(c.text));
     if (c.line > 0)
@@ -251,6 +255,20 @@ TEST_CASE("trajectories are the measured losses of the schedule's length", "[tra
   CHECK(gt.trajectory(1, Purpose::evaluation, 3, 8000, split).test == t.test);
 }
 
+TEST_CASE("identity depends on the content, q_total and the split, not on the file", "[trace]") {
+  const TraceProfile p = load_trace_profile(profile_path("valid.csv"), kVersions);
+  const TraceLearning a(p, 8000, 3);
+  CHECK_THAT(a.identity(), Catch::StartsWith("trace-v"));
+  CHECK(a.identity() == TraceLearning(p, 8000, 3).identity());
+  CHECK(a.identity() != TraceLearning(p, 8000, 2).identity());
+  CHECK(a.identity() != TraceLearning(p, 9000, 3).identity());
+  TraceProfile q = p;
+  q.path = "elsewhere.csv";
+  CHECK(a.identity() == TraceLearning(q, 8000, 3).identity());
+  q.runs[0].by_seed.at(1).test[3] += 1e-12;
+  CHECK(a.identity() != TraceLearning(q, 8000, 3).identity());
+}
+
 TEST_CASE("a data quantity maps to the measured fraction at or below it", "[trace]") {
   const TraceLearning gt(load_trace_profile(profile_path("valid.csv"), kVersions), 8000, 3);
   CHECK(gt.data_fraction_for(8000) == 1.0);
@@ -282,4 +300,39 @@ TEST_CASE("unmeasured schedules are rejected, naming the schedule and the measur
   CHECK_THROWS_WITH(gt.trajectory(1, Purpose::evaluation, 0, 8000, single(0, 9)), Contains("longer than measured"));
   CHECK_THROWS_AS(gt.trajectory(1, Purpose::evaluation, 0, 8000, Schedule{}), std::invalid_argument);
   CHECK_THROWS_AS(gt.trajectory(1, Purpose::evaluation, 0, 8000, single(2, 3)), std::invalid_argument);
+}
+
+TEST_CASE("profile text details: CRLF, byte-order mark, large numbers, many errors", "[trace]") {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "deplsim_test_trace_profile";
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    const std::string path = (dir / name).string();
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  };
+  const std::string header = "version,data_fraction,seed,epoch,val_loss,test_loss,run";
+  // Windows line endings and a UTF-8 byte-order mark are accepted.
+  const std::string crlf = write("crlf.csv", "\xEF\xBB\xBF" + header + "\r\nfull,1,1,1,1.0,1.1,full\r\nfull,1,2,1,1.2,1.3,full\r\n");
+  const TraceProfile p = load_trace_profile(crlf, kVersions);
+  REQUIRE(p.runs.size() == 1);
+  CHECK(p.runs[0].by_seed.at(2).test == std::vector<double>{1.3});
+  // A huge epoch is a gap, not an allocation; a seed beyond 32 bits is refused.
+  const std::string huge = write("huge.csv", header + "\nfull,1,1,1,1.0,1.1,full\nfull,1,1,2000000000,1.0,1.1,full\n");
+  CHECK_THROWS_WITH(load_trace_profile(huge, kVersions), Contains("epochs 2..1999999999 missing"));
+  const std::string seed = write("seed.csv", header + "\nfull,1,4294967296,1,1.0,1.1,full\n");
+  CHECK_THROWS_WITH(load_trace_profile(seed, kVersions), Contains("seed: expected a whole number in [0, 4294967295]"));
+  const std::string header_only = write("header.csv", header + "\n\n");
+  CHECK_THROWS_WITH(load_trace_profile(header_only, kVersions), Contains("no data rows"));
+  // Many bad lines: the first 20 are reported, then a note.
+  std::string many = header + "\n";
+  for (int i = 0; i < 50; ++i) many += "full,1,1,x,1.0,1.1,full\n";
+  try {
+    (void)load_trace_profile(write("many.csv", many), kVersions);
+    FAIL("expected an InputError");
+  } catch (const InputError& e) {
+    REQUIRE(e.issues().size() == 21);
+    CHECK(e.issues()[19].line == 21);
+    CHECK_THAT(e.issues()[20].message, Contains("more errors not shown"));
+  }
+  std::filesystem::remove_all(dir);
 }

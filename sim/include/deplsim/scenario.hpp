@@ -66,7 +66,9 @@ struct SwitchLearning {
 
 /// @brief Model-level learning parameters.
 struct LearningModel {
-  std::string kind = "parametric";
+  std::string kind = "parametric";    ///< "parametric" (MODEL.md 4.1) or "traces" (a measured profile, 4.4)
+  std::string profile;                ///< traces: resolved path of the profile CSV
+  int knowledge_seeds = 0;            ///< traces: how many of the profile's sorted seeds the planner learns from
   double initial_loss = 0.0;          ///< L_0
   double reference_samples = 0.0;     ///< q_ref
   double floor_data_exponent = 0.0;   ///< alpha

@@ -3,6 +3,7 @@
 // insufficient data, 4 partly done, 130 interrupted.
 #include "deplsim/error.hpp"
 #include "deplsim/orchestrator.hpp"
+#include "experiment/calibrate.hpp"
 #include "experiment/context.hpp"
 #include "experiment/run_unit.hpp"
 #include "report/plan_json.hpp"
@@ -159,6 +160,28 @@ int cmd_run(const ScenarioOptions& o, const RunArgs& a, const deplsim::Orchestra
   return kExitOk;
 }
 
+struct CalibrateArgs {
+  int replications = 20000;
+  std::string out;
+  bool force = false;
+};
+
+int cmd_calibrate(const ScenarioOptions& o, const CalibrateArgs& a) {
+  if (a.replications < 1)
+    throw deplsim::InputError(deplsim::InputIssue{"--replications", 0, 0, "", fmt::format("must be >= 1, got {}", a.replications)});
+  const deplsim::ContextOptions copts = context_options(o);
+  auto ctx = deplsim::build_context(copts);
+  const std::string out = a.out.empty() ? fmt::format("results/calibrate/{}-s{}", ctx->scenario().name, o.seed) : a.out;
+  deplsim::check_output_dir(out, a.force);
+  deplsim::CalibrateOptions co;
+  co.replications = a.replications;
+  co.progress = isatty(STDERR_FILENO) != 0;
+  const deplsim::CalibrationResult result = deplsim::calibrate(*ctx, co);
+  deplsim::write_calibration(out, a.force, *ctx, copts, co, result);
+  fmt::print("{}results in {}\n", deplsim::calibration_table(*ctx, co, result), out);
+  return kExitOk;
+}
+
 int cmd_list(const deplsim::OrchestratorRegistry& registry) {
   for (const auto& e : registry.entries()) fmt::print("{:<16} {}\n", e.name, e.description);
   return kExitOk;
@@ -196,6 +219,15 @@ int main(int argc, char** argv) {
   run->add_flag("--simulate-every-replication", run_args.simulate_every,
                 "simulate each replication's cost even when nothing in platform or plan is random (same results, slower)");
 
+  ScenarioOptions calibrate_opts;
+  CalibrateArgs calibrate_args;
+  auto* calibrate = app.add_subcommand(
+      "calibrate", "predicted versus simulated test loss per epoch for every version and declared switch; exports the knowledge");
+  add_scenario_options(calibrate, calibrate_opts, true);
+  calibrate->add_option("--replications", calibrate_args.replications, "evaluation replications per schedule")->capture_default_str();
+  calibrate->add_option("--out", calibrate_args.out, "output folder (default results/calibrate/SCENARIO-sSEED)");
+  calibrate->add_flag("--force", calibrate_args.force, "replace the output folder if it exists");
+
   auto* list = app.add_subcommand("list", "list the orchestrators known");
 
   try {
@@ -217,6 +249,12 @@ int main(int argc, char** argv) {
     if (*run) {
       // SimGrid's engine is never torn down (it can crash doing so): leave without running destructors.
       const int rc = cmd_run(run_opts, run_args, registry);
+      std::fflush(stdout);
+      std::fflush(stderr);
+      _exit(rc);
+    }
+    if (*calibrate) {
+      const int rc = cmd_calibrate(calibrate_opts, calibrate_args);
       std::fflush(stdout);
       std::fflush(stderr);
       _exit(rc);

@@ -1,8 +1,11 @@
 // Building the planning context: scenario -> platform probe -> checks that need both -> knowledge, cost model.
 #include "experiment/context.hpp"
 
+#include "learning/trace_profile.hpp"
+
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 namespace deplsim {
@@ -50,7 +53,29 @@ std::unique_ptr<Context> build_context(const ContextOptions& o) {
                                             pf.network.model)});
   if (!issues.empty()) throw InputError(issues);
 
-  ctx->truth = std::make_unique<ParametricLearning>(sc);
+  if (sc.model.learning.kind == "traces") {
+    std::vector<std::string> names;
+    for (const auto& v : sc.model.versions) names.push_back(v.name);
+    TraceProfile profile = load_trace_profile(sc.model.learning.profile, names);
+    const auto seeds = profile.seeds().size();
+    if (sc.model.learning.knowledge_seeds < 1 || static_cast<std::size_t>(sc.model.learning.knowledge_seeds) >= seeds)
+      throw InputError(where.at("model.learning.knowledge_seeds",
+                                fmt::format("must be in [1, {}]: the profile has {} seeds and the evaluation needs at least one",
+                                            seeds > 0 ? seeds - 1 : 0, seeds)));
+    if (sc.model.learning.initial_loss <= 0) {
+      // The grid's top: the largest loss measured.
+      double top = 0;
+      for (const auto& run : profile.runs)
+        for (const auto& [seed, t] : run.by_seed)
+          for (double l : t.test) top = std::max(top, l);
+      sc.model.learning.initial_loss = top;
+    }
+    double total = 0;
+    for (const auto& d : sc.data_sources) total += static_cast<double>(d.samples);
+    ctx->truth = std::make_unique<TraceLearning>(std::move(profile), total, static_cast<std::size_t>(sc.model.learning.knowledge_seeds));
+  } else {
+    ctx->truth = std::make_unique<ParametricLearning>(sc);
+  }
   ctx->knowledge = std::make_unique<KernelKnowledge>(sc, *ctx->truth, o.seed);
   ctx->cost = std::make_unique<CostModel>(sc, ctx->probe.view);
   return ctx;

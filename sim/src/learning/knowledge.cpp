@@ -301,6 +301,8 @@ std::size_t KernelKnowledge::bucket_of(double samples) const {
 }
 
 const KernelKnowledge::Chain& KernelKnowledge::single(std::size_t version, std::size_t bucket) const {
+  if (version >= impl_->scenario.model.versions.size()) throw std::out_of_range("no such version");
+  if (bucket >= buckets_.size()) throw std::out_of_range("no such data bucket");
   std::lock_guard lock(impl_->mutex);
   auto it = impl_->singles.find({version, bucket});
   if (it != impl_->singles.end()) return it->second;
@@ -309,6 +311,11 @@ const KernelKnowledge::Chain& KernelKnowledge::single(std::size_t version, std::
 }
 
 const KernelKnowledge::Chain& KernelKnowledge::switched(std::size_t from, std::size_t to, std::size_t bucket, int at) const {
+  const auto& versions = impl_->scenario.model.versions;
+  if (from >= versions.size() || to >= versions.size()) throw std::out_of_range("no such version");
+  if (bucket >= buckets_.size()) throw std::out_of_range("no such data bucket");
+  if (at < 1 || at >= impl_->scenario.target.max_epochs)
+    throw std::out_of_range(fmt::format("switch epoch {} outside 1..{}", at, impl_->scenario.target.max_epochs - 1));
   if (impl_->scenario.switch_learning(from, to) == nullptr)
     throw std::invalid_argument(fmt::format("switch {} -> {} is not declared", impl_->scenario.model.versions[from].name,
                                             impl_->scenario.model.versions[to].name));

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -35,6 +36,7 @@ enum Column : std::size_t { c_version, c_fraction, c_seed, c_epoch, c_val, c_tes
 constexpr std::array<const char*, kColumnCount> kColumnNames = {"version",  "data_fraction", "seed", "epoch",
                                                                 "val_loss", "test_loss",     "run"};
 constexpr std::size_t kMaxIssues = 20;
+constexpr int kTraceVersion = 1;  // bump whenever TraceLearning's output for a given profile changes
 
 std::string expected_header() {
   std::string out;
@@ -99,6 +101,25 @@ std::string known_versions(const std::vector<std::string>& names) {
   return out.empty() ? "none" : out;
 }
 
+/// FNV-1a (64 bits) over the profile's content: the identity of the trajectories for the knowledge cache.
+class Fnv1a {
+public:
+  void bytes(const void* data, std::size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < n; ++i) hash_ = (hash_ ^ p[i]) * 1099511628211ull;
+  }
+  void u64(std::uint64_t v) { bytes(&v, sizeof v); }
+  void number(double v) { u64(std::bit_cast<std::uint64_t>(v)); }
+  void text(const std::string& t) {
+    u64(t.size());
+    bytes(t.data(), t.size());
+  }
+  [[nodiscard]] std::uint64_t value() const { return hash_; }
+
+private:
+  std::uint64_t hash_ = 14695981039346656037ull;
+};
+
 /// Issues of one file, capped so that a broken large file gives a readable report.
 class Issues {
 public:
@@ -151,6 +172,9 @@ struct Row {
   int epoch = 0;
   double val = 0.0;
   double test = 0.0;
+  int seed_column = 0;   // where the fields are on the line, for messages
+  int epoch_column = 0;
+  int run_column = 0;
 };
 
 std::string read_file(const std::string& path, std::uintmax_t max_bytes) {
@@ -287,7 +311,6 @@ TraceProfile load_trace_profile(const std::string& path, const std::vector<std::
     throw InputError(InputIssue{path, 0, 0, "", fmt::format("empty file: expected a header line '{}'", expected_header())});
   const int header_line = line_no;
   std::array<std::size_t, kColumnCount> position{};
-  std::array<int, kColumnCount> header_column{};
   position.fill(std::numeric_limits<std::size_t>::max());
   const std::vector<Field> header_fields = split_fields(header);
   if (const auto q = header.find('"'); q != std::string_view::npos)
@@ -307,7 +330,6 @@ TraceProfile load_trace_profile(const std::string& path, const std::vector<std::
       continue;
     }
     position[c] = i;
-    header_column[c] = f.column;
   }
   for (std::size_t c = 0; c < kColumnCount; ++c)
     if (position[c] == std::numeric_limits<std::size_t>::max())
@@ -344,6 +366,9 @@ TraceProfile load_trace_profile(const std::string& path, const std::vector<std::
     auto bad = [&](Column c, std::string message) { issues.add(line_no, field(c).column, kColumnNames[c], std::move(message)); };
     Row row;
     row.line = line_no;
+    row.seed_column = field(c_seed).column;
+    row.epoch_column = field(c_epoch).column;
+    row.run_column = field(c_run).column;
     bool ok = true;
 
     std::optional<std::size_t> version;
@@ -439,7 +464,7 @@ TraceProfile load_trace_profile(const std::string& path, const std::vector<std::
   TraceProfile profile;
   profile.path = path;
   profile.version_names = version_names;
-  const int epoch_column = header_column[c_epoch];
+  std::vector<int> run_column;  // column of `run` on each profile run's first line
   std::size_t i = 0;
   while (i < rows.size()) {
     const Row& head = rows[i];
@@ -450,6 +475,7 @@ TraceProfile load_trace_profile(const std::string& path, const std::vector<std::
     run.switch_after = spec.switch_after;
     run.data_fraction = head.fraction;
     run.line = head.line;
+    const Row* run_first = &head;
     const std::string where = fmt::format("run '{}' at data fraction {}", spec.name, fraction_text(head.fraction));
     int first_seed_line = 0;
     int first_seed_length = 0;
@@ -459,19 +485,19 @@ TraceProfile load_trace_profile(const std::string& path, const std::vector<std::
       const std::uint32_t seed = rows[i].seed;
       MeasuredTrajectory trajectory;
       int expected = 1;
-      int min_line = rows[i].line;
+      const Row* seed_first = &rows[i];
       bool reported = false;
       for (; i < rows.size() && rows[i].fraction == head.fraction && rows[i].run == head.run && rows[i].seed == seed; ++i) {
         const Row& r = rows[i];
-        min_line = std::min(min_line, r.line);
+        if (r.line < seed_first->line) seed_first = &r;
         if (reported) continue;
         if (r.epoch < expected) {
           const int first_line = rows[i - 1].line;
-          issues.add(r.line, epoch_column, "epoch",
+          issues.add(r.line, r.epoch_column, "epoch",
                      fmt::format("duplicate row: {}, seed {}, epoch {} (first at line {})", where, seed, r.epoch, first_line));
           reported = true;
         } else if (r.epoch > expected) {
-          issues.add(r.line, epoch_column, "epoch",
+          issues.add(r.line, r.epoch_column, "epoch",
                      fmt::format("{}, seed {}: epoch{} {} missing before epoch {} (epochs must run 1..K without gaps)", where,
                                  seed, r.epoch - expected > 1 ? "s" : "",
                                  r.epoch - expected > 1 ? fmt::format("{}..{}", expected, r.epoch - 1) : std::to_string(expected),
@@ -489,34 +515,37 @@ TraceProfile load_trace_profile(const std::string& path, const std::vector<std::
       }
       const int length = expected - 1;
       if (run.by_seed.empty()) {
-        first_seed_line = min_line;
+        first_seed_line = seed_first->line;
         first_seed_length = length;
         first_seed = seed;
       } else if (length != first_seed_length) {
         run_bad = true;
-        issues.add(min_line, epoch_column, "epoch",
+        issues.add(seed_first->line, seed_first->epoch_column, "epoch",
                    fmt::format("{}: seed {} has {} epochs but seed {} (line {}) has {}; every seed of a run must have the "
                                "same epochs", where, seed, length, first_seed, first_seed_line, first_seed_length));
       }
-      run.line = std::min(run.line, min_line);
+      if (seed_first->line < run_first->line) run_first = seed_first;
       run.by_seed.emplace(seed, std::move(trajectory));
     }
     run.epochs = first_seed_length;
+    run.line = run_first->line;
     if (!run_bad) {
       if (run.by_seed.size() < 2)
-        issues.add(run.line, header_column[c_seed], "seed",
+        issues.add(run.line, run_first->seed_column, "seed",
                    fmt::format("{} has 1 seed ({}); at least 2 are needed (resampling needs a spread)", where, first_seed));
       if (!run.switch_after.empty() && run.epochs <= run.switch_after.back())
-        issues.add(run.line, header_column[c_run], "run",
+        issues.add(run.line, run_first->run_column, "run",
                    fmt::format("{} switches after epoch {} but only {} epochs are measured", where,
                                run.switch_after.back(), run.epochs));
+      run_column.push_back(run_first->run_column);
       profile.runs.push_back(std::move(run));
     }
   }
   issues.throw_if_any();
 
   // --- a switch run needs its base (the same run without its last switch) at the same data fraction ---
-  for (const MeasuredRun& run : profile.runs) {
+  for (std::size_t ri = 0; ri < profile.runs.size(); ++ri) {
+    const MeasuredRun& run = profile.runs[ri];
     if (run.switch_after.empty()) continue;
     std::vector<std::size_t> versions(run.versions.begin(), run.versions.end() - 1);
     std::vector<int> switches(run.switch_after.begin(), run.switch_after.end() - 1);
@@ -524,10 +553,10 @@ TraceProfile load_trace_profile(const std::string& path, const std::vector<std::
     const MeasuredRun* b = profile.find(base, run.data_fraction);
     const std::string where = fmt::format("switch run '{}' at data fraction {}", run.name, fraction_text(run.data_fraction));
     if (b == nullptr)
-      issues.add(run.line, header_column[c_run], "run",
+      issues.add(run.line, run_column[ri], "run",
                  fmt::format("{} needs its base run '{}' measured at the same data fraction", where, base));
     else if (b->epochs < run.switch_after.back())
-      issues.add(run.line, header_column[c_run], "run",
+      issues.add(run.line, run_column[ri], "run",
                  fmt::format("{} switches after epoch {}, but its base run '{}' is measured for only {} epochs (line {})",
                              where, run.switch_after.back(), base, b->epochs, b->line));
   }
@@ -567,6 +596,27 @@ TraceLearning::TraceLearning(TraceProfile profile, double total_samples, std::si
   knowledge_seeds_.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(knowledge_seeds));
   evaluation_seeds_.assign(all.begin() + static_cast<std::ptrdiff_t>(knowledge_seeds), all.end());
   fractions_ = profile_.data_fractions();
+
+  // Identity: everything that determines the trajectories, independent of the file's layout.
+  Fnv1a h;
+  h.u64(profile_.version_names.size());
+  for (const auto& n : profile_.version_names) h.text(n);
+  h.u64(profile_.runs.size());
+  for (const MeasuredRun& run : profile_.runs) {
+    h.text(run.name);
+    h.number(run.data_fraction);
+    h.u64(run.by_seed.size());
+    for (const auto& [s, t] : run.by_seed) {
+      h.u64(s);
+      h.u64(t.test.size());
+      for (std::size_t k = 0; k < t.test.size(); ++k) {
+        h.number(t.validation[k]);
+        h.number(t.test[k]);
+      }
+    }
+  }
+  identity_ = fmt::format("trace-v{} {:016x} q_total {} knowledge_seeds {}", kTraceVersion, h.value(), total_samples_,
+                          knowledge_seeds);
 }
 
 const std::vector<std::uint32_t>& TraceLearning::seeds(Purpose purpose) const {

@@ -99,6 +99,8 @@ public:
   [[nodiscard]] const std::vector<MeasuredRun>& runs() const { return profile_.runs; }
   [[nodiscard]] const TraceProfile& profile() const { return profile_; }
   [[nodiscard]] double total_samples() const { return total_samples_; }
+  /// For the planner-knowledge cache: a hash of the profile's content (not its layout), q_total and the split.
+  [[nodiscard]] std::string identity() const override { return identity_; }
 
 private:
   TraceProfile profile_;
@@ -106,6 +108,7 @@ private:
   std::vector<double> fractions_;
   std::vector<std::uint32_t> knowledge_seeds_;
   std::vector<std::uint32_t> evaluation_seeds_;
+  std::string identity_;
 };
 
 } // namespace deplsim

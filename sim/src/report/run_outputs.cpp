@@ -78,7 +78,7 @@ nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& in
   json in;
   in["scenario_sha256"] = sha256_file(inputs.scenario);
   in["platform_sha256"] = sha256_file(sc.platform);
-  in["profile_sha256"] = nullptr;
+  in["profile_sha256"] = sc.model.learning.kind == "traces" ? json(sha256_file(sc.model.learning.profile)) : json(nullptr);
   in["overrides"] = inputs.overrides;
   in["simgrid_cfg"] = sc.simgrid_cfg;
   j["inputs"] = in;

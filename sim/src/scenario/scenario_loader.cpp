@@ -206,6 +206,12 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
   std::map<std::string, YAML::Node> floor_nodes;  // to point at a floor that is too high
   Map model(doc, top.require("model"), "model");
   if (model.valid()) {
+    // The learning kind decides which keys the versions need: peek at it first.
+    bool traces = false;
+    {
+      YAML::Node ln = model.node()["learning"];
+      if (ln.IsMap() && ln["kind"] && ln["kind"].IsScalar()) traces = ln["kind"].Scalar() == "traces";
+    }
     sc.model.name = model.string("name");
     sc.model.batch_size = static_cast<int>(std::clamp<long long>(model.integer("batch_size", 32), -1, 1'000'000'000));
     r.range(model, "batch_size", sc.model.batch_size, 1, 1e8);
@@ -219,7 +225,10 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
       v.pruning = m.number("pruning", 0.0);
       if (m.ok("pruning") && !(v.pruning >= 0 && v.pruning < 1))
         doc.issue(m.get("pruning"), m.key_path("pruning"), fmt::format("must be in [0, 1), got {}", v.pruning));
-      Map l(doc, m.require("learning"), m.key_path("learning"));
+      YAML::Node learning_node = traces ? m.get("learning") : m.require("learning");
+      if (traces && learning_node.IsDefined() && !learning_node.IsNull())
+        doc.issue(learning_node, m.key_path("learning"), "learning-curve parameters are for kind: parametric; a traces profile measures them");
+      Map l(doc, traces ? YAML::Node() : learning_node, m.key_path("learning"));
       if (l.valid()) {
         floor_nodes[l.key_path("floor")] = l.get("floor");
         v.learning.floor = l.number("floor");
@@ -265,7 +274,28 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
     Map l(doc, model.require("learning"), "model.learning");
     if (l.valid()) {
       auto& lm = sc.model.learning;
-      lm.kind = l.choice("kind", {"parametric"}, "parametric");
+      lm.kind = l.choice("kind", {"parametric", "traces"}, "parametric");
+      if (traces) {
+        // A measured profile (MODEL.md 4.4): the file, and how many of its seeds the planner learns from.
+        lm.profile = l.string("profile");
+        remember(doc, where, l.get("profile"), "model.learning.profile");
+        if (!lm.profile.empty()) {
+          std::filesystem::path pp(lm.profile);
+          if (pp.is_relative()) pp = std::filesystem::path(doc.file()).parent_path() / pp;
+          lm.profile = pp.lexically_normal().string();
+          std::error_code ec;
+          if (!std::filesystem::is_regular_file(pp, ec))
+            doc.issue(l.get("profile"), "model.learning.profile", fmt::format("profile file '{}' does not exist", lm.profile));
+        }
+        lm.knowledge_seeds = static_cast<int>(std::clamp<long long>(l.integer("knowledge_seeds"), -1, 1'000'000'000));
+        r.range(l, "knowledge_seeds", lm.knowledge_seeds, 1, 1e9);
+        remember(doc, where, l.get("knowledge_seeds"), "model.learning.knowledge_seeds");
+        lm.initial_loss = l.number("initial_loss", 0.0);  // optional: the grid's top defaults to the profile's
+        r.non_negative(l, "initial_loss", lm.initial_loss);
+      }
+    }
+    if (l.valid() && !traces) {
+      auto& lm = sc.model.learning;
       lm.initial_loss = l.number("initial_loss");
       r.positive(l, "initial_loss", lm.initial_loss);
       lm.reference_samples = l.number("reference_samples");
@@ -282,6 +312,9 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
       r.range(l, "epoch_noise", lm.epoch_noise, 0, 1);
       lm.eval_noise = l.number("eval_noise", 0.0);
       r.non_negative(l, "eval_noise", lm.eval_noise);
+    }
+    if (l.valid()) {
+      auto& lm = sc.model.learning;
       lm.knowledge_trajectories =
           static_cast<int>(std::clamp<long long>(l.integer("knowledge_trajectories", 8000), -1, 100'000'000));
       r.range(l, "knowledge_trajectories", lm.knowledge_trajectories, 1, 1e6);
@@ -308,9 +341,11 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
         SwitchLearning s;
         s.from = m.string("from");
         s.to = m.string("to");
-        s.jump = m.number("jump", 0.0);
-        s.floor = m.number("floor");
-        r.positive(m, "floor", s.floor);
+        if (!traces) {  // a profile measures what happens at a switch
+          s.jump = m.number("jump", 0.0);
+          s.floor = m.number("floor");
+          r.positive(m, "floor", s.floor);
+        }
         auto from = sc.version_index(s.from);
         auto to = sc.version_index(s.to);
         if (!s.from.empty() && !from)
@@ -326,7 +361,7 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
         }
       });
       l.reject_unknown_keys();
-      for (std::size_t i = 0; i < sc.model.versions.size(); ++i)
+      for (std::size_t i = 0; i < sc.model.versions.size() && !traces; ++i)
         if (lm.initial_loss > 0 && sc.model.versions[i].learning.floor >= lm.initial_loss) {
           const std::string key = "model.versions." + sc.model.versions[i].name + ".learning.floor";
           doc.issue(floor_nodes.count(key) ? floor_nodes[key] : model.get("versions"), key,
