@@ -455,5 +455,26 @@ expect_fail 2 "^error: --cfg.*foo" -- validate "$TINY" --cfg foo:bar
 note "--cfg bad network model"
 expect_fail 2 "^error: --cfg.*(network/model|Bogus)" -- validate "$TINY" --cfg network/model:Bogus
 
+# Measured profiles (kind: traces): the scenario validates; every bad profile is a clear error naming the
+# profile file, its line and column; scenario keys checked against the profile.
+TRACES=$SCEN/tiny-traces.yaml
+note "traces scenario validates"
+expect_ok "tiny-traces.yaml: valid" -- validate "$TRACES"
+for f in "$SOURCE_DIR"/tests/data/profiles/bad-*.csv; do
+  b=$(basename "$f")
+  note "bad profile $b"
+  if [ "$b" = "bad-empty.csv" ]; then
+    expect_fail 2 "$b: " -- validate "$TRACES" --set "model.learning.profile=../profiles/$b"
+  else
+    expect_fail 2 "$b(:[0-9]+)+: " -- validate "$TRACES" --set "model.learning.profile=../profiles/$b"
+  fi
+done
+note "traces: knowledge_seeds must leave evaluation seeds"
+expect_fail 2 "--set model.learning.knowledge_seeds: must be in \\[1, 4\\]" -- validate "$TRACES" --set model.learning.knowledge_seeds=5
+note "traces: missing profile file"
+expect_fail 2 "model.learning.profile: profile file .*does not exist" -- validate "$TRACES" --set model.learning.profile=nope.csv
+note "traces: the planner predicts from its seeds; run judges on the others"
+expect_ok "P\\(L <= 0.6\\)" -- run "$TRACES" --orchestrator full-only --replications 50 --out "$TMP/traces-run"
+
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

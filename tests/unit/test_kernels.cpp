@@ -4,7 +4,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <numeric>
 
 using namespace deplsim;
@@ -140,4 +144,31 @@ TEST_CASE("data quantities use the bucket at or below them", "[kernels]") {
   CHECK(k.bucket_of(2500) == 0);
   CHECK_THROWS_AS(k.bucket_of(2499), std::out_of_range);
   CHECK(k.predict(9999, Schedule{{{0, 30}}}).p_target_met == k.predict(7500, Schedule{{{0, 30}}}).p_target_met);
+}
+
+TEST_CASE("knowledge chains are cached on disk, read back exactly, and rebuilt when the file is damaged", "[kernels]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("deplsim-cache-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  setenv("DEPLSIM_CACHE_DIR", dir.c_str(), 1);
+  const Scenario sc = kernel_scenario();
+  const ParametricLearning truth(sc);
+  const Schedule s{{{0, 10}, {1, 15}}};
+  const LossDistribution built = KernelKnowledge(sc, truth, 4).distribution(10000, s);
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir)) files.push_back(e.path());
+  CHECK(files.size() == 2);  // the single chain and the switch chain, no temporary file left
+  const LossDistribution read = KernelKnowledge(sc, truth, 4).distribution(10000, s);
+  CHECK(read.probabilities() == built.probabilities());
+  // A damaged file is ignored and rewritten.
+  for (const auto& f : files) fs::resize_file(f, fs::file_size(f) / 2);
+  const LossDistribution rebuilt = KernelKnowledge(sc, truth, 4).distribution(10000, s);
+  CHECK(rebuilt.probabilities() == built.probabilities());
+  // Another seed is another key.
+  (void)KernelKnowledge(sc, truth, 5).distribution(10000, s);
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++count;
+  CHECK(count == 4);
+  unsetenv("DEPLSIM_CACHE_DIR");
+  fs::remove_all(dir);
 }

@@ -58,10 +58,6 @@ std::unique_ptr<Context> build_context(const ContextOptions& o) {
     for (const auto& v : sc.model.versions) names.push_back(v.name);
     TraceProfile profile = load_trace_profile(sc.model.learning.profile, names);
     const auto seeds = profile.seeds().size();
-    if (sc.model.learning.knowledge_seeds < 1 || static_cast<std::size_t>(sc.model.learning.knowledge_seeds) >= seeds)
-      throw InputError(where.at("model.learning.knowledge_seeds",
-                                fmt::format("must be in [1, {}]: the profile has {} seeds and the evaluation needs at least one",
-                                            seeds > 0 ? seeds - 1 : 0, seeds)));
     if (sc.model.learning.initial_loss <= 0) {
       // The grid's top: the largest loss measured.
       double top = 0;
@@ -72,7 +68,15 @@ std::unique_ptr<Context> build_context(const ContextOptions& o) {
     }
     double total = 0;
     for (const auto& d : sc.data_sources) total += static_cast<double>(d.samples);
-    ctx->truth = std::make_unique<TraceLearning>(std::move(profile), total, static_cast<std::size_t>(sc.model.learning.knowledge_seeds));
+    try {
+      ctx->truth = std::make_unique<TraceLearning>(std::move(profile), total,
+                                                   static_cast<std::size_t>(sc.model.learning.knowledge_seeds));
+    } catch (const std::invalid_argument&) {
+      // The profile itself is fine (its problems are InputErrors): the seed split does not fit it.
+      throw InputError(where.at("model.learning.knowledge_seeds",
+                                fmt::format("must be in [1, {}]: the profile has {} seeds and the evaluation needs at least one",
+                                            seeds > 0 ? seeds - 1 : 0, seeds)));
+    }
   } else {
     ctx->truth = std::make_unique<ParametricLearning>(sc);
   }
