@@ -99,6 +99,12 @@ struct Training {
   int rounds_per_epoch = 1;  ///< R: synchronisation rounds per epoch
 };
 
+/// @brief Settings of the built-in planners.
+struct PlannerSettings {
+  double safety_delta = 0.1;  ///< expected-loss+safety: E[L] <= (1 - delta) L*
+  double margin_step = 0.01;  ///< expected-loss+margin: grid step of the margin on L*
+};
+
 /// @brief A whole validated scenario.
 struct Scenario {
   std::string path;            ///< the file it came from
@@ -112,6 +118,7 @@ struct Scenario {
   std::vector<DataSource> data_sources;
   Model model;
   Training training;
+  PlannerSettings planners;
   std::vector<std::string> simgrid_cfg;  ///< `key:value` settings passed to SimGrid
 
   [[nodiscard]] std::optional<std::size_t> version_index(const std::string& name) const;

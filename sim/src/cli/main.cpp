@@ -4,6 +4,7 @@
 #include "deplsim/error.hpp"
 #include "deplsim/orchestrator.hpp"
 #include "experiment/calibrate.hpp"
+#include "experiment/compare.hpp"
 #include "experiment/context.hpp"
 #include "experiment/run_unit.hpp"
 #include "report/plan_json.hpp"
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 namespace {
 
@@ -182,6 +184,43 @@ int cmd_calibrate(const ScenarioOptions& o, const CalibrateArgs& a) {
   return kExitOk;
 }
 
+struct CompareArgs {
+  std::string orchestrators;
+  RunArgs run;
+};
+
+int cmd_compare(const ScenarioOptions& o, const CompareArgs& a, const deplsim::OrchestratorRegistry& registry) {
+  deplsim::CompareOptions co;
+  co.scenario = o.scenario;
+  std::stringstream ss(a.orchestrators);
+  std::string name;
+  while (std::getline(ss, name, ','))
+    if (!name.empty()) {
+      (void)registry.make(name);  // unknown names fail now, listing the known ones
+      co.orchestrators.push_back(name);
+    }
+  if (co.orchestrators.empty())
+    throw deplsim::InputError(deplsim::InputIssue{"--orchestrators", 0, 0, "", "expected a comma-separated list of orchestrators"});
+  if (a.run.replications < 1)
+    throw deplsim::InputError(deplsim::InputIssue{"--replications", 0, 0, "", fmt::format("must be >= 1, got {}", a.run.replications)});
+  // The scenario must be valid before any unit starts (its name also names the default folder).
+  auto ctx = deplsim::build_context(context_options(o));
+  co.out = a.run.out.empty() ? fmt::format("results/compare/{}-s{}", ctx->scenario().name, o.seed) : a.run.out;
+  co.force = a.run.force;
+  co.self = "/proc/self/exe";
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n > 0) co.self = std::string(buf, static_cast<std::size_t>(n));
+  co.run_arguments = {"--replications", std::to_string(a.run.replications), "--seed", std::to_string(o.seed)};
+  for (const auto& s : o.overrides) co.run_arguments.insert(co.run_arguments.end(), {"--set", s});
+  if (!o.platform.empty()) co.run_arguments.insert(co.run_arguments.end(), {"--platform", o.platform});
+  for (const auto& c : o.cfg) co.run_arguments.insert(co.run_arguments.end(), {"--cfg", c});
+  for (const auto& l : o.log) co.run_arguments.insert(co.run_arguments.end(), {"--log", l});
+  if (a.run.trace_all) co.run_arguments.emplace_back("--trace-all");
+  if (a.run.simulate_every) co.run_arguments.emplace_back("--simulate-every-replication");
+  return deplsim::run_compare(co);
+}
+
 int cmd_list(const deplsim::OrchestratorRegistry& registry) {
   for (const auto& e : registry.entries()) fmt::print("{:<16} {}\n", e.name, e.description);
   return kExitOk;
@@ -228,6 +267,19 @@ int main(int argc, char** argv) {
   calibrate->add_option("--out", calibrate_args.out, "output folder (default results/calibrate/SCENARIO-sSEED)");
   calibrate->add_flag("--force", calibrate_args.force, "replace the output folder if it exists");
 
+  ScenarioOptions compare_opts;
+  CompareArgs compare_args;
+  auto* compare = app.add_subcommand("compare", "run several orchestrators on one scenario, each as its own unit, and compare them");
+  add_scenario_options(compare, compare_opts, true);
+  compare->add_option("--orchestrators", compare_args.orchestrators, "comma-separated orchestrator names (the first is the reference)")
+      ->required();
+  compare->add_option("--replications", compare_args.run.replications, "number of replications per orchestrator")->capture_default_str();
+  compare->add_option("--out", compare_args.run.out, "output folder (default results/compare/SCENARIO-sSEED)");
+  compare->add_flag("--force", compare_args.run.force, "replace the output folder if it exists");
+  compare->add_flag("--trace-all", compare_args.run.trace_all, "trace every replication in each trace.csv");
+  compare->add_flag("--simulate-every-replication", compare_args.run.simulate_every,
+                    "simulate each replication's cost even when nothing in platform or plan is random");
+
   auto* list = app.add_subcommand("list", "list the orchestrators known");
 
   try {
@@ -259,6 +311,7 @@ int main(int argc, char** argv) {
       std::fflush(stderr);
       _exit(rc);
     }
+    if (*compare) return cmd_compare(compare_opts, compare_args, registry);
     if (*list) return cmd_list(registry);
   } catch (const deplsim::InputError& e) {
     print_issues(e);

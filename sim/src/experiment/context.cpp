@@ -58,6 +58,36 @@ std::unique_ptr<Context> build_context(const ContextOptions& o) {
     for (const auto& v : sc.model.versions) names.push_back(v.name);
     TraceProfile profile = load_trace_profile(sc.model.learning.profile, names);
     const auto seeds = profile.seeds().size();
+    // The profile must cover what the scenario lets planners choose, at the largest measured data fraction
+    // (where all data goes): every version for max_epochs, and every declared switch at every declared epoch.
+    {
+      std::vector<InputIssue> cover;
+      const auto fractions = profile.data_fractions();
+      const double top = fractions.empty() ? 0.0 : fractions.back();
+      auto measured = [&](const std::vector<std::size_t>& versions, const std::vector<int>& after) -> const MeasuredRun* {
+        for (const auto& run : profile.runs)
+          if (run.data_fraction == top && run.versions == versions && run.switch_after == after) return &run;
+        return nullptr;
+      };
+      for (std::size_t v = 0; v < sc.model.versions.size(); ++v) {
+        const MeasuredRun* run = measured({v}, {});
+        if (run == nullptr || run->epochs < sc.target.max_epochs)
+          cover.push_back(where.at("target.max_epochs",
+                                   fmt::format("the profile measures version '{}' at data fraction {} for {} epochs, fewer than "
+                                               "max_epochs = {}", sc.model.versions[v].name, top, run ? run->epochs : 0,
+                                               sc.target.max_epochs)));
+      }
+      if (sc.model.max_switches > 0)
+        for (const auto& sw : sc.model.learning.switches)
+          for (int e : sc.model.switch_epochs) {
+            const MeasuredRun* run = measured({sw.from_index, sw.to_index}, {e});
+            if (run == nullptr || run->epochs < sc.target.max_epochs)
+              cover.push_back(where.at("model.switch_epochs",
+                                       fmt::format("the profile has no run '{}>{}@{}' of {} epochs at data fraction {}", sw.from,
+                                                   sw.to, e, sc.target.max_epochs, top)));
+          }
+      if (!cover.empty()) throw InputError(cover);
+    }
     if (sc.model.learning.initial_loss <= 0) {
       // The grid's top: the largest loss measured.
       double top = 0;

@@ -173,6 +173,7 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
       sc.target.max_epochs = static_cast<int>(std::clamp<long long>(t.integer("max_epochs"), -1, 1'000'000));
       r.range(t, "max_epochs", sc.target.max_epochs, 1, 100000);
       max_epochs_ok = t.ok("max_epochs") && sc.target.max_epochs >= 1 && sc.target.max_epochs <= 100000;
+      remember(doc, where, t.get("max_epochs"), "target.max_epochs");
       t.reject_unknown_keys();
     }
   }
@@ -249,6 +250,7 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
     });
 
     YAML::Node epochs = model.get("switch_epochs");
+    remember(doc, where, epochs, "model.switch_epochs");
     if (epochs.IsDefined() && !epochs.IsNull()) {
       if (!epochs.IsSequence()) {
         doc.issue(epochs, "model.switch_epochs", "expected a list of epochs, e.g. [5, 10, 20]");
@@ -383,6 +385,23 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
         sc.training.rounds_per_epoch = static_cast<int>(std::clamp<long long>(t.integer("rounds_per_epoch", 1), -1, 1'000'000'000));
         r.range(t, "rounds_per_epoch", sc.training.rounds_per_epoch, 1, 100000);
         t.reject_unknown_keys();
+      }
+    }
+  }
+
+  // planners
+  {
+    YAML::Node pn = top.get("planners");
+    if (pn.IsDefined() && !pn.IsNull()) {
+      Map pm(doc, pn, "planners");
+      if (pm.valid()) {
+        sc.planners.safety_delta = pm.number("safety_delta", 0.1);
+        if (pm.ok("safety_delta") && !(sc.planners.safety_delta >= 0 && sc.planners.safety_delta < 1))
+          doc.issue(pm.get("safety_delta"), "planners.safety_delta", fmt::format("must be in [0, 1), got {}", sc.planners.safety_delta));
+        sc.planners.margin_step = pm.number("margin_step", 0.01);
+        if (pm.ok("margin_step") && !(sc.planners.margin_step >= 1e-4 && sc.planners.margin_step <= 0.5))
+          doc.issue(pm.get("margin_step"), "planners.margin_step", fmt::format("must be in [0.0001, 0.5], got {}", sc.planners.margin_step));
+        pm.reject_unknown_keys();
       }
     }
   }

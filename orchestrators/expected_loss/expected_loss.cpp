@@ -1,0 +1,80 @@
+// The expectation-based baselines (MODEL.md 5), on the shared plan search, differing only in the test:
+//   expected-loss          E[L_K] <= L*                      (PACT-like: ignores the distribution)
+//   expected-loss+safety   E[L_K] <= (1 - delta) L*          (one fixed safety factor, planners.safety_delta)
+//   expected-loss+margin   E[L_K] <= (1 - m) L*, m the smallest margin on a grid whose plan has P >= p*
+#include "../search_engine.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace deplsim {
+namespace {
+
+Criterion expectation_at_most(double bound, const std::string& what) {
+  return Criterion{fmt::format("E[L] <= {} ({})", bound, what),
+                   [bound](const LossDistribution&, double expected) { return expected <= bound; }};
+}
+
+class ExpectedLoss final : public Orchestrator {
+public:
+  [[nodiscard]] std::string name() const override { return "expected-loss"; }
+  Plan plan(const Problem& pb) override {
+    return search_plan(pb, expectation_at_most(pb.scenario.target.loss, "L*"), name()).plan;
+  }
+};
+
+class ExpectedLossSafety final : public Orchestrator {
+public:
+  [[nodiscard]] std::string name() const override { return "expected-loss+safety"; }
+  Plan plan(const Problem& pb) override {
+    const double delta = pb.scenario.planners.safety_delta;
+    Plan p = search_plan(pb, expectation_at_most((1 - delta) * pb.scenario.target.loss, fmt::format("(1 - {}) L*", delta)), name()).plan;
+    if (p.status == PlanStatus::ok) p.predicted.margin = delta;
+    return p;
+  }
+};
+
+class ExpectedLossMargin final : public Orchestrator {
+public:
+  [[nodiscard]] std::string name() const override { return "expected-loss+margin"; }
+  Plan plan(const Problem& pb) override {
+    const double step = pb.scenario.planners.margin_step;
+    std::string tried;
+    for (int i = 0; i * step < 1.0; ++i) {
+      const double m = i * step;
+      SearchResult r = search_plan(pb, expectation_at_most((1 - m) * pb.scenario.target.loss, fmt::format("(1 - {}) L*", m)), name());
+      if (r.plan.status != PlanStatus::ok) {
+        tried += fmt::format("  margin {}: no plan\n", m);
+        continue;  // a larger margin will not help, but the grid is cheap: keep the record complete
+      }
+      const double p = r.plan.predicted.p_target_met.value_or(0);
+      if (p >= pb.scenario.target.probability) {
+        r.plan.predicted.margin = m;
+        r.plan.explanation = fmt::format("{}: margin searched on a grid of step {} until the predicted P >= {}\n{}", name(),
+                                         step, pb.scenario.target.probability, tried) +
+                             fmt::format("  margin {}: P = {:.4f} >= p*\n", m, p) + r.plan.explanation;
+        return r.plan;
+      }
+      tried += fmt::format("  margin {}: P = {:.4f} < p*\n", m, p);
+    }
+    Plan p;
+    p.status = PlanStatus::infeasible;
+    p.reason = fmt::format("no margin on L* in [0, 1) gives a plan with predicted P >= {}", pb.scenario.target.probability);
+    p.explanation = name() + ": " + p.reason + "\n" + tried;
+    return p;
+  }
+};
+
+} // namespace
+
+void register_expected_loss_orchestrators(OrchestratorRegistry& registry) {
+  registry.add("expected-loss", "cheapest plan with E[L_K] <= L* (expectation-based state of the art, PACT-like)",
+               [] { return std::make_unique<ExpectedLoss>(); });
+  registry.add("expected-loss+safety", "cheapest plan with E[L_K] <= (1 - delta) L*, one fixed delta (planners.safety_delta)",
+               [] { return std::make_unique<ExpectedLossSafety>(); });
+  registry.add("expected-loss+margin", "cheapest plan with E[L_K] <= (1 - m) L*, m searched until predicted P >= p*",
+               [] { return std::make_unique<ExpectedLossMargin>(); });
+}
+
+} // namespace deplsim

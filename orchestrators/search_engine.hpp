@@ -1,0 +1,33 @@
+// The plan search shared by the expectation-based baselines (and, with its own criterion, DepL): over candidate
+// data sets, version schedules (one version, or a switch between declared versions at a declared epoch, up to
+// one switch) and stopping epochs, with one (cluster, nodes, power state) for the whole plan, it finds the
+// cheapest plan whose predicted loss distribution passes a criterion. The criterion is the only difference
+// between the planners that use it, so a comparison is about the criterion, not about search effort.
+#pragma once
+
+#include "deplsim/loss_distribution.hpp"
+#include "deplsim/orchestrator.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace deplsim {
+
+/// @brief The feasibility test of a candidate: its predicted final-loss distribution and E[L].
+struct Criterion {
+  std::string description;
+  std::function<bool(const LossDistribution& distribution, double expected_loss)> accepts;
+};
+
+/// @brief What the search found (a plan with status ok or infeasible) and how it got there.
+struct SearchResult {
+  Plan plan;
+  int candidates = 0;       ///< (data set, schedule, epochs) evaluated for resources
+  int data_sets = 0;
+};
+
+/// Searches for the cheapest plan passing `criterion`. `name` is used in explanations.
+SearchResult search_plan(const Problem& problem, const Criterion& criterion, const std::string& name);
+
+} // namespace deplsim

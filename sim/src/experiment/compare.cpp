@@ -1,0 +1,240 @@
+// `deplsim compare` (see compare.hpp).
+#include "experiment/compare.hpp"
+
+#include "deplsim/error.hpp"
+#include "report/run_outputs.hpp"
+#include "report/statistics.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+namespace deplsim {
+namespace fs = std::filesystem;
+namespace {
+
+struct Unit {
+  std::string orchestrator;
+  int exit_code = -1;
+  std::string failure;  // empty when the unit produced results (ok or infeasible)
+  nlohmann::json summary;
+  nlohmann::json timing;
+  std::vector<double> energies;  // per replication
+};
+
+// Runs `argv` with stdout and stderr sent to `log`; returns the exit code (128 + signal when killed).
+int run_process(const std::vector<std::string>& args, const fs::path& log) {
+  std::vector<char*> argv;
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    FILE* f = std::fopen(log.c_str(), "w");
+    if (f != nullptr) {
+      dup2(fileno(f), STDOUT_FILENO);
+      dup2(fileno(f), STDERR_FILENO);
+    }
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string last_lines(const std::string& text, int n) {
+  std::vector<std::string> lines;
+  std::stringstream ss(text);
+  std::string line;
+  while (std::getline(ss, line))
+    if (!line.empty()) lines.push_back(line);
+  std::string out;
+  for (std::size_t i = lines.size() > static_cast<std::size_t>(n) ? lines.size() - n : 0; i < lines.size(); ++i)
+    out += (out.empty() ? "" : " | ") + lines[i];
+  return out;
+}
+
+std::string num(const nlohmann::json& v) {
+  if (!v.is_number()) return "";
+  return csv_number(v.get<double>());
+}
+
+// Quotes a CSV field when needed.
+std::string field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+} // namespace
+
+int run_compare(const CompareOptions& o) {
+  static const std::regex safe("[A-Za-z0-9][A-Za-z0-9._+-]*");
+  for (const auto& name : o.orchestrators)
+    if (!std::regex_match(name, safe))
+      throw InputError(InputIssue{"--orchestrators", 0, 0, "", fmt::format("'{}' is not a valid orchestrator name", name)});
+  const fs::path dir = o.out;
+  check_output_dir(dir, o.force);
+  fs::path partial = dir;
+  partial += ".partial";
+  fs::remove_all(partial);
+  fs::create_directories(partial);
+
+  std::vector<Unit> units;
+  for (std::size_t i = 0; i < o.orchestrators.size(); ++i) {
+    Unit u;
+    u.orchestrator = o.orchestrators[i];
+    if (isatty(STDERR_FILENO) != 0)
+      fmt::print(stderr, "[{}/{}] {}\n", i + 1, o.orchestrators.size(), u.orchestrator);
+    std::vector<std::string> args = {o.self, "run", o.scenario, "--orchestrator", u.orchestrator, "--out",
+                                     (partial / u.orchestrator).string()};
+    for (const auto& p : o.plugins) {
+      args.emplace_back("--plugin");
+      args.push_back(p);
+    }
+    args.insert(args.end(), o.run_arguments.begin(), o.run_arguments.end());
+    const fs::path log = partial / (u.orchestrator + ".log");
+    u.exit_code = run_process(args, log);
+    if (u.exit_code == 0 || u.exit_code == 3) {
+      try {
+        u.summary = nlohmann::json::parse(read_text(partial / u.orchestrator / "summary.json"));
+        u.timing = nlohmann::json::parse(read_text(partial / u.orchestrator / "timing.json"));
+        std::ifstream reps(partial / u.orchestrator / "replications.csv");
+        std::string line;
+        std::getline(reps, line);
+        while (std::getline(reps, line)) {
+          std::vector<std::string> f;
+          std::stringstream ss(line);
+          std::string x;
+          while (std::getline(ss, x, ',')) f.push_back(x);
+          if (f.size() >= 5) u.energies.push_back(std::stod(f[4]));
+        }
+        fs::remove(log);
+      } catch (const std::exception& e) {
+        u.failure = fmt::format("its results could not be read: {}", e.what());
+      }
+    } else {
+      u.failure = fmt::format("exit {}: {}", u.exit_code, last_lines(read_text(log), 3));
+    }
+    units.push_back(std::move(u));
+  }
+
+  // comparison.csv and timings.csv
+  std::string csv = "orchestrator,status,guarantee,p_predicted,p_target_met,p_lo,p_hi,energy_j_mean,energy_lo,energy_hi,"
+                    "time_s_mean,energy_vs_optimum\n";
+  std::string timings = "orchestrator,planner_wall_s,simulation_wall_s,peak_rss_mb,replications_per_s\n";
+  for (const auto& u : units) {
+    if (!u.failure.empty()) {
+      csv += fmt::format("{},error,unknown,,,,,,,,,\n", field(u.orchestrator));
+      continue;
+    }
+    const auto& s = u.summary;
+    const auto& q = s["quality"];
+    const auto& c = s["cost"];
+    const auto& pred = s["plan"]["predicted"];
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},\n", field(u.orchestrator), s["status"].get<std::string>(),
+                       s["guarantee"].get<std::string>(), num(pred["p_target_met"]), q.is_null() ? "" : num(q["p_target_met"]),
+                       q.is_null() ? "" : num(q["p_target_met_ci95"][0]), q.is_null() ? "" : num(q["p_target_met_ci95"][1]),
+                       c.is_null() ? "" : num(c["energy_j_mean"]), c.is_null() ? "" : num(c["energy_j_ci95"][0]),
+                       c.is_null() ? "" : num(c["energy_j_ci95"][1]), c.is_null() ? "" : num(c["time_s_mean"]));
+    timings += fmt::format("{},{},{},{},{}\n", field(u.orchestrator), num(u.timing["planner_wall_s"]),
+                           num(u.timing["simulation_wall_s"]), num(u.timing["peak_rss_mb"]), num(u.timing["replications_per_s"]));
+  }
+  std::ofstream(partial / "comparison.csv") << csv;
+  std::ofstream(partial / "timings.csv") << timings;
+
+  // comparison.md: the table for people, and paired energy differences against the first orchestrator.
+  std::string md = "# Comparison\n\n";
+  const Unit* first = units.empty() ? nullptr : &units.front();
+  if (first != nullptr && first->failure.empty()) {
+    const auto& s = first->summary;
+    md += fmt::format("Scenario `{}`, seed {}, {} replications per orchestrator; target P(L <= {}) >= {}.\n\n",
+                      s["scenario"].get<std::string>(), s["seed"].dump(), s["replications"].dump(), s["target"]["loss"].dump(),
+                      s["target"]["probability"].dump());
+  }
+  md += "| orchestrator | status | guarantee | P predicted | P simulated [95% CI] | energy J [95% CI] | time s | plan |\n";
+  md += "|---|---|---|---|---|---|---|---|\n";
+  for (const auto& u : units) {
+    if (!u.failure.empty()) {
+      md += fmt::format("| {} | failed | | | | | | {} |\n", u.orchestrator, u.failure);
+      continue;
+    }
+    const auto& s = u.summary;
+    const auto& q = s["quality"];
+    const auto& c = s["cost"];
+    std::string plan;
+    for (const auto& seg : s["plan"]["segments"])
+      plan += fmt::format("{}{} on {} x{} ps{}, {} ep", plan.empty() ? "" : " + ", seg["version"].get<std::string>(),
+                          seg["cluster"].get<std::string>(), seg["nodes"].dump(), seg["pstate"].dump(), seg["epochs"].dump());
+    if (plan.empty()) plan = s.value("reason", "");
+    auto f4 = [](const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.4f}", v.get<double>()) : std::string(); };
+    auto g = [](const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.6g}", v.get<double>()) : std::string(); };
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", u.orchestrator, s["status"].get<std::string>(),
+                      s["guarantee"].get<std::string>(), f4(s["plan"]["predicted"]["p_target_met"]),
+                      q.is_null() ? "" : fmt::format("{} [{}, {}]", f4(q["p_target_met"]), f4(q["p_target_met_ci95"][0]), f4(q["p_target_met_ci95"][1])),
+                      c.is_null() ? "" : fmt::format("{} [{}, {}]", g(c["energy_j_mean"]), g(c["energy_j_ci95"][0]), g(c["energy_j_ci95"][1])),
+                      c.is_null() ? "" : g(c["time_s_mean"]), plan);
+  }
+  if (first != nullptr && first->failure.empty() && !first->energies.empty()) {
+    md += fmt::format("\nPaired energy differences against `{}` (other minus it, per replication, mean and 95% interval):\n\n",
+                      first->orchestrator);
+    md += "| orchestrator | energy difference J [95% CI] | relative |\n|---|---|---|\n";
+    const MeanCI base = mean_ci95(first->energies);
+    for (std::size_t i = 1; i < units.size(); ++i) {
+      const Unit& u = units[i];
+      if (!u.failure.empty() || u.energies.size() != first->energies.size()) continue;
+      std::vector<double> d;
+      for (std::size_t r = 0; r < u.energies.size(); ++r) d.push_back(u.energies[r] - first->energies[r]);
+      const MeanCI m = mean_ci95(d);
+      md += fmt::format("| {} | {:.6g} [{:.6g}, {:.6g}] | {:+.1f}% |\n", u.orchestrator, m.mean, m.ci95[0], m.ci95[1],
+                        base.mean != 0 ? 100.0 * m.mean / base.mean : 0.0);
+    }
+  }
+  std::ofstream(partial / "comparison.md") << md;
+
+  std::error_code ec;
+  fs::path old;
+  if (fs::exists(dir, ec)) {
+    old = dir;
+    old += fmt::format(".old-{}", getpid());
+    fs::rename(dir, old);
+  }
+  fs::rename(partial, dir);
+  if (!old.empty()) fs::remove_all(old);
+
+  int failed = 0;
+  std::string report = read_text(dir / "comparison.md");
+  fmt::print("{}", report);
+  for (const auto& u : units)
+    if (!u.failure.empty()) {
+      ++failed;
+      fmt::print(stderr, "error: orchestrator '{}' failed: {}\n", u.orchestrator, u.failure);
+    }
+  fmt::print("results in {}\n", dir.string());
+  return failed > 0 ? 4 : 0;
+}
+
+} // namespace deplsim
