@@ -58,9 +58,29 @@ std::unique_ptr<Context> build_context(const ContextOptions& o) {
     for (const auto& v : sc.model.versions) names.push_back(v.name);
     TraceProfile profile = load_trace_profile(sc.model.learning.profile, names);
     const auto seeds = profile.seeds().size();
+    if (sc.model.learning.initial_loss <= 0) {
+      // The grid's top: the largest loss measured.
+      double top = 0;
+      for (const auto& run : profile.runs)
+        for (const auto& [seed, t] : run.by_seed)
+          for (double l : t.test) top = std::max(top, l);
+      sc.model.learning.initial_loss = top;
+    }
+    double total = 0;
+    for (const auto& d : sc.data_sources) total += static_cast<double>(d.samples);
+    try {
+      ctx->truth = std::make_unique<TraceLearning>(std::move(profile), total,
+                                                   static_cast<std::size_t>(sc.model.learning.knowledge_seeds));
+    } catch (const std::invalid_argument&) {
+      // The profile itself is fine (its problems are InputErrors): the seed split does not fit it.
+      throw InputError(where.at("model.learning.knowledge_seeds",
+                                fmt::format("must be in [1, {}]: the profile has {} seeds and the evaluation needs at least one",
+                                            seeds > 0 ? seeds - 1 : 0, seeds)));
+    }
     // The profile must cover what the scenario lets planners choose, at the largest measured data fraction
     // (where all data goes): every version for max_epochs, and every declared switch at every declared epoch.
     {
+      const TraceProfile& profile = static_cast<const TraceLearning&>(*ctx->truth).profile();
       std::vector<InputIssue> cover;
       const auto fractions = profile.data_fractions();
       const double top = fractions.empty() ? 0.0 : fractions.back();
@@ -88,25 +108,7 @@ std::unique_ptr<Context> build_context(const ContextOptions& o) {
           }
       if (!cover.empty()) throw InputError(cover);
     }
-    if (sc.model.learning.initial_loss <= 0) {
-      // The grid's top: the largest loss measured.
-      double top = 0;
-      for (const auto& run : profile.runs)
-        for (const auto& [seed, t] : run.by_seed)
-          for (double l : t.test) top = std::max(top, l);
-      sc.model.learning.initial_loss = top;
-    }
-    double total = 0;
-    for (const auto& d : sc.data_sources) total += static_cast<double>(d.samples);
-    try {
-      ctx->truth = std::make_unique<TraceLearning>(std::move(profile), total,
-                                                   static_cast<std::size_t>(sc.model.learning.knowledge_seeds));
-    } catch (const std::invalid_argument&) {
-      // The profile itself is fine (its problems are InputErrors): the seed split does not fit it.
-      throw InputError(where.at("model.learning.knowledge_seeds",
-                                fmt::format("must be in [1, {}]: the profile has {} seeds and the evaluation needs at least one",
-                                            seeds > 0 ? seeds - 1 : 0, seeds)));
-    }
+
   } else {
     ctx->truth = std::make_unique<ParametricLearning>(sc);
   }
