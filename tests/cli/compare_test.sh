@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# End-to-end tests of `deplsim compare` and the expectation-based baselines: the files of the contract, each
+# unit byte-identical to the same `deplsim run`, the paired differences, bad orchestrator lists, and the
+# baselines' defining tests (E[L] <= L*, <= (1 - delta) L*, margin until P >= p*) on their own predictions.
+set -u
+DEPLSIM=${DEPLSIM:?set DEPLSIM to the deplsim binary}
+SOURCE_DIR=${SOURCE_DIR:?set SOURCE_DIR to the source tree}
+PY=/usr/bin/python3
+TMP=$(mktemp -d /tmp/deplsim-compare.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+TINY="$SOURCE_DIR/tests/data/scenarios/tiny.yaml"
+passed=0
+failed=0
+check() {
+  local what=$1
+  shift
+  if "$@" >"$TMP/check.out" 2>&1; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $what"
+    sed 's/^/    | /' "$TMP/check.out" | head -20
+  fi
+}
+expect_rc() {
+  local want=$1
+  shift
+  timeout 300 "$DEPLSIM" "$@" >"$TMP/rc.out" 2>"$TMP/rc.err"
+  local rc=$?
+  [ "$rc" = "$want" ] || { echo "exit $rc, expected $want"; cat "$TMP/rc.out" "$TMP/rc.err"; return 1; }
+}
+
+ORCH=expected-loss,expected-loss+safety,expected-loss+margin,full-only,pruned-only
+ARGS=(--replications 300 --seed 5 --set target.loss=0.65 --set target.probability=0.8)
+check "compare runs" expect_rc 0 compare "$TINY" --orchestrators "$ORCH" "${ARGS[@]}" --out "$TMP/c"
+check "comparison files exist" test -f "$TMP/c/comparison.csv" -a -f "$TMP/c/comparison.md" -a -f "$TMP/c/timings.csv"
+check "comparison.csv has the contract's columns and one row per orchestrator" "$PY" - "$TMP/c" "$ORCH" <<'PYEOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1] + "/comparison.csv")))
+assert list(rows[0].keys()) == ["orchestrator", "status", "guarantee", "p_predicted", "p_target_met", "p_lo", "p_hi",
+                                "energy_j_mean", "energy_lo", "energy_hi", "time_s_mean", "energy_vs_optimum"], rows[0].keys()
+assert [r["orchestrator"] for r in rows] == sys.argv[2].split(","), [r["orchestrator"] for r in rows]
+for r in rows:
+    assert r["status"] == "ok", r
+    assert float(r["p_lo"]) <= float(r["p_target_met"]) <= float(r["p_hi"])
+    assert r["energy_vs_optimum"] == ""
+t = list(csv.DictReader(open(sys.argv[1] + "/timings.csv")))
+assert [r["orchestrator"] for r in t] == sys.argv[2].split(",")
+PYEOF
+check "comparison.md has the paired differences against the first" grep -q "Paired energy differences against \`expected-loss\`" "$TMP/c/comparison.md"
+check "the same unit run alone" expect_rc 0 run "$TINY" --orchestrator expected-loss+margin "${ARGS[@]}" --out "$TMP/alone"
+for f in summary.json replications.csv trace.csv; do
+  check "compare's unit = run alone: $f" cmp "$TMP/c/expected-loss+margin/$f" "$TMP/alone/$f"
+done
+check "each baseline's plan passes its own test, on its own prediction" "$PY" - "$TMP/c" <<'PYEOF'
+import json, sys
+d = sys.argv[1]
+def s(o): return json.load(open(f"{d}/{o}/summary.json"))
+L, p = 0.65, 0.8
+e = s("expected-loss")["plan"]["predicted"]
+assert e["expected_loss"] <= L, e
+safety = s("expected-loss+safety")["plan"]["predicted"]
+assert safety["margin"] == 0.1 and safety["expected_loss"] <= 0.9 * L, safety
+margin = s("expected-loss+margin")["plan"]["predicted"]
+assert margin["p_target_met"] >= p and margin["margin"] is not None, margin
+# The margin is the smallest on its grid: expected-loss (margin 0) must not already meet p*, or margin == 0.
+assert margin["margin"] == 0 or e["p_target_met"] < p
+PYEOF
+check "an unknown orchestrator is refused before anything runs" expect_rc 2 compare "$TINY" --orchestrators full-only,nope --out "$TMP/bad"
+check "... naming the known ones" grep -q "unknown orchestrator 'nope' (known: .*full-only" "$TMP/rc.err"
+check "... and no output folder is left" test ! -e "$TMP/bad" -a ! -e "$TMP/bad.partial"
+check "an empty list is refused" expect_rc 2 compare "$TINY" --orchestrators , --out "$TMP/bad2"
+check "an existing --out is refused without --force" expect_rc 2 compare "$TINY" --orchestrators full-only --out "$TMP/c"
+check "a bad scenario is refused" expect_rc 2 compare "$TINY" --orchestrators full-only --set target.probability=2 --out "$TMP/bad3"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
