@@ -6,6 +6,7 @@
 #include "experiment/calibrate.hpp"
 #include "experiment/compare.hpp"
 #include "experiment/context.hpp"
+#include "experiment/plugin_loader.hpp"
 #include "experiment/run_unit.hpp"
 #include "report/plan_json.hpp"
 #include "report/run_outputs.hpp"
@@ -58,6 +59,13 @@ void add_scenario_options(CLI::App* cmd, ScenarioOptions& o, bool with_seed) {
         ->type_name("UINT64");
 }
 
+/// `--plugin LIB.so` (repeatable): every command that names orchestrators takes it.
+void add_plugin_option(CLI::App* cmd, std::vector<std::string>& plugins) {
+  cmd->add_option("--plugin", plugins, "load orchestrators from a plug-in shared library (repeatable; see docs/orchestrators.md)")
+      ->type_name("LIB.so")
+      ->allow_extra_args(false);
+}
+
 deplsim::ContextOptions context_options(const ScenarioOptions& o) {
   deplsim::ContextOptions c;
   c.scenario = o.scenario;
@@ -102,7 +110,7 @@ int cmd_plan(const ScenarioOptions& o, const std::string& orchestrator, const de
   const auto problems = deplsim::validate_plan(problem, plan, orchestrator);
   if (!problems.empty()) {
     for (const auto& p : problems) fmt::print(stderr, "error: {}\n", p);
-    return kExitInternal;
+    return kExitInput;  // an orchestrator's invalid plan: a bad plug-in, named with the field
   }
   nlohmann::ordered_json j;
   j["orchestrator"] = orchestrator;
@@ -189,9 +197,11 @@ struct CompareArgs {
   RunArgs run;
 };
 
-int cmd_compare(const ScenarioOptions& o, const CompareArgs& a, const deplsim::OrchestratorRegistry& registry) {
+int cmd_compare(const ScenarioOptions& o, const CompareArgs& a, const deplsim::OrchestratorRegistry& registry,
+                const std::vector<std::string>& plugins) {
   deplsim::CompareOptions co;
   co.scenario = o.scenario;
+  co.plugins = plugins;  // loaded here already (names checked); each `deplsim run` loads them again
   std::stringstream ss(a.orchestrators);
   std::string name;
   while (std::getline(ss, name, ','))
@@ -233,6 +243,7 @@ int main(int argc, char** argv) {
   deplsim::register_builtin_orchestrators(registry);
 
   CLI::App app{"deplsim: simulation of dependable distributed training on SimGrid"};
+  std::vector<std::string> plugins;  // --plugin of whichever command runs
   app.set_version_flag("--version", std::string("deplsim ") + DEPLSIM_VERSION);
   app.require_subcommand(1);
 
@@ -245,12 +256,14 @@ int main(int argc, char** argv) {
   auto* plan = app.add_subcommand("plan", "print an orchestrator's plan as JSON (stdout) and its reasoning (stderr)");
   add_scenario_options(plan, plan_opts, true);
   plan->add_option("--orchestrator", plan_orchestrator, "orchestrator name (see `deplsim list`)")->capture_default_str();
+  add_plugin_option(plan, plugins);
 
   ScenarioOptions run_opts;
   RunArgs run_args;
   auto* run = app.add_subcommand("run", "plan with an orchestrator, simulate the plan's replications on SimGrid, write results");
   add_scenario_options(run, run_opts, true);
   run->add_option("--orchestrator", run_args.orchestrator, "orchestrator name (see `deplsim list`)")->capture_default_str();
+  add_plugin_option(run, plugins);
   run->add_option("--replications", run_args.replications, "number of replications")->capture_default_str();
   run->add_option("--out", run_args.out, "output folder (default results/run/SCENARIO-ORCHESTRATOR-sSEED)");
   run->add_flag("--force", run_args.force, "replace the output folder if it exists");
@@ -271,6 +284,7 @@ int main(int argc, char** argv) {
   CompareArgs compare_args;
   auto* compare = app.add_subcommand("compare", "run several orchestrators on one scenario, each as its own unit, and compare them");
   add_scenario_options(compare, compare_opts, true);
+  add_plugin_option(compare, plugins);
   compare->add_option("--orchestrators", compare_args.orchestrators, "comma-separated orchestrator names (the first is the reference)")
       ->required();
   compare->add_option("--replications", compare_args.run.replications, "number of replications per orchestrator")->capture_default_str();
@@ -281,6 +295,7 @@ int main(int argc, char** argv) {
                     "simulate each replication's cost even when nothing in platform or plan is random");
 
   auto* list = app.add_subcommand("list", "list the orchestrators known");
+  add_plugin_option(list, plugins);
 
   try {
     app.parse(argc, argv);
@@ -296,6 +311,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    for (const auto& p : plugins) deplsim::load_plugin(p, registry);  // bad plug-ins: InputError, exit 2
     if (*validate) return cmd_validate(validate_opts);
     if (*plan) return cmd_plan(plan_opts, plan_orchestrator, registry);
     if (*run) {
@@ -311,7 +327,7 @@ int main(int argc, char** argv) {
       std::fflush(stderr);
       _exit(rc);
     }
-    if (*compare) return cmd_compare(compare_opts, compare_args, registry);
+    if (*compare) return cmd_compare(compare_opts, compare_args, registry, plugins);
     if (*list) return cmd_list(registry);
   } catch (const deplsim::InputError& e) {
     print_issues(e);

@@ -10,6 +10,7 @@
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
+#include <exception>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -56,11 +57,23 @@ private:
 
 struct Resolved {
   std::vector<sg4::Host*> hosts;                    // by view index
+  double latency_factor = 1.0;
   std::map<std::pair<std::size_t, std::size_t>, std::vector<sg4::Link*>> routes;  // links by (src, dst)
   std::map<std::pair<std::size_t, std::size_t>, double> latency_phase;            // route latency x latency factor
+
+  // The route of a flow (looked up once; revised plans may need new ones).
+  const std::vector<sg4::Link*>& route(const Flow& f) {
+    auto it = routes.find({f.src, f.dst});
+    if (it != routes.end()) return it->second;
+    std::vector<sg4::Link*> links;
+    double latency = 0;
+    hosts[f.src]->route_to(hosts[f.dst], links, &latency);
+    latency_phase[{f.src, f.dst}] = latency * latency_factor;
+    return routes.emplace(std::make_pair(f.src, f.dst), links).first->second;
+  }
 };
 
-long long run_step(const Step& step, const Resolved& r, EnergyMeter& meter) {
+long long run_step(const Step& step, Resolved& r, EnergyMeter& meter) {
   std::vector<sg4::ExecPtr> execs;
   for (const auto& t : step.compute) {
     auto e = sg4::Exec::init();
@@ -74,7 +87,7 @@ long long run_step(const Step& step, const Resolved& r, EnergyMeter& meter) {
   std::vector<double> activations;  // when each flow's latency phase ends and it starts loading its links
   const double start = sg4::Engine::get_clock();
   for (const auto& f : step.flows) {
-    for (auto* l : r.routes.at({f.src, f.dst})) meter.use_link(l);
+    for (auto* l : r.route(f)) meter.use_link(l);
     comms.push_back(sg4::Comm::sendto_async(r.hosts[f.src], r.hosts[f.dst], f.bytes));
     activations.push_back(start + r.latency_phase.at({f.src, f.dst}));
   }
@@ -133,25 +146,15 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
   for (const auto& plan : plans) programs.push_back(cost.program(plan));
   Resolved r;
   for (const auto& h : view.hosts) r.hosts.push_back(sg4::Host::by_name(h.name));
-  auto add_route = [&](const Flow& f) {
-    if (r.routes.contains({f.src, f.dst})) return;
-    std::vector<sg4::Link*> links;
-    double latency = 0;
-    r.hosts[f.src]->route_to(r.hosts[f.dst], links, &latency);
-    r.routes[{f.src, f.dst}] = links;
-    r.latency_phase[{f.src, f.dst}] = latency * view.network.latency_factor;
-  };
-  for (const auto& program : programs)
-    for (const auto& sp : program) {
-      for (const auto& f : sp.entry) add_route(f);
-      for (const auto& st : sp.epoch)
-        for (const auto& f : st.flows) add_route(f);
-    }
+  r.latency_factor = view.network.latency_factor;
   sg4::Host* controller = sg4::Host::by_name_or_null(sc.controller);
   if (controller == nullptr) throw std::runtime_error("controller host not found: " + sc.controller);
 
   std::vector<std::vector<CostTrace>> all(plans.size());
+  // An exception must not leave an actor (SimGrid aborts the process): keep it and rethrow after the run.
+  std::exception_ptr failure;
   sg4::Actor::create("controller", controller, [&] {
+   try {
    for (std::size_t pi = 0; pi < programs.size(); ++pi) {
     const std::vector<SegmentProgram>& program = programs[pi];
     std::vector<CostTrace>& traces = all[pi];
@@ -161,8 +164,11 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
       *current_meter = &meter;
       const double t0 = sg4::Engine::get_clock();
       int epoch = 0;
-      for (std::size_t s = 0; s < program.size(); ++s) {
-        const SegmentProgram& sp = program[s];
+      // The plan being executed; an adaptive orchestrator may replace what remains after any epoch.
+      Plan plan = plans[pi];
+      std::vector<SegmentProgram> prog = program;
+      for (std::size_t s = 0; s < prog.size(); ++s) {
+        const SegmentProgram& sp = prog[s];
         for (auto h : sp.hosts) {
           // Charge from first use; the power state is set after the reading so the idle time before it was
           // spent at whatever state the host had (it is not charged anyway).
@@ -170,12 +176,28 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
           r.hosts[h]->set_pstate(static_cast<unsigned long>(sp.pstate));
         }
         if (!sp.entry.empty()) trace.activities += run_step(Step{{}, sp.entry}, r, meter);
-        for (int e = 0; e < sp.epochs; ++e) {
+        bool revised = false;
+        for (int e = 0; e < sp.epochs && !revised; ++e) {
           for (const auto& st : sp.epoch) trace.activities += run_step(st, r, meter);
           ++epoch;
-          trace.epochs.push_back({epoch, s, sg4::Engine::get_clock() - t0, meter.hosts() + meter.links()});
+          const EpochMeasure m{epoch, s, sg4::Engine::get_clock() - t0, meter.hosts() + meter.links()};
+          trace.epochs.push_back(m);
+          if (!options.on_epoch_end) continue;
+          // What has run so far: the segments before this one, and this one up to this epoch.
+          Plan done = plan;
+          done.segments.resize(s + 1);
+          done.segments[s].epochs = e + 1;
+          auto next = options.on_epoch_end(rep, done, m);
+          if (!next) continue;
+          const bool finished_segment = e + 1 == sp.epochs;
+          if (next->empty() && finished_segment && s + 1 == prog.size()) continue;  // stopping where it ends anyway
+          done.segments.insert(done.segments.end(), next->begin(), next->end());
+          plan = done;
+          prog = cost.program(plan);
+          revised = true;  // continue with segment s + 1 of the new program
         }
       }
+      trace.executed = plan.segments;
       trace.time_s = sg4::Engine::get_clock() - t0;
       trace.host_energy_j = meter.hosts();
       trace.link_energy_j = meter.links();
@@ -185,8 +207,12 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
       if (options.progress) options.progress(rep + 1, replications);
     }
    }
+   } catch (...) {
+     failure = std::current_exception();
+   }
   });
   engine->run();
+  if (failure) std::rethrow_exception(failure);
   return all;
 }
 

@@ -10,6 +10,7 @@
 #include "deplsim/scenario.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@ struct CostTrace {
   double host_energy_j = 0.0;
   double link_energy_j = 0.0;
   long long activities = 0;  ///< SimGrid executions and communications started
+  std::vector<Segment> executed;  ///< the segments actually run (an adaptive orchestrator may have revised them)
 };
 
 struct ExecutorOptions {
@@ -38,6 +40,9 @@ struct ExecutorOptions {
   std::vector<std::string> simgrid_log;  ///< SimGrid log settings
   /// Called after each replication with (done, total) — for progress display.
   std::function<void(int, int)> progress;
+  /// Adaptive orchestrators: called after every epoch with (replication, what has run so far, the measure);
+  /// a returned list of segments replaces the rest of the plan (empty: stop after this epoch).
+  std::function<std::optional<std::vector<Segment>>(int, const Plan&, const EpochMeasure&)> on_epoch_end;
 };
 
 /// Simulates `replications` replications of each plan, plans in order, in one simulation (tests compare many

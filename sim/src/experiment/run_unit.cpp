@@ -43,15 +43,20 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
   result.planner_wall_s = seconds_since(t_plan);
   const auto problems = validate_plan(problem, result.plan, options.orchestrator);
   if (!problems.empty()) {
-    std::string all;
-    for (const auto& p : problems) all += (all.empty() ? "" : "\n") + p;
-    throw std::runtime_error(all);
+    std::vector<InputIssue> issues;  // a plug-in's invalid plan is bad input (exit 2), named by orchestrator and field
+    for (const auto& p : problems) issues.push_back(InputIssue{"", 0, 0, "", p});
+    throw InputError(issues);
   }
   if (result.plan.status != PlanStatus::ok) return result;
 
   const Scenario& sc = ctx.scenario();
+  const GroundTruth& truth = *ctx.truth;
+  const double samples = problem.samples(result.plan.data_sources);
+  // An adaptive orchestrator gets a fresh policy per replication, which may revise the rest of the plan at each
+  // epoch end from the validation loss it observes: its replications differ, so each is simulated.
+  const bool adaptive = orchestrator.start_replication(problem, result.plan) != nullptr;
   const bool random_cost = platform_has_profiles(sc.platform);
-  const bool every = options.simulate_every || random_cost;
+  const bool every = options.simulate_every || random_cost || adaptive;
   result.simulation_mode = every ? "every" : "once";
   result.simulated_replications = every ? options.replications : 1;
 
@@ -60,20 +65,48 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
   eo.simgrid_log = options.simgrid_log;
   Progress progress(options.progress && every);
   eo.progress = [&progress](int d, int t) { progress(d, t); };
+  int policy_replication = -1;
+  std::unique_ptr<ReplicationPolicy> policy;
+  if (adaptive)
+    eo.on_epoch_end = [&](int rep, const Plan& done, const EpochMeasure& m) -> std::optional<std::vector<Segment>> {
+      if (rep != policy_replication) {
+        policy = orchestrator.start_replication(problem, result.plan);
+        policy_replication = rep;
+      }
+      if (!policy) return std::nullopt;
+      const Trajectory t = truth.trajectory(ctx.seed, Purpose::evaluation, static_cast<std::uint32_t>(rep), samples, problem.schedule(done));
+      Observation obs;
+      obs.epoch = m.epoch;
+      obs.validation_loss = t.validation.back();
+      obs.time_s = m.time_s;
+      obs.energy_j = m.energy_j;
+      auto next = policy->on_epoch_end(obs);
+      if (!next) return std::nullopt;
+      Plan revised = done;
+      revised.segments.insert(revised.segments.end(), next->begin(), next->end());
+      const auto errors = validate_plan(problem, revised, options.orchestrator);
+      if (!errors.empty()) {
+        std::string all = fmt::format("revision after epoch {} of replication {} is invalid:", m.epoch, rep);
+        for (const auto& e : errors) all += "\n" + e;
+        throw InputError(InputIssue{"--orchestrator " + options.orchestrator, 0, 0, "", all});
+      }
+      return next;
+    };
   const auto t_sim = std::chrono::steady_clock::now();
   const std::vector<CostTrace> costs = simulate_plan(sc, ctx.platform(), *ctx.cost, result.plan, result.simulated_replications, eo);
   result.engine_wall_s = seconds_since(t_sim);
 
   for (const auto& c : costs) result.activities += c.activities;
 
-  // Losses: replication r's trajectory on the evaluation stream (never the knowledge stream).
-  const GroundTruth& truth = *ctx.truth;
-  const Schedule schedule = problem.schedule(result.plan);
-  const double samples = problem.samples(result.plan.data_sources);
+  // Losses: replication r's trajectory on the evaluation stream (never the knowledge stream), for the segments
+  // it actually ran.
   const int traced = options.trace_all ? options.replications : std::min(options.replications, 10);
   for (int r = 0; r < options.replications; ++r) {
     const CostTrace& cost = costs[every ? static_cast<std::size_t>(r) : 0];
-    const Trajectory t = truth.trajectory(ctx.seed, Purpose::evaluation, static_cast<std::uint32_t>(r), samples, schedule);
+    Plan executed = result.plan;
+    executed.segments = cost.executed;
+    const Trajectory t = truth.trajectory(ctx.seed, Purpose::evaluation, static_cast<std::uint32_t>(r), samples,
+                                          problem.schedule(executed));
     ReplicationRow row;
     row.replication = r;
     row.final_loss = t.test.back();
@@ -85,7 +118,7 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
     result.rows.push_back(row);
     if (r < traced)
       for (const EpochMeasure& m : cost.epochs) {
-        const Segment& seg = result.plan.segments[m.segment];
+        const Segment& seg = cost.executed[m.segment];
         const auto k = static_cast<std::size_t>(m.epoch - 1);
         result.trace.push_back({r, m.epoch, seg.version, seg.cluster, seg.nodes, m.time_s, m.energy_j, t.validation[k], t.test[k]});
       }
