@@ -71,5 +71,15 @@ PYEOF
 check "an invalid revision is refused" expect_rc 2 run "$TINY" --plugin "$PLUGIN" --orchestrator test-adaptive-bad --replications 3 --out "$TMP/bad"
 check "... with the orchestrator and the field named" grep -q "test-adaptive-bad.*cluster.*no-such-cluster" "$TMP/rc.err"
 check "... and no results under a final name" test ! -e "$TMP/bad"
+# Through compare: the adaptive plug-in as one unit; a failing one makes compare exit 4 and keeps the rest.
+check "compare with the adaptive plug-in" expect_rc 0 compare "$TINY" --plugin "$PLUGIN" --orchestrators full-only,test-adaptive --replications 20 --set target.loss=0.62 --out "$TMP/cmp"
+check "... its unit equals the standalone run" bash -c "'$DEPLSIM' run '$TINY' --plugin '$PLUGIN' --orchestrator test-adaptive --replications 20 --set target.loss=0.62 --out '$TMP/alone' >/dev/null 2>&1 && cmp '$TMP/cmp/test-adaptive/replications.csv' '$TMP/alone/replications.csv'"
+check "a failing orchestrator: compare exits 4" expect_rc 4 compare "$TINY" --plugin "$PLUGIN" --orchestrators full-only,test-adaptive-bad --replications 5 --out "$TMP/cmp4"
+check "... lists the failure" grep -q "orchestrator 'test-adaptive-bad' failed" "$TMP/rc.err"
+check "... and keeps the rest" "$PY" -c '
+import csv, sys
+rows = {r["orchestrator"]: r for r in csv.DictReader(open(sys.argv[1] + "/comparison.csv"))}
+assert rows["full-only"]["status"] == "ok" and rows["test-adaptive-bad"]["status"] == "error", rows' "$TMP/cmp4"
+check "... with full-only's results on disk" test -f "$TMP/cmp4/full-only/summary.json"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
