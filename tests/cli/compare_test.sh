@@ -73,5 +73,16 @@ check "an empty list is refused" expect_rc 2 compare "$TINY" --orchestrators , -
 check "an existing --out is refused without --force" expect_rc 2 compare "$TINY" --orchestrators full-only --out "$TMP/c"
 check "a bad scenario is refused" expect_rc 2 compare "$TINY" --orchestrators full-only --set target.probability=2 --out "$TMP/bad3"
 
+# The Python external orchestrator (orchestrators/external/example_orchestrator.py) as one unit of compare.
+EXT="/usr/bin/python3 $SOURCE_DIR/orchestrators/external/example_orchestrator.py"
+check "compare with the external orchestrator" expect_rc 0 compare "$TINY" --orchestrators full-only,external --external-cmd "$EXT" "${ARGS[@]}" --out "$TMP/ext"
+check "... its unit equals the standalone run" bash -c "'$DEPLSIM' run '$TINY' --orchestrator external --external-cmd '$EXT' ${ARGS[*]} --out '$TMP/ext-alone' >/dev/null 2>&1 && cmp '$TMP/ext/external/summary.json' '$TMP/ext-alone/summary.json'"
+check "... and it meets its own prediction's target test" "$PY" -c '
+import json, sys
+s = json.load(open(sys.argv[1] + "/external/summary.json"))
+assert s["status"] == "ok" and s["plan"]["predicted"]["p_target_met"] >= 0.8, s["plan"]' "$TMP/ext"
+check "external without --external-cmd is refused" expect_rc 2 compare "$TINY" --orchestrators full-only,external --out "$TMP/ext-bad"
+check "a crashing external orchestrator: compare exits 4, keeps the rest" expect_rc 4 compare "$TINY" --orchestrators full-only,external --external-cmd "/bin/sh -c 'exit 3'" "${ARGS[@]}" --out "$TMP/ext-crash"
+check "... full-only's results are there" test -f "$TMP/ext-crash/full-only/summary.json"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

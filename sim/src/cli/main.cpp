@@ -6,6 +6,7 @@
 #include "experiment/calibrate.hpp"
 #include "experiment/compare.hpp"
 #include "experiment/context.hpp"
+#include "experiment/external.hpp"
 #include "experiment/plugin_loader.hpp"
 #include "experiment/run_unit.hpp"
 #include "report/plan_json.hpp"
@@ -18,8 +19,13 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace {
@@ -77,6 +83,52 @@ deplsim::ContextOptions context_options(const ScenarioOptions& o) {
   return c;
 }
 
+/// A temporary folder (the knowledge an external orchestrator reads), removed with everything in it.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string t = (std::filesystem::temp_directory_path() / "deplsim-knowledge-XXXXXX").string();
+    if (mkdtemp(t.data()) == nullptr)
+      throw std::runtime_error(fmt::format("cannot create a temporary folder {}: {}", t, std::strerror(errno)));
+    path = t;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+/// --orchestrator external needs --external-cmd, and --external-cmd needs --orchestrator external; any other
+/// name must be registered. Before any loading.
+void check_orchestrator(const std::string& name, const std::string& external_cmd, const deplsim::OrchestratorRegistry& registry) {
+  if (name == "external") {
+    if (external_cmd.empty())
+      throw deplsim::InputError(deplsim::InputIssue{"--orchestrator", 0, 0, "", "'external' needs --external-cmd CMD (the command that starts it)"});
+    return;
+  }
+  if (!external_cmd.empty())
+    throw deplsim::InputError(deplsim::InputIssue{"--external-cmd", 0, 0, "", fmt::format("only with --orchestrator external, not '{}'", name)});
+  (void)registry.make(name);  // unknown names fail, listing the known ones
+}
+
+/// The orchestrator: a registered one, or an external process reading the knowledge exported into `knowledge`.
+std::unique_ptr<deplsim::Orchestrator> make_orchestrator(const std::string& name, const std::string& external_cmd,
+                                                         const deplsim::OrchestratorRegistry& registry,
+                                                         const deplsim::Context& ctx, std::optional<TempDir>& knowledge) {
+  if (name != "external") return registry.make(name);
+  knowledge.emplace();
+  deplsim::export_knowledge(knowledge->path, ctx);
+  return std::make_unique<deplsim::ExternalOrchestrator>(external_cmd, knowledge->path);
+}
+
+/// Ends an external orchestrator (bye, its exit, reaped): a problem on the way is bad input.
+void close_orchestrator(deplsim::Orchestrator& orchestrator) {
+  if (auto* ext = dynamic_cast<deplsim::ExternalOrchestrator*>(&orchestrator))
+    if (auto problem = ext->close()) throw deplsim::InputError(deplsim::InputIssue{"", 0, 0, "", *problem});
+}
+
 void print_issues(const deplsim::InputError& e) {
   for (const auto& i : e.issues()) fmt::print(stderr, "error: {}\n", i.str());
 }
@@ -102,11 +154,15 @@ int cmd_validate(const ScenarioOptions& o) {
   return kExitOk;
 }
 
-int cmd_plan(const ScenarioOptions& o, const std::string& orchestrator, const deplsim::OrchestratorRegistry& registry) {
-  auto maker = registry.make(orchestrator);  // unknown names fail before any loading
+int cmd_plan(const ScenarioOptions& o, const std::string& orchestrator, const std::string& external_cmd,
+             const deplsim::OrchestratorRegistry& registry) {
+  check_orchestrator(orchestrator, external_cmd, registry);
   auto ctx = deplsim::build_context(context_options(o));
+  std::optional<TempDir> knowledge;  // outlives the orchestrator (declared first)
+  auto maker = make_orchestrator(orchestrator, external_cmd, registry, *ctx, knowledge);
   const deplsim::Problem problem = ctx->problem();
   deplsim::Plan plan = maker->plan(problem);
+  close_orchestrator(*maker);
   const auto problems = deplsim::validate_plan(problem, plan, orchestrator);
   if (!problems.empty()) {
     for (const auto& p : problems) fmt::print(stderr, "error: {}\n", p);
@@ -126,6 +182,7 @@ int cmd_plan(const ScenarioOptions& o, const std::string& orchestrator, const de
 
 struct RunArgs {
   std::string orchestrator = "full-only";
+  std::string external_cmd;
   int replications = 1000;
   std::string out;
   bool force = false;
@@ -134,13 +191,15 @@ struct RunArgs {
 };
 
 int cmd_run(const ScenarioOptions& o, const RunArgs& a, const deplsim::OrchestratorRegistry& registry) {
-  auto orchestrator = registry.make(a.orchestrator);
+  check_orchestrator(a.orchestrator, a.external_cmd, registry);
   if (a.replications < 1)
     throw deplsim::InputError(deplsim::InputIssue{"--replications", 0, 0, "", fmt::format("must be >= 1, got {}", a.replications)});
   const deplsim::ContextOptions copts = context_options(o);
   auto ctx = deplsim::build_context(copts);
   const std::string out = a.out.empty() ? fmt::format("results/run/{}-{}-s{}", ctx->scenario().name, a.orchestrator, o.seed) : a.out;
   deplsim::check_output_dir(out, a.force);
+  std::optional<TempDir> knowledge;  // outlives the orchestrator (declared first)
+  auto orchestrator = make_orchestrator(a.orchestrator, a.external_cmd, registry, *ctx, knowledge);
   deplsim::RunOptions ro;
   ro.orchestrator = a.orchestrator;
   ro.replications = a.replications;
@@ -149,6 +208,7 @@ int cmd_run(const ScenarioOptions& o, const RunArgs& a, const deplsim::Orchestra
   ro.simgrid_log = o.log;
   ro.progress = isatty(STDERR_FILENO) != 0;
   const deplsim::RunResult result = deplsim::run_unit(*ctx, *orchestrator, ro);
+  close_orchestrator(*orchestrator);  // before any output: a failing external orchestrator writes nothing
   deplsim::write_run_outputs(out, a.force, *ctx, copts, ro, result);
   const auto summary = deplsim::summary_json(*ctx, copts, ro, result);
   if (result.plan.status != deplsim::PlanStatus::ok) {
@@ -194,6 +254,7 @@ int cmd_calibrate(const ScenarioOptions& o, const CalibrateArgs& a) {
 
 struct CompareArgs {
   std::string orchestrators;
+  std::string external_cmd;
   RunArgs run;
 };
 
@@ -204,11 +265,20 @@ int cmd_compare(const ScenarioOptions& o, const CompareArgs& a, const deplsim::O
   co.plugins = plugins;  // loaded here already (names checked); each `deplsim run` loads them again
   std::stringstream ss(a.orchestrators);
   std::string name;
+  bool has_external = false;
   while (std::getline(ss, name, ','))
     if (!name.empty()) {
-      (void)registry.make(name);  // unknown names fail now, listing the known ones
+      if (name == "external") {
+        has_external = true;
+        check_orchestrator(name, a.external_cmd, registry);
+      } else {
+        (void)registry.make(name);  // unknown names fail now, listing the known ones
+      }
       co.orchestrators.push_back(name);
     }
+  if (!a.external_cmd.empty() && !has_external)
+    throw deplsim::InputError(deplsim::InputIssue{"--external-cmd", 0, 0, "", "only with 'external' among --orchestrators"});
+  co.external_cmd = a.external_cmd;
   if (co.orchestrators.empty())
     throw deplsim::InputError(deplsim::InputIssue{"--orchestrators", 0, 0, "", "expected a comma-separated list of orchestrators"});
   if (a.run.replications < 1)
@@ -233,6 +303,7 @@ int cmd_compare(const ScenarioOptions& o, const CompareArgs& a, const deplsim::O
 
 int cmd_list(const deplsim::OrchestratorRegistry& registry) {
   for (const auto& e : registry.entries()) fmt::print("{:<16} {}\n", e.name, e.description);
+  fmt::print("{:<16} {}\n", "external", "an external process, any language: --external-cmd CMD (docs/orchestrators.md)");
   return kExitOk;
 }
 
@@ -256,6 +327,9 @@ int main(int argc, char** argv) {
   auto* plan = app.add_subcommand("plan", "print an orchestrator's plan as JSON (stdout) and its reasoning (stderr)");
   add_scenario_options(plan, plan_opts, true);
   plan->add_option("--orchestrator", plan_orchestrator, "orchestrator name (see `deplsim list`)")->capture_default_str();
+  std::string plan_external_cmd;
+  plan->add_option("--external-cmd", plan_external_cmd, "with --orchestrator external: the shell command that starts it (docs/orchestrators.md)")
+      ->type_name("CMD");
   add_plugin_option(plan, plugins);
 
   ScenarioOptions run_opts;
@@ -263,6 +337,8 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "plan with an orchestrator, simulate the plan's replications on SimGrid, write results");
   add_scenario_options(run, run_opts, true);
   run->add_option("--orchestrator", run_args.orchestrator, "orchestrator name (see `deplsim list`)")->capture_default_str();
+  run->add_option("--external-cmd", run_args.external_cmd, "with --orchestrator external: the shell command that starts it (docs/orchestrators.md)")
+      ->type_name("CMD");
   add_plugin_option(run, plugins);
   run->add_option("--replications", run_args.replications, "number of replications")->capture_default_str();
   run->add_option("--out", run_args.out, "output folder (default results/run/SCENARIO-ORCHESTRATOR-sSEED)");
@@ -290,6 +366,8 @@ int main(int argc, char** argv) {
   compare->add_option("--replications", compare_args.run.replications, "number of replications per orchestrator")->capture_default_str();
   compare->add_option("--out", compare_args.run.out, "output folder (default results/compare/SCENARIO-sSEED)");
   compare->add_flag("--force", compare_args.run.force, "replace the output folder if it exists");
+  compare->add_option("--external-cmd", compare_args.external_cmd,
+                      "command that starts the external orchestrator named 'external' in --orchestrators (docs/orchestrators.md)");
   compare->add_flag("--trace-all", compare_args.run.trace_all, "trace every replication in each trace.csv");
   compare->add_flag("--simulate-every-replication", compare_args.run.simulate_every,
                     "simulate each replication's cost even when nothing in platform or plan is random");
@@ -313,7 +391,7 @@ int main(int argc, char** argv) {
   try {
     for (const auto& p : plugins) deplsim::load_plugin(p, registry);  // bad plug-ins: InputError, exit 2
     if (*validate) return cmd_validate(validate_opts);
-    if (*plan) return cmd_plan(plan_opts, plan_orchestrator, registry);
+    if (*plan) return cmd_plan(plan_opts, plan_orchestrator, plan_external_cmd, registry);
     if (*run) {
       // SimGrid's engine is never torn down (it can crash doing so): leave without running destructors.
       const int rc = cmd_run(run_opts, run_args, registry);

@@ -115,6 +115,10 @@ int run_compare(const CompareOptions& o) {
       args.emplace_back("--plugin");
       args.push_back(p);
     }
+    if (u.orchestrator == "external") {
+      args.emplace_back("--external-cmd");
+      args.push_back(o.external_cmd);
+    }
     args.insert(args.end(), o.run_arguments.begin(), o.run_arguments.end());
     const fs::path log = partial / (u.orchestrator + ".log");
     u.exit_code = run_process(args, log);

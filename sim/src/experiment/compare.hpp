@@ -17,6 +17,7 @@ struct CompareOptions {
   /// Arguments passed to every `deplsim run` (replications, seed, --set, --platform, --cfg, --log, ...).
   std::vector<std::string> run_arguments;
   std::vector<std::string> plugins;  ///< --plugin paths, passed on as well
+  std::string external_cmd;          ///< --external-cmd, passed to the unit named `external` only
   std::string self;                  ///< path of the deplsim executable
 };
 
