@@ -490,15 +490,7 @@ void write_calibration(const fs::path& dir, bool force, const Context& ctx, cons
   write_file(partial / "summary.json", calibration_summary(ctx, inputs, options, result).dump(2) + "\n");
   export_knowledge(partial / "knowledge", ctx);
 
-  std::error_code ec;
-  fs::path old;
-  if (fs::exists(dir, ec)) {
-    old = dir;
-    old += fmt::format(".old-{}", getpid());
-    fs::rename(dir, old);
-  }
-  fs::rename(partial, dir);
-  if (!old.empty()) fs::remove_all(old);
+  publish_directory(partial, dir);
 }
 
 } // namespace deplsim

@@ -219,15 +219,7 @@ int run_compare(const CompareOptions& o) {
   }
   std::ofstream(partial / "comparison.md") << md;
 
-  std::error_code ec;
-  fs::path old;
-  if (fs::exists(dir, ec)) {
-    old = dir;
-    old += fmt::format(".old-{}", getpid());
-    fs::rename(dir, old);
-  }
-  fs::rename(partial, dir);
-  if (!old.empty()) fs::remove_all(old);
+  publish_directory(partial, dir);
 
   int failed = 0;
   std::string report = read_text(dir / "comparison.md");

@@ -44,6 +44,18 @@ std::string sha256_file(const std::string& path) {
   return hex;
 }
 
+void publish_directory(const fs::path& partial, const fs::path& dir) {
+  std::error_code ec;
+  fs::path old;
+  if (fs::exists(dir, ec)) {
+    old = dir;
+    old += fmt::format(".old-{}", getpid());
+    fs::rename(dir, old);
+  }
+  fs::rename(partial, dir);
+  if (!old.empty()) fs::remove_all(old);
+}
+
 void check_output_dir(const fs::path& dir, bool force) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !force)
@@ -173,15 +185,7 @@ void write_run_outputs(const fs::path& dir, bool force, const Context& ctx, cons
                                    : nlohmann::ordered_json(nullptr);
   write_file(partial / "timing.json", timing.dump(2) + "\n");
 
-  std::error_code ec;
-  fs::path old;
-  if (fs::exists(dir, ec)) {
-    old = dir;
-    old += fmt::format(".old-{}", getpid());
-    fs::rename(dir, old);
-  }
-  fs::rename(partial, dir);
-  if (!old.empty()) fs::remove_all(old);
+  publish_directory(partial, dir);
 }
 
 } // namespace deplsim

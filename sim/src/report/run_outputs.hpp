@@ -24,6 +24,10 @@ nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& in
 void write_run_outputs(const std::filesystem::path& dir, bool force, const Context& ctx, const ContextOptions& inputs,
                        const RunOptions& options, const RunResult& result);
 
+/// Makes a finished `partial` folder the output `dir` (a rename: readers see all of it or none; an existing
+/// `dir` is replaced only once the new one is complete).
+void publish_directory(const std::filesystem::path& partial, const std::filesystem::path& dir);
+
 /// SHA-256 of a file's bytes, hex; empty if unreadable.
 std::string sha256_file(const std::string& path);
 
