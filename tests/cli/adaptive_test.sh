@@ -3,23 +3,9 @@
 # the validation loss it observes (tests/plugins/adaptive_plugin.cpp), and the executor honours it: replications
 # stop at different epochs, switches happen where declared, losses follow the segments actually run, costs are
 # simulated per replication, and an invalid revision is refused (exit 2). Env: DEPLSIM, SOURCE_DIR, PLUGIN.
-set -u
-DEPLSIM=${DEPLSIM:?} SOURCE_DIR=${SOURCE_DIR:?} PLUGIN=${PLUGIN:?}
-PY=/usr/bin/python3
-TMP=$(mktemp -d /tmp/deplsim-adaptive.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/testlib.sh" adaptive
+PLUGIN=${PLUGIN:?set PLUGIN to the test plug-in}
 TINY="$SOURCE_DIR/tests/data/scenarios/tiny.yaml"
-passed=0
-failed=0
-check() {
-  local what=$1
-  shift
-  if "$@" >"$TMP/check.out" 2>&1; then passed=$((passed + 1)); else
-    failed=$((failed + 1))
-    echo "FAIL: $what"
-    sed 's/^/    | /' "$TMP/check.out" | head -20
-  fi
-}
 expect_rc() {
   local want=$1
   shift
@@ -81,5 +67,4 @@ import csv, sys
 rows = {r["orchestrator"]: r for r in csv.DictReader(open(sys.argv[1] + "/comparison.csv"))}
 assert rows["full-only"]["status"] == "ok" and rows["test-adaptive-bad"]["status"] == "error", rows' "$TMP/cmp4"
 check "... with full-only's results on disk" test -f "$TMP/cmp4/full-only/summary.json"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -5,32 +5,14 @@
 # final-epoch |predicted - empirical| P(L_K <= L*) within a bound derived from the sample sizes (a check that
 # can fail: the same bound rejects one version's prediction against another's outcomes).
 # Run by ctest with DEPLSIM and SOURCE_DIR set.
-set -u
-DEPLSIM=${DEPLSIM:?set DEPLSIM to the deplsim binary}
-SOURCE_DIR=${SOURCE_DIR:?set SOURCE_DIR to the source tree}
-PY=/usr/bin/python3
-TMP=$(mktemp -d /tmp/deplsim-calibrate.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/testlib.sh" calibrate
 export DEPLSIM_CACHE_DIR="$TMP/cache"  # the planner-knowledge cache, kept out of the user's home
 TINY="$SOURCE_DIR/tests/data/scenarios/tiny.yaml"
 # At tiny's own target (L* = 0.9) every schedule ends with P = 1, which would make the bound below vacuous;
 # L* = 0.55 puts the final-epoch P between 0.1 and 0.5.
 TARGET=(--set target.loss=0.55)
 N=3000
-passed=0
-failed=0
 
-check() {  # check "what" command...
-  local what=$1
-  shift
-  if "$@" >"$TMP/check.out" 2>&1; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $what"
-    sed 's/^/    | /' "$TMP/check.out" | head -20
-  fi
-}
 
 calibrate() { timeout 120 "$DEPLSIM" calibrate "$@"; }
 expect_rc() {  # expect_rc RC args...
@@ -257,5 +239,4 @@ check "a bad --set is refused" expect_rc 2 "$TINY" --set target.loss=abc --out "
 check "a missing scenario is refused" expect_rc 2 "$TMP/nope.yaml" --out "$TMP/bad"
 check "calibrate --help" expect_rc 0 --help
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -2,26 +2,8 @@
 # End-to-end tests of `deplsim compare` and the expectation-based baselines: the files of the contract, each
 # unit byte-identical to the same `deplsim run`, the paired differences, bad orchestrator lists, and the
 # baselines' defining tests (E[L] <= L*, <= (1 - delta) L*, margin until P >= p*) on their own predictions.
-set -u
-DEPLSIM=${DEPLSIM:?set DEPLSIM to the deplsim binary}
-SOURCE_DIR=${SOURCE_DIR:?set SOURCE_DIR to the source tree}
-PY=/usr/bin/python3
-TMP=$(mktemp -d /tmp/deplsim-compare.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/testlib.sh" compare
 TINY="$SOURCE_DIR/tests/data/scenarios/tiny.yaml"
-passed=0
-failed=0
-check() {
-  local what=$1
-  shift
-  if "$@" >"$TMP/check.out" 2>&1; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $what"
-    sed 's/^/    | /' "$TMP/check.out" | head -20
-  fi
-}
 expect_rc() {
   local want=$1
   shift
@@ -84,5 +66,4 @@ assert s["status"] == "ok" and s["plan"]["predicted"]["p_target_met"] >= 0.8, s[
 check "external without --external-cmd is refused" expect_rc 2 compare "$TINY" --orchestrators full-only,external --out "$TMP/ext-bad"
 check "a crashing external orchestrator: compare exits 4, keeps the rest" expect_rc 4 compare "$TINY" --orchestrators full-only,external --external-cmd "/bin/sh -c 'exit 3'" "${ARGS[@]}" --out "$TMP/ext-crash"
 check "... full-only's results are there" test -f "$TMP/ext-crash/full-only/summary.json"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

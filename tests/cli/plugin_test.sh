@@ -3,31 +3,13 @@
 # package, the example plug-in (orchestrators/examples/greedy_plugin) builds out of tree against it and plans,
 # runs and compares; every bad plug-in exits 2 with its message. Run by ctest with DEPLSIM, SOURCE_DIR and
 # BUILD_DIR (the build tree to install from) set.
-set -u
-DEPLSIM=${DEPLSIM:?set DEPLSIM to the deplsim binary}
-SOURCE_DIR=${SOURCE_DIR:?set SOURCE_DIR to the source tree}
+source "$(dirname "$0")/testlib.sh" plugin
 BUILD_DIR=${BUILD_DIR:?set BUILD_DIR to the build tree}
 CXX=${CXX:-c++}
-PY=/usr/bin/python3
-TMP=$(mktemp -d /tmp/deplsim-plugin.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
 TINY="$SOURCE_DIR/tests/data/scenarios/tiny.yaml"
 PREFIX="$TMP/prefix"
 GREEDY="$TMP/b/libgreedy.so"
-passed=0
-failed=0
 
-check() {  # check "what" command...
-  local what=$1
-  shift
-  if "$@" >"$TMP/check.out" 2>&1; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $what"
-    sed 's/^/    | /' "$TMP/check.out" | head -30
-  fi
-}
 
 expect() {  # expect RC REGEX deplsim-args...: the exit code, and REGEX (extended, "" for none) in stdout+stderr
   local want=$1 pattern=$2
@@ -206,5 +188,4 @@ void reg(deplsim::PluginHost&) {}
 DEPLSIM_PLUGIN("nothing", reg)'
 check "a plug-in that registers nothing" expect 2 "nothing\.so: plug-in 'nothing' registered no orchestrator" list --plugin "$TMP/nothing.so"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -2,28 +2,10 @@
 # End-to-end tests of `deplsim run` (docs/outputs.md): every file and key of the output contract, byte-identical
 # outputs for the same seed, the cost simulated once equals the cost simulated per replication (12 significant
 # digits), --out safety, infeasible targets. Run by ctest with DEPLSIM and SOURCE_DIR set.
-set -u
-DEPLSIM=${DEPLSIM:?set DEPLSIM to the deplsim binary}
-SOURCE_DIR=${SOURCE_DIR:?set SOURCE_DIR to the source tree}
-PY=/usr/bin/python3
-TMP=$(mktemp -d /tmp/deplsim-run.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/testlib.sh" run
 TINY="$SOURCE_DIR/tests/data/scenarios/tiny.yaml"
 PAPER="$SOURCE_DIR/scenarios/paper/alexnet-cifar10.yaml"
-passed=0
-failed=0
 
-check() {  # check "what" command...
-  local what=$1
-  shift
-  if "$@" >"$TMP/check.out" 2>&1; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $what"
-    sed 's/^/    | /' "$TMP/check.out" | head -20
-  fi
-}
 
 run() { timeout 120 "$DEPLSIM" run "$@"; }
 expect_rc() {  # expect_rc RC args...
@@ -137,5 +119,4 @@ check "a different seed gives different losses" expect_rc 0 "$PAPER" --replicati
 check "seed 8 differs from seed 7" bash -c "! cmp -s '$TMP/p1/replications.csv' '$TMP/p3/replications.csv'"
 check "--replications 0 is refused" expect_rc 2 "$TINY" --replications 0 --out "$TMP/zero"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
