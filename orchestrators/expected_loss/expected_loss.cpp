@@ -49,7 +49,7 @@ public:
         continue;  // a larger margin will not help, but the grid is cheap: keep the record complete
       }
       const double p = r.plan.predicted.p_target_met.value_or(0);
-      if (p >= pb.scenario.target.probability) {
+      if (reaches(p, pb.scenario.target.probability)) {
         r.plan.predicted.margin = m;
         r.plan.explanation = fmt::format("{}: margin searched on a grid of step {} until the predicted P >= {}\n{}", name(),
                                          step, pb.scenario.target.probability, tried) +

@@ -33,7 +33,7 @@ public:
     std::size_t best_k = 0;
     for (std::size_t k = 0; k < per_epoch.size(); ++k) {
       if (per_epoch[k].p_target_met > per_epoch[best_k].p_target_met) best_k = k;
-      if (per_epoch[k].p_target_met >= sc.target.probability) {
+      if (reaches(per_epoch[k].p_target_met, sc.target.probability)) {
         epochs = static_cast<int>(k + 1);
         break;
       }

@@ -42,7 +42,7 @@ public:
       const auto per_epoch = pb.knowledge.predict_each_epoch(samples, v, sc.target.max_epochs);
       int epochs = 0;
       for (std::size_t k = 0; k < per_epoch.size(); ++k)
-        if (per_epoch[k].p_target_met >= sc.target.probability) {
+        if (reaches(per_epoch[k].p_target_met, sc.target.probability)) {
           epochs = static_cast<int>(k + 1);
           break;
         }

@@ -23,6 +23,11 @@ struct LossPrediction {
   int trajectories = 0;        ///< how many training trajectories the estimate rests on
 };
 
+/// Whether a predicted probability reaches a target: predictions are sums of level probabilities, so a value that
+/// is exactly p* in counts may come out as p* - 1e-16; estimates rest on at most millions of trajectories, so
+/// a tolerance of 1e-9 never changes an honest answer.
+inline bool reaches(double p, double target) { return p >= target - 1e-9; }
+
 /// @brief The planner's knowledge of learning quality.
 class PlannerKnowledge {
 public:

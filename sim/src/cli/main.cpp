@@ -302,8 +302,10 @@ int cmd_compare(const ScenarioOptions& o, const CompareArgs& a, const deplsim::O
 }
 
 int cmd_list(const deplsim::OrchestratorRegistry& registry) {
-  for (const auto& e : registry.entries()) fmt::print("{:<16} {}\n", e.name, e.description);
-  fmt::print("{:<16} {}\n", "external", "an external process, any language: --external-cmd CMD (docs/orchestrators.md)");
+  std::size_t width = 8;
+  for (const auto& e : registry.entries()) width = std::max(width, e.name.size());
+  for (const auto& e : registry.entries()) fmt::print("{:<{}}  {}\n", e.name, width, e.description);
+  fmt::print("{:<{}}  {}\n", "external", width, "an external process, any language: --external-cmd CMD (docs/orchestrators.md)");
   return kExitOk;
 }
 
