@@ -153,6 +153,10 @@ TEST_CASE("overrides (--set) by dotted path, list name and index", "[scenario]")
   CHECK(a.scenario.model.switch_epochs == std::vector<int>{5});
   CHECK(a.scenario.target.deadline_s == 3600);
   CHECK(first_error(valid_text(), {"target.probability=2"}) == "--set target.probability: must be in (0, 1), got 2");
+  // Optional sections can be created; other missing mappings cannot.
+  CHECK(load_scenario_text(valid_text(), kPath, {"planners.safety_delta=0.2"}).scenario.planners.safety_delta == 0.2);
+  CHECK(first_error(valid_text(), {"planners.safety_delta=1.5"}) == "--set planners.safety_delta: must be in [0, 1), got 1.5");
+  CHECK_THAT(first_error(valid_text(), {"planners.nope=1"}), Catch::Contains("planners.nope: unknown key"));
   CHECK_THAT(first_error(valid_text(), {"nope.x=1"}), Catch::Contains("--set nope.x: 'nope' does not exist"));
   CHECK_THAT(first_error(valid_text(), {"data_sources.9.samples=1"}), Catch::Contains("no list item named or numbered '9'"));
   CHECK_THAT(first_error(valid_text(), {"target"}), Catch::Contains("expected KEY=VALUE"));

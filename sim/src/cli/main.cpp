@@ -271,8 +271,11 @@ int cmd_compare(const ScenarioOptions& o, const CompareArgs& a, const deplsim::O
       if (name == "external") {
         has_external = true;
         check_orchestrator(name, a.external_cmd, registry);
-      } else {
-        (void)registry.make(name);  // unknown names fail now, listing the known ones
+      } else if (!registry.contains(name)) {
+        std::string known;
+        for (const auto& e : registry.entries()) known += e.name + ", ";
+        throw deplsim::InputError(deplsim::InputIssue{"--orchestrators", 0, 0, "",
+                                                      fmt::format("unknown orchestrator '{}' (known: {}external)", name, known)});
       }
       co.orchestrators.push_back(name);
     }

@@ -153,6 +153,7 @@ int run_compare(const CompareOptions& o) {
   for (const auto& u : units) {
     if (!u.failure.empty()) {
       csv += fmt::format("{},error,unknown,,,,,,,,,\n", field(u.orchestrator));
+      timings += fmt::format("{},,,,\n", field(u.orchestrator));
       continue;
     }
     const auto& s = u.summary;
@@ -203,9 +204,7 @@ int run_compare(const CompareOptions& o) {
                       c.is_null() ? "" : g(c["time_s_mean"]), plan);
   }
   if (first != nullptr && first->failure.empty() && !first->energies.empty()) {
-    md += fmt::format("\nPaired energy differences against `{}` (other minus it, per replication, mean and 95% interval):\n\n",
-                      first->orchestrator);
-    md += "| orchestrator | energy difference J [95% CI] | relative |\n|---|---|---|\n";
+    std::string rows;
     const MeanCI base = mean_ci95(first->energies);
     for (std::size_t i = 1; i < units.size(); ++i) {
       const Unit& u = units[i];
@@ -213,9 +212,13 @@ int run_compare(const CompareOptions& o) {
       std::vector<double> d;
       for (std::size_t r = 0; r < u.energies.size(); ++r) d.push_back(u.energies[r] - first->energies[r]);
       const MeanCI m = mean_ci95(d);
-      md += fmt::format("| {} | {:.6g} [{:.6g}, {:.6g}] | {:+.1f}% |\n", u.orchestrator, m.mean, m.ci95[0], m.ci95[1],
-                        base.mean != 0 ? 100.0 * m.mean / base.mean : 0.0);
+      rows += fmt::format("| {} | {:.6g} [{:.6g}, {:.6g}] | {:+.1f}% |\n", u.orchestrator, m.mean, m.ci95[0], m.ci95[1],
+                          base.mean != 0 ? 100.0 * m.mean / base.mean : 0.0);
     }
+    if (!rows.empty())
+      md += fmt::format("\nPaired energy differences against `{}` (other minus it, per replication, mean and 95% interval):\n\n"
+                        "| orchestrator | energy difference J [95% CI] | relative |\n|---|---|---|\n{}",
+                        first->orchestrator, rows);
   }
   std::ofstream(partial / "comparison.md") << md;
 

@@ -128,6 +128,17 @@ void Document::apply_override(const std::string& assignment) {
           found = true;
         }
       if (!found) {
+        // Optional top-level sections may be created from the command line (e.g. planners.safety_delta=0.2).
+        static const char* const kOptionalSections[] = {"planners", "training", "simgrid"};
+        bool creatable = false;
+        for (const char* c : kOptionalSections) creatable |= canonical.empty() && part == c;
+        if (!last && creatable) {
+          node[part] = YAML::Node(YAML::NodeType::Map);
+          child = node[part];
+          canonical = part;
+          node.reset(child);
+          continue;
+        }
         if (!last) fail(fmt::format("'{}' does not exist in the scenario", canonical.empty() ? part : canonical + "." + part));
         node[part] = value;
         canonical += (canonical.empty() ? "" : ".") + part;
