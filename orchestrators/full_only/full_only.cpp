@@ -101,6 +101,7 @@ private:
 } // namespace
 
 void register_expected_loss_orchestrators(OrchestratorRegistry& registry);
+void register_depl_orchestrator(OrchestratorRegistry& registry);
 
 void register_builtin_orchestrators(OrchestratorRegistry& registry) {
   registry.add("full-only", "the full network on all data, fewest epochs meeting p*, cheapest resources",
@@ -108,6 +109,7 @@ void register_builtin_orchestrators(OrchestratorRegistry& registry) {
   registry.add("pruned-only", "the most-pruned version on all data, fewest epochs meeting p*, cheapest resources",
                [] { return std::make_unique<SingleVersion>("pruned-only", true); });
   register_expected_loss_orchestrators(registry);
+  register_depl_orchestrator(registry);
 }
 
 } // namespace deplsim

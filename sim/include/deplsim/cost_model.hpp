@@ -105,6 +105,11 @@ public:
   /// One epoch of `version` on `res` with `samples` samples per epoch (cached).
   [[nodiscard]] EpochCost epoch(std::size_t version, const Resources& res, double samples) const;
 
+  /// Cost of shipping the data of `sources` to the nodes of `res` at the start of a plan: its duration, the
+  /// nodes' idle energy and the links' energy while it lasts (cached). A lower bound on any plan's shipping
+  /// to those resources; planners use it to compare data sets and clusters.
+  [[nodiscard]] PlanCost shipping(const std::vector<std::size_t>& sources, const Resources& res) const;
+
   /// The flows of one synchronisation round / of shipping (what the executor runs).
   [[nodiscard]] std::vector<std::vector<Flow>> sync_steps(std::size_t version, const std::vector<std::size_t>& hosts) const;
   [[nodiscard]] std::vector<Flow> shipping_flows(const std::vector<std::size_t>& sources, const std::vector<std::size_t>& hosts,
@@ -129,6 +134,7 @@ private:
   const PlatformView& platform_;
   mutable std::mutex mutex_;
   mutable std::map<std::tuple<std::size_t, std::size_t, int, int, double>, EpochCost> epoch_cache_;
+  mutable std::map<std::tuple<std::vector<std::size_t>, std::size_t, int, int>, PlanCost> shipping_cache_;
 };
 
 } // namespace deplsim

@@ -151,6 +151,33 @@ EpochCost CostModel::epoch(std::size_t version, const Resources& res, double sam
   return c;
 }
 
+PlanCost CostModel::shipping(const std::vector<std::size_t>& sources, const Resources& res) const {
+  const auto key = std::make_tuple(sources, res.cluster, res.nodes, res.pstate);
+  {
+    std::lock_guard lock(mutex_);
+    auto it = shipping_cache_.find(key);
+    if (it != shipping_cache_.end()) return it->second;
+  }
+  const auto hosts = segment_hosts(res.cluster, res.nodes);
+  const auto p = static_cast<std::size_t>(res.pstate);
+  const auto flows = shipping_flows(sources, hosts, p);
+  PlanCost c;
+  if (!flows.empty()) {
+    const FlowOutcome o = simulate_flows(platform_, flows);
+    c.time_s = c.shipping_s = o.makespan;
+    for (auto h : hosts) c.energy_j += platform_.hosts[h].pstates[p].idle_w * o.makespan;
+    c.energy_j += link_energy(platform_, flows, o);
+    for (const auto& f : flows)
+      for (auto l : platform_.route(f.src, f.dst).links) c.links_used.insert(l);
+    for (auto l : c.links_used) c.energy_j += platform_.links[l].idle_w * o.makespan;
+    c.money = scenario_.clusters[res.cluster].price_per_node_s * static_cast<double>(hosts.size()) * o.makespan;
+  }
+  c.hosts_used.insert(hosts.begin(), hosts.end());
+  std::lock_guard lock(mutex_);
+  shipping_cache_.emplace(key, c);
+  return c;
+}
+
 std::vector<SegmentProgram> CostModel::program(const Plan& plan) const {
   std::vector<std::size_t> sources;
   double samples = 0;

@@ -1,0 +1,414 @@
+// depl (MODEL.md 5): the DepL framework as formalised in MODEL.md, three nested parts.
+//  1. Data (outer loop): candidate data sets in increasing order of a valid lower bound on any plan's cost with
+//     them (cheapest shipping + the fewest epochs any schedule needs at the largest data x the cheapest epoch);
+//     the loop stops when the bound reaches the best verified cost.
+//  2. Models and switching: an expanded graph (Boost.Graph) whose vertices are (epochs done, version chain,
+//     progress in it, cluster, dependable level b, switches used); an edge trains one more epoch and moves b to
+//     the p~-quantile of the kernel row P[b, .] (across a switch at a declared epoch, the switch kernel), in the
+//     same cluster or after a migration; a DAG shortest path reaches the cheapest vertex with level <= L*.
+//     Each path is verified by exact propagation (P(L_K <= L*) >= p*); verified P is not monotone in p~, so
+//     p~ is scanned over a grid and the cheapest verified plan kept.
+//  3. Clusters and resources: per (version, data set) and cluster, the cheapest (nodes, power state) per epoch
+//     by the scenario's objective plus a Lagrangian price on time, raised until the plan meets the deadline.
+// The final cost of each verified plan is the cost model's exact evaluation, not the graph's estimate.
+#include "deplsim/knowledge.hpp"
+#include "deplsim/orchestrator.hpp"
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/dag_shortest_paths.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
+#include <tuple>
+
+namespace deplsim {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// A version chain of the knowledge: one version from the start, or after a switch from `from` at epoch `at`.
+struct ChainId {
+  std::size_t version = 0;
+  std::size_t from = 0;
+  int at = 0;  // 0: no switch
+  auto operator<=>(const ChainId&) const = default;
+};
+
+struct State {
+  int epochs = 0;
+  ChainId chain;
+  int progress = 0;  // epochs trained in this chain
+  std::size_t cluster = 0;
+  int level = 0;
+  int switches = 0;
+  auto operator<=>(const State&) const = default;
+};
+
+int quantile_level(const TransitionKernel::Row& row, double p) {
+  double s = 0;
+  for (const auto& [j, q] : row) {
+    s += q;
+    if (s >= p - 1e-12) return static_cast<int>(j);
+  }
+  return row.empty() ? 0 : static_cast<int>(row.back().first);
+}
+
+int quantile_level(const std::vector<double>& dist, double p) {
+  double s = 0;
+  for (std::size_t j = 0; j < dist.size(); ++j) {
+    s += dist[j];
+    if (s >= p - 1e-12) return static_cast<int>(j);
+  }
+  return static_cast<int>(dist.size()) - 1;
+}
+
+class Depl final : public Orchestrator {
+public:
+  [[nodiscard]] std::string name() const override { return "depl"; }
+
+  Plan plan(const Problem& pb) override {
+    const Scenario& sc = pb.scenario;
+    const auto* kk = dynamic_cast<const KernelKnowledge*>(&pb.knowledge);
+    if (kk == nullptr) throw std::logic_error("depl needs kernel knowledge");
+    std::string why = fmt::format("depl: target P(L <= {}) >= {}{}\n  knowledge: {}\n", sc.target.loss, sc.target.probability,
+                                  sc.target.deadline_s ? fmt::format(" within {} s", *sc.target.deadline_s) : "", kk->describe());
+    const auto resources = pb.cost.resource_choices();
+
+    // Fewest epochs any schedule needs at the largest data (for the data loop's lower bound).
+    const std::size_t top = kk->buckets().size() - 1;
+    const int k_min = fewest_epochs(pb, *kk, kk->buckets()[top]);
+    why += fmt::format("  fewest epochs any schedule needs at the largest data: {}\n", k_min > 0 ? std::to_string(k_min) : "none");
+
+    // Candidate data sets with their lower bounds, in increasing order of the bound.
+    struct Candidate {
+      std::vector<std::size_t> sources;
+      double samples = 0;
+      double bound = 0;
+    };
+    std::vector<Candidate> sets;
+    std::map<std::size_t, int> bucket_epochs;
+    int sets_hopeless = 0;
+    for (const auto& s : data_sets(sc)) {
+      Candidate c{s, 0, 0};
+      for (auto i : s) c.samples += static_cast<double>(sc.data_sources[i].samples);
+      try {
+        (void)kk->bucket_of(c.samples);
+      } catch (const std::out_of_range&) {
+        continue;
+      }
+      double ship = kInf;
+      double epoch = kInf;
+      for (const auto& r : resources) {
+        ship = std::min(ship, pb.cost.objective(pb.cost.shipping(s, r)));
+        for (std::size_t v = 0; v < sc.model.versions.size(); ++v) epoch = std::min(epoch, objective_of_epoch(pb, v, r, c.samples));
+      }
+      // The fewest epochs with this set's own knowledge (its bucket), when any schedule reaches p* there; else
+      // the set cannot give a plan at all.
+      const std::size_t b = kk->bucket_of(c.samples);
+      if (!bucket_epochs.contains(b)) bucket_epochs[b] = fewest_epochs(pb, *kk, kk->buckets()[b]);
+      if (bucket_epochs[b] == 0) {
+        ++sets_hopeless;
+        continue;
+      }
+      c.bound = ship + bucket_epochs[b] * epoch;
+      sets.push_back(std::move(c));
+    }
+    std::stable_sort(sets.begin(), sets.end(), [](const Candidate& a, const Candidate& b) { return a.bound < b.bound; });
+
+    // Lagrangian price on time for a deadline: 0 first, raised until the best plan meets it.
+    std::optional<Found> best;
+    std::vector<double> prices = {0.0};
+    if (sc.target.deadline_s)
+      for (double f : {1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3, 1e4}) prices.push_back(f);
+    int sets_searched = 0;
+    int sets_cut = 0;
+    std::string rejected;
+    for (double price : prices) {
+      for (const Candidate& c : sets) {
+        if (best && c.bound >= best->objective) {
+          sets_cut = static_cast<int>(sets.size()) - sets_searched;  // sets are in increasing bound: all the rest
+          break;
+        }
+        ++sets_searched;
+        auto f = search_data_set(pb, *kk, c.sources, c.samples, price, resources);
+        if (!f) continue;
+        if (!best || f->objective < best->objective) {
+          if (best) rejected += fmt::format("    {} sources ({} samples): {:.6g}\n", best->plan.data_sources.size(),
+                                            pb.samples(best->plan.data_sources), best->objective);
+          best = std::move(f);
+        } else {
+          rejected += fmt::format("    {} sources ({} samples): {:.6g}\n", f->plan.data_sources.size(), c.samples, f->objective);
+        }
+      }
+      if (best) break;  // the lowest price that yields a plan within the deadline
+    }
+    if (!best) {
+      Plan p;
+      p.status = PlanStatus::infeasible;
+      p.reason = fmt::format("no plan reaches P(L <= {}) >= {} within max_epochs = {}{} (fewest epochs at the largest data: {})",
+                             sc.target.loss, sc.target.probability, sc.target.max_epochs,
+                             sc.target.deadline_s ? fmt::format(" and the deadline of {} s", *sc.target.deadline_s) : "",
+                             k_min > 0 ? std::to_string(k_min) : "none reaches it");
+      p.explanation = why + "  infeasible: " + p.reason + "\n";
+      return p;
+    }
+    Plan plan = best->plan;
+    const PlanCost cost = pb.cost.evaluate(plan);
+    plan.predicted.energy_j = cost.energy_j;
+    plan.predicted.time_s = cost.time_s;
+    why += fmt::format("  data sets: {} searched, {} cut by the lower bound, {} whose knowledge never reaches p*\n", sets_searched,
+                       sets_cut, sets_hopeless);
+    why += fmt::format("  chosen: {} data sources ({} samples): {}\n", plan.data_sources.size(), pb.samples(plan.data_sources),
+                       fmt::join(plan.data_sources, ", "));
+    if (!rejected.empty()) why += "  other data sets' best verified plans (objective):\n" + rejected;
+    for (std::size_t i = 0; i < plan.segments.size(); ++i) {
+      const Segment& s = plan.segments[i];
+      why += fmt::format("  segment {}: {} on {} x{} power state {} for {} epochs{}\n", i + 1, s.version, s.cluster, s.nodes,
+                         s.pstate, s.epochs,
+                         i == 0 ? "" : (s.version != plan.segments[i - 1].version ? " (model switch at a declared epoch)" : " (migration)"));
+    }
+    why += fmt::format("  graph path at p~ = {}; verified P(L <= {}) = {:.4f}, E[L] = {:.4f}; {} {:.6g}, time {:.6g} s\n", best->p_tilde,
+                       sc.target.loss, *plan.predicted.p_target_met, *plan.predicted.expected_loss, to_string(sc.objective),
+                       pb.cost.objective(cost), cost.time_s);
+    plan.explanation = why;
+    return plan;
+  }
+
+private:
+  struct Found {
+    Plan plan;
+    double objective = kInf;
+    double p_tilde = 0;
+  };
+
+  static double objective_of_epoch(const Problem& pb, std::size_t v, const Resources& r, double q) {
+    const EpochCost e = pb.cost.epoch(v, r, q);
+    PlanCost c;
+    c.energy_j = e.energy_j;
+    c.time_s = e.time_s;
+    c.money = pb.scenario.clusters[r.cluster].price_per_node_s * r.nodes * e.time_s;
+    return pb.cost.objective(c);
+  }
+
+  static std::vector<std::vector<std::size_t>> data_sets(const Scenario& sc) {
+    const std::size_t n = sc.data_sources.size();
+    std::vector<std::vector<std::size_t>> out;
+    if (n <= 10) {
+      for (std::size_t mask = 1; mask < (std::size_t{1} << n); ++mask) {
+        std::vector<std::size_t> s;
+        for (std::size_t i = 0; i < n; ++i)
+          if (mask & (std::size_t{1} << i)) s.push_back(i);
+        out.push_back(s);
+      }
+      return out;
+    }
+    std::vector<std::size_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return sc.data_sources[a].sample_bytes < sc.data_sources[b].sample_bytes; });
+    for (std::size_t k = 1; k <= n; ++k) out.emplace_back(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k));
+    return out;
+  }
+
+  // Fewest epochs any single-version or one-switch schedule needs to reach p* with `samples` samples.
+  static int fewest_epochs(const Problem& pb, const KernelKnowledge& kk, double samples) {
+    const Scenario& sc = pb.scenario;
+    int best = 0;
+    auto consider = [&](const Schedule& s, int start) {
+      try {
+        const auto each = kk.each_epoch(samples, s);
+        for (int e = start; e <= static_cast<int>(each.size()); ++e)
+          if (reaches(each[static_cast<std::size_t>(e - 1)].first.p_target(), sc.target.probability)) {
+            if (best == 0 || e < best) best = e;
+            break;
+          }
+      } catch (const std::exception&) {
+      }
+    };
+    for (std::size_t v = 0; v < sc.model.versions.size(); ++v) consider(Schedule{{{v, sc.target.max_epochs}}}, 1);
+    if (sc.model.max_switches > 0)
+      for (const auto& sw : sc.model.learning.switches)
+        for (int at : sc.model.switch_epochs)
+          if (at < sc.target.max_epochs)
+            consider(Schedule{{{sw.from_index, at}, {sw.to_index, sc.target.max_epochs - at}}}, at + 1);
+    return best;
+  }
+
+  // The best verified plan for one data set and one price on time, over the grid of p~.
+  std::optional<Found> search_data_set(const Problem& pb, const KernelKnowledge& kk, const std::vector<std::size_t>& sources,
+                                       double q, double price, const std::vector<Resources>& resources) const {
+    const Scenario& sc = pb.scenario;
+    const std::size_t bucket = kk.bucket_of(q);
+    const std::size_t nv = sc.model.versions.size();
+    const std::size_t nc = sc.clusters.size();
+    // Part 3: per (version, cluster) the cheapest (nodes, power state) per epoch at this price on time.
+    std::vector<std::vector<std::optional<Resources>>> res(nv, std::vector<std::optional<Resources>>(nc));
+    std::vector<std::vector<double>> weight(nv, std::vector<double>(nc, kInf));
+    for (std::size_t v = 0; v < nv; ++v)
+      for (const auto& r : resources) {
+        const double w = objective_of_epoch(pb, v, r, q) + price * pb.cost.epoch(v, r, q).time_s;
+        if (w < weight[v][r.cluster]) {
+          weight[v][r.cluster] = w;
+          res[v][r.cluster] = r;
+        }
+      }
+    std::vector<std::string> names;
+    for (auto i : sources) names.push_back(sc.data_sources[i].name);
+    // Shipping the data to a cluster (at the start, or after a migration), per (version, cluster).
+    std::vector<std::vector<double>> ship(nv, std::vector<double>(nc, kInf));
+    for (std::size_t v = 0; v < nv; ++v)
+      for (std::size_t c = 0; c < nc; ++c)
+        if (res[v][c]) {
+          const PlanCost sc_ = pb.cost.shipping(sources, *res[v][c]);
+          ship[v][c] = pb.cost.objective(sc_) + price * sc_.time_s;
+        }
+
+    std::optional<Found> best;
+    for (double p_tilde : p_grid(sc.target.probability)) {
+      auto path = shortest_path(pb, kk, bucket, p_tilde, res, weight, ship);
+      if (!path) continue;
+      Plan plan = *path;
+      plan.data_sources = names;
+      // Verify by exact propagation, and stop at the first epoch that verifies: the path's schedule (versions,
+      // switch points, clusters) is kept and its last segment shortened, or lengthened up to max_epochs, to the
+      // fewest epochs whose exact P(L_K <= L*) reaches p*.
+      Segment& last = plan.segments.back();
+      const int before = plan.total_epochs() - last.epochs;
+      last.epochs = sc.target.max_epochs - before;
+      const auto each = kk.each_epoch(q, pb.schedule(plan));
+      int k = 0;
+      for (int e = before + 1; e <= sc.target.max_epochs; ++e)
+        if (reaches(each[static_cast<std::size_t>(e - 1)].first.p_target(), sc.target.probability)) {
+          k = e;
+          break;
+        }
+      if (k == 0) continue;
+      last.epochs = k - before;
+      if (!validate_plan(pb, plan, name()).empty()) continue;
+      const double p = each[static_cast<std::size_t>(k - 1)].first.p_target();
+      const PlanCost cost = pb.cost.evaluate(plan);
+      if (sc.target.deadline_s && cost.time_s > *sc.target.deadline_s) continue;
+      const double obj = pb.cost.objective(cost);
+      if (!best || obj < best->objective) {
+        plan.predicted.p_target_met = p;
+        plan.predicted.expected_loss = each[static_cast<std::size_t>(k - 1)].second;
+        best = Found{plan, obj, p_tilde};
+      }
+    }
+    return best;
+  }
+
+  static std::vector<double> p_grid(double p_star) {
+    std::vector<double> g;
+    for (double p = 0.05; p < 0.9995; p += 0.025) g.push_back(std::round(p * 1000) / 1000);
+    g.push_back(p_star);
+    for (double p : {0.995, 0.998, 0.999}) g.push_back(p);
+    return g;
+  }
+
+  // Part 2: the expanded graph for one data bucket and one p~, and the DAG shortest path to a dependable level
+  // at or below L*. Returns the plan's segments (data sources filled in by the caller).
+  std::optional<Plan> shortest_path(const Problem& pb, const KernelKnowledge& kk, std::size_t bucket, double p_tilde,
+                                    const std::vector<std::vector<std::optional<Resources>>>& res,
+                                    const std::vector<std::vector<double>>& weight,
+                                    const std::vector<std::vector<double>>& ship) const {
+    using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property,
+                                        boost::property<boost::edge_weight_t, double>>;
+    const Scenario& sc = pb.scenario;
+    const int target_levels = kk.grid()->target_levels();
+    Graph g;
+    const auto source = boost::add_vertex(g);
+    std::map<State, std::size_t> index;
+    std::vector<State> states;  // by vertex - 1
+    std::vector<std::vector<std::size_t>> layers(static_cast<std::size_t>(sc.target.max_epochs) + 2);  // vertices by epochs done
+    auto vertex_of = [&](const State& s) {
+      auto it = index.find(s);
+      if (it != index.end()) return it->second;
+      const auto v = boost::add_vertex(g);
+      index.emplace(s, v);
+      states.push_back(s);
+      layers[static_cast<std::size_t>(s.epochs)].push_back(v);
+      return static_cast<std::size_t>(v);
+    };
+    auto edge = [&](std::size_t from, std::size_t to, double w) { boost::add_edge(from, to, w, g); };
+
+    // First epoch: any version on any cluster, after shipping the data there.
+    for (std::size_t v = 0; v < sc.model.versions.size(); ++v) {
+      const auto& chain = kk.single(v, bucket);
+      const int level = quantile_level(chain.initial, p_tilde);
+      for (std::size_t c = 0; c < sc.clusters.size(); ++c) {
+        if (!res[v][c]) continue;
+        edge(source, vertex_of(State{1, ChainId{v, v, 0}, 1, c, level, 0}), ship[v][c] + weight[v][c]);
+      }
+    }
+    // Expand epoch by epoch (every edge goes one epoch forward: a DAG). Targets are not expanded.
+    for (int k = 1; k < sc.target.max_epochs; ++k) {
+      const std::vector<std::size_t> layer = layers[static_cast<std::size_t>(k)];
+      for (const std::size_t from : layer) {
+        const State s = states[from - 1];
+        if (s.level < target_levels) continue;  // a target: the plan ends here
+        const auto& chain = s.chain.at == 0 ? kk.single(s.chain.version, bucket)
+                                            : kk.switched(s.chain.from, s.chain.version, bucket, s.chain.at);
+        // Continue the same version, here or after a migration.
+        if (s.progress - 1 < static_cast<int>(chain.kernels.size())) {
+          const int next = quantile_level(chain.kernels[static_cast<std::size_t>(s.progress - 1)].row(s.level), p_tilde);
+          for (std::size_t c = 0; c < sc.clusters.size(); ++c) {
+            if (!res[s.chain.version][c]) continue;
+            const double w = weight[s.chain.version][c] + (c == s.cluster ? 0.0 : ship[s.chain.version][c]);
+            edge(from, vertex_of(State{k + 1, s.chain, s.progress + 1, c, next, s.switches}), w);
+          }
+        }
+        // Switch version at a declared epoch.
+        if (s.switches >= sc.model.max_switches) continue;
+        if (std::find(sc.model.switch_epochs.begin(), sc.model.switch_epochs.end(), k) == sc.model.switch_epochs.end()) continue;
+        for (const auto& sw : sc.model.learning.switches) {
+          if (sw.from_index != s.chain.version || !res[sw.to_index][s.cluster]) continue;
+          const auto& across = kk.switched(sw.from_index, sw.to_index, bucket, k);
+          const int next = quantile_level(across.across.row(s.level), p_tilde);
+          edge(from, vertex_of(State{k + 1, ChainId{sw.to_index, sw.from_index, k}, 1, s.cluster, next, s.switches + 1}),
+               weight[sw.to_index][s.cluster]);
+        }
+      }
+    }
+    const std::size_t n = boost::num_vertices(g);
+    std::vector<double> dist(n, kInf);
+    std::vector<std::size_t> pred(n);
+    boost::dag_shortest_paths(g, source, boost::distance_map(dist.data()).predecessor_map(pred.data()));
+    std::size_t best = 0;
+    double best_dist = kInf;
+    for (std::size_t v = 1; v < n; ++v)
+      if (states[v - 1].level < target_levels && dist[v] < best_dist) {
+        best_dist = dist[v];
+        best = v;
+      }
+    if (best == 0) return std::nullopt;
+    // Path back to the source, then segments of equal (version, cluster).
+    std::vector<State> path;
+    for (std::size_t v = best; v != source; v = pred[v]) path.push_back(states[v - 1]);
+    std::reverse(path.begin(), path.end());
+    Plan plan;
+    for (const State& s : path) {
+      const Resources& r = *res[s.chain.version][s.cluster];
+      const std::string& version = sc.model.versions[s.chain.version].name;
+      const std::string& cluster = sc.clusters[s.cluster].name;
+      if (!plan.segments.empty() && plan.segments.back().version == version && plan.segments.back().cluster == cluster)
+        ++plan.segments.back().epochs;
+      else
+        plan.segments.push_back(Segment{version, cluster, r.nodes, r.pstate, 1});
+    }
+    return plan;
+  }
+};
+
+} // namespace
+
+void register_depl_orchestrator(OrchestratorRegistry& registry) {
+  registry.add("depl", "DepL: data, model switching and resources planned for P(L <= L*) >= p* (expanded graph, verified)",
+               [] { return std::make_unique<Depl>(); });
+}
+
+} // namespace deplsim
