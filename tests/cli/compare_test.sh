@@ -12,7 +12,7 @@ expect_rc() {
   [ "$rc" = "$want" ] || { echo "exit $rc, expected $want"; cat "$TMP/rc.out" "$TMP/rc.err"; return 1; }
 }
 
-ORCH=expected-loss,expected-loss+safety,expected-loss+margin,full-only,pruned-only
+ORCH=expected-loss,expected-loss+safety,expected-loss+margin,full-only,pruned-only,depl
 ARGS=(--replications 300 --seed 5 --set target.loss=0.65 --set target.probability=0.8)
 check "compare runs" expect_rc 0 compare "$TINY" --orchestrators "$ORCH" "${ARGS[@]}" --out "$TMP/c"
 check "comparison files exist" test -f "$TMP/c/comparison.csv" -a -f "$TMP/c/comparison.md" -a -f "$TMP/c/timings.csv"
@@ -47,7 +47,13 @@ margin = s("expected-loss+margin")["plan"]["predicted"]
 assert margin["p_target_met"] >= p and margin["margin"] is not None, margin
 # The margin is the smallest on its grid: expected-loss (margin 0) must not already meet p*, or margin == 0.
 assert margin["margin"] == 0 or e["p_target_met"] < p
+depl = s("depl")
+assert depl["plan"]["predicted"]["p_target_met"] >= p - 1e-9, depl["plan"]
+assert depl["guarantee"] == "unknown"  # 300 replications: too few to judge
 PYEOF
+check "depl explains its choice on stderr" bash -c "'$DEPLSIM' plan '$TINY' --orchestrator depl ${ARGS[*]:4} 2>&1 >/dev/null | grep -q 'data sets: .* searched' && '$DEPLSIM' plan '$TINY' --orchestrator depl ${ARGS[*]:4} 2>&1 >/dev/null | grep -q 'verified P(L <= 0.65)'"
+check "depl: an unreachable target is infeasible (exit 3) with the reason" expect_rc 3 plan "$TINY" --orchestrator depl --set target.loss=0.2
+check "... the reason is in the JSON" grep -q '"reason": "no plan reaches' "$TMP/rc.out"
 check "an unknown orchestrator is refused before anything runs" expect_rc 2 compare "$TINY" --orchestrators full-only,nope --out "$TMP/bad"
 check "... naming the known ones" grep -q "unknown orchestrator 'nope' (known: .*full-only" "$TMP/rc.err"
 check "... and no output folder is left" test ! -e "$TMP/bad" -a ! -e "$TMP/bad.partial"
