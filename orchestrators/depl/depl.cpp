@@ -23,6 +23,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <tuple>
 
 namespace deplsim {
@@ -74,6 +75,7 @@ public:
     const Scenario& sc = pb.scenario;
     const auto* kk = dynamic_cast<const KernelKnowledge*>(&pb.knowledge);
     if (kk == nullptr) throw std::logic_error("depl needs kernel knowledge");
+    skeletons_.clear();
     std::string why = fmt::format("depl: target P(L <= {}) >= {}{}\n  knowledge: {}\n", sc.target.loss, sc.target.probability,
                                   sc.target.deadline_s ? fmt::format(" within {} s", *sc.target.deadline_s) : "", kk->describe());
     const auto resources = pb.cost.resource_choices();
@@ -267,12 +269,23 @@ private:
           ship[v][c] = pb.cost.objective(sc_) + price * sc_.time_s;
         }
 
+    std::vector<std::vector<bool>> available(nv, std::vector<bool>(nc, false));
+    for (std::size_t v = 0; v < nv; ++v)
+      for (std::size_t c = 0; c < nc; ++c) available[v][c] = res[v][c].has_value();
     std::optional<Found> best;
+    std::set<std::string> verified;  // paths already verified for this data set (several p~ give the same one)
     for (double p_tilde : p_grid(sc.target.probability)) {
-      auto path = shortest_path(pb, kk, bucket, p_tilde, res, weight, ship);
+      Skeleton& sk = const_cast<Skeleton&>(skeleton(pb, kk, bucket, p_tilde, available));
+      auto path = shortest_path(pb, sk, kk.grid()->target_levels(), res, weight, ship);
       if (!path) continue;
       Plan plan = *path;
       plan.data_sources = names;
+      std::string key;
+      for (std::size_t i = 0; i + 1 < plan.segments.size(); ++i)
+        key += fmt::format("{}/{}/{}/{}/{};", plan.segments[i].version, plan.segments[i].cluster, plan.segments[i].nodes,
+                           plan.segments[i].pstate, plan.segments[i].epochs);
+      key += plan.segments.back().version + "/" + plan.segments.back().cluster;
+      if (!verified.insert(key).second) continue;
       // Verify by exact propagation, and stop at the first epoch that verifies: the path's schedule (versions,
       // switch points, clusters) is kept and its last segment shortened, or lengthened up to max_epochs, to the
       // fewest epochs whose exact P(L_K <= L*) reaches p*.
@@ -310,91 +323,112 @@ private:
     return g;
   }
 
-  // Part 2: the expanded graph for one data bucket and one p~, and the DAG shortest path to a dependable level
-  // at or below L*. Returns the plan's segments (data sources filled in by the caller).
-  std::optional<Plan> shortest_path(const Problem& pb, const KernelKnowledge& kk, std::size_t bucket, double p_tilde,
-                                    const std::vector<std::vector<std::optional<Resources>>>& res,
-                                    const std::vector<std::vector<double>>& weight,
-                                    const std::vector<std::vector<double>>& ship) const {
-    using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property,
-                                        boost::property<boost::edge_weight_t, double>>;
+  // Part 2: the expanded graph for one data bucket and one p~. Its vertices and edges do not depend on the data
+  // set beyond its bucket, so it is built once per (bucket, p~) and reused with each data set's weights.
+  struct EdgeData {
+    double weight = 0.0;
+    std::size_t version = 0;
+    std::size_t cluster = 0;  // where the epoch is trained
+    bool ships = false;       // the data goes to `cluster` first (start or migration)
+  };
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property, EdgeData>;
+  struct Skeleton {
+    Graph g;
+    std::vector<State> states;  // by vertex - 1 (vertex 0 is the source)
+  };
+  mutable std::map<std::pair<std::size_t, double>, Skeleton> skeletons_;
+
+  const Skeleton& skeleton(const Problem& pb, const KernelKnowledge& kk, std::size_t bucket, double p_tilde,
+                           const std::vector<std::vector<bool>>& available) const {
+    auto it = skeletons_.find({bucket, p_tilde});
+    if (it != skeletons_.end()) return it->second;
     const Scenario& sc = pb.scenario;
     const int target_levels = kk.grid()->target_levels();
-    Graph g;
-    const auto source = boost::add_vertex(g);
+    Skeleton sk;
+    const auto source = boost::add_vertex(sk.g);
     std::map<State, std::size_t> index;
-    std::vector<State> states;  // by vertex - 1
     std::vector<std::vector<std::size_t>> layers(static_cast<std::size_t>(sc.target.max_epochs) + 2);  // vertices by epochs done
-    auto vertex_of = [&](const State& s) {
-      auto it = index.find(s);
-      if (it != index.end()) return it->second;
-      const auto v = boost::add_vertex(g);
-      index.emplace(s, v);
-      states.push_back(s);
-      layers[static_cast<std::size_t>(s.epochs)].push_back(v);
+    auto vertex_of = [&](const State& st) {
+      auto found = index.find(st);
+      if (found != index.end()) return found->second;
+      const auto v = boost::add_vertex(sk.g);
+      index.emplace(st, v);
+      sk.states.push_back(st);
+      layers[static_cast<std::size_t>(st.epochs)].push_back(v);
       return static_cast<std::size_t>(v);
     };
-    auto edge = [&](std::size_t from, std::size_t to, double w) { boost::add_edge(from, to, w, g); };
-
+    auto edge = [&](std::size_t from, std::size_t to, std::size_t version, std::size_t cluster, bool ships) {
+      boost::add_edge(from, to, EdgeData{0.0, version, cluster, ships}, sk.g);
+    };
     // First epoch: any version on any cluster, after shipping the data there.
     for (std::size_t v = 0; v < sc.model.versions.size(); ++v) {
-      const auto& chain = kk.single(v, bucket);
-      const int level = quantile_level(chain.initial, p_tilde);
-      for (std::size_t c = 0; c < sc.clusters.size(); ++c) {
-        if (!res[v][c]) continue;
-        edge(source, vertex_of(State{1, ChainId{v, v, 0}, 1, c, level, 0}), ship[v][c] + weight[v][c]);
-      }
+      const int level = quantile_level(kk.single(v, bucket).initial, p_tilde);
+      for (std::size_t c = 0; c < sc.clusters.size(); ++c)
+        if (available[v][c]) edge(source, vertex_of(State{1, ChainId{v, v, 0}, 1, c, level, 0}), v, c, true);
     }
-    // Expand epoch by epoch (every edge goes one epoch forward: a DAG). Targets are not expanded.
+    // Epoch by epoch (every edge goes one epoch forward: a DAG). Targets are not expanded.
     for (int k = 1; k < sc.target.max_epochs; ++k) {
       const std::vector<std::size_t> layer = layers[static_cast<std::size_t>(k)];
       for (const std::size_t from : layer) {
-        const State s = states[from - 1];
-        if (s.level < target_levels) continue;  // a target: the plan ends here
-        const auto& chain = s.chain.at == 0 ? kk.single(s.chain.version, bucket)
-                                            : kk.switched(s.chain.from, s.chain.version, bucket, s.chain.at);
+        const State st = sk.states[from - 1];
+        if (st.level < target_levels) continue;  // a target: the plan ends here
+        const auto& chain = st.chain.at == 0 ? kk.single(st.chain.version, bucket)
+                                             : kk.switched(st.chain.from, st.chain.version, bucket, st.chain.at);
         // Continue the same version, here or after a migration.
-        if (s.progress - 1 < static_cast<int>(chain.kernels.size())) {
-          const int next = quantile_level(chain.kernels[static_cast<std::size_t>(s.progress - 1)].row(s.level), p_tilde);
-          for (std::size_t c = 0; c < sc.clusters.size(); ++c) {
-            if (!res[s.chain.version][c]) continue;
-            const double w = weight[s.chain.version][c] + (c == s.cluster ? 0.0 : ship[s.chain.version][c]);
-            edge(from, vertex_of(State{k + 1, s.chain, s.progress + 1, c, next, s.switches}), w);
-          }
+        if (st.progress - 1 < static_cast<int>(chain.kernels.size())) {
+          const int next = quantile_level(chain.kernels[static_cast<std::size_t>(st.progress - 1)].row(st.level), p_tilde);
+          for (std::size_t c = 0; c < sc.clusters.size(); ++c)
+            if (available[st.chain.version][c])
+              edge(from, vertex_of(State{k + 1, st.chain, st.progress + 1, c, next, st.switches}), st.chain.version, c,
+                   c != st.cluster);
         }
         // Switch version at a declared epoch.
-        if (s.switches >= sc.model.max_switches) continue;
+        if (st.switches >= sc.model.max_switches) continue;
         if (std::find(sc.model.switch_epochs.begin(), sc.model.switch_epochs.end(), k) == sc.model.switch_epochs.end()) continue;
         for (const auto& sw : sc.model.learning.switches) {
-          if (sw.from_index != s.chain.version || !res[sw.to_index][s.cluster]) continue;
-          const auto& across = kk.switched(sw.from_index, sw.to_index, bucket, k);
-          const int next = quantile_level(across.across.row(s.level), p_tilde);
-          edge(from, vertex_of(State{k + 1, ChainId{sw.to_index, sw.from_index, k}, 1, s.cluster, next, s.switches + 1}),
-               weight[sw.to_index][s.cluster]);
+          if (sw.from_index != st.chain.version || !available[sw.to_index][st.cluster]) continue;
+          const int next = quantile_level(kk.switched(sw.from_index, sw.to_index, bucket, k).across.row(st.level), p_tilde);
+          edge(from, vertex_of(State{k + 1, ChainId{sw.to_index, sw.from_index, k}, 1, st.cluster, next, st.switches + 1}),
+               sw.to_index, st.cluster, false);
         }
       }
     }
-    const std::size_t n = boost::num_vertices(g);
+    return skeletons_.emplace(std::make_pair(bucket, p_tilde), std::move(sk)).first->second;
+  }
+
+  // The DAG shortest path of a skeleton with one data set's weights, to a dependable level at or below L*.
+  static std::optional<Plan> shortest_path(const Problem& pb, Skeleton& sk, int target_levels,
+                                           const std::vector<std::vector<std::optional<Resources>>>& res,
+                                           const std::vector<std::vector<double>>& weight,
+                                           const std::vector<std::vector<double>>& ship) {
+    const Scenario& sc = pb.scenario;
+    for (auto [e, end] = boost::edges(sk.g); e != end; ++e) {
+      EdgeData& d = sk.g[*e];
+      d.weight = weight[d.version][d.cluster] + (d.ships ? ship[d.version][d.cluster] : 0.0);
+    }
+    const std::size_t n = boost::num_vertices(sk.g);
     std::vector<double> dist(n, kInf);
     std::vector<std::size_t> pred(n);
-    boost::dag_shortest_paths(g, source, boost::distance_map(dist.data()).predecessor_map(pred.data()));
+    boost::dag_shortest_paths(sk.g, 0, boost::weight_map(boost::get(&EdgeData::weight, sk.g))
+                                           .distance_map(dist.data())
+                                           .predecessor_map(pred.data()));
     std::size_t best = 0;
     double best_dist = kInf;
     for (std::size_t v = 1; v < n; ++v)
-      if (states[v - 1].level < target_levels && dist[v] < best_dist) {
+      if (sk.states[v - 1].level < target_levels && dist[v] < best_dist) {
         best_dist = dist[v];
         best = v;
       }
     if (best == 0) return std::nullopt;
     // Path back to the source, then segments of equal (version, cluster).
     std::vector<State> path;
-    for (std::size_t v = best; v != source; v = pred[v]) path.push_back(states[v - 1]);
+    for (std::size_t v = best; v != 0; v = pred[v]) path.push_back(sk.states[v - 1]);
     std::reverse(path.begin(), path.end());
     Plan plan;
-    for (const State& s : path) {
-      const Resources& r = *res[s.chain.version][s.cluster];
-      const std::string& version = sc.model.versions[s.chain.version].name;
-      const std::string& cluster = sc.clusters[s.cluster].name;
+    for (const State& st : path) {
+      const Resources& r = *res[st.chain.version][st.cluster];
+      const std::string& version = sc.model.versions[st.chain.version].name;
+      const std::string& cluster = sc.clusters[st.cluster].name;
       if (!plan.segments.empty() && plan.segments.back().version == version && plan.segments.back().cluster == cluster)
         ++plan.segments.back().epochs;
       else
