@@ -25,6 +25,12 @@ if [ $QUICK = 1 ]; then N_ONCE=20000; N_EVERY=50; N_SYNC=5; else N_ONCE=100000; 
 # 4. Planner knowledge: propagation for K = 200, B = 200 and the build of one kernel chain.
 "$ROOT/build/release/bench/knowledge_bench" "$SCENARIO" --benchmark_format=json >"$TMP/knowledge.json" 2>/dev/null
 
+# 5. depl's planning time on the paper scenario, and against the instance size (exponents fitted below).
+"$DEPLSIM" run "$SCENARIO" --orchestrator depl --replications 1 --out "$TMP/depl" >/dev/null
+if [ $QUICK = 0 ]; then
+  "$ROOT/build/release/bench/depl_bench" "$SCENARIO" --benchmark_format=json >"$TMP/depl_bench.json" 2>/dev/null
+fi
+
 /usr/bin/python3 - "$TMP" "$ROOT/bench/results.json" <<'PYEOF'
 import json, os, platform, sys
 tmp, out = sys.argv[1], sys.argv[2]
@@ -62,6 +68,21 @@ for b in kb["benchmarks"]:
         results[key] = b["real_time"]
     if name.startswith("BM_ChainBuild/8000"):
         results["knowledge_chain_build_ms_8000"] = b["real_time"]
+results["depl_plan_s_paper"] = json.load(open(os.path.join(tmp, "depl", "timing.json")))["planner_wall_s"]
+print(f"{'depl_plan_s_paper':<34} {results['depl_plan_s_paper']:>14.3f}  s (target: 0.1 s)")
+db = os.path.join(tmp, "depl_bench.json")
+if os.path.exists(db):
+    import math
+    runs = json.load(open(db))["benchmarks"]
+    for dim, counter in (("K", "K"), ("B", "B"), ("Versions", "versions"), ("Clusters", "clusters"), ("Sources", "sources")):
+        pts = [(b[counter], b["real_time"]) for b in runs if b["name"].startswith(f"BM_{dim}/") and b["real_time"] > 5.0]
+        if len(pts) >= 2:
+            xs = [math.log(x) for x, _ in pts]
+            ys = [math.log(y) for _, y in pts]
+            mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+            slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+            results[f"depl_exponent_{counter}"] = slope
+            print(f"{'depl time ~ ' + counter + '^a, a =':<34} {slope:>14.2f}  ({len(pts)} sizes above 5 ms)")
 for k in ("propagation_ms_K200_B200", "propagation_ms_K200_B200_switch", "knowledge_chain_build_ms_8000"):
     if k in results:
         print(f"{k:<34} {results[k]:>14.3f}  ms" + ("  (target: under 5 ms)" if k.startswith("propagation") else ""))
