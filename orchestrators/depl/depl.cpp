@@ -317,7 +317,7 @@ private:
 
   static std::vector<double> p_grid(double p_star) {
     std::vector<double> g;
-    for (double p = 0.05; p < 0.9995; p += 0.025) g.push_back(std::round(p * 1000) / 1000);
+    for (double p = 0.05; p < 0.9995; p += 0.05) g.push_back(std::round(p * 1000) / 1000);
     g.push_back(p_star);
     for (double p : {0.995, 0.998, 0.999}) g.push_back(p);
     return g;
