@@ -15,7 +15,6 @@
 #include "deplsim/orchestrator.hpp"
 
 #include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/dag_shortest_paths.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -269,13 +268,10 @@ private:
           ship[v][c] = pb.cost.objective(sc_) + price * sc_.time_s;
         }
 
-    std::vector<std::vector<bool>> available(nv, std::vector<bool>(nc, false));
-    for (std::size_t v = 0; v < nv; ++v)
-      for (std::size_t c = 0; c < nc; ++c) available[v][c] = res[v][c].has_value();
     std::optional<Found> best;
     std::set<std::string> verified;  // paths already verified for this data set (several p~ give the same one)
     for (double p_tilde : p_grid(sc.target.probability)) {
-      Skeleton& sk = const_cast<Skeleton&>(skeleton(pb, kk, bucket, p_tilde, available));
+      const Skeleton& sk = skeleton(pb, kk, bucket, p_tilde);
       auto path = shortest_path(pb, sk, kk.grid()->target_levels(), res, weight, ship);
       if (!path) continue;
       Plan plan = *path;
@@ -323,23 +319,23 @@ private:
     return g;
   }
 
-  // Part 2: the expanded graph for one data bucket and one p~. Its vertices and edges do not depend on the data
-  // set beyond its bucket, so it is built once per (bucket, p~) and reused with each data set's weights.
+  // Part 2: the expanded graph for one data bucket and one p~. A vertex is (epochs done, version chain, progress,
+  // dependable level, switches); the cluster, which changes only costs, never levels, is the other factor of
+  // the product graph: the shortest path carries one distance per cluster at every vertex, with a migration
+  // (shipping the data again) between clusters at any epoch boundary. The vertices and edges do not depend on
+  // the data set beyond its bucket, so they are built once per (bucket, p~) and reused with each set's weights.
   struct EdgeData {
-    double weight = 0.0;
-    std::size_t version = 0;
-    std::size_t cluster = 0;  // where the epoch is trained
-    bool ships = false;       // the data goes to `cluster` first (start or migration)
+    std::size_t version = 0;  // the version trained in the epoch this edge adds
+    bool switches = false;    // a model switch (stays in the same cluster)
   };
   using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property, EdgeData>;
   struct Skeleton {
     Graph g;
-    std::vector<State> states;  // by vertex - 1 (vertex 0 is the source)
+    std::vector<State> states;  // by vertex - 1 (vertex 0 is the source); State::cluster unused (0)
   };
   mutable std::map<std::pair<std::size_t, double>, Skeleton> skeletons_;
 
-  const Skeleton& skeleton(const Problem& pb, const KernelKnowledge& kk, std::size_t bucket, double p_tilde,
-                           const std::vector<std::vector<bool>>& available) const {
+  const Skeleton& skeleton(const Problem& pb, const KernelKnowledge& kk, std::size_t bucket, double p_tilde) const {
     auto it = skeletons_.find({bucket, p_tilde});
     if (it != skeletons_.end()) return it->second;
     const Scenario& sc = pb.scenario;
@@ -357,15 +353,12 @@ private:
       layers[static_cast<std::size_t>(st.epochs)].push_back(v);
       return static_cast<std::size_t>(v);
     };
-    auto edge = [&](std::size_t from, std::size_t to, std::size_t version, std::size_t cluster, bool ships) {
-      boost::add_edge(from, to, EdgeData{0.0, version, cluster, ships}, sk.g);
+    auto edge = [&](std::size_t from, std::size_t to, std::size_t version, bool switches) {
+      boost::add_edge(from, to, EdgeData{version, switches}, sk.g);
     };
-    // First epoch: any version on any cluster, after shipping the data there.
-    for (std::size_t v = 0; v < sc.model.versions.size(); ++v) {
-      const int level = quantile_level(kk.single(v, bucket).initial, p_tilde);
-      for (std::size_t c = 0; c < sc.clusters.size(); ++c)
-        if (available[v][c]) edge(source, vertex_of(State{1, ChainId{v, v, 0}, 1, c, level, 0}), v, c, true);
-    }
+    // First epoch: any version (on any cluster, after shipping the data there).
+    for (std::size_t v = 0; v < sc.model.versions.size(); ++v)
+      edge(source, vertex_of(State{1, ChainId{v, v, 0}, 1, 0, quantile_level(kk.single(v, bucket).initial, p_tilde), 0}), v, false);
     // Epoch by epoch (every edge goes one epoch forward: a DAG). Targets are not expanded.
     for (int k = 1; k < sc.target.max_epochs; ++k) {
       const std::vector<std::size_t> layer = layers[static_cast<std::size_t>(k)];
@@ -374,61 +367,90 @@ private:
         if (st.level < target_levels) continue;  // a target: the plan ends here
         const auto& chain = st.chain.at == 0 ? kk.single(st.chain.version, bucket)
                                              : kk.switched(st.chain.from, st.chain.version, bucket, st.chain.at);
-        // Continue the same version, here or after a migration.
         if (st.progress - 1 < static_cast<int>(chain.kernels.size())) {
           const int next = quantile_level(chain.kernels[static_cast<std::size_t>(st.progress - 1)].row(st.level), p_tilde);
-          for (std::size_t c = 0; c < sc.clusters.size(); ++c)
-            if (available[st.chain.version][c])
-              edge(from, vertex_of(State{k + 1, st.chain, st.progress + 1, c, next, st.switches}), st.chain.version, c,
-                   c != st.cluster);
+          edge(from, vertex_of(State{k + 1, st.chain, st.progress + 1, 0, next, st.switches}), st.chain.version, false);
         }
         // Switch version at a declared epoch.
         if (st.switches >= sc.model.max_switches) continue;
         if (std::find(sc.model.switch_epochs.begin(), sc.model.switch_epochs.end(), k) == sc.model.switch_epochs.end()) continue;
         for (const auto& sw : sc.model.learning.switches) {
-          if (sw.from_index != st.chain.version || !available[sw.to_index][st.cluster]) continue;
+          if (sw.from_index != st.chain.version) continue;
           const int next = quantile_level(kk.switched(sw.from_index, sw.to_index, bucket, k).across.row(st.level), p_tilde);
-          edge(from, vertex_of(State{k + 1, ChainId{sw.to_index, sw.from_index, k}, 1, st.cluster, next, st.switches + 1}),
-               sw.to_index, st.cluster, false);
+          edge(from, vertex_of(State{k + 1, ChainId{sw.to_index, sw.from_index, k}, 1, 0, next, st.switches + 1}), sw.to_index, true);
         }
       }
     }
     return skeletons_.emplace(std::make_pair(bucket, p_tilde), std::move(sk)).first->second;
   }
 
-  // The DAG shortest path of a skeleton with one data set's weights, to a dependable level at or below L*.
-  static std::optional<Plan> shortest_path(const Problem& pb, Skeleton& sk, int target_levels,
+  // The shortest path of the product graph (skeleton x clusters) with one data set's weights, to a dependable
+  // level at or below L*. Vertices are numbered in the order the epochs reach them, a topological order (every
+  // edge goes one epoch forward), so one pass of relaxations in that order suffices.
+  static std::optional<Plan> shortest_path(const Problem& pb, const Skeleton& sk, int target_levels,
                                            const std::vector<std::vector<std::optional<Resources>>>& res,
                                            const std::vector<std::vector<double>>& weight,
                                            const std::vector<std::vector<double>>& ship) {
     const Scenario& sc = pb.scenario;
-    for (auto [e, end] = boost::edges(sk.g); e != end; ++e) {
-      EdgeData& d = sk.g[*e];
-      d.weight = weight[d.version][d.cluster] + (d.ships ? ship[d.version][d.cluster] : 0.0);
-    }
+    const std::size_t nc = sc.clusters.size();
     const std::size_t n = boost::num_vertices(sk.g);
-    std::vector<double> dist(n, kInf);
-    std::vector<std::size_t> pred(n);
-    boost::dag_shortest_paths(sk.g, 0, boost::weight_map(boost::get(&EdgeData::weight, sk.g))
-                                           .distance_map(dist.data())
-                                           .predecessor_map(pred.data()));
-    std::size_t best = 0;
+    std::vector<double> dist(n * nc, kInf);
+    std::vector<std::pair<std::size_t, std::size_t>> pred(n * nc);  // (vertex, cluster) it came from
+    for (std::size_t c = 0; c < nc; ++c) dist[c] = 0.0;           // the source, "on" every cluster before shipping
+    for (std::size_t u = 0; u < n; ++u) {
+      // The cheapest way to be at u on each cluster, migrating from another (shipping the data again) allowed.
+      const double* du = &dist[u * nc];
+      for (auto [e, end] = boost::out_edges(u, sk.g); e != end; ++e) {
+        const std::size_t v = boost::target(*e, sk.g);
+        const EdgeData& d = sk.g[*e];
+        for (std::size_t c2 = 0; c2 < nc; ++c2) {
+          if (!res[d.version][c2]) continue;
+          double best = kInf;
+          std::size_t from_c = 0;
+          for (std::size_t c1 = 0; c1 < nc; ++c1) {
+            if (du[c1] == kInf) continue;
+            const bool move = u == 0 || c1 != c2;  // the first epoch always ships the data
+            if (move && d.switches) continue;      // a switch keeps the cluster
+            const double x = du[c1] + (move ? ship[d.version][c2] : 0.0);
+            if (x < best) {
+              best = x;
+              from_c = c1;
+            }
+          }
+          const double total = best + weight[d.version][c2];
+          if (total < dist[v * nc + c2]) {
+            dist[v * nc + c2] = total;
+            pred[v * nc + c2] = {u, from_c};
+          }
+        }
+      }
+    }
+    std::size_t best_v = 0;
+    std::size_t best_c = 0;
     double best_dist = kInf;
     for (std::size_t v = 1; v < n; ++v)
-      if (sk.states[v - 1].level < target_levels && dist[v] < best_dist) {
-        best_dist = dist[v];
-        best = v;
-      }
-    if (best == 0) return std::nullopt;
+      if (sk.states[v - 1].level < target_levels)
+        for (std::size_t c = 0; c < nc; ++c)
+          if (dist[v * nc + c] < best_dist) {
+            best_dist = dist[v * nc + c];
+            best_v = v;
+            best_c = c;
+          }
+    if (best_v == 0) return std::nullopt;
     // Path back to the source, then segments of equal (version, cluster).
-    std::vector<State> path;
-    for (std::size_t v = best; v != 0; v = pred[v]) path.push_back(sk.states[v - 1]);
+    std::vector<std::pair<State, std::size_t>> path;
+    for (std::size_t v = best_v, c = best_c; v != 0;) {
+      path.emplace_back(sk.states[v - 1], c);
+      const auto [pv, pc] = pred[v * nc + c];
+      v = pv;
+      c = pc;
+    }
     std::reverse(path.begin(), path.end());
     Plan plan;
-    for (const State& st : path) {
-      const Resources& r = *res[st.chain.version][st.cluster];
+    for (const auto& [st, c] : path) {
+      const Resources& r = *res[st.chain.version][c];
       const std::string& version = sc.model.versions[st.chain.version].name;
-      const std::string& cluster = sc.clusters[st.cluster].name;
+      const std::string& cluster = sc.clusters[c].name;
       if (!plan.segments.empty() && plan.segments.back().version == version && plan.segments.back().cluster == cluster)
         ++plan.segments.back().epochs;
       else
