@@ -175,6 +175,16 @@ public:
     why += fmt::format("  graph path at p~ = {}; verified P(L <= {}) = {:.4f}, E[L] = {:.4f}; {} {:.6g}, time {:.6g} s\n", best->p_tilde,
                        sc.target.loss, *plan.predicted.p_target_met, *plan.predicted.expected_loss, to_string(sc.objective),
                        pb.cost.objective(cost), cost.time_s);
+    const bool all_data = plan.data_sources.size() == sc.data_sources.size();
+    const bool one_version = std::all_of(plan.segments.begin(), plan.segments.end(),
+                                         [&](const Segment& x) { return x.version == plan.segments.front().version; });
+    why += all_data && one_version
+               ? "  this plan trains one version on all the data: a plan the single-version planners (full-only, "
+                 "pruned-only) also consider\n"
+               : fmt::format("  this plan uses {}{}{}: outside the single-version planners' plans\n",
+                             all_data ? "" : "a subset of the data", !all_data && !one_version ? " and " : "",
+                             one_version ? "" : "a model switch");
+    why += "  (`deplsim compare` marks a plan identical to another planner's as \"same plan as\")\n";
     plan.explanation = why;
     return plan;
   }

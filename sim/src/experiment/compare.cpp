@@ -195,6 +195,16 @@ int run_compare(const CompareOptions& o) {
       plan += fmt::format("{}{} on {} x{} ps{}, {} ep", plan.empty() ? "" : " + ", seg["version"].get<std::string>(),
                           seg["cluster"].get<std::string>(), seg["nodes"].dump(), seg["pstate"].dump(), seg["epochs"].dump());
     if (plan.empty()) plan = s.value("reason", "");
+    // Say when a planner's plan is another's (same data sources and segments): a coincidence, not a fallback.
+    for (const auto& other : units) {
+      if (&other == &u) break;
+      if (other.failure.empty() && s["status"] == "ok" && other.summary["status"] == "ok" &&
+          other.summary["plan"]["data_sources"] == s["plan"]["data_sources"] &&
+          other.summary["plan"]["segments"] == s["plan"]["segments"]) {
+        plan += fmt::format(" (same plan as {})", other.orchestrator);
+        break;
+      }
+    }
     auto f4 = [](const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.4f}", v.get<double>()) : std::string(); };
     auto g = [](const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.6g}", v.get<double>()) : std::string(); };
     md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", u.orchestrator, s["status"].get<std::string>(),
