@@ -1,6 +1,6 @@
 // depl (MODEL.md 5): the DepL framework as formalised in MODEL.md, three nested parts.
 //  1. Data (outer loop): candidate data sets in increasing order of a valid lower bound on any plan's cost with
-//     them (cheapest shipping + the fewest epochs any schedule needs at the largest data x the cheapest epoch);
+//     them (the fewest epochs any schedule needs with the set's own knowledge x the cheapest epoch);
 //     the loop stops when the bound reaches the best verified cost.
 //  2. Models and switching: an expanded graph (Boost.Graph) whose vertices are (epochs done, version chain,
 //     progress in it, cluster, dependable level b, switches used); an edge trains one more epoch and moves b to
@@ -101,12 +101,11 @@ public:
       } catch (const std::out_of_range&) {
         continue;
       }
-      double ship = kInf;
+      // The cheapest epoch of any version on any resources with this set's samples. (Shipping, which every plan
+      // also pays, is left out of the bound: costing it for every set and resource took longer than it saved.)
       double epoch = kInf;
-      for (const auto& r : resources) {
-        ship = std::min(ship, pb.cost.objective(pb.cost.shipping(s, r)));
+      for (const auto& r : resources)
         for (std::size_t v = 0; v < sc.model.versions.size(); ++v) epoch = std::min(epoch, objective_of_epoch(pb, v, r, c.samples));
-      }
       // The fewest epochs with this set's own knowledge (its bucket), when any schedule reaches p* there; else
       // the set cannot give a plan at all.
       const std::size_t b = kk->bucket_of(c.samples);
@@ -115,7 +114,7 @@ public:
         ++sets_hopeless;
         continue;
       }
-      c.bound = ship + bucket_epochs[b] * epoch;
+      c.bound = bucket_epochs[b] * epoch;
       sets.push_back(std::move(c));
     }
     std::stable_sort(sets.begin(), sets.end(), [](const Candidate& a, const Candidate& b) { return a.bound < b.bound; });

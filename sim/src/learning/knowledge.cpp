@@ -116,6 +116,7 @@ bool get_kernel(Reader& in, TransitionKernel& k, std::uint32_t levels) {
     std::uint32_t size = 0;
     if (!in.get(size) || size > levels) return false;
     auto& row = k.row(static_cast<int>(i));
+    row.reserve(size);
     for (std::uint32_t e = 0; e < size; ++e) {
       std::uint32_t j = 0;
       double p = 0;
@@ -204,9 +205,11 @@ struct KernelKnowledge::Impl {
     std::filesystem::path file;
     if (!dir.empty()) {
       file = dir / (chain_key(grid, samples, schedule, first) + ".chain");
-      std::ifstream in(file, std::ios::binary);
+      std::ifstream in(file, std::ios::binary | std::ios::ate);
       if (in) {
-        std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        std::string data(static_cast<std::size_t>(std::max<std::streamoff>(0, in.tellg())), '\0');
+        in.seekg(0);
+        in.read(data.data(), static_cast<std::streamsize>(data.size()));
         Chain c;
         if (deserialise(data, levels, c)) return c;
       }
