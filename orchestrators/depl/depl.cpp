@@ -75,6 +75,7 @@ public:
     const auto* kk = dynamic_cast<const KernelKnowledge*>(&pb.knowledge);
     if (kk == nullptr) throw std::logic_error("depl needs kernel knowledge");
     skeletons_.clear();
+    fastest_over_deadline_ = kInf;
     std::string why = fmt::format("depl: target P(L <= {}) >= {}{}\n  knowledge: {}\n", sc.target.loss, sc.target.probability,
                                   sc.target.deadline_s ? fmt::format(" within {} s", *sc.target.deadline_s) : "", kk->describe());
     const auto resources = pb.cost.resource_choices();
@@ -149,10 +150,16 @@ public:
     if (!best) {
       Plan p;
       p.status = PlanStatus::infeasible;
-      p.reason = fmt::format("no plan reaches P(L <= {}) >= {} within max_epochs = {}{} (fewest epochs at the largest data: {})",
-                             sc.target.loss, sc.target.probability, sc.target.max_epochs,
-                             sc.target.deadline_s ? fmt::format(" and the deadline of {} s", *sc.target.deadline_s) : "",
-                             k_min > 0 ? std::to_string(k_min) : "none reaches it");
+      if (std::isfinite(fastest_over_deadline_))
+        p.reason = fmt::format("the deadline: plans reach P(L <= {}) >= {}, but the quickest takes {:.6g} s > {} s",
+                               sc.target.loss, sc.target.probability, fastest_over_deadline_, *sc.target.deadline_s);
+      else if (k_min == 0)
+        p.reason = fmt::format("the loss: no version or declared switch reaches P(L <= {}) >= {} within max_epochs = {}, "
+                               "even with all the data", sc.target.loss, sc.target.probability, sc.target.max_epochs);
+      else
+        p.reason = fmt::format("max_epochs = {}: no schedule found by the graph verifies P(L <= {}) >= {} within it "
+                               "(with all the data, the fewest epochs are {})", sc.target.max_epochs, sc.target.loss,
+                               sc.target.probability, k_min);
       p.explanation = why + "  infeasible: " + p.reason + "\n";
       return p;
     }
@@ -258,9 +265,15 @@ private:
     // Part 3: per (version, cluster) the cheapest (nodes, power state) per epoch at this price on time.
     std::vector<std::vector<std::optional<Resources>>> res(nv, std::vector<std::optional<Resources>>(nc));
     std::vector<std::vector<double>> weight(nv, std::vector<double>(nc, kInf));
+    // With the energy objective, an epoch also costs the idle power of the links that shipped the data, which
+    // stay charged until the end (MODEL.md 3): faster resources save it.
     for (std::size_t v = 0; v < nv; ++v)
       for (const auto& r : resources) {
-        const double w = objective_of_epoch(pb, v, r, q) + price * pb.cost.epoch(v, r, q).time_s;
+        const EpochCost e = pb.cost.epoch(v, r, q);
+        double standing = 0;
+        if (sc.objective == Objective::energy)
+          for (auto l : pb.cost.shipping(sources, r).links_used) standing += pb.platform.links[l].idle_w;
+        const double w = objective_of_epoch(pb, v, r, q) + (price + standing) * e.time_s;
         if (w < weight[v][r.cluster]) {
           weight[v][r.cluster] = w;
           res[v][r.cluster] = r;
@@ -309,7 +322,10 @@ private:
       if (!validate_plan(pb, plan, name()).empty()) continue;
       const double p = each[static_cast<std::size_t>(k - 1)].first.p_target();
       const PlanCost cost = pb.cost.evaluate(plan);
-      if (sc.target.deadline_s && cost.time_s > *sc.target.deadline_s) continue;
+      if (sc.target.deadline_s && cost.time_s > *sc.target.deadline_s) {
+        fastest_over_deadline_ = std::min(fastest_over_deadline_, cost.time_s);
+        continue;
+      }
       const double obj = pb.cost.objective(cost);
       if (!best || obj < best->objective) {
         plan.predicted.p_target_met = p;
@@ -343,6 +359,7 @@ private:
     std::vector<State> states;  // by vertex - 1 (vertex 0 is the source); State::cluster unused (0)
   };
   mutable std::map<std::pair<std::size_t, double>, Skeleton> skeletons_;
+  mutable double fastest_over_deadline_ = kInf;  // the quickest verified plan the deadline rejected
 
   const Skeleton& skeleton(const Problem& pb, const KernelKnowledge& kk, std::size_t bucket, double p_tilde) const {
     auto it = skeletons_.find({bucket, p_tilde});

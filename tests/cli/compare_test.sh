@@ -53,7 +53,20 @@ assert depl["guarantee"] == "unknown"  # 300 replications: too few to judge
 PYEOF
 check "depl explains its choice on stderr" bash -c "'$DEPLSIM' plan '$TINY' --orchestrator depl ${ARGS[*]:4} 2>&1 >/dev/null | grep -q 'data sets: .* searched' && '$DEPLSIM' plan '$TINY' --orchestrator depl ${ARGS[*]:4} 2>&1 >/dev/null | grep -q 'verified P(L <= 0.65)'"
 check "depl: an unreachable target is infeasible (exit 3) with the reason" expect_rc 3 plan "$TINY" --orchestrator depl --set target.loss=0.2
-check "... the reason is in the JSON" grep -q '"reason": "no plan reaches' "$TMP/rc.out"
+check "... the reason is in the JSON" grep -q '"reason": "the loss: no version' "$TMP/rc.out"
+check "depl: a deadline too short is infeasible, and says so" expect_rc 3 plan "$TINY" --orchestrator depl --set target.deadline_s=0.05
+check "... naming the deadline" grep -q '"reason": "the deadline' "$TMP/rc.out"
+check "depl: a tighter deadline still met when possible" "$PY" -c '
+import json, subprocess, sys
+def plan(*extra):
+    out = subprocess.run([sys.argv[1], "plan", sys.argv[2], "--orchestrator", "depl", "--set", "target.loss=0.65",
+                          "--set", "target.probability=0.8", *extra], capture_output=True, text=True)
+    return json.loads(out.stdout)
+free = plan()
+t = free["predicted"]["time_s"]
+tight = plan("--set", f"target.deadline_s={0.7 * t}")
+assert tight["status"] == "ok" and tight["predicted"]["time_s"] <= 0.7 * t, (t, tight)
+assert tight["predicted"]["p_target_met"] >= 0.8 - 1e-9, tight' "$DEPLSIM" "$TINY"
 check "an unknown orchestrator is refused before anything runs" expect_rc 2 compare "$TINY" --orchestrators full-only,nope --out "$TMP/bad"
 check "... naming the known ones" grep -q "unknown orchestrator 'nope' (known: .*full-only" "$TMP/rc.err"
 check "... and no output folder is left" test ! -e "$TMP/bad" -a ! -e "$TMP/bad.partial"
