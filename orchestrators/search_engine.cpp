@@ -12,28 +12,6 @@
 namespace deplsim {
 namespace {
 
-// Candidate data sets: every non-empty subset when there are at most 10 sources, else the prefixes of the
-// sources sorted by samples (largest first).
-std::vector<std::vector<std::size_t>> data_sets(const Scenario& sc) {
-  const std::size_t n = sc.data_sources.size();
-  std::vector<std::vector<std::size_t>> out;
-  if (n <= 10) {
-    for (std::size_t mask = 1; mask < (std::size_t{1} << n); ++mask) {
-      std::vector<std::size_t> s;
-      for (std::size_t i = 0; i < n; ++i)
-        if (mask & (std::size_t{1} << i)) s.push_back(i);
-      out.push_back(s);
-    }
-  } else {
-    std::vector<std::size_t> order(n);
-    for (std::size_t i = 0; i < n; ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return sc.data_sources[a].samples > sc.data_sources[b].samples; });
-    for (std::size_t k = 1; k <= n; ++k) out.emplace_back(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k));
-  }
-  return out;
-}
-
 // Schedule shapes: each version alone; each declared switch at each declared epoch (when switches are allowed).
 struct Shape {
   std::size_t first = 0;
@@ -53,6 +31,26 @@ std::vector<Shape> shapes(const Scenario& sc) {
 
 } // namespace
 
+std::vector<std::vector<std::size_t>> candidate_data_sets(const Scenario& sc) {
+  const std::size_t n = sc.data_sources.size();
+  std::vector<std::vector<std::size_t>> out;
+  if (n <= 10) {
+    for (std::size_t mask = 1; mask < (std::size_t{1} << n); ++mask) {
+      std::vector<std::size_t> s;
+      for (std::size_t i = 0; i < n; ++i)
+        if (mask & (std::size_t{1} << i)) s.push_back(i);
+      out.push_back(s);
+    }
+    return out;
+  }
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return sc.data_sources[a].sample_bytes < sc.data_sources[b].sample_bytes; });
+  for (std::size_t k = 1; k <= n; ++k) out.emplace_back(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k));
+  return out;
+}
+
 SearchResult search_plan(const Problem& pb, const Criterion& criterion, const std::string& name) {
   const Scenario& sc = pb.scenario;
   const auto* kk = dynamic_cast<const KernelKnowledge*>(&pb.knowledge);
@@ -66,7 +64,7 @@ SearchResult search_plan(const Problem& pb, const Criterion& criterion, const st
   std::string why = fmt::format("{}: criterion {}\n  knowledge: {}\n", name, criterion.description, pb.knowledge.describe());
   const auto resources = pb.cost.resource_choices();
   int too_little_data = 0;
-  for (const auto& set : data_sets(sc)) {
+  for (const auto& set : candidate_data_sets(sc)) {
     Plan base;
     for (auto i : set) base.data_sources.push_back(sc.data_sources[i].name);
     const double q = pb.samples(base.data_sources);

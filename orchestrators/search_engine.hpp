@@ -27,6 +27,10 @@ struct SearchResult {
   int data_sets = 0;
 };
 
+/// Candidate data sets (indices of scenario sources): every non-empty subset when there are at most 10 sources,
+/// else the prefixes of the sources sorted by bytes per sample, smallest first (cheapest to ship per sample).
+std::vector<std::vector<std::size_t>> candidate_data_sets(const Scenario& scenario);
+
 /// Searches for the cheapest plan passing `criterion`. `name` is used in explanations.
 SearchResult search_plan(const Problem& problem, const Criterion& criterion, const std::string& name);
 

@@ -11,6 +11,7 @@
 //  3. Clusters and resources: per (version, data set) and cluster, the cheapest (nodes, power state) per epoch
 //     by the scenario's objective plus a Lagrangian price on time, raised until the plan meets the deadline.
 // The final cost of each verified plan is the cost model's exact evaluation, not the graph's estimate.
+#include "../search_engine.hpp"
 #include "deplsim/knowledge.hpp"
 #include "deplsim/orchestrator.hpp"
 
@@ -94,7 +95,7 @@ public:
     std::vector<Candidate> sets;
     std::map<std::size_t, int> bucket_epochs;
     int sets_hopeless = 0;
-    for (const auto& s : data_sets(sc)) {
+    for (const auto& s : candidate_data_sets(sc)) {
       Candidate c{s, 0, 0};
       for (auto i : s) c.samples += static_cast<double>(sc.data_sources[i].samples);
       try {
@@ -209,26 +210,6 @@ private:
     c.time_s = e.time_s;
     c.money = pb.scenario.clusters[r.cluster].price_per_node_s * r.nodes * e.time_s;
     return pb.cost.objective(c);
-  }
-
-  static std::vector<std::vector<std::size_t>> data_sets(const Scenario& sc) {
-    const std::size_t n = sc.data_sources.size();
-    std::vector<std::vector<std::size_t>> out;
-    if (n <= 10) {
-      for (std::size_t mask = 1; mask < (std::size_t{1} << n); ++mask) {
-        std::vector<std::size_t> s;
-        for (std::size_t i = 0; i < n; ++i)
-          if (mask & (std::size_t{1} << i)) s.push_back(i);
-        out.push_back(s);
-      }
-      return out;
-    }
-    std::vector<std::size_t> order(n);
-    for (std::size_t i = 0; i < n; ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return sc.data_sources[a].sample_bytes < sc.data_sources[b].sample_bytes; });
-    for (std::size_t k = 1; k <= n; ++k) out.emplace_back(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k));
-    return out;
   }
 
   // Fewest epochs any single-version or one-switch schedule needs to reach p* with `samples` samples.

@@ -3,8 +3,10 @@
 /// (exit code 2), never as an assertion or a crash.
 #pragma once
 
+#include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace deplsim {
@@ -30,6 +32,26 @@ struct InputIssue {
     return out;
   }
 };
+
+/// @brief A value from an input file as shown in messages: non-printable bytes escaped (\xNN), values longer than
+/// 60 characters shortened with "...".
+inline std::string shown(std::string_view value) {
+  std::string out;
+  for (unsigned char c : value) {
+    if (out.size() >= 60) {
+      out += "...";
+      break;
+    }
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  return out;
+}
 
 /// @brief Bad user input (usage, scenario, platform, plug-in): the CLI prints every issue and exits 2.
 class InputError : public std::runtime_error {

@@ -44,19 +44,6 @@ std::string expected_header() {
   return out;
 }
 
-/// A value as shown in messages: non-printable bytes escaped, long values shortened.
-std::string shown(std::string_view value) {
-  std::string out;
-  for (unsigned char c : value) {
-    if (out.size() >= 60) {
-      out += "...";
-      break;
-    }
-    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
-    else out += fmt::format("\\x{:02x}", c);
-  }
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

@@ -42,19 +42,6 @@ bool is_number_text(const std::string& s) {
 
 } // namespace
 
-std::string shown(const std::string& value) {
-  std::string out;
-  for (unsigned char c : value) {
-    if (out.size() >= 60) {
-      out += "...";
-      break;
-    }
-    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
-    else out += fmt::format("\\x{:02x}", c);
-  }
-  return out;
-}
-
 Document Document::load_text(const std::string& text, const std::string& file) {
   try {
     YAML::Node root = YAML::Load(text);

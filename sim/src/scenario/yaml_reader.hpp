@@ -95,9 +95,6 @@ private:
   std::set<std::string> failed_;
 };
 
-/// A value as shown in messages: non-printable bytes escaped, long values shortened.
-std::string shown(const std::string& value);
-
 /// Scalar conversions that record an issue and return nullopt on failure.
 std::optional<double> to_number(Document& doc, const YAML::Node& node, const std::string& key);
 std::optional<long long> to_integer(Document& doc, const YAML::Node& node, const std::string& key);
