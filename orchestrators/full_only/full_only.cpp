@@ -102,6 +102,7 @@ private:
 
 void register_expected_loss_orchestrators(OrchestratorRegistry& registry);
 void register_depl_orchestrator(OrchestratorRegistry& registry);
+void register_exhaustive_orchestrator(OrchestratorRegistry& registry);
 
 void register_builtin_orchestrators(OrchestratorRegistry& registry) {
   registry.add("full-only", "the full network on all data, fewest epochs meeting p*, cheapest resources",
@@ -110,6 +111,7 @@ void register_builtin_orchestrators(OrchestratorRegistry& registry) {
                [] { return std::make_unique<SingleVersion>("pruned-only", true); });
   register_expected_loss_orchestrators(registry);
   register_depl_orchestrator(registry);
+  register_exhaustive_orchestrator(registry);
 }
 
 } // namespace deplsim

@@ -1,0 +1,139 @@
+// exhaustive (MODEL.md 5; for tests): every plan of a tiny instance — every data set, every version schedule
+// (one version, or a declared switch at a declared epoch, up to one switch), every stopping epoch whose exact
+// P(L_K <= L*) reaches p*, and every (cluster, nodes, power state) for every epoch (migrations anywhere) — each
+// costed exactly by the cost model; the cheapest within the deadline. It refuses instances with more than
+// kMaxPlans plans (status limit_reached, with the count), so it stays a checker of the other planners.
+#include "../search_engine.hpp"
+#include "deplsim/knowledge.hpp"
+#include "deplsim/orchestrator.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+namespace deplsim {
+namespace {
+
+constexpr double kMaxPlans = 2e6;
+
+class Exhaustive final : public Orchestrator {
+public:
+  [[nodiscard]] std::string name() const override { return "exhaustive"; }
+
+  Plan plan(const Problem& pb) override {
+    const Scenario& sc = pb.scenario;
+    const auto* kk = dynamic_cast<const KernelKnowledge*>(&pb.knowledge);
+    if (kk == nullptr) throw std::logic_error("exhaustive needs kernel knowledge");
+    const auto resources = pb.cost.resource_choices();
+    const double r = static_cast<double>(resources.size());
+
+    // Shapes: (first version, second version, switch epoch or 0).
+    struct Shape {
+      std::size_t first, second;
+      int at;
+    };
+    std::vector<Shape> shapes;
+    for (std::size_t v = 0; v < sc.model.versions.size(); ++v) shapes.push_back({v, v, 0});
+    if (sc.model.max_switches >= 1)
+      for (const auto& s : sc.model.learning.switches)
+        for (int e : sc.model.switch_epochs)
+          if (e < sc.target.max_epochs) shapes.push_back({s.from_index, s.to_index, e});
+
+    // Count first: the instance must stay small.
+    const auto sets = candidate_data_sets(sc);
+    double count = 0;
+    for (std::size_t k = 1; k <= static_cast<std::size_t>(sc.target.max_epochs); ++k) count += std::pow(r, static_cast<double>(k));
+    count *= static_cast<double>(sets.size() * shapes.size());
+    if (count > kMaxPlans) {
+      Plan p;
+      p.status = PlanStatus::limit_reached;
+      p.reason = fmt::format("instance too large for exhaustive: up to {:.3g} plans ({} data sets x {} schedules x up to {} "
+                             "resource choices per epoch over {} epochs), more than {:.0g}",
+                             count, sets.size(), shapes.size(), resources.size(), sc.target.max_epochs, kMaxPlans);
+      p.explanation = "exhaustive: " + p.reason + "\n";
+      return p;
+    }
+
+    Plan best;
+    best.status = PlanStatus::infeasible;
+    double best_obj = std::numeric_limits<double>::infinity();
+    long long evaluated = 0;
+    for (const auto& set : sets) {
+      Plan base;
+      for (auto i : set) base.data_sources.push_back(sc.data_sources[i].name);
+      const double q = pb.samples(base.data_sources);
+      try {
+        (void)kk->bucket_of(q);
+      } catch (const std::out_of_range&) {
+        continue;
+      }
+      for (const Shape& sh : shapes) {
+        const Schedule full = sh.at == 0 ? Schedule{{{sh.first, sc.target.max_epochs}}}
+                                         : Schedule{{{sh.first, sh.at}, {sh.second, sc.target.max_epochs - sh.at}}};
+        std::vector<std::pair<LossDistribution, double>> each;
+        try {
+          each = kk->each_epoch(q, full);
+        } catch (const std::invalid_argument&) {
+          continue;
+        }
+        for (int k = sh.at == 0 ? 1 : sh.at + 1; k <= sc.target.max_epochs; ++k) {
+          const auto& [dist, expected] = each[static_cast<std::size_t>(k - 1)];
+          if (!reaches(dist.p_target(), sc.target.probability)) continue;
+          // Every resource sequence over the k epochs.
+          std::vector<std::size_t> choice(static_cast<std::size_t>(k), 0);
+          while (true) {
+            Plan p = base;
+            for (int e = 0; e < k; ++e) {
+              const std::size_t v = (sh.at == 0 || e < sh.at) ? sh.first : sh.second;
+              const Resources& res = resources[choice[static_cast<std::size_t>(e)]];
+              const std::string& vn = sc.model.versions[v].name;
+              const std::string& cn = sc.clusters[res.cluster].name;
+              if (!p.segments.empty() && p.segments.back().version == vn && p.segments.back().cluster == cn &&
+                  p.segments.back().nodes == res.nodes && p.segments.back().pstate == res.pstate)
+                ++p.segments.back().epochs;
+              else
+                p.segments.push_back(Segment{vn, cn, res.nodes, res.pstate, 1});
+            }
+            ++evaluated;
+            const PlanCost c = pb.cost.evaluate(p);
+            if (!sc.target.deadline_s || c.time_s <= *sc.target.deadline_s) {
+              const double obj = pb.cost.objective(c);
+              if (obj < best_obj) {
+                best_obj = obj;
+                p.predicted.p_target_met = dist.p_target();
+                p.predicted.expected_loss = expected;
+                p.predicted.energy_j = c.energy_j;
+                p.predicted.time_s = c.time_s;
+                best = p;
+              }
+            }
+            // Next sequence (odometer).
+            std::size_t i = 0;
+            while (i < choice.size() && ++choice[i] == resources.size()) choice[i++] = 0;
+            if (i == choice.size()) break;
+          }
+        }
+      }
+    }
+    if (best.status != PlanStatus::ok) {
+      best.reason = fmt::format("no plan reaches P(L <= {}) >= {} within max_epochs = {}{}", sc.target.loss, sc.target.probability,
+                                sc.target.max_epochs,
+                                sc.target.deadline_s ? fmt::format(" and the deadline of {} s", *sc.target.deadline_s) : "");
+      best.explanation = fmt::format("exhaustive: {} plans evaluated; infeasible: {}\n", evaluated, best.reason);
+      return best;
+    }
+    best.explanation = fmt::format("exhaustive: {} plans evaluated exactly; the cheapest: {} {:.9g}\n", evaluated,
+                                   to_string(sc.objective), best_obj);
+    return best;
+  }
+};
+
+} // namespace
+
+void register_exhaustive_orchestrator(OrchestratorRegistry& registry) {
+  registry.add("exhaustive", "every plan of a tiny instance costed exactly (a checker for tests; refuses large instances)",
+               [] { return std::make_unique<Exhaustive>(); });
+}
+
+} // namespace deplsim
