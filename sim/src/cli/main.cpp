@@ -181,7 +181,7 @@ int cmd_plan(const ScenarioOptions& o, const std::string& orchestrator, const st
 }
 
 struct RunArgs {
-  std::string orchestrator = "full-only";
+  std::string orchestrator = "depl";
   std::string external_cmd;
   int replications = 1000;
   std::string out;
@@ -328,7 +328,7 @@ int main(int argc, char** argv) {
   add_scenario_options(validate, validate_opts, false);
 
   ScenarioOptions plan_opts;
-  std::string plan_orchestrator = "full-only";
+  std::string plan_orchestrator = "depl";
   auto* plan = app.add_subcommand("plan", "print an orchestrator's plan as JSON (stdout) and its reasoning (stderr)");
   add_scenario_options(plan, plan_opts, true);
   plan->add_option("--orchestrator", plan_orchestrator, "orchestrator name (see `deplsim list`)")->capture_default_str();

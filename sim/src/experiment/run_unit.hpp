@@ -14,7 +14,7 @@
 namespace deplsim {
 
 struct RunOptions {
-  std::string orchestrator = "full-only";
+  std::string orchestrator = "depl";
   int replications = 1000;
   bool trace_all = false;          ///< trace every replication (default: the first 10)
   bool simulate_every = false;     ///< simulate each replication even when the cost cannot vary
