@@ -31,6 +31,18 @@ std::vector<Shape> shapes(const Scenario& sc) {
 
 } // namespace
 
+std::optional<Plan> insufficient_data(const Problem& pb, const std::string& planner) {
+  const auto* kk = dynamic_cast<const KernelKnowledge*>(&pb.knowledge);
+  if (kk == nullptr) return std::nullopt;
+  auto why = kk->insufficient_for(pb.scenario.target.probability);
+  if (!why) return std::nullopt;
+  Plan p;
+  p.status = PlanStatus::insufficient_data;
+  p.reason = *why;
+  p.explanation = planner + ": " + *why + "\n";
+  return p;
+}
+
 std::vector<std::vector<std::size_t>> candidate_data_sets(const Scenario& sc) {
   const std::size_t n = sc.data_sources.size();
   std::vector<std::vector<std::size_t>> out;

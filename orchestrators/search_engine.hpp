@@ -9,6 +9,7 @@
 #include "deplsim/orchestrator.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ struct SearchResult {
   int candidates = 0;       ///< (data set, schedule, epochs) evaluated for resources
   int data_sets = 0;
 };
+
+/// The answer of a planner that claims P(L <= L*) >= p* when its knowledge rests on too few independent runs
+/// (MODEL.md 4.2: status insufficient_data, exit 3), or nothing when the knowledge suffices.
+std::optional<Plan> insufficient_data(const Problem& problem, const std::string& planner);
 
 /// Candidate data sets (indices of scenario sources): every non-empty subset when there are at most 10 sources,
 /// else the prefixes of the sources sorted by bytes per sample, smallest first (cheapest to ship per sample).

@@ -25,6 +25,7 @@ public:
     const Scenario& sc = pb.scenario;
     const auto* kk = dynamic_cast<const KernelKnowledge*>(&pb.knowledge);
     if (kk == nullptr) throw std::logic_error("exhaustive needs kernel knowledge");
+    if (auto none = insufficient_data(pb, name())) return *none;
     const auto resources = pb.cost.resource_choices();
     const double r = static_cast<double>(resources.size());
 

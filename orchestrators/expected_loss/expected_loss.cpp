@@ -39,6 +39,7 @@ class ExpectedLossMargin final : public Orchestrator {
 public:
   [[nodiscard]] std::string name() const override { return "expected-loss+margin"; }
   Plan plan(const Problem& pb) override {
+    if (auto none = insufficient_data(pb, name())) return *none;  // it claims P >= p*
     const double step = pb.scenario.planners.margin_step;
     std::string tried;
     for (int i = 0; i * step < 1.0; ++i) {

@@ -1,6 +1,7 @@
 // full-only and pruned-only (MODEL.md 5): one version (the full network, or the most-pruned one), all data
 // sources, the fewest epochs whose predicted P(L_K <= L*) >= p*, then the cheapest (cluster, nodes, power
 // state) within the deadline. Simple anchors for the comparison.
+#include "../search_engine.hpp"
 #include "deplsim/orchestrator.hpp"
 
 #include <fmt/format.h>
@@ -17,6 +18,7 @@ public:
   [[nodiscard]] std::string name() const override { return name_; }
 
   Plan plan(const Problem& pb) override {
+    if (auto none = insufficient_data(pb, name_)) return *none;
     const Scenario& sc = pb.scenario;
     Plan plan;
     plan.data_sources = pb.all_sources();

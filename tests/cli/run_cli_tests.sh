@@ -473,8 +473,12 @@ note "traces: knowledge_seeds must leave evaluation seeds"
 expect_fail 2 "--set model.learning.knowledge_seeds: must be in \\[1, 4\\]" -- validate "$TRACES" --set model.learning.knowledge_seeds=5
 note "traces: missing profile file"
 expect_fail 2 "model.learning.profile: profile file .*does not exist" -- validate "$TRACES" --set model.learning.profile=nope.csv
-note "traces: the planner predicts from its seeds; run judges on the others"
-expect_ok "P\\(L <= 0.6\\)" -- run "$TRACES" --orchestrator full-only --replications 50 --out "$TMP/traces-run"
+note "traces: 3 planner seeds cannot support p* = 0.5: insufficient data, exit 3"
+expect_fail 3 "insufficient data: the knowledge rests on 3 independent training runs.*needs at least 5" -- run "$TRACES" --orchestrator full-only --replications 50 --out "$TMP/traces-insufficient"
+note "traces: at p* = 0.3 they can; the planner predicts from its seeds and run judges on the others"
+expect_ok "P\\(L <= 0.6\\)" -- run "$TRACES" --orchestrator full-only --replications 50 --set target.probability=0.3 --out "$TMP/traces-run"
+note "traces: depl (the default) plans on a profile without every switch run"
+expect_ok "" -- plan "$TRACES" --set target.probability=0.3
 
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

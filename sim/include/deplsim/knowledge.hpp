@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,11 @@ struct LossPrediction {
 /// is exactly p* in counts may come out as p* - 1e-16; estimates rest on at most millions of trajectories, so
 /// a tolerance of 1e-9 never changes an honest answer.
 inline bool reaches(double p, double target) { return p >= target - 1e-9; }
+
+/// Fewest independent training runs for a distribution-free claim P(L <= L*) >= p (MODEL.md 4.2): the
+/// ceil((n+1)p)-th smallest of n training losses bounds the p-quantile at 95% confidence when p^n <= 0.05,
+/// i.e. n >= 29 for p = 0.9 and n >= 59 for p = 0.95.
+int minimum_runs(double p);
 
 /// @brief The planner's knowledge of learning quality.
 class PlannerKnowledge {
@@ -55,6 +61,12 @@ public:
   [[nodiscard]] LossPrediction predict(double samples, const Schedule& schedule) const override;
   [[nodiscard]] std::vector<LossPrediction> predict_each_epoch(double samples, std::size_t version, int epochs) const override;
   [[nodiscard]] std::string describe() const override;
+
+  /// Independent training runs behind the knowledge: its trajectories, or the planner's seeds of a measured
+  /// profile when fewer.
+  [[nodiscard]] std::size_t independent_runs() const;
+  /// "Insufficient data" (MODEL.md 4.2): a reason when the runs cannot support a claim of P >= p*, else nothing.
+  [[nodiscard]] std::optional<std::string> insufficient_for(double p) const;
 
   /// The predicted distribution of the test loss after the schedule. Throws std::out_of_range when `samples`
   /// is below the smallest data bucket, std::invalid_argument for a switch that is not declared.

@@ -8,6 +8,7 @@
 #include "deplsim/scenario.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ public:
                                                const Schedule& schedule) const {
     return trajectory(seed, purpose, r, samples, schedule).test.back();
   }
+  /// How many independent runs a purpose can draw from (a measured profile: its seeds for that purpose);
+  /// nothing when unlimited (a generator).
+  [[nodiscard]] virtual std::optional<std::size_t> independent_runs(Purpose /*purpose*/) const { return std::nullopt; }
   /// What, beyond the scenario's own parameters, determines the trajectories (e.g. a profile's hash), for the
   /// planner-knowledge cache; empty disables caching.
   [[nodiscard]] virtual std::string identity() const { return ""; }

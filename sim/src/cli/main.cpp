@@ -17,6 +17,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cerrno>
@@ -214,6 +215,7 @@ int cmd_run(const ScenarioOptions& o, const RunArgs& a, const deplsim::Orchestra
   if (result.plan.status != deplsim::PlanStatus::ok) {
     fmt::print("{} {}: {} ({})\nresults in {}\n", ctx->scenario().name, a.orchestrator, deplsim::to_string(result.plan.status),
                result.plan.reason, out);
+    fmt::print(stderr, "{}", result.plan.explanation);  // why, for people (stdout keeps the one-line result)
     return kExitInfeasible;
   }
   const auto& q = summary["quality"];
@@ -277,6 +279,8 @@ int cmd_compare(const ScenarioOptions& o, const CompareArgs& a, const deplsim::O
         throw deplsim::InputError(deplsim::InputIssue{"--orchestrators", 0, 0, "",
                                                       fmt::format("unknown orchestrator '{}' (known: {}external)", name, known)});
       }
+      if (std::find(co.orchestrators.begin(), co.orchestrators.end(), name) != co.orchestrators.end())
+        throw deplsim::InputError(deplsim::InputIssue{"--orchestrators", 0, 0, "", fmt::format("'{}' listed twice", name)});
       co.orchestrators.push_back(name);
     }
   if (!a.external_cmd.empty() && !has_external)

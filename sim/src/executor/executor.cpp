@@ -168,7 +168,8 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
       Plan plan = plans[pi];
       std::vector<SegmentProgram> prog = program;
       for (std::size_t s = 0; s < prog.size(); ++s) {
-        const SegmentProgram& sp = prog[s];
+        // A copy: a revision below replaces `prog`, which must not leave a dangling reference.
+        const SegmentProgram sp = prog[s];
         for (auto h : sp.hosts) {
           // Charge from first use; the power state is set after the reading so the idle time before it was
           // spent at whatever state the host had (it is not charged anyway).
@@ -177,7 +178,7 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
         }
         if (!sp.entry.empty()) trace.activities += run_step(Step{{}, sp.entry}, r, meter);
         bool revised = false;
-        for (int e = 0; e < sp.epochs && !revised; ++e) {
+        for (int e = 0; !revised && e < sp.epochs; ++e) {
           for (const auto& st : sp.epoch) trace.activities += run_step(st, r, meter);
           ++epoch;
           const EpochMeasure m{epoch, s, sg4::Engine::get_clock() - t0, meter.hosts() + meter.links()};

@@ -7,6 +7,9 @@
 #ifndef DEPLSIM_VERSION
 #define DEPLSIM_VERSION "unknown"
 #endif
+#ifndef DEPLSIM_KNOWLEDGE_CODE
+#define DEPLSIM_KNOWLEDGE_CODE "unknown"
+#endif
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -184,8 +187,8 @@ struct KernelKnowledge::Impl {
   // Everything that determines a chain, hashed: the cache key.
   [[nodiscard]] std::string chain_key(const LossGrid& grid, double samples, const Schedule& schedule, int first) const {
     const LearningModel& lm = scenario.model.learning;
-    std::string k = fmt::format("deplsim-knowledge {} {}|truth {}|seed {}|n {}|q {}|first {}|L0 {} qref {} a {} g {} z {} sr {} se {} sv {}|bounds",
-                                kCacheFormat, DEPLSIM_VERSION, truth.identity(), seed, lm.knowledge_trajectories, samples,
+    std::string k = fmt::format("deplsim-knowledge {} {} code {}|truth {}|seed {}|n {}|q {}|first {}|L0 {} qref {} a {} g {} z {} sr {} se {} sv {}|bounds",
+                                kCacheFormat, DEPLSIM_VERSION, DEPLSIM_KNOWLEDGE_CODE, truth.identity(), seed, lm.knowledge_trajectories, samples,
                                 first, lm.initial_loss, lm.reference_samples, lm.floor_data_exponent,
                                 lm.spread_data_exponent, lm.overfit_data_exponent, lm.rate_spread, lm.epoch_noise, lm.eval_noise);
     for (double b : grid.bounds()) k += fmt::format(" {}", b);
@@ -379,6 +382,25 @@ std::vector<LossPrediction> KernelKnowledge::predict_each_epoch(double samples, 
   for (const auto& [d, e] : each_epoch(samples, Schedule{{{version, epochs}}}))
     out.push_back({d.p_target(), e, impl_->scenario.model.learning.knowledge_trajectories});
   return out;
+}
+
+int minimum_runs(double p) {
+  if (!(p > 0 && p < 1)) return 1;
+  return static_cast<int>(std::ceil(std::log(0.05) / std::log(p) - 1e-9));
+}
+
+std::size_t KernelKnowledge::independent_runs() const {
+  const auto n = static_cast<std::size_t>(impl_->scenario.model.learning.knowledge_trajectories);
+  const auto runs = impl_->truth.independent_runs(Purpose::knowledge);
+  return runs ? std::min(n, *runs) : n;
+}
+
+std::optional<std::string> KernelKnowledge::insufficient_for(double p) const {
+  const std::size_t n = independent_runs();
+  const int need = minimum_runs(p);
+  if (n >= static_cast<std::size_t>(need)) return std::nullopt;
+  return fmt::format("insufficient data: the knowledge rests on {} independent training runs; a claim P(L <= L*) >= {} "
+                     "needs at least {} (distribution-free, 95% confidence)", n, p, need);
 }
 
 std::string KernelKnowledge::describe() const {

@@ -90,6 +90,7 @@ public:
   /// The profile seed replication `r` of `purpose` uses (the same for every schedule and data quantity).
   [[nodiscard]] std::uint32_t profile_seed(std::uint64_t seed, Purpose purpose, std::uint32_t r) const;
   /// The profile's seeds given to a purpose, increasing (knowledge and evaluation are disjoint).
+  [[nodiscard]] std::optional<std::size_t> independent_runs(Purpose purpose) const override { return seeds(purpose).size(); }
   [[nodiscard]] const std::vector<std::uint32_t>& seeds(Purpose purpose) const;
   /// The measured data fraction used for `samples` samples: the largest f with f * q_total <= samples.
   [[nodiscard]] double data_fraction_for(double samples) const;
