@@ -222,12 +222,16 @@ int cmd_run(const ScenarioOptions& o, const RunArgs& a, const deplsim::Orchestra
   const auto& c = summary["cost"];
   fmt::print("{} with {} (seed {}, {} replications, cost simulated {}):\n", ctx->scenario().name, a.orchestrator, o.seed,
              a.replications, result.simulation_mode == "once" ? "once" : "per replication");
-  fmt::print("  P(L <= {}) = {:.4f} [{:.4f}, {:.4f}] (predicted {:.4f}, target {}), guarantee {}\n", ctx->scenario().target.loss,
+  // A prediction the orchestrator did not give reads "none".
+  auto pred = [](const std::optional<double>& v, const char* spec) {
+    return v ? fmt::format(fmt::runtime(spec), *v) : std::string("none");
+  };
+  fmt::print("  P(L <= {}) = {:.4f} [{:.4f}, {:.4f}] (predicted {}, target {}), guarantee {}\n", ctx->scenario().target.loss,
              q["p_target_met"].get<double>(), q["p_target_met_ci95"][0].get<double>(), q["p_target_met_ci95"][1].get<double>(),
-             result.plan.predicted.p_target_met.value_or(-1), ctx->scenario().target.probability,
+             pred(result.plan.predicted.p_target_met, "{:.4f}"), ctx->scenario().target.probability,
              summary["guarantee"].get<std::string>());
-  fmt::print("  energy {:.6g} J (predicted {:.6g}), time {:.6g} s (predicted {:.6g})\n", c["energy_j_mean"].get<double>(),
-             result.plan.predicted.energy_j.value_or(-1), c["time_s_mean"].get<double>(), result.plan.predicted.time_s.value_or(-1));
+  fmt::print("  energy {:.6g} J (predicted {}), time {:.6g} s (predicted {})\n", c["energy_j_mean"].get<double>(),
+             pred(result.plan.predicted.energy_j, "{:.6g}"), c["time_s_mean"].get<double>(), pred(result.plan.predicted.time_s, "{:.6g}"));
   fmt::print("results in {}\n", out);
   return kExitOk;
 }
