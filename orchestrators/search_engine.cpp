@@ -12,23 +12,6 @@
 namespace deplsim {
 namespace {
 
-// Schedule shapes: each version alone; each declared switch at each declared epoch (when switches are allowed).
-struct Shape {
-  std::size_t first = 0;
-  std::size_t second = 0;
-  int at = 0;  // 0: no switch
-};
-
-std::vector<Shape> shapes(const Scenario& sc) {
-  std::vector<Shape> out;
-  for (std::size_t v = 0; v < sc.model.versions.size(); ++v) out.push_back({v, v, 0});
-  if (sc.model.max_switches >= 1)
-    for (const auto& s : sc.model.learning.switches)
-      for (int e : sc.model.switch_epochs)
-        if (e < sc.target.max_epochs) out.push_back({s.from_index, s.to_index, e});
-  return out;
-}
-
 } // namespace
 
 std::optional<Plan> insufficient_data(const Problem& pb, const std::string& planner) {
@@ -41,6 +24,16 @@ std::optional<Plan> insufficient_data(const Problem& pb, const std::string& plan
   p.reason = *why;
   p.explanation = planner + ": " + *why + "\n";
   return p;
+}
+
+std::vector<ScheduleShape> schedule_shapes(const Scenario& sc) {
+  std::vector<ScheduleShape> out;
+  for (std::size_t v = 0; v < sc.model.versions.size(); ++v) out.push_back({v, v, 0});
+  if (sc.model.max_switches >= 1)
+    for (const auto& s : sc.model.learning.switches)
+      for (int e : sc.model.switch_epochs)
+        if (e < sc.target.max_epochs) out.push_back({s.from_index, s.to_index, e});
+  return out;
 }
 
 std::vector<std::vector<std::size_t>> candidate_data_sets(const Scenario& sc) {
@@ -87,20 +80,18 @@ SearchResult search_plan(const Problem& pb, const Criterion& criterion, const st
       continue;
     }
     ++result.data_sets;
-    for (const Shape& sh : shapes(sc)) {
+    for (const ScheduleShape& sh : schedule_shapes(sc)) {
       // One propagation gives the prediction after every epoch: the first epoch that passes is the cheapest
       // stopping point for this shape (cost grows with epochs).
-      const Schedule full = sh.at == 0 ? Schedule{{{sh.first, sc.target.max_epochs}}}
-                                       : Schedule{{{sh.first, sh.at}, {sh.second, sc.target.max_epochs - sh.at}}};
+      const Schedule full = sh.schedule(sc.target.max_epochs);
       std::vector<std::pair<LossDistribution, double>> each;
       try {
         each = kk->each_epoch(q, full);
       } catch (const std::invalid_argument&) {
         continue;  // not known (e.g. a switch a measured profile lacks at this data quantity)
       }
-      const int start = sh.at == 0 ? 1 : sh.at + 1;  // a switch plan trains at least one epoch after it
       int k = 0;
-      for (int e = start; e <= sc.target.max_epochs; ++e)
+      for (int e = sh.first_stop(); e <= sc.target.max_epochs; ++e)
         if (criterion.accepts(each[static_cast<std::size_t>(e - 1)].first, each[static_cast<std::size_t>(e - 1)].second)) {
           k = e;
           break;

@@ -32,6 +32,22 @@ struct SearchResult {
 /// (MODEL.md 4.2: status insufficient_data, exit 3), or nothing when the knowledge suffices.
 std::optional<Plan> insufficient_data(const Problem& problem, const std::string& planner);
 
+/// @brief A version schedule up to max_epochs: one version alone (at == 0), or `first` for `at` epochs then `second`.
+struct ScheduleShape {
+  std::size_t first = 0;
+  std::size_t second = 0;
+  int at = 0;  ///< switch epoch; 0: no switch
+  /// The schedule run to `epochs` epochs in all.
+  [[nodiscard]] Schedule schedule(int epochs) const {
+    return at == 0 ? Schedule{{{first, epochs}}} : Schedule{{{first, at}, {second, epochs - at}}};
+  }
+  /// The first stopping epoch of the shape (a switch plan trains at least one epoch after it).
+  [[nodiscard]] int first_stop() const { return at == 0 ? 1 : at + 1; }
+};
+
+/// Each version alone, and each declared switch at each declared epoch when the scenario allows a switch.
+std::vector<ScheduleShape> schedule_shapes(const Scenario& scenario);
+
 /// Candidate data sets (indices of scenario sources): every non-empty subset when there are at most 10 sources,
 /// else the prefixes of the sources sorted by bytes per sample, smallest first (cheapest to ship per sample).
 std::vector<std::vector<std::size_t>> candidate_data_sets(const Scenario& scenario);

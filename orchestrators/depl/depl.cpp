@@ -273,12 +273,7 @@ private:
       } catch (const std::exception&) {
       }
     };
-    for (std::size_t v = 0; v < sc.model.versions.size(); ++v) consider(Schedule{{{v, sc.target.max_epochs}}}, 1);
-    if (sc.model.max_switches > 0)
-      for (const auto& sw : sc.model.learning.switches)
-        for (int at : sc.model.switch_epochs)
-          if (at < sc.target.max_epochs)
-            consider(Schedule{{{sw.from_index, at}, {sw.to_index, sc.target.max_epochs - at}}}, at + 1);
+    for (const ScheduleShape& sh : schedule_shapes(sc)) consider(sh.schedule(sc.target.max_epochs), sh.first_stop());
     return best;
   }
 

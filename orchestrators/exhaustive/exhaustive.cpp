@@ -29,17 +29,7 @@ public:
     const auto resources = pb.cost.resource_choices();
     const double r = static_cast<double>(resources.size());
 
-    // Shapes: (first version, second version, switch epoch or 0).
-    struct Shape {
-      std::size_t first, second;
-      int at;
-    };
-    std::vector<Shape> shapes;
-    for (std::size_t v = 0; v < sc.model.versions.size(); ++v) shapes.push_back({v, v, 0});
-    if (sc.model.max_switches >= 1)
-      for (const auto& s : sc.model.learning.switches)
-        for (int e : sc.model.switch_epochs)
-          if (e < sc.target.max_epochs) shapes.push_back({s.from_index, s.to_index, e});
+    const auto shapes = schedule_shapes(sc);
 
     // Count first: the instance must stay small.
     const auto sets = candidate_data_sets(sc);
@@ -69,16 +59,15 @@ public:
       } catch (const std::out_of_range&) {
         continue;
       }
-      for (const Shape& sh : shapes) {
-        const Schedule full = sh.at == 0 ? Schedule{{{sh.first, sc.target.max_epochs}}}
-                                         : Schedule{{{sh.first, sh.at}, {sh.second, sc.target.max_epochs - sh.at}}};
+      for (const ScheduleShape& sh : shapes) {
+        const Schedule full = sh.schedule(sc.target.max_epochs);
         std::vector<std::pair<LossDistribution, double>> each;
         try {
           each = kk->each_epoch(q, full);
         } catch (const std::invalid_argument&) {
           continue;
         }
-        for (int k = sh.at == 0 ? 1 : sh.at + 1; k <= sc.target.max_epochs; ++k) {
+        for (int k = sh.first_stop(); k <= sc.target.max_epochs; ++k) {
           const auto& [dist, expected] = each[static_cast<std::size_t>(k - 1)];
           if (!reaches(dist.p_target(), sc.target.probability)) continue;
           // Every resource sequence over the k epochs.
