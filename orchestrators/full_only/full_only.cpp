@@ -105,6 +105,7 @@ private:
 void register_expected_loss_orchestrators(OrchestratorRegistry& registry);
 void register_depl_orchestrator(OrchestratorRegistry& registry);
 void register_exhaustive_orchestrator(OrchestratorRegistry& registry);
+void register_optimum_orchestrator(OrchestratorRegistry& registry);
 
 void register_builtin_orchestrators(OrchestratorRegistry& registry) {
   registry.add("full-only", "the full network on all data, fewest epochs meeting p*, cheapest resources",
@@ -114,6 +115,7 @@ void register_builtin_orchestrators(OrchestratorRegistry& registry) {
   register_expected_loss_orchestrators(registry);
   register_depl_orchestrator(registry);
   register_exhaustive_orchestrator(registry);
+  register_optimum_orchestrator(registry);
 }
 
 } // namespace deplsim

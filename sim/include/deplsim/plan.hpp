@@ -27,6 +27,16 @@ struct Prediction {
   std::optional<double> margin;        ///< planning margin the orchestrator used, if any
 };
 
+/// @brief What an exact solver reports about a plan (the `optimum` orchestrator): deterministic fields only.
+struct SolverReport {
+  std::string status;     ///< optimal, feasible (not proven: node limit or gap), infeasible, limit_reached
+  double objective = 0.0; ///< the plan's objective (cost model), when there is a plan
+  double bound = 0.0;     ///< lower bound on the optimum's objective that the solver proved
+  double gap = 0.0;       ///< (objective - bound) / objective; 0 when optimal
+  long long nodes = 0;    ///< branch-and-bound nodes in all
+  int milps = 0;          ///< MILPs solved (one per data set not bounded out)
+};
+
 /// @brief Status of a planning attempt (summary.json's `status`).
 enum class PlanStatus { ok, infeasible, insufficient_data, limit_reached };
 
@@ -37,6 +47,7 @@ struct Plan {
   PlanStatus status = PlanStatus::ok;
   std::string reason;       ///< why infeasible / insufficient data, for people
   std::string explanation;  ///< how the orchestrator chose, for people (printed on stderr by `deplsim plan`)
+  std::optional<SolverReport> solver;  ///< exact solvers only
 
   [[nodiscard]] int total_epochs() const {
     int k = 0;

@@ -103,6 +103,12 @@ struct Training {
 struct PlannerSettings {
   double safety_delta = 0.1;  ///< expected-loss+safety: E[L] <= (1 - delta) L*
   double margin_step = 0.01;  ///< expected-loss+margin: grid step of the margin on L*
+  /// optimum (CBC): branch-and-bound node limit per data set's MILP (a node limit, not a time limit, so that
+  /// results do not depend on the machine's speed)
+  long long optimum_node_limit = 100000;
+  double optimum_gap = 0.0;     ///< optimum: relative gap at which CBC may stop (0: prove optimality)
+  int optimum_max_segments = 4; ///< optimum: most segments (runs of one version and resource choice) a plan has
+  std::string optimum_model_file;  ///< optimum: write the chosen data set's MILP here (.lp or .mps); CLI only
 };
 
 /// @brief A whole validated scenario.

@@ -44,6 +44,9 @@ struct ScenarioOptions {
   std::vector<std::string> cfg;
   std::vector<std::string> log;
   std::uint64_t seed = 1;
+  std::optional<long long> node_limit;  ///< --node-limit: planners.optimum.node_limit
+  std::optional<double> gap;            ///< --gap: planners.optimum.gap
+  std::string write_model;              ///< --write-model (plan only)
 };
 
 void add_scenario_options(CLI::App* cmd, ScenarioOptions& o, bool with_seed) {
@@ -66,6 +69,16 @@ void add_scenario_options(CLI::App* cmd, ScenarioOptions& o, bool with_seed) {
         ->type_name("UINT64");
 }
 
+/// The optimum's solver settings (docs/cli.md): shorthands for --set planners.optimum.node_limit / gap.
+void add_solver_options(CLI::App* cmd, ScenarioOptions& o) {
+  cmd->add_option("--node-limit", o.node_limit, "optimum: branch-and-bound node limit per MILP (planners.optimum.node_limit)")
+      ->type_name("N")
+      ->check(CLI::Range(0LL, 2'000'000'000LL));
+  cmd->add_option("--gap", o.gap, "optimum: relative gap at which CBC may stop, 0 proves optimality (planners.optimum.gap)")
+      ->type_name("G")
+      ->check(CLI::Range(0.0, 1.0));
+}
+
 /// `--plugin LIB.so` (repeatable): every command that names orchestrators takes it.
 void add_plugin_option(CLI::App* cmd, std::vector<std::string>& plugins) {
   cmd->add_option("--plugin", plugins, "load orchestrators from a plug-in shared library (repeatable; see docs/orchestrators.md)")
@@ -81,6 +94,8 @@ deplsim::ContextOptions context_options(const ScenarioOptions& o) {
   c.simgrid_cfg = o.cfg;
   c.simgrid_log = o.log;
   c.seed = o.seed;
+  if (o.node_limit) c.overrides.push_back(fmt::format("planners.optimum.node_limit={}", *o.node_limit));
+  if (o.gap) c.overrides.push_back(fmt::format("planners.optimum.gap={}", *o.gap));
   return c;
 }
 
@@ -158,7 +173,17 @@ int cmd_validate(const ScenarioOptions& o) {
 int cmd_plan(const ScenarioOptions& o, const std::string& orchestrator, const std::string& external_cmd,
              const deplsim::OrchestratorRegistry& registry) {
   check_orchestrator(orchestrator, external_cmd, registry);
+  if (!o.write_model.empty()) {
+    namespace fs = std::filesystem;
+    const fs::path p(o.write_model);
+    auto bad = [&](const std::string& why) { throw deplsim::InputError(deplsim::InputIssue{"--write-model", 0, 0, "", why}); };
+    if (orchestrator != "optimum") bad(fmt::format("only the optimum orchestrator writes a model, not '{}'", orchestrator));
+    if (p.extension() != ".lp" && p.extension() != ".mps") bad(fmt::format("expected a file name ending in .lp or .mps, got '{}'", o.write_model));
+    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    if (!fs::is_directory(dir)) bad(fmt::format("folder '{}' does not exist", dir.string()));
+  }
   auto ctx = deplsim::build_context(context_options(o));
+  ctx->loaded.scenario.planners.optimum_model_file = o.write_model;
   std::optional<TempDir> knowledge;  // outlives the orchestrator (declared first)
   auto maker = make_orchestrator(orchestrator, external_cmd, registry, *ctx, knowledge);
   const deplsim::Problem problem = ctx->problem();
@@ -307,6 +332,8 @@ int cmd_compare(const ScenarioOptions& o, const CompareArgs& a, const deplsim::O
   if (!o.platform.empty()) co.run_arguments.insert(co.run_arguments.end(), {"--platform", o.platform});
   for (const auto& c : o.cfg) co.run_arguments.insert(co.run_arguments.end(), {"--cfg", c});
   for (const auto& l : o.log) co.run_arguments.insert(co.run_arguments.end(), {"--log", l});
+  if (o.node_limit) co.run_arguments.insert(co.run_arguments.end(), {"--node-limit", std::to_string(*o.node_limit)});
+  if (o.gap) co.run_arguments.insert(co.run_arguments.end(), {"--gap", fmt::format("{}", *o.gap)});
   if (a.run.trace_all) co.run_arguments.emplace_back("--trace-all");
   if (a.run.simulate_every) co.run_arguments.emplace_back("--simulate-every-replication");
   return deplsim::run_compare(co);
@@ -339,6 +366,9 @@ int main(int argc, char** argv) {
   std::string plan_orchestrator = "depl";
   auto* plan = app.add_subcommand("plan", "print an orchestrator's plan as JSON (stdout) and its reasoning (stderr)");
   add_scenario_options(plan, plan_opts, true);
+  add_solver_options(plan, plan_opts);
+  plan->add_option("--write-model", plan_opts.write_model, "with --orchestrator optimum: write the MILP of the chosen data set (FILE.lp or FILE.mps)")
+      ->type_name("FILE");
   plan->add_option("--orchestrator", plan_orchestrator, "orchestrator name (see `deplsim list`)")->capture_default_str();
   std::string plan_external_cmd;
   plan->add_option("--external-cmd", plan_external_cmd, "with --orchestrator external: the shell command that starts it (docs/orchestrators.md)")
@@ -349,6 +379,7 @@ int main(int argc, char** argv) {
   RunArgs run_args;
   auto* run = app.add_subcommand("run", "plan with an orchestrator, simulate the plan's replications on SimGrid, write results");
   add_scenario_options(run, run_opts, true);
+  add_solver_options(run, run_opts);
   run->add_option("--orchestrator", run_args.orchestrator, "orchestrator name (see `deplsim list`)")->capture_default_str();
   run->add_option("--external-cmd", run_args.external_cmd, "with --orchestrator external: the shell command that starts it (docs/orchestrators.md)")
       ->type_name("CMD");
@@ -373,6 +404,7 @@ int main(int argc, char** argv) {
   CompareArgs compare_args;
   auto* compare = app.add_subcommand("compare", "run several orchestrators on one scenario, each as its own unit, and compare them");
   add_scenario_options(compare, compare_opts, true);
+  add_solver_options(compare, compare_opts);
   add_plugin_option(compare, plugins);
   compare->add_option("--orchestrators", compare_args.orchestrators, "comma-separated orchestrator names (the first is the reference)")
       ->required();

@@ -150,6 +150,23 @@ int run_compare(const CompareOptions& o) {
   std::string csv = "orchestrator,status,guarantee,p_predicted,p_target_met,p_lo,p_hi,energy_j_mean,energy_lo,energy_hi,"
                     "time_s_mean,energy_vs_optimum\n";
   std::string timings = "orchestrator,planner_wall_s,simulation_wall_s,peak_rss_mb,replications_per_s\n";
+  // The optimum's simulated mean energy, when the optimum is among the orchestrators and found a plan.
+  std::optional<double> optimum_energy;
+  std::string optimum_solver;
+  for (const auto& u : units)
+    if (u.orchestrator == "optimum" && u.failure.empty() && u.summary["status"] == "ok" && u.summary["cost"].is_object() &&
+        u.summary["cost"]["energy_j_mean"].is_number() && u.summary["cost"]["energy_j_mean"].get<double>() > 0) {
+      optimum_energy = u.summary["cost"]["energy_j_mean"].get<double>();
+      const auto& sv = u.summary["plan"]["solver"];
+      if (sv.is_object())
+        optimum_solver = sv["status"] == "optimal" ? std::string("proven optimal")
+                                                   : fmt::format("{}, gap {:.3g}", sv["status"].get<std::string>(),
+                                                                 sv["gap"].is_number() ? sv["gap"].get<double>() : 0.0);
+    }
+  auto vs_optimum = [&](const nlohmann::json& c) -> std::string {
+    if (!optimum_energy || !c.is_object() || !c["energy_j_mean"].is_number()) return "";
+    return csv_number(c["energy_j_mean"].get<double>() / *optimum_energy - 1.0);
+  };
   for (const auto& u : units) {
     if (!u.failure.empty()) {
       csv += fmt::format("{},error,unknown,,,,,,,,,\n", field(u.orchestrator));
@@ -160,11 +177,12 @@ int run_compare(const CompareOptions& o) {
     const auto& q = s["quality"];
     const auto& c = s["cost"];
     const auto& pred = s["plan"]["predicted"];
-    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},\n", field(u.orchestrator), s["status"].get<std::string>(),
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", field(u.orchestrator), s["status"].get<std::string>(),
                        s["guarantee"].get<std::string>(), num(pred["p_target_met"]), q.is_null() ? "" : num(q["p_target_met"]),
                        q.is_null() ? "" : num(q["p_target_met_ci95"][0]), q.is_null() ? "" : num(q["p_target_met_ci95"][1]),
                        c.is_null() ? "" : num(c["energy_j_mean"]), c.is_null() ? "" : num(c["energy_j_ci95"][0]),
-                       c.is_null() ? "" : num(c["energy_j_ci95"][1]), c.is_null() ? "" : num(c["time_s_mean"]));
+                       c.is_null() ? "" : num(c["energy_j_ci95"][1]), c.is_null() ? "" : num(c["time_s_mean"]),
+                       s["status"] == "ok" ? vs_optimum(c) : std::string());
     timings += fmt::format("{},{},{},{},{}\n", field(u.orchestrator), num(u.timing["planner_wall_s"]),
                            num(u.timing["simulation_wall_s"]), num(u.timing["peak_rss_mb"]), num(u.timing["replications_per_s"]));
   }
@@ -212,6 +230,13 @@ int run_compare(const CompareOptions& o) {
                       q.is_null() ? "" : fmt::format("{} [{}, {}]", f4(q["p_target_met"]), f4(q["p_target_met_ci95"][0]), f4(q["p_target_met_ci95"][1])),
                       c.is_null() ? "" : fmt::format("{} [{}, {}]", g(c["energy_j_mean"]), g(c["energy_j_ci95"][0]), g(c["energy_j_ci95"][1])),
                       c.is_null() ? "" : g(c["time_s_mean"]), plan);
+  }
+  if (optimum_energy) {
+    md += fmt::format("\nEnergy relative to the optimum's plan ({}; simulated means):\n\n| orchestrator | energy vs optimum |\n|---|---|\n",
+                      optimum_solver.empty() ? "solver status unknown" : optimum_solver);
+    for (const auto& u : units)
+      if (u.failure.empty() && u.summary["status"] == "ok" && u.summary["cost"].is_object() && u.summary["cost"]["energy_j_mean"].is_number())
+        md += fmt::format("| {} | {:+.2f}% |\n", u.orchestrator, 100.0 * (u.summary["cost"]["energy_j_mean"].get<double>() / *optimum_energy - 1.0));
   }
   if (first != nullptr && first->failure.empty() && !first->energies.empty()) {
     std::string rows;

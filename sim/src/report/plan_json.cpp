@@ -1,6 +1,8 @@
 // Plan -> JSON (docs/outputs.md, "plan"). Missing values are null.
 #include "report/plan_json.hpp"
 
+#include <cmath>
+
 namespace deplsim {
 namespace {
 nlohmann::ordered_json opt(const std::optional<double>& v) { return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr); }
@@ -27,6 +29,16 @@ nlohmann::ordered_json plan_to_json(const Plan& plan) {
   p["time_s"] = opt(plan.predicted.time_s);
   p["margin"] = opt(plan.predicted.margin);
   j["predicted"] = p;
+  if (plan.solver) {
+    nlohmann::ordered_json s;
+    s["status"] = plan.solver->status;
+    s["objective"] = plan.status == PlanStatus::ok ? nlohmann::ordered_json(plan.solver->objective) : nlohmann::ordered_json(nullptr);
+    s["bound"] = std::isfinite(plan.solver->bound) ? nlohmann::ordered_json(plan.solver->bound) : nlohmann::ordered_json(nullptr);
+    s["gap"] = plan.status == PlanStatus::ok ? nlohmann::ordered_json(plan.solver->gap) : nlohmann::ordered_json(nullptr);
+    s["nodes"] = plan.solver->nodes;
+    s["milps"] = plan.solver->milps;
+    j["solver"] = s;
+  }
   return j;
 }
 

@@ -401,6 +401,19 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
         sc.planners.margin_step = pm.number("margin_step", 0.01);
         if (pm.ok("margin_step") && !(sc.planners.margin_step >= 1e-4 && sc.planners.margin_step <= 0.5))
           doc.issue(pm.get("margin_step"), "planners.margin_step", fmt::format("must be in [0.0001, 0.5], got {}", sc.planners.margin_step));
+        YAML::Node on = pm.get("optimum");
+        if (on.IsDefined() && !on.IsNull()) {
+          Map om(doc, on, "planners.optimum");
+          if (om.valid()) {
+            sc.planners.optimum_node_limit = std::clamp<long long>(om.integer("node_limit", 100000), -1, 2'000'000'000);
+            r.range(om, "node_limit", static_cast<double>(sc.planners.optimum_node_limit), 0, 2e9);
+            sc.planners.optimum_gap = om.number("gap", 0.0);
+            r.range(om, "gap", sc.planners.optimum_gap, 0, 1);
+            sc.planners.optimum_max_segments = static_cast<int>(std::clamp<long long>(om.integer("max_segments", 4), -1, 1000));
+            r.range(om, "max_segments", sc.planners.optimum_max_segments, 1, 64);
+            om.reject_unknown_keys();
+          }
+        }
         pm.reject_unknown_keys();
       }
     }

@@ -116,13 +116,14 @@ void Document::apply_override(const std::string& assignment) {
         }
       if (!found) {
         // Optional top-level sections may be created from the command line (e.g. planners.safety_delta=0.2).
-        static const char* const kOptionalSections[] = {"planners", "training", "simgrid"};
+        static const char* const kOptionalSections[] = {"planners", "training", "simgrid", "planners.optimum"};
         bool creatable = false;
-        for (const char* c : kOptionalSections) creatable |= canonical.empty() && part == c;
+        const std::string path = canonical.empty() ? part : canonical + "." + part;
+        for (const char* c : kOptionalSections) creatable |= path == c;
         if (!last && creatable) {
           node[part] = YAML::Node(YAML::NodeType::Map);
           child = node[part];
-          canonical = part;
+          canonical = path;
           node.reset(child);
           continue;
         }
