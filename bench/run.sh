@@ -31,6 +31,13 @@ if [ $QUICK = 0 ]; then
   "$ROOT/build/release/bench/depl_bench" "$SCENARIO" --benchmark_format=json >"$TMP/depl_bench.json" 2>/dev/null
 fi
 
+# 6. The optimum (CBC): on the medium instance (the paper's AlexNet/CIFAR-10 scenario) with depl's gap to it, and
+#    its solve time against the size of seeded random instances.
+"$DEPLSIM" plan "$SCENARIO" --orchestrator optimum >"$TMP/optimum_plan.json" 2>/dev/null
+"$DEPLSIM" plan "$SCENARIO" --orchestrator depl >"$TMP/depl_plan.json" 2>/dev/null
+{ /usr/bin/time -f "%e" "$DEPLSIM" plan "$SCENARIO" --orchestrator optimum >/dev/null 2>/dev/null; } 2>"$TMP/optimum_time.txt"
+"$ROOT/build/release/bench/optimum_bench" --json $([ $QUICK = 1 ] && echo --quick) >"$TMP/optimum_bench.jsonl"
+
 /usr/bin/python3 - "$TMP" "$ROOT/bench/results.json" <<'PYEOF'
 import json, os, platform, sys
 tmp, out = sys.argv[1], sys.argv[2]
@@ -83,6 +90,23 @@ if os.path.exists(db):
             slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
             results[f"depl_exponent_{counter}"] = slope
             print(f"{'depl time ~ ' + counter + '^a, a =':<34} {slope:>14.2f}  ({len(pts)} sizes above 5 ms)")
+op = json.load(open(os.path.join(tmp, "optimum_plan.json")))
+dp = json.load(open(os.path.join(tmp, "depl_plan.json")))
+results["optimum_instance"] = s["once"]["scenario"] + " (paper platform, 27 hosts, 40 resource choices per epoch)"
+results["optimum_plan_s"] = float(open(os.path.join(tmp, "optimum_time.txt")).read().split()[-1])
+results["optimum_status"] = op["solver"]["status"]
+if op["status"] == "ok" and dp["status"] == "ok":
+    results["depl_gap_vs_optimum"] = dp["predicted"]["energy_j"] / op["predicted"]["energy_j"] - 1
+print(f"{'optimum_plan_s':<34} {results['optimum_plan_s']:>14.3f}  s, {results['optimum_status']} (whole `deplsim plan`, knowledge cached)")
+if "depl_gap_vs_optimum" in results:
+    print(f"{'depl_gap_vs_optimum':<34} {results['depl_gap_vs_optimum']:>14.4f}  (target: 0.05)")
+rows = [json.loads(l) for l in open(os.path.join(tmp, "optimum_bench.jsonl")) if l.strip()]
+results["optimum_vs_size"] = rows
+print("optimum solve time against instance size (seeded random instances, tests/support/random_instance.hpp):")
+print(f"  {'hosts<=':>7} {'edges':>5} {'K':>4} {'resources':>9} {'status':>8} {'optimum s':>10} {'depl s':>8} {'depl gap':>9}")
+for r in rows:
+    gap = "-" if r["depl_gap"] is None else f"{100 * r['depl_gap']:.2f}%"
+    print(f"  {r['hosts']:>7} {r['edge_clusters']:>5} {r['max_epochs']:>4} {r['resources']:>9} {r['status']:>8} {r['optimum_s']:>10.3f} {r['depl_s']:>8.3f} {gap:>9}")
 for k in ("propagation_ms_K200_B200", "propagation_ms_K200_B200_switch", "knowledge_chain_build_ms_8000"):
     if k in results:
         print(f"{k:<34} {results[k]:>14.3f}  ms" + ("  (target: under 5 ms)" if k.startswith("propagation") else ""))
