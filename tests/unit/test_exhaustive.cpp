@@ -12,7 +12,7 @@
 
 using namespace deplsim;
 
-TEST_CASE("no planner's verified plan is cheaper than the exhaustive optimum; exhaustive agrees on infeasibility", "[exhaustive]") {
+TEST_CASE("no planner's verified plan is cheaper than the exhaustive optimum, exhaustive agrees on infeasibility", "[exhaustive]") {
   setenv("DEPLSIM_CACHE_DIR", "off", 1);
   OrchestratorRegistry registry;
   register_builtin_orchestrators(registry);

@@ -26,7 +26,7 @@ TEST_CASE("the loss grid has a boundary exactly at L*", "[kernels]") {
   for (int j = 0; j + 1 < g.levels(); ++j) CHECK(g.upper(j) == g.lower(j + 1));
 }
 
-TEST_CASE("a distribution's P(L <= L*) is a sum of whole levels; cdf, mean, quantile", "[kernels]") {
+TEST_CASE("a distribution's P(L <= L*) is a sum of whole levels, cdf, mean, quantile", "[kernels]") {
   auto g = std::make_shared<LossGrid>(0.0, 1.0, 2.0, 4);  // levels (0,.5] (.5,1] (1,1.5] (1.5,2]
   const LossDistribution d(g, {0.1, 0.2, 0.3, 0.4});
   CHECK(d.p_target() == Approx(0.3));

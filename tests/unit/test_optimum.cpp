@@ -134,7 +134,7 @@ TEST_CASE("the optimum's MILP costs any plan exactly as the cost model does (mig
   unsetenv("DEPLSIM_CACHE_DIR");
 }
 
-TEST_CASE("optimum and exhaustive agree on tiny instances; depl is never below them; infeasible for all three", "[optimum]") {
+TEST_CASE("optimum and exhaustive agree on tiny instances, depl is never below them, infeasible for all three", "[optimum]") {
   setenv("DEPLSIM_CACHE_DIR", "off", 1);
   OrchestratorRegistry registry;
   register_builtin_orchestrators(registry);

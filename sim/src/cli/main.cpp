@@ -5,6 +5,7 @@
 #include "deplsim/orchestrator.hpp"
 #include "experiment/calibrate.hpp"
 #include "experiment/compare.hpp"
+#include "experiment/sweep.hpp"
 #include "experiment/context.hpp"
 #include "experiment/external.hpp"
 #include "experiment/plugin_loader.hpp"
@@ -25,6 +26,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -420,6 +422,34 @@ int main(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "list the orchestrators known");
   add_plugin_option(list, plugins);
 
+  deplsim::SweepOptions sweep_opts;
+  std::optional<int> sweep_replications;
+  auto* sweep = app.add_subcommand("sweep", "run a sweep file's cells x orchestrators x seeds, locally or on Slurm, and merge the results");
+  sweep->add_option("SWEEP", sweep_opts.sweep_file, "sweep file (YAML, see docs/sweeps.md)")->required();
+  sweep->add_option("--out", sweep_opts.out, "output folder (default results/sweep/NAME)");
+  sweep_opts.jobs = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  sweep->add_option("--jobs", sweep_opts.jobs, "units run at once: worker processes (local), array tasks at once (slurm)")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  sweep->add_option("--backend", sweep_opts.backend, "where units run: local (a pool of processes) or slurm (a job array)")
+      ->check(CLI::IsMember({"local", "slurm"}))
+      ->capture_default_str();
+  sweep->add_flag("--resume", sweep_opts.resume, "finish an interrupted sweep (or rerun the failed units of a finished one)");
+  sweep->add_flag("--force", sweep_opts.force, "start again, replacing the output folder and any interrupted sweep");
+  sweep->add_option("--sbatch-arg", sweep_opts.sbatch_args, "with --backend slurm: an argument passed to sbatch (repeatable; "
+                                                            "write --sbatch-arg=--time=10 for values starting with '-')")
+      ->type_name("ARG")
+      ->allow_extra_args(false);
+  sweep->add_option("--replications", sweep_replications, "replications per unit, instead of the sweep file's")->check(CLI::Range(1, 10'000'000));
+  add_plugin_option(sweep, plugins);
+
+  std::string task_workdir;
+  long task_index = -1;
+  auto* sweep_task = app.add_subcommand("sweep-task", "");  // internal: one unit of a prepared sweep (Slurm array tasks)
+  sweep_task->group("");
+  sweep_task->add_option("WORKDIR", task_workdir)->required();
+  sweep_task->add_option("INDEX", task_index)->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -452,6 +482,27 @@ int main(int argc, char** argv) {
     }
     if (*compare) return cmd_compare(compare_opts, compare_args, registry, plugins);
     if (*list) return cmd_list(registry);
+    if (*sweep) {
+      char buf[4096];
+      const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+      if (n > 0) sweep_opts.self = std::string(buf, static_cast<std::size_t>(n));
+      sweep_opts.plugins = plugins;
+      sweep_opts.replications = sweep_replications;
+      const deplsim::SweepSpec spec = deplsim::load_sweep(sweep_opts.sweep_file);
+      for (const auto& name : spec.orchestrators) {
+        if (name == "external")
+          throw deplsim::InputError(deplsim::InputIssue{sweep_opts.sweep_file, 0, 0, "orchestrators",
+                                                        "'external' cannot run in a sweep (it needs a command per run); use a plug-in"});
+        try {
+          (void)registry.make(name);
+        } catch (const deplsim::InputError& e) {
+          throw deplsim::InputError(deplsim::InputIssue{sweep_opts.sweep_file, 0, 0, "orchestrators", e.issues().front().message});
+        }
+      }
+      if (sweep_opts.out.empty()) sweep_opts.out = fmt::format("results/sweep/{}", spec.name);
+      return deplsim::run_sweep(sweep_opts);
+    }
+    if (*sweep_task) return deplsim::run_sweep_task(task_workdir, task_index);
   } catch (const deplsim::InputError& e) {
     print_issues(e);
     std::fflush(stderr);

@@ -1,5 +1,6 @@
 // `deplsim compare` (see compare.hpp).
 #include "experiment/compare.hpp"
+#include "experiment/process.hpp"
 
 #include "deplsim/error.hpp"
 #include "report/run_outputs.hpp"
@@ -32,62 +33,8 @@ struct Unit {
   std::vector<double> energies;  // per replication
 };
 
-// Runs `argv` with stdout and stderr sent to `log`; returns the exit code (128 + signal when killed).
-int run_process(const std::vector<std::string>& args, const fs::path& log) {
-  std::vector<char*> argv;
-  std::vector<std::string> copy = args;
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    FILE* f = std::fopen(log.c_str(), "w");
-    if (f != nullptr) {
-      dup2(fileno(f), STDOUT_FILENO);
-      dup2(fileno(f), STDERR_FILENO);
-    }
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string last_lines(const std::string& text, int n) {
-  std::vector<std::string> lines;
-  std::stringstream ss(text);
-  std::string line;
-  while (std::getline(ss, line))
-    if (!line.empty()) lines.push_back(line);
-  std::string out;
-  for (std::size_t i = lines.size() > static_cast<std::size_t>(n) ? lines.size() - n : 0; i < lines.size(); ++i)
-    out += (out.empty() ? "" : " | ") + lines[i];
-  return out;
-}
-
-std::string num(const nlohmann::json& v) {
-  if (!v.is_number()) return "";
-  return csv_number(v.get<double>());
-}
-
-// Quotes a CSV field when needed.
-std::string field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
+std::string num(const nlohmann::json& v) { return csv_num(v); }
+std::string field(const std::string& s) { return csv_field(s); }
 
 } // namespace
 
@@ -153,36 +100,24 @@ int run_compare(const CompareOptions& o) {
   // The optimum's simulated mean energy, when the optimum is among the orchestrators and found a plan.
   std::optional<double> optimum_energy;
   std::string optimum_solver;
-  for (const auto& u : units)
-    if (u.orchestrator == "optimum" && u.failure.empty() && u.summary["status"] == "ok" && u.summary["cost"].is_object() &&
-        u.summary["cost"]["energy_j_mean"].is_number() && u.summary["cost"]["energy_j_mean"].get<double>() > 0) {
-      optimum_energy = u.summary["cost"]["energy_j_mean"].get<double>();
+  for (const auto& u : units) {
+    if (!u.failure.empty()) continue;
+    if (auto e = optimum_energy_of(u.orchestrator, u.summary)) {
+      optimum_energy = e;
       const auto& sv = u.summary["plan"]["solver"];
       if (sv.is_object())
         optimum_solver = sv["status"] == "optimal" ? std::string("proven optimal")
                                                    : fmt::format("{}, gap {:.3g}", sv["status"].get<std::string>(),
                                                                  sv["gap"].is_number() ? sv["gap"].get<double>() : 0.0);
     }
-  auto vs_optimum = [&](const nlohmann::json& c) -> std::string {
-    if (!optimum_energy || !c.is_object() || !c["energy_j_mean"].is_number()) return "";
-    return csv_number(c["energy_j_mean"].get<double>() / *optimum_energy - 1.0);
-  };
+  }
   for (const auto& u : units) {
     if (!u.failure.empty()) {
       csv += fmt::format("{},error,unknown,,,,,,,,,\n", field(u.orchestrator));
       timings += fmt::format("{},,,,\n", field(u.orchestrator));
       continue;
     }
-    const auto& s = u.summary;
-    const auto& q = s["quality"];
-    const auto& c = s["cost"];
-    const auto& pred = s["plan"]["predicted"];
-    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", field(u.orchestrator), s["status"].get<std::string>(),
-                       s["guarantee"].get<std::string>(), num(pred["p_target_met"]), q.is_null() ? "" : num(q["p_target_met"]),
-                       q.is_null() ? "" : num(q["p_target_met_ci95"][0]), q.is_null() ? "" : num(q["p_target_met_ci95"][1]),
-                       c.is_null() ? "" : num(c["energy_j_mean"]), c.is_null() ? "" : num(c["energy_j_ci95"][0]),
-                       c.is_null() ? "" : num(c["energy_j_ci95"][1]), c.is_null() ? "" : num(c["time_s_mean"]),
-                       s["status"] == "ok" ? vs_optimum(c) : std::string());
+    csv += fmt::format("{},{}\n", field(u.orchestrator), comparison_columns(u.summary, optimum_energy));
     timings += fmt::format("{},{},{},{},{}\n", field(u.orchestrator), num(u.timing["planner_wall_s"]),
                            num(u.timing["simulation_wall_s"]), num(u.timing["peak_rss_mb"]), num(u.timing["replications_per_s"]));
   }

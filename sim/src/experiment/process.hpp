@@ -1,0 +1,41 @@
+// Helpers shared by the commands that run units of work as child processes (`compare`, `sweep`): starting a
+// `deplsim run` with its output in a log, reading files back, and the comparison columns of a unit's summary.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace deplsim {
+
+/// Starts `args` (argv[0] a path) with stdout and stderr sent to `log`; returns the child's pid (-1 on failure).
+pid_t start_process(const std::vector<std::string>& args, const std::filesystem::path& log);
+/// Waits for `pid`; returns its exit code (128 + signal when killed, -1 when unknown).
+int wait_process(pid_t pid);
+/// An exit status from waitpid as an exit code (128 + signal when killed).
+int exit_code_of(int status);
+/// Runs `args` to completion (start_process + wait_process).
+int run_process(const std::vector<std::string>& args, const std::filesystem::path& log);
+
+std::string read_text(const std::filesystem::path& p);
+/// The last `n` non-empty lines of `text`, joined with " | ".
+std::string last_lines(const std::string& text, int n);
+/// A JSON number as a CSV number (C locale, shortest round trip); "" for anything else.
+std::string csv_num(const nlohmann::json& v);
+/// Quotes a CSV field when needed.
+std::string csv_field(const std::string& s);
+/// Writes `text` to `path` through a temporary file in the same folder and a rename.
+void write_atomically(const std::filesystem::path& path, const std::string& text);
+
+/// The comparison columns of a unit (docs/outputs.md, comparison.csv after `orchestrator`): status, guarantee,
+/// p_predicted, p_target_met, p_lo, p_hi, energy_j_mean, energy_lo, energy_hi, time_s_mean, energy_vs_optimum;
+/// `optimum_energy` is the optimum's simulated mean energy in the same comparison, when it has one.
+std::string comparison_columns(const nlohmann::json& summary, std::optional<double> optimum_energy);
+/// The optimum's mean energy in a summary, when the summary is the optimum's with a plan.
+std::optional<double> optimum_energy_of(const std::string& orchestrator, const nlohmann::json& summary);
+
+} // namespace deplsim
