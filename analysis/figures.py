@@ -518,7 +518,7 @@ def fig_levels(sweeps, aggs):
     return fig, (f"Top: simulated P(test loss ≤ L*) with its Wilson 95% interval (solid) and the planner's "
                  f"predicted P (dotted) against the number of loss levels B of the planner's knowledge ({key}), "
                  f"p* dashed with its tolerance band. Bottom: mean energy per replication (J) with its 95% "
-                 f"interval. Seeds pooled. Markers as in the cost figures.")
+                 f"interval. Markers as in the cost figures.")
 
 
 def fig_safety(sweeps, aggs):

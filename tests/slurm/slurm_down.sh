@@ -87,7 +87,7 @@ if [[ -f $conf ]]; then
     if [[ -n $ctld ]]; then
         jobs=$(SLURM_CONF=$conf timeout 10 squeue -h -o '%A' 2>/dev/null || true)
         if [[ -n $jobs ]]; then
-            log "cancelling jobs: $(echo $jobs)"
+            log "cancelling jobs: ${jobs//$'\n'/ }"
             # shellcheck disable=SC2086
             SLURM_CONF=$conf timeout 10 scancel $jobs 2>/dev/null || true
             for _ in $(seq 1 50); do
@@ -98,7 +98,7 @@ if [[ -f $conf ]]; then
     fi
     # slurmd first (it talks to slurmctld while shutting down), then slurmctld.
     mapfile -t p < <(for q in $(pids_with_arg "$conf"); do
-        read -r c 2>/dev/null </proc/$q/comm && [[ $c == slurmd ]] && echo "$q"; done)
+        read -r c 2>/dev/null <"/proc/$q/comm" && [[ $c == slurmd ]] && echo "$q"; done)
     stop_pids 20 slurmd "${p[@]}"
     mapfile -t p < <(stepd_pids)
     stop_pids 5 slurmstepd "${p[@]}"

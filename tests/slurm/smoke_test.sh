@@ -7,7 +7,13 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-state=${1:-$(mktemp -d /tmp/deplsim-slurm.XXXXXX)}
+own_state=0
+if [[ $# -ge 1 ]]; then
+    state=$1
+else
+    state=$(mktemp -d /tmp/deplsim-slurm.XXXXXX)
+    own_state=1
+fi
 work=$(mktemp -d /tmp/deplsim-slurm-work.XXXXXX)
 chmod a+rx "$work"
 fail=0
@@ -21,9 +27,11 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 wait_gone() { # wait until squeue no longer lists job $1
     while [[ -n $(squeue -h -j "$1" 2>/dev/null) ]]; do sleep 0.1; done
 }
+# shellcheck disable=SC2317  # called from the EXIT trap
 cleanup() {
     "$here/slurm_down.sh" "$state" >/dev/null 2>&1 || true
     rm -rf "$work"
+    if [[ $own_state == 1 ]]; then rm -rf "$state"; fi
 }
 trap cleanup EXIT
 
@@ -36,6 +44,7 @@ check "MaxArraySize visible in scontrol show config" \
 
 # 10-task array, 2 at a time, each writes its index.
 t=$(now)
+# shellcheck disable=SC2016  # expanded by the job's shell
 jid=$(sbatch --parsable --array=0-9%2 -o /dev/null -D "$work" \
     --wrap='echo $SLURM_ARRAY_TASK_ID > x.$SLURM_ARRAY_TASK_ID')
 check "sbatch --parsable prints a bare job id ($jid)" grep -qxE '[0-9]+' <<<"$jid"
@@ -70,7 +79,7 @@ check "squeue -h -j empty after completion" test -z "$(squeue -h -j "$jid")"
 recs=$(scontrol -o show job "$jid" |
     sed -E 's/.*ArrayTaskId=([^ ]*).*JobState=([^ ]*).*ExitCode=([^ ]*).*/\1 \2 \3/' | sort -n)
 echo "scontrol show job $jid ->"
-sed 's/^/    /' <<<"$recs"
+while read -r l; do echo "    $l"; done <<<"$recs"
 check "task 0 COMPLETED 0:0" grep -qx '0 COMPLETED 0:0' <<<"$recs"
 check "task 1 FAILED 1:0" grep -qx '1 FAILED 1:0' <<<"$recs"
 check "task 2 FAILED 0:9" grep -qx '2 FAILED 0:9' <<<"$recs"
