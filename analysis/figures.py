@@ -27,13 +27,7 @@ import math
 import pathlib
 import sys
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import plotstyle as ps  # noqa: E402
 
@@ -47,11 +41,25 @@ SAVE_METADATA = {"png": {"Software": None},
 ENERGY_LABEL = "mean energy per replication (J)"
 P_LABEL = "simulated P(test loss ≤ L*)"
 
-plt.rcParams.update({
-    "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8, "figure.titlesize": 11,
-    "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
-    "lines.linewidth": 1.4, "errorbar.capsize": 3, "savefig.dpi": DPI, "svg.hashsalt": "deplsim",
-})
+plt = Line2D = Patch = None  # matplotlib, imported once the inputs have been read (errors come faster)
+
+
+def _import_matplotlib():
+    global plt, Line2D, Patch
+    if plt is not None:
+        return
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot
+    import matplotlib.lines
+    import matplotlib.patches
+    plt, Line2D, Patch = matplotlib.pyplot, matplotlib.lines.Line2D, matplotlib.patches.Patch
+    plt.rcParams.update({
+        "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8, "figure.titlesize": 11,
+        "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
+        "lines.linewidth": 1.4, "errorbar.capsize": 3, "savefig.dpi": DPI, "svg.hashsalt": "deplsim",
+        "pdf.compression": 6,
+    })
 
 
 class Skip(Exception):
@@ -288,31 +296,47 @@ def ecdf(values, limit=2000):
     return [v[0]] + xs, [0.0] + ys
 
 
-def fig_loss_cdf(sweeps, aggs):
+def loss_cdf_inputs(sweeps, aggs):
+    """What the loss-CDF figure draws, read before any figure is drawn so that a malformed replications.csv stops
+    everything first: the sweep's name, and per scenario (scenario, cell, its aggregated rows, [(row, seed,
+    final losses)], seed None and no losses for a planner without a plan)."""
     name = "targets" if "targets" in sweeps else "losses"
     sweep = need(sweeps, name)
     agg = aggs[name]
-    groups = by_scenario(agg)
-    fig, axes = panels(len(groups))
-    orchs, noplan = [], False
-    for (scenario, _), (ax,) in zip(groups, axes):
+    out = []
+    for scenario, _ in by_scenario(agg):
         cell = representative_cell(sweep, agg, scenario)
         rows = agg[agg["cell"] == cell]
+        units = []
+        for _, r in rows.iterrows():
+            ok = sweep.results[(sweep.results["cell"] == cell) & (sweep.results["orchestrator"] == r["orchestrator"])
+                               & (sweep.results["status"] == "ok")]
+            if ok.empty:
+                units.append((r, None, []))
+            else:
+                seed = int(ok["seed"].min())
+                units.append((r, seed, sweep.final_losses(cell, r["orchestrator"], seed)))
+        out.append((scenario, cell, rows, units))
+    return name, out
+
+
+def fig_loss_cdf(sweeps, aggs, inputs=None):
+    name, data = inputs or loss_cdf_inputs(sweeps, aggs)
+    sweep = sweeps[name]
+    fig, axes = panels(len(data))
+    orchs, noplan = [], False
+    for (scenario, cell, rows, units), (ax,) in zip(data, axes):
         l_star, p_star = rows["target_loss"].iloc[0], rows["target_probability"].iloc[0]
         drawn = 0
-        for _, r in rows.iterrows():
+        for r, seed, losses in units:
             orch = r["orchestrator"]
             orchs.append(orch)
             colour, _, line = ps.style(orch)
-            units = sweep.results[(sweep.results["cell"] == cell) & (sweep.results["orchestrator"] == orch)
-                                  & (sweep.results["status"] == "ok")]
-            if units.empty:
+            if seed is None:
                 noplan = True
                 ax.plot([], [], color=colour, linestyle="none", marker="x",
                         label=f"{orch}: no plan ({r['status']})")
                 continue
-            seed = int(units["seed"].min())
-            losses = sweep.final_losses(cell, orch, seed)
             if not losses:
                 continue
             xs, ys = ecdf(losses)
@@ -321,16 +345,16 @@ def fig_loss_cdf(sweeps, aggs):
             drawn += 1
         ax.axvline(l_star, color="black", linestyle="--", linewidth=1)
         ax.axhline(p_star, color=ps.OKABE_ITO["grey"], linestyle=":", linewidth=1.2)
-        ax.annotate(f"L* = {ps.fmt_num(l_star)}", xy=(l_star, 0.03), xycoords=("data", "axes fraction"),
-                    xytext=(4, 0), textcoords="offset points", fontsize=8)
+        ax.annotate(f"L* = {ps.fmt_num(l_star)}", xy=(l_star, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8)
         ax.annotate(f"p* = {ps.fmt_num(p_star)}", xy=(0.01, p_star), xycoords=("axes fraction", "data"),
                     xytext=(0, 3), textcoords="offset points", fontsize=8)
         grid = ", ".join(f"{k}={ps.fmt_num(rows[k].iloc[0])}" for k in sweep.grid_keys)
-        ax.set_title(f"{scenario}, cell {cell} ({grid})")
+        ax.set_title(f"{scenario}, cell {cell} ({grid})", pad=14)
         ax.set_xlabel("final test loss T_K (loss after the last epoch)")
         ax.set_ylabel("empirical CDF: fraction of replications ≤ x")
         ax.set_ylim(0, 1.02)
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.88), fontsize=7, framealpha=0.9)
+        ax.legend(loc="lower right", fontsize=7, framealpha=0.9)
         if drawn == 0:
             ax.text(0.5, 0.5, "no planner has a plan in this cell", transform=ax.transAxes, ha="center")
     handles = [orchestrator_handle(o) for o in dict.fromkeys(orchs)]
@@ -667,6 +691,11 @@ def make_figures(root, formats=FORMATS, log=sys.stderr):
     root = pathlib.Path(root)
     sweeps = ps.load_root(root)
     aggs = {name: ps.aggregate(s) for name, s in sweeps.items()}
+    try:
+        cdf_inputs = loss_cdf_inputs(sweeps, aggs)
+    except Skip:
+        cdf_inputs = None
+    _import_matplotlib()
     out_dir = root / "figures"
     out_dir.mkdir(exist_ok=True)
     made, skipped = [], []
@@ -675,7 +704,7 @@ def make_figures(root, formats=FORMATS, log=sys.stderr):
         if name == "loss-cdf" and "targets" not in sweeps and "losses" in sweeps:
             source = "losses"
         try:
-            fig, caption = draw(sweeps, aggs)
+            fig, caption = draw(sweeps, aggs, cdf_inputs) if name == "loss-cdf" else draw(sweeps, aggs)
         except Skip as e:
             skipped.append({"name": name, "sweep": sweep_name, "title": title, "reason": str(e)})
             for fmt in ("png", "pdf"):

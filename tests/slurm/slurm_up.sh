@@ -53,10 +53,11 @@ if [[ ${#need_pkgs[@]} -gt 0 ]]; then
     log "installing ${need_pkgs[*]}"
     # policy-rc.d / no systemd: the packages' own service starts fail or are
     # skipped, which is fine: we start our own daemons below.
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get install -y --no-install-recommends "${need_pkgs[@]}" >&2 ||
-        { $SUDO apt-get update >&2 &&
-          $SUDO apt-get install -y --no-install-recommends "${need_pkgs[@]}" >&2; }
+    apt=(env DEBIAN_FRONTEND=noninteractive apt-get)
+    [[ -z $SUDO ]] || apt=(sudo "${apt[@]}")
+    "${apt[@]}" install -y --no-install-recommends "${need_pkgs[@]}" >&2 ||
+        { "${apt[@]}" update >&2 &&
+          "${apt[@]}" install -y --no-install-recommends "${need_pkgs[@]}" >&2; }
 fi
 
 # --- 2. state dir; stop a previous cluster from the same dir -----------------

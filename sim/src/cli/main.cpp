@@ -6,6 +6,7 @@
 #include "experiment/calibrate.hpp"
 #include "experiment/compare.hpp"
 #include "experiment/sweep.hpp"
+#include "experiment/reproduce.hpp"
 #include "experiment/context.hpp"
 #include "experiment/external.hpp"
 #include "experiment/plugin_loader.hpp"
@@ -443,6 +444,16 @@ int main(int argc, char** argv) {
   sweep->add_option("--replications", sweep_replications, "replications per unit, instead of the sweep file's")->check(CLI::Range(1, 10'000'000));
   add_plugin_option(sweep, plugins);
 
+  deplsim::ReproduceOptions repro_opts;
+  auto* reproduce = app.add_subcommand("reproduce", "run the sweeps behind the paper's evaluation, then figures, results.md and report.html");
+  reproduce->add_option("WHAT", repro_opts.what, "the experiment: paper")->required()->check(CLI::IsMember({"paper"}));
+  reproduce->add_option("--out", repro_opts.out, "output folder")->required();
+  reproduce->add_flag("--quick", repro_opts.quick, "the reduced sweeps (one scenario, fewer values): under 10 minutes on 2 cores");
+  reproduce->add_flag("--resume", repro_opts.resume, "finish an interrupted reproduction");
+  reproduce->add_flag("--force", repro_opts.force, "start again, replacing the output folder");
+  repro_opts.jobs = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  reproduce->add_option("--jobs", repro_opts.jobs, "units run at once")->check(CLI::Range(1, 4096))->capture_default_str();
+
   std::string task_workdir;
   long task_index = -1;
   auto* sweep_task = app.add_subcommand("sweep-task", "");  // internal: one unit of a prepared sweep (Slurm array tasks)
@@ -503,6 +514,14 @@ int main(int argc, char** argv) {
       return deplsim::run_sweep(sweep_opts);
     }
     if (*sweep_task) return deplsim::run_sweep_task(task_workdir, task_index);
+    if (*reproduce) {
+      char buf[4096];
+      const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+      if (n > 0) repro_opts.self = std::string(buf, static_cast<std::size_t>(n));
+      const char* env = std::getenv("DEPLSIM_DATA_DIR");
+      repro_opts.data_dir = env != nullptr && *env != '\0' ? env : DEPLSIM_SOURCE_DIR;
+      return deplsim::run_reproduce(repro_opts);
+    }
   } catch (const deplsim::InputError& e) {
     print_issues(e);
     std::fflush(stderr);

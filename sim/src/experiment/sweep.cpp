@@ -523,7 +523,7 @@ std::vector<Failure> run_slurm(const Prepared& p, const fs::path& work, const Sw
     if (rc != 0) {
       // Cancel what was submitted, then report.
       for (const auto& id : job_ids) capture({"scancel", id});
-      throw std::runtime_error(fmt::format("sbatch failed (exit {}): {}", rc, last_lines(out, 3)));
+      throw sweep_error("--backend slurm", "", fmt::format("sbatch failed (exit {}): {}", rc, last_lines(out, 3)));
     }
     std::string id = out.substr(0, out.find_first_of(";\n"));
     job_ids.push_back(id);
