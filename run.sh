@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deplsim's two entry points, each complete and idempotent on a fresh Debian 12 machine:
-#   ./run.sh demo   plans the paper scenarios (and the small one, with the exact optimum) with every orchestrator
-#                   that exists, simulates the plans on SimGrid and prints a table of predicted vs simulated outcomes
+#   ./run.sh demo   compares every orchestrator on the paper scenario (plans simulated on SimGrid), runs the quick
+#                   sweeps of `deplsim reproduce paper`, writes figures, results.md and report.html, and prints where
 #   ./run.sh test   builds and runs the whole test suite (what .ci/run calls)
 # Both install the Debian packages they need when missing (as root, or with sudo), configure and build (-j2).
 set -euo pipefail
@@ -41,44 +41,18 @@ build() {
 demo() {
   build
   local out="$ROOT/results/demo"
-  local replications=20000
-  rm -rf "$out.partial"
-  mkdir -p "$out.partial"
-  # Every built-in planner (`external` needs a command of the user's, see docs/orchestrators.md; `exhaustive` is
-  # a checker for tiny instances and refuses these). The exact optimum (CBC) takes 10-30 s per paper scenario,
-  # so it runs on the small scenario only, where it solves in about a second.
-  local all paper_only orchestrators
-  all=$("$BUILD/deplsim" list | awk '$1 != "external" && $1 != "exhaustive" {print $1}' | paste -sd, -)
-  paper_only=$("$BUILD/deplsim" list | awk '$1 != "external" && $1 != "exhaustive" && $1 != "optimum" {print $1}' | paste -sd, -)
-  for scenario in "$ROOT"/scenarios/paper/*.yaml "$ROOT"/scenarios/small/*.yaml; do
-    local name
-    name=$(basename "$scenario" .yaml)
-    case "$scenario" in
-      */small/*) orchestrators=$all ;;
-      *) orchestrators=$paper_only ;;
-    esac
-    say "$name: planning with $orchestrators; simulating $replications replications of each plan on SimGrid"
-    set +e
-    "$BUILD/deplsim" compare "$scenario" --orchestrators "$orchestrators" --replications "$replications" --seed 1 \
-      --out "$out.partial/$name" >/dev/null 2>"$out.partial/$name.log"
-    local rc=$?
-    set -e
-    if [ $rc -ne 0 ]; then
-      cat "$out.partial/$name.log" >&2
-      say "deplsim compare failed on $name (exit $rc)"
-      exit $rc
-    fi
-    rm -f "$out.partial/$name.log"
-  done
-  /usr/bin/python3 "$ROOT/analysis/run_table.py" "$out.partial" >"$out.partial/table.txt"
-  /usr/bin/python3 "$ROOT/analysis/run_table.py" "$out.partial" --markdown >"$out.partial/table.md"
-  rm -rf "$out"
-  mv "$out.partial" "$out"
+  # `deplsim reproduce paper --quick`: the comparison on the paper's AlexNet/CIFAR-10 scenario at three targets
+  # with every orchestrator that exists (`exhaustive` is a checker for tiny instances, `external` needs a
+  # command of the user's), 20,000 replications each, then the sweeps over L*, the grid size B, the safety
+  # factor and the instance size, the figures, results.md and report.html (docs/reproduce.md). About 3-5 minutes.
+  say "deplsim reproduce paper --quick --out results/demo (sweeps, figures, report)"
+  "$BUILD/deplsim" reproduce paper --quick --out "$out" --force
+  /usr/bin/python3 "$ROOT/analysis/run_table.py" "$out/sweeps/targets" >"$out/table.txt"
   cat "$out/table.txt"
   echo
-  echo "P predicted: the orchestrator's own claim; P simulated: the test loss of $replications replications on the"
+  echo "P predicted: the orchestrator's own claim; P simulated: the test loss of 20,000 replications on the"
   echo "ground truth it never saw; guarantee 'met' when P simulated >= p* - 0.01."
-  say "results in results/demo/: per scenario comparison.md (with paired energy differences) and one folder per orchestrator; table.md for all"
+  say "figures: results/demo/figures/*.png (and .pdf); tables: results/demo/results.md; all of it: results/demo/report.html"
 }
 
 run_tests() {

@@ -158,6 +158,8 @@ def dodge(series_count, xs):
 
 
 def by_scenario(agg):
+    """[(scenario, its rows)], leaving out rows without a target (a failed unit alone in its cell)."""
+    agg = agg.dropna(subset=["target_loss", "target_probability"])
     return [(s, agg[agg["scenario"] == s]) for s in dict.fromkeys(agg["scenario"])]
 
 
@@ -268,18 +270,12 @@ def fig_cost_vs_loss(sweeps, aggs):
                  "cross on the x axis: no plan).")
 
 
-def representative_cell(sweep, agg, scenario):
-    """The cell of a scenario whose loss CDF is drawn: p* = 0.9 when the sweep has it, else the middle cell in
-    the order of the grid."""
-    sub = agg[agg["scenario"] == scenario]
+def representative_cell(sub):
+    """The cell of one scenario whose loss CDFs are drawn: the one at p* = 0.9 when there is one, else the middle
+    cell in the order of the grid (results.csv order)."""
     cells = list(dict.fromkeys(sub["cell"]))
     at = [c for c in cells if abs(sub[sub["cell"] == c]["target_probability"].iloc[0] - 0.9) < 1e-12]
-    if at:
-        return at[0]
-    keyed = sorted(cells, key=lambda c: tuple(str(sub[sub["cell"] == c].iloc[0][k]).zfill(20)
-                                               if isinstance(sub[sub["cell"] == c].iloc[0][k], str)
-                                               else sub[sub["cell"] == c].iloc[0][k] for k in sweep.grid_keys))
-    return keyed[(len(keyed) - 1) // 2]
+    return at[0] if at else cells[(len(cells) - 1) // 2]
 
 
 def ecdf(values, limit=2000):
@@ -304,8 +300,8 @@ def loss_cdf_inputs(sweeps, aggs):
     sweep = need(sweeps, name)
     agg = aggs[name]
     out = []
-    for scenario, _ in by_scenario(agg):
-        cell = representative_cell(sweep, agg, scenario)
+    for scenario, sub in by_scenario(agg):
+        cell = representative_cell(sub)
         rows = agg[agg["cell"] == cell]
         units = []
         for _, r in rows.iterrows():
@@ -320,10 +316,18 @@ def loss_cdf_inputs(sweeps, aggs):
     return name, out
 
 
+def quantile_range(values, tail=0.002):
+    """The tail and 1 - tail quantiles (nearest rank): the x range shown, so that a few extreme replications do
+    not squeeze the curves."""
+    v = sorted(values)
+    n = len(v)
+    return v[int(tail * (n - 1))], v[int(round((1 - tail) * (n - 1)))]
+
+
 def fig_loss_cdf(sweeps, aggs, inputs=None):
     name, data = inputs or loss_cdf_inputs(sweeps, aggs)
     sweep = sweeps[name]
-    fig, axes = panels(len(data))
+    fig, axes = panels(len(data), height=4.3)
     orchs, noplan = [], False
     for (scenario, cell, rows, units), (ax,) in zip(data, axes):
         l_star, p_star = rows["target_loss"].iloc[0], rows["target_probability"].iloc[0]
@@ -341,7 +345,7 @@ def fig_loss_cdf(sweeps, aggs, inputs=None):
                 continue
             xs, ys = ecdf(losses)
             ax.step(xs, ys, where="post", color=colour, linestyle=line,
-                    label=f"{orch}: P = {ps.fmt_p(r['p_target_met'])} ({len(losses)} repl., seed {seed})")
+                    label=f"{orch}: P = {ps.fmt_p(r['p_target_met'])}")
             drawn += 1
         ax.axvline(l_star, color="black", linestyle="--", linewidth=1)
         ax.axhline(p_star, color=ps.OKABE_ITO["grey"], linestyle=":", linewidth=1.2)
@@ -350,11 +354,19 @@ def fig_loss_cdf(sweeps, aggs, inputs=None):
         ax.annotate(f"p* = {ps.fmt_num(p_star)}", xy=(0.01, p_star), xycoords=("axes fraction", "data"),
                     xytext=(0, 3), textcoords="offset points", fontsize=8)
         grid = ", ".join(f"{k}={ps.fmt_num(rows[k].iloc[0])}" for k in sweep.grid_keys)
-        ax.set_title(f"{scenario}, cell {cell} ({grid})", pad=14)
+        counts = sorted({len(losses) for _, seed, losses in units if seed is not None})
+        seeds = sorted({seed for _, seed, _ in units if seed is not None})
+        drawn_from = (f"{'/'.join(str(c) for c in counts)} replications, seed {'/'.join(str(x) for x in seeds)}"
+                      if counts else "no replications")
+        ax.set_title(f"{scenario}, cell {cell} ({grid})\n{drawn_from}", pad=14)
         ax.set_xlabel("final test loss T_K (loss after the last epoch)")
         ax.set_ylabel("empirical CDF: fraction of replications ≤ x")
         ax.set_ylim(0, 1.02)
-        ax.legend(loc="lower right", fontsize=7, framealpha=0.9)
+        tails = [q for _, seed, losses in units if losses for q in quantile_range(losses)]
+        if tails:
+            lo, hi = min(tails + [l_star]), max(tails + [l_star])
+            ax.set_xlim(lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo))
+        ax.legend(loc="lower right", fontsize=7, framealpha=0.85)
         if drawn == 0:
             ax.text(0.5, 0.5, "no planner has a plan in this cell", transform=ax.transAxes, ha="center")
     handles = [orchestrator_handle(o) for o in dict.fromkeys(orchs)]
@@ -366,7 +378,9 @@ def fig_loss_cdf(sweeps, aggs, inputs=None):
     return fig, ("Empirical CDF of the final test loss T_K over the replications of each planner (its "
                  "replications.csv; lowest seed) in one cell per scenario (p* = 0.9 where swept, else the middle "
                  "cell). A planner keeps its promise when its curve crosses the vertical line L* at or above the "
-                 "horizontal line p*. The legend gives each planner's simulated P over all its replications.")
+                 "horizontal line p*. The legend gives each planner's simulated P over all its replications "
+                 "(results.csv), the panel title how many replications the curves show. The x axis spans the "
+                 "0.2% to 99.8% quantiles of the losses drawn.")
 
 
 def fig_guarantee(sweeps, aggs):
@@ -545,6 +559,24 @@ def fig_levels(sweeps, aggs):
                  f"interval. Markers as in the cost figures.")
 
 
+def delta_labels(sub, points):
+    """One label per group of points that would print on top of each other (closer than 4% of the panel's
+    span on both axes): [(x, y, "δ = a, b")], at the group's first point, δ in sweep order."""
+    ok = sub[sub["status"].isin(["ok", "partial"])]
+    xs, ys = list(ok["p_target_met"]), list(ok["energy_j_mean"])
+    xspan = (max(xs) - min(xs)) or 1.0
+    yspan = (max(ys) - min(ys)) or 1.0
+    groups = []
+    for x, y, d in points:
+        for g in groups:
+            if abs(x - g[0]) <= 0.04 * xspan and abs(y - g[1]) <= 0.04 * yspan:
+                g[2].append(d)
+                break
+        else:
+            groups.append((x, y, [d]))
+    return [(x, y, "δ = " + ", ".join(ps.fmt_num(d) for d in ds)) for x, y, ds in groups]
+
+
 def fig_safety(sweeps, aggs):
     sweep = need(sweeps, "safety")
     agg = aggs["safety"]
@@ -561,8 +593,9 @@ def fig_safety(sweeps, aggs):
         for p_star in sorted(set(sub["target_probability"])):
             ax.axvspan(p_star - ps.GUARANTEE_TOLERANCE, p_star, color=ps.OKABE_ITO["grey"], alpha=0.3, linewidth=0)
             ax.axvline(p_star, color="black", linestyle="--", linewidth=1)
-            ax.annotate(f"p* = {ps.fmt_num(p_star)}", xy=(p_star, 0.97), xycoords=("data", "axes fraction"),
-                        xytext=(3, 0), textcoords="offset points", ha="left", fontsize=8)
+            ax.annotate(f"p* = {ps.fmt_num(p_star)}", xy=(p_star, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8)
+        labelled = []
         for orch in dict.fromkeys(sub["orchestrator"]):
             orchs.append(orch)
             colour, _, line = ps.style(orch)
@@ -573,17 +606,13 @@ def fig_safety(sweeps, aggs):
                 ax.errorbar(xs, ys, xerr=bars(xs, rows["p_lo"], rows["p_hi"]),
                             yerr=bars(ys, rows["energy_lo"], rows["energy_hi"]),
                             color=colour, linestyle=line, zorder=2)
-                labels = {}
                 for x, y, d, g in zip(xs, ys, rows[key], rows["guarantee"]):
                     draw_point(ax, x, y, orch, g, size=8)
                     present.add(g)
-                    labels.setdefault((round(x, 9), round(y, 6)), []).append(ps.fmt_num(d))
-                for (x, y), ds in labels.items():
-                    ax.annotate("δ = " + ", ".join(ds), xy=(x, y), xytext=(6, -10), textcoords="offset points",
-                                fontsize=8, color="#333333")
-                for d in sub[(sub["orchestrator"] == orch) & ~sub["status"].isin(["ok", "partial"])][key]:
-                    ax.annotate(f"δ = {ps.fmt_num(d)}: no plan", xy=(0.02, 0.02 + 0.05 * len(labels)),
-                                xycoords="axes fraction", fontsize=8, color=colour)
+                    labelled.append((x, y, d))
+                for i, d in enumerate(sub[(sub["orchestrator"] == orch) & ~sub["status"].isin(["ok", "partial"])][key]):
+                    ax.annotate(f"δ = {ps.fmt_num(d)}: no plan", xy=(0.02, 0.04 + 0.06 * i),
+                                xycoords="axes fraction", fontsize=8, color="#333333")
             else:
                 seen = set()
                 for _, r in rows.iterrows():
@@ -597,7 +626,10 @@ def fig_safety(sweeps, aggs):
                     draw_point(ax, r["p_target_met"], r["energy_j_mean"], orch, r["guarantee"],
                                size=11 if orch != "depl" else 7, zorder=3 if orch != "depl" else 4)
                     present.add(r["guarantee"])
-        ax.set_title(f"{scenario} ({unique_text(sub['target_loss'], 'L*')})")
+        ax.margins(x=0.08, y=0.12)
+        for x, y, text in delta_labels(sub, labelled):
+            ax.annotate(text, xy=(x, y), xytext=(6, -11), textcoords="offset points", fontsize=8, color="#333333")
+        ax.set_title(f"{scenario} ({unique_text(sub['target_loss'], 'L*')})", pad=14)
         ax.set_xlabel(P_LABEL)
         ax.set_ylabel(ENERGY_LABEL)
     handles = [orchestrator_handle(o) if o == base else

@@ -170,7 +170,18 @@ class Sweep:
             for key in self.grid_keys:
                 value = row[key]
                 row[key] = float(value) if _NUMBER.match(value) else value
+        cell_of = {}
+        for i, row in enumerate(rows, start=2):
+            where = (row["scenario"], row["platform"]) + tuple(row[k] for k in self.grid_keys)
+            if cell_of.setdefault(row["cell"], where) != where:
+                raise InputError(f"{results_path}: line {i}: cell {row['cell']} has another scenario, platform or "
+                                 f"grid value than on its first line")
         self.results = pd.DataFrame(rows, columns=header)
+        # A failed unit (status error) may lack its target: it is the cell's, so take it from the cell's other units.
+        for column in ("target_loss", "target_probability"):
+            known = self.results.dropna(subset=[column]).groupby("cell")[column].first()
+            gaps = self.results[column].isna()
+            self.results.loc[gaps, column] = self.results.loc[gaps, "cell"].map(known)
         timings_path = self.path / "timings.csv"
         _, trows = read_csv(timings_path, TIMING_COLUMNS, numbers=TIMING_COLUMNS[3:], integers=["seed"])
         self.timings = pd.DataFrame(trows, columns=TIMING_COLUMNS)

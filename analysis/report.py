@@ -37,6 +37,7 @@ code { background: #f3f3f3; padding: 0 .25em; border-radius: 3px; }
 table { border-collapse: collapse; margin: .8em 0; font-size: .85em; }
 th, td { border: 1px solid #ccc; padding: .25em .5em; } th { background: #f0f0f0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.table-wrap { overflow-x: auto; }
 td.met { background: #e3f2ec; } td.violated { background: #fbe3d6; } td.unknown { background: #f4f4f4; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: .9em; color: #444; margin-top: .3em; }
@@ -109,15 +110,15 @@ def render_html(blocks, root):
                                               for a, t in b[1]) + "</ul></nav>")
         elif kind == "table":
             _, header, rows, classes = b
-            t = ["<table>", "<thead><tr>" + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) +
-                 "</tr></thead>", "<tbody>"]
+            head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+            t = ['<div class="table-wrap"><table>', f"<thead><tr>{head}</tr></thead>", "<tbody>"]
             for row, cls in zip(rows, classes):
                 cells = []
                 for value, c in zip(row, cls):
                     attr = f' class="{c}"' if c else ""
                     cells.append(f"<td{attr}>{html.escape(str(value))}</td>")
                 t.append("<tr>" + "".join(cells) + "</tr>")
-            t.append("</tbody></table>")
+            t.append("</tbody></table></div>")
             body.append("\n".join(t))
         elif kind == "figure":
             f = b[1]
@@ -225,7 +226,7 @@ def sweep_blocks(sweep, agg):
         if gain is None:
             row.append("")
         elif ps.missing(gain["gain"]):
-            row.append(f"— ({gain['why']})")
+            row.append(f"— {gain['why']}")
         else:
             row.append(ps.fmt_pct(gain["gain"]))
         cls.append("num")

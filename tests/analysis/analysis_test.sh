@@ -71,7 +71,8 @@ assert index["skipped"] == [] and index["missing_sweeps"] == [], index
 assert all(f["caption"] and f["title"] for f in index["figures"])
 EOF
 cp -r "$R/figures" "$TMP/figures.first"
-check "figures.py again: the same bytes" bash -c "'$PY' '$FIGURES_PY' '$R' 2>/dev/null && diff -r '$TMP/figures.first' '$R/figures'"
+check "figures.py again: the same bytes" \
+  bash -c "'$PY' '$FIGURES_PY' '$R' 2>/dev/null && diff -r '$TMP/figures.first' '$R/figures'"
 check "figures.py --formats svg is refused (exit 2)" fails_with 2 "--formats" -- $PY "$FIGURES_PY" "$R" --formats svg
 
 # --- report ----------------------------------------------------------------------------------------------------
@@ -90,32 +91,40 @@ for f in $EXPECTED; do
   check "results.md has a line for figure $f" grep -qF "figures/$f.png" "$MD"
 done
 check "results.md says nothing was skipped" grep -qF "Nothing: every sweep and figure is present." "$MD"
-check "results.md has no date or time" bash -c "! grep -nE '[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}:[0-9]{2}:[0-9]{2}' '$MD'"
+check "results.md has no date or time" \
+  bash -c "! grep -nE '[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}:[0-9]{2}:[0-9]{2}' '$MD'"
 check "results.md has no absolute path" bash -c "! grep -nF '$TMP' '$MD'"
-check "report.html embeds $N_EXPECTED PNG figures" test "$(grep -o '<img src="data:image/png;base64,' "$HTML" | wc -l)" -eq "$N_EXPECTED"
-check "report.html: every image has alt text" test "$(grep -o '<img [^>]*alt="[^"]\+"' "$HTML" | wc -l)" -eq "$N_EXPECTED"
-check "report.html has no external reference" bash -c "! grep -noiE 'src=\"(https?:|//|file:)|href=\"(https?:|//|file:)|<link |@import|url\(' '$HTML'"
+check "report.html embeds $N_EXPECTED PNG figures" \
+  test "$(grep -o '<img src="data:image/png;base64,' "$HTML" | wc -l)" -eq "$N_EXPECTED"
+check "report.html: every image has alt text" \
+  test "$(grep -o '<img [^>]*alt="[^"]\+"' "$HTML" | wc -l)" -eq "$N_EXPECTED"
+check "report.html has no external reference" \
+  bash -c "! grep -noiE 'src=\"(https?:|//|file:)|href=\"(https?:|//|file:)|<link |@import|url\(' '$HTML'"
 check "report.html has the tables" test "$(grep -c '<table>' "$HTML")" -ge 7
 check "report.html has the figures-loaded script" grep -qF 'document.body.dataset.figuresLoaded' "$HTML"
 cp "$MD" "$TMP/results.first.md"
 cp "$HTML" "$TMP/report.first.html"
-check "report.py again: the same bytes" bash -c "'$PY' '$REPORT_PY' '$R' 2>/dev/null && cmp '$TMP/results.first.md' '$MD' &&
-  cmp '$TMP/report.first.html' '$HTML'"
+check "report.py again: the same bytes" \
+  bash -c "'$PY' '$REPORT_PY' '$R' 2>/dev/null && cmp '$TMP/results.first.md' '$MD' &&
+    cmp '$TMP/report.first.html' '$HTML'"
 check "no temporary file left" bash -c "! ls -a '$R' '$R/figures' | grep -F '.tmp-'"
 O=$TMP/only-size
 mkdir -p "$O/sweeps"
 cp -r "$FIXTURE/sweeps/size" "$O/sweeps/"
 check "report.py alone draws the figures (figures.json missing)" $PY "$REPORT_PY" "$O"
-check "then figures/planner-time.png and .pdf exist" test -f "$O/figures/planner-time.png" -a -f "$O/figures/planner-time.pdf"
+check "then figures/planner-time.png and .pdf exist" \
+  test -f "$O/figures/planner-time.png" -a -f "$O/figures/planner-time.pdf"
 check "then report.html embeds that one figure" test "$(grep -o '<img ' "$O/report.html" | wc -l)" -eq 1
-check "then results.md says the 4 other sweeps are missing" test "$(grep -c '^- sweep `[a-z]*` not found' "$O/results.md")" -eq 4
+check "then results.md says the 4 other sweeps are missing" \
+  test "$(grep -c '^- sweep `[a-z]*` not found' "$O/results.md")" -eq 4
 
 # --- a missing sweep, a failed unit ---------------------------------------------------------------------------
 M=$TMP/missing
 cp -r "$FIXTURE" "$M"
 rm -r "$M/sweeps/levels"
-echo "c001,one-host,platforms/one-host.xml,0.8,pruned-only,1,20000,0.9,0.8,error,unknown,,,,,,,,," \
+echo "c004,one-host,platforms/one-host.xml,0.8,pruned-only,1,20000,0.9,0.8,error,unknown,,,,,,,,," \
   >>"$M/sweeps/targets/results.csv"
+echo "c002,tiny,platforms/tiny.xml,0.9,external,1,20000,,,error,unknown,,,,,,,,," >>"$M/sweeps/targets/results.csv"
 check "figures.py --formats png without sweep levels" $PY "$FIGURES_PY" "$M" --formats png
 check "no levels figure then" test ! -e "$M/figures/levels-sensitivity.png"
 check "the other $((N_EXPECTED - 1)) figures are drawn" test "$(ls "$M/figures/"*.png | wc -l)" -eq $((N_EXPECTED - 1))
@@ -123,7 +132,8 @@ check "--formats png writes no PDF" bash -c "! ls '$M/figures/'*.pdf"
 check "report.py without sweep levels" $PY "$REPORT_PY" "$M"
 check "results.md says sweep levels is missing" grep -qF 'sweep `levels` not found' "$M/results.md"
 check "results.md says the levels figure was skipped" grep -qF 'figure `levels-sensitivity`' "$M/results.md"
-check "results.md shows the failed unit" grep -qF '| pruned-only | error |' "$M/results.md"
+check "results.md shows the failed units" \
+  test "$(grep -cE '\| (pruned-only|external) \| error \|' "$M/results.md")" -eq 2
 
 # --- malformed input: exit 2, the file and the column named --------------------------------------------------
 bad() {  # bad NAME: a fresh copy of the fixture in $TMP/NAME
@@ -133,8 +143,8 @@ bad() {  # bad NAME: a fresh copy of the fixture in $TMP/NAME
 }
 B=$(bad not-a-number)
 sed -i '2s/,0\.9685,/,abc,/' "$B/sweeps/targets/results.csv"
-check "a non-number in results.csv: figures.py exit 2" fails_with 2 "sweeps/targets/results.csv" "line 2" "p_target_met" \
-  -- $PY "$FIGURES_PY" "$B"
+check "a non-number in results.csv: figures.py exit 2" \
+  fails_with 2 "sweeps/targets/results.csv" "line 2" "p_target_met" -- $PY "$FIGURES_PY" "$B"
 check "a non-number in results.csv: report.py exit 2" fails_with 2 "sweeps/targets/results.csv" "p_target_met" \
   -- $PY "$REPORT_PY" "$B"
 check "nothing written on malformed input" test ! -e "$B/results.md" -a ! -e "$B/report.html"
@@ -160,6 +170,10 @@ check "a non-number in replications.csv: exit 2 naming the file and column" fail
 B=$(bad no-replications)
 rm "$B/sweeps/targets/cells/c002/full-only-s1/replications.csv"
 check "a missing replications.csv: exit 2 naming it" fails_with 2 "cells/c002/full-only-s1/replications.csv" \
+  -- $PY "$FIGURES_PY" "$B"
+B=$(bad mixed-cell)
+sed -i '3s/^c001,tiny,platforms\/tiny.xml,0.8,/c001,tiny,platforms\/tiny.xml,0.85,/' "$B/sweeps/targets/results.csv"
+check "a cell with two grid values: exit 2 naming the line" fails_with 2 "sweeps/targets/results.csv" "line 3" "c001" \
   -- $PY "$FIGURES_PY" "$B"
 check "a missing folder: exit 2 naming it" fails_with 2 "$TMP/nowhere" -- $PY "$FIGURES_PY" "$TMP/nowhere"
 check "a folder without sweeps/: exit 2" fails_with 2 "sweeps" -- $PY "$REPORT_PY" "$TMP/matplotlib"

@@ -24,7 +24,8 @@ SCEN = "tests/data/scenarios"
 
 # name -> (scenarios, grid key, values, orchestrators, seeds)
 SWEEPS = [
-    ("targets", ["tiny", "one-host"], "target.probability", [0.8, 0.9, 0.95], ["depl", "expected-loss", "full-only"], [1]),
+    ("targets", ["tiny", "one-host"], "target.probability", [0.8, 0.9, 0.95],
+     ["depl", "expected-loss", "full-only"], [1]),
     ("losses", ["tiny"], "target.loss", [0.55, 0.6, 0.7, 0.8, 0.9], ["depl", "expected-loss"], [1]),
     ("levels", ["tiny"], "model.learning.levels", [25, 50, 100], ["depl"], [1, 2]),
     ("safety", ["tiny"], "planners.safety_delta", [0, 0.1, 0.2],

@@ -450,6 +450,8 @@ int main(int argc, char** argv) {
   reproduce->add_option("--out", repro_opts.out, "output folder")->required();
   reproduce->add_flag("--quick", repro_opts.quick, "the reduced sweeps (one scenario, fewer values): under 10 minutes on 2 cores");
   reproduce->add_flag("--resume", repro_opts.resume, "finish an interrupted reproduction");
+  reproduce->add_option("--sweeps", repro_opts.sweeps, "run the sweep files of this folder instead of scenarios/sweeps/paper (or quick)")
+      ->check(CLI::ExistingDirectory);
   reproduce->add_flag("--force", repro_opts.force, "start again, replacing the output folder");
   repro_opts.jobs = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   reproduce->add_option("--jobs", repro_opts.jobs, "units run at once")->check(CLI::Range(1, 4096))->capture_default_str();

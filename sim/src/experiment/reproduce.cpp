@@ -19,7 +19,7 @@ int run_reproduce(const ReproduceOptions& o) {
   if (o.what != "paper")
     throw InputError(InputIssue{"reproduce", 0, 0, "", fmt::format("unknown experiment '{}' (known: paper)", o.what)});
   const fs::path data(o.data_dir);
-  const fs::path sweeps = data / "scenarios" / "sweeps" / (o.quick ? "quick" : "paper");
+  const fs::path sweeps = !o.sweeps.empty() ? fs::path(o.sweeps) : data / "scenarios" / "sweeps" / (o.quick ? "quick" : "paper");
   const fs::path figures = data / "analysis" / "figures.py";
   const fs::path report = data / "analysis" / "report.py";
   for (const auto& p : {sweeps, figures, report})

@@ -17,6 +17,7 @@ struct ReproduceOptions {
   int jobs = 1;
   std::string self;     ///< path of the deplsim executable
   std::string data_dir; ///< the source tree holding scenarios/ and analysis/
+  std::string sweeps;   ///< a folder of sweep files instead of scenarios/sweeps/paper (or quick)
 };
 
 /// Returns the exit code (0 done; 4 some units failed, figures made from the rest; 130 interrupted).

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `deplsim reproduce paper` end to end on tiny sweeps (tests/data/reproduce: the five sweep names the figures use,
+# on tests/data/scenarios/tiny.yaml): the sweeps, every figure as PNG and PDF, results.md, a self-contained
+# report.html whose figures a real browser (Debian's headless Chromium) loads, --resume, and bad input.
+source "$(dirname "$0")/testlib.sh" reproduce
+SWEEPS="$SOURCE_DIR/tests/data/reproduce"
+expect_rc() {
+  local want=$1
+  shift
+  timeout 600 "$DEPLSIM" "$@" >"$TMP/rc.out" 2>"$TMP/rc.err"
+  local rc=$?
+  [ "$rc" = "$want" ] || { echo "exit $rc, expected $want"; cat "$TMP/rc.out" "$TMP/rc.err"; return 1; }
+}
+err_has() { grep -qF -- "$1" "$TMP/rc.err" || { echo "stderr lacks: $1"; cat "$TMP/rc.err"; return 1; }; }
+R="$TMP/r"
+check "reproduce paper (tiny sweeps)" expect_rc 0 reproduce paper --sweeps "$SWEEPS" --out "$R" --jobs 2
+check "  it says where the report is" err_has "$R/report.html"
+check "every sweep merged" bash -c "for s in targets losses levels safety size; do test -f \"$R/sweeps/\$s/results.csv\" -a -f \"$R/sweeps/\$s/manifest.json\" || exit 1; done"
+check "every figure as PNG and PDF" bash -c "
+  for f in cost-vs-target-probability cost-vs-target-loss loss-cdf guarantee planner-time levels-sensitivity safety-frontier depl-gain; do
+    head -c 8 \"$R/figures/\$f.png\" | grep -q PNG && head -c 5 \"$R/figures/\$f.pdf\" | grep -q '%PDF' || { echo \$f; exit 1; }
+  done"
+check "results.md has a table per sweep" bash -c "for s in targets losses levels safety size; do grep -q \"## Sweep \\\`\$s\\\`\" '$R/results.md' || exit 1; done"
+check "report.html is self-contained (no external reference)" bash -c "! grep -Eq '(src|href)=\"(https?:)?//' '$R/report.html'"
+check "Chromium (headless) loads report.html with every figure" bash -c "
+  command -v chromium >/dev/null || { echo 'chromium is not installed (./run.sh installs it)'; exit 1; }
+  dom=\$(timeout 120 chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=5000 --dump-dom 'file://$R/report.html' 2>/dev/null)
+  n=\$(grep -c '<img' <<<\"\$dom\")
+  grep -q \"data-figures-loaded=\\\"8/8\\\"\" <<<\"\$dom\" || { echo \"figures loaded: \$(grep -o 'data-figures-loaded=\"[^\"]*\"' <<<\"\$dom\"), img tags: \$n\"; exit 1; }"
+check "--resume on a finished reproduction reruns no unit and keeps results" bash -c "
+  cp '$R/sweeps/targets/results.csv' '$TMP/t.csv' && '$DEPLSIM' reproduce paper --sweeps '$SWEEPS' --out '$R' --resume 2>'$TMP/res.err' &&
+  cmp '$TMP/t.csv' '$R/sweeps/targets/results.csv' && ! grep -q 'units done' '$TMP/res.err'"
+check "an existing --out: exit 2" expect_rc 2 reproduce paper --sweeps "$SWEEPS" --out "$R"
+check "an unknown experiment: exit 2" expect_rc 2 reproduce other --out "$TMP/x"
+check "a missing sweeps folder: exit 2" expect_rc 2 reproduce paper --sweeps "$TMP/none" --out "$TMP/x"
+finish
