@@ -42,9 +42,10 @@ demo() {
   build
   local out="$ROOT/results/demo"
   # `deplsim reproduce paper --quick`: the comparison on the paper's AlexNet/CIFAR-10 scenario at three targets
-  # with every orchestrator that exists (`exhaustive` is a checker for tiny instances, `external` needs a
-  # command of the user's), 20,000 replications each, then the sweeps over L*, the grid size B, the safety
-  # factor and the instance size, the figures, results.md and report.html (docs/reproduce.md). About 3-5 minutes.
+  # with every planner, 20,000 replications each, then the sweeps over L*, the grid size B, the safety factor
+  # and the instance size (where the exact optimum runs, on the small scenario: it solves in about a second
+  # there, 20-40 s per paper cell; `exhaustive` is a checker for tiny instances, `external` needs a command of
+  # the user's), the figures, results.md and report.html (docs/reproduce.md). About 2 minutes on 2 cores.
   say "deplsim reproduce paper --quick --out results/demo (sweeps, figures, report)"
   "$BUILD/deplsim" reproduce paper --quick --out "$out" --force
   /usr/bin/python3 "$ROOT/analysis/run_table.py" "$out/sweeps/targets" >"$out/table.txt"

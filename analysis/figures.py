@@ -158,9 +158,14 @@ def dodge(series_count, xs):
 
 
 def by_scenario(agg):
-    """[(scenario, its rows)], leaving out rows without a target (a failed unit alone in its cell)."""
+    """One panel per scenario, or per (scenario, platform) when the sweep has several platforms: [(name, its
+    rows)], leaving out rows without a target (a failed unit alone in its cell)."""
     agg = agg.dropna(subset=["target_loss", "target_probability"])
-    return [(s, agg[agg["scenario"] == s]) for s in dict.fromkeys(agg["scenario"])]
+    if len(set(agg["platform"])) <= 1:
+        return [(s, agg[agg["scenario"] == s]) for s in dict.fromkeys(agg["scenario"])]
+    keys = dict.fromkeys(zip(agg["scenario"], agg["platform"]))
+    return [(f"{s} on {p or 'its own platform'}", agg[(agg["scenario"] == s) & (agg["platform"] == p)])
+            for s, p in keys]
 
 
 def series(sub, other_keys):
@@ -270,11 +275,13 @@ def fig_cost_vs_loss(sweeps, aggs):
                  "cross on the x axis: no plan).")
 
 
-def representative_cell(sub):
-    """The cell of one scenario whose loss CDFs are drawn: the one at p* = 0.9 when there is one, else the middle
-    cell in the order of the grid (results.csv order)."""
+def representative_cell(sweep, sub):
+    """The cell of one scenario whose loss CDFs are drawn: the one at p* = 0.9 when p* is swept and 0.9 is among
+    its values, else the middle cell in the order of the grid (results.csv order)."""
     cells = list(dict.fromkeys(sub["cell"]))
-    at = [c for c in cells if abs(sub[sub["cell"] == c]["target_probability"].iloc[0] - 0.9) < 1e-12]
+    at = []
+    if "target.probability" in sweep.grid_keys:
+        at = [c for c in cells if abs(sub[sub["cell"] == c]["target_probability"].iloc[0] - 0.9) < 1e-12]
     return at[0] if at else cells[(len(cells) - 1) // 2]
 
 
@@ -301,7 +308,7 @@ def loss_cdf_inputs(sweeps, aggs):
     agg = aggs[name]
     out = []
     for scenario, sub in by_scenario(agg):
-        cell = representative_cell(sub)
+        cell = representative_cell(sweep, sub)
         rows = agg[agg["cell"] == cell]
         units = []
         for _, r in rows.iterrows():
@@ -457,6 +464,9 @@ def fig_planner_time(sweeps, aggs):
         for label, orch, rows in series(sub, others):
             orchs.append(orch)
             colour, marker, line = ps.style(orch)
+            for x in rows[[ps.missing(t) for t in rows["planner_wall_s"]]]["_x"]:
+                no_plan_mark(ax, x, orch)  # a failed unit: no timing
+                present.add("failed")
             rows = rows[[not ps.missing(t) for t in rows["planner_wall_s"]]].sort_values("_x")
             if rows.empty:
                 continue
@@ -479,14 +489,21 @@ def fig_planner_time(sweeps, aggs):
         ax.set_ylabel("planner wall time (s, log scale)")
         if drawn == 0:
             ax.text(0.5, 0.5, "no timings", transform=ax.transAxes, ha="center")
+    limits = [ax.get_ylim() for (ax,) in axes]
+    for (ax,) in axes:  # the same scale in every panel, so that instances compare
+        ax.set_ylim(min(lo for lo, _ in limits), max(hi for _, hi in limits))
     handles = [orchestrator_handle(o) for o in dict.fromkeys(orchs)]
     if "noplan" in present:
         handles.append(Line2D([], [], color=ps.OKABE_ITO["grey"], marker="o", markerfacecolor="white",
                               linestyle="none", label="no plan (status not ok)"))
+    if "failed" in present:
+        handles.append(Line2D([], [], color=ps.OKABE_ITO["grey"], marker="x", linestyle="none",
+                              label="failed unit (no timing)"))
     finish(fig, "Planner time vs instance size (sweep size)", handles)
     return fig, (f"Planner wall time in seconds (timings.csv, planner_wall_s; log scale) against the instance size "
                  f"({key}), one line per planner: the median over seeds, bars from the fastest to the slowest "
-                 f"seed. A hollow marker: the planner returned no plan (e.g. a limit was reached). Wall times "
+                 f"seed. A hollow marker: the planner returned no plan (e.g. a limit was reached); a cross on the x "
+                 f"axis: the unit failed. Wall times "
                  f"depend on the machine that ran the sweep.")
 
 

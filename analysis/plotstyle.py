@@ -91,10 +91,11 @@ def key_label(key):
 # Reading
 
 
-def read_csv(path, required, numbers=(), integers=(), choices=None, optional_numbers=True):
+def read_csv(path, required, numbers=(), integers=(), choices=None, optional_integers=()):
     """Reads a CSV file strictly: the header must hold every `required` column, every row as many fields as the
-    header, `numbers` C-locale numbers or empty, `integers` integers, `choices` {column: allowed values}.
-    Returns (header, list of dicts); numbers as float (None when empty), integers as int."""
+    header, `numbers` C-locale numbers or empty, `integers` integers (`optional_integers` may be empty),
+    `choices` {column: allowed values}. Returns (header, list of dicts); numbers as float and integers as int,
+    None when empty."""
     path = pathlib.Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -132,6 +133,9 @@ def read_csv(path, required, numbers=(), integers=(), choices=None, optional_num
                 raise InputError(f"{path}: line {number}: column '{column}': '{value}' is not a number")
         for column in integers:
             value = row[column]
+            if value == "" and column in optional_integers:
+                row[column] = None
+                continue
             if not _INTEGER.match(value):
                 raise InputError(f"{path}: line {number}: column '{column}': '{value}' is not an integer")
             row[column] = int(value)
@@ -152,13 +156,17 @@ class Sweep:
         self.path = pathlib.Path(path)
         results_path = self.path / "results.csv"
         header, rows = read_csv(results_path, HEAD + TAIL, numbers=RESULT_NUMBERS,
-                                integers=["seed", "replications"],
+                                integers=["seed", "replications"], optional_integers=["replications"],
                                 choices={"status": STATUSES, "guarantee": GUARANTEES})
         if header[:3] != HEAD:
             raise InputError(f"{results_path}: the header must start with {','.join(HEAD)}")
         start, stop = 3, header.index("orchestrator")
         self.grid_keys = header[start:stop]
         for i, row in enumerate(rows, start=2):
+            if row["replications"] is None:  # a failed unit (status error) wrote no results: none counted
+                if row["status"] != "error":
+                    raise InputError(f"{results_path}: line {i}: column 'replications' is empty")
+                row["replications"] = 0
             if row["status"] == "ok":
                 for column in RESULT_NEEDED_WHEN_OK:
                     if row[column] is None:

@@ -166,7 +166,9 @@ def load_figures(root):
 
 
 def range_text(values):
-    values = sorted(set(values))
+    values = sorted(set(int(v) for v in values))
+    if not values:
+        return "none"
     if len(values) == 1:
         return f"{values[0]:,}"
     return f"{values[0]:,} to {values[-1]:,}"
@@ -179,7 +181,7 @@ def sweep_blocks(sweep, agg):
     blocks.append(("p", f"What it holds: {about}. Grid: {grid}; scenarios: "
                         f"{', '.join(sweep.scenarios)}; planners: {', '.join(sweep.orchestrators)}; seeds: "
                         f"{', '.join(str(s) for s in sweep.seeds)}; replications per unit: "
-                        f"{range_text(sweep.results['replications'])}; "
+                        f"{range_text(sweep.results[sweep.results['status'] != 'error']['replications'])}; "
                         f"{len(agg['cell'].unique())} cells, {len(sweep.results)} units."))
     counts = {g: 0 for g in ps.GUARANTEES}
     noplan = 0

@@ -32,7 +32,6 @@ SWEEPS = [
      ["expected-loss+safety", "depl", "expected-loss+margin"], [1]),
     ("size", ["tiny"], "target.max_epochs", [12, 30, 60, 120], ["depl", "optimum"], [1]),
 ]
-PLATFORMS = {"tiny": "platforms/tiny.xml", "one-host": "platforms/one-host.xml"}
 
 RESULT_TAIL = ["orchestrator", "seed", "replications", "target_loss", "target_probability", "status", "guarantee",
                "p_predicted", "p_target_met", "p_lo", "p_hi", "energy_j_mean", "energy_lo", "energy_hi",
@@ -84,8 +83,9 @@ def main():
                 cdir.mkdir()
                 override = f"{key}={num(value)}"
                 with open(cdir / "cell.json", "w") as f:
-                    json.dump({"cell": cell, "scenario": name, "scenario_file": f"{SCEN}/{scenario}.yaml",
-                               "platform": PLATFORMS[scenario], "grid": {key: value}, "overrides": [override]},
+                    # As `deplsim sweep` writes it: grid values as written in the sweep file, no --platform.
+                    json.dump({"cell": cell, "scenario": scenario, "scenario_file": f"{SCEN}/{scenario}.yaml",
+                               "platform": "", "grid": {key: num(value)}, "overrides": [override]},
                               f, indent=2)
                     f.write("\n")
                 units = {}
@@ -113,7 +113,7 @@ def main():
                     vs_opt = None
                     if opt and opt["cost"] and c:
                         vs_opt = c["energy_j_mean"] / opt["cost"]["energy_j_mean"] - 1.0
-                    row = [cell, scenario, PLATFORMS[scenario], num(value), orch, str(seed), str(s["replications"]),
+                    row = [cell, scenario, "", num(value), orch, str(seed), str(s["replications"]),
                            num(s["target"]["loss"]), num(s["target"]["probability"]), s["status"], s["guarantee"],
                            num(pred["p_target_met"]),
                            num(q and q["p_target_met"]), num(q and q["p_target_met_ci95"][0]),
