@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,17 @@ public:
   /// How many independent runs a purpose can draw from (a measured profile: its seeds for that purpose);
   /// nothing when unlimited (a generator).
   [[nodiscard]] virtual std::optional<std::size_t> independent_runs(Purpose /*purpose*/) const { return std::nullopt; }
+  /// The independent run behind replication `r` of a purpose (a measured profile: the seed it resamples);
+  /// nothing when every replication is its own run (a generator).
+  [[nodiscard]] virtual std::optional<std::uint64_t> run_of(std::uint64_t /*seed*/, Purpose /*purpose*/, std::uint32_t /*r*/) const {
+    return std::nullopt;
+  }
+  /// The trajectory of the `index`-th independent run of a purpose (0 <= index < independent_runs(purpose)), for
+  /// knowledge counted from each run exactly once. Only for truths with a finite number of runs.
+  [[nodiscard]] virtual Trajectory indexed_trajectory(Purpose /*purpose*/, std::size_t /*index*/, double /*samples*/,
+                                                      const Schedule& /*schedule*/) const {
+    throw std::logic_error("this ground truth has no indexed runs");
+  }
   /// What, beyond the scenario's own parameters, determines the trajectories (e.g. a profile's hash), for the
   /// planner-knowledge cache; empty disables caching.
   [[nodiscard]] virtual std::string identity() const { return ""; }

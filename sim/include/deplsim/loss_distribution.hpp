@@ -4,6 +4,7 @@
 /// epochs, stored as sparse rows.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -41,8 +42,16 @@ public:
   LossDistribution(std::shared_ptr<const LossGrid> grid, std::vector<double> p);
   [[nodiscard]] const std::vector<double>& probabilities() const { return p_; }
   [[nodiscard]] const LossGrid& grid() const { return *grid_; }
-  /// P(L <= L*): exact (a sum of whole levels).
+  /// P(L <= L*) as a planner may claim it. With knowledge from n independent runs (a measured profile,
+  /// runs() > 0) the distribution-free claim of MODEL.md 4.2: the one-sided 95% Clopper-Pearson lower bound on
+  /// P from the m = n x p_estimate() runs that met L* — at least p* exactly when the ceil-index order statistic
+  /// of the n runs' losses that bounds the p*-quantile at 95% confidence is <= L*. Otherwise p_estimate().
   [[nodiscard]] double p_target() const;
+  /// P(L <= L*) as estimated: a sum of whole levels.
+  [[nodiscard]] double p_estimate() const;
+  /// Independent runs behind the distribution (0: unlimited, a generator's knowledge).
+  [[nodiscard]] std::size_t runs() const { return runs_; }
+  void set_runs(std::size_t n) { runs_ = n; }
   /// P(L <= x), linear within a level.
   [[nodiscard]] double cdf(double x) const;
   /// E[L] with each level at its midpoint.
@@ -53,7 +62,12 @@ public:
 private:
   std::shared_ptr<const LossGrid> grid_;
   std::vector<double> p_;
+  std::size_t runs_ = 0;
 };
+
+/// One-sided lower confidence bound (Clopper-Pearson) on a probability from m successes in n trials:
+/// the p with P(Binomial(n, p) >= m) = alpha (0 when m = 0).
+double clopper_pearson_lower(std::size_t m, std::size_t n, double alpha);
 
 /// @brief A row-stochastic matrix over the levels, rows stored sparsely: row i lists (j, P(i -> j)).
 class TransitionKernel {

@@ -239,7 +239,11 @@ struct KernelKnowledge::Impl {
   }
 
   Chain build(const LossGrid& grid, double samples, const Schedule& schedule, int first) const {
-    const int n = scenario.model.learning.knowledge_trajectories;
+    // A measured profile's knowledge is counted from each of its training seeds exactly once (MODEL.md 4.2: the
+    // empirical distribution of the n runs, which the finite-sample claim of LossDistribution::p_target needs);
+    // a generator's from knowledge_trajectories draws of the knowledge stream.
+    const auto runs = truth.independent_runs(Purpose::knowledge);
+    const int n = runs ? static_cast<int>(*runs) : scenario.model.learning.knowledge_trajectories;
     const int total = schedule.total_epochs();
     const int len = total - first + 1;  // epochs in the chain
     const int b = grid.levels();
@@ -252,7 +256,8 @@ struct KernelKnowledge::Impl {
     std::vector<std::vector<int>> hits(static_cast<std::size_t>(len), std::vector<int>(static_cast<std::size_t>(b), 0));
     std::vector<int> level(static_cast<std::size_t>(total));
     for (int r = 0; r < n; ++r) {
-      const Trajectory t = truth.trajectory(seed, Purpose::knowledge, static_cast<std::uint32_t>(r), samples, schedule);
+      const Trajectory t = runs ? truth.indexed_trajectory(Purpose::knowledge, static_cast<std::size_t>(r), samples, schedule)
+                                : truth.trajectory(seed, Purpose::knowledge, static_cast<std::uint32_t>(r), samples, schedule);
       for (int k = 0; k < total; ++k) level[static_cast<std::size_t>(k)] = grid.level_of(t.test[static_cast<std::size_t>(k)]);
       if (first == 1) initial[static_cast<std::size_t>(level[0])] += 1.0;
       else count(across, level[static_cast<std::size_t>(first - 2)], level[static_cast<std::size_t>(first - 1)]);
@@ -340,13 +345,16 @@ std::vector<std::pair<LossDistribution, double>> KernelKnowledge::each_epoch(dou
   if (schedule.total_epochs() > impl_->scenario.target.max_epochs)
     throw std::invalid_argument("schedule longer than target.max_epochs");
   const std::size_t b = bucket_of(samples);
+  const auto runs = impl_->truth.independent_runs(Purpose::knowledge);
   std::vector<std::pair<LossDistribution, double>> out;
   std::vector<double> pi;
   std::vector<double> next;
   auto record = [&](const std::vector<double>& means) {
     double e = 0;
     for (std::size_t j = 0; j < pi.size(); ++j) e += pi[j] * means[j];
-    out.emplace_back(LossDistribution(grid_, pi), e);
+    LossDistribution d(grid_, pi);
+    if (runs) d.set_runs(*runs);
+    out.emplace_back(std::move(d), e);
   };
   int epoch = 0;
   for (std::size_t p = 0; p < schedule.parts.size(); ++p) {

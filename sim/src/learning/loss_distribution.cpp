@@ -32,10 +32,43 @@ LossDistribution::LossDistribution(std::shared_ptr<const LossGrid> grid, std::ve
   if (static_cast<int>(p_.size()) != grid_->levels()) throw std::invalid_argument("distribution size differs from the grid");
 }
 
-double LossDistribution::p_target() const {
+double LossDistribution::p_estimate() const {
   double s = 0;
   for (int j = 0; j < grid_->target_levels(); ++j) s += p_[static_cast<std::size_t>(j)];
   return std::min(1.0, s);
+}
+
+double LossDistribution::p_target() const {
+  const double p = p_estimate();
+  if (runs_ == 0) return p;
+  // Runs that met L*: the estimate is a fraction of n runs (exactly, for one version or one switch counted from
+  // the same runs); rounding down keeps the claim on the safe side of a sum's last bits.
+  const auto m = static_cast<std::size_t>(std::floor(p * static_cast<double>(runs_) + 1e-6));
+  return clopper_pearson_lower(std::min(m, runs_), runs_, 0.05);
+}
+
+double clopper_pearson_lower(std::size_t m, std::size_t n, double alpha) {
+  if (m == 0 || n == 0) return 0.0;
+  // P(Binomial(n, p) >= m) grows with p: bisect for the p where it equals alpha.
+  auto upper_tail = [&](double p) {
+    // sum_{i=m}^{n} C(n,i) p^i (1-p)^(n-i), in logs for stability.
+    double s = 0;
+    for (std::size_t i = m; i <= n; ++i) {
+      const double lg = std::lgamma(static_cast<double>(n) + 1) - std::lgamma(static_cast<double>(i) + 1) -
+                        std::lgamma(static_cast<double>(n - i) + 1);
+      const double li = static_cast<double>(i) * std::log(p) + static_cast<double>(n - i) * std::log1p(-p);
+      s += std::exp(lg + li);
+    }
+    return s;
+  };
+  double lo = 0.0, hi = 1.0;
+  for (int it = 0; it < 200 && hi - lo > 1e-15; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    if (mid <= 0 || mid >= 1) break;
+    if (upper_tail(mid) < alpha) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }
 
 double LossDistribution::cdf(double x) const {

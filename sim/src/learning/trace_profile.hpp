@@ -91,6 +91,11 @@ public:
   [[nodiscard]] std::uint32_t profile_seed(std::uint64_t seed, Purpose purpose, std::uint32_t r) const;
   /// The profile's seeds given to a purpose, increasing (knowledge and evaluation are disjoint).
   [[nodiscard]] std::optional<std::size_t> independent_runs(Purpose purpose) const override { return seeds(purpose).size(); }
+  [[nodiscard]] std::optional<std::uint64_t> run_of(std::uint64_t seed, Purpose purpose, std::uint32_t r) const override {
+    return profile_seed(seed, purpose, r);
+  }
+  /// The measured run of the purpose's index-th seed (each seed once: what the planner knowledge counts).
+  [[nodiscard]] Trajectory indexed_trajectory(Purpose purpose, std::size_t index, double samples, const Schedule& schedule) const override;
   [[nodiscard]] const std::vector<std::uint32_t>& seeds(Purpose purpose) const;
   /// The measured data fraction used for `samples` samples: the largest f with f * q_total <= samples.
   [[nodiscard]] double data_fraction_for(double samples) const;

@@ -18,7 +18,8 @@ std::array<double, 2> wilson95(long long k, long long n) {
   const double z2 = kZ95 * kZ95;
   const double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
   const double half = kZ95 / (1 + z2 / nn) * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn));
-  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+  // At k = 0 and k = n the bound is exactly 0 or 1 (the formula's last bits may miss it).
+  return {k <= 0 ? 0.0 : std::max(0.0, centre - half), k >= n ? 1.0 : std::min(1.0, centre + half)};
 }
 
 MeanCI mean_ci95(const std::vector<double>& x) {
