@@ -117,6 +117,10 @@ public:
   /// Work share of each host (proportional to total speed at the power state).
   [[nodiscard]] std::vector<double> shares(const std::vector<std::size_t>& hosts, std::size_t pstate) const;
 
+  /// One epoch of `version` on `hosts` at power state `pstate` with `samples` samples: R rounds of (compute,
+  /// synchronisation steps), as program() builds it (the executor rebuilds it when nodes fail).
+  [[nodiscard]] std::vector<Step> epoch_steps(std::size_t version, const std::vector<std::size_t>& hosts, int pstate,
+                                              double samples) const;
   /// What the plan does, segment by segment (shared by the executor and by evaluate()).
   [[nodiscard]] std::vector<SegmentProgram> program(const Plan& plan) const;
 

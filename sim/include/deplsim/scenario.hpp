@@ -25,6 +25,26 @@ struct Cluster {
   std::string name;
   std::string zone;
   double price_per_node_s = 0.0;        ///< for the money objective
+  double mtbf_s = 0.0;                  ///< faults: mean time between failures of each node (0: never fails)
+  double mttr_s = 0.0;                  ///< faults: mean time to repair a failed node
+  double straggler_probability = 0.0;   ///< faults: chance that a node runs slow during an epoch
+  double straggler_slowdown = 1.0;      ///< faults: how much slower a straggling node computes (>= 1)
+};
+
+/// @brief A fault event of a user's profile file, replayed relative to each replication's start.
+struct FaultEvent {
+  double time_s = 0.0;
+  std::string host;
+  enum class Kind { off, on, speed } kind = Kind::off;
+  double value = 1.0;  ///< speed: the factor applied to the host's speed (1: nominal)
+  int line = 0;        ///< in the events file, for messages
+};
+
+/// @brief Faults (docs/scenario.md section 2.12): per-cluster rates live in `clusters[]`, these settings here.
+struct Faults {
+  int checkpoint_every = 1;       ///< epochs between checkpoints (the model shipped to the controller)
+  std::string events_file;        ///< resolved path of a user's events CSV, or empty
+  std::vector<FaultEvent> events;
 };
 
 /// @brief A data source: `samples` samples of `sample_bytes` bytes stored on `host`.
@@ -125,6 +145,7 @@ struct Scenario {
   Model model;
   Training training;
   PlannerSettings planners;
+  Faults faults;
   std::vector<std::string> simgrid_cfg;  ///< `key:value` settings passed to SimGrid
 
   [[nodiscard]] std::optional<std::size_t> version_index(const std::string& name) const;
@@ -132,6 +153,13 @@ struct Scenario {
   [[nodiscard]] std::optional<std::size_t> source_index(const std::string& name) const;
   /// Index of the most-pruned version (fewest flops per sample; ties: the later one).
   [[nodiscard]] std::size_t most_pruned_version() const;
+  /// Whether any node can fail, straggle or follow an events file (then every replication is simulated).
+  [[nodiscard]] bool has_faults() const {
+    if (!faults.events.empty()) return true;
+    for (const auto& c : clusters)
+      if (c.mtbf_s > 0 || (c.straggler_probability > 0 && c.straggler_slowdown > 1)) return true;
+    return false;
+  }
   /// Learning parameters of switch from -> to, if declared.
   [[nodiscard]] const SwitchLearning* switch_learning(std::size_t from, std::size_t to) const;
 };

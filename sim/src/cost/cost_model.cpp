@@ -178,6 +178,25 @@ PlanCost CostModel::shipping(const std::vector<std::size_t>& sources, const Reso
   return c;
 }
 
+std::vector<Step> CostModel::epoch_steps(std::size_t version, const std::vector<std::size_t>& hosts, int pstate,
+                                         double samples) const {
+  const int rounds = scenario_.training.rounds_per_epoch;
+  const auto sh = shares(hosts, static_cast<std::size_t>(pstate));
+  const double flops = samples * scenario_.model.versions[version].flops_per_sample / rounds;
+  Step compute;
+  for (std::size_t j = 0; j < hosts.size(); ++j) {
+    const int cores = platform_.hosts[hosts[j]].cores;
+    compute.compute.push_back({hosts[j], flops * sh[j] / cores, cores});
+  }
+  const auto sync = sync_steps(version, hosts);
+  std::vector<Step> out;
+  for (int r = 0; r < rounds; ++r) {
+    out.push_back(compute);
+    for (const auto& flows : sync) out.push_back(Step{{}, flows});
+  }
+  return out;
+}
+
 std::vector<SegmentProgram> CostModel::program(const Plan& plan) const {
   std::vector<std::size_t> sources;
   double samples = 0;
@@ -187,7 +206,6 @@ std::vector<SegmentProgram> CostModel::program(const Plan& plan) const {
     samples += static_cast<double>(scenario_.data_sources[s].samples);
   }
   std::vector<SegmentProgram> out;
-  const int rounds = scenario_.training.rounds_per_epoch;
   for (const auto& seg : plan.segments) {
     SegmentProgram sp;
     sp.version = *scenario_.version_index(seg.version);
@@ -207,18 +225,7 @@ std::vector<SegmentProgram> CostModel::program(const Plan& plan) const {
             sp.entry.push_back({prev.front(), h, scenario_.model.versions[sp.version].param_bytes});
       }
     }
-    const auto sh = shares(sp.hosts, p);
-    const double flops = samples * scenario_.model.versions[sp.version].flops_per_sample / rounds;
-    Step compute;
-    for (std::size_t j = 0; j < sp.hosts.size(); ++j) {
-      const int cores = platform_.hosts[sp.hosts[j]].cores;
-      compute.compute.push_back({sp.hosts[j], flops * sh[j] / cores, cores});
-    }
-    const auto sync = sync_steps(sp.version, sp.hosts);
-    for (int r = 0; r < rounds; ++r) {
-      sp.epoch.push_back(compute);
-      for (const auto& flows : sync) sp.epoch.push_back(Step{{}, flows});
-    }
+    sp.epoch = epoch_steps(sp.version, sp.hosts, sp.pstate, samples);
     out.push_back(std::move(sp));
   }
   return out;

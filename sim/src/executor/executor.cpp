@@ -4,12 +4,17 @@
 #include "executor/executor.hpp"
 
 #include "platform/platform_probe.hpp"
+#include "deplsim/rng.hpp"
+
+#include <fmt/format.h>
 
 #include <simgrid/kernel/resource/Action.hpp>
 #include <simgrid/plugins/energy.h>
+#include <simgrid/Exception.hpp>
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
 #include <map>
 #include <set>
@@ -73,40 +78,79 @@ struct Resolved {
   }
 };
 
-long long run_step(const Step& step, Resolved& r, EnergyMeter& meter) {
+// Runs one step: its computations and communications start together; returns when all are done, or as soon as
+// one fails because a host went off (then the others are cancelled and it returns false). `slow[h]` > 1 makes
+// host h compute that much slower (a straggler or a user's speed event).
+bool run_step(const Step& step, Resolved& r, EnergyMeter& meter, long long& activities,
+              const std::map<std::size_t, double>* slow = nullptr) {
   std::vector<sg4::ExecPtr> execs;
-  for (const auto& t : step.compute) {
-    auto e = sg4::Exec::init();
-    e->set_flops_amount(t.flops_per_thread);
-    e->set_host(r.hosts[t.host]);
-    e->set_thread_count(t.threads);
-    e->start();
-    execs.push_back(e);
-  }
   std::vector<sg4::CommPtr> comms;
-  std::vector<double> activations;  // when each flow's latency phase ends and it starts loading its links
-  const double start = sg4::Engine::get_clock();
-  for (const auto& f : step.flows) {
-    for (auto* l : r.route(f)) meter.use_link(l);
-    comms.push_back(sg4::Comm::sendto_async(r.hosts[f.src], r.hosts[f.dst], f.bytes));
-    activations.push_back(start + r.latency_phase.at({f.src, f.dst}));
-  }
-  std::sort(activations.begin(), activations.end());
-  for (auto& e : execs) e->wait();
-  // Wait for the communications, waking at every instant where link loads change, to update the link meters.
-  std::size_t next_activation = 0;
-  while (!comms.empty()) {
-    const double now = sg4::Engine::get_clock();
-    while (next_activation < activations.size() && activations[next_activation] <= now) ++next_activation;
-    ssize_t done = -1;
-    if (next_activation < activations.size())
-      done = sg4::Comm::wait_any_for(comms, activations[next_activation] - now);
-    else
-      done = sg4::Comm::wait_any(comms);
+  auto running = [](const sg4::Activity& a) {
+    const auto st = a.get_state();
+    return st == sg4::Activity::State::STARTED || st == sg4::Activity::State::STARTING || st == sg4::Activity::State::INITED;
+  };
+  auto cancel_all = [&] {
+    for (auto& e : execs)
+      if (running(*e)) e->cancel();
+    for (auto& c : comms)
+      if (running(*c)) c->cancel();
+  };
+  try {
+    for (const auto& t : step.compute) {
+      if (!r.hosts[t.host]->is_on()) {
+        cancel_all();
+        return false;
+      }
+      double factor = 1.0;
+      if (slow != nullptr)
+        if (auto it = slow->find(t.host); it != slow->end()) factor = it->second;
+      auto e = sg4::Exec::init();
+      e->set_flops_amount(t.flops_per_thread * factor);
+      e->set_host(r.hosts[t.host]);
+      e->set_thread_count(t.threads);
+      e->start();
+      execs.push_back(e);
+    }
+    std::vector<double> activations;  // when each flow's latency phase ends and it starts loading its links
+    const double start = sg4::Engine::get_clock();
+    for (const auto& f : step.flows) {
+      if (!r.hosts[f.src]->is_on() || !r.hosts[f.dst]->is_on()) {
+        cancel_all();
+        return false;
+      }
+      for (auto* l : r.route(f)) meter.use_link(l);
+      comms.push_back(sg4::Comm::sendto_async(r.hosts[f.src], r.hosts[f.dst], f.bytes));
+      activations.push_back(start + r.latency_phase.at({f.src, f.dst}));
+    }
+    activities += static_cast<long long>(step.compute.size() + step.flows.size());
+    std::sort(activations.begin(), activations.end());
+    // Any order, so that a node that goes off fails the step at once (not after the others finish).
+    std::vector<sg4::ExecPtr> computing = execs;
+    while (!computing.empty()) {
+      const ssize_t done = sg4::Exec::wait_any(computing);
+      if (done >= 0) computing.erase(computing.begin() + done);
+    }
+    // Wait for the communications, waking at every instant where link loads change, to update the link meters.
+    std::size_t next_activation = 0;
+    std::vector<sg4::CommPtr> pending = comms;
+    while (!pending.empty()) {
+      const double now = sg4::Engine::get_clock();
+      while (next_activation < activations.size() && activations[next_activation] <= now) ++next_activation;
+      ssize_t done = -1;
+      if (next_activation < activations.size())
+        done = sg4::Comm::wait_any_for(pending, activations[next_activation] - now);
+      else
+        done = sg4::Comm::wait_any(pending);
+      meter.touch_links();
+      if (done >= 0) pending.erase(pending.begin() + done);
+    }
+  } catch (const simgrid::Exception&) {
+    // A host of this step went off (HostFailureException, NetworkFailureException...).
+    cancel_all();
     meter.touch_links();
-    if (done >= 0) comms.erase(comms.begin() + done);
+    return false;
   }
-  return static_cast<long long>(step.compute.size() + step.flows.size());
+  return true;
 }
 
 } // namespace
@@ -151,12 +195,17 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
   if (controller == nullptr) throw std::runtime_error("controller host not found: " + sc.controller);
 
   std::vector<std::vector<CostTrace>> all(plans.size());
+  const bool faulty = sc.has_faults();
+  const std::size_t controller_index = *view.host_index(sc.controller);
+  // Training hosts that may fail, with their cluster.
+  std::vector<std::pair<std::size_t, std::size_t>> fallible;  // (host, cluster)
+  for (std::size_t c = 0; c < view.cluster_hosts.size() && c < sc.clusters.size(); ++c)
+    for (auto h : view.cluster_hosts[c]) fallible.emplace_back(h, c);
   // An exception must not leave an actor (SimGrid aborts the process): keep it and rethrow after the run.
   std::exception_ptr failure;
   sg4::Actor::create("controller", controller, [&] {
    try {
    for (std::size_t pi = 0; pi < programs.size(); ++pi) {
-    const std::vector<SegmentProgram>& program = programs[pi];
     std::vector<CostTrace>& traces = all[pi];
     for (int rep = 0; rep < replications; ++rep) {
       CostTrace trace;
@@ -164,46 +213,231 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
       *current_meter = &meter;
       const double t0 = sg4::Engine::get_clock();
       int epoch = 0;
-      // The plan being executed; an adaptive orchestrator may replace what remains after any epoch.
+      auto now_rel = [&] { return sg4::Engine::get_clock() - t0; };
+      // Faults: injector actors on the (fault-free) controller turn nodes off and on, relative to this
+      // replication's start, from the fault stream (exponential up and repair times per node) and from the
+      // user's events file; they are killed and every node is back on before the next replication.
+      std::vector<sg4::ActorPtr> injectors;
+      std::map<std::size_t, double> user_speed;  // host -> speed factor from the events file
+      if (faulty) {
+        for (auto [h, c] : fallible) {
+          const Cluster& cl = sc.clusters[c];
+          if (!(cl.mtbf_s > 0)) continue;
+          sg4::Host* host = r.hosts[h];
+          const std::uint64_t seed = options.seed;
+          const auto hi = static_cast<std::uint32_t>(h);
+          const auto rr = static_cast<std::uint32_t>(rep);
+          injectors.push_back(sg4::Actor::create("faults-" + host->get_name(), controller, [=, &trace, &epoch, &now_rel] {
+            for (std::uint32_t i = 0;; i += 2) {
+              const double up = -cl.mtbf_s * std::log(uniform01(StreamKey{seed, Purpose::evaluation, StreamKind::fault, rr, 0, hi, i}));
+              sg4::this_actor::sleep_for(up);
+              host->turn_off();
+              trace.events.push_back({now_rel(), epoch, "off " + host->get_name()});
+              const double down = -cl.mttr_s * std::log(uniform01(StreamKey{seed, Purpose::evaluation, StreamKind::fault, rr, 0, hi, i + 1}));
+              sg4::this_actor::sleep_for(down);
+              host->turn_on();
+              trace.events.push_back({now_rel(), epoch, "on " + host->get_name()});
+            }
+          }));
+        }
+        if (!sc.faults.events.empty()) {
+          injectors.push_back(sg4::Actor::create("faults-events", controller, [&, t0] {
+            for (const auto& e : sc.faults.events) {
+              const double at = t0 + e.time_s;
+              if (at > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(at);
+              const std::size_t h = *view.host_index(e.host);
+              sg4::Host* host = r.hosts[h];
+              if (e.kind == FaultEvent::Kind::off) {
+                if (host->is_on()) host->turn_off();
+                trace.events.push_back({now_rel(), epoch, "off " + e.host});
+              } else if (e.kind == FaultEvent::Kind::on) {
+                if (!host->is_on()) host->turn_on();
+                trace.events.push_back({now_rel(), epoch, "on " + e.host});
+              } else {
+                user_speed[h] = e.value;
+                trace.events.push_back({now_rel(), epoch, fmt::format("speed {} x{}", e.host, e.value)});
+              }
+            }
+          }));
+        }
+      }
+      auto is_up = [&](std::size_t h) { return r.hosts[h]->is_on(); };
+      // The plan being executed; an adaptive orchestrator may replace what remains after any epoch, and lost
+      // nodes may make the orchestrator move it.
       Plan plan = plans[pi];
-      std::vector<SegmentProgram> prog = program;
-      for (std::size_t s = 0; s < prog.size(); ++s) {
+      std::vector<SegmentProgram> prog = programs[pi];
+      std::vector<std::size_t> sources;
+      double samples = 0;
+      for (const auto& name : plan.data_sources) {
+        sources.push_back(*sc.source_index(name));
+        samples += static_cast<double>(sc.data_sources[sources.back()].samples);
+      }
+      const int ckpt_every = std::max(1, sc.faults.checkpoint_every);
+      bool stop = false;
+      for (std::size_t s = 0; s < prog.size() && !stop; ++s) {
         // A copy: a revision below replaces `prog`, which must not leave a dangling reference.
-        const SegmentProgram sp = prog[s];
+        SegmentProgram sp = prog[s];
+        const double version_bytes = sc.model.versions[sp.version].param_bytes;
         for (auto h : sp.hosts) {
           // Charge from first use; the power state is set after the reading so the idle time before it was
           // spent at whatever state the host had (it is not charged anyway).
           meter.use_host(r.hosts[h]);
           r.hosts[h]->set_pstate(static_cast<unsigned long>(sp.pstate));
         }
-        if (!sp.entry.empty()) trace.activities += run_step(Step{{}, sp.entry}, r, meter);
+        int done_in_segment = 0;  // epochs of this segment completed (and kept)
         bool revised = false;
-        for (int e = 0; !revised && e < sp.epochs; ++e) {
-          for (const auto& st : sp.epoch) trace.activities += run_step(st, r, meter);
+        // Faults: (re)start the segment on the nodes that are up: the data to each, the model from the last
+        // checkpoint (the controller) — or, on the first try with every node up, the planned entry.
+        auto restart = [&](bool planned) -> bool {
+          while (true) {
+            std::vector<std::size_t> up;
+            for (auto h : sp.hosts)
+              if (!faulty || is_up(h)) up.push_back(h);
+            if (up.empty()) return false;
+            std::vector<Flow> entry;
+            if (planned && up.size() == sp.hosts.size()) {
+              entry = sp.entry;
+              // The planned model source may itself be off: the checkpoint at the controller has the model.
+              for (auto& f : entry)
+                if (!is_up(f.src)) f.src = controller_index;
+            } else {
+              const std::vector<std::size_t> old = sp.hosts;
+              sp.hosts = up;
+              sp.epoch = cost.epoch_steps(sp.version, up, sp.pstate, samples);
+              entry = cost.shipping_flows(sources, up, static_cast<std::size_t>(sp.pstate));
+              for (auto h : up) entry.push_back({controller_index, h, version_bytes});
+              trace.events.push_back({now_rel(), epoch, fmt::format("restart on {} of {} nodes", up.size(), old.size())});
+            }
+            if (entry.empty() || run_step(Step{{}, entry}, r, meter, trace.activities)) {
+              // A checkpoint of the segment's starting model, so that a failure never rolls back across segments.
+              if (!faulty || run_step(Step{{}, {{sp.hosts.front(), controller_index, version_bytes}}}, r, meter, trace.activities))
+                return true;
+            }
+            ++trace.failures;
+            trace.events.push_back({now_rel(), epoch, "failure during the segment's start"});
+            planned = false;
+          }
+        };
+        if (!restart(true)) {
+          stop = true;
+        }
+        double ckpt_time = now_rel();
+        double ckpt_energy = meter.hosts() + meter.links();
+        int ckpt_done = 0;
+        while (!stop && !revised && done_in_segment < sp.epochs) {
+          // Stragglers: a node computes straggler_slowdown times slower this epoch with straggler_probability;
+          // a user's speed factor divides its speed.
+          std::map<std::size_t, double> slow;
+          if (faulty)
+            for (auto h : sp.hosts) {
+              double f = 1.0;
+              const Cluster& cl = sc.clusters[sp.cluster];
+              if (cl.straggler_probability > 0 && cl.straggler_slowdown > 1 &&
+                  uniform01(StreamKey{options.seed, Purpose::evaluation, StreamKind::fault, static_cast<std::uint32_t>(rep),
+                                      static_cast<std::uint32_t>(epoch + 1), static_cast<std::uint32_t>(h), 0x10000}) <
+                      cl.straggler_probability)
+                f *= cl.straggler_slowdown;
+              if (auto it = user_speed.find(h); it != user_speed.end()) f /= it->second;
+              if (f != 1.0) slow[h] = f;
+            }
+          bool ok = true;
+          for (const auto& st : sp.epoch)
+            if (!(ok = run_step(st, r, meter, trace.activities, slow.empty() ? nullptr : &slow))) break;
+          if (!ok) {
+            // A node failed mid-epoch: the work since the last checkpoint is lost; restart from it on the nodes
+            // still up (or let the orchestrator move the rest of the plan).
+            ++trace.failures;
+            const int lost = done_in_segment - ckpt_done;
+            trace.work_lost_s += now_rel() - ckpt_time;
+            trace.energy_lost_j += meter.hosts() + meter.links() - ckpt_energy;
+            trace.events.push_back({now_rel(), epoch, fmt::format("failure: {} epochs lost since the checkpoint", lost + 1)});
+            epoch -= lost;
+            done_in_segment = ckpt_done;
+            trace.epochs.resize(static_cast<std::size_t>(std::max(0, epoch)));
+            if (!restart(false)) {
+              // No node of the segment is up: the orchestrator re-plans the rest, or the replication fails.
+              Plan done = plan;
+              done.segments.resize(s + 1);
+              done.segments[s].epochs = done_in_segment;
+              if (done.segments[s].epochs == 0) done.segments.pop_back();
+              std::optional<std::vector<Segment>> next;
+              if (options.on_nodes_lost) next = options.on_nodes_lost(rep, done, is_up);
+              if (!next || next->empty()) {
+                trace.failed = true;
+                trace.events.push_back({now_rel(), epoch, "failed: no node left and no re-plan"});
+                stop = true;
+                break;
+              }
+              ++trace.replans;
+              trace.events.push_back({now_rel(), epoch, "replan"});
+              const std::size_t kept = done.segments.size();
+              done.segments.insert(done.segments.end(), next->begin(), next->end());
+              plan = done;
+              prog = cost.program(plan);
+              s = kept - 1;  // the loop's ++s continues with the first new segment
+              revised = true;
+              break;
+            }
+            ckpt_time = now_rel();
+            ckpt_energy = meter.hosts() + meter.links();
+            continue;
+          }
           ++epoch;
-          const EpochMeasure m{epoch, s, sg4::Engine::get_clock() - t0, meter.hosts() + meter.links()};
+          ++done_in_segment;
+          const EpochMeasure m{epoch, s, now_rel(), meter.hosts() + meter.links(), static_cast<int>(sp.hosts.size())};
           trace.epochs.push_back(m);
+          if (faulty && epoch % ckpt_every == 0 && done_in_segment < sp.epochs) {
+            if (run_step(Step{{}, {{sp.hosts.front(), controller_index, version_bytes}}}, r, meter, trace.activities)) {
+              ckpt_time = now_rel();
+              ckpt_energy = meter.hosts() + meter.links();
+              ckpt_done = done_in_segment;
+            }
+            // (a checkpoint that fails leaves the previous one; the next epoch's failure handling rolls back)
+          }
           if (!options.on_epoch_end) continue;
           // What has run so far: the segments before this one, and this one up to this epoch.
           Plan done = plan;
           done.segments.resize(s + 1);
-          done.segments[s].epochs = e + 1;
+          done.segments[s].epochs = done_in_segment;
           auto next = options.on_epoch_end(rep, done, m);
           if (!next) continue;
-          const bool finished_segment = e + 1 == sp.epochs;
+          const bool finished_segment = done_in_segment == sp.epochs;
           if (next->empty() && finished_segment && s + 1 == prog.size()) continue;  // stopping where it ends anyway
           done.segments.insert(done.segments.end(), next->begin(), next->end());
           plan = done;
           prog = cost.program(plan);
           revised = true;  // continue with segment s + 1 of the new program
         }
+        if (stop && !trace.failed) {
+          // The segment could not even start: no node of it is up.
+          Plan done = plan;
+          done.segments.resize(s);
+          std::optional<std::vector<Segment>> next;
+          if (options.on_nodes_lost) next = options.on_nodes_lost(rep, done, is_up);
+          if (next && !next->empty()) {
+            ++trace.replans;
+            trace.events.push_back({now_rel(), epoch, "replan"});
+            done.segments.insert(done.segments.end(), next->begin(), next->end());
+            plan = done;
+            prog = cost.program(plan);
+            s = done.segments.size() - next->size() - 1;
+            stop = false;
+          } else {
+            trace.failed = true;
+            trace.events.push_back({now_rel(), epoch, "failed: no node left and no re-plan"});
+          }
+        }
       }
       trace.executed = plan.segments;
-      trace.time_s = sg4::Engine::get_clock() - t0;
+      trace.time_s = now_rel();
       trace.host_energy_j = meter.hosts();
       trace.link_energy_j = meter.links();
       trace.energy_j = trace.host_energy_j + trace.link_energy_j;
       *current_meter = nullptr;
+      // Restore the platform for the next replication: no injector, every node on.
+      for (auto& a : injectors) a->kill();
+      for (auto [h, c] : fallible)
+        if (!r.hosts[h]->is_on()) r.hosts[h]->turn_on();
       traces.push_back(std::move(trace));
       if (options.progress) options.progress(rep + 1, replications);
     }

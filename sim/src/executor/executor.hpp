@@ -9,6 +9,7 @@
 #include "deplsim/platform.hpp"
 #include "deplsim/scenario.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -22,6 +23,14 @@ struct EpochMeasure {
   std::size_t segment = 0;  ///< which segment of the plan
   double time_s = 0.0;
   double energy_j = 0.0;
+  int nodes = 0;            ///< nodes that trained it (fewer than planned after a node failure)
+};
+
+/// A fault event seen in a replication (trace.csv's events).
+struct FaultRecord {
+  double time_s = 0.0;  ///< relative to the replication's start
+  int epoch = 0;        ///< epochs completed when it happened
+  std::string what;     ///< e.g. "off edge-a-n1", "on edge-a-n1", "lost 2 epochs", "restart on 1 node", "replan"
 };
 
 /// The measured cost of one replication.
@@ -33,6 +42,13 @@ struct CostTrace {
   double link_energy_j = 0.0;
   long long activities = 0;  ///< SimGrid executions and communications started
   std::vector<Segment> executed;  ///< the segments actually run (an adaptive orchestrator may have revised them)
+  // Faults (docs/model.md 4.10):
+  bool failed = false;          ///< the plan could not be completed (no node left and no re-plan)
+  int failures = 0;             ///< node failures that interrupted work of this replication
+  double work_lost_s = 0.0;     ///< time of the work thrown away (back to the last checkpoint)
+  double energy_lost_j = 0.0;   ///< energy spent on that work
+  int replans = 0;              ///< times the orchestrator moved the rest of the plan off lost nodes
+  std::vector<FaultRecord> events;
 };
 
 struct ExecutorOptions {
@@ -43,6 +59,12 @@ struct ExecutorOptions {
   /// Adaptive orchestrators: called after every epoch with (replication, what has run so far, the measure);
   /// a returned list of segments replaces the rest of the plan (empty: stop after this epoch).
   std::function<std::optional<std::vector<Segment>>(int, const Plan&, const EpochMeasure&)> on_epoch_end;
+  /// Faults: the run's seed (the fault stream, MODEL.md 4.3).
+  std::uint64_t seed = 1;
+  /// Faults: called when a segment has no node left (`is_up(host index)` tells which nodes are up now) with what
+  /// has run (up to the last checkpoint); returns the segments for the rest of the plan, or nothing: the
+  /// replication fails.
+  std::function<std::optional<std::vector<Segment>>(int, const Plan&, const std::function<bool(std::size_t)>&)> on_nodes_lost;
 };
 
 /// Simulates `replications` replications of each plan, plans in order, in one simulation (tests compare many

@@ -47,6 +47,13 @@ std::unique_ptr<Context> build_context(const ContextOptions& o) {
                                   fmt::format("host '{}' is also in cluster '{}': clusters must not overlap", pf.hosts[h].name,
                                               sc.clusters[it->second].name)));
     }
+  // A fault events file names training hosts (the controller and data sources never fail).
+  for (const auto& e : sc.faults.events) {
+    const auto h = pf.host_index(e.host);
+    if (!h || !owner.contains(*h))
+      issues.push_back(InputIssue{sc.faults.events_file, e.line, 0, "host",
+                                  fmt::format("'{}' is not a host of any cluster (only training nodes can fail)", shown(e.host))});
+  }
   if (!cost_model_supports(pf.network.model))
     issues.push_back(InputIssue{"--cfg", 0, 0, "network/model",
                                 fmt::format("'{}' is not reproduced by the cost model (use LV08, the default, or CM02)",

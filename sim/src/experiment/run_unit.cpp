@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace deplsim {
@@ -55,12 +57,51 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
   // An adaptive orchestrator gets a fresh policy per replication, which may revise the rest of the plan at each
   // epoch end from the validation loss it observes: its replications differ, so each is simulated.
   const bool adaptive = orchestrator.start_replication(problem, result.plan) != nullptr;
-  const bool random_cost = platform_has_profiles(sc.platform);
+  const bool random_cost = platform_has_profiles(sc.platform) || sc.has_faults();
   const bool every = options.simulate_every || random_cost || adaptive;
   result.simulation_mode = every ? "every" : "once";
   result.simulated_replications = every ? options.replications : 1;
 
   ExecutorOptions eo;
+  eo.seed = ctx.seed;
+  // Lost nodes: the orchestrator's plan is kept — same versions and epochs — and only what remains moves to the
+  // cheapest resource choice (by the scenario's objective, cost model) whose nodes are all up (docs/model.md 4.10).
+  eo.on_nodes_lost = [&](int, const Plan& done, const std::function<bool(std::size_t)>& is_up) -> std::optional<std::vector<Segment>> {
+    std::vector<Segment> rest;
+    int skip = done.total_epochs();
+    for (const auto& seg : result.plan.segments) {
+      Segment x = seg;
+      const int cut = std::min(skip, x.epochs);
+      skip -= cut;
+      x.epochs -= cut;
+      if (x.epochs > 0) rest.push_back(x);
+    }
+    if (rest.empty()) return std::nullopt;
+    std::optional<Resources> best;
+    double best_obj = 0;
+    for (const Resources& rc : ctx.cost->resource_choices()) {
+      bool up = true;
+      for (auto h : ctx.cost->segment_hosts(rc.cluster, rc.nodes)) up = up && is_up(h);
+      if (!up) continue;
+      double obj = 0;
+      for (const auto& seg : rest) {
+        const EpochCost e = ctx.cost->epoch(*sc.version_index(seg.version), rc, samples);
+        const PlanCost pc{e.time_s, e.energy_j, sc.clusters[rc.cluster].price_per_node_s * rc.nodes * e.time_s, 0, {}, {}};
+        obj += seg.epochs * ctx.cost->objective(pc);
+      }
+      if (!best || obj < best_obj) {
+        best = rc;
+        best_obj = obj;
+      }
+    }
+    if (!best) return std::nullopt;
+    for (auto& seg : rest) {
+      seg.cluster = sc.clusters[best->cluster].name;
+      seg.nodes = best->nodes;
+      seg.pstate = best->pstate;
+    }
+    return rest;
+  };
   eo.simgrid_cfg = sc.simgrid_cfg;
   eo.simgrid_log = options.simgrid_log;
   Progress progress(options.progress && every);
@@ -105,23 +146,54 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
     const CostTrace& cost = costs[every ? static_cast<std::size_t>(r) : 0];
     Plan executed = result.plan;
     executed.segments = cost.executed;
-    const Trajectory t = truth.trajectory(ctx.seed, Purpose::evaluation, static_cast<std::uint32_t>(r), samples,
-                                          problem.schedule(executed));
+    // A failed replication delivered no model: its losses are those of the epochs it completed (for trace.csv).
+    Trajectory t;
+    if (executed.total_epochs() > 0)
+      t = truth.trajectory(ctx.seed, Purpose::evaluation, static_cast<std::uint32_t>(r), samples, problem.schedule(executed));
     ReplicationRow row;
     row.replication = r;
-    row.final_loss = t.test.back();
-    row.target_met = row.final_loss <= sc.target.loss;
-    row.state = row.target_met ? "met" : "missed";
+    row.failures = cost.failures;
+    row.work_lost_s = cost.work_lost_s;
+    row.energy_lost_j = cost.energy_lost_j;
+    row.replans = cost.replans;
+    if (cost.failed) {
+      row.final_loss = std::numeric_limits<double>::quiet_NaN();
+      row.target_met = false;
+      row.state = "failed";
+    } else {
+      row.final_loss = t.test.back();
+      row.target_met = row.final_loss <= sc.target.loss;
+      row.state = row.target_met ? "met" : "missed";
+    }
     row.energy_j = cost.energy_j;
     row.time_s = cost.time_s;
     row.epochs = static_cast<int>(t.test.size());
     result.rows.push_back(row);
-    if (r < traced)
+    if (r < traced) {
+      // Epoch rows and fault events, in time order (an event before the epoch that ends at the same time).
+      std::size_t ev = 0;
+      auto flush_events = [&](double until) {
+        for (; ev < cost.events.size() && cost.events[ev].time_s <= until; ++ev) {
+          TraceRow e;
+          e.replication = r;
+          e.epoch = cost.events[ev].epoch;
+          e.sim_time_s = cost.events[ev].time_s;
+          e.energy_j = std::numeric_limits<double>::quiet_NaN();
+          e.val_loss = e.test_loss = std::numeric_limits<double>::quiet_NaN();
+          e.nodes = -1;
+          e.event = cost.events[ev].what;
+          result.trace.push_back(e);
+        }
+      };
       for (const EpochMeasure& m : cost.epochs) {
+        flush_events(m.time_s);
         const Segment& seg = cost.executed[m.segment];
         const auto k = static_cast<std::size_t>(m.epoch - 1);
-        result.trace.push_back({r, m.epoch, seg.version, seg.cluster, seg.nodes, m.time_s, m.energy_j, t.validation[k], t.test[k]});
+        result.trace.push_back({r, m.epoch, seg.version, seg.cluster, m.nodes > 0 ? m.nodes : seg.nodes, m.time_s, m.energy_j,
+                                t.validation[k], t.test[k], ""});
       }
+      flush_events(std::numeric_limits<double>::infinity());
+    }
   }
   result.simulation_wall_s = seconds_since(t_sim);
   return result;

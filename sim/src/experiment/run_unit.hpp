@@ -24,12 +24,16 @@ struct RunOptions {
 
 struct ReplicationRow {
   int replication = 0;
-  std::string state;  ///< met | missed (| failed once faults exist)
-  double final_loss = 0.0;
+  std::string state;  ///< met | missed | failed (faults: the plan could not be completed)
+  double final_loss = 0.0;  ///< NaN when failed (no model delivered)
   bool target_met = false;
   double energy_j = 0.0;
   double time_s = 0.0;
   int epochs = 0;
+  int failures = 0;            ///< node failures that interrupted its work
+  double work_lost_s = 0.0;    ///< time of the work thrown away
+  double energy_lost_j = 0.0;  ///< energy spent on it
+  int replans = 0;             ///< times the rest of the plan was moved off lost nodes
 };
 
 struct TraceRow {
@@ -42,6 +46,7 @@ struct TraceRow {
   double energy_j = 0.0;
   double val_loss = 0.0;
   double test_loss = 0.0;
+  std::string event;  ///< a fault event's description (then the epoch's other columns are empty)
 };
 
 struct RunResult {

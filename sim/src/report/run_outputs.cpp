@@ -106,7 +106,7 @@ nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& in
   std::vector<double> losses, energies, times;
   for (const auto& r : result.rows) {
     met += r.target_met ? 1 : 0;
-    losses.push_back(r.final_loss);
+    if (!std::isnan(r.final_loss)) losses.push_back(r.final_loss);
     energies.push_back(r.energy_j);
     times.push_back(r.time_s);
   }
@@ -148,9 +148,9 @@ nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& in
     q["p_target_met"] = p_emp;
     q["p_target_met_ci95"] = pair(wilson95(k, static_cast<long long>(independent)));
     q["independent_runs"] = independent;
-    q["loss_mean"] = mean_ci95(losses).mean;
+    q["loss_mean"] = losses.empty() ? json(nullptr) : json(mean_ci95(losses).mean);
     json qs;
-    for (const char* p : {"0.05", "0.5", "0.95"}) qs[p] = quantile7(losses, std::stod(p));
+    for (const char* p : {"0.05", "0.5", "0.95"}) qs[p] = losses.empty() ? json(nullptr) : json(quantile7(losses, std::stod(p)));
     q["loss_quantiles"] = qs;
     j["quality"] = q;
     json c;
@@ -161,6 +161,30 @@ nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& in
     c["time_s_mean"] = t.mean;
     c["time_s_ci95"] = pair(t.ci95);
     j["cost"] = c;
+  }
+  if (sc.has_faults() && n > 0) {
+    // Faults: means over the replications, and how many could not be completed.
+    json f;
+    double failures = 0, lost = 0, lost_e = 0, replans = 0;
+    long long failed = 0, missed = 0;
+    for (const auto& r : result.rows) {
+      failures += r.failures;
+      lost += r.work_lost_s;
+      lost_e += r.energy_lost_j;
+      replans += r.replans;
+      failed += r.state == "failed" ? 1 : 0;
+      missed += r.state == "missed" ? 1 : 0;
+    }
+    const double nn = static_cast<double>(n);
+    f["failures_mean"] = failures / nn;
+    f["work_lost_s_mean"] = lost / nn;
+    f["energy_lost_j_mean"] = lost_e / nn;
+    f["replans_mean"] = replans / nn;
+    f["met"] = met;
+    f["missed"] = missed;
+    f["failed"] = failed;
+    f["checkpoint_every"] = sc.faults.checkpoint_every;
+    j["faults"] = f;
   }
   json sim;
   sim["mode"] = result.simulation_mode.empty() ? json(nullptr) : json(result.simulation_mode);
@@ -180,16 +204,18 @@ void write_run_outputs(const fs::path& dir, bool force, const Context& ctx, cons
 
   write_file(partial / "summary.json", summary_json(ctx, inputs, options, result).dump(2) + "\n");
 
-  std::string reps = "replication,state,final_loss,target_met,energy_j,time_s,epochs\n";
+  std::string reps = "replication,state,final_loss,target_met,energy_j,time_s,epochs,failures,work_lost_s,energy_lost_j,replans\n";
   for (const auto& r : result.rows)
-    reps += fmt::format("{},{},{},{},{},{},{}\n", r.replication, r.state, csv_number(r.final_loss), r.target_met ? 1 : 0,
-                        csv_number(r.energy_j), csv_number(r.time_s), r.epochs);
+    reps += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", r.replication, r.state, csv_number(r.final_loss), r.target_met ? 1 : 0,
+                        csv_number(r.energy_j), csv_number(r.time_s), r.epochs, r.failures, csv_number(r.work_lost_s),
+                        csv_number(r.energy_lost_j), r.replans);
   write_file(partial / "replications.csv", reps);
 
-  std::string trace = "replication,epoch,version,cluster,nodes,sim_time_s,energy_j,val_loss,test_loss\n";
+  std::string trace = "replication,epoch,version,cluster,nodes,sim_time_s,energy_j,val_loss,test_loss,event\n";
   for (const auto& t : result.trace)
-    trace += fmt::format("{},{},{},{},{},{},{},{},{}\n", t.replication, t.epoch, t.version, t.cluster, t.nodes,
-                         csv_number(t.sim_time_s), csv_number(t.energy_j), csv_number(t.val_loss), csv_number(t.test_loss));
+    trace += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", t.replication, t.epoch, t.version, t.cluster,
+                         t.nodes >= 0 ? std::to_string(t.nodes) : std::string(), csv_number(t.sim_time_s), csv_number(t.energy_j),
+                         csv_number(t.val_loss), csv_number(t.test_loss), [&] { std::string e = t.event; std::replace(e.begin(), e.end(), ',', ';'); return e; }());
   write_file(partial / "trace.csv", trace);
 
   rusage ru{};

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <cstdlib>
 #include <map>
 #include <regex>
 #include <set>
@@ -62,6 +64,73 @@ const char* to_string(Objective o) {
 const char* to_string(SyncKind s) { return s == SyncKind::ring_allreduce ? "ring-allreduce" : "parameter-server"; }
 
 namespace {
+
+// A user's fault events (docs/scenario.md 2.12): CSV `time_s,host,event,value`, event off | on | speed (value: the
+// speed factor, > 0). Returns the events in file order; on the first problem, `why` says FILE:LINE: what.
+std::vector<FaultEvent> read_fault_events(const std::string& path, std::string& why) {
+  std::vector<FaultEvent> out;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    why = fmt::format("events file '{}' does not exist", path);
+    return out;
+  }
+  if (std::filesystem::file_size(path, ec) > yaml::kMaxFileBytes) {
+    why = fmt::format("{}: larger than {} bytes", path, yaml::kMaxFileBytes);
+    return out;
+  }
+  std::ifstream in(path);
+  std::string line;
+  int n = 0;
+  auto fail = [&](const std::string& msg) {
+    why = fmt::format("{}:{}: {}", path, n, msg);
+    out.clear();
+    return out;
+  };
+  while (std::getline(in, line)) {
+    ++n;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (n == 1) {
+      if (line != "time_s,host,event,value") return fail(fmt::format("expected the header 'time_s,host,event,value', got '{}'", shown(line)));
+      continue;
+    }
+    if (line.empty()) continue;
+    std::vector<std::string> f;
+    std::string cur;
+    for (char c : line) {
+      if (c == ',') {
+        f.push_back(cur);
+        cur.clear();
+      } else {
+        cur += c;
+      }
+    }
+    f.push_back(cur);
+    if (f.size() != 4) return fail(fmt::format("expected 4 fields (time_s,host,event,value), got {}", f.size()));
+    FaultEvent e;
+    e.line = n;
+    char* end = nullptr;
+    e.time_s = std::strtod(f[0].c_str(), &end);
+    if (f[0].empty() || end == nullptr || *end != '\0' || !std::isfinite(e.time_s) || e.time_s < 0)
+      return fail(fmt::format("time_s: expected a finite number >= 0, got '{}'", shown(f[0])));
+    e.host = f[1];
+    if (e.host.empty()) return fail("host: empty");
+    if (f[2] == "off") e.kind = FaultEvent::Kind::off;
+    else if (f[2] == "on") e.kind = FaultEvent::Kind::on;
+    else if (f[2] == "speed") e.kind = FaultEvent::Kind::speed;
+    else return fail(fmt::format("event: expected off, on or speed, got '{}'", shown(f[2])));
+    if (e.kind == FaultEvent::Kind::speed) {
+      e.value = std::strtod(f[3].c_str(), &end);
+      if (f[3].empty() || end == nullptr || *end != '\0' || !std::isfinite(e.value) || !(e.value > 0) || e.value > 1000)
+        return fail(fmt::format("value: a speed factor in (0, 1000], got '{}'", shown(f[3])));
+    } else if (!f[3].empty()) {
+      return fail(fmt::format("value: only for speed events, got '{}'", shown(f[3])));
+    }
+    out.push_back(e);
+    if (out.size() > 1'000'000) return fail("more than 1,000,000 events");
+  }
+  if (n == 0) return fail("empty file (expected the header 'time_s,host,event,value')");
+  return out;
+}
 
 using yaml::Document;
 using yaml::Map;
@@ -188,6 +257,16 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
     remember(doc, where, m.get("zone"), m.key_path("zone"));
     c.price_per_node_s = m.number("price_per_node_s", 0.0);
     r.non_negative(m, "price_per_node_s", c.price_per_node_s);
+    c.mtbf_s = m.number("mtbf_s", 0.0);
+    r.range(m, "mtbf_s", c.mtbf_s, 0, 1e12);
+    c.mttr_s = m.number("mttr_s", 0.0);
+    r.range(m, "mttr_s", c.mttr_s, 0, 1e12);
+    if (m.ok("mtbf_s") && m.ok("mttr_s") && c.mtbf_s > 0 && !(c.mttr_s > 0))
+      doc.issue(m.get("mtbf_s"), m.key_path("mttr_s"), "must be > 0 when mtbf_s is set (failed nodes are repaired after it)");
+    c.straggler_probability = m.number("straggler_probability", 0.0);
+    r.range(m, "straggler_probability", c.straggler_probability, 0, 1);
+    c.straggler_slowdown = m.number("straggler_slowdown", 1.0);
+    r.range(m, "straggler_slowdown", c.straggler_slowdown, 1, 1000);
     sc.clusters.push_back(c);
   });
 
@@ -415,6 +494,28 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
           }
         }
         pm.reject_unknown_keys();
+      }
+    }
+  }
+
+  // faults
+  {
+    YAML::Node fnode = top.get("faults");
+    if (fnode.IsDefined() && !fnode.IsNull()) {
+      Map f(doc, fnode, "faults");
+      if (f.valid()) {
+        sc.faults.checkpoint_every = static_cast<int>(std::clamp<long long>(f.integer("checkpoint_every", 1), -1, 1'000'000'000));
+        r.range(f, "checkpoint_every", sc.faults.checkpoint_every, 1, 1000000);
+        const std::string events = f.string("events", "");
+        if (!events.empty()) {
+          const std::filesystem::path base = std::filesystem::path(doc.file()).parent_path();
+          const std::filesystem::path ep = std::filesystem::path(events).is_absolute() ? std::filesystem::path(events) : base / events;
+          sc.faults.events_file = ep.lexically_normal().string();
+          std::string why;
+          sc.faults.events = read_fault_events(sc.faults.events_file, why);
+          if (!why.empty()) doc.issue(f.get("events"), "faults.events", why);
+        }
+        f.reject_unknown_keys();
       }
     }
   }

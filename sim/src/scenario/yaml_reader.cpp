@@ -116,7 +116,7 @@ void Document::apply_override(const std::string& assignment) {
         }
       if (!found) {
         // Optional top-level sections may be created from the command line (e.g. planners.safety_delta=0.2).
-        static const char* const kOptionalSections[] = {"planners", "training", "simgrid", "planners.optimum"};
+        static const char* const kOptionalSections[] = {"planners", "training", "simgrid", "planners.optimum", "faults"};
         bool creatable = false;
         const std::string path = canonical.empty() ? part : canonical + "." + part;
         for (const char* c : kOptionalSections) creatable |= path == c;

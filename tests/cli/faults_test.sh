@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Faults (issue 10): a node failure at a known time (tests/data/faults/one-failure.csv: tiny-n1 off at t = 3 s)
+# loses the work since the last checkpoint, restarts on the node left and costs more time and energy than the
+# fault-free run; random failures (mtbf/mttr) are seeded: the same seed gives the same bytes; every replication
+# ends met, missed or failed and the counts add up; a platform with no node left fails the replication; bad
+# fault inputs are exit 2.
+source "$(dirname "$0")/testlib.sh" faults
+TINY="$SOURCE_DIR/tests/data/scenarios/tiny.yaml"
+expect_rc() {
+  local want=$1
+  shift
+  timeout 300 "$DEPLSIM" "$@" >"$TMP/rc.out" 2>"$TMP/rc.err"
+  local rc=$?
+  [ "$rc" = "$want" ] || { echo "exit $rc, expected $want"; cat "$TMP/rc.out" "$TMP/rc.err"; return 1; }
+}
+err_has() { grep -qF -- "$1" "$TMP/rc.err" || { echo "stderr lacks: $1"; cat "$TMP/rc.err"; return 1; }; }
+
+check "fault-free reference" expect_rc 0 run "$TINY" --orchestrator full-only --replications 3 --out "$TMP/ok"
+check "a node off at t = 3 s" expect_rc 0 run "$TINY" --orchestrator full-only --replications 3 \
+  --set faults.events=../faults/one-failure.csv --out "$TMP/one"
+check "  the failure, the lost work, the restart and the energy" "$PY" - "$TMP/ok" "$TMP/one" <<'PYEOF'
+import csv, json, sys
+ok = list(csv.DictReader(open(sys.argv[1] + "/replications.csv")))
+one = list(csv.DictReader(open(sys.argv[2] + "/replications.csv")))
+trace = [r for r in csv.DictReader(open(sys.argv[2] + "/trace.csv")) if r["replication"] == "0"]
+r, r0 = one[0], ok[0]
+assert r["failures"] == "1" and r["replans"] == "0" and r["state"] in ("met", "missed"), r
+events = [t for t in trace if t["event"]]
+assert [e["event"] for e in events] == ["off tiny-n1", "failure: 1 epochs lost since the checkpoint", "restart on 1 of 2 nodes"], events
+assert all(float(e["sim_time_s"]) == 3.0 for e in events), events          # detected at once
+epochs = [t for t in trace if not t["event"]]
+before = [t for t in epochs if float(t["sim_time_s"]) < 3.0]
+after = [t for t in epochs if float(t["sim_time_s"]) > 3.0]
+assert [int(t["epoch"]) for t in epochs] == list(range(1, 14)), [t["epoch"] for t in epochs]  # every epoch once, in order
+assert all(t["nodes"] == "2" for t in before) and all(t["nodes"] == "1" for t in after), epochs
+# The work lost runs from the end of the last checkpoint (after epoch 2's row) to the failure at 3 s.
+lost = float(r["work_lost_s"])
+assert 0 < lost < 3.0 - float(before[-1]["sim_time_s"]), (lost, before[-1])
+assert 0 < float(r["energy_lost_j"]) < float(r["energy_j"]), r
+# The epoch that failed is redone: the third epoch ends after the failure, by more than an epoch on 2 nodes.
+assert float(after[0]["sim_time_s"]) - 3.0 > float(before[1]["sim_time_s"]) - float(before[0]["sim_time_s"])
+# Slower on one node: more time and more energy than the fault-free run; epochs on 1 node cost the same each.
+assert float(r["time_s"]) > float(r0["time_s"]) and float(r["energy_j"]) > float(r0["energy_j"]), (r, r0)
+d = [float(b["energy_j"]) - float(a["energy_j"]) for a, b in zip(after[1:], after[2:])]
+assert max(d) - min(d) < 1e-6 * max(d), d
+s = json.load(open(sys.argv[2] + "/summary.json"))
+f = s["faults"]
+assert f["failures_mean"] == 1 and f["met"] + f["missed"] + f["failed"] == 3 and f["failed"] == 0, f
+assert s["simulation"]["mode"] == "every"
+PYEOF
+check "random failures (mtbf 20 s, mttr 5 s) and stragglers" expect_rc 0 run "$TINY" --orchestrator full-only --replications 100 \
+  --set clusters.main.mtbf_s=20 --set clusters.main.mttr_s=5 --set clusters.main.straggler_probability=0.2 \
+  --set clusters.main.straggler_slowdown=3 --set faults.checkpoint_every=2 --out "$TMP/r1"
+check "  the same seed: the same bytes" bash -c "
+  '$DEPLSIM' run '$TINY' --orchestrator full-only --replications 100 --set clusters.main.mtbf_s=20 --set clusters.main.mttr_s=5 \
+    --set clusters.main.straggler_probability=0.2 --set clusters.main.straggler_slowdown=3 --set faults.checkpoint_every=2 \
+    --out '$TMP/r2' >/dev/null 2>&1 && for f in summary.json replications.csv trace.csv; do cmp '$TMP/r1/'\$f '$TMP/r2/'\$f || exit 1; done"
+check "  another seed: other faults" bash -c "
+  '$DEPLSIM' run '$TINY' --orchestrator full-only --replications 100 --set clusters.main.mtbf_s=20 --set clusters.main.mttr_s=5 \
+    --set clusters.main.straggler_probability=0.2 --set clusters.main.straggler_slowdown=3 --set faults.checkpoint_every=2 \
+    --seed 2 --out '$TMP/r3' >/dev/null 2>&1 && ! cmp -s '$TMP/r1/replications.csv' '$TMP/r3/replications.csv'"
+check "  every replication met, missed or failed; the counts add up; failures and re-plans happened" "$PY" - "$TMP/r1" <<'PYEOF'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1] + "/replications.csv")))
+assert {r["state"] for r in rows} <= {"met", "missed", "failed"}
+f = json.load(open(sys.argv[1] + "/summary.json"))["faults"]
+assert f["met"] + f["missed"] + f["failed"] == len(rows) == 100, f
+assert f["met"] == sum(r["state"] == "met" for r in rows)
+assert sum(int(r["failures"]) for r in rows) > 10 and sum(int(r["replans"]) for r in rows) > 0, f
+assert abs(f["failures_mean"] - sum(int(r["failures"]) for r in rows) / 100) < 1e-12
+assert f["checkpoint_every"] == 2
+PYEOF
+check "every node off: the replication fails" expect_rc 0 run "$TINY" --orchestrator full-only --replications 2 \
+  --set faults.events=../faults/all-off.csv --out "$TMP/dead"
+check "  state failed, no loss, the summary counts it" "$PY" - "$TMP/dead" <<'PYEOF'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1] + "/replications.csv")))
+assert all(r["state"] == "failed" and r["final_loss"] == "" and r["target_met"] == "0" for r in rows), rows
+s = json.load(open(sys.argv[1] + "/summary.json"))
+assert s["faults"]["failed"] == 2 and s["quality"]["p_target_met"] == 0, s
+PYEOF
+check "a speed event slows a node down" expect_rc 0 run "$TINY" --orchestrator full-only --replications 1 \
+  --set faults.events=../faults/slow.csv --out "$TMP/slow"
+check "  (more time than fault-free)" "$PY" - "$TMP/ok" "$TMP/slow" <<'PYEOF'
+import csv, sys
+a = list(csv.DictReader(open(sys.argv[1] + "/replications.csv")))[0]
+b = list(csv.DictReader(open(sys.argv[2] + "/replications.csv")))[0]
+assert float(b["time_s"]) > float(a["time_s"]) * 1.1, (a, b)
+PYEOF
+printf 'time_s,host,event,value\n1.0,nowhere,off,\n' >"$TMP/unknown-host.csv"
+printf 'time_s,host,event,value\n-1,tiny-n0,off,\n' >"$TMP/negative.csv"
+printf 'time_s,host,evt\n' >"$TMP/header.csv"
+printf 'time_s,host,event,value\n1,tiny-n0,explode,\n' >"$TMP/kind.csv"
+printf 'time_s,host,event,value\n1,tiny-n0,speed,0\n' >"$TMP/speed.csv"
+check "events: an unknown host (exit 2, file and line)" expect_rc 2 validate "$TINY" --set "faults.events=$TMP/unknown-host.csv"
+check "  (message)" err_has "unknown-host.csv:2: host: 'nowhere' is not a host of any cluster"
+check "events: a negative time" expect_rc 2 validate "$TINY" --set "faults.events=$TMP/negative.csv"
+check "  (message)" err_has "negative.csv:2: time_s: expected a finite number >= 0, got '-1'"
+check "events: a bad header" expect_rc 2 validate "$TINY" --set "faults.events=$TMP/header.csv"
+check "events: an unknown event" expect_rc 2 validate "$TINY" --set "faults.events=$TMP/kind.csv"
+check "  (message)" err_has "event: expected off, on or speed, got 'explode'"
+check "events: a zero speed" expect_rc 2 validate "$TINY" --set "faults.events=$TMP/speed.csv"
+check "events: a missing file" expect_rc 2 validate "$TINY" --set "faults.events=$TMP/none.csv"
+check "mtbf_s without mttr_s" expect_rc 2 validate "$TINY" --set clusters.main.mtbf_s=10
+check "  (message)" err_has "mttr_s: must be > 0 when mtbf_s is set"
+check "a slowdown below 1" expect_rc 2 validate "$TINY" --set clusters.main.straggler_slowdown=0.5
+check "checkpoint_every 0" expect_rc 2 validate "$TINY" --set faults.checkpoint_every=0
+finish
