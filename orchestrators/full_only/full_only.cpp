@@ -106,6 +106,7 @@ void register_expected_loss_orchestrators(OrchestratorRegistry& registry);
 void register_depl_orchestrator(OrchestratorRegistry& registry);
 void register_exhaustive_orchestrator(OrchestratorRegistry& registry);
 void register_optimum_orchestrator(OrchestratorRegistry& registry);
+void register_depl_online_orchestrator(OrchestratorRegistry& registry);
 
 void register_builtin_orchestrators(OrchestratorRegistry& registry) {
   registry.add("full-only", "the full network on all data, fewest epochs meeting p*, cheapest resources",
@@ -116,6 +117,7 @@ void register_builtin_orchestrators(OrchestratorRegistry& registry) {
   register_depl_orchestrator(registry);
   register_exhaustive_orchestrator(registry);
   register_optimum_orchestrator(registry);
+  register_depl_online_orchestrator(registry);
 }
 
 } // namespace deplsim

@@ -58,7 +58,7 @@ import csv, json, sys
 d = sys.argv[1]
 s = json.load(open(d + "/summary.json"))
 rows = list(csv.DictReader(open(d + "/replications.csv")))
-assert list(rows[0].keys()) == ["replication", "state", "final_loss", "target_met", "energy_j", "time_s", "epochs"]
+assert list(rows[0].keys()) == ["replication", "state", "final_loss", "target_met", "energy_j", "time_s", "epochs", "failures", "work_lost_s", "energy_lost_j", "replans"]
 assert [int(r["replication"]) for r in rows] == list(range(50))
 for r in rows:
     met = float(r["final_loss"]) <= s["target"]["loss"]
@@ -71,7 +71,7 @@ d = sys.argv[1]
 s = json.load(open(d + "/summary.json"))
 epochs = sum(seg["epochs"] for seg in s["plan"]["segments"])
 rows = list(csv.DictReader(open(d + "/trace.csv")))
-assert list(rows[0].keys()) == ["replication", "epoch", "version", "cluster", "nodes", "sim_time_s", "energy_j", "val_loss", "test_loss"]
+assert list(rows[0].keys()) == ["replication", "epoch", "version", "cluster", "nodes", "sim_time_s", "energy_j", "val_loss", "test_loss", "event"]
 assert len(rows) == 10 * epochs, len(rows)
 for rep in range(10):
     mine = [r for r in rows if int(r["replication"]) == rep]

@@ -75,6 +75,11 @@ public:
   /// losses of the training trajectories.
   [[nodiscard]] std::vector<std::pair<LossDistribution, double>> each_epoch(double samples, const Schedule& schedule) const;
 
+  /// The knowledge's own training trajectories of `schedule` at the data bucket of `samples` (validation and test
+  /// losses after every epoch): `n` draws of the knowledge stream, or each training seed of a measured profile
+  /// once (then n is ignored). For planners that learn a policy from what they would observe (depl-online);
+  /// never the evaluation stream.
+  [[nodiscard]] std::vector<Trajectory> trajectories(double samples, const Schedule& schedule, int n) const;
   [[nodiscard]] const std::shared_ptr<const LossGrid>& grid() const { return grid_; }
   /// Samples per epoch of each data bucket, increasing.
   [[nodiscard]] const std::vector<double>& buckets() const { return buckets_; }

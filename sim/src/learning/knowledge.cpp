@@ -376,6 +376,18 @@ std::vector<std::pair<LossDistribution, double>> KernelKnowledge::each_epoch(dou
   return out;
 }
 
+std::vector<Trajectory> KernelKnowledge::trajectories(double samples, const Schedule& schedule, int n) const {
+  const double q = buckets_[bucket_of(samples)];
+  const auto runs = impl_->truth.independent_runs(Purpose::knowledge);
+  const int count = runs ? static_cast<int>(*runs) : n;
+  std::vector<Trajectory> out;
+  out.reserve(static_cast<std::size_t>(std::max(0, count)));
+  for (int r = 0; r < count; ++r)
+    out.push_back(runs ? impl_->truth.indexed_trajectory(Purpose::knowledge, static_cast<std::size_t>(r), q, schedule)
+                       : impl_->truth.trajectory(impl_->seed, Purpose::knowledge, static_cast<std::uint32_t>(r), q, schedule));
+  return out;
+}
+
 LossDistribution KernelKnowledge::distribution(double samples, const Schedule& schedule) const {
   return each_epoch(samples, schedule).back().first;
 }

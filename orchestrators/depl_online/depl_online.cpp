@@ -1,0 +1,380 @@
+// depl-online (MODEL.md 5; docs/model.md 5.6): a policy computed once by backward induction over (epoch, version
+// chain, observed validation-loss level) — continue, switch at a declared epoch, or stop — and looked up at each
+// epoch end from the validation loss the replication observes. It trains on depl's data set and resources; what
+// it adapts is when to stop and whether to switch. Judged, like every orchestrator, on the test loss.
+//
+// The induction minimises E[cost] + lambda x P(miss) (a Lagrangian of "minimum energy subject to P(hit) >= p*"):
+// V(k, c, b) = min( stop: lambda (1 - s_{c,k}(b)),  continue: C_c(k+1) + sum_b' T_{c,k}(b, b') V(k+1, c, b'),
+//                   switch to c': C_c'(k+1) + sum_b' T_{c',k}(b, b') V(k+1, c', b') ),
+// where s is the fraction of training trajectories at that state whose test loss meets L*, T the transitions of
+// the observed levels, C the cost model's epoch cost. Both are counted from the knowledge's own trajectories
+// (knowledge stream; never the evaluation one), half of them; lambda is then the smallest whose policy, replayed
+// on the other half, meets p* plus a one-sided 95% sampling margin (with a measured profile: all seeds, and the
+// Clopper-Pearson lower bound of its hits must reach p*).
+#include "../search_engine.hpp"
+#include "deplsim/knowledge.hpp"
+#include "deplsim/orchestrator.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+namespace deplsim {
+
+void register_depl_orchestrator(OrchestratorRegistry& registry);
+
+namespace {
+
+struct Chain {
+  std::size_t first = 0;
+  std::size_t second = 0;
+  int at = 0;  // 0: no switch
+  std::vector<std::vector<int>> level;  // [trajectory][epoch-1]: observed validation level
+  std::vector<std::vector<char>> met;   // [trajectory][epoch-1]: test loss <= L*
+  std::vector<double> test_at;          // unused placeholder (kept small)
+  std::vector<std::vector<double>> test;  // [trajectory][epoch-1]: test loss
+};
+
+using Row = std::vector<std::pair<int, double>>;
+
+struct Policy {
+  std::shared_ptr<const LossGrid> grid;
+  std::vector<Chain> chains;  // chain 0: the first version alone
+  // action[c][k-1][b]: -1 stop, 0 continue, j > 0 switch into chain j
+  std::vector<std::vector<std::vector<int>>> action;
+  Resources res;
+  std::vector<std::string> version_names;
+  std::string cluster;
+  int k_max = 0;
+};
+
+struct Evaluation {
+  double hit = 0;       // fraction of trajectories meeting L* when the policy stops
+  std::size_t hits = 0;
+  std::size_t n = 0;
+  double cost = 0;      // mean epoch cost
+  double energy = 0;
+  double time = 0;
+  double loss = 0;      // mean test loss at the stop
+  int last_epoch = 0;
+};
+
+class OnlinePolicy final : public ReplicationPolicy {
+public:
+  explicit OnlinePolicy(std::shared_ptr<const Policy> p) : p_(std::move(p)) {}
+  std::optional<std::vector<Segment>> on_epoch_end(const Observation& o) override {
+    const int k = o.epoch;
+    if (k < 1 || k > p_->k_max) return std::vector<Segment>{};
+    const int b = p_->grid->level_of(o.validation_loss);
+    const auto& acts = p_->action[chain_];
+    if (static_cast<std::size_t>(k - 1) >= acts.size()) return std::vector<Segment>{};
+    const int a = acts[static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(b)];
+    if (a < 0) return std::vector<Segment>{};  // stop: deliver the model now
+    if (a == 0) return std::nullopt;           // continue as planned
+    chain_ = static_cast<std::size_t>(a);
+    const Chain& c = p_->chains[chain_];
+    return std::vector<Segment>{Segment{p_->version_names[c.second], p_->cluster, p_->res.nodes, p_->res.pstate, p_->k_max - k}};
+  }
+
+private:
+  std::shared_ptr<const Policy> p_;
+  std::size_t chain_ = 0;
+};
+
+class DeplOnline final : public Orchestrator {
+public:
+  [[nodiscard]] std::string name() const override { return "depl-online"; }
+
+  Plan plan(const Problem& pb) override {
+    const Scenario& sc = pb.scenario;
+    const auto* kk = dynamic_cast<const KernelKnowledge*>(&pb.knowledge);
+    if (kk == nullptr) throw std::logic_error("depl-online needs kernel knowledge");
+    if (auto none = insufficient_data(pb, name())) return *none;
+    // depl's plan gives the data set and the resources.
+    OrchestratorRegistry reg;
+    register_depl_orchestrator(reg);
+    Plan base = reg.make("depl")->plan(pb);
+    if (base.status != PlanStatus::ok) {
+      base.explanation = "depl-online: depl finds no plan, so neither does the policy built on it\n" + base.explanation;
+      return base;
+    }
+    const Segment& s0 = base.segments.front();
+    Resources res{*sc.cluster_index(s0.cluster), s0.nodes, s0.pstate};
+    const double samples = pb.samples(base.data_sources);
+    int k_max = sc.target.max_epochs;
+    // A deadline caps the epochs the policy may train (slowest version, data shipping included).
+    const PlanCost ship = pb.cost.shipping([&] {
+      std::vector<std::size_t> v;
+      for (const auto& n : base.data_sources) v.push_back(*sc.source_index(n));
+      return v;
+    }(), res);
+    if (sc.target.deadline_s) {
+      double slowest = 0;
+      for (std::size_t v = 0; v < sc.model.versions.size(); ++v) slowest = std::max(slowest, pb.cost.epoch(v, res, samples).time_s);
+      k_max = std::min(k_max, static_cast<int>(std::floor((*sc.target.deadline_s - ship.time_s) / std::max(1e-12, slowest))));
+      if (k_max < 1) {
+        Plan p;
+        p.status = PlanStatus::infeasible;
+        p.reason = "the deadline leaves no whole epoch on depl's resources";
+        p.explanation = "depl-online: " + p.reason + "\n";
+        return p;
+      }
+    }
+    const auto runs = kk->independent_runs();
+    const bool finite = pb.knowledge.describe().find("trace") != std::string::npos || runs < static_cast<std::size_t>(sc.model.learning.knowledge_trajectories);
+    const int n_draw = 2 * sc.model.learning.knowledge_trajectories;
+
+    std::string why;
+    std::shared_ptr<Policy> best;
+    Evaluation best_eval;
+    double best_lambda = 0;
+    for (std::size_t v0 = 0; v0 < sc.model.versions.size(); ++v0) {
+      auto pol = std::make_shared<Policy>();
+      pol->grid = kk->grid();
+      pol->res = res;
+      pol->cluster = s0.cluster;
+      pol->k_max = k_max;
+      for (const auto& v : sc.model.versions) pol->version_names.push_back(v.name);
+      // Chains: v0 alone, and every declared switch from v0 at every declared epoch.
+      std::vector<ScheduleShape> shapes{{v0, v0, 0}};
+      if (sc.model.max_switches >= 1)
+        for (const auto& sw : sc.model.learning.switches)
+          if (sw.from_index == v0)
+            for (int e : sc.model.switch_epochs)
+              if (e < k_max) shapes.push_back({v0, sw.to_index, e});
+      for (const auto& sh : shapes) {
+        std::vector<Trajectory> tr;
+        try {
+          tr = kk->trajectories(samples, sh.schedule(k_max), n_draw);
+        } catch (const std::exception&) {
+          continue;  // not measured (profile) or not declared
+        }
+        Chain c;
+        c.first = sh.first;
+        c.second = sh.second;
+        c.at = sh.at;
+        for (const auto& t : tr) {
+          std::vector<int> lv;
+          std::vector<char> m;
+          for (int k = 0; k < k_max; ++k) {
+            lv.push_back(pol->grid->level_of(t.validation[static_cast<std::size_t>(k)]));
+            m.push_back(t.test[static_cast<std::size_t>(k)] <= sc.target.loss ? 1 : 0);
+          }
+          c.level.push_back(std::move(lv));
+          c.met.push_back(std::move(m));
+          c.test.push_back(t.test);
+        }
+        if (sh.at == 0 && c.level.empty()) break;
+        pol->chains.push_back(std::move(c));
+      }
+      if (pol->chains.empty() || pol->chains.front().at != 0) continue;
+      const std::size_t n = pol->chains.front().level.size();
+      // Fit on one half, evaluate on the other (a measured profile: all seeds for both, judged by the bound).
+      std::vector<std::size_t> fit, eval;
+      for (std::size_t r = 0; r < n; ++r) {
+        if (finite) {
+          fit.push_back(r);
+          eval.push_back(r);
+        } else {
+          (r % 2 == 0 ? fit : eval).push_back(r);
+        }
+      }
+      // The links that shipped the data draw idle watts for the rest of the run: part of every epoch's energy.
+      double ship_idle_w = 0;
+      for (auto l : ship.links_used) ship_idle_w += pb.platform.links[l].idle_w;
+      auto epoch_cost = [&](std::size_t v) {
+        const EpochCost e = pb.cost.epoch(v, res, samples);
+        PlanCost pc;
+        pc.time_s = e.time_s;
+        pc.energy_j = e.energy_j + ship_idle_w * e.time_s;
+        pc.money = sc.clusters[res.cluster].price_per_node_s * res.nodes * e.time_s;
+        return std::make_tuple(pb.cost.objective(pc), pc.energy_j, e.time_s);
+      };
+      std::vector<std::tuple<double, double, double>> vcost;
+      for (std::size_t v = 0; v < sc.model.versions.size(); ++v) vcost.push_back(epoch_cost(v));
+      auto version_at = [&](const Chain& c, int k) { return (c.at == 0 || k <= c.at) ? c.first : c.second; };
+      const int B = pol->grid->levels();
+      const int K = k_max;
+      // Success fractions and transitions from the fit half.
+      const std::size_t C = pol->chains.size();
+      std::vector<std::vector<std::vector<double>>> succ(C, std::vector<std::vector<double>>(static_cast<std::size_t>(K), std::vector<double>(static_cast<std::size_t>(B), -1)));
+      std::vector<std::vector<std::vector<Row>>> trans(C, std::vector<std::vector<Row>>(static_cast<std::size_t>(K), std::vector<Row>(static_cast<std::size_t>(B))));
+      for (std::size_t c = 0; c < C; ++c) {
+        const Chain& ch = pol->chains[c];
+        for (int k = 0; k < K; ++k) {
+          std::vector<double> cnt(static_cast<std::size_t>(B), 0), hit(static_cast<std::size_t>(B), 0);
+          std::vector<std::map<int, double>> tr(static_cast<std::size_t>(B));
+          for (auto r : fit) {
+            const int b = ch.level[r][static_cast<std::size_t>(k)];
+            cnt[static_cast<std::size_t>(b)] += 1;
+            hit[static_cast<std::size_t>(b)] += ch.met[r][static_cast<std::size_t>(k)];
+            if (k + 1 < K) tr[static_cast<std::size_t>(b)][ch.level[r][static_cast<std::size_t>(k + 1)]] += 1;
+          }
+          // Unvisited levels borrow the nearest visited one (ties: the higher loss, the pessimistic side).
+          for (int b = 0; b < B; ++b) {
+            int src = -1;
+            for (int d = 0; d < B && src < 0; ++d) {
+              if (b + d < B && cnt[static_cast<std::size_t>(b + d)] > 0) src = b + d;
+              else if (b - d >= 0 && cnt[static_cast<std::size_t>(b - d)] > 0) src = b - d;
+            }
+            if (src < 0) {
+              succ[c][static_cast<std::size_t>(k)][static_cast<std::size_t>(b)] = 0;
+              continue;
+            }
+            succ[c][static_cast<std::size_t>(k)][static_cast<std::size_t>(b)] = hit[static_cast<std::size_t>(src)] / cnt[static_cast<std::size_t>(src)];
+            double tot = 0;
+            for (auto [j, x] : tr[static_cast<std::size_t>(src)]) tot += x;
+            for (auto [j, x] : tr[static_cast<std::size_t>(src)]) trans[c][static_cast<std::size_t>(k)][static_cast<std::size_t>(b)].emplace_back(j, x / tot);
+          }
+        }
+      }
+      auto induce = [&](double lambda) {
+        std::vector<std::vector<std::vector<int>>> act(C, std::vector<std::vector<int>>(static_cast<std::size_t>(K), std::vector<int>(static_cast<std::size_t>(B), -1)));
+        std::vector<std::vector<std::vector<double>>> V(C, std::vector<std::vector<double>>(static_cast<std::size_t>(K), std::vector<double>(static_cast<std::size_t>(B), 0)));
+        for (int k = K - 1; k >= 0; --k)
+          for (std::size_t c = 0; c < C; ++c) {
+            const Chain& ch = pol->chains[c];
+            if (ch.at != 0 && k < ch.at) continue;  // before its switch, a switched chain is chain 0
+            for (int b = 0; b < B; ++b) {
+              const auto bi = static_cast<std::size_t>(b);
+              double best_v = lambda * (1 - succ[c][static_cast<std::size_t>(k)][bi]);
+              int best_a = -1;
+              if (k + 1 < K) {
+                double cont = std::get<0>(vcost[version_at(ch, k + 2)]);
+                for (auto [j, p] : trans[c][static_cast<std::size_t>(k)][bi]) cont += p * V[c][static_cast<std::size_t>(k + 1)][static_cast<std::size_t>(j)];
+                if (cont < best_v) {
+                  best_v = cont;
+                  best_a = 0;
+                }
+                if (c == 0)
+                  for (std::size_t j2 = 1; j2 < C; ++j2) {
+                    const Chain& cj = pol->chains[j2];
+                    if (cj.at != k + 1) continue;  // switch after epoch k+1 (1-based), i.e. at this decision
+                    double sw = std::get<0>(vcost[cj.second]);
+                    for (auto [j, p] : trans[j2][static_cast<std::size_t>(k)][bi]) sw += p * V[j2][static_cast<std::size_t>(k + 1)][static_cast<std::size_t>(j)];
+                    if (sw < best_v) {
+                      best_v = sw;
+                      best_a = static_cast<int>(j2);
+                    }
+                  }
+              }
+              V[c][static_cast<std::size_t>(k)][bi] = best_v;
+              act[c][static_cast<std::size_t>(k)][bi] = best_a;
+            }
+          }
+        return act;
+      };
+      auto evaluate = [&](const std::vector<std::vector<std::vector<int>>>& act) {
+        Evaluation ev;
+        for (auto r : eval) {
+          std::size_t c = 0;
+          double cost = std::get<0>(vcost[pol->chains[0].first]);
+          double energy = std::get<1>(vcost[pol->chains[0].first]);
+          double time = std::get<2>(vcost[pol->chains[0].first]);
+          int k = 1;
+          while (true) {
+            const Chain& ch = pol->chains[c];
+            const int b = ch.level[r][static_cast<std::size_t>(k - 1)];
+            const int a = act[c][static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(b)];
+            if (a < 0 || k >= K) {
+              ev.hits += static_cast<std::size_t>(ch.met[r][static_cast<std::size_t>(k - 1)]);
+              ev.loss += ch.test[r][static_cast<std::size_t>(k - 1)];
+              ev.last_epoch = std::max(ev.last_epoch, k);
+              break;
+            }
+            if (a > 0) c = static_cast<std::size_t>(a);
+            const std::size_t v = version_at(pol->chains[c], k + 1);
+            cost += std::get<0>(vcost[v]);
+            energy += std::get<1>(vcost[v]);
+            time += std::get<2>(vcost[v]);
+            ++k;
+          }
+          ev.cost += cost;
+          ev.energy += energy;
+          ev.time += time;
+        }
+        ev.n = eval.size();
+        const auto nn = static_cast<double>(ev.n);
+        ev.hit = static_cast<double>(ev.hits) / nn;
+        ev.cost /= nn;
+        ev.energy /= nn;
+        ev.time /= nn;
+        ev.loss /= nn;
+        return ev;
+      };
+      const double p_star = sc.target.probability;
+      auto good = [&](const Evaluation& ev) {
+        if (finite) return reaches(clopper_pearson_lower(ev.hits, ev.n, 0.05), p_star);
+        return ev.hit >= p_star + 1.6448536 * std::sqrt(p_star * (1 - p_star) / static_cast<double>(ev.n));
+      };
+      double cmax = 0;
+      for (auto& t : vcost) cmax = std::max(cmax, std::get<0>(t));
+      double lo = 1e-3 * cmax, hi = 1e7 * cmax * K;
+      auto act_hi = induce(hi);
+      Evaluation ev_hi = evaluate(act_hi);
+      if (!good(ev_hi)) {
+        why += fmt::format("  first version {}: even a policy that trains on whenever it helps reaches P = {:.4f} on the held-out "
+                           "trajectories (needs p* {} with its margin)\n", sc.model.versions[v0].name, ev_hi.hit, p_star);
+        continue;
+      }
+      for (int it = 0; it < 60; ++it) {
+        const double mid = std::sqrt(lo * hi);
+        if (good(evaluate(induce(mid)))) hi = mid;
+        else lo = mid;
+      }
+      pol->action = induce(hi);
+      const Evaluation ev = evaluate(pol->action);
+      why += fmt::format("  first version {}: lambda {:.6g}, held-out P = {:.4f} over {} trajectories, expected {} {:.6g}, at most {} epochs\n",
+                         sc.model.versions[v0].name, hi, ev.hit, ev.n, to_string(sc.objective), ev.cost, ev.last_epoch);
+      if (!best || ev.cost < best_eval.cost) {
+        best = pol;
+        best_eval = ev;
+        best_lambda = hi;
+      }
+    }
+    if (!best) {
+      Plan p;
+      p.status = PlanStatus::infeasible;
+      p.reason = fmt::format("no stopping/switching policy on depl's data and resources reaches P(L <= {}) >= {} on the knowledge's "
+                             "held-out trajectories", sc.target.loss, sc.target.probability);
+      p.explanation = "depl-online:\n" + why + "depl-online: infeasible: " + p.reason + "\n";
+      return p;
+    }
+    policy_ = best;
+    Plan out;
+    out.data_sources = base.data_sources;
+    out.segments = {Segment{sc.model.versions[best->chains.front().first].name, s0.cluster, s0.nodes, s0.pstate, k_max}};
+    out.predicted.p_target_met = best_eval.hit;
+    out.predicted.expected_loss = best_eval.loss;
+    out.predicted.energy_j = ship.energy_j + best_eval.energy;
+    out.predicted.time_s = ship.time_s + best_eval.time;
+    out.explanation = fmt::format(
+        "depl-online: depl's data ({} sources) and resources ({} x{} power state {}); a policy over (epoch, chain, observed "
+        "validation level) by backward induction, lambda {:.6g}\n{}"
+        "  chosen: first version {}; held-out P = {:.4f} ({} of {}), expected energy {:.6g} J (depl's plan: {:.6g} J); the plan "
+        "below runs to {} epochs and the policy stops or switches at each epoch end\n",
+        base.data_sources.size(), s0.cluster, s0.nodes, s0.pstate, best_lambda, why, sc.model.versions[best->chains.front().first].name,
+        best_eval.hit, best_eval.hits, best_eval.n, *out.predicted.energy_j, base.predicted.energy_j.value_or(0), k_max);
+    return out;
+  }
+
+  std::unique_ptr<ReplicationPolicy> start_replication(const Problem&, const Plan& plan) override {
+    if (!policy_ || plan.status != PlanStatus::ok) return nullptr;
+    return std::make_unique<OnlinePolicy>(policy_);
+  }
+
+private:
+  std::shared_ptr<const Policy> policy_;
+};
+
+} // namespace
+
+void register_depl_online_orchestrator(OrchestratorRegistry& registry) {
+  registry.add("depl-online", "adaptive: a stop/switch policy by backward induction over (epoch, chain, observed validation loss) on depl's data and resources",
+               [] { return std::make_unique<DeplOnline>(); });
+}
+
+} // namespace deplsim
