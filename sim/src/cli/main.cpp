@@ -7,6 +7,7 @@
 #include "experiment/compare.hpp"
 #include "experiment/sweep.hpp"
 #include "experiment/reproduce.hpp"
+#include "platform/generate.hpp"
 #include "experiment/context.hpp"
 #include "experiment/external.hpp"
 #include "experiment/plugin_loader.hpp"
@@ -444,6 +445,13 @@ int main(int argc, char** argv) {
   sweep->add_option("--replications", sweep_replications, "replications per unit, instead of the sweep file's")->check(CLI::Range(1, 10'000'000));
   add_plugin_option(sweep, plugins);
 
+  std::string gen_spec, gen_out;
+  auto* platform_cmd = app.add_subcommand("platform", "platform tools");
+  auto* gen = platform_cmd->add_subcommand("generate", "write a heterogeneous edge/cloud platform from a spec (docs/platforms.md section 6)");
+  gen->add_option("SPEC", gen_spec, "the spec (YAML)")->required();
+  gen->add_option("--out", gen_out, "the platform file to write (XML)")->required();
+  platform_cmd->require_subcommand(1);
+
   deplsim::ReproduceOptions repro_opts;
   auto* reproduce = app.add_subcommand("reproduce", "run the sweeps behind the paper's evaluation, then figures, results.md and report.html");
   reproduce->add_option("WHAT", repro_opts.what, "the experiment: paper")->required()->check(CLI::IsMember({"paper"}));
@@ -516,6 +524,7 @@ int main(int argc, char** argv) {
       return deplsim::run_sweep(sweep_opts);
     }
     if (*sweep_task) return deplsim::run_sweep_task(task_workdir, task_index);
+    if (*gen) return deplsim::generate_platform(gen_spec, gen_out);
     if (*reproduce) {
       char buf[4096];
       const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);

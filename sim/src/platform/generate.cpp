@@ -1,0 +1,213 @@
+// `deplsim platform generate SPEC.yaml --out FILE.xml` (docs/platforms.md section 6): heterogeneous edge/cloud
+// platforms of any size from a short spec — groups of identical clusters (SimGrid <cluster> zones, so that a
+// 10,000-host platform stays a few hundred kilobytes and loads fast), a zone of data-source hosts and a
+// controller, every zone behind its own SPLITDUPLEX uplink to a core router.
+#include "platform/generate.hpp"
+
+#include "deplsim/error.hpp"
+#include "platform/xml_check.hpp"
+#include "scenario/yaml_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <unistd.h>
+
+namespace deplsim {
+namespace {
+
+struct Group {
+  std::string prefix;
+  int count = 1;
+  int hosts = 1;
+  std::string speed;     // SimGrid speeds, one per power state: "2Gf,1Gf"
+  int cores = 1;
+  std::string wattage;   // wattage_per_state: "idle:epsilon:all, ..."
+  double wattage_off = 0;
+  std::string bandwidth = "1Gbps", latency = "100us";
+  std::string backbone_bandwidth = "10Gbps", backbone_latency = "100us";
+  std::string uplink_bandwidth = "1Gbps", uplink_latency = "5ms";
+};
+
+struct Spec {
+  std::vector<Group> groups;
+  int sources = 1;
+  std::string source_bandwidth = "100Mbps", source_latency = "1ms";
+  std::string controller_speed = "100Gf";
+  int controller_cores = 16;
+};
+
+Spec read_spec(const std::string& path) {
+  yaml::Document doc = yaml::Document::load_file(path);
+  Spec sp;
+  yaml::Map top(doc, doc.root(), "");
+  static const std::regex name_ok("[A-Za-z][A-Za-z0-9_-]*");
+  if (top.valid()) {
+    YAML::Node list = top.require("clusters");
+    if (list.IsDefined() && !list.IsNull()) {
+      if (!list.IsSequence() || list.size() == 0) doc.issue(list, "clusters", "expected a non-empty list");
+      for (std::size_t i = 0; list.IsSequence() && i < list.size(); ++i) {
+        yaml::Map m(doc, list[i], fmt::format("clusters.{}", i));
+        if (!m.valid()) continue;
+        Group g;
+        g.prefix = m.string("prefix");
+        if (m.ok("prefix") && !std::regex_match(g.prefix, name_ok))
+          doc.issue(m.get("prefix"), m.key_path("prefix"), fmt::format("'{}' is not a valid prefix (a letter, then letters, digits, '_', '-')", shown(g.prefix)));
+        g.count = static_cast<int>(std::clamp<long long>(m.integer("count", 1), -1, 1'000'000));
+        if (m.ok("count") && (g.count < 1 || g.count > 100000)) doc.issue(m.get("count"), m.key_path("count"), fmt::format("must be in [1, 100000], got {}", g.count));
+        g.hosts = static_cast<int>(std::clamp<long long>(m.integer("hosts"), -1, 1'000'000));
+        if (m.ok("hosts") && (g.hosts < 1 || g.hosts > 100000)) doc.issue(m.get("hosts"), m.key_path("hosts"), fmt::format("must be in [1, 100000], got {}", g.hosts));
+        g.speed = m.string("speed");
+        g.cores = static_cast<int>(std::clamp<long long>(m.integer("cores", 1), -1, 1'000'000));
+        if (m.ok("cores") && (g.cores < 1 || g.cores > 4096)) doc.issue(m.get("cores"), m.key_path("cores"), fmt::format("must be in [1, 4096], got {}", g.cores));
+        g.wattage = m.string("wattage_per_state");
+        g.wattage_off = m.number("wattage_off", 0.0);
+        if (m.ok("wattage_off") && !(g.wattage_off >= 0)) doc.issue(m.get("wattage_off"), m.key_path("wattage_off"), "must be >= 0");
+        g.bandwidth = m.string("bandwidth", g.bandwidth);
+        g.latency = m.string("latency", g.latency);
+        g.backbone_bandwidth = m.string("backbone_bandwidth", g.backbone_bandwidth);
+        g.backbone_latency = m.string("backbone_latency", g.backbone_latency);
+        g.uplink_bandwidth = m.string("uplink_bandwidth", g.uplink_bandwidth);
+        g.uplink_latency = m.string("uplink_latency", g.uplink_latency);
+        m.reject_unknown_keys();
+        sp.groups.push_back(g);
+      }
+    }
+    YAML::Node src = top.get("sources");
+    if (src.IsDefined() && !src.IsNull()) {
+      yaml::Map m(doc, src, "sources");
+      if (m.valid()) {
+        sp.sources = static_cast<int>(std::clamp<long long>(m.integer("count", 1), -1, 1'000'000));
+        if (m.ok("count") && (sp.sources < 1 || sp.sources > 10000)) doc.issue(m.get("count"), "sources.count", fmt::format("must be in [1, 10000], got {}", sp.sources));
+        sp.source_bandwidth = m.string("bandwidth", sp.source_bandwidth);
+        sp.source_latency = m.string("latency", sp.source_latency);
+        m.reject_unknown_keys();
+      }
+    }
+    YAML::Node ctl = top.get("controller");
+    if (ctl.IsDefined() && !ctl.IsNull()) {
+      yaml::Map m(doc, ctl, "controller");
+      if (m.valid()) {
+        sp.controller_speed = m.string("speed", sp.controller_speed);
+        sp.controller_cores = static_cast<int>(std::clamp<long long>(m.integer("cores", 16), -1, 4096));
+        m.reject_unknown_keys();
+      }
+    }
+    top.reject_unknown_keys();
+  }
+  long long hosts = 0;
+  for (const auto& g : sp.groups) hosts += static_cast<long long>(g.count) * g.hosts;
+  if (hosts > 1'000'000) doc.issue(doc.root(), "clusters", fmt::format("{} hosts: more than 1,000,000", hosts));
+  long long zones = 0;
+  for (const auto& g : sp.groups) zones += g.count;
+  if (zones > 20000) doc.issue(doc.root(), "clusters", fmt::format("{} clusters: more than 20,000", zones));
+  doc.throw_if_issues();
+  return sp;
+}
+
+std::string attr(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"') out += "&quot;";
+    else if (c == '&') out += "&amp;";
+    else if (c == '<') out += "&lt;";
+    else out += c;
+  }
+  return out;
+}
+
+} // namespace
+
+int generate_platform(const std::string& spec_path, const std::string& out_path) {
+  const Spec sp = read_spec(spec_path);
+  std::string x = "<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n";
+  x += fmt::format("<!-- generated by `deplsim platform generate {}` (docs/platforms.md section 6) -->\n", attr(std::filesystem::path(spec_path).filename().string()));
+  x += "<platform version=\"4.1\">\n  <zone id=\"world\" routing=\"Full\">\n";
+  std::vector<std::string> zones;
+  std::vector<std::string> gateways;
+  std::vector<std::string> uplinks;
+  for (const auto& g : sp.groups)
+    for (int c = 0; c < g.count; ++c) {
+      const std::string id = g.count == 1 ? g.prefix : fmt::format("{}-{}", g.prefix, c);
+      x += fmt::format("    <cluster id=\"{0}\" prefix=\"{0}-n\" suffix=\"\" radical=\"0-{1}\" speed=\"{2}\" core=\"{3}\" bw=\"{4}\" lat=\"{5}\" "
+                       "bb_bw=\"{6}\" bb_lat=\"{7}\" sharing_policy=\"SPLITDUPLEX\" router_id=\"{0}-gw\">\n",
+                       attr(id), g.hosts - 1, attr(g.speed), g.cores, attr(g.bandwidth), attr(g.latency), attr(g.backbone_bandwidth),
+                       attr(g.backbone_latency));
+      x += fmt::format("      <prop id=\"wattage_per_state\" value=\"{}\"/>\n      <prop id=\"wattage_off\" value=\"{}\"/>\n", attr(g.wattage),
+                       g.wattage_off);
+      x += "    </cluster>\n";
+      zones.push_back(id);
+      gateways.push_back(id + "-gw");
+      uplinks.push_back(id + "-up");
+      x += fmt::format("    <link id=\"{}-up\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\"/>\n", attr(id), attr(g.uplink_bandwidth),
+                       attr(g.uplink_latency));
+    }
+  // Data sources and the controller, each zone behind an uplink.
+  x += "    <zone id=\"sensors\" routing=\"Full\">\n";
+  for (int s = 0; s < sp.sources; ++s)
+    x += fmt::format("      <host id=\"src-{}\" speed=\"1Gf\" core=\"1\"><prop id=\"wattage_per_state\" value=\"1:1:2\"/></host>\n", s + 1);
+  x += "      <router id=\"sensors-gw\"/>\n";
+  for (int s = 0; s < sp.sources; ++s)
+    x += fmt::format("      <link id=\"src-{}-link\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\"/>\n", s + 1,
+                     attr(sp.source_bandwidth), attr(sp.source_latency));
+  for (int s = 0; s < sp.sources; ++s)
+    x += fmt::format("      <route src=\"src-{0}\" dst=\"sensors-gw\"><link_ctn id=\"src-{0}-link\" direction=\"UP\"/></route>\n", s + 1);
+  x += "    </zone>\n";
+  zones.push_back("sensors");
+  gateways.push_back("sensors-gw");
+  uplinks.push_back("sensors-up");
+  x += "    <link id=\"sensors-up\" bandwidth=\"1Gbps\" latency=\"5ms\" sharing_policy=\"SPLITDUPLEX\"/>\n";
+  x += fmt::format("    <zone id=\"core\" routing=\"Full\">\n      <host id=\"controller\" speed=\"{}\" core=\"{}\"><prop id=\"wattage_per_state\" "
+                   "value=\"100:100:250\"/></host>\n      <router id=\"core-gw\"/>\n      <link id=\"controller-link\" bandwidth=\"10Gbps\" "
+                   "latency=\"100us\" sharing_policy=\"SPLITDUPLEX\"/>\n      <route src=\"controller\" dst=\"core-gw\"><link_ctn "
+                   "id=\"controller-link\" direction=\"UP\"/></route>\n    </zone>\n",
+                   attr(sp.controller_speed), sp.controller_cores);
+  zones.push_back("core");
+  gateways.push_back("core-gw");
+  uplinks.push_back("core-up");
+  x += "    <link id=\"core-up\" bandwidth=\"10Gbps\" latency=\"1ms\" sharing_policy=\"SPLITDUPLEX\"/>\n";
+  // Every pair of zones: up the first's uplink, down the second's.
+  for (std::size_t i = 0; i < zones.size(); ++i)
+    for (std::size_t j = i + 1; j < zones.size(); ++j)
+      x += fmt::format("    <zoneRoute src=\"{}\" dst=\"{}\" gw_src=\"{}\" gw_dst=\"{}\"><link_ctn id=\"{}\" direction=\"UP\"/><link_ctn id=\"{}\" "
+                       "direction=\"DOWN\"/></zoneRoute>\n",
+                       attr(zones[i]), attr(zones[j]), attr(gateways[i]), attr(gateways[j]), attr(uplinks[i]), attr(uplinks[j]));
+  x += "  </zone>\n</platform>\n";
+  // Written atomically, then checked like any platform (a bad speed or wattage in the spec shows here).
+  const std::filesystem::path out(out_path);
+  std::filesystem::path tmp = out;
+  tmp += fmt::format(".tmp-{}", getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << x;
+    f.close();
+    if (!f) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw InputError(InputIssue{"--out", 0, 0, "", fmt::format("cannot write '{}'", out_path)});
+    }
+  }
+  const auto problems = check_platform_xml(tmp.string());
+  if (!problems.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    std::vector<InputIssue> issues;
+    for (auto p : problems) {
+      p.file = spec_path;
+      p.line = 0;
+      p.column = 0;
+      p.message = "the generated platform is invalid: " + p.message;
+      issues.push_back(p);
+    }
+    throw InputError(issues);
+  }
+  std::filesystem::rename(tmp, out);
+  long long hosts = sp.sources + 1;
+  for (const auto& g : sp.groups) hosts += static_cast<long long>(g.count) * g.hosts;
+  fmt::print(stderr, "wrote {}: {} clusters, {} hosts\n", out_path, zones.size() - 2, hosts);
+  return 0;
+}
+
+} // namespace deplsim

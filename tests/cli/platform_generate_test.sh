@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `deplsim platform generate`: a spec becomes a platform that validates with a scenario on it (clusters, sources,
+# controller found), the large benchmark spec gives 10,005 hosts, and bad specs are exit 2 naming the key.
+source "$(dirname "$0")/testlib.sh" platform-generate
+expect_rc() {
+  local want=$1
+  shift
+  timeout 300 "$DEPLSIM" "$@" >"$TMP/rc.out" 2>"$TMP/rc.err"
+  local rc=$?
+  [ "$rc" = "$want" ] || { echo "exit $rc, expected $want"; cat "$TMP/rc.out" "$TMP/rc.err"; return 1; }
+}
+err_has() { grep -qF -- "$1" "$TMP/rc.err" || { echo "stderr lacks: $1"; cat "$TMP/rc.err"; return 1; }; }
+cat >"$TMP/spec.yaml" <<'YAML'
+clusters:
+  - {prefix: edge, count: 3, hosts: 4, speed: "2Gf,1Gf", cores: 2, wattage_per_state: "10:10:30, 8:8:18"}
+  - {prefix: cloud, hosts: 2, speed: "100Gf", cores: 8, wattage_per_state: "100:100:400"}
+sources: {count: 2}
+YAML
+check "generate a small platform" expect_rc 0 platform generate "$TMP/spec.yaml" --out "$TMP/p.xml"
+check "  (what it wrote)" err_has "4 clusters, 17 hosts"
+sed -e "s#^platform: .*#platform: $TMP/p.xml#" -e 's/{name: main, zone: tiny}/{name: main, zone: edge-1}/' \
+    -e 's/{name: second, zone: tiny2, price_per_node_s: 0.001}/{name: second, zone: cloud}/' -e 's/host: src1/host: src-1/g' \
+    "$SOURCE_DIR/tests/data/scenarios/tiny.yaml" >"$TMP/on-generated.yaml"
+check "a scenario on it validates" expect_rc 0 validate "$TMP/on-generated.yaml"
+check "  and plans" expect_rc 0 plan "$TMP/on-generated.yaml" --orchestrator full-only
+check "the large benchmark spec: 10,005 hosts" bash -c "'$DEPLSIM' platform generate '$SOURCE_DIR/bench/platforms/large.yaml' --out '$TMP/large.xml' 2>&1 | grep -q '160 clusters, 10005 hosts'"
+printf 'clusters:\n  - {prefix: 9bad, hosts: 2, speed: 1Gf, wattage_per_state: "1:1:2"}\n' >"$TMP/bad1.yaml"
+check "a bad prefix: exit 2" expect_rc 2 platform generate "$TMP/bad1.yaml" --out "$TMP/x.xml"
+check "  (message)" err_has "clusters.0.prefix: '9bad' is not a valid prefix"
+printf 'clusters:\n  - {prefix: e, hosts: 0, speed: 1Gf, wattage_per_state: "1:1:2"}\n' >"$TMP/bad2.yaml"
+check "zero hosts: exit 2" expect_rc 2 platform generate "$TMP/bad2.yaml" --out "$TMP/x.xml"
+printf 'clusters:\n  - {prefix: e, hosts: 2, speed: fast, wattage_per_state: "1:1:2"}\n' >"$TMP/bad3.yaml"
+check "an unparsable speed: exit 2, nothing written" expect_rc 2 platform generate "$TMP/bad3.yaml" --out "$TMP/x.xml"
+check "  (nothing written)" test ! -e "$TMP/x.xml"
+printf 'clusters:\n  - {prefix: e, hosts: 2, speed: 1Gf, wattage_per_state: "1:1:2", colour: red}\n' >"$TMP/bad4.yaml"
+check "an unknown key: exit 2" expect_rc 2 platform generate "$TMP/bad4.yaml" --out "$TMP/x.xml"
+finish
