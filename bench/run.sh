@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# First benchmarks of deplsim (figures to improve on, not timed tests): replications per second and SimGrid
-# activities per second on the paper scenario, measured in one run of this script, written to
-# bench/results.json and printed as a table. Usage: bench/run.sh [--quick]
+# deplsim's benchmarks (figures to improve on, not timed tests; docs/performance.md): replications and SimGrid
+# activities per second, the simulation's overhead over a bare SimGrid program, faults, a 10,000-host platform,
+# planners' times and the optimum's gap, a sweep's speed-up with 2 jobs — all measured in one run of this
+# script, written to bench/results.json and printed as a table. Usage: bench/run.sh [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -37,6 +38,28 @@ fi
 "$DEPLSIM" plan "$SCENARIO" --orchestrator depl >"$TMP/depl_plan.json" 2>/dev/null
 { /usr/bin/time -f "%e" "$DEPLSIM" plan "$SCENARIO" --orchestrator optimum >/dev/null 2>/dev/null; } 2>"$TMP/optimum_time.txt"
 "$ROOT/build/release/bench/optimum_bench" --json $([ $QUICK = 1 ] && echo --quick) >"$TMP/optimum_bench.jsonl"
+
+# 7. sim_overhead_vs_bare: the synchronisation-heavy plan of 3 simulated by deplsim (engine time) and by a bare
+#    SimGrid program running the same activities (bench/bare_sim.cpp), in this run.
+/usr/bin/python3 -c "import json,sys; json.dump(json.load(open(sys.argv[1]))['plan'], open(sys.argv[2], 'w'))" "$TMP/sync/summary.json" "$TMP/sync-plan.json"
+"$ROOT/build/release/bench/bare_sim" "$SCENARIO" "$TMP/sync-plan.json" $N_SYNC >"$TMP/bare.json"
+# 8. replications_per_s_faults: the paper plan with node failures on every cluster (mtbf 600 s, mttr 120 s).
+FAULTS=(--set clusters.edge-a.mtbf_s=600 --set clusters.edge-a.mttr_s=120 --set clusters.edge-b.mtbf_s=600 --set clusters.edge-b.mttr_s=120
+        --set clusters.edge-c.mtbf_s=600 --set clusters.edge-c.mttr_s=120 --set clusters.cloud.mtbf_s=600 --set clusters.cloud.mttr_s=120)
+"$DEPLSIM" run "$SCENARIO" --replications $N_EVERY "${FAULTS[@]}" --out "$TMP/faults" >/dev/null
+# 9. The 10,000-host platform (deplsim platform generate), a 100-epoch plan on a 64-node cluster with one round per
+#    epoch, 10 replications with faults on: wall time and peak memory of the whole `deplsim run`.
+"$DEPLSIM" platform generate "$ROOT/bench/platforms/large.yaml" --out "$TMP/large.xml" 2>/dev/null
+LARGE_EPOCHS=100
+[ $QUICK = 1 ] && LARGE_EPOCHS=100
+export FIXED_PLAN="{\"data_sources\": [\"cam1\"], \"segments\": [{\"version\": \"full\", \"cluster\": \"edge-0\", \"nodes\": 64, \"pstate\": 0, \"epochs\": $LARGE_EPOCHS}]}"
+/usr/bin/time -f "%e %M" -o "$TMP/large.time" "$DEPLSIM" run "$ROOT/bench/platforms/large-scenario.yaml" --platform "$TMP/large.xml" \
+  --orchestrator external --external-cmd "/usr/bin/python3 $ROOT/bench/fixed_plan.py" --replications 10 --out "$TMP/large" >/dev/null
+# 10. sweep_speedup_jobs2: the same sweep with --jobs 1 and --jobs 2 (wall time ratio).
+SWEEP="$ROOT/tests/data/sweeps/slow.yaml"
+s1=$(date +%s.%N); "$DEPLSIM" sweep "$SWEEP" --out "$TMP/sw1" --jobs 1 2>/dev/null; e1=$(date +%s.%N)
+s2=$(date +%s.%N); "$DEPLSIM" sweep "$SWEEP" --out "$TMP/sw2" --jobs 2 2>/dev/null; e2=$(date +%s.%N)
+echo "$s1 $e1 $s2 $e2" >"$TMP/sweep.times"
 
 /usr/bin/python3 - "$TMP" "$ROOT/bench/results.json" <<'PYEOF'
 import json, os, platform, sys
@@ -90,6 +113,27 @@ if os.path.exists(db):
             slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
             results[f"depl_exponent_{counter}"] = slope
             print(f"{'depl time ~ ' + counter + '^a, a =':<34} {slope:>14.2f}  ({len(pts)} sizes above 5 ms)")
+bare = json.load(open(os.path.join(tmp, "bare.json")))
+engine_s = t["sync"]["simgrid_activities"] / t["sync"]["activities_per_s"]
+results["sim_overhead_vs_bare"] = engine_s / bare["wall_s"]
+results["sim_overhead_detail"] = {"deplsim_engine_s": engine_s, "bare_s": bare["wall_s"], "activities": bare["activities"],
+                                   "same_activities": bare["activities"] == t["sync"]["simgrid_activities"]}
+print(f"{'sim_overhead_vs_bare':<34} {results['sim_overhead_vs_bare']:>14.3f}  (target: 1.3; {bare['activities']} activities each)")
+tf = json.load(open(os.path.join(tmp, "faults", "timing.json")))
+sf = json.load(open(os.path.join(tmp, "faults", "summary.json")))
+results["replications_per_s_faults"] = tf["replications_per_s"]
+print(f"{'replications_per_s_faults':<34} {tf['replications_per_s']:>14.1f}  (mtbf 600 s on every node; {sf['faults']['failures_mean']:.3f} failures per replication; {sf['simulation']['rounds_per_epoch']} rounds/epoch)")
+wall, rss_kb = open(os.path.join(tmp, "large.time")).read().split()[-2:]
+results["large_platform_s"] = float(wall)
+results["large_platform_rss_mb"] = int(rss_kb) / 1024
+lt = json.load(open(os.path.join(tmp, "large", "timing.json")))
+results["large_platform_detail"] = {"hosts": 10005, "epochs": 100, "nodes": 64, "replications": 10, "simulation_wall_s": lt["simulation_wall_s"],
+                                     "activities": lt["simgrid_activities"], "activities_per_s": lt["activities_per_s"]}
+print(f"{'large_platform_s':<34} {results['large_platform_s']:>14.1f}  s (target: 60 s; simulation {lt['simulation_wall_s']:.1f} s, {lt['simgrid_activities']} activities)")
+print(f"{'large_platform_rss_mb':<34} {results['large_platform_rss_mb']:>14.1f}  MiB (target: 2048)")
+s1, e1, s2, e2 = map(float, open(os.path.join(tmp, "sweep.times")).read().split())
+results["sweep_speedup_jobs2"] = (e1 - s1) / (e2 - s2)
+print(f"{'sweep_speedup_jobs2':<34} {results['sweep_speedup_jobs2']:>14.2f}  (target: 1.8; tests/data/sweeps/slow.yaml, 4 units)")
 op = json.load(open(os.path.join(tmp, "optimum_plan.json")))
 dp = json.load(open(os.path.join(tmp, "depl_plan.json")))
 results["optimum_instance"] = s["once"]["scenario"] + " (paper platform, 27 hosts, 40 resource choices per epoch)"
