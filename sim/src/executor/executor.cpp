@@ -39,7 +39,11 @@ public:
   /// piecewise constant between updates, with the load found at the update; it updates on the start and end of
   /// communications crossing the link only. Reading at every instant where rates change (each flow's end of
   /// latency and each completion) makes that integration exact.
-  void touch_links() const {
+  void touch_links() {
+    // Several events at one instant: the later touches would integrate empty intervals; skip them.
+    const double now = sg4::Engine::get_clock();
+    if (now == last_touch_) return;
+    last_touch_ = now;
     for (auto* l : active_) (void)sg_link_get_consumed_energy(l);
   }
   /// The links whose load can change during the current step: its flows' routes and reverse routes (the 5%
@@ -49,6 +53,9 @@ public:
     std::sort(links.begin(), links.end());
     links.erase(std::unique(links.begin(), links.end()), links.end());
     active_ = std::move(links);
+    // Bring the step's links up to its start (whatever touched others at this instant).
+    for (auto* l : active_) (void)sg_link_get_consumed_energy(l);
+    last_touch_ = sg4::Engine::get_clock();
   }
   void clear_active() { active_.clear(); }
   [[nodiscard]] double hosts() const {
@@ -68,6 +75,7 @@ private:
   std::vector<std::pair<sg4::Host*, double>> hosts_;
   std::vector<std::pair<sg4::Link*, double>> links_;
   std::vector<sg4::Link*> active_;
+  double last_touch_ = -1;
 };
 
 struct Resolved {
@@ -146,19 +154,24 @@ bool run_step(const Step& step, Resolved& r, EnergyMeter& meter, long long& acti
       const ssize_t done = sg4::Exec::wait_any(computing);
       if (done >= 0) computing.erase(computing.begin() + done);
     }
-    // Wait for the communications, waking at every instant where link loads change, to update the link meters.
+    // Wait for the communications, waking at every instant where link loads change, to update the link meters:
+    // each flow's end of latency (the controller wakes then), and each completion (SimGrid's state-change
+    // callback touches the meters then). The activations are waited for first, in order (distinct instants
+    // only: a ring's flows all start loading at once), then the communications one by one.
     std::size_t next_activation = 0;
     std::vector<sg4::CommPtr> pending = comms;
-    while (!pending.empty()) {
+    while (next_activation < activations.size() && !pending.empty()) {
       const double now = sg4::Engine::get_clock();
       while (next_activation < activations.size() && activations[next_activation] <= now) ++next_activation;
-      ssize_t done = -1;
-      if (next_activation < activations.size())
-        done = sg4::Comm::wait_any_for(pending, activations[next_activation] - now);
-      else
-        done = sg4::Comm::wait_any(pending);
+      if (next_activation == activations.size()) break;
+      // Until the next activation, or until a communication ends (one may fail: then at once).
+      const ssize_t done = sg4::Comm::wait_any_for(pending, activations[next_activation] - now);
       meter.touch_links();
       if (done >= 0) pending.erase(pending.begin() + done);
+    }
+    for (auto& c : pending) {
+      c->wait();
+      meter.touch_links();
     }
   } catch (const simgrid::Exception&) {
     // A host of this step went off (HostFailureException, NetworkFailureException...).
