@@ -56,6 +56,8 @@ NAME = "fashion-mnist"
 DEFAULT_OUT = os.path.join(ROOT, "scenarios", "profiles")
 QUICK_OUT = "/tmp/deplsim-profile-quick"
 
+REGENERATE = "nice -n 10 /usr/bin/python3 analysis/profile/profile_fashion_mnist.py --fresh  (docs/profiles.md)"
+
 # --- what is measured -------------------------------------------------------------------------------
 HIDDEN = (128, 64)
 VERSIONS = {"full": 0.0, "p50": 0.5, "p75": 0.75}   # name -> fraction of each layer's weights pruned
@@ -419,8 +421,10 @@ def write_meta(path: str, csv_path: str, rows: int, cfg: dict, device, torch, tr
     # (p75>full releases the mask, so its zeroed weights train again and it ends at full's count).
     for r in runs:
         last = parse_run(r)[0][-1]
-        got = {units[(r, f, s)]["final_nonzero_params"] for f in FRACTIONS for s in seeds}
-        costs[last].setdefault("checked_on_trained_runs", {})[r] = sorted(got)
+        got = [units[(r, f, s)]["final_nonzero_params"] for f in FRACTIONS for s in seeds]
+        costs[last].setdefault("checked_on_trained_runs", {})[r] = (
+            f"all {len(got)} runs: {got[0]}" if min(got) == max(got) else
+            f"{min(got)}..{max(got)} over {len(got)} runs (median {int(np.median(got))})")
     invocations = []
     try:
         with open(os.path.join(work, "invocations.jsonl"), encoding="utf-8") as f:
@@ -433,6 +437,7 @@ def write_meta(path: str, csv_path: str, rows: int, cfg: dict, device, torch, tr
         "profile": os.path.basename(csv_path),
         "generated_by": "analysis/profile/profile_fashion_mnist.py",
         "command": command,
+        "regenerate": REGENERATE,
         "generated_at_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "csv_rows": rows,
         "runs": runs,
@@ -522,7 +527,7 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=1, help="CPU threads for torch (default %(default)s)")
     p.add_argument("--out-dir", help=f"where {NAME}.csv and {NAME}.meta.yaml go (default scenarios/profiles; "
                    f"--quick {QUICK_OUT})")
-    p.add_argument("--work-dir", help=f"per-run results (default OUT_DIR/{NAME}.partial)")
+    p.add_argument("--work-dir", help=f"per-run results (default OUT_DIR/{NAME}.partial; --quick OUT_DIR/{NAME}.quick.partial)")
     p.add_argument("--fresh", action="store_true", help="delete the work folder first (start from scratch)")
     p.add_argument("--quick", action="store_true",
                    help="smoke test: 2 seeds, 2 epochs, switch after epoch 1, a 400-image pool, 200+200 held out, "
@@ -548,7 +553,8 @@ def main(argv=None) -> int:
     if n_seeds < 2:
         log("warning: deplsim's loader needs at least 2 seeds per run; this profile will not load")
     out_dir = os.path.abspath(a.out_dir or (QUICK_OUT if a.quick else DEFAULT_OUT))
-    work = os.path.abspath(a.work_dir or os.path.join(out_dir, f"{NAME}.partial"))
+    # --quick empties its work folder, so it never defaults to the real profile's (hours of runs).
+    work = os.path.abspath(a.work_dir or os.path.join(out_dir, f"{NAME}.quick.partial" if a.quick else f"{NAME}.partial"))
     if (a.fresh or a.quick) and os.path.isdir(work):
         shutil.rmtree(work)
     os.makedirs(os.path.join(work, "units"), exist_ok=True)

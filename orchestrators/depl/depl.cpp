@@ -165,6 +165,22 @@ public:
         break;  // the lowest price that yields a plan within the deadline
       }
     }
+    // The shared search's candidates too (every data set, one version or one declared switch, one resource
+    // choice; verified by the same exact propagation): the graph's quantile paths can miss them when the
+    // knowledge is coarse (few measured seeds), and depl must never do worse than a plan in that space.
+    {
+      const double p_star = sc.target.probability;
+      const Criterion verified{"P(L <= L*) >= p*", [p_star](const LossDistribution& d, double) { return reaches(d.p_target(), p_star); }};
+      SearchResult shared = search_plan(pb, verified, name());
+      if (shared.plan.status == PlanStatus::ok) {
+        const double obj = pb.cost.objective(pb.cost.evaluate(shared.plan));
+        if (!best || obj < best->objective * (1 - 1e-12)) {
+          why += fmt::format("  the shared search (one resource choice for the whole plan) found a plan the graph did not: {} {:.6g}\n",
+                             to_string(sc.objective), obj);
+          best = Found{shared.plan, obj, -1};
+        }
+      }
+    }
     if (!best) {
       Plan p;
       p.status = PlanStatus::infeasible;
@@ -196,7 +212,8 @@ public:
                          s.pstate, s.epochs,
                          i == 0 ? "" : (s.version != plan.segments[i - 1].version ? " (model switch at a declared epoch)" : " (migration)"));
     }
-    why += fmt::format("  graph path at p~ = {}; verified P(L <= {}) = {:.4f}, E[L] = {:.4f}; {} {:.6g}, time {:.6g} s\n", best->p_tilde,
+    why += fmt::format("  {}; verified P(L <= {}) = {:.4f}, E[L] = {:.4f}; {} {:.6g}, time {:.6g} s\n",
+                       best->p_tilde >= 0 ? fmt::format("graph path at p~ = {}", best->p_tilde) : std::string("shared search"),
                        sc.target.loss, *plan.predicted.p_target_met, *plan.predicted.expected_loss, to_string(sc.objective),
                        pb.cost.objective(cost), cost.time_s);
     const bool all_data = plan.data_sources.size() == sc.data_sources.size();

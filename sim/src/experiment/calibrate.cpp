@@ -235,7 +235,7 @@ CalibrationResult calibrate(const Context& ctx, const CalibrateOptions& options)
       row.empirical_q50 = quantile7(x, 0.5);
       row.empirical_q95 = quantile7(x, 0.95);
       row.ks = ks_distance(d, x);
-      row.predicted_p_target = d.p_target();
+      row.predicted_p_target = d.p_estimate();  // the estimate (a measured profile's claim, p_target(), is its lower bound)
       row.empirical_p_target = static_cast<double>(met) / static_cast<double>(n);
       cs.rows.push_back(row);
       std::vector<double>().swap(x);
@@ -458,7 +458,7 @@ void export_knowledge(const fs::path& dir, const Context& ctx) {
     const auto curve = kk.each_epoch(kk.buckets()[c.bucket], s);
     for (int e = first; e <= k_max; ++e) {
       const auto& [d, mean] = curve[static_cast<std::size_t>(e - 1)];
-      curves += fmt::format("{},{},{},{}\n", c.id, e, csv_number(mean), csv_number(d.p_target()));
+      curves += fmt::format("{},{},{},{}\n", c.id, e, csv_number(mean), csv_number(d.p_estimate()));
     }
     list.push_back(o);
   }

@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+"""How deplsim's cost grows (docs/performance.md): wall time of `deplsim` against platform size, epochs, rounds per
+epoch, replications and the knowledge's grid size B, each varied alone, measured on this machine, then one figure.
+
+Usage: analysis/perf_scaling.py OUT_DIR [--deplsim build/release/deplsim]
+Writes OUT_DIR/perf_scaling.csv (what,x,wall_s) and OUT_DIR/perf_scaling.png/.pdf.
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(args, env=None):
+    t0 = time.monotonic()
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    return time.monotonic() - t0
+
+
+def main():
+    args = sys.argv[1:]
+    if not args or args[0].startswith("-"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    out = args[0]
+    deplsim = args[args.index("--deplsim") + 1] if "--deplsim" in args else os.path.join(ROOT, "build/release/deplsim")
+    os.makedirs(out, exist_ok=True)
+    tiny = os.path.join(ROOT, "tests/data/scenarios/tiny.yaml")
+    paper = os.path.join(ROOT, "scenarios/paper/alexnet-cifar10.yaml")
+    rows = []
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as tmp:
+        # Platform size: generated platforms, a fixed 10-epoch plan on a 64-node cluster, 2 replications.
+        for clusters in (15, 40, 78, 156):
+            spec = os.path.join(tmp, f"p{clusters}.yaml")
+            with open(spec, "w") as f:
+                f.write("clusters:\n  - {prefix: edge, count: %d, hosts: 64, speed: \"94.37Gf,65.54Gf\", cores: 4, "
+                        "wattage_per_state: \"1.25:1.25:5.0, 1.1:1.1:3.6\"}\nsources: {count: 4}\n" % clusters)
+            xml = os.path.join(tmp, f"p{clusters}.xml")
+            subprocess.run([deplsim, "platform", "generate", spec, "--out", xml], check=True, stderr=subprocess.DEVNULL)
+            env["FIXED_PLAN"] = json.dumps({"data_sources": ["cam1"], "segments": [
+                {"version": "full", "cluster": "edge-0", "nodes": 64, "pstate": 0, "epochs": 10}]})
+            w = run([deplsim, "run", os.path.join(ROOT, "bench/platforms/large-scenario.yaml"), "--platform", xml,
+                     "--set", "clusters.edge-0.mtbf_s=0", "--set", "clusters.edge-1.mtbf_s=0",
+                     "--orchestrator", "external", "--external-cmd", f"/usr/bin/python3 {ROOT}/bench/fixed_plan.py",
+                     "--replications", "2", "--out", os.path.join(tmp, f"r{clusters}")], env)
+            rows.append(("platform hosts", clusters * 64 + 5, w))
+        # Epochs, rounds per epoch, replications: tiny.yaml, every replication simulated.
+        for k in (10, 20, 40, 80):
+            w = run([deplsim, "run", tiny, "--orchestrator", "full-only", "--set", f"target.max_epochs={k}", "--set",
+                     "target.probability=0.01", "--set", "target.loss=5", "--replications", "200",
+                     "--simulate-every-replication", "--out", os.path.join(tmp, f"k{k}")])
+            rows.append(("epochs (1 epoch, forced by the target; 200 replications)", k, w))
+        for r in (1, 2, 5, 10, 20):
+            w = run([deplsim, "run", tiny, "--orchestrator", "full-only", "--set", f"training.rounds_per_epoch={r}",
+                     "--replications", "200", "--simulate-every-replication", "--out", os.path.join(tmp, f"rpe{r}")])
+            rows.append(("rounds per epoch", r, w))
+        for n in (1000, 10000, 100000):
+            w = run([deplsim, "run", tiny, "--orchestrator", "full-only", "--replications", str(n), "--out", os.path.join(tmp, f"n{n}")])
+            rows.append(("replications (cost simulated once)", n, w))
+        for n in (100, 1000, 5000):
+            w = run([deplsim, "run", tiny, "--orchestrator", "full-only", "--replications", str(n), "--simulate-every-replication",
+                     "--out", os.path.join(tmp, f"e{n}")])
+            rows.append(("replications (each simulated)", n, w))
+        for b in (25, 50, 100, 200, 400):
+            env2 = dict(os.environ)
+            env2["DEPLSIM_CACHE_DIR"] = os.path.join(tmp, f"cache{b}")
+            w = run([deplsim, "plan", paper, "--set", f"model.learning.levels={b}"], env2)
+            rows.append(("grid size B (depl plan, knowledge counted afresh)", b, w))
+    path = os.path.join(out, "perf_scaling.csv")
+    with open(path + ".tmp", "w", newline="") as f:
+        wr = csv.writer(f)
+        wr.writerow(["what", "x", "wall_s"])
+        wr.writerows(rows)
+    os.replace(path + ".tmp", path)
+    groups = {}
+    for what, x, w in rows:
+        groups.setdefault(what, []).append((x, w))
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5))
+    for ax, (what, pts) in zip(axes.flat, groups.items()):
+        xs, ws = zip(*pts)
+        ax.plot(xs, ws, "o-", color="#0072B2")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(what)
+        ax.set_ylabel("wall time (s)")
+        ax.grid(True, which="both", alpha=0.3)
+    for ax in list(axes.flat)[len(groups):]:
+        ax.axis("off")
+    fig.suptitle("deplsim's wall time against the size of the work (each varied alone, one machine)")
+    fig.tight_layout()
+    for ext in ("png", "pdf"):
+        fig.savefig(os.path.join(out, f"perf_scaling.{ext}"), dpi=110,
+                    metadata={"Software": None} if ext == "png" else {"Creator": None, "Producer": None, "CreationDate": None})
+    print(f"wrote {path} and perf_scaling.png/.pdf")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
