@@ -249,6 +249,15 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
       // replication's start, from the fault stream (exponential up and repair times per node) and from the
       // user's events file; they are killed and every node is back on before the next replication.
       std::vector<sg4::ActorPtr> injectors;
+      // The injectors refer to this replication's locals: whatever ends the replication (an exception included),
+      // they go first.
+      struct KillOnExit {
+        std::vector<sg4::ActorPtr>& actors;
+        ~KillOnExit() {
+          for (auto& a : actors) a->kill();
+          actors.clear();
+        }
+      } kill_on_exit{injectors};
       std::map<std::size_t, double> user_speed;  // host -> speed factor from the events file
       if (faulty) {
         for (auto [h, c] : fallible) {
@@ -392,7 +401,7 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
               done.segments[s].epochs = done_in_segment;
               if (done.segments[s].epochs == 0) done.segments.pop_back();
               std::optional<std::vector<Segment>> next;
-              if (options.on_nodes_lost) next = options.on_nodes_lost(rep, done, is_up);
+              if (options.on_nodes_lost) next = options.on_nodes_lost(rep, done, plan, is_up);
               if (!next || next->empty()) {
                 trace.failed = true;
                 trace.events.push_back({now_rel(), epoch, "failed: no node left and no re-plan"});
@@ -444,7 +453,7 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
           Plan done = plan;
           done.segments.resize(s);
           std::optional<std::vector<Segment>> next;
-          if (options.on_nodes_lost) next = options.on_nodes_lost(rep, done, is_up);
+          if (options.on_nodes_lost) next = options.on_nodes_lost(rep, done, plan, is_up);
           if (next && !next->empty()) {
             ++trace.replans;
             trace.events.push_back({now_rel(), epoch, "replan"});
@@ -467,6 +476,7 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
       *current_meter = nullptr;
       // Restore the platform for the next replication: no injector, every node on.
       for (auto& a : injectors) a->kill();
+      injectors.clear();
       for (auto [h, c] : fallible)
         if (!r.hosts[h]->is_on()) r.hosts[h]->turn_on();
       traces.push_back(std::move(trace));

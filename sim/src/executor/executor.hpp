@@ -62,9 +62,9 @@ struct ExecutorOptions {
   /// Faults: the run's seed (the fault stream, MODEL.md 4.3).
   std::uint64_t seed = 1;
   /// Faults: called when a segment has no node left (`is_up(host index)` tells which nodes are up now) with what
-  /// has run (up to the last checkpoint); returns the segments for the rest of the plan, or nothing: the
-  /// replication fails.
-  std::function<std::optional<std::vector<Segment>>(int, const Plan&, const std::function<bool(std::size_t)>&)> on_nodes_lost;
+  /// has run (up to the last checkpoint) and the whole plan being executed (an adaptive orchestrator's
+  /// revisions included); returns the segments for the rest of the plan, or nothing: the replication fails.
+  std::function<std::optional<std::vector<Segment>>(int, const Plan&, const Plan&, const std::function<bool(std::size_t)>&)> on_nodes_lost;
 };
 
 /// Simulates `replications` replications of each plan, plans in order, in one simulation (tests compare many

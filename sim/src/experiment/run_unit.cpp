@@ -66,10 +66,11 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
   eo.seed = ctx.seed;
   // Lost nodes: the orchestrator's plan is kept — same versions and epochs — and only what remains moves to the
   // cheapest resource choice (by the scenario's objective, cost model) whose nodes are all up (docs/model.md 4.10).
-  eo.on_nodes_lost = [&](int, const Plan& done, const std::function<bool(std::size_t)>& is_up) -> std::optional<std::vector<Segment>> {
+  eo.on_nodes_lost = [&](int, const Plan& done, const Plan& planned,
+                         const std::function<bool(std::size_t)>& is_up) -> std::optional<std::vector<Segment>> {
     std::vector<Segment> rest;
     int skip = done.total_epochs();
-    for (const auto& seg : result.plan.segments) {
+    for (const auto& seg : planned.segments) {
       Segment x = seg;
       const int cut = std::min(skip, x.epochs);
       skip -= cut;
