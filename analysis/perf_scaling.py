@@ -45,16 +45,19 @@ def main():
             spec = os.path.join(tmp, f"p{clusters}.yaml")
             with open(spec, "w") as f:
                 f.write("clusters:\n  - {prefix: edge, count: %d, hosts: 64, speed: \"94.37Gf,65.54Gf\", cores: 4, "
-                        "wattage_per_state: \"1.25:1.25:5.0, 1.1:1.1:3.6\"}\nsources: {count: 4}\n" % clusters)
+                        "wattage_per_state: \"1.25:1.25:5.0, 1.1:1.1:3.6\"}\n"
+                        "  - {prefix: cloud, count: 1, hosts: 4, speed: \"19.5Tf\", cores: 8, wattage_per_state: \"800:800:3200\"}\n"
+                        "sources: {count: 4}\n" % clusters)
             xml = os.path.join(tmp, f"p{clusters}.xml")
             subprocess.run([deplsim, "platform", "generate", spec, "--out", xml], check=True, stderr=subprocess.DEVNULL)
             env["FIXED_PLAN"] = json.dumps({"data_sources": ["cam1"], "segments": [
                 {"version": "full", "cluster": "edge-0", "nodes": 64, "pstate": 0, "epochs": 10}]})
             w = run([deplsim, "run", os.path.join(ROOT, "bench/platforms/large-scenario.yaml"), "--platform", xml,
+                     "--set", "clusters.cloud-0.zone=cloud",
                      "--set", "clusters.edge-0.mtbf_s=0", "--set", "clusters.edge-1.mtbf_s=0",
                      "--orchestrator", "external", "--external-cmd", f"/usr/bin/python3 {ROOT}/bench/fixed_plan.py",
                      "--replications", "2", "--out", os.path.join(tmp, f"r{clusters}")], env)
-            rows.append(("platform hosts", clusters * 64 + 5, w))
+            rows.append(("platform hosts (10-epoch plan on 64 nodes, 2 replications)", clusters * 64 + 9, w))
         # Epochs, rounds per epoch, replications: tiny.yaml, every replication simulated.
         for k in (10, 20, 40, 80):
             w = run([deplsim, "run", tiny, "--orchestrator", "full-only", "--set", f"target.max_epochs={k}", "--set",
