@@ -36,7 +36,7 @@ fi
 #    its solve time against the size of seeded random instances.
 "$DEPLSIM" plan "$SCENARIO" --orchestrator optimum >"$TMP/optimum_plan.json" 2>/dev/null
 "$DEPLSIM" plan "$SCENARIO" --orchestrator depl >"$TMP/depl_plan.json" 2>/dev/null
-{ /usr/bin/time -f "%e" "$DEPLSIM" plan "$SCENARIO" --orchestrator optimum >/dev/null 2>/dev/null; } 2>"$TMP/optimum_time.txt"
+/usr/bin/time -f "%e" -o "$TMP/optimum_time.txt" "$DEPLSIM" plan "$SCENARIO" --orchestrator optimum >/dev/null 2>&1
 "$ROOT/build/release/bench/optimum_bench" --json $([ $QUICK = 1 ] && echo --quick) >"$TMP/optimum_bench.jsonl"
 
 # 7. sim_overhead_vs_bare: the synchronisation-heavy plan of 3 simulated by deplsim (engine time) and by a bare
