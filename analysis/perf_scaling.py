@@ -58,22 +58,29 @@ def main():
                      "--orchestrator", "external", "--external-cmd", f"/usr/bin/python3 {ROOT}/bench/fixed_plan.py",
                      "--replications", "2", "--out", os.path.join(tmp, f"r{clusters}")], env)
             rows.append(("platform hosts (10-epoch plan on 64 nodes, 2 replications)", clusters * 64 + 9, w))
-        # Epochs, rounds per epoch, replications: tiny.yaml, every replication simulated.
+        # Epochs, rounds per epoch, replications: a fixed plan on tiny.yaml (full on main x2), the fixed-plan
+        # external orchestrator of bench/.
+        fixed = ["--orchestrator", "external", "--external-cmd", f"/usr/bin/python3 {ROOT}/bench/fixed_plan.py"]
+
+        def plan_env(epochs):
+            e = dict(os.environ)
+            e["FIXED_PLAN"] = json.dumps({"data_sources": ["cam1", "cam2"], "segments": [
+                {"version": "full", "cluster": "main", "nodes": 2, "pstate": 0, "epochs": epochs}]})
+            return e
         for k in (10, 20, 40, 80):
-            w = run([deplsim, "run", tiny, "--orchestrator", "full-only", "--set", f"target.max_epochs={k}", "--set",
-                     "target.probability=0.01", "--set", "target.loss=5", "--replications", "200",
-                     "--simulate-every-replication", "--out", os.path.join(tmp, f"k{k}")])
-            rows.append(("epochs (1 epoch, forced by the target; 200 replications)", k, w))
+            w = run([deplsim, "run", tiny, *fixed, "--set", "target.max_epochs=80", "--replications", "200",
+                     "--simulate-every-replication", "--out", os.path.join(tmp, f"k{k}")], plan_env(k))
+            rows.append(("epochs (200 replications, each simulated)", k, w))
         for r in (1, 2, 5, 10, 20):
-            w = run([deplsim, "run", tiny, "--orchestrator", "full-only", "--set", f"training.rounds_per_epoch={r}",
-                     "--replications", "200", "--simulate-every-replication", "--out", os.path.join(tmp, f"rpe{r}")])
-            rows.append(("rounds per epoch", r, w))
+            w = run([deplsim, "run", tiny, *fixed, "--set", f"training.rounds_per_epoch={r}", "--replications", "200",
+                     "--simulate-every-replication", "--out", os.path.join(tmp, f"rpe{r}")], plan_env(13))
+            rows.append(("rounds per epoch (13 epochs, 200 replications)", r, w))
         for n in (1000, 10000, 100000):
-            w = run([deplsim, "run", tiny, "--orchestrator", "full-only", "--replications", str(n), "--out", os.path.join(tmp, f"n{n}")])
+            w = run([deplsim, "run", tiny, *fixed, "--replications", str(n), "--out", os.path.join(tmp, f"n{n}")], plan_env(13))
             rows.append(("replications (cost simulated once)", n, w))
         for n in (100, 1000, 5000):
-            w = run([deplsim, "run", tiny, "--orchestrator", "full-only", "--replications", str(n), "--simulate-every-replication",
-                     "--out", os.path.join(tmp, f"e{n}")])
+            w = run([deplsim, "run", tiny, *fixed, "--replications", str(n), "--simulate-every-replication",
+                     "--out", os.path.join(tmp, f"e{n}")], plan_env(13))
             rows.append(("replications (each simulated)", n, w))
         for b in (25, 50, 100, 200, 400):
             env2 = dict(os.environ)
