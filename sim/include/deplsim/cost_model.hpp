@@ -134,11 +134,20 @@ public:
   [[nodiscard]] const PlatformView& platform() const { return platform_; }
 
 private:
+  struct SyncRound {
+    double time = 0.0;
+    double link_dynamic = 0.0;
+    std::set<std::size_t> links;
+    std::map<std::size_t, double> link_load;
+    std::vector<double> step_offsets;
+  };
+  [[nodiscard]] SyncRound sync_round_of(std::size_t version, const std::vector<std::size_t>& hosts) const;
   const Scenario& scenario_;
   const PlatformView& platform_;
   mutable std::mutex mutex_;
   mutable std::map<std::tuple<std::size_t, std::size_t, int, int, double>, EpochCost> epoch_cache_;
   mutable std::map<std::tuple<std::vector<std::size_t>, std::size_t, int, int>, PlanCost> shipping_cache_;
+  mutable std::map<std::tuple<std::size_t, std::vector<std::size_t>>, SyncRound> sync_cache_;
 };
 
 } // namespace deplsim

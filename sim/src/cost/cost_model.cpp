@@ -90,26 +90,8 @@ double link_energy(const PlatformView& pf, const std::vector<Flow>& flows, const
 }
 } // namespace
 
-EpochCost CostModel::epoch(std::size_t version, const Resources& res, double samples) const {
-  const auto key = std::make_tuple(version, res.cluster, res.nodes, res.pstate, samples);
-  {
-    std::lock_guard lock(mutex_);
-    auto it = epoch_cache_.find(key);
-    if (it != epoch_cache_.end()) return it->second;
-  }
-  const auto hosts = segment_hosts(res.cluster, res.nodes);
-  const auto p = static_cast<std::size_t>(res.pstate);
-  const double rounds = scenario_.training.rounds_per_epoch;
-  double total_speed = 0;
-  for (auto h : hosts) total_speed += platform_.hosts[h].total_speed(p);
-  const double flops = samples * scenario_.model.versions.at(version).flops_per_sample;
-  const double compute_round = flops / rounds / total_speed;
-
-  double sync_round = 0;
-  double link_dynamic_round = 0;
-  std::set<std::size_t> sync_links;
-  std::map<std::size_t, double> link_load;  // one round
-  std::vector<double> step_offsets;
+CostModel::SyncRound CostModel::sync_round_of(std::size_t version, const std::vector<std::size_t>& hosts) const {
+  SyncRound out;
   // Identical steps are simulated once.
   const auto steps = sync_steps(version, hosts);
   std::vector<std::pair<const std::vector<Flow>*, FlowOutcome>> done;
@@ -125,13 +107,52 @@ EpochCost CostModel::epoch(std::size_t version, const Resources& res, double sam
       done.emplace_back(&step, simulate_flows(platform_, step));
       o = &done.back().second;
     }
-    step_offsets.push_back(sync_round);
-    sync_round += o->makespan;
-    link_dynamic_round += link_energy(platform_, step, *o);
-    for (auto [l, x] : o->link_load_integral) link_load[l] += x;
+    out.step_offsets.push_back(out.time);
+    out.time += o->makespan;
+    out.link_dynamic += link_energy(platform_, step, *o);
+    for (auto [l, x] : o->link_load_integral) out.link_load[l] += x;
     for (const auto& f : step)
-      for (auto l : platform_.route(f.src, f.dst).links) sync_links.insert(l);
+      for (auto l : platform_.route(f.src, f.dst).links) out.links.insert(l);
   }
+  return out;
+}
+
+EpochCost CostModel::epoch(std::size_t version, const Resources& res, double samples) const {
+  const auto key = std::make_tuple(version, res.cluster, res.nodes, res.pstate, samples);
+  {
+    std::lock_guard lock(mutex_);
+    auto it = epoch_cache_.find(key);
+    if (it != epoch_cache_.end()) return it->second;
+  }
+  const auto hosts = segment_hosts(res.cluster, res.nodes);
+  const auto p = static_cast<std::size_t>(res.pstate);
+  const double rounds = scenario_.training.rounds_per_epoch;
+  double total_speed = 0;
+  for (auto h : hosts) total_speed += platform_.hosts[h].total_speed(p);
+  const double flops = samples * scenario_.model.versions.at(version).flops_per_sample;
+  const double compute_round = flops / rounds / total_speed;
+
+  // The synchronisation of a round depends on the version (bytes) and the nodes only, not on the data or the
+  // power state: simulated once per (version, nodes) and reused (planners ask for every data set).
+  SyncRound sr;
+  {
+    const auto skey = std::make_tuple(version, hosts);
+    std::unique_lock lock(mutex_);
+    auto it = sync_cache_.find(skey);
+    if (it != sync_cache_.end()) {
+      sr = it->second;
+    } else {
+      lock.unlock();
+      sr = sync_round_of(version, hosts);
+      lock.lock();
+      sync_cache_.emplace(skey, sr);
+    }
+  }
+  const double sync_round = sr.time;
+  const double link_dynamic_round = sr.link_dynamic;
+  const std::set<std::size_t>& sync_links = sr.links;
+  std::map<std::size_t, double> link_load = sr.link_load;  // one round
+  std::vector<double> step_offsets = sr.step_offsets;
 
   EpochCost c;
   c.compute_s = rounds * compute_round;
