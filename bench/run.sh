@@ -14,7 +14,7 @@ DEPLSIM="$ROOT/build/release/deplsim"
 SCENARIO="$ROOT/scenarios/paper/alexnet-cifar10.yaml"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-if [ $QUICK = 1 ]; then N_ONCE=20000; N_EVERY=50; N_SYNC=5; else N_ONCE=100000; N_EVERY=500; N_SYNC=50; fi
+if [ $QUICK = 1 ]; then N_ONCE=20000; N_EVERY=50; N_SYNC=20; else N_ONCE=100000; N_EVERY=500; N_SYNC=50; fi
 
 # 1. Nothing random in platform or plan: the cost is simulated once, losses sampled per replication.
 "$DEPLSIM" run "$SCENARIO" --replications $N_ONCE --out "$TMP/once" >/dev/null
@@ -56,7 +56,7 @@ export FIXED_PLAN="{\"data_sources\": [\"cam1\"], \"segments\": [{\"version\": \
 /usr/bin/time -f "%e %M" -o "$TMP/large.time" "$DEPLSIM" run "$ROOT/bench/platforms/large-scenario.yaml" --platform "$TMP/large.xml" \
   --orchestrator external --external-cmd "/usr/bin/python3 $ROOT/bench/fixed_plan.py" --replications 10 --out "$TMP/large" >/dev/null
 # 10. sweep_speedup_jobs2: the same sweep with --jobs 1 and --jobs 2 (wall time ratio).
-SWEEP="$ROOT/tests/data/sweeps/slow.yaml"
+SWEEP="$ROOT/bench/sweeps/speedup.yaml"
 s1=$(date +%s.%N); "$DEPLSIM" sweep "$SWEEP" --out "$TMP/sw1" --jobs 1 2>/dev/null; e1=$(date +%s.%N)
 s2=$(date +%s.%N); "$DEPLSIM" sweep "$SWEEP" --out "$TMP/sw2" --jobs 2 2>/dev/null; e2=$(date +%s.%N)
 echo "$s1 $e1 $s2 $e2" >"$TMP/sweep.times"
@@ -133,7 +133,7 @@ print(f"{'large_platform_s':<34} {results['large_platform_s']:>14.1f}  s (target
 print(f"{'large_platform_rss_mb':<34} {results['large_platform_rss_mb']:>14.1f}  MiB (target: 2048)")
 s1, e1, s2, e2 = map(float, open(os.path.join(tmp, "sweep.times")).read().split())
 results["sweep_speedup_jobs2"] = (e1 - s1) / (e2 - s2)
-print(f"{'sweep_speedup_jobs2':<34} {results['sweep_speedup_jobs2']:>14.2f}  (target: 1.8; tests/data/sweeps/slow.yaml, 4 units)")
+print(f"{'sweep_speedup_jobs2':<34} {results['sweep_speedup_jobs2']:>14.2f}  (target: 1.8; bench/sweeps/speedup.yaml, 8 units)")
 op = json.load(open(os.path.join(tmp, "optimum_plan.json")))
 dp = json.load(open(os.path.join(tmp, "depl_plan.json")))
 results["optimum_instance"] = s["once"]["scenario"] + " (paper platform, 27 hosts, 40 resource choices per epoch)"
