@@ -289,8 +289,15 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
     // The learning kind decides which keys the versions need: peek at it first.
     bool traces = false;
     {
-      YAML::Node ln = model.node()["learning"];
-      if (ln.IsMap() && ln["kind"] && ln["kind"].IsScalar()) traces = ln["kind"].Scalar() == "traces";
+      // By iteration, not operator[]: a lookup can yield an invalid node, on which yaml-cpp throws (found by
+      // tests/fuzz/fuzz_scenario; regression in tests/data/scenarios/bad/).
+      const YAML::Node& mn = model.node();
+      if (mn.IsMap())
+        for (auto it = mn.begin(); it != mn.end(); ++it)
+          if (it->first.IsScalar() && it->first.Scalar() == "learning" && it->second.IsMap())
+            for (auto jt = it->second.begin(); jt != it->second.end(); ++jt)
+              if (jt->first.IsScalar() && jt->first.Scalar() == "kind" && jt->second.IsScalar())
+                traces = jt->second.Scalar() == "traces";
     }
     sc.model.name = model.string("name");
     sc.model.batch_size = static_cast<int>(std::clamp<long long>(model.integer("batch_size", 32), -1, 1'000'000'000));

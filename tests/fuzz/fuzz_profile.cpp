@@ -1,0 +1,13 @@
+// Trace-profile CSV files (MODEL.md 4.4), for a scenario with versions full and p75.
+#include "fuzz_common.hpp"
+#include "deplsim/error.hpp"
+#include "learning/trace_profile.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string path = fuzz::temp_file("profile", data, size, ".csv");
+  try {
+    (void)deplsim::load_trace_profile(path, {"full", "p75"});
+  } catch (const deplsim::InputError&) {
+  }
+  return 0;
+}
