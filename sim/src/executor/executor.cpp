@@ -324,6 +324,25 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
           meter.use_host(r.hosts[h]);
           r.hosts[h]->set_pstate(static_cast<unsigned long>(sp.pstate));
         }
+        // No node of the segment is up: the orchestrator re-plans the rest after `done` (the loop goes on with the
+        // first new segment), or the replication fails.
+        auto replan = [&](Plan done) {
+          std::optional<std::vector<Segment>> next;
+          if (options.on_nodes_lost) next = options.on_nodes_lost(rep, done, plan, is_up);
+          if (!next || next->empty()) {
+            trace.failed = true;
+            trace.events.push_back({now_rel(), epoch, "failed: no node left and no re-plan"});
+            return false;
+          }
+          ++trace.replans;
+          trace.events.push_back({now_rel(), epoch, "replan"});
+          const std::size_t kept = done.segments.size();
+          done.segments.insert(done.segments.end(), next->begin(), next->end());
+          plan = done;
+          prog = cost.program(plan);
+          s = kept - 1;  // the loop's ++s continues with the first new segment (wraps to 0 when kept is 0)
+          return true;
+        };
         int done_in_segment = 0;  // epochs of this segment completed (and kept)
         bool revised = false;
         // Faults: (re)start the segment on the nodes that are up: the data to each, the model from the last
@@ -400,21 +419,10 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
               done.segments.resize(s + 1);
               done.segments[s].epochs = done_in_segment;
               if (done.segments[s].epochs == 0) done.segments.pop_back();
-              std::optional<std::vector<Segment>> next;
-              if (options.on_nodes_lost) next = options.on_nodes_lost(rep, done, plan, is_up);
-              if (!next || next->empty()) {
-                trace.failed = true;
-                trace.events.push_back({now_rel(), epoch, "failed: no node left and no re-plan"});
+              if (!replan(done)) {
                 stop = true;
                 break;
               }
-              ++trace.replans;
-              trace.events.push_back({now_rel(), epoch, "replan"});
-              const std::size_t kept = done.segments.size();
-              done.segments.insert(done.segments.end(), next->begin(), next->end());
-              plan = done;
-              prog = cost.program(plan);
-              s = kept - 1;  // the loop's ++s continues with the first new segment
               revised = true;
               break;
             }
@@ -452,20 +460,7 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
           // The segment could not even start: no node of it is up.
           Plan done = plan;
           done.segments.resize(s);
-          std::optional<std::vector<Segment>> next;
-          if (options.on_nodes_lost) next = options.on_nodes_lost(rep, done, plan, is_up);
-          if (next && !next->empty()) {
-            ++trace.replans;
-            trace.events.push_back({now_rel(), epoch, "replan"});
-            done.segments.insert(done.segments.end(), next->begin(), next->end());
-            plan = done;
-            prog = cost.program(plan);
-            s = done.segments.size() - next->size() - 1;
-            stop = false;
-          } else {
-            trace.failed = true;
-            trace.events.push_back({now_rel(), epoch, "failed: no node left and no re-plan"});
-          }
+          stop = !replan(done);
         }
       }
       trace.executed = plan.segments;

@@ -1,10 +1,12 @@
 #include "experiment/process.hpp"
 
+#include "deplsim/error.hpp"
 #include "report/run_outputs.hpp"
 
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <fcntl.h>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -83,6 +85,55 @@ std::string csv_field(const std::string& s) {
   std::string q = "\"";
   for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
   return q + "\"";
+}
+
+std::pair<int, std::string> capture(const std::vector<std::string>& args, bool with_stderr) {
+  int fds[2];
+  if (pipe(fds) != 0) return {-1, ""};
+  const pid_t pid = fork();
+  if (pid < 0) return {-1, ""};
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    if (with_stderr) {
+      dup2(fds[1], STDERR_FILENO);
+    } else {
+      const int devnull = ::open("/dev/null", O_WRONLY);
+      if (devnull >= 0) dup2(devnull, STDERR_FILENO);
+    }
+    close(fds[0]);
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) out.append(buf, static_cast<std::size_t>(n));
+  close(fds[0]);
+  return {wait_process(pid), out};
+}
+
+fs::path resumable_work_dir(const std::string& out, bool force, bool resume, const std::string& what) {
+  const fs::path dir = fs::absolute(out).lexically_normal();
+  fs::path work = dir;
+  work += ".partial";
+  std::error_code ec;
+  if (force) {
+    fs::remove_all(work, ec);
+  } else if (resume) {
+    if (!fs::exists(work, ec) && fs::exists(dir, ec)) fs::rename(dir, work);
+  } else {
+    check_output_dir(dir, false);
+    if (fs::exists(work, ec))
+      throw InputError(InputIssue{"--out", 0, 0, "", fmt::format("'{}' holds an interrupted {}: finish it with --resume, or start again "
+                                                                 "with --force", work.string(), what)});
+  }
+  return work;
 }
 
 void write_atomically(const fs::path& path, const std::string& text) {

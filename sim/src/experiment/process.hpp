@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <sys/types.h>
 #include <vector>
 
@@ -28,6 +29,13 @@ std::string last_lines(const std::string& text, int n);
 std::string csv_num(const nlohmann::json& v);
 /// Quotes a CSV field when needed.
 std::string csv_field(const std::string& s);
+/// Runs `args` (argv[0] looked up in PATH, no shell) and returns its exit code and its stdout — with its stderr
+/// too when `with_stderr`, else stderr is discarded.
+std::pair<int, std::string> capture(const std::vector<std::string>& args, bool with_stderr);
+/// The working folder DIR.partial of a resumable command writing DIR (`sweep`, `reproduce`): with `force` a
+/// fresh one; with `resume` the interrupted one, or DIR itself moved back to finish it; otherwise an existing
+/// DIR or DIR.partial is an InputError (`what` names the work in the message). Returns DIR.partial (absolute).
+std::filesystem::path resumable_work_dir(const std::string& out, bool force, bool resume, const std::string& what);
 /// Writes `text` to `path` through a temporary file in the same folder and a rename.
 void write_atomically(const std::filesystem::path& path, const std::string& text);
 

@@ -29,19 +29,10 @@ int run_reproduce(const ReproduceOptions& o) {
   if (access(python, X_OK) != 0)
     throw InputError(InputIssue{"reproduce", 0, 0, "", "needs /usr/bin/python3 with Debian's matplotlib and pandas (apt-get install python3-matplotlib python3-pandas)"});
 
-  const fs::path dir = fs::absolute(o.out).lexically_normal();
-  fs::path work = dir;
-  work += ".partial";
+  const fs::path work = resumable_work_dir(o.out, o.force, o.resume, "reproduction");
+  fs::path dir = work;
+  dir.replace_extension();  // DIR (work is DIR.partial)
   std::error_code ec;
-  if (o.force) {
-    fs::remove_all(work, ec);
-  } else if (o.resume) {
-    if (!fs::exists(work, ec) && fs::exists(dir, ec)) fs::rename(dir, work);
-  } else {
-    check_output_dir(dir, false);
-    if (fs::exists(work, ec))
-      throw InputError(InputIssue{"--out", 0, 0, "", fmt::format("'{}' holds an interrupted reproduction: finish it with --resume, or start again with --force", work.string())});
-  }
   fs::create_directories(work / "sweeps");
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(sweeps))

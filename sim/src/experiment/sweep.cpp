@@ -401,61 +401,6 @@ std::vector<Failure> run_local(const Prepared& p, const fs::path& work, const Sw
 
 // --- Slurm -------------------------------------------------------------------------------------------------
 
-// Output of a command (stdout), with its exit code; no shell involved.
-std::pair<int, std::string> capture(const std::vector<std::string>& args) {
-  int fds[2];
-  if (pipe(fds) != 0) return {-1, ""};
-  const pid_t pid = fork();
-  if (pid < 0) return {-1, ""};
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    if (devnull >= 0) dup2(devnull, STDERR_FILENO);
-    close(fds[0]);
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t n = 0;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0) out.append(buf, static_cast<std::size_t>(n));
-  close(fds[0]);
-  return {wait_process(pid), out};
-}
-
-std::pair<int, std::string> capture_all(const std::vector<std::string>& args) {
-  // stdout and stderr together, for messages.
-  int fds[2];
-  if (pipe(fds) != 0) return {-1, ""};
-  const pid_t pid = fork();
-  if (pid < 0) return {-1, ""};
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    dup2(fds[1], STDERR_FILENO);
-    close(fds[0]);
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t n = 0;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0) out.append(buf, static_cast<std::size_t>(n));
-  close(fds[0]);
-  return {wait_process(pid), out};
-}
-
 // A shell word: single-quoted, with embedded single quotes escaped.
 std::string shell_quote(const std::string& s) {
   std::string q = "'";
@@ -464,7 +409,7 @@ std::string shell_quote(const std::string& s) {
 }
 
 long max_array_size() {
-  const auto [rc, out] = capture({"scontrol", "show", "config"});
+  const auto [rc, out] = capture({"scontrol", "show", "config"}, false);
   if (rc != 0) return 1001;
   std::stringstream ss(out);
   std::string line;
@@ -519,10 +464,10 @@ std::vector<Failure> run_slurm(const Prepared& p, const fs::path& work, const Sw
     cmd.insert(cmd.end(), o.sbatch_args.begin(), o.sbatch_args.end());
     cmd.push_back((sdir / "job.sh").string());
     cmd.push_back(std::to_string(offset));
-    const auto [rc, out] = capture_all(cmd);
+    const auto [rc, out] = capture(cmd, true);
     if (rc != 0) {
       // Cancel what was submitted, then report.
-      for (const auto& id : job_ids) capture({"scancel", id});
+      for (const auto& id : job_ids) capture({"scancel", id}, false);
       throw sweep_error("--backend slurm", "", fmt::format("sbatch failed (exit {}): {}", rc, last_lines(out, 3)));
     }
     std::string id = out.substr(0, out.find_first_of(";\n"));
@@ -534,10 +479,10 @@ std::vector<Failure> run_slurm(const Prepared& p, const fs::path& work, const Sw
   for (const auto& id : job_ids) ids += (ids.empty() ? "" : ",") + id;
   while (true) {
     if (g_interrupted != 0) {
-      for (const auto& id : job_ids) capture({"scancel", id});
+      for (const auto& id : job_ids) capture({"scancel", id}, false);
       return failures;
     }
-    const auto [rc, out] = capture({"squeue", "-h", "-j", ids, "-o", "%i"});
+    const auto [rc, out] = capture({"squeue", "-h", "-j", ids, "-o", "%i"}, false);
     std::size_t done = 0;
     for (const auto& u : p.units) done += unit_done(work, u) ? 1 : 0;
     progress.show(done, 0);
@@ -642,22 +587,12 @@ int run_sweep(const SweepOptions& o) {
   if (o.backend != "local" && o.backend != "slurm")
     throw sweep_error("--backend", "", fmt::format("expected local or slurm, got '{}'", o.backend));
   if (!o.sbatch_args.empty() && o.backend != "slurm") throw sweep_error("--sbatch-arg", "", "only with --backend slurm");
-  const fs::path dir = fs::absolute(o.out).lexically_normal();
-  fs::path work = dir;
-  work += ".partial";
-  std::error_code ec;
   // Where the work goes: a fresh DIR.partial, or the one an interrupted sweep left (--resume), or a finished
   // DIR whose failed units are to be rerun (--resume).
-  if (o.force) {
-    fs::remove_all(work, ec);
-  } else if (o.resume) {
-    if (!fs::exists(work, ec) && fs::exists(dir, ec)) fs::rename(dir, work);
-  } else {
-    check_output_dir(dir, false);
-    if (fs::exists(work, ec))
-      throw sweep_error("--out", "", fmt::format("'{}' holds an interrupted sweep: finish it with --resume, or start again with --force",
-                                                 work.string()));
-  }
+  const fs::path work = resumable_work_dir(o.out, o.force, o.resume, "sweep");
+  fs::path dir = work;
+  dir.replace_extension();  // DIR (work is DIR.partial)
+  std::error_code ec;
   Prepared p = prepare(o);
   fs::create_directories(work);
   const std::string plan_text = p.plan.dump(2) + "\n";
