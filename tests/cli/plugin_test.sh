@@ -182,6 +182,26 @@ DEPLSIM_PLUGIN("badname", reg)'
 check "a name that is not valid" \
   expect 2 "badname\.so: orchestrator name 'a,b' is not valid" list --plugin "$TMP/badname.so"
 
+check "build: a plug-in registering a name that would leave compare's folder" build_plugin escape.so '
+#include <deplsim/plugin.hpp>
+struct Fake final : deplsim::Orchestrator {
+  std::string name() const override { return "../escape"; }
+  deplsim::Plan plan(const deplsim::Problem&) override { return {}; }
+};
+void reg(deplsim::PluginHost& host) {
+  host.add("../escape", "path", [] { return std::make_unique<Fake>(); });
+  host.add(std::string(101, 0x61), "long", [] { return std::make_unique<Fake>(); });
+}
+DEPLSIM_PLUGIN("escape", reg)'
+check "a registered name with ../ or over 100 characters: exit 2, both named, nothing registered" \
+  expect 2 "escape\.so: orchestrator name '\.\./escape' is not valid: it starts with '\.'" list --plugin "$TMP/escape.so"
+check "  (the long one too)" grep -q "escape\.so: orchestrator name 'a*\.\.\.' is not valid: it has 101 characters, more than 100" "$TMP/out"
+check "  (compare wrote nothing)" bash -c "! '$DEPLSIM' compare '$TINY' --plugin '$TMP/escape.so' --orchestrators full-only --out '$TMP/cmp-escape' 2>/dev/null && test ! -e '$TMP/cmp-escape' -a ! -e '$TMP/escape'"
+check "a sweep cannot bring a plug-in: its orchestrator is unknown without --plugin" bash -c "
+  printf 'scenarios: [$TINY]\norchestrators: [greedy]\n' >'$TMP/sw-greedy.yaml' &&
+  timeout 60 '$DEPLSIM' sweep '$TMP/sw-greedy.yaml' --out '$TMP/sw-greedy' >'$TMP/out' 2>&1; test \$? = 2 &&
+  grep -q \"sw-greedy.yaml: orchestrators: unknown orchestrator 'greedy'\" '$TMP/out' && test ! -e '$TMP/sw-greedy'"
+
 check "build: a plug-in registering nothing" build_plugin nothing.so '
 #include <deplsim/plugin.hpp>
 void reg(deplsim::PluginHost&) {}

@@ -482,5 +482,59 @@ expect_ok "P\\(L <= 0.6\\)" -- run "$TRACES" --orchestrator full-only --replicat
 note "traces: depl (the default) plans on a profile without every switch run"
 expect_ok "" -- plan "$TRACES" --set target.probability=0.3
 
+# ---------------------------------------------------------------------------------------------------------
+# Safe inputs: names never leave the output folder, a scenario carries no SimGrid setting that writes files,
+# sizes that would exhaust memory are refused (exit 2, FILE:LINE:COL: KEY: message, the limit in the message).
+# ---------------------------------------------------------------------------------------------------------
+NAME_RULE="is not a valid name"
+expect_fail 2 "name_dotdot\.yaml:3:7: name: '\.\./\.\./escaped' $NAME_RULE: it starts with '\.'" --count 1 -- validate "$BAD/name_dotdot.yaml"
+expect_fail 2 "name_absolute\.yaml:3:7: name: '/tmp/deplsim-abs' $NAME_RULE: it starts with '/'" --count 1 -- validate "$BAD/name_absolute.yaml"
+expect_fail 2 "name_empty\.yaml:3:7: name: '' $NAME_RULE: it is empty" --count 1 -- validate "$BAD/name_empty.yaml"
+expect_fail 2 "name_leading_dot\.yaml:3:7: name: '\.hidden' $NAME_RULE" --count 1 -- validate "$BAD/name_leading_dot.yaml"
+note "a control character (and a NUL) in the name: escaped in the message"
+expect_fail 2 "name_control\.yaml:3:7: name: 'tiny[\\]x01[\\]x00x' $NAME_RULE: it holds '[\\]x01'" --count 1 -- validate "$BAD/name_control.yaml"
+expect_fail 2 "cluster_name_slash\.yaml:15:[0-9]+: clusters\.1\.name: 'sec/ond' $NAME_RULE: it holds '/'" --count 1 -- validate "$BAD/cluster_name_slash.yaml"
+expect_fail 2 "source_name_dash\.yaml:17:[0-9]+: data_sources\.0\.name: '-cam1' $NAME_RULE" --count 1 -- validate "$BAD/source_name_dash.yaml"
+expect_fail 2 "version_name_space\.yaml:28:[0-9]+: model\.versions\.1\.name: 'p 50' $NAME_RULE: it holds ' '" --count 1 -- validate "$BAD/version_name_space.yaml"
+note "a name over 100 characters (it would name a folder past NAME_MAX with the orchestrator and seed)"
+expect_fail 2 "^error: --set name: '.*' $NAME_RULE: it has 101 characters, more than 100" -- validate "$TINY" --set "name=$(printf 'a%.0s' $(seq 101))"
+note "a name of exactly 100 characters is fine"
+expect_ok "valid" -- validate "$TINY" --set "name=$(printf 'a%.0s' $(seq 100))"
+note "--set name=../../escape with the default output folder: exit 2, nothing written anywhere"
+mkdir -p "$TMP/cwd-run" && cd "$TMP/cwd-run" || exit 1
+expect_fail 2 "^error: --set name: '\.\./\.\./escape' $NAME_RULE" -- run "$TINY" --orchestrator full-only --replications 3 --set name=../../escape
+custom_result "$( [[ -z $(ls -A "$TMP/cwd-run") && ! -e $TMP/escape-full-only-s1 && ! -e $TMP/../escape-full-only-s1 ]]; echo $?)" "something was written"
+note "--set name=/absolute with compare's default output folder: exit 2, nothing written"
+expect_fail 2 "^error: --set name: '/tmp/deplsim-escape-abs' $NAME_RULE" -- compare "$TINY" --orchestrators full-only --replications 3 --set name=/tmp/deplsim-escape-abs
+custom_result "$( [[ -z $(ls -A "$TMP/cwd-run") && ! -e /tmp/deplsim-escape-abs-s1 ]]; echo $?)" "something was written"
+cd "$TMP" || exit 1
+note "a scenario's simgrid.cfg cannot choose a trace file (tracing/filename)"
+expect_fail 2 "simgrid_cfg_tracing\.yaml:52:[0-9]+: simgrid\.cfg\.1: 'tracing/filename' cannot be set by a scenario.*--cfg" --count 1 -- validate "$BAD/simgrid_cfg_tracing.yaml"
+note "nor can --set simgrid.cfg=[...] (what a sweep's grid becomes): nothing traced, nothing written"
+mkdir -p "$TMP/cwd-trace" && cd "$TMP/cwd-trace" || exit 1
+expect_fail 2 "^error: --set simgrid\.cfg: simgrid\.cfg\.0: 'tracing' cannot be set by a scenario" -- run "$TINY" --orchestrator full-only --replications 3 --out "$TMP/cwd-trace/out" --set "simgrid.cfg=[tracing:yes, tracing/filename:$TMP/smuggled.trace]"
+custom_result "$( [[ -z $(ls -A "$TMP/cwd-trace") && ! -e $TMP/smuggled.trace ]]; echo $?)" "a trace or an output was written"
+cd "$TMP" || exit 1
+note "model settings stay allowed in a scenario"
+expect_ok "valid" -- validate "$TINY" --set "simgrid.cfg=[network/TCP-gamma:4194304]"
+note "a scenario has no key for plug-ins or external commands"
+expect_fail 2 "^error: --set plugin: unknown key" -- validate "$TINY" --set plugin=/tmp/evil.so
+expect_fail 2 "^error: --set external_cmd: unknown key" -- validate "$TINY" --set "external_cmd=touch $TMP/pwned"
+custom_result "$( [[ ! -e $TMP/pwned ]]; echo $?)" "the command ran"
+note "sizes: max_epochs x levels (knowledge memory)"
+expect_fail 2 "levels_times_epochs\.yaml:46:[0-9]+: model\.learning\.levels: .*100000 x 10000 .*at most 10000000" --count 1 -- validate "$BAD/levels_times_epochs.yaml"
+note "sizes: max_epochs x knowledge_trajectories (knowledge work)"
+expect_fail 2 "trajectories_times_epochs\.yaml:45:[0-9]+: model\.learning\.knowledge_trajectories: .*at most 1000000000" --count 1 -- validate "$BAD/trajectories_times_epochs.yaml"
+note "sizes: an mtbf below a second"
+expect_fail 2 "mtbf_tiny\.yaml:14:[0-9]+: clusters\.main\.mtbf_s: must be 0 \(no failures\) or at least 1 s" --count 1 -- validate "$BAD/mtbf_tiny.yaml"
+note "sizes: more than 1000 data buckets"
+expect_fail 2 "^error: --set model\.learning\.data_buckets: 1001 buckets: at most 1000" -- validate "$TINY" --set "model.learning.data_buckets=[$(seq -s, 1 1001 | sed 's/[0-9][0-9]*/0.5/g')]"
+note "numbers: hexadecimal, 1e400 and .inf through --set"
+expect_fail 2 "^error: --set target\.max_epochs: expected an integer, got '0x10'" -- validate "$TINY" --set target.max_epochs=0x10
+expect_fail 2 "^error: --set target\.loss: expected a finite number, got '1e400'" -- validate "$TINY" --set target.loss=1e400
+expect_fail 2 "^error: --set data_sources\.cam1\.samples: expected an integer, got '\.inf'" -- validate "$TINY" --set data_sources.cam1.samples=.inf
+note "a platform whose clusters together make more than 1,000,000 hosts"
+expect_fail 2 "clusters_too_many_hosts\.xml:8: cluster\[id=b\]\.radical: .*more than 1000000 hosts in all" -- validate "$TINY" --platform "$BAD_PLATFORMS/clusters_too_many_hosts.xml"
+
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -159,6 +159,42 @@ orchestrators: [external]" "'external' cannot run in a sweep"
 check "an unsafe orchestrator name" bad unsafe "$S
 orchestrators: ['../x']" "is not a valid orchestrator name"
 check "malformed YAML" bad yaml "scenarios: [a" "yaml.yaml:2:1:"
+# Safe inputs: names never leave --out, nothing in a sweep file loads code or runs a command, sizes are bounded.
+check "a sweep name that would leave results/sweep/" bad sname "name: ../../up
+$S
+orchestrators: [depl]" "sname.yaml:1:7: name: '../../up' is not a valid name: it starts with '.'"
+check "  with the default --out (results/sweep/NAME): exit 2, nothing written" bash -c "
+  mkdir -p '$TMP/cwd/a' && cd '$TMP/cwd/a' && ! '$DEPLSIM' sweep '$TMP/sname.yaml' 2>/dev/null && test -z \"\$(ls -A)\" -a ! -e '$TMP/up' -a ! -e '$TMP/cwd/up'"
+check "an absolute orchestrator name" bad absorch "$S
+orchestrators: [/tmp/x]" "absorch.yaml:2:17: orchestrators.0: '/tmp/x' is not a valid orchestrator name: it starts with '/'"
+check "no key for plug-ins or an external command (nothing loaded, nothing run)" bad smuggle "$S
+orchestrators: [depl]
+plugins: [$TMP/evil.so]
+external_cmd: 'touch $TMP/pwned'" "smuggle.yaml:3:1: plugins: unknown key"
+check "  (the external command is refused too)" err_has "smuggle.yaml:4:1: external_cmd: unknown key"
+check "  (and nothing ran)" test ! -e "$TMP/pwned"
+check "a grid value cannot set a SimGrid trace file" bad trace "$S
+orchestrators: [depl]
+set: {simgrid.cfg: '[tracing:yes, tracing/filename:$TMP/smuggled.trace]'}" "'tracing/filename' cannot be set by a scenario"
+check "  (nothing traced)" test ! -e "$TMP/smuggled.trace"
+check "a grid key with '=' (it would move the split of --set KEY=VALUE)" bad eqkey "$S
+orchestrators: [depl]
+grid: {'target.loss=0.5': [1]}" "eqkey.yaml:3:8: grid.target.loss=0.5: 'target.loss=0.5' is not a scenario key"
+check "a NUL in a grid value (it would cut the unit's argument short)" bad nul "$S
+orchestrators: [depl]
+grid: {description: [\"a\\0b\"]}" "nul.yaml:3:22: grid.description.0: control characters are not allowed, got 'a\x00b'"
+GRID64="grid: {"
+for i in $(seq 1 64); do GRID64="${GRID64}k$i: [1, 2], "; done
+check "2^64 cells: counted without overflow, refused at once" bad g64 "$S
+orchestrators: [depl]
+${GRID64%, }}" "18446744073709551616 cells x 1 orchestrators x 1 seeds = 1.84e+19 units: at most 1000000"
+check "more than 10,000 values for one grid key" bad values "$S
+orchestrators: [depl]
+grid: {target.loss: [$(seq -s, 1 10001)]}" "grid.target.loss: 10001 values: at most 10000"
+check "a resolved plan over 1 GiB (long values x many units)" bad plan "$S
+orchestrators: [depl]
+grid: {target.loss: [$(seq -s, 1 9000)]}
+set: {description: $(head -c 100000 /dev/zero | tr '\0' x)}" "plan.yaml:4:6: set: 9000 units with these keys and values make a resolved plan"
 check "--jobs 0: exit 2" expect_rc 2 sweep "$TINY_SWEEP" --out "$TMP/x" --jobs 0
 check "--backend other: exit 2" expect_rc 2 sweep "$TINY_SWEEP" --out "$TMP/x" --backend ssh
 check "--sbatch-arg without slurm: exit 2" expect_rc 2 sweep "$TINY_SWEEP" --out "$TMP/x" --sbatch-arg=--time=1

@@ -3,6 +3,7 @@
 // actor, finish times relative to the case's start) and in the replay; the relative error of every finish
 // time must be below 1e-6 (MODEL.md 3 asks for 0.1%). `--more` runs the cases of pin-more.xml. Also checks MODEL.md's worked example (10^8 B over 1 Gb/s, 20 ms:
 // 1.243 s). One simulation per process: ctest runs this program on its own.
+#include "platform/simgrid_args.hpp"
 #include "deplsim/cost_model.hpp"
 #include "platform/platform_probe.hpp"
 
@@ -42,8 +43,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string platform = argv[1];
-  int sg_argc = 1;
-  sg4::Engine engine(&sg_argc, argv);
+  std::vector<std::string> sg_args = {argv[0]};
+  for (const auto& c : deplsim::simgrid_base_args()) sg_args.push_back(c);
+  std::vector<char*> sg_argv;
+  for (auto& a : sg_args) sg_argv.push_back(a.data());
+  sg_argv.push_back(nullptr);
+  int sg_argc = static_cast<int>(sg_args.size());
+  sg4::Engine engine(&sg_argc, sg_argv.data());
   engine.load_platform(platform);
 
   const bool more = argc > 2 && std::string(argv[2]) == "--more";

@@ -11,6 +11,7 @@
 #include "experiment/context.hpp"
 #include "experiment/external.hpp"
 #include "experiment/plugin_loader.hpp"
+#include "experiment/process.hpp"
 #include "experiment/run_unit.hpp"
 #include "report/plan_json.hpp"
 #include "report/run_outputs.hpp"
@@ -18,9 +19,12 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <csignal>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <fstream>
 #include <charconv>
 #include <cstdint>
 #include <cerrno>
@@ -39,6 +43,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitInternal = 1;
 constexpr int kExitInput = 2;
 constexpr int kExitInfeasible = 3;
+constexpr int kExitInterrupted = 130;
 
 /// Options shared by the commands that read a scenario.
 struct ScenarioOptions {
@@ -216,18 +221,104 @@ struct RunArgs {
   int replications = 1000;
   std::string out;
   bool force = false;
+  bool resume = false;
   bool trace_all = false;
   bool simulate_every = false;
 };
 
-int cmd_run(const ScenarioOptions& o, const RunArgs& a, const deplsim::OrchestratorRegistry& registry) {
+// SIGINT/SIGTERM during `deplsim run`: the run stops between replications and exits 130, its DIR.partial kept for
+// --resume. A second signal acts as usual (SA_RESETHAND): it ends the process at once.
+std::atomic<int> g_run_interrupted{0};
+extern "C" void on_run_interrupt(int sig) { g_run_interrupted = sig; }
+
+/// Memory: a traced epoch is a row of about 100 bytes in memory (and as many in trace.csv); --trace-all traces
+/// every replication. 2.5e7 rows is about 2.5 GB of each.
+void check_trace_size(int replications, bool trace_all, const deplsim::Scenario& sc) {
+  const double rows = static_cast<double>(trace_all ? replications : std::min(replications, 10)) * sc.target.max_epochs;
+  if (rows > 2.5e7)
+    throw deplsim::InputError(deplsim::InputIssue{
+        "--trace-all", 0, 0, "",
+        fmt::format("{} replications x up to {} epochs = {:.3g} trace rows: at most 2.5e7 (about 100 bytes each in memory, and as "
+                    "many in trace.csv); trace fewer replications",
+                    replications, sc.target.max_epochs, rows)});
+}
+
+/// What a run's results depend on: --resume refuses a DIR.partial started with anything else.
+nlohmann::ordered_json run_fingerprint(const deplsim::Context& ctx, const deplsim::ContextOptions& copts, const RunArgs& a,
+                                       const std::vector<std::string>& plugins) {
+  nlohmann::ordered_json f;
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  f["deplsim_sha256"] = n > 0 ? deplsim::sha256_file(std::string(buf, static_cast<std::size_t>(n))) : std::string();
+  f["scenario_sha256"] = deplsim::sha256_file(copts.scenario);
+  f["platform_sha256"] = deplsim::sha256_file(ctx.scenario().platform);
+  const auto& learning = ctx.scenario().model.learning;
+  f["profile_sha256"] = learning.kind == "traces" ? deplsim::sha256_file(learning.profile) : std::string();
+  f["overrides"] = copts.overrides;
+  f["simgrid_cfg"] = ctx.scenario().simgrid_cfg;
+  f["seed"] = ctx.seed;
+  f["orchestrator"] = a.orchestrator;
+  f["external_cmd"] = a.external_cmd;
+  auto libs = nlohmann::ordered_json::array();
+  for (const auto& p : plugins) libs.push_back({{"path", p}, {"sha256", deplsim::sha256_file(p)}});
+  f["plugins"] = libs;
+  f["replications"] = a.replications;
+  f["trace_all"] = a.trace_all;
+  f["simulate_every_replication"] = a.simulate_every;
+  return f;
+}
+
+/// The checkpoint an interrupted run left in `work`, if any, checked against this run's fingerprint.
+std::optional<deplsim::RunCheckpoint> read_checkpoint(const std::filesystem::path& work, const nlohmann::ordered_json& fingerprint) {
+  const auto file = work / "run-state.json";
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return std::nullopt;
+  nlohmann::json j;
+  try {
+    std::ifstream in(file);
+    j = nlohmann::json::parse(in);
+    (void)j.at("format");
+  } catch (const std::exception&) {
+    fmt::print(stderr, "note: {} is unreadable (killed while writing it?): planning again\n", file.string());
+    return std::nullopt;
+  }
+  if (j.value("format", "") != "deplsim run-state 1")
+    throw deplsim::InputError(deplsim::InputIssue{file.string(), 0, 0, "format", "not a run state this deplsim writes: start again with --force"});
+  const nlohmann::json expected = nlohmann::json::parse(fingerprint.dump());
+  const nlohmann::json& got = j.contains("fingerprint") ? j["fingerprint"] : nlohmann::json();
+  for (const auto& [key, value] : expected.items())
+    if (!got.contains(key) || got[key] != value)
+      throw deplsim::InputError(deplsim::InputIssue{
+          file.string(), 0, 0, "fingerprint." + key,
+          fmt::format("the interrupted run had {}, this one {}: resume it with the same inputs (and the same deplsim), or start "
+                      "again with --force", got.contains(key) ? got[key].dump() : std::string("nothing"), value.dump())});
+  try {
+    return deplsim::checkpoint_from_json(j);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "note: {} is damaged ({}): planning again\n", file.string(), e.what());
+    return std::nullopt;
+  }
+}
+
+int cmd_run(const ScenarioOptions& o, const RunArgs& a, const deplsim::OrchestratorRegistry& registry,
+            const std::vector<std::string>& plugins) {
   check_orchestrator(a.orchestrator, a.external_cmd, registry);
   if (a.replications < 1)
     throw deplsim::InputError(deplsim::InputIssue{"--replications", 0, 0, "", fmt::format("must be >= 1, got {}", a.replications)});
+  if (a.force && a.resume)
+    throw deplsim::InputError(deplsim::InputIssue{"--resume", 0, 0, "", "not with --force (which starts again)"});
   const deplsim::ContextOptions copts = context_options(o);
   auto ctx = deplsim::build_context(copts);
+  check_trace_size(a.replications, a.trace_all, ctx->scenario());
   const std::string out = a.out.empty() ? fmt::format("results/run/{}-{}-s{}", ctx->scenario().name, a.orchestrator, o.seed) : a.out;
-  deplsim::check_output_dir(out, a.force);
+  // The work goes into DIR.partial, renamed to DIR once every file is written: a fresh one, or (--resume) the one
+  // an interrupted run left, whose run-state.json keeps the plan.
+  const std::filesystem::path dir = std::filesystem::absolute(out).lexically_normal();
+  const std::filesystem::path work = deplsim::resumable_work_dir(out, a.force, a.resume, "run");
+  const nlohmann::ordered_json fingerprint = run_fingerprint(*ctx, copts, a, plugins);
+  std::optional<deplsim::RunCheckpoint> resumed;
+  if (a.resume) resumed = read_checkpoint(work, fingerprint);
+  std::filesystem::create_directories(work);
   std::optional<TempDir> knowledge;  // outlives the orchestrator (declared first)
   auto orchestrator = make_orchestrator(a.orchestrator, a.external_cmd, registry, *ctx, knowledge);
   deplsim::RunOptions ro;
@@ -237,9 +328,35 @@ int cmd_run(const ScenarioOptions& o, const RunArgs& a, const deplsim::Orchestra
   ro.simulate_every = a.simulate_every;
   ro.simgrid_log = o.log;
   ro.progress = isatty(STDERR_FILENO) != 0;
-  const deplsim::RunResult result = deplsim::run_unit(*ctx, *orchestrator, ro);
+  ro.resumed = resumed;
+  if (resumed)
+    fmt::print(stderr, "resuming {}: {}\n", work.string(),
+               resumed->adaptive || a.orchestrator == "external" ? "planning again (per-replication policies)" : "the plan kept, not planned again");
+  ro.on_planned = [&](const deplsim::RunCheckpoint& c) {
+    deplsim::write_atomically(work / "run-state.json", deplsim::checkpoint_to_json(c, fingerprint).dump(2) + "\n");
+  };
+  ro.interrupted = &g_run_interrupted;
+  struct sigaction sa {};
+  sa.sa_handler = on_run_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND | SA_RESTART;
+  struct sigaction old_int {}, old_term {};
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  deplsim::RunResult result;
+  try {
+    result = deplsim::run_unit(*ctx, *orchestrator, ro);
+  } catch (const deplsim::Interrupted& e) {
+    if (auto* ext = dynamic_cast<deplsim::ExternalOrchestrator*>(orchestrator.get())) (void)ext->close();
+    fmt::print(stderr, "\ninterrupted (signal {}): nothing written under {}; the work so far is in {} — finish it with "
+                       "`deplsim run ... --resume` (same arguments), or start again with --force\n",
+               e.signal, dir.string(), work.string());
+    return kExitInterrupted;
+  }
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
   close_orchestrator(*orchestrator);  // before any output: a failing external orchestrator writes nothing
-  deplsim::write_run_outputs(out, a.force, *ctx, copts, ro, result);
+  deplsim::write_run_outputs(work, dir, *ctx, copts, ro, result);
   const auto summary = deplsim::summary_json(*ctx, copts, ro, result);
   if (result.plan.status != deplsim::PlanStatus::ok) {
     fmt::print("{} {}: {} ({})\nresults in {}\n", ctx->scenario().name, a.orchestrator, deplsim::to_string(result.plan.status),
@@ -388,9 +505,10 @@ int main(int argc, char** argv) {
   run->add_option("--external-cmd", run_args.external_cmd, "with --orchestrator external: the shell command that starts it (docs/orchestrators.md)")
       ->type_name("CMD");
   add_plugin_option(run, plugins);
-  run->add_option("--replications", run_args.replications, "number of replications")->capture_default_str();
+  run->add_option("--replications", run_args.replications, "number of replications")->capture_default_str()->check(CLI::Range(1, 10'000'000));
   run->add_option("--out", run_args.out, "output folder (default results/run/SCENARIO-ORCHESTRATOR-sSEED)");
-  run->add_flag("--force", run_args.force, "replace the output folder if it exists");
+  run->add_flag("--force", run_args.force, "replace the output folder if it exists (and any interrupted run in DIR.partial)");
+  run->add_flag("--resume", run_args.resume, "finish the run interrupted in DIR.partial (same arguments): its plan is kept");
   run->add_flag("--trace-all", run_args.trace_all, "trace every replication in trace.csv (default: the first 10)");
   run->add_flag("--simulate-every-replication", run_args.simulate_every,
                 "simulate each replication's cost even when nothing in platform or plan is random (same results, slower)");
@@ -400,7 +518,9 @@ int main(int argc, char** argv) {
   auto* calibrate = app.add_subcommand(
       "calibrate", "predicted versus simulated test loss per epoch for every version and declared switch; exports the knowledge");
   add_scenario_options(calibrate, calibrate_opts, true);
-  calibrate->add_option("--replications", calibrate_args.replications, "evaluation replications per schedule")->capture_default_str();
+  calibrate->add_option("--replications", calibrate_args.replications, "evaluation replications per schedule")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10'000'000));
   calibrate->add_option("--out", calibrate_args.out, "output folder (default results/calibrate/SCENARIO-sSEED)");
   calibrate->add_flag("--force", calibrate_args.force, "replace the output folder if it exists");
 
@@ -412,7 +532,9 @@ int main(int argc, char** argv) {
   add_plugin_option(compare, plugins);
   compare->add_option("--orchestrators", compare_args.orchestrators, "comma-separated orchestrator names (the first is the reference)")
       ->required();
-  compare->add_option("--replications", compare_args.run.replications, "number of replications per orchestrator")->capture_default_str();
+  compare->add_option("--replications", compare_args.run.replications, "number of replications per orchestrator")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10'000'000));
   compare->add_option("--out", compare_args.run.out, "output folder (default results/compare/SCENARIO-sSEED)");
   compare->add_flag("--force", compare_args.run.force, "replace the output folder if it exists");
   compare->add_option("--external-cmd", compare_args.external_cmd,
@@ -490,7 +612,7 @@ int main(int argc, char** argv) {
     if (*plan) return cmd_plan(plan_opts, plan_orchestrator, plan_external_cmd, registry);
     if (*run) {
       // SimGrid's engine is never torn down (it can crash doing so): leave without running destructors.
-      const int rc = cmd_run(run_opts, run_args, registry);
+      const int rc = cmd_run(run_opts, run_args, registry, plugins);
       std::fflush(stdout);
       std::fflush(stderr);
       _exit(rc);

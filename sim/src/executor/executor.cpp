@@ -1,6 +1,8 @@
 // Plans as SimGrid activities (see executor.hpp). One controller actor drives every replication: it starts the
 // computations (Exec on the nodes, all cores) and communications (Comm::sendto_async between hosts) of each
 // step and waits for all of them before the next step, as the cost model assumes.
+#include "platform/simgrid_args.hpp"
+#include <csignal>
 #include "executor/executor.hpp"
 
 #include "platform/platform_probe.hpp"
@@ -195,6 +197,7 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
                                                    const std::vector<Plan>& plans, int replications,
                                                    const ExecutorOptions& options) {
   std::vector<std::string> args = {"deplsim", "--log=root.thres:warning"};
+  for (const auto& c : simgrid_base_args()) args.push_back(c);
   for (const auto& c : options.simgrid_cfg) args.push_back("--cfg=" + c);
   for (const auto& l : options.simgrid_log) args.push_back("--log=" + l);
   std::vector<char*> argv;
@@ -203,7 +206,16 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
   int argc = static_cast<int>(args.size());
   // Never destroyed: SimGrid 3.32 can crash tearing down an engine with SPLITDUPLEX links and the link energy
   // plugin; the process exits without running its destructor (see the CLI).
+  // SimGrid installs its own SIGINT handler (print the actors, exit 1); a caller that handles interruption itself
+  // (options.interrupted) keeps its handlers.
+  struct sigaction caller_int {}, caller_term {};
+  sigaction(SIGINT, nullptr, &caller_int);
+  sigaction(SIGTERM, nullptr, &caller_term);
   auto* engine = new sg4::Engine(&argc, argv.data());
+  if (options.interrupted != nullptr) {
+    sigaction(SIGINT, &caller_int, nullptr);
+    sigaction(SIGTERM, &caller_term, nullptr);
+  }
   sg_host_energy_plugin_init();
   sg_link_energy_plugin_init();
   // The link meters are also brought up to date whenever a communication changes state, inside SimGrid, while
@@ -239,6 +251,7 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
    for (std::size_t pi = 0; pi < programs.size(); ++pi) {
     std::vector<CostTrace>& traces = all[pi];
     for (int rep = 0; rep < replications; ++rep) {
+      if (options.interrupted != nullptr && options.interrupted->load() != 0) throw Interrupted(options.interrupted->load());
       CostTrace trace;
       EnergyMeter meter;
       *current_meter = &meter;

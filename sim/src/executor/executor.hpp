@@ -10,8 +10,10 @@
 #include "deplsim/scenario.hpp"
 
 #include <cstdint>
+#include <atomic>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,12 @@ struct CostTrace {
   std::vector<FaultRecord> events;
 };
 
+/// Thrown when a run is asked to stop (a signal): it stopped between replications, keeping nothing half-done.
+struct Interrupted : std::runtime_error {
+  explicit Interrupted(int sig) : std::runtime_error("interrupted"), signal(sig) {}
+  int signal;
+};
+
 struct ExecutorOptions {
   std::vector<std::string> simgrid_cfg;  ///< `key:value`
   std::vector<std::string> simgrid_log;  ///< SimGrid log settings
@@ -65,6 +73,8 @@ struct ExecutorOptions {
   /// has run (up to the last checkpoint) and the whole plan being executed (an adaptive orchestrator's
   /// revisions included); returns the segments for the rest of the plan, or nothing: the replication fails.
   std::function<std::optional<std::vector<Segment>>(int, const Plan&, const Plan&, const std::function<bool(std::size_t)>&)> on_nodes_lost;
+  /// Non-zero (a signal number) when the simulation must stop: checked before each replication (throws Interrupted).
+  const std::atomic<int>* interrupted = nullptr;
 };
 
 /// Simulates `replications` replications of each plan, plans in order, in one simulation (tests compare many

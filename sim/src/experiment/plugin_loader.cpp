@@ -5,6 +5,7 @@
 
 #include "deplsim/error.hpp"
 #include "deplsim/plugin.hpp"
+#include "scenario/names.hpp"
 
 #include <fmt/format.h>
 
@@ -46,14 +47,9 @@ public:
   std::string failure;
 };
 
-/// What `compare` accepts and output folders can be named after: [A-Za-z0-9][A-Za-z0-9._+-]*.
-bool valid_name(const std::string& name) {
-  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
-  if (name.empty() || !alnum(name.front())) return false;
-  for (char c : name)
-    if (!alnum(c) && c != '.' && c != '_' && c != '+' && c != '-') return false;
-  return true;
-}
+/// What `compare` accepts and output folders can be named after (scenario/names.hpp): a name a plug-in registers
+/// becomes compare's DIR/NAME/ and the default results/run/SCENARIO-NAME-sSEED.
+bool valid_name(const std::string& name) { return !name_problem(name); }
 
 std::string names_of(const OrchestratorRegistry& registry) {
   std::string out;
@@ -126,7 +122,7 @@ void load_plugin(const std::string& path, OrchestratorRegistry& registry) {
   for (std::size_t i = 0; i < host.entries.size(); ++i) {
     const auto& e = host.entries[i];
     if (!valid_name(e.name)) {
-      issues.push_back(fmt::format("orchestrator name '{}' is not valid (a letter or digit, then letters, digits and ._+-)", e.name));
+      issues.push_back(fmt::format("orchestrator name '{}' is not valid: {} ({})", shown(e.name), *name_fault(e.name), kNameRule));
       continue;
     }
     if (!e.make) issues.push_back(fmt::format("orchestrator '{}' has no factory", e.name));

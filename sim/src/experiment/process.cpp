@@ -4,6 +4,8 @@
 #include "report/run_outputs.hpp"
 
 #include <fmt/format.h>
+#include <cstdlib>
+#include <csignal>
 
 #include <cerrno>
 #include <fcntl.h>
@@ -134,6 +136,11 @@ fs::path resumable_work_dir(const std::string& out, bool force, bool resume, con
                                                                  "with --force", work.string(), what)});
   }
   return work;
+}
+
+void test_kill_point(const std::string& point) {
+  static const char* const at = std::getenv("DEPLSIM_TEST_KILL_AT");
+  if (at != nullptr && point == at) ::kill(::getpid(), SIGKILL);
 }
 
 void write_atomically(const fs::path& path, const std::string& text) {

@@ -39,6 +39,11 @@ std::filesystem::path resumable_work_dir(const std::string& out, bool force, boo
 /// Writes `text` to `path` through a temporary file in the same folder and a rename.
 void write_atomically(const std::filesystem::path& path, const std::string& text);
 
+/// Crash-safety tests (tests/cli/crash_safety_test.sh, docs/testing.md): when the environment variable
+/// DEPLSIM_TEST_KILL_AT equals `point` (e.g. "run:planned", "run:replication:5"), the process sends itself
+/// SIGKILL there — a crash at a chosen moment. Nothing happens otherwise.
+void test_kill_point(const std::string& point);
+
 /// The comparison columns of a unit (docs/outputs.md, comparison.csv after `orchestrator`): status, guarantee,
 /// p_predicted, p_target_met, p_lo, p_hi, energy_j_mean, energy_lo, energy_hi, time_s_mean, energy_vs_optimum;
 /// `optimum_energy` is the optimum's simulated mean energy in the same comparison, when it has one.

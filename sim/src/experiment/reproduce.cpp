@@ -3,6 +3,7 @@
 #include "deplsim/error.hpp"
 #include "experiment/process.hpp"
 #include "experiment/sweep.hpp"
+#include "scenario/names.hpp"
 #include "report/run_outputs.hpp"
 
 #include <fmt/format.h>
@@ -29,15 +30,19 @@ int run_reproduce(const ReproduceOptions& o) {
   if (access(python, X_OK) != 0)
     throw InputError(InputIssue{"reproduce", 0, 0, "", "needs /usr/bin/python3 with Debian's matplotlib and pandas (apt-get install python3-matplotlib python3-pandas)"});
 
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(sweeps))
+    if (e.path().extension() == ".yaml") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  // Each file's name names its sweep's folder under sweeps/: a file named "...yaml" must not make it "..".
+  for (const auto& f : files)
+    if (auto problem = name_problem(f.stem().string()))
+      throw InputError(InputIssue{f.string(), 0, 0, "", "the file name cannot name a sweep folder: " + *problem});
   const fs::path work = resumable_work_dir(o.out, o.force, o.resume, "reproduction");
   fs::path dir = work;
   dir.replace_extension();  // DIR (work is DIR.partial)
   std::error_code ec;
   fs::create_directories(work / "sweeps");
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(sweeps))
-    if (e.path().extension() == ".yaml") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
   const auto t0 = std::chrono::steady_clock::now();
   int worst = 0;
   for (std::size_t i = 0; i < files.size(); ++i) {

@@ -3,6 +3,8 @@
 
 #include "deplsim/learning.hpp"
 #include "platform/link_props.hpp"
+#include "experiment/process.hpp"
+#include "report/plan_json.hpp"
 
 #include <fmt/format.h>
 
@@ -40,15 +42,35 @@ private:
 RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOptions& options) {
   RunResult result;
   const Problem problem = ctx.problem();
-  const auto t_plan = std::chrono::steady_clock::now();
-  result.plan = orchestrator.plan(problem);
-  result.planner_wall_s = seconds_since(t_plan);
+  auto stop_if_interrupted = [&] {
+    if (options.interrupted != nullptr && options.interrupted->load() != 0) throw Interrupted(options.interrupted->load());
+  };
+  // A resumed run keeps the interrupted run's plan, unless the orchestrator must plan again to build its
+  // per-replication policies (adaptive) or lives in another process (external).
+  const bool replan = !options.resumed || options.resumed->adaptive || options.orchestrator == "external";
+  if (replan) {
+    const auto t_plan = std::chrono::steady_clock::now();
+    result.plan = orchestrator.plan(problem);
+    result.planner_wall_s = seconds_since(t_plan);
+    if (options.resumed && plan_to_json(result.plan) != plan_to_json(options.resumed->plan))
+      fmt::print(stderr, "note: {} planned differently than in the interrupted run (a non-deterministic orchestrator?): "
+                         "the new plan is used for every replication\n", options.orchestrator);
+  } else {
+    result.plan = options.resumed->plan;
+    result.planner_wall_s = options.resumed->planner_wall_s;
+  }
   const auto problems = validate_plan(problem, result.plan, options.orchestrator);
   if (!problems.empty()) {
     std::vector<InputIssue> issues;  // a plug-in's invalid plan is bad input (exit 2), named by orchestrator and field
     for (const auto& p : problems) issues.push_back(InputIssue{"", 0, 0, "", p});
     throw InputError(issues);
   }
+  // Adaptive: whether the orchestrator gives per-replication policies (known from the checkpoint when it did not plan).
+  const bool adaptive = result.plan.status == PlanStatus::ok &&
+                        (replan ? orchestrator.start_replication(problem, result.plan) != nullptr : options.resumed->adaptive);
+  if (options.on_planned) options.on_planned(RunCheckpoint{result.plan, adaptive, result.planner_wall_s});
+  test_kill_point("run:planned");
+  stop_if_interrupted();
   if (result.plan.status != PlanStatus::ok) return result;
 
   const Scenario& sc = ctx.scenario();
@@ -56,9 +78,16 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
   const double samples = problem.samples(result.plan.data_sources);
   // An adaptive orchestrator gets a fresh policy per replication, which may revise the rest of the plan at each
   // epoch end from the validation loss it observes: its replications differ, so each is simulated.
-  const bool adaptive = orchestrator.start_replication(problem, result.plan) != nullptr;
   const bool random_cost = platform_has_profiles(sc.platform) || sc.has_faults();
   const bool every = options.simulate_every || random_cost || adaptive;
+  // Memory: each simulated replication keeps a record per epoch (about 60 bytes) until the files are written.
+  if (every && static_cast<double>(options.replications) * result.plan.total_epochs() > 4e7)
+    throw InputError(InputIssue{"--replications", 0, 0, "",
+                                fmt::format("{} replications x {} epochs, each simulated (faults, profiles or an adaptive "
+                                            "orchestrator): {:.3g} epoch records, at most 4e7 (about 2.4 GB); run fewer "
+                                            "replications, or several runs with other seeds",
+                                            options.replications, result.plan.total_epochs(),
+                                            static_cast<double>(options.replications) * result.plan.total_epochs())});
   result.simulation_mode = every ? "every" : "once";
   result.simulated_replications = every ? options.replications : 1;
 
@@ -105,8 +134,12 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
   };
   eo.simgrid_cfg = sc.simgrid_cfg;
   eo.simgrid_log = options.simgrid_log;
+  eo.interrupted = options.interrupted;
   Progress progress(options.progress && every);
-  eo.progress = [&progress](int d, int t) { progress(d, t); };
+  eo.progress = [&progress](int d, int t) {
+    progress(d, t);
+    test_kill_point(fmt::format("run:replication:{}", d));
+  };
   int policy_replication = -1;
   std::unique_ptr<ReplicationPolicy> policy;
   if (adaptive)
@@ -144,6 +177,7 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
   // it actually ran.
   const int traced = options.trace_all ? options.replications : std::min(options.replications, 10);
   for (int r = 0; r < options.replications; ++r) {
+    if (r % 4096 == 0) stop_if_interrupted();
     const CostTrace& cost = costs[every ? static_cast<std::size_t>(r) : 0];
     Plan executed = result.plan;
     executed.segments = cost.executed;

@@ -8,10 +8,21 @@
 #include "executor/executor.hpp"
 #include "experiment/context.hpp"
 
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace deplsim {
+
+/// What an interrupted `deplsim run` keeps for --resume (DIR.partial/run-state.json): the plan, once made.
+struct RunCheckpoint {
+  Plan plan;
+  bool adaptive = false;        ///< per-replication policies: the orchestrator must plan again on resume
+  double planner_wall_s = 0.0;  ///< how long planning took (timing.json)
+};
 
 struct RunOptions {
   std::string orchestrator = "depl";
@@ -20,6 +31,13 @@ struct RunOptions {
   bool simulate_every = false;     ///< simulate each replication even when the cost cannot vary
   std::vector<std::string> simgrid_log;
   bool progress = false;           ///< progress with time left on stderr
+  /// Resuming an interrupted run: its plan, used instead of planning again (unless the orchestrator is adaptive
+  /// or external: then it plans again, and a different plan is reported on stderr and used).
+  std::optional<RunCheckpoint> resumed;
+  /// Called once the plan is made and checked (to keep it for --resume).
+  std::function<void(const RunCheckpoint&)> on_planned;
+  /// Non-zero (a signal number) when the run must stop: checked after planning and between replications.
+  const std::atomic<int>* interrupted = nullptr;
 };
 
 struct ReplicationRow {

@@ -4,6 +4,7 @@
 #include "experiment/context.hpp"
 #include "experiment/process.hpp"
 #include "report/run_outputs.hpp"
+#include "scenario/names.hpp"
 #include "scenario/scenario_loader.hpp"
 #include "scenario/yaml_reader.hpp"
 
@@ -18,7 +19,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <sys/wait.h>
@@ -37,13 +37,41 @@ InputError sweep_error(const std::string& file, const std::string& key, const st
   return InputError(InputIssue{file, 0, 0, key, message});
 }
 
-// A scalar of the sweep file as the text `--set` would take.
+// Limits (docs/sweeps.md): every cell is loaded before anything runs and every unit's command line is kept
+// in memory and in sweep.json.
+constexpr std::size_t kMaxUnits = 1'000'000;
+constexpr std::size_t kMaxGridValues = 10'000;            // values of one grid key
+constexpr std::size_t kMaxOverrideKeys = 1'000;           // grid and set keys together
+constexpr double kMaxPlanBytes = 1024.0 * 1024 * 1024;    // the resolved units (sweep.json), about
+
+// A scalar of the sweep file as the text `--set` would take: no control characters (a NUL would cut the
+// command-line argument a unit gets short of what sweep.json records).
 std::optional<std::string> scalar_text(yaml::Document& doc, const YAML::Node& node, const std::string& key) {
   if (!node.IsScalar()) {
     doc.issue(node, key, "expected a scalar (number, string or boolean)");
     return std::nullopt;
   }
+  for (unsigned char c : node.Scalar())
+    if (c < 0x20 || c == 0x7f) {
+      doc.issue(node, key, fmt::format("control characters are not allowed, got '{}'", shown(node.Scalar())));
+      return std::nullopt;
+    }
   return node.Scalar();
+}
+
+// A scenario key as `--set` takes it: dotted names or list indexes (docs/scenario.md 3), nothing else (an '='
+// would move the split between key and value).
+bool check_override_key(yaml::Document& doc, const YAML::Node& where, const std::string& key, const std::string& path) {
+  bool ok = !key.empty() && key.size() <= 1000 && key.front() != '.' && key.back() != '.' && key.find("..") == std::string::npos;
+  for (char c : key)
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '+' ||
+                c == '-');
+  if (!ok)
+    doc.issue(where, path,
+              fmt::format("'{}' is not a scenario key: expected a dotted path of names and list indexes, e.g. "
+                          "target.probability or data_sources.cam1.samples",
+                          shown(key)));
+  return ok;
 }
 
 std::string resolve(const fs::path& base, const std::string& p) {
@@ -70,10 +98,12 @@ SweepSpec load_sweep(const std::string& path) {
   const fs::path base = fs::path(sp.file).parent_path();
   yaml::Map top(doc, doc.root(), "");
   if (top.valid()) {
+    // The name names the default output folder (results/sweep/NAME): one rule with every name (scenario/names.hpp).
+    const bool named = top.get("name").IsDefined() && !top.get("name").IsNull();
     sp.name = top.string("name", fs::path(path).stem().string());
-    static const std::regex safe("[A-Za-z0-9][A-Za-z0-9._+-]*");
-    if (top.ok("name") && !std::regex_match(sp.name, safe))
-      doc.issue(top.get("name"), "name", fmt::format("'{}' is not a valid name (letters, digits, '.', '_', '+', '-')", sp.name));
+    if (top.ok("name"))
+      if (auto problem = name_problem(sp.name))
+        doc.issue(top.get("name"), "name", named ? *problem : *problem + " (taken from the file name: set `name:`)");
     auto list = [&](const std::string& key, bool required, auto each) {
       YAML::Node n = required ? top.require(key) : top.get(key);
       if (!n.IsDefined() || n.IsNull()) return;
@@ -102,8 +132,8 @@ SweepSpec load_sweep(const std::string& path) {
     std::set<std::string> seen_orch;
     list("orchestrators", true, [&](const YAML::Node& n, const std::string& key) {
       if (auto s = scalar_text(doc, n, key)) {
-        if (!std::regex_match(*s, safe))
-          doc.issue(n, key, fmt::format("'{}' is not a valid orchestrator name", *s));
+        if (auto fault = name_fault(*s))
+          doc.issue(n, key, fmt::format("'{}' is not a valid orchestrator name: {} ({})", shown(*s), *fault, kNameRule));
         else if (!seen_orch.insert(*s).second)
           doc.issue(n, key, fmt::format("'{}' is listed twice", *s));
         sp.orchestrators.push_back(*s);
@@ -116,10 +146,16 @@ SweepSpec load_sweep(const std::string& path) {
       } else {
         yaml::Map g(doc, grid, "grid");
         for (auto it = grid.begin(); it != grid.end(); ++it) {
+          if (!it->first.IsScalar()) continue;  // reported by yaml::Map
           const std::string key = it->first.Scalar();
           YAML::Node values = g.get(key);
+          if (!check_override_key(doc, it->first, key, "grid." + shown(key))) continue;
           if (!values.IsSequence() || values.size() == 0) {
             doc.issue(values, "grid." + key, "expected a non-empty list of values");
+            continue;
+          }
+          if (values.size() > kMaxGridValues) {
+            doc.issue(values, "grid." + key, fmt::format("{} values: at most {}", values.size(), kMaxGridValues));
             continue;
           }
           std::vector<std::string> vs;
@@ -136,8 +172,11 @@ SweepSpec load_sweep(const std::string& path) {
       } else {
         yaml::Map sm(doc, set, "set");
         for (auto it = set.begin(); it != set.end(); ++it) {
+          if (!it->first.IsScalar()) continue;  // reported by yaml::Map
           const std::string key = it->first.Scalar();
-          if (auto v = scalar_text(doc, sm.get(key), "set." + key)) sp.set.emplace_back(key, *v);
+          const YAML::Node value = sm.get(key);
+          if (!check_override_key(doc, it->first, key, "set." + shown(key))) continue;
+          if (auto v = scalar_text(doc, value, "set." + key)) sp.set.emplace_back(key, *v);
         }
       }
     }
@@ -169,8 +208,46 @@ SweepSpec load_sweep(const std::string& path) {
       }
     }
     top.reject_unknown_keys();
+    if (sp.grid.size() + sp.set.size() > kMaxOverrideKeys)
+      doc.issue(doc.root(), sp.grid.size() > sp.set.size() ? "grid" : "set",
+                fmt::format("{} grid and set keys: at most {}", sp.grid.size() + sp.set.size(), kMaxOverrideKeys));
   }
   doc.throw_if_issues();
+  // The size of the work, in saturating arithmetic (a product of grid sizes overflows 64 bits long before it
+  // becomes absurd): units, and the memory of their resolved command lines (what sweep.json holds).
+  const auto times = [](double a, double b) { return a * b; };  // doubles: exact far past the limits, never wrap
+  double cells = times(static_cast<double>(sp.scenarios.size()), static_cast<double>(std::max<std::size_t>(1, sp.platforms.size())));
+  for (const auto& [k, v] : sp.grid) cells = times(cells, static_cast<double>(v.size()));
+  const double units = times(cells, times(static_cast<double>(sp.orchestrators.size()), static_cast<double>(sp.seeds.size())));
+  double set_bytes = 0, grid_bytes = 0;  // per unit: each override twice (args and cell), with ~100 bytes of overhead
+  for (const auto& [k, v] : sp.set) set_bytes += 2.0 * static_cast<double>(k.size() + v.size()) + 100;
+  for (const auto& [k, v] : sp.grid) {
+    std::size_t longest = 0;
+    for (const auto& x : v) longest = std::max(longest, x.size());
+    grid_bytes += 2.0 * static_cast<double>(k.size() + longest) + 100;
+  }
+  const double per_unit = 600 + set_bytes + grid_bytes;  // 600: the fixed arguments, the unit's folder, JSON punctuation
+  const auto where = [&](const std::string& key) {  // by iteration: a lookup can yield an invalid node
+    YAML::Node at;
+    at.reset(doc.root());  // reset, not '=': assigning a YAML::Node writes into the node it refers to
+    for (auto it = doc.root().begin(); doc.root().IsMap() && it != doc.root().end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == key) at.reset(it->second);
+    return doc.location(at, key);
+  };
+  if (units > static_cast<double>(kMaxUnits)) {
+    InputIssue i = where("grid");
+    i.message = fmt::format("{:.0f} cells x {} orchestrators x {} seeds = {:.3g} units: at most {} (every unit is a process, "
+                            "and its command line is kept in memory and in sweep.json)",
+                            cells, sp.orchestrators.size(), sp.seeds.size(), units, kMaxUnits);
+    throw InputError(i);
+  }
+  if (units * per_unit > kMaxPlanBytes) {
+    InputIssue i = where(set_bytes > grid_bytes ? "set" : "grid");
+    i.message = fmt::format("{:.0f} units with these keys and values make a resolved plan (sweep.json, kept in memory) of about "
+                            "{:.0f} MiB: at most {:.0f} MiB; use fewer cells or shorter values",
+                            units, units * per_unit / 1048576.0, kMaxPlanBytes / 1048576.0);
+    throw InputError(i);
+  }
   return sp;
 }
 
@@ -194,11 +271,9 @@ Prepared prepare(const SweepOptions& o) {
   for (const auto& [k, v] : sp.grid) p.grid_keys.push_back(k);
   std::vector<std::string> platforms = sp.platforms;
   if (platforms.empty()) platforms.emplace_back();
-  std::size_t combos = 1;
+  std::size_t combos = 1;  // load_sweep bounded the units (kMaxUnits): no overflow here
   for (const auto& [k, v] : sp.grid) combos *= v.size();
   const std::size_t total_cells = sp.scenarios.size() * platforms.size() * combos;
-  if (total_cells * sp.orchestrators.size() * sp.seeds.size() > 1'000'000)
-    throw sweep_error(o.sweep_file, "grid", fmt::format("{} units: more than 1,000,000", total_cells * sp.orchestrators.size() * sp.seeds.size()));
   const int width = std::max<int>(3, static_cast<int>(std::to_string(total_cells).size()));
   for (const auto& scenario : sp.scenarios)
     for (const auto& platform : platforms)

@@ -1,4 +1,5 @@
 // Platform loading in a child process and extraction of the PlatformView (see platform_probe.hpp).
+#include "platform/simgrid_args.hpp"
 #include "platform/platform_probe.hpp"
 
 #include "platform/link_props.hpp"
@@ -344,6 +345,7 @@ namespace {
 // Child side: load, extract, write "view <json>" on stdout; SimGrid's messages go to stderr.
 [[noreturn]] void run_child(const ProbeRequest& req) {
   std::vector<std::string> args = {"deplsim-platform-probe"};
+  for (const auto& c : simgrid_base_args()) args.push_back(c);
   // Tracing settings go through (SimGrid may abort on some of them with some platforms, and the probe is where
   // that must happen), but the probe's trace goes to /dev/null.
   bool tracing = false;

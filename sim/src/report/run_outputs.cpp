@@ -1,6 +1,7 @@
 // Writing the outputs of a run (see run_outputs.hpp and docs/outputs.md).
 #include "report/run_outputs.hpp"
 
+#include "experiment/process.hpp"
 #include "report/plan_json.hpp"
 #include "report/statistics.hpp"
 
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <unistd.h>
@@ -52,9 +54,18 @@ void publish_directory(const fs::path& partial, const fs::path& dir) {
     old = dir;
     old += fmt::format(".old-{}", getpid());
     fs::rename(dir, old);
+    test_kill_point("publish:replaced");
   }
   fs::rename(partial, dir);
   if (!old.empty()) fs::remove_all(old);
+  // What a process killed between the two renames left: DIR.old-PID folders, the previous results.
+  const std::string stale = dir.filename().string() + ".old-";
+  for (const auto& e : fs::directory_iterator(dir.has_parent_path() ? dir.parent_path() : fs::path("."), ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > stale.size() && name.compare(0, stale.size(), stale) == 0 &&
+        name.find_first_not_of("0123456789", stale.size()) == std::string::npos)
+      fs::remove_all(e.path(), ec);
+  }
 }
 
 void check_output_dir(const fs::path& dir, bool force) {
@@ -194,15 +205,13 @@ nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& in
   return j;
 }
 
-void write_run_outputs(const fs::path& dir, bool force, const Context& ctx, const ContextOptions& inputs,
+void write_run_outputs(const fs::path& work, const fs::path& dir, const Context& ctx, const ContextOptions& inputs,
                        const RunOptions& options, const RunResult& result) {
-  check_output_dir(dir, force);
-  fs::path partial = dir;
-  partial += ".partial";
-  fs::remove_all(partial);
+  const fs::path& partial = work;
   fs::create_directories(partial);
 
   write_file(partial / "summary.json", summary_json(ctx, inputs, options, result).dump(2) + "\n");
+  test_kill_point("run:writing");
 
   std::string reps = "replication,state,final_loss,target_met,energy_j,time_s,epochs,failures,work_lost_s,energy_lost_j,replans\n";
   for (const auto& r : result.rows)
@@ -233,7 +242,69 @@ void write_run_outputs(const fs::path& dir, bool force, const Context& ctx, cons
                                    : nlohmann::ordered_json(nullptr);
   write_file(partial / "timing.json", timing.dump(2) + "\n");
 
+  std::error_code ec;
+  fs::remove(partial / "run-state.json", ec);
+  test_kill_point("run:publish");
   publish_directory(partial, dir);
+}
+
+nlohmann::ordered_json checkpoint_to_json(const RunCheckpoint& c, const nlohmann::ordered_json& fingerprint) {
+  nlohmann::ordered_json j;
+  j["format"] = "deplsim run-state 1";
+  j["fingerprint"] = fingerprint;
+  j["status"] = to_string(c.plan.status);
+  j["reason"] = c.plan.reason;
+  j["explanation"] = c.plan.explanation;
+  j["plan"] = plan_to_json(c.plan);
+  if (c.plan.solver) {  // the bound of an unbounded solve is stored as null by plan_to_json: keep it exact here
+    j["solver"] = {{"status", c.plan.solver->status}, {"objective", c.plan.solver->objective},
+                   {"bound", std::isfinite(c.plan.solver->bound) ? nlohmann::ordered_json(c.plan.solver->bound) : nlohmann::ordered_json(nullptr)},
+                   {"gap", c.plan.solver->gap}, {"nodes", c.plan.solver->nodes}, {"milps", c.plan.solver->milps}};
+  }
+  j["adaptive"] = c.adaptive;
+  j["planner_wall_s"] = c.planner_wall_s;
+  return j;
+}
+
+RunCheckpoint checkpoint_from_json(const nlohmann::json& j) {
+  RunCheckpoint c;
+  const std::string status = j.at("status").get<std::string>();
+  bool known = false;
+  for (PlanStatus s : {PlanStatus::ok, PlanStatus::infeasible, PlanStatus::insufficient_data, PlanStatus::limit_reached})
+    if (status == to_string(s)) {
+      c.plan.status = s;
+      known = true;
+    }
+  if (!known) throw std::runtime_error("unknown plan status '" + status + "'");
+  c.plan.reason = j.at("reason").get<std::string>();
+  c.plan.explanation = j.at("explanation").get<std::string>();
+  const auto& p = j.at("plan");
+  c.plan.data_sources = p.at("data_sources").get<std::vector<std::string>>();
+  for (const auto& s : p.at("segments"))
+    c.plan.segments.push_back(Segment{s.at("version").get<std::string>(), s.at("cluster").get<std::string>(), s.at("nodes").get<int>(),
+                                      s.at("pstate").get<int>(), s.at("epochs").get<int>()});
+  const auto& pr = p.at("predicted");
+  auto opt = [&](const char* k) -> std::optional<double> {
+    return pr.at(k).is_null() ? std::nullopt : std::optional<double>(pr.at(k).get<double>());
+  };
+  c.plan.predicted.p_target_met = opt("p_target_met");
+  c.plan.predicted.expected_loss = opt("expected_loss");
+  c.plan.predicted.energy_j = opt("energy_j");
+  c.plan.predicted.time_s = opt("time_s");
+  c.plan.predicted.margin = opt("margin");
+  if (auto s = j.find("solver"); s != j.end()) {
+    SolverReport r;
+    r.status = s->at("status").get<std::string>();
+    r.objective = s->at("objective").get<double>();
+    r.bound = s->at("bound").is_null() ? std::numeric_limits<double>::infinity() : s->at("bound").get<double>();
+    r.gap = s->at("gap").get<double>();
+    r.nodes = s->at("nodes").get<long long>();
+    r.milps = s->at("milps").get<int>();
+    c.plan.solver = r;
+  }
+  c.adaptive = j.at("adaptive").get<bool>();
+  c.planner_wall_s = j.at("planner_wall_s").get<double>();
+  return c;
 }
 
 } // namespace deplsim

@@ -20,9 +20,15 @@ void check_output_dir(const std::filesystem::path& dir, bool force);
 nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& inputs, const RunOptions& options,
                                     const RunResult& result);
 
-/// Writes every file into dir.partial/ then renames it to dir (replacing dir when `force`).
-void write_run_outputs(const std::filesystem::path& dir, bool force, const Context& ctx, const ContextOptions& inputs,
-                       const RunOptions& options, const RunResult& result);
+/// Writes every file into `work` (DIR.partial, which exists), removes what only an interrupted run needs
+/// (run-state.json), then renames `work` to `dir` (replacing an existing `dir` only once the new one is complete).
+void write_run_outputs(const std::filesystem::path& work, const std::filesystem::path& dir, const Context& ctx,
+                       const ContextOptions& inputs, const RunOptions& options, const RunResult& result);
+
+/// The run's checkpoint (RunCheckpoint) as JSON, and back (exact: doubles round-trip); `fingerprint` names what
+/// the run's results depend on, so that --resume refuses a checkpoint made with other inputs.
+nlohmann::ordered_json checkpoint_to_json(const RunCheckpoint& c, const nlohmann::ordered_json& fingerprint);
+RunCheckpoint checkpoint_from_json(const nlohmann::json& j);
 
 /// Makes a finished `partial` folder the output `dir` (a rename: readers see all of it or none; an existing
 /// `dir` is replaced only once the new one is complete).

@@ -2,6 +2,7 @@
 // has its message there too. Checks against the platform (hosts, zones, routes) happen in problem.cpp.
 #include "scenario/scenario_loader.hpp"
 
+#include "scenario/names.hpp"
 #include "scenario/yaml_reader.hpp"
 
 #include <fmt/format.h>
@@ -135,6 +136,22 @@ std::vector<FaultEvent> read_fault_events(const std::string& path, std::string& 
 using yaml::Document;
 using yaml::Map;
 
+// SimGrid settings a scenario file (or a --set of it, which is what a sweep's grid becomes) may carry: those of the
+// performance models only. Anything else can write files (tracing/filename, a trace in the working folder), read
+// them (path, tracing/comment-file, smpi/...) or change the process (contexts/..., debug/...): --cfg only, so
+// that nothing but the command line decides what deplsim writes outside --out.
+// Limits derived from memory (docs/scenario.md 2.6).
+constexpr double kMaxChainCells = 1e7;    // target.max_epochs x model.learning.levels
+constexpr double kMaxChainEpochs = 1e9;   // target.max_epochs x model.learning.knowledge_trajectories
+constexpr std::size_t kMaxDataBuckets = 1000;
+
+bool model_setting(const std::string& key) {
+  static const char* const kPrefixes[] = {"network/", "cpu/", "host/", "maxmin/", "precision/"};
+  for (const char* p : kPrefixes)
+    if (key.rfind(p, 0) == 0 && key.size() > std::char_traits<char>::length(p)) return true;
+  return key == "surf/precision";
+}
+
 // Records the position of a key so that later checks can point at it.
 void remember(Document& doc, SourceMap& where, const YAML::Node& node, const std::string& key) {
   where.record(key, doc.location(node, key));
@@ -175,7 +192,8 @@ struct Reader {
     for (std::size_t i = 0; i < list.size(); ++i) {
       const YAML::Node item = list[i];
       std::string label = std::to_string(i);
-      if (item.IsMap() && item["name"] && item["name"].IsScalar()) {
+      // A name that is not valid (reported by name()) labels nothing: its raw bytes stay out of key paths.
+      if (item.IsMap() && item["name"] && item["name"].IsScalar() && !name_problem(item["name"].Scalar())) {
         label = item["name"].Scalar();
         if (!names.insert(label).second)
           doc.issue(item["name"], parent.key_path(key) + "." + label, fmt::format("duplicated name '{}'", label));
@@ -186,13 +204,13 @@ struct Reader {
     }
   }
 
+  // Names may become path components (scenario name: default output folders): see scenario/names.hpp.
   void name(Map& m, const std::string& key, std::string& out) {
     out = m.string(key);
-    static const std::regex ok("[A-Za-z0-9][A-Za-z0-9._+-]*");
-    if (!out.empty() && !std::regex_match(out, ok))
-      doc.issue(m.get(key), m.key_path(key),
-                fmt::format("'{}' is not a valid name (letters, digits, '.', '_', '+', '-'; not starting with a symbol)", out));
-    remember(doc, where, m.get(key), m.key_path(key));
+    const YAML::Node v = m.get(key);
+    if (m.ok(key) && v.IsScalar())
+      if (auto problem = name_problem(out)) doc.issue(v, m.key_path(key), *problem);
+    remember(doc, where, v, m.key_path(key));
   }
 };
 
@@ -259,6 +277,9 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
     r.non_negative(m, "price_per_node_s", c.price_per_node_s);
     c.mtbf_s = m.number("mtbf_s", 0.0);
     r.range(m, "mtbf_s", c.mtbf_s, 0, 1e12);
+    // Below a second, failures come faster than any epoch ends: a replication would record failures forever.
+    if (m.ok("mtbf_s") && c.mtbf_s > 0 && c.mtbf_s < 1)
+      doc.issue(m.get("mtbf_s"), m.key_path("mtbf_s"), fmt::format("must be 0 (no failures) or at least 1 s, got {}", c.mtbf_s));
     c.mttr_s = m.number("mttr_s", 0.0);
     r.range(m, "mttr_s", c.mttr_s, 0, 1e12);
     if (m.ok("mtbf_s") && m.ok("mttr_s") && c.mtbf_s > 0 && !(c.mttr_s > 0))
@@ -408,13 +429,39 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
       r.range(l, "knowledge_trajectories", lm.knowledge_trajectories, 1, 1e6);
       lm.levels = static_cast<int>(std::clamp<long long>(l.integer("levels", 100), -1, 100'000'000));
       r.range(l, "levels", lm.levels, 2, 10000);
+      // Each (epoch, loss level) cell of a knowledge chain holds about 100 bytes (counts, sums, the kernel's row),
+      // and the planners keep a chain per version and data bucket and per switch: bound the cells of one chain
+      // (10^7: about 1 GB) and the epochs simulated to build it (10^9: minutes), so that no scenario asks for
+      // more memory than a machine has or runs for days before it plans.
+      if (max_epochs_ok && l.ok("levels") && lm.levels >= 2 && lm.levels <= 10000) {
+        const double cells = static_cast<double>(sc.target.max_epochs) * lm.levels;
+        if (cells > kMaxChainCells)
+          doc.issue(l.get("levels").IsDefined() ? l.get("levels") : top.get("target"), "model.learning.levels",
+                    fmt::format("target.max_epochs x levels = {} x {} = {:.0f} knowledge cells per chain: at most {:.0f} "
+                                "(about 100 bytes each, one chain per version, data bucket and switch: more would not fit in "
+                                "memory); use fewer levels or fewer epochs",
+                                sc.target.max_epochs, lm.levels, cells, kMaxChainCells));
+      }
+      if (!traces && max_epochs_ok && l.ok("knowledge_trajectories") && lm.knowledge_trajectories >= 1 &&
+          lm.knowledge_trajectories <= 1'000'000) {
+        const double epochs = static_cast<double>(sc.target.max_epochs) * lm.knowledge_trajectories;
+        if (epochs > kMaxChainEpochs)
+          doc.issue(l.get("knowledge_trajectories").IsDefined() ? l.get("knowledge_trajectories") : top.get("target"),
+                    "model.learning.knowledge_trajectories",
+                    fmt::format("target.max_epochs x knowledge_trajectories = {} x {} = {:.0f} simulated epochs per knowledge "
+                                "chain: at most {:.0f} (each chain would take hours to build)",
+                                sc.target.max_epochs, lm.knowledge_trajectories, epochs, kMaxChainEpochs));
+      }
       YAML::Node buckets = l.get("data_buckets");
       if (buckets.IsDefined() && !buckets.IsNull()) {
         if (!buckets.IsSequence() || buckets.size() == 0) {
           doc.issue(buckets, "model.learning.data_buckets", "expected a non-empty list of fractions in (0, 1], e.g. [0.5, 1.0]");
         } else {
           lm.data_buckets.clear();
-          for (std::size_t i = 0; i < buckets.size(); ++i) {
+          if (buckets.size() > kMaxDataBuckets)
+            doc.issue(buckets, "model.learning.data_buckets",
+                      fmt::format("{} buckets: at most {} (each is a knowledge chain per version)", buckets.size(), kMaxDataBuckets));
+          for (std::size_t i = 0; i < buckets.size() && i < kMaxDataBuckets; ++i) {
             const std::string key = fmt::format("model.learning.data_buckets.{}", i);
             auto f = yaml::to_number(doc, buckets[i], key);
             if (!f) continue;
@@ -541,7 +588,14 @@ Scenario read(Document& doc, SourceMap& where, const std::optional<std::string>&
             auto v = yaml::to_string(doc, cfg[i], fmt::format("simgrid.cfg.{}", i));
             if (!v) continue;
             if (v->find(':') == std::string::npos || v->front() == ':')
-              doc.issue(cfg[i], fmt::format("simgrid.cfg.{}", i), fmt::format("expected 'key:value', got '{}'", *v));
+              doc.issue(cfg[i], fmt::format("simgrid.cfg.{}", i), fmt::format("expected 'key:value', got '{}'", shown(*v)));
+            else if (!model_setting(v->substr(0, v->find(':'))))
+              doc.issue(cfg[i], fmt::format("simgrid.cfg.{}", i),
+                        fmt::format("'{}' cannot be set by a scenario (nor by --set, which sweeps use): a scenario may set only "
+                                    "SimGrid's model settings (network/..., cpu/..., host/..., maxmin/..., surf/precision, "
+                                    "precision/...); settings that write or read files or change the process (tracing, path, "
+                                    "contexts, smpi, debug, ...) are given on the command line with --cfg",
+                                    shown(v->substr(0, v->find(':')))));
             else
               sc.simgrid_cfg.push_back(*v);
           }
