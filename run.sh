@@ -2,7 +2,8 @@
 # deplsim's two entry points, each complete and idempotent on a fresh Debian 12 machine:
 #   ./run.sh demo   compares every orchestrator on the paper scenario (plans simulated on SimGrid), runs the quick
 #                   sweeps of `deplsim reproduce paper`, writes figures, results.md and report.html, and prints where
-#   ./run.sh test   builds and runs the whole test suite (what .ci/run calls)
+#   ./run.sh test   builds and runs the whole test suite (what .ci/run calls), then the fast tests under ASan and
+#                   UBSan and each fuzz target briefly (docs/testing.md)
 # Both install the Debian packages they need when missing (as root, or with sudo), configure and build (-j2).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,7 +13,7 @@ BUILD="$ROOT/build/release"
 PACKAGES=(cmake ninja-build g++ pkg-config python3 libsimgrid-dev libyaml-cpp-dev libfmt-dev catch2 libcli11-dev
           nlohmann-json3-dev libxml2-dev libssl-dev libbenchmark-dev libboost-graph-dev coinor-libcbc-dev
           python3-matplotlib python3-pandas slurmctld slurmd slurm-client munge chromium
-          python3-torch dataset-fashion-mnist)
+          python3-torch dataset-fashion-mnist clang libclang-rt-14-dev)
 
 say() { printf '[run.sh] %s\n' "$*" >&2; }
 
@@ -60,6 +61,28 @@ demo() {
 run_tests() {
   build
   ctest --preset release
+  sanitize_tests
+}
+
+# The sanitizer stage (docs/testing.md): the `clang-sanitize` preset (clang with ASan and UBSan, and the
+# coverage hooks of libFuzzer) builds the tests and the fuzz targets; the fast tests run under the sanitizers
+# (the preset's filter leaves out the slow ones), then each fuzz target briefly, from its seed corpus.
+# DEPLSIM_SKIP_SANITIZE=1 skips it (a quick local run).
+sanitize_tests() {
+  if [ "${DEPLSIM_SKIP_SANITIZE:-0}" = 1 ]; then
+    say "sanitizer stage skipped (DEPLSIM_SKIP_SANITIZE=1)"
+    return 0
+  fi
+  if [ ! -f "$ROOT/build/sanitize/build.ninja" ]; then
+    say "configuring (clang-sanitize)"
+    cmake --preset clang-sanitize >/dev/null
+  fi
+  say "building (clang-sanitize: ASan, UBSan, fuzz targets)"
+  cmake --build --preset clang-sanitize -- -j2
+  say "fast tests under ASan and UBSan"
+  ctest --preset clang-sanitize
+  say "fuzz targets, ${DEPLSIM_FUZZ_SECONDS:-15} s each from the seed corpora"
+  FUZZ_FRESH_CORPUS=1 FUZZ_SEED=1 "$ROOT/tests/fuzz/run.sh" "${DEPLSIM_FUZZ_SECONDS:-15}"
 }
 
 case "${1:-}" in

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end tests of the `optimum` orchestrator (CBC): the solver block, a node limit never presented as optimal,
-# --write-model (LP and MPS, re-read by CBC's own reader through the written file's content), its errors, the
+# --write-model (LP and MPS files with every section and the integer columns marked, no temporary left), its errors, the
 # solver options' checks, and energy_vs_optimum in `compare`.
 source "$(dirname "$0")/testlib.sh" optimum
 TINY="$SOURCE_DIR/tests/data/scenarios/tiny.yaml"

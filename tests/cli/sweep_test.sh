@@ -77,20 +77,28 @@ check "reference sweep (slow units)" expect_rc 0 sweep "$SLOW_SWEEP" --out "$TMP
 kill_after_first_unit() {  # kill_after_first_unit SIGNAL WHO(sweep|worker) OUT
   local sig=$1 who=$2 out=$3
   "$DEPLSIM" sweep "$SLOW_SWEEP" --out "$out" --jobs 1 >"$TMP/k.out" 2>&1 &
-  local sweep_pid=$!
-  # Wait until the first unit is done and the second is running.
-  for _ in $(seq 1 600); do
-    [ "$(ls -d "$out.partial"/cells/*/*-s? 2>/dev/null | wc -l)" -ge 1 ] && pgrep -P "$sweep_pid" >/dev/null && break
+  local sweep_pid=$! worker="" killed=0
+  # Once the first unit is done, signal the sweep (its running worker dies with it) or the running worker.
+  for _ in $(seq 1 2400); do
+    if [ "$(ls -d "$out.partial"/cells/*/*-s? 2>/dev/null | wc -l)" -ge 1 ]; then
+      worker=$(pgrep -P "$sweep_pid" | head -1)
+      if [ -n "$worker" ]; then
+        if [ "$who" = worker ]; then kill "-$sig" "$worker" 2>/dev/null && killed=1; else kill "-$sig" "$sweep_pid" && killed=1; fi
+        [ $killed = 1 ] && break
+      fi
+    fi
     sleep 0.05
   done
-  local worker
-  worker=$(pgrep -P "$sweep_pid" | head -1)
-  [ -n "$worker" ] || { echo "no worker found"; return 1; }
-  if [ "$who" = worker ]; then kill "-$sig" "$worker"; else kill "-$sig" "$sweep_pid" "$worker"; fi
+  [ $killed = 1 ] || { echo "could not signal a running $who"; kill -KILL "$sweep_pid"; wait "$sweep_pid"; return 1; }
   wait "$sweep_pid"
   echo $? >"$TMP/k.rc"
+  if [ "$who" = sweep ]; then  # no worker outlives the sweep
+    for _ in $(seq 1 100); do kill -0 "$worker" 2>/dev/null || return 0; sleep 0.05; done
+    echo "worker $worker still running after the sweep was killed"
+    return 1
+  fi
 }
-check "SIGKILL of the sweep (and its worker) mid-run leaves DIR.partial, no DIR" bash -c "
+check "SIGKILL of the sweep mid-run leaves DIR.partial, no DIR, and no worker running" bash -c "
   $(declare -f kill_after_first_unit); DEPLSIM='$DEPLSIM' SLOW_SWEEP='$SLOW_SWEEP' TMP='$TMP' kill_after_first_unit KILL sweep '$TMP/k1' &&
   test -d '$TMP/k1.partial' -a ! -e '$TMP/k1' && ! test -e '$TMP/k1.partial/manifest.json'"
 check "  no unit folder is half-written under its final name" bash -c "

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,9 +25,14 @@ pid_t start_process(const std::vector<std::string>& args, const fs::path& log) {
   std::vector<char*> argv;
   for (auto& a : copy) argv.push_back(a.data());
   argv.push_back(nullptr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
+    // A unit never outlives the command that started it: killed with it (even by SIGKILL), it cannot go on
+    // writing into a folder that a --resume is about to redo.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(137);  // the parent died before prctl
     FILE* f = std::fopen(log.c_str(), "w");
     if (f != nullptr) {
       dup2(fileno(f), STDOUT_FILENO);
