@@ -105,4 +105,16 @@ check "the once-simulated path resumes too (full-only, no faults)" bash -c "
   [ ! -e '$TMP/once' ] && '$DEPLSIM' run '$TINY' --orchestrator full-only --replications 3000 --out '$TMP/once' --resume >/dev/null 2>&1 &&
   for f in ${FILES[*]}; do cmp '$TMP/once-ref/'\$f '$TMP/once/'\$f || exit 1; done"
 
+# The kept plan round-trips exactly (optimum: its solver block), and an adaptive orchestrator plans again.
+for orch in optimum depl-online; do
+  check "$orch: killed after replication 100, --resume gives the uninterrupted bytes" bash -c "
+    DEPLSIM_TEST_KILL_AT=run:replication:100 '$DEPLSIM' run '$TINY' --orchestrator $orch --replications 300 --simulate-every-replication \
+      --out '$TMP/$orch' >/dev/null 2>&1; [ ! -e '$TMP/$orch' ] &&
+    '$DEPLSIM' run '$TINY' --orchestrator $orch --replications 300 --simulate-every-replication --out '$TMP/$orch' --resume >/dev/null 2>'$TMP/$orch.err' &&
+    '$DEPLSIM' run '$TINY' --orchestrator $orch --replications 300 --simulate-every-replication --out '$TMP/$orch-ref2' >/dev/null 2>&1 &&
+    for f in ${FILES[*]}; do cmp '$TMP/$orch-ref2/'\$f '$TMP/$orch/'\$f || exit 1; done"
+done
+check "  optimum's plan was kept, depl-online planned again (adaptive)" bash -c "
+  grep -q 'the plan kept' '$TMP/optimum.err' && grep -q 'planning again (per-replication policies)' '$TMP/depl-online.err'"
+
 finish
