@@ -139,7 +139,7 @@ void write(const Model& model, const std::string& path) {
   if (ext != ".lp" && ext != ".mps")
     throw std::runtime_error("--write-model " + path + ": expected a file name ending in .lp or .mps");
   const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir)) throw std::runtime_error("--write-model " + path + ": folder " + dir.string() + " does not exist");
+  if (std::error_code ec; !fs::is_directory(dir, ec)) throw std::runtime_error("--write-model " + path + ": folder " + dir.string() + " does not exist");
   // Osi's native writers take the file name as given (CBC's C interface appends extensions and gzips MPS).
   const auto& vars = model.vars();
   const auto& rows = model.rows();

@@ -139,6 +139,13 @@ check "no scenarios" bad noscen "orchestrators: [depl]" "scenarios: missing"
 check "no orchestrators" bad noorch "$S" "orchestrators: missing"
 check "missing scenario file" bad missing "scenarios: [nope.yaml]
 orchestrators: [depl]" "no such scenario file 'nope.yaml'"
+# Fuzzing finding (fuzz_sweep): a path whose file name is longer than NAME_MAX made the existence check throw.
+LONG_NAME=$(printf 'x%.0s' $(seq 300))
+check "a scenario path with a 300-character file name" bad longname "scenarios: [$LONG_NAME.yaml]
+orchestrators: [depl]" "no such scenario file '$LONG_NAME.yaml'"
+check "a platform path with a 300-character file name" bad longplat "$S
+platforms: [$LONG_NAME.xml]
+orchestrators: [depl]" "no such platform file '$LONG_NAME.xml'"
 check "unknown key" bad unknown "$S
 orchestrators: [depl]
 colour: red" "colour"

@@ -189,7 +189,7 @@ int cmd_plan(const ScenarioOptions& o, const std::string& orchestrator, const st
     if (orchestrator != "optimum") bad(fmt::format("only the optimum orchestrator writes a model, not '{}'", orchestrator));
     if (p.extension() != ".lp" && p.extension() != ".mps") bad(fmt::format("expected a file name ending in .lp or .mps, got '{}'", o.write_model));
     const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-    if (!fs::is_directory(dir)) bad(fmt::format("folder '{}' does not exist", dir.string()));
+    if (std::error_code ec; !fs::is_directory(dir, ec)) bad(fmt::format("folder '{}' does not exist", dir.string()));
   }
   auto ctx = deplsim::build_context(context_options(o));
   ctx->loaded.scenario.planners.optimum_model_file = o.write_model;

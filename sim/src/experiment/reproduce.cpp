@@ -24,7 +24,7 @@ int run_reproduce(const ReproduceOptions& o) {
   const fs::path figures = data / "analysis" / "figures.py";
   const fs::path report = data / "analysis" / "report.py";
   for (const auto& p : {sweeps, figures, report})
-    if (!fs::exists(p))
+    if (std::error_code ec; !fs::exists(p, ec))
       throw InputError(InputIssue{"reproduce", 0, 0, "", fmt::format("cannot find {} (set DEPLSIM_DATA_DIR to deplsim's source tree)", p.string())});
   const char* python = "/usr/bin/python3";
   if (access(python, X_OK) != 0)

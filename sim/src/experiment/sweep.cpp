@@ -116,7 +116,7 @@ SweepSpec load_sweep(const std::string& path) {
     list("scenarios", true, [&](const YAML::Node& n, const std::string& key) {
       if (auto s = scalar_text(doc, n, key)) {
         const std::string p = resolve(base, *s);
-        if (!fs::is_regular_file(p))
+        if (std::error_code ec; !fs::is_regular_file(p, ec))
           doc.issue(n, key, fmt::format("no such scenario file '{}' (paths are relative to the sweep file)", *s));
         sp.scenarios.push_back(p);
       }
@@ -124,7 +124,7 @@ SweepSpec load_sweep(const std::string& path) {
     list("platforms", false, [&](const YAML::Node& n, const std::string& key) {
       if (auto s = scalar_text(doc, n, key)) {
         const std::string p = resolve(base, *s);
-        if (!fs::is_regular_file(p))
+        if (std::error_code ec; !fs::is_regular_file(p, ec))
           doc.issue(n, key, fmt::format("no such platform file '{}' (paths are relative to the sweep file)", *s));
         sp.platforms.push_back(p);
       }
