@@ -117,6 +117,17 @@ assert len(m["failed"]) == 1 and m["failed"][0]["exit_code"] == 137, m
 PYEOF
 check "  --resume reruns the failed unit only" expect_rc 0 sweep "$SLOW_SWEEP" --out "$TMP/k2" --resume
 check "  same results.csv as the uninterrupted sweep" cmp "$TMP/ref/results.csv" "$TMP/k2/results.csv"
+# SIGKILL of the sweep at chosen points (DEPLSIM_TEST_KILL_AT, docs/testing.md): after writing sweep.json, in
+# the middle of the merge, before the rename to DIR; each time nothing is under DIR and --resume gives the same bytes.
+for point in sweep:prepared sweep:merging sweep:publish; do
+  d="$TMP/kp-${point//:/-}"
+  check "SIGKILL at $point: exit 137, nothing under DIR" bash -c "
+    DEPLSIM_TEST_KILL_AT=$point '$DEPLSIM' sweep '$TINY_SWEEP' --out '$d' --jobs 2 >/dev/null 2>&1; rc=\$?
+    [ \$rc = 137 ] && [ ! -e '$d' ] && [ -f '$d.partial/sweep.json' ] || { echo exit \$rc; ls -a '$TMP'; exit 1; }"
+  check "  --resume: results.csv and every unit's files as uninterrupted" bash -c "
+    '$DEPLSIM' sweep '$TINY_SWEEP' --out '$d' --resume --jobs 2 >/dev/null 2>&1 && [ ! -e '$d.partial' ] &&
+    cmp '$TMP/j1/results.csv' '$d/results.csv' && diff -r -x timing.json -x timings.csv -x manifest.json -x sweep.json -x '*.log' '$TMP/j1/cells' '$d/cells'"
+done
 check "SIGINT: exit 130, resumable" bash -c "
   $(declare -f kill_after_first_unit); DEPLSIM='$DEPLSIM' SLOW_SWEEP='$SLOW_SWEEP' TMP='$TMP' kill_after_first_unit INT sweep '$TMP/k3' &&
   test \"\$(cat '$TMP/k.rc')\" = 130 && grep -q 'resume with --resume' '$TMP/k.out' && test -d '$TMP/k3.partial'"

@@ -622,6 +622,7 @@ void merge(const Prepared& p, const fs::path& work, const std::vector<Failure>& 
                            csv_num(t["simulation_wall_s"]), csv_num(t["peak_rss_mb"]), csv_num(t["replications_per_s"]));
   }
   write_atomically(work / "results.csv", results);
+  test_kill_point("sweep:merging");
   write_atomically(work / "timings.csv", timings);
   // A cell.json in each cell's folder.
   for (std::size_t ci = 0; ci < p.cells.size(); ++ci) {
@@ -677,6 +678,7 @@ int run_sweep(const SweepOptions& o) {
                                                     "--replications or --plugin changed); use --force to start again", work.string()));
   } else {
     write_atomically(work / "sweep.json", plan_text);
+    test_kill_point("sweep:prepared");
   }
   std::error_code ec2;
   fs::remove(work / "manifest.json", ec2);  // written again last
@@ -700,6 +702,7 @@ int run_sweep(const SweepOptions& o) {
     return 130;
   }
   merge(p, work, failures);
+  test_kill_point("sweep:publish");
   publish_directory(work, dir);
   if (!failures.empty()) {
     fmt::print(stderr, "[sweep] {} of {} units failed (kept: the others; rerun the failed ones with --resume):\n", failures.size(),
