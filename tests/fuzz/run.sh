@@ -36,6 +36,8 @@ for t in "${TARGETS[@]}"; do
   echo "[fuzz] $t for $SECONDS_EACH s" >&2
   result=clean
   started=$SECONDS
+  commit=$(git rev-parse --short HEAD 2>/dev/null || echo -)
+  git diff --quiet HEAD -- 2>/dev/null || commit="$commit+"  # '+': uncommitted changes were built in
   if ! (cd "$FUZZ/findings" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         LSAN_OPTIONS="suppressions=$ROOT/tests/sanitize/lsan.supp" \
         "../../fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=65536 ${FUZZ_SEED:+-seed=$FUZZ_SEED} \
@@ -48,9 +50,9 @@ for t in "${TARGETS[@]}"; do
   last=$(grep -E "^#[0-9]+.*(DONE|pulse)|Done [0-9]+ runs" "$FUZZ/fuzz-$t.log" | tail -1 || true)
   echo "$last" >&2
   runs=$(grep -oE "Done [0-9]+ runs" "$FUZZ/fuzz-$t.log" | grep -oE "[0-9]+" | tail -1 || true)
-  # One line per run in history.tsv: date, commit, target, seconds actually run, runs, result, corpus (grown: the
+  # One line per run in history.tsv: date (end), commit (at the start), target, seconds actually run, runs, result, corpus (grown: the
   # working corpus kept between runs; fresh: the seed corpus alone).
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$(git rev-parse --short HEAD 2>/dev/null || echo -)" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$commit" \
     "$t" "$((SECONDS - started))" "${runs:-?}" "$result" "$corpus" >>"$FUZZ/history.tsv"
 done
 exit $status
