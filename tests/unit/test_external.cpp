@@ -183,8 +183,11 @@ TEST_CASE("an external orchestrator that cannot start, exits or dies is an Input
     CHECK(reaped(o.pid()));
   }
   SECTION("dies after hello, before the plan") {
-    ExternalOrchestrator o(d.script("die.sh", "read l\n" + kHello + "\nread l\nkill -SEGV $$\n"), tiny().knowledge(), quick());
+    // It reads the problem and the plan request (so that deplsim has written both: dying after the problem alone
+    // would race deplsim's write of the request), then dies.
+    ExternalOrchestrator o(d.script("die.sh", "read l\n" + kHello + "\nread l\nread l\nkill -SEGV $$\n"), tiny().knowledge(), quick());
     const std::string e = plan_error(o);
+    INFO(e);
     CHECK(e.find("closed its stdout before replying to plan_request (expected a \"plan\" message): it") != std::string::npos);
     // The shell reports the signal as status 128 + 11, or the shell itself was killed (dash execs the command).
     const bool shell = e.find("exited with status 139 (killed by SIGSEGV?)") != std::string::npos;
