@@ -6,13 +6,6 @@
 source "$(dirname "$0")/testlib.sh" adaptive
 PLUGIN=${PLUGIN:?set PLUGIN to the test plug-in}
 TINY="$SOURCE_DIR/tests/data/scenarios/tiny.yaml"
-expect_rc() {
-  local want=$1
-  shift
-  timeout 300 "$DEPLSIM" "$@" >"$TMP/rc.out" 2>"$TMP/rc.err"
-  local rc=$?
-  [ "$rc" = "$want" ] || { echo "exit $rc, expected $want"; cat "$TMP/rc.out" "$TMP/rc.err"; return 1; }
-}
 # L* = 0.62: some replications get there early and stop; at epoch 5 (the first switch epoch) those still above
 # 1.5 L* = 0.93 switch to p50.
 ARGS=(--plugin "$PLUGIN" --orchestrator test-adaptive --replications 40 --seed 3 --trace-all --set target.loss=0.62)

@@ -4,13 +4,6 @@
 # baselines' defining tests (E[L] <= L*, <= (1 - delta) L*, margin until P >= p*) on their own predictions.
 source "$(dirname "$0")/testlib.sh" compare
 TINY="$SOURCE_DIR/tests/data/scenarios/tiny.yaml"
-expect_rc() {
-  local want=$1
-  shift
-  timeout 300 "$DEPLSIM" "$@" >"$TMP/rc.out" 2>"$TMP/rc.err"
-  local rc=$?
-  [ "$rc" = "$want" ] || { echo "exit $rc, expected $want"; cat "$TMP/rc.out" "$TMP/rc.err"; return 1; }
-}
 
 ORCH=expected-loss,expected-loss+safety,expected-loss+margin,full-only,pruned-only,depl
 ARGS=(--replications 300 --seed 5 --set target.loss=0.65 --set target.probability=0.8)

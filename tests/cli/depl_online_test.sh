@@ -5,14 +5,6 @@
 # seed, runs with faults, and answers infeasible (exit 3) when depl does.
 source "$(dirname "$0")/testlib.sh" depl-online
 TINY="$SOURCE_DIR/tests/data/scenarios/tiny.yaml"
-expect_rc() {
-  local want=$1
-  shift
-  timeout 300 "$DEPLSIM" "$@" >"$TMP/rc.out" 2>"$TMP/rc.err"
-  local rc=$?
-  [ "$rc" = "$want" ] || { echo "exit $rc, expected $want"; cat "$TMP/rc.out" "$TMP/rc.err"; return 1; }
-}
-err_has() { grep -qF -- "$1" "$TMP/rc.err" || { echo "stderr lacks: $1"; cat "$TMP/rc.err"; return 1; }; }
 check "plan" expect_rc 0 plan "$TINY" --orchestrator depl-online
 check "  explains its policy" err_has "a policy over (epoch, chain, observed validation level) by backward induction"
 check "run, 3000 replications" expect_rc 0 run "$TINY" --orchestrator depl-online --replications 3000 --out "$TMP/a"

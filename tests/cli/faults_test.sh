@@ -6,14 +6,6 @@
 # fault inputs are exit 2.
 source "$(dirname "$0")/testlib.sh" faults
 TINY="$SOURCE_DIR/tests/data/scenarios/tiny.yaml"
-expect_rc() {
-  local want=$1
-  shift
-  timeout 300 "$DEPLSIM" "$@" >"$TMP/rc.out" 2>"$TMP/rc.err"
-  local rc=$?
-  [ "$rc" = "$want" ] || { echo "exit $rc, expected $want"; cat "$TMP/rc.out" "$TMP/rc.err"; return 1; }
-}
-err_has() { grep -qF -- "$1" "$TMP/rc.err" || { echo "stderr lacks: $1"; cat "$TMP/rc.err"; return 1; }; }
 
 check "fault-free reference" expect_rc 0 run "$TINY" --orchestrator full-only --replications 3 --out "$TMP/ok"
 check "a node off at t = 3 s" expect_rc 0 run "$TINY" --orchestrator full-only --replications 3 \

@@ -5,14 +5,6 @@
 source "$(dirname "$0")/testlib.sh" optimum
 TINY="$SOURCE_DIR/tests/data/scenarios/tiny.yaml"
 SMALL="$SOURCE_DIR/scenarios/small/alexnet-cifar10-small.yaml"
-expect_rc() {
-  local want=$1
-  shift
-  timeout 300 "$DEPLSIM" "$@" >"$TMP/rc.out" 2>"$TMP/rc.err"
-  local rc=$?
-  [ "$rc" = "$want" ] || { echo "exit $rc, expected $want"; cat "$TMP/rc.out" "$TMP/rc.err"; return 1; }
-}
-err_has() { grep -qF -- "$1" "$TMP/rc.err" || { echo "stderr lacks: $1"; cat "$TMP/rc.err"; return 1; }; }
 
 check "optimum plans tiny.yaml" expect_rc 0 plan "$TINY" --orchestrator optimum
 check "its solver block says optimal with a zero gap and a bound at the objective" "$PY" - "$TMP/rc.out" <<'PYEOF'

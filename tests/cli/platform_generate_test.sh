@@ -2,14 +2,6 @@
 # `deplsim platform generate`: a spec becomes a platform that validates with a scenario on it (clusters, sources,
 # controller found), the large benchmark spec gives 10,005 hosts, and bad specs are exit 2 naming the key.
 source "$(dirname "$0")/testlib.sh" platform-generate
-expect_rc() {
-  local want=$1
-  shift
-  timeout 300 "$DEPLSIM" "$@" >"$TMP/rc.out" 2>"$TMP/rc.err"
-  local rc=$?
-  [ "$rc" = "$want" ] || { echo "exit $rc, expected $want"; cat "$TMP/rc.out" "$TMP/rc.err"; return 1; }
-}
-err_has() { grep -qF -- "$1" "$TMP/rc.err" || { echo "stderr lacks: $1"; cat "$TMP/rc.err"; return 1; }; }
 cat >"$TMP/spec.yaml" <<'YAML'
 clusters:
   - {prefix: edge, count: 3, hosts: 4, speed: "2Gf,1Gf", cores: 2, wattage_per_state: "10:10:30, 8:8:18"}

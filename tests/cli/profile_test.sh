@@ -5,14 +5,6 @@
 # planned with, counted as distinct seeds.
 source "$(dirname "$0")/testlib.sh" profile
 EDGE="$SOURCE_DIR/scenarios/fashion_mnist/edge.yaml"
-expect_rc() {
-  local want=$1
-  shift
-  timeout 300 "$DEPLSIM" "$@" >"$TMP/rc.out" 2>"$TMP/rc.err"
-  local rc=$?
-  [ "$rc" = "$want" ] || { echo "exit $rc, expected $want"; cat "$TMP/rc.out" "$TMP/rc.err"; return 1; }
-}
-err_has() { grep -qF -- "$1" "$TMP/rc.err" || { echo "stderr lacks: $1"; cat "$TMP/rc.err"; return 1; }; }
 check "the real profile loads (validate)" expect_rc 0 validate "$EDGE"
 check "depl plans on it" expect_rc 0 plan "$EDGE"
 check "  its P is the 95% lower bound from the 60 training seeds, at least p*" "$PY" - "$TMP/rc.out" <<'PYEOF'

@@ -4,14 +4,7 @@
 # report.html whose figures a real browser (Debian's headless Chromium) loads, --resume, and bad input.
 source "$(dirname "$0")/testlib.sh" reproduce
 SWEEPS="$SOURCE_DIR/tests/data/reproduce"
-expect_rc() {
-  local want=$1
-  shift
-  timeout 600 "$DEPLSIM" "$@" >"$TMP/rc.out" 2>"$TMP/rc.err"
-  local rc=$?
-  [ "$rc" = "$want" ] || { echo "exit $rc, expected $want"; cat "$TMP/rc.out" "$TMP/rc.err"; return 1; }
-}
-err_has() { grep -qF -- "$1" "$TMP/rc.err" || { echo "stderr lacks: $1"; cat "$TMP/rc.err"; return 1; }; }
+EXPECT_TIMEOUT=600
 R="$TMP/r"
 check "reproduce paper (tiny sweeps)" expect_rc 0 reproduce paper --sweeps "$SWEEPS" --out "$R" --jobs 2
 check "  it says where the report is" err_has "$R/report.html"

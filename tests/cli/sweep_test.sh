@@ -6,14 +6,7 @@
 source "$(dirname "$0")/testlib.sh" sweep
 TINY_SWEEP="$SOURCE_DIR/tests/data/sweeps/tiny.yaml"
 SLOW_SWEEP="$SOURCE_DIR/tests/data/sweeps/slow.yaml"
-expect_rc() {
-  local want=$1
-  shift
-  timeout 600 "$DEPLSIM" "$@" >"$TMP/rc.out" 2>"$TMP/rc.err"
-  local rc=$?
-  [ "$rc" = "$want" ] || { echo "exit $rc, expected $want"; cat "$TMP/rc.out" "$TMP/rc.err"; return 1; }
-}
-err_has() { grep -qF -- "$1" "$TMP/rc.err" || { echo "stderr lacks: $1"; cat "$TMP/rc.err"; return 1; }; }
+EXPECT_TIMEOUT=600
 
 check "sweep --jobs 1" expect_rc 0 sweep "$TINY_SWEEP" --out "$TMP/j1" --jobs 1
 check "sweep --jobs 2" expect_rc 0 sweep "$TINY_SWEEP" --out "$TMP/j2" --jobs 2
