@@ -226,11 +226,6 @@ struct RunArgs {
   bool simulate_every = false;
 };
 
-// SIGINT/SIGTERM during `deplsim run`: the run stops between replications and exits 130, its DIR.partial kept for
-// --resume. A second signal acts as usual (SA_RESETHAND): it ends the process at once.
-std::atomic<int> g_run_interrupted{0};
-extern "C" void on_run_interrupt(int sig) { g_run_interrupted = sig; }
-
 /// Memory: a traced epoch is a row of about 100 bytes in memory (and as many in trace.csv); --trace-all traces
 /// every replication. 2.5e7 rows is about 2.5 GB of each.
 void check_trace_size(int replications, bool trace_all, const deplsim::Scenario& sc) {
@@ -247,9 +242,7 @@ void check_trace_size(int replications, bool trace_all, const deplsim::Scenario&
 nlohmann::ordered_json run_fingerprint(const deplsim::Context& ctx, const deplsim::ContextOptions& copts, const RunArgs& a,
                                        const std::vector<std::string>& plugins) {
   nlohmann::ordered_json f;
-  char buf[4096];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  f["deplsim_sha256"] = n > 0 ? deplsim::sha256_file(std::string(buf, static_cast<std::size_t>(n))) : std::string();
+  f["deplsim_sha256"] = deplsim::sha256_file(deplsim::self_executable());
   f["scenario_sha256"] = deplsim::sha256_file(copts.scenario);
   f["platform_sha256"] = deplsim::sha256_file(ctx.scenario().platform);
   const auto& learning = ctx.scenario().model.learning;
@@ -335,16 +328,12 @@ int cmd_run(const ScenarioOptions& o, const RunArgs& a, const deplsim::Orchestra
   ro.on_planned = [&](const deplsim::RunCheckpoint& c) {
     deplsim::write_atomically(work / "run-state.json", deplsim::checkpoint_to_json(c, fingerprint).dump(2) + "\n");
   };
-  ro.interrupted = &g_run_interrupted;
-  struct sigaction sa {};
-  sa.sa_handler = on_run_interrupt;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESETHAND | SA_RESTART;
-  struct sigaction old_int {}, old_term {};
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
+  // SIGINT/SIGTERM: the run stops between replications and exits 130, its DIR.partial kept for --resume; a second
+  // signal ends the process at once.
+  ro.interrupted = &deplsim::interrupt_signal();
   deplsim::RunResult result;
   try {
+    const deplsim::InterruptGuard guard(/*restart=*/true, /*once=*/true);
     result = deplsim::run_unit(*ctx, *orchestrator, ro);
   } catch (const deplsim::Interrupted& e) {
     if (auto* ext = dynamic_cast<deplsim::ExternalOrchestrator*>(orchestrator.get())) (void)ext->close();
@@ -353,8 +342,6 @@ int cmd_run(const ScenarioOptions& o, const RunArgs& a, const deplsim::Orchestra
                e.signal, dir.string(), work.string());
     return kExitInterrupted;
   }
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
   close_orchestrator(*orchestrator);  // before any output: a failing external orchestrator writes nothing
   deplsim::write_run_outputs(work, dir, *ctx, copts, ro, result);
   const auto summary = deplsim::summary_json(*ctx, copts, ro, result);
@@ -444,10 +431,7 @@ int cmd_compare(const ScenarioOptions& o, const CompareArgs& a, const deplsim::O
   auto ctx = deplsim::build_context(context_options(o));
   co.out = a.run.out.empty() ? fmt::format("results/compare/{}-s{}", ctx->scenario().name, o.seed) : a.run.out;
   co.force = a.run.force;
-  co.self = "/proc/self/exe";
-  char buf[4096];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n > 0) co.self = std::string(buf, static_cast<std::size_t>(n));
+  co.self = deplsim::self_executable();
   co.run_arguments = {"--replications", std::to_string(a.run.replications), "--seed", std::to_string(o.seed)};
   for (const auto& s : o.overrides) co.run_arguments.insert(co.run_arguments.end(), {"--set", s});
   if (!o.platform.empty()) co.run_arguments.insert(co.run_arguments.end(), {"--platform", o.platform});
@@ -626,9 +610,7 @@ int main(int argc, char** argv) {
     if (*compare) return cmd_compare(compare_opts, compare_args, registry, plugins);
     if (*list) return cmd_list(registry);
     if (*sweep) {
-      char buf[4096];
-      const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-      if (n > 0) sweep_opts.self = std::string(buf, static_cast<std::size_t>(n));
+      sweep_opts.self = deplsim::self_executable();
       sweep_opts.plugins = plugins;
       sweep_opts.replications = sweep_replications;
       const deplsim::SweepSpec spec = deplsim::load_sweep(sweep_opts.sweep_file);
@@ -648,9 +630,7 @@ int main(int argc, char** argv) {
     if (*sweep_task) return deplsim::run_sweep_task(task_workdir, task_index);
     if (*gen) return deplsim::generate_platform(gen_spec, gen_out);
     if (*reproduce) {
-      char buf[4096];
-      const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-      if (n > 0) repro_opts.self = std::string(buf, static_cast<std::size_t>(n));
+      repro_opts.self = deplsim::self_executable();
       const char* env = std::getenv("DEPLSIM_DATA_DIR");
       repro_opts.data_dir = env != nullptr && *env != '\0' ? env : DEPLSIM_SOURCE_DIR;
       return deplsim::run_reproduce(repro_opts);

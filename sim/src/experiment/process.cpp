@@ -44,6 +44,34 @@ pid_t start_process(const std::vector<std::string>& args, const fs::path& log) {
   return pid;
 }
 
+namespace {
+std::atomic<int> g_interrupted{0};
+extern "C" void on_interrupt(int sig) { g_interrupted = sig; }
+} // namespace
+
+InterruptGuard::InterruptGuard(bool restart, bool once) {
+  g_interrupted = 0;
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = (restart ? SA_RESTART : 0) | (once ? SA_RESETHAND : 0);
+  sigaction(SIGINT, &sa, &old_int_);
+  sigaction(SIGTERM, &sa, &old_term_);
+}
+
+InterruptGuard::~InterruptGuard() {
+  sigaction(SIGINT, &old_int_, nullptr);
+  sigaction(SIGTERM, &old_term_, nullptr);
+}
+
+const std::atomic<int>& interrupt_signal() { return g_interrupted; }
+
+std::string self_executable() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("/proc/self/exe");
+}
+
 int exit_code_of(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);

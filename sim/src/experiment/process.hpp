@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -19,6 +21,8 @@ pid_t start_process(const std::vector<std::string>& args, const std::filesystem:
 int wait_process(pid_t pid);
 /// An exit status from waitpid as an exit code (128 + signal when killed).
 int exit_code_of(int status);
+/// This program's path (for starting units as child processes); /proc/self/exe when it cannot be read.
+std::string self_executable();
 /// Runs `args` to completion (start_process + wait_process).
 int run_process(const std::vector<std::string>& args, const std::filesystem::path& log);
 
@@ -38,6 +42,22 @@ std::pair<int, std::string> capture(const std::vector<std::string>& args, bool w
 std::filesystem::path resumable_work_dir(const std::string& out, bool force, bool resume, const std::string& what);
 /// Writes `text` to `path` through a temporary file in the same folder and a rename.
 void write_atomically(const std::filesystem::path& path, const std::string& text);
+
+/// SIGINT and SIGTERM, while an InterruptGuard lives, set interrupt_signal() (the signal's number) instead of ending
+/// the process; the previous handlers come back when it ends. `restart`: system calls resume after the signal
+/// (without it a blocking waitpid returns EINTR); `once`: a second signal acts as it did before (ends the process).
+class InterruptGuard {
+public:
+  InterruptGuard(bool restart, bool once);
+  ~InterruptGuard();
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+/// The signal that interrupted the work under the current (or last) InterruptGuard, 0 if none.
+const std::atomic<int>& interrupt_signal();
 
 /// Crash-safety tests (tests/cli/crash_safety_test.sh, docs/testing.md): when the environment variable
 /// DEPLSIM_TEST_KILL_AT equals `point` (e.g. "run:planned", "run:replication:5"), the process sends itself

@@ -30,9 +30,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::atomic<int> g_interrupted{0};
-extern "C" void on_interrupt(int sig) { g_interrupted = sig; }
-
 InputError sweep_error(const std::string& file, const std::string& key, const std::string& message) {
   return InputError(InputIssue{file, 0, 0, key, message});
 }
@@ -434,7 +431,7 @@ std::vector<Failure> run_local(const Prepared& p, const fs::path& work, const Sw
     return l;
   };
   while (next < todo.size() || !running.empty()) {
-    while (g_interrupted == 0 && next < todo.size() && static_cast<int>(running.size()) < o.jobs) {
+    while (interrupt_signal() == 0 && next < todo.size() && static_cast<int>(running.size()) < o.jobs) {
       const std::size_t i = todo[next++];
       clear_unit(work, p.units[i]);
       fs::create_directories((work / p.units[i].dir).parent_path());
@@ -450,7 +447,7 @@ std::vector<Failure> run_local(const Prepared& p, const fs::path& work, const Sw
     const pid_t pid = waitpid(-1, &status, 0);
     if (pid < 0) {
       if (errno == EINTR) {
-        if (g_interrupted != 0)
+        if (interrupt_signal() != 0)
           for (auto& [child, i] : running) kill(child, SIGTERM);
         continue;
       }
@@ -461,7 +458,7 @@ std::vector<Failure> run_local(const Prepared& p, const fs::path& work, const Sw
     const std::size_t i = it->second;
     running.erase(it);
     const int rc = exit_code_of(status);
-    if (g_interrupted != 0) continue;  // interrupted units rerun on --resume
+    if (interrupt_signal() != 0) continue;  // interrupted units rerun on --resume
     if ((rc == 0 || rc == 3) && unit_done(work, p.units[i])) {
       std::error_code ec;
       fs::remove(log_of(i), ec);
@@ -553,7 +550,7 @@ std::vector<Failure> run_slurm(const Prepared& p, const fs::path& work, const Sw
   std::string ids;
   for (const auto& id : job_ids) ids += (ids.empty() ? "" : ",") + id;
   while (true) {
-    if (g_interrupted != 0) {
+    if (interrupt_signal() != 0) {
       for (const auto& id : job_ids) capture({"scancel", id}, false);
       return failures;
     }
@@ -683,21 +680,15 @@ int run_sweep(const SweepOptions& o) {
   std::error_code ec2;
   fs::remove(work / "manifest.json", ec2);  // written again last
 
-  struct sigaction sa {};
-  sa.sa_handler = on_interrupt;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;  // no SA_RESTART: waitpid returns EINTR
-  struct sigaction old_int {}, old_term {};
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-
+  std::vector<Failure> failures;
   Progress progress;
   progress.total = p.units.size();
-  std::vector<Failure> failures = o.backend == "slurm" ? run_slurm(p, work, o, progress) : run_local(p, work, o, progress);
+  {
+    const InterruptGuard guard(/*restart=*/false, /*once=*/false);  // no SA_RESTART: waitpid returns EINTR
+    failures = o.backend == "slurm" ? run_slurm(p, work, o, progress) : run_local(p, work, o, progress);
+  }
   progress.end();
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
-  if (g_interrupted != 0) {
+  if (interrupt_signal() != 0) {
     fmt::print(stderr, "[sweep] interrupted: finished units are kept in {}; resume with --resume\n", work.string());
     return 130;
   }
@@ -730,9 +721,7 @@ int run_sweep_task(const std::string& workdir, long index) {
   if (unit_done(work, unit)) return 0;
   clear_unit(work, unit);
   fs::create_directories((work / unit.dir).parent_path());
-  char buf[4096];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  const std::string self = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("deplsim");
+  const std::string self = self_executable();
   fs::path log = work / unit.dir;
   log += ".log";
   const int rc = run_process(unit_argv(self, work, unit.args, unit.dir), log);
