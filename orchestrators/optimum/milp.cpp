@@ -60,6 +60,24 @@ std::string safe_name(const std::string& s) {
   return out;
 }
 
+// The columns' bounds and costs and the rows' bounds, as the solvers' arrays take them.
+struct Bounds {
+  std::vector<double> collb, colub, obj, rowlb, rowub;
+};
+Bounds bounds(const std::vector<Var>& vars, const std::vector<Row>& rows) {
+  Bounds b;
+  for (const auto& v : vars) {
+    b.collb.push_back(v.lb);
+    b.colub.push_back(v.ub);
+    b.obj.push_back(v.obj);
+  }
+  for (const auto& r : rows) {
+    b.rowlb.push_back(r.lb);
+    b.rowub.push_back(r.ub);
+  }
+  return b;
+}
+
 CbcPtr load(const Model& model) {
   CbcPtr m(Cbc_newModel());
   const auto& vars = model.vars();
@@ -79,16 +97,7 @@ CbcPtr load(const Model& model) {
     }
     start.push_back(static_cast<CoinBigIndex>(index.size()));
   }
-  std::vector<double> collb, colub, obj, rowlb, rowub;
-  for (const auto& v : vars) {
-    collb.push_back(v.lb);
-    colub.push_back(v.ub);
-    obj.push_back(v.obj);
-  }
-  for (const auto& r : rows) {
-    rowlb.push_back(r.lb);
-    rowub.push_back(r.ub);
-  }
+  const auto [collb, colub, obj, rowlb, rowub] = bounds(vars, rows);
   Cbc_loadProblem(m.get(), static_cast<int>(vars.size()), static_cast<int>(rows.size()), start.data(), index.data(),
                   value.data(), collb.data(), colub.data(), obj.data(), rowlb.data(), rowub.data());
   for (std::size_t i = 0; i < vars.size(); ++i) {
@@ -154,16 +163,7 @@ void write(const Model& model, const std::string& path) {
     }
     matrix.appendRow(static_cast<int>(idx.size()), idx.data(), val.data());
   }
-  std::vector<double> collb, colub, obj, rowlb, rowub;
-  for (const auto& v : vars) {
-    collb.push_back(v.lb);
-    colub.push_back(v.ub);
-    obj.push_back(v.obj);
-  }
-  for (const auto& r : rows) {
-    rowlb.push_back(r.lb);
-    rowub.push_back(r.ub);
-  }
+  const auto [collb, colub, obj, rowlb, rowub] = bounds(vars, rows);
   OsiClpSolverInterface si;
   si.messageHandler()->setLogLevel(0);
   si.loadProblem(matrix, collb.data(), colub.data(), obj.data(), rowlb.data(), rowub.data());

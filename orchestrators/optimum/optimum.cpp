@@ -63,6 +63,18 @@ struct Term {
   std::vector<std::pair<std::size_t, double>> reverse;  // (link, dynamic energy) counted only when the link is in use
   std::set<std::size_t> links;                // links on the routes (first used at `offset[link]`)
   std::map<std::size_t, double> offset;       // seconds after the activity's start (epochs: after the entry)
+
+  /// The links' dynamic energy for `load` (per link, the integral of its load in bytes/s over time): links on the
+  /// activity's own routes count now, the others (reverse cross-traffic) only where the link is in use.
+  void add_link_energy(const PlatformView& pf, const std::map<std::size_t, double>& load) {
+    for (auto [l, x] : load) {
+      const double d = (pf.links[l].busy_w - pf.links[l].idle_w) * x / pf.links[l].bandwidth;
+      if (links.contains(l))
+        energy += d;
+      else if (d != 0.0)
+        reverse.emplace_back(l, d);
+    }
+  }
 };
 
 struct DataSetOutcome {
@@ -325,13 +337,7 @@ private:
           auto it = t.offset.find(l);
           if (it == t.offset.end() || at < it->second) t.offset[l] = at;
         }
-    for (auto [l, x] : e.link_load) {
-      const double d = (pf.links[l].busy_w - pf.links[l].idle_w) * x / pf.links[l].bandwidth;
-      if (t.links.contains(l))
-        t.energy += d;
-      else if (d != 0.0)
-        t.reverse.emplace_back(l, d);
-    }
+    t.add_link_energy(pf, e.link_load);
     return t;
   }
 
@@ -358,13 +364,7 @@ private:
         t.links.insert(l);
         t.offset[l] = 0.0;
       }
-    for (auto [l, x] : o.link_load_integral) {
-      const double d = (pf.links[l].busy_w - pf.links[l].idle_w) * x / pf.links[l].bandwidth;
-      if (t.links.contains(l))
-        t.energy += d;
-      else if (d != 0.0)
-        t.reverse.emplace_back(l, d);
-    }
+    t.add_link_energy(pf, o.link_load_integral);
     return t;
   }
 
