@@ -1,6 +1,7 @@
 // Writing the outputs of a run (see run_outputs.hpp and docs/outputs.md).
 #include "report/run_outputs.hpp"
 
+#include "experiment/external.hpp"
 #include "experiment/process.hpp"
 #include "report/plan_json.hpp"
 #include "report/statistics.hpp"
@@ -252,11 +253,13 @@ nlohmann::ordered_json checkpoint_to_json(const RunCheckpoint& c, const nlohmann
   nlohmann::ordered_json j;
   j["format"] = "deplsim run-state 1";
   j["fingerprint"] = fingerprint;
-  j["status"] = to_string(c.plan.status);
-  j["reason"] = c.plan.reason;
-  j["explanation"] = c.plan.explanation;
-  j["plan"] = plan_to_json(c.plan);
-  if (c.plan.solver) {  // the bound of an unbounded solve is stored as null by plan_to_json: keep it exact here
+  // The plan as an external orchestrator's plan message (read back by the same strict parser), and the solver's
+  // report beside it (exact: an unbounded solve's bound is null).
+  nlohmann::ordered_json body = plan_to_json(c.plan);
+  body.erase("solver");
+  j["plan"] = {{"type", "plan"}, {"status", to_string(c.plan.status)}, {"reason", c.plan.reason},
+               {"explanation", c.plan.explanation}, {"plan", body}};
+  if (c.plan.solver) {
     j["solver"] = {{"status", c.plan.solver->status}, {"objective", c.plan.solver->objective},
                    {"bound", std::isfinite(c.plan.solver->bound) ? nlohmann::ordered_json(c.plan.solver->bound) : nlohmann::ordered_json(nullptr)},
                    {"gap", c.plan.solver->gap}, {"nodes", c.plan.solver->nodes}, {"milps", c.plan.solver->milps}};
@@ -268,30 +271,7 @@ nlohmann::ordered_json checkpoint_to_json(const RunCheckpoint& c, const nlohmann
 
 RunCheckpoint checkpoint_from_json(const nlohmann::json& j) {
   RunCheckpoint c;
-  const std::string status = j.at("status").get<std::string>();
-  bool known = false;
-  for (PlanStatus s : {PlanStatus::ok, PlanStatus::infeasible, PlanStatus::insufficient_data, PlanStatus::limit_reached})
-    if (status == to_string(s)) {
-      c.plan.status = s;
-      known = true;
-    }
-  if (!known) throw std::runtime_error("unknown plan status '" + status + "'");
-  c.plan.reason = j.at("reason").get<std::string>();
-  c.plan.explanation = j.at("explanation").get<std::string>();
-  const auto& p = j.at("plan");
-  c.plan.data_sources = p.at("data_sources").get<std::vector<std::string>>();
-  for (const auto& s : p.at("segments"))
-    c.plan.segments.push_back(Segment{s.at("version").get<std::string>(), s.at("cluster").get<std::string>(), s.at("nodes").get<int>(),
-                                      s.at("pstate").get<int>(), s.at("epochs").get<int>()});
-  const auto& pr = p.at("predicted");
-  auto opt = [&](const char* k) -> std::optional<double> {
-    return pr.at(k).is_null() ? std::nullopt : std::optional<double>(pr.at(k).get<double>());
-  };
-  c.plan.predicted.p_target_met = opt("p_target_met");
-  c.plan.predicted.expected_loss = opt("expected_loss");
-  c.plan.predicted.energy_j = opt("energy_j");
-  c.plan.predicted.time_s = opt("time_s");
-  c.plan.predicted.margin = opt("margin");
+  c.plan = plan_from_json(j.at("plan"), "run-state.json");
   if (auto s = j.find("solver"); s != j.end()) {
     SolverReport r;
     r.status = s->at("status").get<std::string>();
