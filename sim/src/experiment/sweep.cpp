@@ -76,16 +76,6 @@ std::string resolve(const fs::path& base, const std::string& p) {
   return (path.is_absolute() ? path : (base / path)).lexically_normal().string();
 }
 
-std::string sha256_text(const std::string& text, const fs::path& tmpdir) {
-  // run_outputs has a file hasher; the sweep hashes the resolved unit list through a temporary file.
-  const fs::path f = tmpdir / fmt::format(".hash-{}", getpid());
-  write_atomically(f, text);
-  std::string h = sha256_file(f.string());
-  std::error_code ec;
-  fs::remove(f, ec);
-  return h;
-}
-
 } // namespace
 
 SweepSpec load_sweep(const std::string& path) {
