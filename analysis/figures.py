@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Draws the paper's figures (MODEL.md 6) from a sweep-results folder, the output of `deplsim reproduce paper`.
+"""Draws the paper's figures (docs/model.md 0.10, docs/reproduce.md) from a sweep-results folder, the output of `deplsim reproduce paper`.
 
 Usage: analysis/figures.py R [--formats png,pdf]
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fit the parametric learning-curve families of the paper scenarios (MODEL.md 4.1) and write them.
+"""Fit the parametric learning-curve families of the paper scenarios (docs/model.md 0.5) and write them.
 
   /usr/bin/python3 analysis/fit_learning_curves.py            # fit and print the values
   /usr/bin/python3 analysis/fit_learning_curves.py --write    # also (re)write scenarios/paper/*.yaml
@@ -12,7 +12,7 @@ What is fitted and what is derived (details and citations in docs/paper-scenario
   (analysis/data/published_curves/*.csv);
 - pruned versions, GTSRB, spread, data dependence, noise, overfitting and switches are derived from
   the fitted curves with the explicit ratios below (RATIOS), which come from the Fashion-MNIST
-  measurement quoted in MODEL.md 4.1 or from a cited final value, because no published per-epoch
+  reference measurement of docs/model.md 0.5 or from a cited final value, because no published per-epoch
   curve was found for them.
 The fit is deterministic (fixed start point, fixed Monte-Carlo seed), so --check is exact.
 """
@@ -35,7 +35,7 @@ DATA = os.path.join(HERE, "data", "published_curves")
 SCEN = os.path.join(ROOT, "scenarios", "paper")
 
 # ---------------------------------------------------------------------------------------------
-# Ratios from the Fashion-MNIST measurement quoted in MODEL.md 4.1 (60 seeds, 15 epochs, MLP,
+# Ratios from the Fashion-MNIST reference measurement of docs/model.md 0.5 (60 seeds, 15 epochs, MLP,
 # 25% and 100% of an 8,000-sample pool).  Loss std is turned into a *relative* spread (std/mean)
 # because the model's floor spread is multiplicative (F * e^{sigma z}).
 FM = {
@@ -313,7 +313,7 @@ def main() -> int:
 
     k, y = load_curve("cifar10_alexnet_caradryanl.csv")
     cifar_alex_final = float(y[-1])
-    print("ratios (Fashion-MNIST, MODEL.md 4.1):", {k_: round(v, 4) for k_, v in RATIOS.items()})
+    print("ratios (Fashion-MNIST, docs/model.md 0.5):", {k_: round(v, 4) for k_, v in RATIOS.items()})
     print("assumed:", ASSUMED)
     bad = 0
     for name, arch, ds, curve in SCENARIOS:

@@ -14,7 +14,7 @@ import zlib
 import pandas as pd
 
 Z95 = 1.959963984540054          # as docs/outputs.md 3.6
-GUARANTEE_REPLICATIONS = 20000   # MODEL.md 6: the guarantee is judged from this many replications on
+GUARANTEE_REPLICATIONS = 20000   # docs/outputs.md 3.3: the guarantee is judged from this many replications on
 GUARANTEE_TOLERANCE = 0.01       # met when simulated P >= p* - 0.01
 
 # The sweeps of `deplsim reproduce paper`, in report order, with what they hold.
@@ -242,7 +242,7 @@ def wilson(k, n, z=Z95):
 
 
 def judge(p, n, p_star):
-    """The guarantee of MODEL.md 6 from a simulated P over n replications."""
+    """The guarantee of docs/outputs.md 3.3 from a simulated P over n replications."""
     if n < GUARANTEE_REPLICATIONS:
         return "unknown"
     return "met" if p >= p_star - GUARANTEE_TOLERANCE else "violated"

@@ -276,7 +276,7 @@ def build(root):
     blocks = [("h", 1, TITLE, "top")]
     blocks.append(("p", f"Made by `analysis/report.py` from `sweeps/*/results.csv` and `timings.csv` "
                         f"({len(sweeps)} sweeps: {', '.join(f'`{n}`' for n in sweeps)}); figures by "
-                        f"`analysis/figures.py` in `figures/`. The guarantee is judged as in MODEL.md 6: met when "
+                        f"`analysis/figures.py` in `figures/`. The guarantee is judged as in docs/outputs.md 3.3: met when "
                         f"the simulated P ≥ p* − 0.01 on at least 20,000 replications, violated below, unknown "
                         f"with fewer replications."))
     nav = [("figures", "Figures")] + [(f"sweep-{n}", f"Sweep `{n}`") for n in sweeps] + [("skipped", "Skipped")]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measure a learning profile (MODEL.md 4.4) by really training a small network on Fashion-MNIST.
+"""Measure a learning profile (docs/model.md 0.8, docs/profiles.md) by really training a small network on Fashion-MNIST.
 
 Writes scenarios/profiles/fashion-mnist.csv (the trace profile deplsim loads, `kind: traces`) and
 scenarios/profiles/fashion-mnist.meta.yaml (how it was measured).  docs/profiles.md describes both.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end tests of deplsim's command line: what a user sees, bad input above all (ARCHITECTURE.md,
-# "CLI contract"). Run by ctest as
+# End-to-end tests of deplsim's command line: what a user sees, bad input above all (docs/cli.md:
+# exit codes, messages and streams). Run by ctest as
 #   env DEPLSIM=/path/to/deplsim SOURCE_DIR=/path/to/source bash tests/cli/run_cli_tests.sh
 # from any directory. Plain bash + coreutils + grep + /usr/bin/python3.
 #

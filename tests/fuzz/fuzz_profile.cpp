@@ -1,4 +1,4 @@
-// Trace-profile CSV files (MODEL.md 4.4), for a scenario with versions full and p75.
+// Trace-profile CSV files (docs/profiles.md section 3), for a scenario with versions full and p75.
 #include "fuzz_common.hpp"
 #include "deplsim/error.hpp"
 #include "learning/trace_profile.hpp"

@@ -1,4 +1,4 @@
-// The analytical cost model against the SimGrid executor (MODEL.md 3: "the simulation is the measurement").
+// The analytical cost model against the SimGrid executor (docs/model.md 0.4: the simulation is the measurement; section 4.9).
 //   cost_vs_simulation SCENARIO [TOLERANCE]
 // Simulates, in one SimGrid run, a two-epoch plan for every (version, cluster, nodes, power state) of the
 // scenario's platform, plus plans with a migration, a change of node set and a version switch, and compares

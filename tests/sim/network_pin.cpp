@@ -1,7 +1,7 @@
 // Pins the cost model's network replay (simulate_flows) against SimGrid itself: known sizes over known links,
 // alone and concurrently, under the default LV08 model. Each case runs in SimGrid (Comm::sendto_async from one
 // actor, finish times relative to the case's start) and in the replay; the relative error of every finish
-// time must be below 1e-6 (MODEL.md 3 asks for 0.1%). `--more` runs the cases of pin-more.xml. Also checks MODEL.md's worked example (10^8 B over 1 Gb/s, 20 ms:
+// time must be below 1e-6 (docs/model.md 0.4 asks for 0.1%). `--more` runs the cases of pin-more.xml. Also checks the worked example of docs/model.md 0.4 (10^8 B over 1 Gb/s, 20 ms:
 // 1.243 s). One simulation per process: ctest runs this program on its own.
 #include "platform/simgrid_args.hpp"
 #include "deplsim/cost_model.hpp"
@@ -154,10 +154,10 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     _exit(failures == 0 ? 0 : 1);
   }
-  // MODEL.md 3's worked example, from the formula alone.
+  // The worked example of docs/model.md 0.4, from the formula alone.
   const double formula = 0.020 * 13.01 + 1e8 / (0.97 * std::min(1.25e8, 4194304.0 / (2 * 0.020)));
-  compare("MODEL.md example against the formula", measured[0][0], formula);
-  compare("MODEL.md example is 1.243 s", measured[0][0], 1.243, 5e-4);
+  compare("worked example against the formula", measured[0][0], formula);
+  compare("worked example is 1.243 s", measured[0][0], 1.243, 5e-4);
   std::printf("%d passed, %d failed\n", checks - failures, failures);
   std::fflush(stdout);
   _exit(failures == 0 ? 0 : 1);  // skip SimGrid's teardown (it can crash with SPLITDUPLEX links and plugins)

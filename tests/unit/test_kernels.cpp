@@ -1,4 +1,4 @@
-// Loss grid, distributions, kernels and exact propagation (MODEL.md 4.2).
+// Loss grid, distributions, kernels and exact propagation (docs/model.md 0.6 and 3).
 #include "deplsim/knowledge.hpp"
 #include "deplsim/loss_distribution.hpp"
 

@@ -1,4 +1,4 @@
-// The parametric ground truth (MODEL.md 4.1) and the planner's trajectory knowledge.
+// The parametric ground truth (docs/model.md 0.5 and 1) and the planner's trajectory knowledge.
 #include "deplsim/knowledge.hpp"
 #include "deplsim/learning.hpp"
 

@@ -1,4 +1,4 @@
-// Measured learning profiles (MODEL.md 4.4) and the trace ground truth: the loader on a valid file and on one bad
+// Measured learning profiles (docs/model.md 0.8 and 1.4) and the trace ground truth: the loader on a valid file and on one bad
 // file per kind of error (right line and column name in the message), resampling by seed (deterministic,
 // uniform, the same profile seed for every schedule), the knowledge/evaluation seed split, the data bucket at or
 // below a quantity, and unmeasured schedules.
