@@ -3,6 +3,7 @@
 // data sources, each varied alone from a paper scenario. bench/run.sh fits the exponent of each (log-log slope).
 // Usage: depl_bench SCENARIO [benchmark flags]
 #include "deplsim/orchestrator.hpp"
+#include "orchestrators/builtins.hpp"
 #include "experiment/context.hpp"
 
 #include <benchmark/benchmark.h>

@@ -3,6 +3,8 @@
 // one kernel chain from N training trajectories. Usage: knowledge_bench SCENARIO [benchmark flags]
 #include "deplsim/knowledge.hpp"
 #include "scenario/scenario_loader.hpp"
+#include "learning/knowledge/kernel_knowledge.hpp"
+#include "learning/truth/parametric.hpp"
 
 #include <benchmark/benchmark.h>
 

@@ -5,6 +5,7 @@
 //   optimum_bench [--quick] [--json]
 #include "../tests/support/random_instance.hpp"
 #include "deplsim/orchestrator.hpp"
+#include "orchestrators/builtins.hpp"
 #include "experiment/context.hpp"
 
 #include <fmt/format.h>

@@ -11,9 +11,10 @@
 //  3. Clusters and resources: per (version, data set) and cluster, the cheapest (nodes, power state) per epoch
 //     by the scenario's objective plus a Lagrangian price on time, raised until the plan meets the deadline.
 // The final cost of each verified plan is the cost model's exact evaluation, not the graph's estimate.
-#include "../search_engine.hpp"
+#include "../common/search_engine.hpp"
 #include "deplsim/knowledge.hpp"
 #include "deplsim/orchestrator.hpp"
+#include "depl.hpp"
 
 #include <boost/graph/adjacency_list.hpp>
 #include <fmt/format.h>
@@ -73,8 +74,7 @@ public:
 
   Plan plan(const Problem& pb) override {
     const Scenario& sc = pb.scenario;
-    const auto* kk = dynamic_cast<const KernelKnowledge*>(&pb.knowledge);
-    if (kk == nullptr) throw std::logic_error("depl needs kernel knowledge");
+    const PlannerKnowledge* kk = &pb.knowledge;
     if (auto none = insufficient_data(pb, name())) return *none;
     skeletons_.clear();
     fastest_over_deadline_ = kInf;
@@ -277,7 +277,7 @@ private:
   }
 
   // Fewest epochs any single-version or one-switch schedule needs to reach p* with `samples` samples.
-  static int fewest_epochs(const Problem& pb, const KernelKnowledge& kk, double samples) {
+  static int fewest_epochs(const Problem& pb, const PlannerKnowledge& kk, double samples) {
     const Scenario& sc = pb.scenario;
     int best = 0;
     auto consider = [&](const Schedule& s, int start) {
@@ -296,7 +296,7 @@ private:
   }
 
   // The best verified plan for one data set and one price on time, over the grid of p~.
-  std::optional<Found> search_data_set(const Problem& pb, const KernelKnowledge& kk, const std::vector<std::size_t>& sources,
+  std::optional<Found> search_data_set(const Problem& pb, const PlannerKnowledge& kk, const std::vector<std::size_t>& sources,
                                        double q, double price, const std::vector<Resources>& resources) const {
     const Scenario& sc = pb.scenario;
     const std::size_t bucket = kk.bucket_of(q);
@@ -406,7 +406,7 @@ private:
   mutable std::map<std::pair<std::size_t, double>, Skeleton> skeletons_;
   mutable double fastest_over_deadline_ = kInf;  // the quickest verified plan the deadline rejected
 
-  const Skeleton& skeleton(const Problem& pb, const KernelKnowledge& kk, std::size_t bucket, double p_tilde) const {
+  const Skeleton& skeleton(const Problem& pb, const PlannerKnowledge& kk, std::size_t bucket, double p_tilde) const {
     auto it = skeletons_.find({bucket, p_tilde});
     if (it != skeletons_.end()) return it->second;
     const Scenario& sc = pb.scenario;
@@ -429,7 +429,7 @@ private:
     };
     // First epoch: any version (on any cluster, after shipping the data there).
     for (std::size_t v = 0; v < sc.model.versions.size(); ++v) {
-      const KernelKnowledge::Chain* chain = nullptr;
+      const KnowledgeChain* chain = nullptr;
       try {
         chain = &kk.single(v, bucket);
       } catch (const std::invalid_argument&) {
@@ -454,7 +454,7 @@ private:
         if (std::find(sc.model.switch_epochs.begin(), sc.model.switch_epochs.end(), k) == sc.model.switch_epochs.end()) continue;
         for (const auto& sw : sc.model.learning.switches) {
           if (sw.from_index != st.chain.version) continue;
-          const KernelKnowledge::Chain* across = nullptr;
+          const KnowledgeChain* across = nullptr;
           try {
             across = &kk.switched(sw.from_index, sw.to_index, bucket, k);
           } catch (const std::invalid_argument&) {

@@ -11,9 +11,10 @@
 // (knowledge stream; never the evaluation one), half of them; lambda is then the smallest whose policy, replayed
 // on the other half, meets p* plus a one-sided 95% sampling margin (with a measured profile: all seeds, and the
 // Clopper-Pearson lower bound of its hits must reach p*).
-#include "../search_engine.hpp"
+#include "../common/search_engine.hpp"
 #include "deplsim/knowledge.hpp"
 #include "deplsim/orchestrator.hpp"
+#include "depl_online.hpp"
 
 #include <fmt/format.h>
 
@@ -23,8 +24,6 @@
 #include <map>
 
 namespace deplsim {
-
-void register_depl_orchestrator(OrchestratorRegistry& registry);
 
 namespace {
 
@@ -90,13 +89,10 @@ public:
 
   Plan plan(const Problem& pb) override {
     const Scenario& sc = pb.scenario;
-    const auto* kk = dynamic_cast<const KernelKnowledge*>(&pb.knowledge);
-    if (kk == nullptr) throw std::logic_error("depl-online needs kernel knowledge");
+    const PlannerKnowledge* kk = &pb.knowledge;
     if (auto none = insufficient_data(pb, name())) return *none;
     // depl's plan gives the data set and the resources.
-    OrchestratorRegistry reg;
-    register_depl_orchestrator(reg);
-    Plan base = reg.make("depl")->plan(pb);
+    Plan base = pb.orchestrators.make("depl")->plan(pb);
     if (base.status != PlanStatus::ok) {
       base.explanation = "depl-online: depl finds no plan, so neither does the policy built on it\n" + base.explanation;
       return base;
@@ -124,8 +120,9 @@ public:
       }
     }
     const auto runs = kk->independent_runs();
-    const bool finite = pb.knowledge.describe().find("trace") != std::string::npos || runs < static_cast<std::size_t>(sc.model.learning.knowledge_trajectories);
-    const int n_draw = 2 * sc.model.learning.knowledge_trajectories;
+    // A measured profile's knowledge is a finite set of runs: fit and judge on all of them, by the bound.
+    const bool finite = kk->kind() == KnowledgeKind::measured || runs < static_cast<std::size_t>(kk->trajectories_per_chain());
+    const int n_draw = 2 * kk->trajectories_per_chain();
 
     std::string why;
     std::shared_ptr<Policy> best;

@@ -3,9 +3,10 @@
 // P(L_K <= L*) reaches p*, and every (cluster, nodes, power state) for every epoch (migrations anywhere) — each
 // costed exactly by the cost model; the cheapest within the deadline. It refuses instances with more than
 // kMaxPlans plans (status limit_reached, with the count), so it stays a checker of the other planners.
-#include "../search_engine.hpp"
+#include "../common/search_engine.hpp"
 #include "deplsim/knowledge.hpp"
 #include "deplsim/orchestrator.hpp"
+#include "exhaustive.hpp"
 
 #include <fmt/format.h>
 
@@ -23,8 +24,7 @@ public:
 
   Plan plan(const Problem& pb) override {
     const Scenario& sc = pb.scenario;
-    const auto* kk = dynamic_cast<const KernelKnowledge*>(&pb.knowledge);
-    if (kk == nullptr) throw std::logic_error("exhaustive needs kernel knowledge");
+    const PlannerKnowledge* kk = &pb.knowledge;
     if (auto none = insufficient_data(pb, name())) return *none;
     const auto resources = pb.cost.resource_choices();
     const double r = static_cast<double>(resources.size());

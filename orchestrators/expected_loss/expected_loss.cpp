@@ -2,7 +2,8 @@
 //   expected-loss          E[L_K] <= L*                      (PACT-like: ignores the distribution)
 //   expected-loss+safety   E[L_K] <= (1 - delta) L*          (one fixed safety factor, planners.safety_delta)
 //   expected-loss+margin   E[L_K] <= (1 - m) L*, m the smallest margin on a grid whose plan has P >= p*
-#include "../search_engine.hpp"
+#include "../common/search_engine.hpp"
+#include "expected_loss.hpp"
 
 #include <fmt/format.h>
 

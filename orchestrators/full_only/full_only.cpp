@@ -1,8 +1,9 @@
 // full-only and pruned-only (MODEL.md 5): one version (the full network, or the most-pruned one), all data
 // sources, the fewest epochs whose predicted P(L_K <= L*) >= p*, then the cheapest (cluster, nodes, power
 // state) within the deadline. Simple anchors for the comparison.
-#include "../search_engine.hpp"
+#include "../common/search_engine.hpp"
 #include "deplsim/orchestrator.hpp"
+#include "full_only.hpp"
 
 #include <fmt/format.h>
 
@@ -102,22 +103,11 @@ private:
 
 } // namespace
 
-void register_expected_loss_orchestrators(OrchestratorRegistry& registry);
-void register_depl_orchestrator(OrchestratorRegistry& registry);
-void register_exhaustive_orchestrator(OrchestratorRegistry& registry);
-void register_optimum_orchestrator(OrchestratorRegistry& registry);
-void register_depl_online_orchestrator(OrchestratorRegistry& registry);
-
-void register_builtin_orchestrators(OrchestratorRegistry& registry) {
+void register_single_version_orchestrators(OrchestratorRegistry& registry) {
   registry.add("full-only", "the full network on all data, fewest epochs meeting p*, cheapest resources",
                [] { return std::make_unique<SingleVersion>("full-only", false); });
   registry.add("pruned-only", "the most-pruned version on all data, fewest epochs meeting p*, cheapest resources",
                [] { return std::make_unique<SingleVersion>("pruned-only", true); });
-  register_expected_loss_orchestrators(registry);
-  register_depl_orchestrator(registry);
-  register_exhaustive_orchestrator(registry);
-  register_optimum_orchestrator(registry);
-  register_depl_online_orchestrator(registry);
 }
 
 } // namespace deplsim

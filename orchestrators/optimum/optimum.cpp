@@ -24,7 +24,7 @@
 // MILP was solved to optimality (or cut off / bounded out); a node limit gives `feasible` with the gap, or
 // `limit_reached` when no plan was found. Every returned plan is re-costed with CostModel::evaluate and the
 // MILP's value is checked against it.
-#include "../search_engine.hpp"
+#include "../common/search_engine.hpp"
 #include "milp.hpp"
 #include "optimum.hpp"
 
@@ -96,8 +96,7 @@ public:
 
   Plan plan(const Problem& pb) override {
     const Scenario& sc = pb.scenario;
-    const auto* kk = dynamic_cast<const KernelKnowledge*>(&pb.knowledge);
-    if (kk == nullptr) throw std::logic_error("optimum needs kernel knowledge");
+    const PlannerKnowledge* kk = &pb.knowledge;
     if (auto none = insufficient_data(pb, name())) return *none;
     const auto t_start = std::chrono::steady_clock::now();
     const bool tty = ::isatty(2) != 0;
@@ -272,7 +271,7 @@ private:
     std::vector<std::vector<std::vector<int>>> z, n;     // [s][v][r]
   };
 
-  static std::vector<Column> columns_of(const Problem& pb, const KernelKnowledge& kk, const std::vector<ScheduleShape>& shapes,
+  static std::vector<Column> columns_of(const Problem& pb, const PlannerKnowledge& kk, const std::vector<ScheduleShape>& shapes,
                                         double samples) {
     const Scenario& sc = pb.scenario;
     std::vector<Column> out;

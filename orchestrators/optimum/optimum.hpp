@@ -9,6 +9,9 @@
 
 namespace deplsim {
 
+/// Registers the optimum orchestrator.
+void register_optimum_orchestrator(OrchestratorRegistry& registry);
+
 /// Nothing when the plan has more than one switch or CBC finds the fixed MILP infeasible (a formulation error).
 std::optional<double> optimum_milp_value(const Problem& problem, const Plan& plan);
 

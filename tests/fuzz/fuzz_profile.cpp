@@ -1,7 +1,7 @@
 // Trace-profile CSV files (docs/profiles.md section 3), for a scenario with versions full and p75.
 #include "fuzz_common.hpp"
 #include "deplsim/error.hpp"
-#include "learning/trace_profile.hpp"
+#include "learning/truth/trace_profile.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string path = fuzz::temp_file("profile", data, size, ".csv");

@@ -1,7 +1,7 @@
 // Sweep files.
 #include "fuzz_common.hpp"
 #include "deplsim/error.hpp"
-#include "experiment/sweep.hpp"
+#include "studies/sweep.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string path = fuzz::temp_file("sweep", data, size, ".yaml");

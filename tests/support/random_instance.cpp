@@ -1,6 +1,6 @@
 #include "random_instance.hpp"
 
-#include "deplsim/rng.hpp"
+#include "random/rng.hpp"
 
 #include <fmt/format.h>
 

@@ -4,7 +4,9 @@
 // pruned-only when those are feasible (their plans are in depl's search space); infeasible answers are checked
 // against full-only's.
 #include "deplsim/orchestrator.hpp"
+#include "orchestrators/builtins.hpp"
 #include "experiment/context.hpp"
+#include "learning/knowledge/kernel_knowledge.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>

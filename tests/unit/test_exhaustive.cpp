@@ -3,7 +3,9 @@
 // be cheaper (depl included: "none is cheaper than the exhaustive optimum"); when it finds no plan, no planner may
 // claim one. depl's gap to the optimum is reported.
 #include "deplsim/orchestrator.hpp"
+#include "orchestrators/builtins.hpp"
 #include "experiment/context.hpp"
+#include "learning/knowledge/kernel_knowledge.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>

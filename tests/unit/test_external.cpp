@@ -4,9 +4,11 @@
 // what was expected, within its timeout, and leaves no child behind.
 #include "deplsim/error.hpp"
 #include "deplsim/orchestrator.hpp"
-#include "experiment/calibrate.hpp"
+#include "orchestrators/builtins.hpp"
+#include "studies/calibrate.hpp"
 #include "experiment/context.hpp"
 #include "experiment/external.hpp"
+#include "experiment/knowledge_export.hpp"
 
 #include <catch2/catch.hpp>
 

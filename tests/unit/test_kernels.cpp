@@ -1,6 +1,8 @@
 // Loss grid, distributions, kernels and exact propagation (docs/model.md 0.6 and 3).
 #include "deplsim/knowledge.hpp"
 #include "deplsim/loss_distribution.hpp"
+#include "learning/knowledge/kernel_knowledge.hpp"
+#include "learning/truth/parametric.hpp"
 
 #include <catch2/catch.hpp>
 

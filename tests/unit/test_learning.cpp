@@ -1,6 +1,7 @@
 // The parametric ground truth (docs/model.md 0.5 and 1) and the planner's trajectory knowledge.
 #include "deplsim/knowledge.hpp"
-#include "deplsim/learning.hpp"
+#include "learning/truth/parametric.hpp"
+#include "learning/knowledge/kernel_knowledge.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -8,7 +8,9 @@
 #include "../support/random_instance.hpp"
 #include "../../orchestrators/optimum/optimum.hpp"
 #include "deplsim/orchestrator.hpp"
+#include "orchestrators/builtins.hpp"
 #include "experiment/context.hpp"
+#include "learning/knowledge/kernel_knowledge.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>

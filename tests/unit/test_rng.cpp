@@ -1,5 +1,5 @@
 // Random streams: Philox known answers, independence of draws from one another, distribution moments.
-#include "deplsim/rng.hpp"
+#include "random/rng.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -2,7 +2,7 @@
 // file per kind of error (right line and column name in the message), resampling by seed (deterministic,
 // uniform, the same profile seed for every schedule), the knowledge/evaluation seed split, the data bucket at or
 // below a quantity, and unmeasured schedules.
-#include "learning/trace_profile.hpp"
+#include "learning/truth/trace_profile.hpp"
 
 #include "deplsim/error.hpp"
 

@@ -67,7 +67,4 @@ private:
   std::vector<Entry> entries_;
 };
 
-/// Registers deplsim's built-in orchestrators.
-void register_builtin_orchestrators(OrchestratorRegistry& registry);
-
 } // namespace deplsim

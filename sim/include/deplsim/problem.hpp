@@ -12,11 +12,16 @@
 
 namespace deplsim {
 
+class OrchestratorRegistry;
+
+/// @brief Everything an orchestrator plans with.
 struct Problem {
   const Scenario& scenario;
   const PlatformView& platform;
   const PlannerKnowledge& knowledge;
   const CostModel& cost;
+  /// Every orchestrator known (built-in and plug-in), for planners that build on another's plan.
+  const OrchestratorRegistry& orchestrators;
   std::uint64_t seed = 1;  ///< the run's seed (orchestrators may use it for their own randomness)
 
   /// Samples per epoch when training on the named sources.

@@ -6,7 +6,8 @@
 #include "executor/executor.hpp"
 
 #include "platform/platform_probe.hpp"
-#include "deplsim/rng.hpp"
+#include "random/rng.hpp"
+#include "support/interrupt.hpp"
 
 #include <fmt/format.h>
 

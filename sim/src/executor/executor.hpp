@@ -8,6 +8,7 @@
 #include "deplsim/plan.hpp"
 #include "deplsim/platform.hpp"
 #include "deplsim/scenario.hpp"
+#include "support/interrupt.hpp"
 
 #include <cstdint>
 #include <atomic>
@@ -51,12 +52,6 @@ struct CostTrace {
   double energy_lost_j = 0.0;   ///< energy spent on that work
   int replans = 0;              ///< times the orchestrator moved the rest of the plan off lost nodes
   std::vector<FaultRecord> events;
-};
-
-/// Thrown when a run is asked to stop (a signal): it stopped between replications, keeping nothing half-done.
-struct Interrupted : std::runtime_error {
-  explicit Interrupted(int sig) : std::runtime_error("interrupted"), signal(sig) {}
-  int signal;
 };
 
 struct ExecutorOptions {

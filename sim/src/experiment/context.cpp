@@ -1,7 +1,10 @@
 // Building the planning context: scenario -> platform probe -> checks that need both -> knowledge, cost model.
 #include "experiment/context.hpp"
 
-#include "learning/trace_profile.hpp"
+#include "learning/knowledge/kernel_knowledge.hpp"
+#include "learning/truth/parametric.hpp"
+#include "learning/truth/trace_profile.hpp"
+#include "orchestrators/builtins.hpp"
 
 #include <fmt/format.h>
 
@@ -15,6 +18,12 @@ bool cost_model_supports(const std::string& m) { return m == "LV08" || m == "CM0
 std::unique_ptr<Context> build_context(const ContextOptions& o) {
   auto ctx = std::make_unique<Context>();
   ctx->seed = o.seed;
+  if (o.orchestrators != nullptr) {
+    ctx->orchestrators = o.orchestrators;
+  } else {
+    register_builtin_orchestrators(ctx->builtins);
+    ctx->orchestrators = &ctx->builtins;
+  }
   ctx->loaded = load_scenario(o.scenario, o.overrides, o.platform);
   Scenario& sc = ctx->loaded.scenario;
   const SourceMap& where = ctx->loaded.where;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include "deplsim/knowledge.hpp"
+#include "deplsim/orchestrator.hpp"
 #include "deplsim/problem.hpp"
+#include "learning/truth/ground_truth.hpp"
 #include "platform/platform_probe.hpp"
 #include "scenario/scenario_loader.hpp"
 
@@ -23,6 +25,8 @@ struct ContextOptions {
   std::vector<std::string> simgrid_cfg;   ///< --cfg KEY:VALUE (after the scenario's own)
   std::vector<std::string> simgrid_log;   ///< --log SETTING
   std::uint64_t seed = 1;
+  /// The orchestrators known (built-ins and plug-ins); the built-ins alone when null.
+  const OrchestratorRegistry* orchestrators = nullptr;
 };
 
 class Context {
@@ -33,10 +37,12 @@ public:
   std::unique_ptr<PlannerKnowledge> knowledge;
   std::unique_ptr<CostModel> cost;
   std::uint64_t seed = 1;
+  OrchestratorRegistry builtins;                          ///< used when the options name no registry
+  const OrchestratorRegistry* orchestrators = nullptr;    ///< the registry planners see
 
   [[nodiscard]] const Scenario& scenario() const { return loaded.scenario; }
   [[nodiscard]] const PlatformView& platform() const { return probe.view; }
-  [[nodiscard]] Problem problem() const { return Problem{loaded.scenario, probe.view, *knowledge, *cost, seed}; }
+  [[nodiscard]] Problem problem() const { return Problem{loaded.scenario, probe.view, *knowledge, *cost, *orchestrators, seed}; }
 };
 
 /// Loads and checks everything. Throws InputError with every problem found.

@@ -6,7 +6,7 @@
 
 #include "deplsim/error.hpp"
 #include "deplsim/problem.hpp"
-#include "report/plan_json.hpp"
+#include "experiment/plan_json.hpp"
 
 #include <fmt/format.h>
 

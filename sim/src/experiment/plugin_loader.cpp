@@ -5,6 +5,7 @@
 
 #include "deplsim/error.hpp"
 #include "deplsim/plugin.hpp"
+#include "orchestrators/builtins.hpp"
 #include "scenario/names.hpp"
 
 #include <fmt/format.h>

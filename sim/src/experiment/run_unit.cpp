@@ -1,10 +1,11 @@
 // The unit of work (see run_unit.hpp).
 #include "experiment/run_unit.hpp"
 
-#include "deplsim/learning.hpp"
+#include "learning/truth/ground_truth.hpp"
 #include "platform/link_props.hpp"
-#include "experiment/process.hpp"
-#include "report/plan_json.hpp"
+#include "experiment/plan_json.hpp"
+#include "support/interrupt.hpp"
+#include "support/kill_point.hpp"
 
 #include <fmt/format.h>
 

@@ -6,7 +6,7 @@
 
 #include "deplsim/error.hpp"
 #include "platform/xml_check.hpp"
-#include "scenario/yaml_reader.hpp"
+#include "support/yaml_reader.hpp"
 
 #include <fmt/format.h>
 

@@ -1,13 +1,14 @@
 // Writing the outputs of a run (see run_outputs.hpp and docs/outputs.md).
 #include "report/run_outputs.hpp"
 
-#include "experiment/external.hpp"
-#include "experiment/process.hpp"
-#include "report/plan_json.hpp"
+#include "experiment/plan_json.hpp"
+#include "support/csv.hpp"
+#include "support/files.hpp"
+#include "support/hash.hpp"
+#include "support/kill_point.hpp"
 #include "report/statistics.hpp"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -24,56 +25,6 @@
 
 namespace deplsim {
 namespace fs = std::filesystem;
-
-std::string csv_number(double v) {
-  if (!std::isfinite(v)) return "";
-  return fmt::format("{}", v);
-}
-
-std::string sha256_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "";
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr);
-  char buf[65536];
-  while (in) {
-    in.read(buf, sizeof buf);
-    if (in.gcount() > 0) EVP_DigestUpdate(md.get(), buf, static_cast<std::size_t>(in.gcount()));
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(md.get(), digest, &len);
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
-}
-
-void publish_directory(const fs::path& partial, const fs::path& dir) {
-  std::error_code ec;
-  fs::path old;
-  if (fs::exists(dir, ec)) {
-    old = dir;
-    old += fmt::format(".old-{}", getpid());
-    fs::rename(dir, old);
-    test_kill_point("publish:replaced");
-  }
-  fs::rename(partial, dir);
-  if (!old.empty()) fs::remove_all(old);
-  // What a process killed between the two renames left: DIR.old-PID folders, the previous results.
-  const std::string stale = dir.filename().string() + ".old-";
-  for (const auto& e : fs::directory_iterator(dir.has_parent_path() ? dir.parent_path() : fs::path("."), ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.size() > stale.size() && name.compare(0, stale.size(), stale) == 0 &&
-        name.find_first_not_of("0123456789", stale.size()) == std::string::npos)
-      fs::remove_all(e.path(), ec);
-  }
-}
-
-void check_output_dir(const fs::path& dir, bool force) {
-  std::error_code ec;
-  if (fs::exists(dir, ec) && !force)
-    throw InputError(InputIssue{"--out", 0, 0, "", fmt::format("'{}' already exists (use --force to replace it)", dir.string())});
-}
 
 namespace {
 
@@ -249,42 +200,5 @@ void write_run_outputs(const fs::path& work, const fs::path& dir, const Context&
   publish_directory(partial, dir);
 }
 
-nlohmann::ordered_json checkpoint_to_json(const RunCheckpoint& c, const nlohmann::ordered_json& fingerprint) {
-  nlohmann::ordered_json j;
-  j["format"] = "deplsim run-state 1";
-  j["fingerprint"] = fingerprint;
-  // The plan as an external orchestrator's plan message (read back by the same strict parser), and the solver's
-  // report beside it (exact: an unbounded solve's bound is null).
-  nlohmann::ordered_json body = plan_to_json(c.plan);
-  body.erase("solver");
-  j["plan"] = {{"type", "plan"}, {"status", to_string(c.plan.status)}, {"reason", c.plan.reason},
-               {"explanation", c.plan.explanation}, {"plan", body}};
-  if (c.plan.solver) {
-    j["solver"] = {{"status", c.plan.solver->status}, {"objective", c.plan.solver->objective},
-                   {"bound", std::isfinite(c.plan.solver->bound) ? nlohmann::ordered_json(c.plan.solver->bound) : nlohmann::ordered_json(nullptr)},
-                   {"gap", c.plan.solver->gap}, {"nodes", c.plan.solver->nodes}, {"milps", c.plan.solver->milps}};
-  }
-  j["adaptive"] = c.adaptive;
-  j["planner_wall_s"] = c.planner_wall_s;
-  return j;
-}
-
-RunCheckpoint checkpoint_from_json(const nlohmann::json& j) {
-  RunCheckpoint c;
-  c.plan = plan_from_json(j.at("plan"), "run-state.json");
-  if (auto s = j.find("solver"); s != j.end()) {
-    SolverReport r;
-    r.status = s->at("status").get<std::string>();
-    r.objective = s->at("objective").get<double>();
-    r.bound = s->at("bound").is_null() ? std::numeric_limits<double>::infinity() : s->at("bound").get<double>();
-    r.gap = s->at("gap").get<double>();
-    r.nodes = s->at("nodes").get<long long>();
-    r.milps = s->at("milps").get<int>();
-    c.plan.solver = r;
-  }
-  c.adaptive = j.at("adaptive").get<bool>();
-  c.planner_wall_s = j.at("planner_wall_s").get<double>();
-  return c;
-}
 
 } // namespace deplsim

@@ -1,0 +1,390 @@
+// Planner knowledge as kernels over a loss grid (MODEL.md 4.2), counted from trajectories of the knowledge
+// stream. Per-epoch kernels reproduce the training trajectories' marginal at every epoch exactly (law of total
+// probability); what remains is estimation noise, the grid's midpoints for E[L] (refined with per-level means)
+// and, after a second switch, the use of single-switch kernels.
+#include "learning/knowledge/kernel_knowledge.hpp"
+#include "support/hash.hpp"
+
+#ifndef DEPLSIM_VERSION
+#define DEPLSIM_VERSION "unknown"
+#endif
+#ifndef DEPLSIM_KNOWLEDGE_CODE
+#define DEPLSIM_KNOWLEDGE_CODE "unknown"
+#endif
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <tuple>
+
+namespace deplsim {
+
+namespace {
+
+using Counts = std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>>;
+
+void count(Counts& c, int from, int to) {
+  auto& row = c[static_cast<std::size_t>(from)];
+  for (auto& [j, n] : row)
+    if (j == static_cast<std::uint32_t>(to)) {
+      ++n;
+      return;
+    }
+  row.emplace_back(static_cast<std::uint32_t>(to), 1U);
+}
+
+Schedule merged(const Schedule& s) {
+  Schedule out;
+  for (const auto& p : s.parts) {
+    if (p.epochs <= 0) continue;
+    if (!out.parts.empty() && out.parts.back().version == p.version) out.parts.back().epochs += p.epochs;
+    else out.parts.push_back(p);
+  }
+  return out;
+}
+
+// ---- On-disk cache of chains, keyed by a hash of everything that determines them. ----
+
+constexpr std::uint32_t kCacheMagic = 0x4B4C5044U;  // "DPLK"
+constexpr std::uint32_t kCacheFormat = 1;
+
+/// The cache folder: $DEPLSIM_CACHE_DIR, else $XDG_CACHE_HOME/deplsim, else ~/.cache/deplsim; "" (no cache)
+/// when DEPLSIM_CACHE_DIR is set to "off" or no folder can be found.
+std::filesystem::path cache_dir() {
+  if (const char* d = std::getenv("DEPLSIM_CACHE_DIR")) return std::string(d) == "off" ? "" : d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x != nullptr && *x != '\0') return std::filesystem::path(x) / "deplsim";
+  if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') return std::filesystem::path(h) / ".cache" / "deplsim";
+  return "";
+}
+
+template <class T>
+void put(std::string& out, const T& v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+class Reader {
+public:
+  explicit Reader(const std::string& data) : data_(data) {}
+  template <class T>
+  bool get(T& v) {
+    if (pos_ + sizeof v > data_.size()) return false;
+    std::memcpy(&v, data_.data() + pos_, sizeof v);
+    pos_ += sizeof v;
+    return true;
+  }
+  [[nodiscard]] bool done() const { return pos_ == data_.size(); }
+
+private:
+  const std::string& data_;
+  std::size_t pos_ = 0;
+};
+
+void put_kernel(std::string& out, const TransitionKernel& k) {
+  put(out, static_cast<std::uint32_t>(k.levels()));
+  for (int i = 0; i < k.levels(); ++i) {
+    put(out, static_cast<std::uint32_t>(k.row(i).size()));
+    for (const auto& [j, p] : k.row(i)) {
+      put(out, j);
+      put(out, p);
+    }
+  }
+}
+
+bool get_kernel(Reader& in, TransitionKernel& k, std::uint32_t levels) {
+  std::uint32_t n = 0;
+  if (!in.get(n) || (n != levels && n != 0)) return false;
+  k = TransitionKernel(static_cast<int>(n));
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::uint32_t size = 0;
+    if (!in.get(size) || size > levels) return false;
+    auto& row = k.row(static_cast<int>(i));
+    row.reserve(size);
+    for (std::uint32_t e = 0; e < size; ++e) {
+      std::uint32_t j = 0;
+      double p = 0;
+      if (!in.get(j) || !in.get(p) || j >= levels) return false;
+      row.emplace_back(j, p);
+    }
+  }
+  return true;
+}
+
+std::string serialise(const KnowledgeChain& c, std::uint32_t levels) {
+  std::string out;
+  put(out, kCacheMagic);
+  put(out, kCacheFormat);
+  put(out, levels);
+  put(out, static_cast<std::int32_t>(c.trajectories));
+  put(out, static_cast<std::uint32_t>(c.initial.size()));
+  for (double p : c.initial) put(out, p);
+  put_kernel(out, c.across);
+  put(out, static_cast<std::uint32_t>(c.kernels.size()));
+  for (const auto& k : c.kernels) put_kernel(out, k);
+  put(out, static_cast<std::uint32_t>(c.level_mean.size()));
+  for (const auto& m : c.level_mean)
+    for (double v : m) put(out, v);
+  return out;
+}
+
+bool deserialise(const std::string& data, std::uint32_t levels, KnowledgeChain& c) {
+  Reader in(data);
+  std::uint32_t magic = 0, format = 0, b = 0, n = 0;
+  std::int32_t traj = 0;
+  if (!in.get(magic) || magic != kCacheMagic || !in.get(format) || format != kCacheFormat || !in.get(b) || b != levels) return false;
+  if (!in.get(traj)) return false;
+  c.trajectories = traj;
+  if (!in.get(n) || (n != 0 && n != levels)) return false;
+  c.initial.assign(n, 0.0);
+  for (auto& p : c.initial)
+    if (!in.get(p)) return false;
+  if (!get_kernel(in, c.across, levels)) return false;
+  if (!in.get(n) || n > 1000000) return false;
+  c.kernels.assign(n, TransitionKernel());
+  for (auto& k : c.kernels)
+    if (!get_kernel(in, k, levels)) return false;
+  if (!in.get(n) || n > 1000000) return false;
+  c.level_mean.assign(n, std::vector<double>(levels));
+  for (auto& m : c.level_mean)
+    for (auto& v : m)
+      if (!in.get(v)) return false;
+  return in.done();
+}
+
+} // namespace
+
+struct KernelKnowledge::Impl {
+  Impl(const Scenario& sc, const GroundTruth& t, std::uint64_t s) : scenario(sc), truth(t), seed(s) {}
+  const Scenario& scenario;
+  const GroundTruth& truth;
+  std::uint64_t seed;
+  mutable std::mutex mutex;
+  mutable std::map<std::pair<std::size_t, std::size_t>, KnowledgeChain> singles;
+  mutable std::map<std::tuple<std::size_t, std::size_t, std::size_t, int>, KnowledgeChain> switches;
+
+  // Counts a chain from trajectories of `schedule`, starting at epoch `first` (1-based): the initial
+  // distribution at `first` (if `first` == 1) or the transition into `first` from `first` - 1, then kernels.
+  // Everything that determines a chain, hashed: the cache key.
+  [[nodiscard]] std::string chain_key(const LossGrid& grid, double samples, const Schedule& schedule, int first) const {
+    const LearningModel& lm = scenario.model.learning;
+    std::string k = fmt::format("deplsim-knowledge {} {} code {}|truth {}|seed {}|n {}|q {}|first {}|L0 {} qref {} a {} g {} z {} sr {} se {} sv {}|bounds",
+                                kCacheFormat, DEPLSIM_VERSION, DEPLSIM_KNOWLEDGE_CODE, truth.identity(), seed, lm.knowledge_trajectories, samples,
+                                first, lm.initial_loss, lm.reference_samples, lm.floor_data_exponent,
+                                lm.spread_data_exponent, lm.overfit_data_exponent, lm.rate_spread, lm.epoch_noise, lm.eval_noise);
+    for (double b : grid.bounds()) k += fmt::format(" {}", b);
+    for (const auto& p : schedule.parts) {
+      const ModelVersion& v = scenario.model.versions[p.version];
+      const VersionLearning& l = v.learning;
+      k += fmt::format("|{} x{}: {} {} {} {} {} {}", v.name, p.epochs, l.floor, l.rate, l.shape, l.spread, l.overfit_slope, l.overfit_start);
+    }
+    for (const auto& s : lm.switches) k += fmt::format("|sw {} {} {} {}", s.from_index, s.to_index, s.jump, s.floor);
+    return sha256_text(k);
+  }
+
+  // A chain from the cache, or built and stored (atomically: written to a temporary file, then renamed).
+  KnowledgeChain cached(const LossGrid& grid, double samples, const Schedule& schedule, int first) const {
+    const std::filesystem::path dir = truth.identity().empty() ? std::filesystem::path() : cache_dir();
+    const auto levels = static_cast<std::uint32_t>(grid.levels());
+    std::filesystem::path file;
+    if (!dir.empty()) {
+      file = dir / (chain_key(grid, samples, schedule, first) + ".chain");
+      std::ifstream in(file, std::ios::binary | std::ios::ate);
+      if (in) {
+        std::string data(static_cast<std::size_t>(std::max<std::streamoff>(0, in.tellg())), '\0');
+        in.seekg(0);
+        in.read(data.data(), static_cast<std::streamsize>(data.size()));
+        KnowledgeChain c;
+        if (deserialise(data, levels, c)) return c;
+      }
+    }
+    KnowledgeChain c = build(grid, samples, schedule, first);
+    if (!dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      const std::filesystem::path tmp = file.string() + fmt::format(".tmp-{}", getpid());
+      {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        const std::string data = serialise(c, levels);
+        out.write(data.data(), static_cast<std::streamsize>(data.size()));
+        out.close();
+        if (!out) {
+          std::filesystem::remove(tmp, ec);
+          return c;  // an unwritable cache is no error: the chain is simply not cached
+        }
+      }
+      std::filesystem::rename(tmp, file, ec);
+      if (ec) std::filesystem::remove(tmp, ec);
+    }
+    return c;
+  }
+
+  KnowledgeChain build(const LossGrid& grid, double samples, const Schedule& schedule, int first) const {
+    // A measured profile's knowledge is counted from each of its training seeds exactly once (MODEL.md 4.2: the
+    // empirical distribution of the n runs, which the finite-sample claim of LossDistribution::p_target needs);
+    // a generator's from knowledge_trajectories draws of the knowledge stream.
+    const auto runs = truth.independent_runs(Purpose::knowledge);
+    const int n = runs ? static_cast<int>(*runs) : scenario.model.learning.knowledge_trajectories;
+    const int total = schedule.total_epochs();
+    const int len = total - first + 1;  // epochs in the chain
+    const int b = grid.levels();
+    KnowledgeChain c;
+    c.trajectories = n;
+    std::vector<double> initial(static_cast<std::size_t>(b), 0.0);
+    Counts across(static_cast<std::size_t>(b));
+    std::vector<Counts> kernels(static_cast<std::size_t>(std::max(0, len - 1)), Counts(static_cast<std::size_t>(b)));
+    std::vector<std::vector<double>> sum(static_cast<std::size_t>(len), std::vector<double>(static_cast<std::size_t>(b), 0.0));
+    std::vector<std::vector<int>> hits(static_cast<std::size_t>(len), std::vector<int>(static_cast<std::size_t>(b), 0));
+    std::vector<int> level(static_cast<std::size_t>(total));
+    for (int r = 0; r < n; ++r) {
+      const Trajectory t = runs ? truth.indexed_trajectory(Purpose::knowledge, static_cast<std::size_t>(r), samples, schedule)
+                                : truth.trajectory(seed, Purpose::knowledge, static_cast<std::uint32_t>(r), samples, schedule);
+      for (int k = 0; k < total; ++k) level[static_cast<std::size_t>(k)] = grid.level_of(t.test[static_cast<std::size_t>(k)]);
+      if (first == 1) initial[static_cast<std::size_t>(level[0])] += 1.0;
+      else count(across, level[static_cast<std::size_t>(first - 2)], level[static_cast<std::size_t>(first - 1)]);
+      for (int i = 0; i < len; ++i) {
+        const int k = first - 1 + i;  // 0-based epoch index
+        const auto lv = static_cast<std::size_t>(level[static_cast<std::size_t>(k)]);
+        sum[static_cast<std::size_t>(i)][lv] += t.test[static_cast<std::size_t>(k)];
+        hits[static_cast<std::size_t>(i)][lv] += 1;
+        if (i + 1 < len) count(kernels[static_cast<std::size_t>(i)], level[static_cast<std::size_t>(k)], level[static_cast<std::size_t>(k + 1)]);
+      }
+    }
+    if (first == 1) {
+      for (auto& p : initial) p /= n;
+      c.initial = std::move(initial);
+    } else {
+      c.across = TransitionKernel::from_counts(across);
+    }
+    for (auto& k : kernels) c.kernels.push_back(TransitionKernel::from_counts(k));
+    for (int i = 0; i < len; ++i) {
+      std::vector<double> m(static_cast<std::size_t>(b));
+      for (int j = 0; j < b; ++j) {
+        const int h = hits[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
+        m[static_cast<std::size_t>(j)] = h > 0 ? sum[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)] / h : grid.value(j);
+      }
+      c.level_mean.push_back(std::move(m));
+    }
+    return c;
+  }
+};
+
+KernelKnowledge::KernelKnowledge(const Scenario& scenario, const GroundTruth& truth, std::uint64_t seed)
+    : impl_(std::make_unique<Impl>(scenario, truth, seed)) {
+  const LearningModel& lm = scenario.model.learning;
+  double total = 0;
+  for (const auto& d : scenario.data_sources) total += static_cast<double>(d.samples);
+  for (double f : lm.data_buckets) buckets_.push_back(f * total);
+  std::sort(buckets_.begin(), buckets_.end());
+  const double hi = std::max(1.5 * lm.initial_loss, 1.5 * scenario.target.loss);
+  grid_ = std::make_shared<LossGrid>(0.0, scenario.target.loss, hi, lm.levels);
+}
+
+KernelKnowledge::~KernelKnowledge() = default;
+
+const KnowledgeChain& KernelKnowledge::single(std::size_t version, std::size_t bucket) const {
+  if (version >= impl_->scenario.model.versions.size()) throw std::out_of_range("no such version");
+  if (bucket >= buckets_.size()) throw std::out_of_range("no such data bucket");
+  std::lock_guard lock(impl_->mutex);
+  auto it = impl_->singles.find({version, bucket});
+  if (it != impl_->singles.end()) return it->second;
+  const Schedule s{{{version, impl_->scenario.target.max_epochs}}};
+  return impl_->singles.emplace(std::make_pair(version, bucket), impl_->cached(*grid_, buckets_[bucket], s, 1)).first->second;
+}
+
+const KnowledgeChain& KernelKnowledge::switched(std::size_t from, std::size_t to, std::size_t bucket, int at) const {
+  const auto& versions = impl_->scenario.model.versions;
+  if (from >= versions.size() || to >= versions.size()) throw std::out_of_range("no such version");
+  if (bucket >= buckets_.size()) throw std::out_of_range("no such data bucket");
+  if (at < 1 || at >= impl_->scenario.target.max_epochs)
+    throw std::out_of_range(fmt::format("switch epoch {} outside 1..{}", at, impl_->scenario.target.max_epochs - 1));
+  if (impl_->scenario.switch_learning(from, to) == nullptr)
+    throw std::invalid_argument(fmt::format("switch {} -> {} is not declared", impl_->scenario.model.versions[from].name,
+                                            impl_->scenario.model.versions[to].name));
+  std::lock_guard lock(impl_->mutex);
+  const auto key = std::make_tuple(from, to, bucket, at);
+  auto it = impl_->switches.find(key);
+  if (it != impl_->switches.end()) return it->second;
+  const int k_max = impl_->scenario.target.max_epochs;
+  const Schedule s{{{from, at}, {to, k_max - at}}};
+  return impl_->switches.emplace(key, impl_->cached(*grid_, buckets_[bucket], s, at + 1)).first->second;
+}
+
+std::vector<std::pair<LossDistribution, double>> KernelKnowledge::each_epoch(double samples, const Schedule& schedule_in) const {
+  const Schedule schedule = merged(schedule_in);
+  if (schedule.parts.empty()) throw std::invalid_argument("empty schedule");
+  if (schedule.total_epochs() > impl_->scenario.target.max_epochs)
+    throw std::invalid_argument("schedule longer than target.max_epochs");
+  const std::size_t b = bucket_of(samples);
+  const auto runs = impl_->truth.independent_runs(Purpose::knowledge);
+  std::vector<std::pair<LossDistribution, double>> out;
+  std::vector<double> pi;
+  std::vector<double> next;
+  auto record = [&](const std::vector<double>& means) {
+    double e = 0;
+    for (std::size_t j = 0; j < pi.size(); ++j) e += pi[j] * means[j];
+    LossDistribution d(grid_, pi);
+    if (runs) d.set_runs(*runs);
+    out.emplace_back(std::move(d), e);
+  };
+  int epoch = 0;
+  for (std::size_t p = 0; p < schedule.parts.size(); ++p) {
+    const auto& part = schedule.parts[p];
+    const KnowledgeChain& c = p == 0 ? single(part.version, b) : switched(schedule.parts[p - 1].version, part.version, b, epoch);
+    if (p == 0) pi = c.initial;
+    else {
+      c.across.apply(pi, next);
+      pi.swap(next);
+    }
+    record(c.level_mean[0]);
+    for (int j = 1; j < part.epochs; ++j) {
+      c.kernels[static_cast<std::size_t>(j - 1)].apply(pi, next);
+      pi.swap(next);
+      record(c.level_mean[static_cast<std::size_t>(j)]);
+    }
+    epoch += part.epochs;
+  }
+  return out;
+}
+
+std::vector<Trajectory> KernelKnowledge::trajectories(double samples, const Schedule& schedule, int n) const {
+  const double q = buckets_[bucket_of(samples)];
+  const auto runs = impl_->truth.independent_runs(Purpose::knowledge);
+  const int count = runs ? static_cast<int>(*runs) : n;
+  std::vector<Trajectory> out;
+  out.reserve(static_cast<std::size_t>(std::max(0, count)));
+  for (int r = 0; r < count; ++r)
+    out.push_back(runs ? impl_->truth.indexed_trajectory(Purpose::knowledge, static_cast<std::size_t>(r), q, schedule)
+                       : impl_->truth.trajectory(impl_->seed, Purpose::knowledge, static_cast<std::uint32_t>(r), q, schedule));
+  return out;
+}
+
+std::size_t KernelKnowledge::independent_runs() const {
+  const auto n = static_cast<std::size_t>(impl_->scenario.model.learning.knowledge_trajectories);
+  const auto runs = impl_->truth.independent_runs(Purpose::knowledge);
+  return runs ? std::min(n, *runs) : n;
+}
+
+KnowledgeKind KernelKnowledge::kind() const {
+  return impl_->truth.independent_runs(Purpose::knowledge) ? KnowledgeKind::measured : KnowledgeKind::generated;
+}
+
+int KernelKnowledge::trajectories_per_chain() const { return impl_->scenario.model.learning.knowledge_trajectories; }
+
+std::string KernelKnowledge::describe() const {
+  std::string buckets;
+  for (double b : buckets_) buckets += (buckets.empty() ? "" : ", ") + fmt::format("{}", b);
+  return fmt::format("kernels over {} loss levels (boundary at L* = {}), {} training trajectories per chain from the "
+                     "knowledge stream (seed {}), data buckets [{}] samples",
+                     grid_->levels(), grid_->target(), impl_->scenario.model.learning.knowledge_trajectories, impl_->seed, buckets);
+}
+
+} // namespace deplsim

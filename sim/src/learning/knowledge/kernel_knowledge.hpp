@@ -1,0 +1,39 @@
+// Planner knowledge as epoch-dependent transition kernels over a loss grid (docs/model.md section 3), counted from
+// training trajectories of the knowledge stream (never the evaluation one), built lazily one chain at a time and
+// kept in an on-disk cache keyed by everything that determines a chain. The one PlannerKnowledge deplsim builds.
+#pragma once
+
+#include "deplsim/knowledge.hpp"
+#include "deplsim/scenario.hpp"
+#include "learning/truth/ground_truth.hpp"
+
+#include <cstdint>
+#include <memory>
+
+namespace deplsim {
+
+class KernelKnowledge final : public PlannerKnowledge {
+public:
+  /// `truth` must outlive this object; it is used on the knowledge stream only.
+  KernelKnowledge(const Scenario& scenario, const GroundTruth& truth, std::uint64_t seed);
+  ~KernelKnowledge() override;
+
+  [[nodiscard]] KnowledgeKind kind() const override;
+  [[nodiscard]] std::string describe() const override;
+  [[nodiscard]] std::size_t independent_runs() const override;
+  [[nodiscard]] int trajectories_per_chain() const override;
+  [[nodiscard]] const std::shared_ptr<const LossGrid>& grid() const override { return grid_; }
+  [[nodiscard]] const std::vector<double>& buckets() const override { return buckets_; }
+  [[nodiscard]] const KnowledgeChain& single(std::size_t version, std::size_t bucket) const override;
+  [[nodiscard]] const KnowledgeChain& switched(std::size_t from, std::size_t to, std::size_t bucket, int at) const override;
+  [[nodiscard]] std::vector<std::pair<LossDistribution, double>> each_epoch(double samples, const Schedule& schedule) const override;
+  [[nodiscard]] std::vector<Trajectory> trajectories(double samples, const Schedule& schedule, int n) const override;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<const LossGrid> grid_;
+  std::vector<double> buckets_;
+};
+
+} // namespace deplsim

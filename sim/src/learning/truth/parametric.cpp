@@ -1,0 +1,137 @@
+// The parametric ground truth (MODEL.md 4.1): per replication, run effects z (floor) and w (rate); per version
+//   L_k = F_z + (A - F_z) exp(-(lambda_v e^{sigma_rate w} j)^beta_v) (1 + eps_k) + O_v(j) + eval noise
+// where j counts epochs since the segment started relaxing (k for the first version), A is L_0 for the first
+// version and, after a switch v -> v', the noise-free loss reached plus the jump J_{v->v'}; F_z is the version's
+// floor F_v (q/q_ref)^-alpha e^{sigma_v (q/q_ref)^-gamma z} (after a switch: the switch floor F_{v->v'} scaled
+// the same way with v'’s spread); O_v(j) = eta_v (q/q_ref)^-zeta max(0, j - k*_v) is the overfitting term.
+// Losses are clamped at 0 (a cross-entropy cannot be negative).
+#include "learning/truth/parametric.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace deplsim {
+
+namespace {
+
+Schedule merged(const Schedule& s) {
+  Schedule out;
+  for (const auto& p : s.parts) {
+    if (p.epochs <= 0) continue;
+    if (!out.parts.empty() && out.parts.back().version == p.version)
+      out.parts.back().epochs += p.epochs;
+    else
+      out.parts.push_back(p);
+  }
+  return out;
+}
+
+} // namespace
+
+ParametricLearning::ParametricLearning(const Scenario& scenario) : scenario_(scenario) {}
+
+namespace {
+// Part of the planner-knowledge cache key: bump whenever the trajectories this file generates change.
+constexpr int kParametricVersion = 1;
+} // namespace
+
+std::string ParametricLearning::identity() const { return "parametric-v" + std::to_string(kParametricVersion); }
+
+std::vector<double> ParametricLearning::clean_curve(double z, double w, double samples, const Schedule& schedule_in) const {
+  const Schedule schedule = merged(schedule_in);
+  const LearningModel& lm = scenario_.model.learning;
+  const double ratio = samples / lm.reference_samples;
+  std::vector<double> out;
+  out.reserve(static_cast<std::size_t>(schedule.total_epochs()));
+  double start = lm.initial_loss;
+  std::size_t previous = 0;
+  bool first = true;
+  for (const auto& part : schedule.parts) {
+    const ModelVersion& v = scenario_.model.versions.at(part.version);
+    const VersionLearning& p = v.learning;
+    double floor = p.floor;
+    if (!first && part.version != previous) {
+      const SwitchLearning* s = scenario_.switch_learning(previous, part.version);
+      if (s == nullptr) throw std::invalid_argument("undeclared switch " + scenario_.model.versions[previous].name + " -> " + v.name);
+      floor = s->floor;
+      start = out.back() + s->jump;
+    }
+    const double spread = p.spread * std::pow(ratio, -lm.spread_data_exponent);
+    const double rate = p.rate * std::exp(lm.rate_spread * w);
+    const double overfit = p.overfit_slope * std::pow(ratio, -lm.overfit_data_exponent);
+    const double f = floor * std::pow(ratio, -lm.floor_data_exponent) * std::exp(spread * z);
+    for (int j = 1; j <= part.epochs; ++j) {
+      const double decay = std::exp(-std::pow(rate * j, p.shape));
+      const double o = overfit * std::max(0.0, j - p.overfit_start);
+      out.push_back(f + (start - f) * decay + o);
+    }
+    previous = part.version;
+    first = false;
+  }
+  return out;
+}
+
+
+Trajectory ParametricLearning::trajectory(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
+                                          const Schedule& schedule_in) const {
+  const Schedule schedule = merged(schedule_in);
+  const LearningModel& lm = scenario_.model.learning;
+  const double z = standard_normal({seed, purpose, StreamKind::run_effect_floor, r, 0, 0, 0});
+  const double w = standard_normal({seed, purpose, StreamKind::run_effect_rate, r, 0, 0, 0});
+  Trajectory t;
+  t.clean = clean_curve(z, w, samples, schedule);
+  // The epoch noise multiplies the decaying part only: recompute it per epoch from the clean curve's parts.
+  const double ratio = samples / lm.reference_samples;
+  std::size_t k = 0;
+  std::size_t previous = 0;
+  for (std::size_t pi = 0; pi < schedule.parts.size(); ++pi) {
+    const auto& part = schedule.parts[pi];
+    const VersionLearning& p = scenario_.model.versions[part.version].learning;
+    double floor = p.floor;
+    if (pi > 0) {
+      const SwitchLearning* s = scenario_.switch_learning(previous, part.version);
+      floor = s->floor;
+    }
+    const double spread = p.spread * std::pow(ratio, -lm.spread_data_exponent);
+    const double f = floor * std::pow(ratio, -lm.floor_data_exponent) * std::exp(spread * z);
+    const double overfit = p.overfit_slope * std::pow(ratio, -lm.overfit_data_exponent);
+    for (int j = 1; j <= part.epochs; ++j, ++k) {
+      const auto epoch = static_cast<std::uint32_t>(k + 1);
+      const double eps = lm.epoch_noise * standard_normal({seed, purpose, StreamKind::epoch_noise, r, epoch, 0, 0});
+      const double o = overfit * std::max(0.0, j - p.overfit_start);
+      const double noisy = f + (t.clean[k] - o - f) * (1.0 + eps) + o;
+      const double ev = lm.eval_noise * standard_normal({seed, purpose, StreamKind::eval_validation, r, epoch, 0, 0});
+      const double et = lm.eval_noise * standard_normal({seed, purpose, StreamKind::eval_test, r, epoch, 0, 0});
+      t.validation.push_back(std::max(0.0, noisy + ev));
+      t.test.push_back(std::max(0.0, noisy + et));
+    }
+    previous = part.version;
+  }
+  return t;
+}
+
+double ParametricLearning::final_test_loss(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
+                                           const Schedule& schedule_in) const {
+  const Schedule schedule = merged(schedule_in);
+  const LearningModel& lm = scenario_.model.learning;
+  const double z = standard_normal({seed, purpose, StreamKind::run_effect_floor, r, 0, 0, 0});
+  const double w = standard_normal({seed, purpose, StreamKind::run_effect_rate, r, 0, 0, 0});
+  const std::vector<double> clean = clean_curve(z, w, samples, schedule);
+  const auto& last = schedule.parts.back();
+  const VersionLearning& p = scenario_.model.versions[last.version].learning;
+  const double ratio = samples / lm.reference_samples;
+  double floor = p.floor;
+  if (schedule.parts.size() > 1)
+    floor = scenario_.switch_learning(schedule.parts[schedule.parts.size() - 2].version, last.version)->floor;
+  const double spread = p.spread * std::pow(ratio, -lm.spread_data_exponent);
+  const double f = floor * std::pow(ratio, -lm.floor_data_exponent) * std::exp(spread * z);
+  const double o = p.overfit_slope * std::pow(ratio, -lm.overfit_data_exponent) * std::max(0.0, last.epochs - p.overfit_start);
+  const auto epoch = static_cast<std::uint32_t>(clean.size());
+  const double eps = lm.epoch_noise * standard_normal({seed, purpose, StreamKind::epoch_noise, r, epoch, 0, 0});
+  const double noisy = f + (clean.back() - o - f) * (1.0 + eps) + o;
+  const double et = lm.eval_noise * standard_normal({seed, purpose, StreamKind::eval_test, r, epoch, 0, 0});
+  return std::max(0.0, noisy + et);
+}
+
+} // namespace deplsim

@@ -1,0 +1,32 @@
+// The comparison columns of a unit (see comparison.hpp).
+#include "report/comparison.hpp"
+
+#include "support/csv.hpp"
+
+#include <fmt/format.h>
+
+namespace deplsim {
+
+std::optional<double> optimum_energy_of(const std::string& orchestrator, const nlohmann::json& s) {
+  if (orchestrator != "optimum" || s.value("status", "") != "ok" || !s["cost"].is_object() || !s["cost"]["energy_j_mean"].is_number())
+    return std::nullopt;
+  const double e = s["cost"]["energy_j_mean"].get<double>();
+  if (!(e > 0)) return std::nullopt;
+  return e;
+}
+
+std::string comparison_columns(const nlohmann::json& s, std::optional<double> optimum_energy) {
+  const auto& q = s["quality"];
+  const auto& c = s["cost"];
+  const auto& pred = s["plan"]["predicted"];
+  std::string vs;
+  if (optimum_energy && s["status"] == "ok" && c.is_object() && c["energy_j_mean"].is_number())
+    vs = csv_number(c["energy_j_mean"].get<double>() / *optimum_energy - 1.0);
+  return fmt::format("{},{},{},{},{},{},{},{},{},{},{}", s["status"].get<std::string>(), s["guarantee"].get<std::string>(),
+                     csv_num(pred["p_target_met"]), q.is_null() ? "" : csv_num(q["p_target_met"]),
+                     q.is_null() ? "" : csv_num(q["p_target_met_ci95"][0]), q.is_null() ? "" : csv_num(q["p_target_met_ci95"][1]),
+                     c.is_null() ? "" : csv_num(c["energy_j_mean"]), c.is_null() ? "" : csv_num(c["energy_j_ci95"][0]),
+                     c.is_null() ? "" : csv_num(c["energy_j_ci95"][1]), c.is_null() ? "" : csv_num(c["time_s_mean"]), vs);
+}
+
+} // namespace deplsim

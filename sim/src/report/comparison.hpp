@@ -1,0 +1,18 @@
+// The comparison columns of a unit (comparison.csv after `orchestrator`, and a sweep's results.csv;
+// docs/outputs.md), read from the unit's summary.json.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace deplsim {
+
+/// status, guarantee, p_predicted, p_target_met, p_lo, p_hi, energy_j_mean, energy_lo, energy_hi, time_s_mean,
+/// energy_vs_optimum; `optimum_energy` is the optimum's simulated mean energy in the same comparison, when it has one.
+std::string comparison_columns(const nlohmann::json& summary, std::optional<double> optimum_energy);
+/// The optimum's mean energy in a summary, when the summary is the optimum's with a plan.
+std::optional<double> optimum_energy_of(const std::string& orchestrator, const nlohmann::json& summary);
+
+} // namespace deplsim

@@ -1,0 +1,53 @@
+// What every planner knowledge offers on top of its kernels (see deplsim/knowledge.hpp).
+#include "deplsim/knowledge.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace deplsim {
+
+const char* to_string(KnowledgeKind kind) { return kind == KnowledgeKind::measured ? "measured" : "generated"; }
+
+int minimum_runs(double p) {
+  if (!(p > 0 && p < 1)) return 1;
+  return static_cast<int>(std::ceil(std::log(0.05) / std::log(p) - 1e-9));
+}
+
+std::size_t PlannerKnowledge::bucket_of(double samples) const {
+  const std::vector<double>& b = buckets();
+  std::size_t found = b.size();
+  for (std::size_t i = 0; i < b.size(); ++i)
+    if (b[i] <= samples * (1 + 1e-12)) found = i;
+  if (found == b.size())
+    throw std::out_of_range(fmt::format("no knowledge for {} samples per epoch (smallest data bucket: {})", samples,
+                                        b.empty() ? 0.0 : b.front()));
+  return found;
+}
+
+std::optional<std::string> PlannerKnowledge::insufficient_for(double p) const {
+  const std::size_t n = independent_runs();
+  const int need = minimum_runs(p);
+  if (n >= static_cast<std::size_t>(need)) return std::nullopt;
+  return fmt::format("insufficient data: the knowledge rests on {} independent training runs; a claim P(L <= L*) >= {} "
+                     "needs at least {} (distribution-free, 95% confidence)", n, p, need);
+}
+
+LossDistribution PlannerKnowledge::distribution(double samples, const Schedule& schedule) const {
+  return each_epoch(samples, schedule).back().first;
+}
+
+LossPrediction PlannerKnowledge::predict(double samples, const Schedule& schedule) const {
+  const auto all = each_epoch(samples, schedule);
+  return LossPrediction{all.back().first.p_target(), all.back().second, trajectories_per_chain()};
+}
+
+std::vector<LossPrediction> PlannerKnowledge::predict_each_epoch(double samples, std::size_t version, int epochs) const {
+  std::vector<LossPrediction> out;
+  for (const auto& [d, e] : each_epoch(samples, Schedule{{{version, epochs}}}))
+    out.push_back({d.p_target(), e, trajectories_per_chain()});
+  return out;
+}
+
+} // namespace deplsim

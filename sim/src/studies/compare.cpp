@@ -1,0 +1,212 @@
+// `deplsim compare` (see compare.hpp).
+#include "studies/compare.hpp"
+#include "support/process.hpp"
+
+#include "deplsim/error.hpp"
+#include "report/run_outputs.hpp"
+#include "report/statistics.hpp"
+#include "support/csv.hpp"
+#include "support/files.hpp"
+#include "report/comparison.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+namespace deplsim {
+namespace fs = std::filesystem;
+namespace {
+
+struct Unit {
+  std::string orchestrator;
+  int exit_code = -1;
+  std::string failure;  // empty when the unit produced results (ok or infeasible)
+  nlohmann::json summary;
+  nlohmann::json timing;
+  std::vector<double> energies;  // per replication
+};
+
+std::string num(const nlohmann::json& v) { return csv_num(v); }
+std::string field(const std::string& s) { return csv_field(s); }
+
+} // namespace
+
+int run_compare(const CompareOptions& o) {
+  static const std::regex safe("[A-Za-z0-9][A-Za-z0-9._+-]*");
+  for (const auto& name : o.orchestrators)
+    if (!std::regex_match(name, safe))
+      throw InputError(InputIssue{"--orchestrators", 0, 0, "", fmt::format("'{}' is not a valid orchestrator name", name)});
+  const fs::path dir = o.out;
+  check_output_dir(dir, o.force);
+  fs::path partial = dir;
+  partial += ".partial";
+  fs::remove_all(partial);
+  fs::create_directories(partial);
+
+  std::vector<Unit> units;
+  for (std::size_t i = 0; i < o.orchestrators.size(); ++i) {
+    Unit u;
+    u.orchestrator = o.orchestrators[i];
+    if (isatty(STDERR_FILENO) != 0)
+      fmt::print(stderr, "[{}/{}] {}\n", i + 1, o.orchestrators.size(), u.orchestrator);
+    std::vector<std::string> args = {o.self, "run", o.scenario, "--orchestrator", u.orchestrator, "--out",
+                                     (partial / u.orchestrator).string()};
+    for (const auto& p : o.plugins) {
+      args.emplace_back("--plugin");
+      args.push_back(p);
+    }
+    if (u.orchestrator == "external") {
+      args.emplace_back("--external-cmd");
+      args.push_back(o.external_cmd);
+    }
+    args.insert(args.end(), o.run_arguments.begin(), o.run_arguments.end());
+    const fs::path log = partial / (u.orchestrator + ".log");
+    u.exit_code = run_process(args, log);
+    if (u.exit_code == 0 || u.exit_code == 3) {
+      try {
+        u.summary = nlohmann::json::parse(read_text(partial / u.orchestrator / "summary.json"));
+        u.timing = nlohmann::json::parse(read_text(partial / u.orchestrator / "timing.json"));
+        std::ifstream reps(partial / u.orchestrator / "replications.csv");
+        std::string line;
+        std::getline(reps, line);
+        while (std::getline(reps, line)) {
+          std::vector<std::string> f;
+          std::stringstream ss(line);
+          std::string x;
+          while (std::getline(ss, x, ',')) f.push_back(x);
+          if (f.size() >= 5) u.energies.push_back(std::stod(f[4]));
+        }
+        fs::remove(log);
+      } catch (const std::exception& e) {
+        u.failure = fmt::format("its results could not be read: {}", e.what());
+      }
+    } else {
+      u.failure = fmt::format("exit {}: {}", u.exit_code, last_lines(read_text(log), 3));
+    }
+    units.push_back(std::move(u));
+  }
+
+  // comparison.csv and timings.csv
+  std::string csv = "orchestrator,status,guarantee,p_predicted,p_target_met,p_lo,p_hi,energy_j_mean,energy_lo,energy_hi,"
+                    "time_s_mean,energy_vs_optimum\n";
+  std::string timings = "orchestrator,planner_wall_s,simulation_wall_s,peak_rss_mb,replications_per_s\n";
+  // The optimum's simulated mean energy, when the optimum is among the orchestrators and found a plan.
+  std::optional<double> optimum_energy;
+  std::string optimum_solver;
+  for (const auto& u : units) {
+    if (!u.failure.empty()) continue;
+    if (auto e = optimum_energy_of(u.orchestrator, u.summary)) {
+      optimum_energy = e;
+      const auto& sv = u.summary["plan"]["solver"];
+      if (sv.is_object())
+        optimum_solver = sv["status"] == "optimal" ? std::string("proven optimal")
+                                                   : fmt::format("{}, gap {:.3g}", sv["status"].get<std::string>(),
+                                                                 sv["gap"].is_number() ? sv["gap"].get<double>() : 0.0);
+    }
+  }
+  for (const auto& u : units) {
+    if (!u.failure.empty()) {
+      csv += fmt::format("{},error,unknown,,,,,,,,,\n", field(u.orchestrator));
+      timings += fmt::format("{},,,,\n", field(u.orchestrator));
+      continue;
+    }
+    csv += fmt::format("{},{}\n", field(u.orchestrator), comparison_columns(u.summary, optimum_energy));
+    timings += fmt::format("{},{},{},{},{}\n", field(u.orchestrator), num(u.timing["planner_wall_s"]),
+                           num(u.timing["simulation_wall_s"]), num(u.timing["peak_rss_mb"]), num(u.timing["replications_per_s"]));
+  }
+  std::ofstream(partial / "comparison.csv") << csv;
+  std::ofstream(partial / "timings.csv") << timings;
+
+  // comparison.md: the table for people, and paired energy differences against the first orchestrator.
+  std::string md = "# Comparison\n\n";
+  const Unit* first = units.empty() ? nullptr : &units.front();
+  if (first != nullptr && first->failure.empty()) {
+    const auto& s = first->summary;
+    md += fmt::format("Scenario `{}`, seed {}, {} replications per orchestrator; target P(L <= {}) >= {}.\n\n",
+                      s["scenario"].get<std::string>(), s["seed"].dump(), s["replications"].dump(), s["target"]["loss"].dump(),
+                      s["target"]["probability"].dump());
+  }
+  md += "| orchestrator | status | guarantee | P predicted | P simulated [95% CI] | energy J [95% CI] | time s | plan |\n";
+  md += "|---|---|---|---|---|---|---|---|\n";
+  for (const auto& u : units) {
+    if (!u.failure.empty()) {
+      md += fmt::format("| {} | failed | | | | | | {} |\n", u.orchestrator, u.failure);
+      continue;
+    }
+    const auto& s = u.summary;
+    const auto& q = s["quality"];
+    const auto& c = s["cost"];
+    std::string plan;
+    for (const auto& seg : s["plan"]["segments"])
+      plan += fmt::format("{}{} on {} x{} ps{}, {} ep", plan.empty() ? "" : " + ", seg["version"].get<std::string>(),
+                          seg["cluster"].get<std::string>(), seg["nodes"].dump(), seg["pstate"].dump(), seg["epochs"].dump());
+    if (plan.empty()) plan = s.value("reason", "");
+    // Say when a planner's plan is another's (same data sources and segments): a coincidence, not a fallback.
+    for (const auto& other : units) {
+      if (&other == &u) break;
+      if (other.failure.empty() && s["status"] == "ok" && other.summary["status"] == "ok" &&
+          other.summary["plan"]["data_sources"] == s["plan"]["data_sources"] &&
+          other.summary["plan"]["segments"] == s["plan"]["segments"]) {
+        plan += fmt::format(" (same plan as {})", other.orchestrator);
+        break;
+      }
+    }
+    auto f4 = [](const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.4f}", v.get<double>()) : std::string(); };
+    auto g = [](const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.6g}", v.get<double>()) : std::string(); };
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", u.orchestrator, s["status"].get<std::string>(),
+                      s["guarantee"].get<std::string>(), f4(s["plan"]["predicted"]["p_target_met"]),
+                      q.is_null() ? "" : fmt::format("{} [{}, {}]", f4(q["p_target_met"]), f4(q["p_target_met_ci95"][0]), f4(q["p_target_met_ci95"][1])),
+                      c.is_null() ? "" : fmt::format("{} [{}, {}]", g(c["energy_j_mean"]), g(c["energy_j_ci95"][0]), g(c["energy_j_ci95"][1])),
+                      c.is_null() ? "" : g(c["time_s_mean"]), plan);
+  }
+  if (optimum_energy) {
+    md += fmt::format("\nEnergy relative to the optimum's plan ({}; simulated means):\n\n| orchestrator | energy vs optimum |\n|---|---|\n",
+                      optimum_solver.empty() ? "solver status unknown" : optimum_solver);
+    for (const auto& u : units)
+      if (u.failure.empty() && u.summary["status"] == "ok" && u.summary["cost"].is_object() && u.summary["cost"]["energy_j_mean"].is_number())
+        md += fmt::format("| {} | {:+.2f}% |\n", u.orchestrator, 100.0 * (u.summary["cost"]["energy_j_mean"].get<double>() / *optimum_energy - 1.0));
+  }
+  if (first != nullptr && first->failure.empty() && !first->energies.empty()) {
+    std::string rows;
+    const MeanCI base = mean_ci95(first->energies);
+    for (std::size_t i = 1; i < units.size(); ++i) {
+      const Unit& u = units[i];
+      if (!u.failure.empty() || u.energies.size() != first->energies.size()) continue;
+      std::vector<double> d;
+      for (std::size_t r = 0; r < u.energies.size(); ++r) d.push_back(u.energies[r] - first->energies[r]);
+      const MeanCI m = mean_ci95(d);
+      rows += fmt::format("| {} | {:.6g} [{:.6g}, {:.6g}] | {:+.1f}% |\n", u.orchestrator, m.mean, m.ci95[0], m.ci95[1],
+                          base.mean != 0 ? 100.0 * m.mean / base.mean : 0.0);
+    }
+    if (!rows.empty())
+      md += fmt::format("\nPaired energy differences against `{}` (other minus it, per replication, mean and 95% interval):\n\n"
+                        "| orchestrator | energy difference J [95% CI] | relative |\n|---|---|---|\n{}",
+                        first->orchestrator, rows);
+  }
+  std::ofstream(partial / "comparison.md") << md;
+
+  publish_directory(partial, dir);
+
+  int failed = 0;
+  std::string report = read_text(dir / "comparison.md");
+  fmt::print("{}", report);
+  for (const auto& u : units)
+    if (!u.failure.empty()) {
+      ++failed;
+      fmt::print(stderr, "error: orchestrator '{}' failed: {}\n", u.orchestrator, u.failure);
+    }
+  fmt::print("results in {}\n", dir.string());
+  return failed > 0 ? 4 : 0;
+}
+
+} // namespace deplsim

@@ -1,0 +1,34 @@
+// Interrupts: SIGINT/SIGTERM turned into a flag that long work checks between steps (a replication, a unit),
+// and the exception that carries the signal to the command, which exits 130.
+#pragma once
+
+#include <atomic>
+#include <csignal>
+#include <stdexcept>
+
+namespace deplsim {
+
+/// SIGINT and SIGTERM, while an InterruptGuard lives, set interrupt_signal() (the signal's number) instead of ending
+/// the process; the previous handlers come back when it ends. `restart`: system calls resume after the signal
+/// (without it a blocking waitpid returns EINTR); `once`: a second signal acts as it did before (ends the process).
+class InterruptGuard {
+public:
+  InterruptGuard(bool restart, bool once);
+  ~InterruptGuard();
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+/// The signal that interrupted the work under the current (or last) InterruptGuard, 0 if none.
+const std::atomic<int>& interrupt_signal();
+
+/// Thrown when work is asked to stop (a signal): it stopped between steps, keeping nothing half-done.
+struct Interrupted : std::runtime_error {
+  explicit Interrupted(int sig) : std::runtime_error("interrupted"), signal(sig) {}
+  int signal;
+};
+
+} // namespace deplsim

@@ -1,0 +1,13 @@
+// Crash-safety tests (tests/cli/crash_safety_test.sh, docs/testing.md): named points where a test can make the
+// process die by SIGKILL, to prove that what is on disk at that moment is safe to resume from.
+#pragma once
+
+#include <string>
+
+namespace deplsim {
+
+/// When the environment variable DEPLSIM_TEST_KILL_AT equals `point` (e.g. "run:planned", "run:replication:5"),
+/// the process sends itself SIGKILL there — a crash at a chosen moment. Nothing happens otherwise.
+void test_kill_point(const std::string& point);
+
+} // namespace deplsim

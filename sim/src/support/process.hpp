@@ -1,0 +1,29 @@
+// Child processes: starting a `deplsim` unit with its output in a log (dying with its parent), waiting for it,
+// and capturing a command's output. Used by the studies that run units as processes (compare, sweep,
+// reproduce) and by the platform probe's child.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <sys/types.h>
+#include <vector>
+
+namespace deplsim {
+
+/// Starts `args` (argv[0] a path) with stdout and stderr sent to `log`; returns the child's pid (-1 on failure).
+/// The child gets SIGKILL when this process dies, so it never outlives the command that started it.
+pid_t start_process(const std::vector<std::string>& args, const std::filesystem::path& log);
+/// Waits for `pid`; returns its exit code (128 + signal when killed, -1 when unknown).
+int wait_process(pid_t pid);
+/// An exit status from waitpid as an exit code (128 + signal when killed).
+int exit_code_of(int status);
+/// This program's path (for starting units as child processes); /proc/self/exe when it cannot be read.
+std::string self_executable();
+/// Runs `args` to completion (start_process + wait_process).
+int run_process(const std::vector<std::string>& args, const std::filesystem::path& log);
+/// Runs `args` (argv[0] looked up in PATH, no shell) and returns its exit code and its stdout — with its stderr
+/// too when `with_stderr`, else stderr is discarded.
+std::pair<int, std::string> capture(const std::vector<std::string>& args, bool with_stderr);
+
+} // namespace deplsim
