@@ -30,12 +30,12 @@ void BM_Propagation(benchmark::State& state) {
   setenv("DEPLSIM_CACHE_DIR", "off", 1);
   const LoadedScenario ls = load(k, b, 2000);
   const Scenario& sc = ls.scenario;
-  const ParametricLearning truth(sc);
-  const KernelKnowledge knowledge(sc, truth, 1);
+  const ParametricLearning truth(sc, ls.learning);
+  const KernelKnowledge knowledge(sc, ls.learning, truth, 1);
   const double q = knowledge.buckets().back();
   Schedule s{{{0, k}}};
   if (with_switch) {
-    const auto& sw = sc.model.learning.switches.front();
+    const auto& sw = sc.model.switches.front();
     const int at = sc.model.switch_epochs.front();
     s = Schedule{{{sw.from_index, at}, {sw.to_index, k - at}}};
   }
@@ -49,9 +49,9 @@ void BM_ChainBuild(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   setenv("DEPLSIM_CACHE_DIR", "off", 1);
   const LoadedScenario ls = load(100, 100, n);
-  const ParametricLearning truth(ls.scenario);
+  const ParametricLearning truth(ls.scenario, ls.learning);
   for (auto _ : state) {
-    const KernelKnowledge knowledge(ls.scenario, truth, 1);
+    const KernelKnowledge knowledge(ls.scenario, ls.learning, truth, 1);
     benchmark::DoNotOptimize(knowledge.single(0, knowledge.buckets().size() - 1));
   }
   state.counters["trajectories"] = n;

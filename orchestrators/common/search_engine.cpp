@@ -25,7 +25,7 @@ std::vector<ScheduleShape> schedule_shapes(const Scenario& sc) {
   std::vector<ScheduleShape> out;
   for (std::size_t v = 0; v < sc.model.versions.size(); ++v) out.push_back({v, v, 0});
   if (sc.model.max_switches >= 1)
-    for (const auto& s : sc.model.learning.switches)
+    for (const auto& s : sc.model.switches)
       for (int e : sc.model.switch_epochs)
         if (e < sc.target.max_epochs) out.push_back({s.from_index, s.to_index, e});
   return out;

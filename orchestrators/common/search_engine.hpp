@@ -29,7 +29,7 @@ struct SearchResult {
 };
 
 /// The answer of a planner that claims P(L <= L*) >= p* when its knowledge rests on too few independent runs
-/// (MODEL.md 4.2: status insufficient_data, exit 3), or nothing when the knowledge suffices.
+/// (docs/model.md 0.6: status insufficient_data, exit 3), or nothing when the knowledge suffices.
 std::optional<Plan> insufficient_data(const Problem& problem, const std::string& planner);
 
 /// @brief A version schedule up to max_epochs: one version alone (at == 0), or `first` for `at` epochs then `second`.

@@ -1,4 +1,4 @@
-// depl (MODEL.md 5): the DepL framework as formalised in MODEL.md, three nested parts.
+// depl (docs/model.md 0.9 and 5.3): the DepL framework as this project formalises it, three nested parts.
 //  1. Data (outer loop): candidate data sets in increasing order of a valid lower bound on any plan's cost with
 //     them (the fewest epochs any schedule needs with the set's own knowledge x the cheapest epoch);
 //     the loop stops when the bound reaches the best verified cost.
@@ -306,7 +306,7 @@ private:
     std::vector<std::vector<std::optional<Resources>>> res(nv, std::vector<std::optional<Resources>>(nc));
     std::vector<std::vector<double>> weight(nv, std::vector<double>(nc, kInf));
     // With the energy objective, an epoch also costs the idle power of the links that shipped the data, which
-    // stay charged until the end (MODEL.md 3): faster resources save it.
+    // stay charged until the end (docs/model.md 4.5): faster resources save it.
     for (std::size_t v = 0; v < nv; ++v)
       for (const auto& r : resources) {
         const EpochCost e = pb.cost.epoch(v, r, q);
@@ -452,7 +452,7 @@ private:
         // Switch version at a declared epoch.
         if (st.switches >= sc.model.max_switches) continue;
         if (std::find(sc.model.switch_epochs.begin(), sc.model.switch_epochs.end(), k) == sc.model.switch_epochs.end()) continue;
-        for (const auto& sw : sc.model.learning.switches) {
+        for (const auto& sw : sc.model.switches) {
           if (sw.from_index != st.chain.version) continue;
           const KnowledgeChain* across = nullptr;
           try {

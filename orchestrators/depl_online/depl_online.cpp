@@ -1,4 +1,4 @@
-// depl-online (MODEL.md 5; docs/model.md 5.6): a policy computed once by backward induction over (epoch, version
+// depl-online (docs/model.md 0.9 and 5.6): a policy computed once by backward induction over (epoch, version
 // chain, observed validation-loss level) — continue, switch at a declared epoch, or stop — and looked up at each
 // epoch end from the validation loss the replication observes. It trains on depl's data set and resources; what
 // it adapts is when to stop and whether to switch. Judged, like every orchestrator, on the test loss.
@@ -92,7 +92,7 @@ public:
     const PlannerKnowledge* kk = &pb.knowledge;
     if (auto none = insufficient_data(pb, name())) return *none;
     // depl's plan gives the data set and the resources.
-    Plan base = pb.orchestrators.make("depl")->plan(pb);
+    Plan base = pb.orchestrators.make_configured("depl", pb.settings)->plan(pb);
     if (base.status != PlanStatus::ok) {
       base.explanation = "depl-online: depl finds no plan, so neither does the policy built on it\n" + base.explanation;
       return base;
@@ -138,7 +138,7 @@ public:
       // Chains: v0 alone, and every declared switch from v0 at every declared epoch.
       std::vector<ScheduleShape> shapes{{v0, v0, 0}};
       if (sc.model.max_switches >= 1)
-        for (const auto& sw : sc.model.learning.switches)
+        for (const auto& sw : sc.model.switches)
           if (sw.from_index == v0)
             for (int e : sc.model.switch_epochs)
               if (e < k_max) shapes.push_back({v0, sw.to_index, e});

@@ -1,4 +1,4 @@
-// exhaustive (MODEL.md 5; for tests): every plan of a tiny instance — every data set, every version schedule
+// exhaustive (docs/model.md 5.5; for tests): every plan of a tiny instance — every data set, every version schedule
 // (one version, or a declared switch at a declared epoch, up to one switch), every stopping epoch whose exact
 // P(L_K <= L*) reaches p*, and every (cluster, nodes, power state) for every epoch (migrations anywhere) — each
 // costed exactly by the cost model; the cheapest within the deadline. It refuses instances with more than

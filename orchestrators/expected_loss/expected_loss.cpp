@@ -1,4 +1,4 @@
-// The expectation-based baselines (MODEL.md 5), on the shared plan search, differing only in the test:
+// The expectation-based baselines (docs/model.md 0.9 and 5.2), on the shared plan search, differing only in the test:
 //   expected-loss          E[L_K] <= L*                      (PACT-like: ignores the distribution)
 //   expected-loss+safety   E[L_K] <= (1 - delta) L*          (one fixed safety factor, planners.safety_delta)
 //   expected-loss+margin   E[L_K] <= (1 - m) L*, m the smallest margin on a grid whose plan has P >= p*
@@ -28,20 +28,25 @@ public:
 class ExpectedLossSafety final : public Orchestrator {
 public:
   [[nodiscard]] std::string name() const override { return "expected-loss+safety"; }
+  void configure(const PlannerSettings& s) override { delta_ = s.number("safety_delta", 0.1, {0, 1, false, true}); }
   Plan plan(const Problem& pb) override {
-    const double delta = pb.scenario.planners.safety_delta;
+    const double delta = delta_;
     Plan p = search_plan(pb, expectation_at_most((1 - delta) * pb.scenario.target.loss, fmt::format("(1 - {}) L*", delta)), name()).plan;
     if (p.status == PlanStatus::ok) p.predicted.margin = delta;
     return p;
   }
+
+private:
+  double delta_ = 0.1;  ///< planners.safety_delta
 };
 
 class ExpectedLossMargin final : public Orchestrator {
 public:
   [[nodiscard]] std::string name() const override { return "expected-loss+margin"; }
+  void configure(const PlannerSettings& s) override { step_ = s.number("margin_step", 0.01, {1e-4, 0.5}); }
   Plan plan(const Problem& pb) override {
     if (auto none = insufficient_data(pb, name())) return *none;  // it claims P >= p*
-    const double step = pb.scenario.planners.margin_step;
+    const double step = step_;
     std::string tried;
     for (int i = 0; i * step < 1.0; ++i) {
       const double m = i * step;
@@ -66,6 +71,9 @@ public:
     p.explanation = name() + ": " + p.reason + "\n" + tried;
     return p;
   }
+
+private:
+  double step_ = 0.01;  ///< planners.margin_step
 };
 
 } // namespace

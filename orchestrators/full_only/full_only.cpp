@@ -1,4 +1,4 @@
-// full-only and pruned-only (MODEL.md 5): one version (the full network, or the most-pruned one), all data
+// full-only and pruned-only (docs/model.md 0.9 and 5.1): one version (the full network, or the most-pruned one), all data
 // sources, the fewest epochs whose predicted P(L_K <= L*) >= p*, then the cheapest (cluster, nodes, power
 // state) within the deadline. Simple anchors for the comparison.
 #include "../common/search_engine.hpp"

@@ -1,4 +1,4 @@
-// optimum (MODEL.md 5): the exact optimum of the planning model DepL uses, with COIN-OR CBC.
+// optimum (docs/model.md 0.9 and 5.5): the exact optimum of the planning model DepL uses, with COIN-OR CBC.
 //
 // The loss does not depend on resources, so the learning side is enumerated exactly: for each candidate data
 // set and each version schedule (one version, or a declared switch at a declared epoch), the exact propagation
@@ -6,7 +6,7 @@
 // more epochs, the first epoch K at which a schedule reaches p* dominates every later one, so each schedule is
 // one column (schedule, K). A MILP per data set then chooses one column and the resources of every epoch, as at
 // most S segments (a segment: epochs of one version on one (cluster, nodes, power state)), and its cost is the
-// cost model's exactly (CostModel::evaluate, MODEL.md 3; docs/model.md 5.4 derives every term):
+// cost model's exactly (CostModel::evaluate, docs/model.md 4.3; docs/model.md 5.5 derives every term):
 //   - epochs: time, the current nodes' idle and busy energy, the synchronisation links' dynamic energy — linear
 //     in the epoch counts n[s,v,r];
 //   - entries (data shipped to a new node set, the model to the nodes that lack it): one per segment whose node
@@ -90,9 +90,25 @@ struct DataSetOutcome {
   std::size_t vars = 0, rows = 0, integers = 0;
 };
 
+/// The optimum's settings (planners.optimum.*; docs/scenario.md 2.11), and the file its model goes to (CLI only).
+struct OptimumSettings {
+  long long node_limit = 100000;  ///< branch-and-bound nodes per data set's MILP (not a time limit: machine-independent)
+  double gap = 0.0;               ///< relative gap at which CBC may stop (0: prove optimality)
+  int max_segments = 4;           ///< most segments (runs of one version and resource choice) a plan has
+  std::string model_file;         ///< write the chosen data set's MILP here (.lp or .mps)
+};
+
 class Optimum final : public Orchestrator {
 public:
   [[nodiscard]] std::string name() const override { return "optimum"; }
+
+  void configure(const PlannerSettings& s) override {
+    settings_.node_limit = s.integer("optimum.node_limit", 100000, {0, 2e9});
+    settings_.gap = s.number("optimum.gap", 0.0, {0, 1});
+    settings_.max_segments = static_cast<int>(s.integer("optimum.max_segments", 4, {1, 64}));
+  }
+  [[nodiscard]] bool writes_model() const override { return true; }
+  void set_model_file(const std::string& path) override { settings_.model_file = path; }
 
   Plan plan(const Problem& pb) override {
     const Scenario& sc = pb.scenario;
@@ -131,7 +147,7 @@ public:
     }
     std::stable_sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) { return a.lower < b.lower; });
 
-    const PlannerSettings& ps = sc.planners;
+    const OptimumSettings& ps = settings_;
     double best_milp = kInf;
     std::size_t best_index = 0;
     bool limited = false;
@@ -152,13 +168,13 @@ public:
       }
       if (tty)
         fmt::print(stderr, "\roptimum: data set {}/{} ({})...", i + 1, cands.size(), o.label);
-      Built b = build(pb, c.set, c.samples, c.columns, ps.optimum_max_segments);
+      Built b = build(pb, c.set, c.samples, c.columns, ps.max_segments);
       o.vars = b.model.vars().size();
       o.rows = b.model.rows().size();
       o.integers = b.model.integers();
       milp::Settings st;
-      st.node_limit = ps.optimum_node_limit;
-      st.gap = ps.optimum_gap;
+      st.node_limit = ps.node_limit;
+      st.gap = ps.gap;
       if (best_milp < kInf) st.cutoff = best_milp;
       const milp::Result r = milp::solve(b.model, st);
       o.seconds = r.seconds;
@@ -197,11 +213,11 @@ public:
         break;
       }
       }
-      if (!ps.optimum_model_file.empty() && (o.plan || model_note.empty())) {
+      if (!ps.model_file.empty() && (o.plan || model_note.empty())) {
         // The model of the data set the best plan comes from (else of the first data set solved).
         if (!o.plan || best_index == outcomes.size()) {
-          milp::write(b.model, ps.optimum_model_file);
-          model_note = fmt::format("MILP of data set {} written to {}", o.label, ps.optimum_model_file);
+          milp::write(b.model, ps.model_file);
+          model_note = fmt::format("MILP of data set {} written to {}", o.label, ps.model_file);
         }
       }
       outcomes.push_back(std::move(o));
@@ -213,7 +229,7 @@ public:
     std::string explanation = fmt::format(
         "optimum: exact MILP (CBC {}) per data set over schedules x resources, at most {} segments; {} of {} data sets "
         "have a schedule reaching P >= {}; node limit {}, gap {}\n",
-        "2.10", ps.optimum_max_segments, cands.size(), sets.size(), sc.target.probability, ps.optimum_node_limit, ps.optimum_gap);
+        "2.10", ps.max_segments, cands.size(), sets.size(), sc.target.probability, ps.node_limit, ps.gap);
     for (const auto& o : outcomes) {
       explanation += fmt::format("  data set {}: {}", o.label, o.status);
       if (o.plan) explanation += fmt::format(", {} {:.9g} (MILP {:.9g})", to_string(sc.objective), o.exact_value, o.milp_value);
@@ -230,7 +246,7 @@ public:
       rep.status = limited ? "limit_reached" : "infeasible";
       if (limited) {
         rep.bound = global_bound;
-        out.reason = fmt::format("node limit ({}) reached before any plan was found; objective >= {:.9g}", ps.optimum_node_limit, global_bound);
+        out.reason = fmt::format("node limit ({}) reached before any plan was found; objective >= {:.9g}", ps.node_limit, global_bound);
       } else if (cands.empty()) {
         out.reason = fmt::format("no schedule reaches P(L <= {}) >= {} within max_epochs = {}", sc.target.loss,
                                  sc.target.probability, sc.target.max_epochs);
@@ -263,6 +279,8 @@ public:
   }
 
 private:
+  OptimumSettings settings_;
+
   struct Built {
     milp::Model model;
     // Indices of the decision variables (-1 where absent).
@@ -793,7 +811,11 @@ std::optional<double> optimum_milp_value(const Problem& pb, const Plan& plan) {
 
 void register_optimum_orchestrator(OrchestratorRegistry& registry) {
   registry.add("optimum", "exact optimum of the planning model: a MILP per data set solved by COIN-OR CBC (node limit, gap)",
-               [] { return std::make_unique<Optimum>(); });
+               [] { return std::make_unique<Optimum>(); },
+               {SettingFlag{"--node-limit", "optimum.node_limit", "optimum: branch-and-bound node limit per MILP (planners.optimum.node_limit)",
+                            "N", {0, 2e9}},
+                SettingFlag{"--gap", "optimum.gap", "optimum: relative gap at which CBC may stop, 0 proves optimality (planners.optimum.gap)",
+                            "G", {0, 1}}});
 }
 
 } // namespace deplsim

@@ -53,6 +53,41 @@ refuses_other_minor() {  # configuring must fail, and for the version
 }
 check "find_package(deplsim 0.99) is refused (0.x: the same minor only)" refuses_other_minor
 
+# --- The SDK offers planning, never the ground truth --------------------------------------------------------------
+# A plug-in built against the installed SDK alone: what every orchestrator may use compiles; the ground truth, the
+# learning-curve parameters and the evaluation stream cannot be named (the compile must fail, for that name).
+compiles_against_sdk() {  # compiles_against_sdk SOURCE: 0 when it compiles with the installed headers only
+  "$CXX" -std=c++20 -fsyntax-only -I"$PREFIX/include" -x c++ - <<<"$1" >"$TMP/sdk.out" 2>&1
+}
+refused_by_sdk() {  # refused_by_sdk WHAT SOURCE: the compile fails, and names WHAT
+  ! compiles_against_sdk "$2" || { echo "compiled: $2"; return 1; }
+  grep -q -- "$1" "$TMP/sdk.out" || { cat "$TMP/sdk.out"; return 1; }
+}
+check "an SDK-only plug-in may use the problem, the knowledge and the cost model" compiles_against_sdk '
+#include <deplsim/orchestrator.hpp>
+double f(const deplsim::Problem& pb) {
+  const deplsim::KnowledgeChain& c = pb.knowledge.single(0, pb.knowledge.bucket_of(pb.samples(pb.all_sources())));
+  return c.level_mean.size() + pb.knowledge.predict(1, deplsim::Schedule{{{0, 1}}}).p_target_met +
+         pb.cost.resource_choices().size() + static_cast<int>(pb.knowledge.kind());
+}'
+check "it cannot name the ground truth (GroundTruth)" refused_by_sdk GroundTruth '
+#include <deplsim/orchestrator.hpp>
+const deplsim::GroundTruth* truth = nullptr;'
+check "  nor the parametric learning curves (ParametricLearning)" refused_by_sdk ParametricLearning '
+#include <deplsim/orchestrator.hpp>
+const deplsim::ParametricLearning* curves = nullptr;'
+check "  nor the evaluation stream (Purpose::evaluation)" refused_by_sdk Purpose '
+#include <deplsim/orchestrator.hpp>
+auto stream = deplsim::Purpose::evaluation;'
+check "  nor the learning-curve parameters of a version (ModelVersion::learning)" refused_by_sdk learning '
+#include <deplsim/orchestrator.hpp>
+double floor_of(const deplsim::Problem& pb) { return pb.scenario.model.versions[0].learning.floor; }'
+check "  nor the measured profile behind the knowledge (model.learning)" refused_by_sdk learning '
+#include <deplsim/orchestrator.hpp>
+std::string profile_of(const deplsim::Problem& pb) { return pb.scenario.model.learning.profile; }'
+check "  and the installed headers hold no simulator header" bash -c "
+  ! grep -rlE 'GroundTruth|ParametricLearning|Purpose::evaluation|learning\.hpp|rng\.hpp' '$PREFIX/include/deplsim'"
+
 # --- The example plug-in in use -------------------------------------------------------------------------------
 check "without --plugin, greedy is unknown (exit 2, the known names listed)" \
   expect 2 "unknown orchestrator 'greedy' \(known: full-only" plan "$TINY" --orchestrator greedy

@@ -23,7 +23,7 @@ public:
     if (!switched_ && !sc.model.switch_epochs.empty() && o.epoch == sc.model.switch_epochs.front() &&
         o.validation_loss > 1.5 * sc.target.loss) {
       const std::size_t pruned = sc.most_pruned_version();
-      if (pruned != 0 && sc.switch_learning(0, pruned) != nullptr) {
+      if (pruned != 0 && sc.switch_declared(0, pruned) != nullptr) {
         switched_ = true;
         return std::vector<Segment>{Segment{sc.model.versions[pruned].name, first.cluster, first.nodes, first.pstate,
                                             first.epochs - o.epoch}};

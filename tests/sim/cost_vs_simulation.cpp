@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
     plans.push_back(Plan{sources, {Segment{sc.model.versions[0].name, first, 1, 0, 2}, Segment{sc.model.versions[0].name, first, n_first, 0, 2}}, {}, {}, {}, {}});
     names.push_back("node set 1 -> " + std::to_string(n_first) + " in " + first);
   }
-  if (!sc.model.learning.switches.empty() && !sc.model.switch_epochs.empty()) {
-    const auto& s = sc.model.learning.switches.front();
+  if (!sc.model.switches.empty() && !sc.model.switch_epochs.empty()) {
+    const auto& s = sc.model.switches.front();
     const int k = sc.model.switch_epochs.front();
     plans.push_back(Plan{sources, {Segment{s.from, first, 1, 0, k}, Segment{s.to, first, 1, 0, 2}}, {}, {}, {}, {}});
     names.push_back("switch " + s.from + " -> " + s.to);

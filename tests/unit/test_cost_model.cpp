@@ -36,7 +36,7 @@ Scenario hand_scenario() {
   Scenario sc;
   sc.clusters = {Cluster{"a", "a", 0.0}, Cluster{"b", "b", 1.0}};
   sc.data_sources = {DataSource{"d", "src", 1000, 1e4}};
-  sc.model.versions = {ModelVersion{"full", 1e6, 1e6, 0.0, {}}, ModelVersion{"p50", 5e5, 5e5, 0.5, {}}};
+  sc.model.versions = {ModelVersion{"full", 1e6, 1e6, 0.0}, ModelVersion{"p50", 5e5, 5e5, 0.5}};
   sc.model.switch_epochs = {2};
   sc.model.max_switches = 1;
   sc.training = Training{SyncKind::ring_allreduce, 2};

@@ -65,8 +65,7 @@ TEST_CASE("depl's plans verify, are valid, meet the deadline and are no dearer t
     }
     ++feasible;
     CHECK(validate_plan(pb, plan, "depl").empty());
-    const auto* kk = dynamic_cast<const KernelKnowledge*>(&pb.knowledge);
-    REQUIRE(kk != nullptr);
+    const PlannerKnowledge* kk = &pb.knowledge;
     const double p = kk->distribution(pb.samples(plan.data_sources), pb.schedule(plan)).p_target();
     CHECK(reaches(p, pb.scenario.target.probability));
     CHECK(plan.predicted.p_target_met == Approx(p));

@@ -33,8 +33,7 @@ TEST_CASE("no planner's verified plan is cheaper than the exhaustive optimum, ex
     co.overrides = overrides;
     const auto ctx = build_context(co);
     const Problem pb = ctx->problem();
-    const auto* kk = dynamic_cast<const KernelKnowledge*>(&pb.knowledge);
-    REQUIRE(kk != nullptr);
+    const PlannerKnowledge* kk = &pb.knowledge;
     const Plan opt = registry.make("exhaustive")->plan(pb);
     REQUIRE(opt.status != PlanStatus::limit_reached);
     double opt_obj = 0;

@@ -87,14 +87,22 @@ TEST_CASE("a two-level chain matches its closed form", "[kernels]") {
 }
 
 namespace {
-Scenario kernel_scenario() {
+// A scenario and its learning side.
+struct Fixture {
   Scenario sc;
+  LearningSpec lm;
+};
+
+Fixture kernel_scenario() {
+  Fixture f;
+  Scenario& sc = f.sc;
   sc.target = {0.55, 0.9, std::nullopt, 40};
-  sc.model.versions = {ModelVersion{"full", 1e9, 1e8, 0.0, {0.40, 0.12, 1.0, 0.08, 0.0, 0}},
-                       ModelVersion{"p75", 2.5e8, 2.5e7, 0.75, {0.45, 0.12, 1.0, 0.05, 0.0, 0}}};
+  sc.model.versions = {ModelVersion{"full", 1e9, 1e8, 0.0}, ModelVersion{"p75", 2.5e8, 2.5e7, 0.75}};
   sc.model.switch_epochs = {5, 10};
   sc.model.max_switches = 1;
-  auto& lm = sc.model.learning;
+  sc.model.switches = {SwitchDecl{"full", "p75", 0, 1}};
+  auto& lm = f.lm;
+  lm.versions = {VersionLearning{0.40, 0.12, 1.0, 0.08, 0.0, 0}, VersionLearning{0.45, 0.12, 1.0, 0.05, 0.0, 0}};
   lm.initial_loss = std::log(10.0);
   lm.reference_samples = 10000;
   lm.floor_data_exponent = 0.2;
@@ -104,16 +112,17 @@ Scenario kernel_scenario() {
   lm.eval_noise = 0.01;
   lm.knowledge_trajectories = 3000;
   lm.levels = 60;
-  lm.switches = {SwitchLearning{"full", "p75", 0, 1, 0.05, 0.30}};
+  lm.switches = {SwitchLearning{0, 1, 0.05, 0.30}};
   sc.data_sources = {DataSource{"d", "src", 10000, 1e3}};
-  return sc;
+  return f;
 }
 } // namespace
 
 TEST_CASE("propagation gives the training trajectories' marginal exactly, with and without a switch", "[kernels]") {
-  const Scenario sc = kernel_scenario();
-  const ParametricLearning truth(sc);
-  const KernelKnowledge k(sc, truth, 4);
+  const Fixture f = kernel_scenario();
+  const Scenario& sc = f.sc;
+  const ParametricLearning truth(sc, f.lm);
+  const KernelKnowledge k(sc, f.lm, truth, 4);
   for (const Schedule& s : {Schedule{{{0, 25}}}, Schedule{{{0, 10}, {1, 15}}}, Schedule{{{1, 3}}}}) {
     int met = 0;
     for (std::uint32_t r = 0; r < 3000; ++r) met += truth.final_test_loss(4, Purpose::knowledge, r, 10000, s) <= 0.55;
@@ -124,9 +133,10 @@ TEST_CASE("propagation gives the training trajectories' marginal exactly, with a
 }
 
 TEST_CASE("switch kernels apply at the switch only", "[kernels]") {
-  const Scenario sc = kernel_scenario();
-  const ParametricLearning truth(sc);
-  const KernelKnowledge k(sc, truth, 4);
+  const Fixture f = kernel_scenario();
+  const Scenario& sc = f.sc;
+  const ParametricLearning truth(sc, f.lm);
+  const KernelKnowledge k(sc, f.lm, truth, 4);
   const auto with_switch = k.each_epoch(10000, Schedule{{{0, 10}, {1, 10}}});
   const auto without = k.each_epoch(10000, Schedule{{{0, 20}}});
   REQUIRE(with_switch.size() == 20);
@@ -138,9 +148,10 @@ TEST_CASE("switch kernels apply at the switch only", "[kernels]") {
 }
 
 TEST_CASE("data quantities use the bucket at or below them", "[kernels]") {
-  const Scenario sc = kernel_scenario();
-  const ParametricLearning truth(sc);
-  const KernelKnowledge k(sc, truth, 4);
+  const Fixture f = kernel_scenario();
+  const Scenario& sc = f.sc;
+  const ParametricLearning truth(sc, f.lm);
+  const KernelKnowledge k(sc, f.lm, truth, 4);
   CHECK(k.bucket_of(10000) == 3);
   CHECK(k.bucket_of(9999) == 2);  // 7500
   CHECK(k.bucket_of(2500) == 0);
@@ -153,21 +164,22 @@ TEST_CASE("knowledge chains are cached on disk, read back exactly, and rebuilt w
   const fs::path dir = fs::temp_directory_path() / ("deplsim-cache-test-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   setenv("DEPLSIM_CACHE_DIR", dir.c_str(), 1);
-  const Scenario sc = kernel_scenario();
-  const ParametricLearning truth(sc);
+  const Fixture f = kernel_scenario();
+  const Scenario& sc = f.sc;
+  const ParametricLearning truth(sc, f.lm);
   const Schedule s{{{0, 10}, {1, 15}}};
-  const LossDistribution built = KernelKnowledge(sc, truth, 4).distribution(10000, s);
+  const LossDistribution built = KernelKnowledge(sc, f.lm, truth, 4).distribution(10000, s);
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir)) files.push_back(e.path());
   CHECK(files.size() == 2);  // the single chain and the switch chain, no temporary file left
-  const LossDistribution read = KernelKnowledge(sc, truth, 4).distribution(10000, s);
+  const LossDistribution read = KernelKnowledge(sc, f.lm, truth, 4).distribution(10000, s);
   CHECK(read.probabilities() == built.probabilities());
   // A damaged file is ignored and rewritten.
   for (const auto& f : files) fs::resize_file(f, fs::file_size(f) / 2);
-  const LossDistribution rebuilt = KernelKnowledge(sc, truth, 4).distribution(10000, s);
+  const LossDistribution rebuilt = KernelKnowledge(sc, f.lm, truth, 4).distribution(10000, s);
   CHECK(rebuilt.probabilities() == built.probabilities());
   // Another seed is another key.
-  (void)KernelKnowledge(sc, truth, 5).distribution(10000, s);
+  (void)KernelKnowledge(sc, f.lm, truth, 5).distribution(10000, s);
   std::size_t count = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++count;
   CHECK(count == 4);

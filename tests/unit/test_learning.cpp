@@ -13,16 +13,23 @@ using namespace deplsim;
 
 namespace {
 
-Scenario learning_scenario() {
+// A scenario and its learning side.
+struct Fixture {
   Scenario sc;
+  LearningSpec lm;
+};
+
+Fixture learning_scenario() {
+  Fixture f;
+  Scenario& sc = f.sc;
   sc.name = "unit";
   sc.target = {0.6, 0.9, std::nullopt, 100};
-  ModelVersion full{"full", 1e9, 1e8, 0.0, {0.40, 0.10, 1.0, 0.08, 0.004, 30}};
-  ModelVersion p75{"p75", 2.5e8, 2.5e7, 0.75, {0.43, 0.10, 1.0, 0.05, 0.0, 0}};
-  sc.model.versions = {full, p75};
+  sc.model.versions = {ModelVersion{"full", 1e9, 1e8, 0.0}, ModelVersion{"p75", 2.5e8, 2.5e7, 0.75}};
   sc.model.switch_epochs = {5, 10};
   sc.model.max_switches = 1;
-  auto& lm = sc.model.learning;
+  sc.model.switches = {SwitchDecl{"full", "p75", 0, 1}};
+  auto& lm = f.lm;
+  lm.versions = {VersionLearning{0.40, 0.10, 1.0, 0.08, 0.004, 30}, VersionLearning{0.43, 0.10, 1.0, 0.05, 0.0, 0}};
   lm.initial_loss = std::log(10.0);
   lm.reference_samples = 10000;
   lm.floor_data_exponent = 0.2;
@@ -32,9 +39,9 @@ Scenario learning_scenario() {
   lm.epoch_noise = 0.02;
   lm.eval_noise = 0.01;
   lm.knowledge_trajectories = 2000;
-  lm.switches = {SwitchLearning{"full", "p75", 0, 1, 0.05, 0.30}};
+  lm.switches = {SwitchLearning{0, 1, 0.05, 0.30}};
   sc.data_sources = {DataSource{"d", "src", 10000, 1e3}};  // knowledge buckets: 2500, 5000, 7500, 10000 samples
-  return sc;
+  return f;
 }
 
 Schedule single(std::size_t v, int k) { return Schedule{{{v, k}}}; }
@@ -50,8 +57,9 @@ double stddev(const std::vector<double>& x) {
 } // namespace
 
 TEST_CASE("trajectories are reproducible per seed and differ between seeds", "[learning]") {
-  const Scenario sc = learning_scenario();
-  const ParametricLearning gt(sc);
+  const Fixture f = learning_scenario();
+  const Scenario& sc = f.sc;
+  const ParametricLearning gt(sc, f.lm);
   const auto a = gt.trajectory(5, Purpose::evaluation, 3, 10000, single(0, 40));
   const auto b = gt.trajectory(5, Purpose::evaluation, 3, 10000, single(0, 40));
   const auto c = gt.trajectory(6, Purpose::evaluation, 3, 10000, single(0, 40));
@@ -67,17 +75,19 @@ TEST_CASE("trajectories are reproducible per seed and differ between seeds", "[l
 }
 
 TEST_CASE("a replication's loss at an epoch does not depend on the plan's length (common random numbers)", "[learning]") {
-  const Scenario sc = learning_scenario();
-  const ParametricLearning gt(sc);
+  const Fixture f = learning_scenario();
+  const Scenario& sc = f.sc;
+  const ParametricLearning gt(sc, f.lm);
   const auto short_run = gt.trajectory(1, Purpose::evaluation, 9, 10000, single(0, 10));
   const auto long_run = gt.trajectory(1, Purpose::evaluation, 9, 10000, single(0, 30));
   for (std::size_t k = 0; k < 10; ++k) CHECK(short_run.test[k] == long_run.test[k]);
 }
 
 TEST_CASE("more data lowers the floor and the spread between runs", "[learning]") {
-  Scenario sc = learning_scenario();
-  for (auto& v : sc.model.versions) v.learning.overfit_slope = 0;  // isolate the floor
-  const ParametricLearning gt(sc);
+  Fixture f = learning_scenario();
+  const Scenario& sc = f.sc;
+  for (auto& v : f.lm.versions) v.overfit_slope = 0;  // isolate the floor
+  const ParametricLearning gt(sc, f.lm);
   std::vector<double> scarce, plenty;
   for (std::uint32_t r = 0; r < 3000; ++r) {
     scarce.push_back(gt.final_test_loss(2, Purpose::evaluation, r, 2500, single(0, 80)));
@@ -90,8 +100,9 @@ TEST_CASE("more data lowers the floor and the spread between runs", "[learning]"
 }
 
 TEST_CASE("the overfitting term makes the loss rise after its minimum on scarce data", "[learning]") {
-  const Scenario sc = learning_scenario();
-  const ParametricLearning gt(sc);
+  const Fixture f = learning_scenario();
+  const Scenario& sc = f.sc;
+  const ParametricLearning gt(sc, f.lm);
   const auto curve = gt.clean_curve(0.0, 0.0, 2500, single(0, 100));
   const auto min_it = std::min_element(curve.begin(), curve.end());
   const auto k_min = static_cast<std::size_t>(min_it - curve.begin());
@@ -105,8 +116,9 @@ TEST_CASE("the overfitting term makes the loss rise after its minimum on scarce 
 }
 
 TEST_CASE("a switch jumps, then relaxes toward the switch floor", "[learning]") {
-  const Scenario sc = learning_scenario();
-  const ParametricLearning gt(sc);
+  const Fixture f = learning_scenario();
+  const Scenario& sc = f.sc;
+  const ParametricLearning gt(sc, f.lm);
   const Schedule sw{{{0, 10}, {1, 90}}};
   const auto curve = gt.clean_curve(0.0, 0.0, 10000, sw);
   const auto before = gt.clean_curve(0.0, 0.0, 10000, single(0, 10));
@@ -122,10 +134,11 @@ TEST_CASE("a switch jumps, then relaxes toward the switch floor", "[learning]") 
 }
 
 TEST_CASE("kernel knowledge reproduces the knowledge stream's marginals, never the evaluation stream's", "[learning]") {
-  const Scenario sc = learning_scenario();
-  const ParametricLearning truth(sc);
-  const KernelKnowledge k(sc, truth, 1);
-  const ParametricLearning gt(sc);
+  const Fixture f = learning_scenario();
+  const Scenario& sc = f.sc;
+  const ParametricLearning truth(sc, f.lm);
+  const KernelKnowledge k(sc, f.lm, truth, 1);
+  const ParametricLearning gt(sc, f.lm);
   const auto per_epoch = k.predict_each_epoch(10000, 0, 60);
   REQUIRE(per_epoch.size() == 60);
   // The prediction for a 40-epoch schedule equals the per-epoch prediction at epoch 40.

@@ -39,8 +39,7 @@ Checked plan_with(const OrchestratorRegistry& registry, const std::string& name,
   if (c.plan.status != PlanStatus::ok) return c;
   INFO(name << " plan explanation:\n" << c.plan.explanation);
   CHECK(validate_plan(pb, c.plan, name).empty());
-  const auto* kk = dynamic_cast<const KernelKnowledge*>(&pb.knowledge);
-  REQUIRE(kk != nullptr);
+  const PlannerKnowledge* kk = &pb.knowledge;
   CHECK(reaches(kk->distribution(pb.samples(c.plan.data_sources), pb.schedule(c.plan)).p_target(), pb.scenario.target.probability));
   const PlanCost cost = pb.cost.evaluate(c.plan);
   if (pb.scenario.target.deadline_s) CHECK(cost.time_s <= *pb.scenario.target.deadline_s * (1 + 1e-12));

@@ -1,5 +1,7 @@
 // The scenario loader: a valid file reads into the structs; every kind of mistake is reported with its file,
 // line, column and key; --set overrides by dotted path, by list name and by index.
+#include "experiment/context.hpp"
+#include "orchestrators/builtins.hpp"
 #include "scenario/scenario_loader.hpp"
 
 #include <catch2/catch.hpp>
@@ -59,10 +61,14 @@ std::string replace(std::string text, const std::string& from, const std::string
   return text.replace(pos, from.size(), to);
 }
 
-// Loads and returns the first issue's text (or "" if it loads).
+// Loads and returns the first issue's text (or "" if it loads): the loader's, then the orchestrators' settings
+// checks (every built-in orchestrator reads the `planners` section, as when a command builds its context).
 std::string first_error(const std::string& text, const std::vector<std::string>& overrides = {}) {
   try {
-    load_scenario_text(text, kPath, overrides);
+    const auto loaded = load_scenario_text(text, kPath, overrides);
+    OrchestratorRegistry registry;
+    register_builtin_orchestrators(registry);
+    check_planner_settings(registry, loaded.planners);
   } catch (const InputError& e) {
     return e.issues().front().str();
   }
@@ -92,9 +98,9 @@ TEST_CASE("a valid scenario reads into the structs", "[scenario]") {
   CHECK(sc.clusters[1].price_per_node_s == 0.01);
   CHECK(sc.data_sources[1].samples == 3000);
   CHECK(sc.model.versions[1].pruning == 0.5);
-  CHECK(sc.model.versions[1].learning.shape == 1.0);  // default
+  CHECK(loaded.learning.versions[1].shape == 1.0);  // default
   CHECK(sc.model.switch_epochs == std::vector<int>{5, 10});
-  CHECK(sc.model.learning.switches.at(0).to_index == 1);
+  CHECK(sc.model.switches.at(0).to_index == 1);
   CHECK(sc.training.sync == SyncKind::parameter_server);
   CHECK(sc.training.rounds_per_epoch == 4);
   CHECK(sc.most_pruned_version() == 1);
@@ -154,7 +160,8 @@ TEST_CASE("overrides (--set) by dotted path, list name and index", "[scenario]")
   CHECK(a.scenario.target.deadline_s == 3600);
   CHECK(first_error(valid_text(), {"target.probability=2"}) == "--set target.probability: must be in (0, 1), got 2");
   // Optional sections can be created; other missing mappings cannot.
-  CHECK(load_scenario_text(valid_text(), kPath, {"planners.safety_delta=0.2"}).scenario.planners.safety_delta == 0.2);
+  CHECK(load_scenario_text(valid_text(), kPath, {"planners.safety_delta=0.2"}).planners.number("safety_delta", 0.1, {0, 1}) == 0.2);
+  CHECK(first_error(valid_text(), {"planners.optimum.gap=0.5"}).empty());  // an orchestrator's block is created too
   CHECK(first_error(valid_text(), {"planners.safety_delta=1.5"}) == "--set planners.safety_delta: must be in [0, 1), got 1.5");
   CHECK_THAT(first_error(valid_text(), {"planners.nope=1"}), Catch::Contains("planners.nope: unknown key"));
   CHECK_THAT(first_error(valid_text(), {"nope.x=1"}), Catch::Contains("--set nope.x: 'nope' does not exist"));

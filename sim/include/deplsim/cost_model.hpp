@@ -1,5 +1,5 @@
 /// @file cost_model.hpp
-/// @brief The analytical cost model (MODEL.md 3): time and energy of data shipping, epochs and migrations,
+/// @brief The analytical cost model (docs/model.md 4): time and energy of data shipping, epochs and migrations,
 /// predicted before any simulation. Communications are reproduced with SimGrid's own network model (LV08
 /// by default: latency x latency-factor, then a max-min share of the links bounded by TCP-gamma / (2 x raw
 /// latency) and scaled by bandwidth-factor, with 5% cross-traffic on the reverse route), read from SimGrid's
@@ -124,7 +124,7 @@ public:
   /// What the plan does, segment by segment (shared by the executor and by evaluate()).
   [[nodiscard]] std::vector<SegmentProgram> program(const Plan& plan) const;
 
-  /// Cost of a whole plan (MODEL.md 3: hosts and links charged from first use to the end, idle included).
+  /// Cost of a whole plan (docs/model.md 4.3 and 4.5: hosts and links charged from first use to the end, idle included).
   /// The plan must be valid (see validate_plan).
   [[nodiscard]] PlanCost evaluate(const Plan& plan) const;
   /// The scenario's objective value of a cost.

@@ -1,5 +1,5 @@
 /// @file loss_distribution.hpp
-/// @brief The loss grid and distributions over it (MODEL.md 4.2): B levels with a boundary exactly at the target
+/// @brief The loss grid and distributions over it (docs/model.md 3.1): B levels with a boundary exactly at the target
 /// loss L*, so that P(L <= L*) is a sum of whole levels; transition kernels between the levels of consecutive
 /// epochs, stored as sparse rows.
 #pragma once
@@ -43,7 +43,7 @@ public:
   [[nodiscard]] const std::vector<double>& probabilities() const { return p_; }
   [[nodiscard]] const LossGrid& grid() const { return *grid_; }
   /// P(L <= L*) as a planner may claim it. With knowledge from n independent runs (a measured profile,
-  /// runs() > 0) the distribution-free claim of MODEL.md 4.2: the one-sided 95% Clopper-Pearson lower bound on
+  /// runs() > 0) the distribution-free claim of docs/model.md 0.6: the one-sided 95% Clopper-Pearson lower bound on
   /// P from the m = n x p_estimate() runs that met L* — at least p* exactly when the ceil-index order statistic
   /// of the n runs' losses that bounds the p*-quantile at 95% confidence is <= L*. Otherwise p_estimate().
   [[nodiscard]] double p_target() const;

@@ -1,11 +1,12 @@
 /// @file orchestrator.hpp
-/// @brief The one interface every orchestrator implements (the plug-in SDK, version 0.x): plan() returns a
-/// Plan for a Problem; an adaptive orchestrator also returns a fresh per-replication policy that may revise
-/// the remaining segments at each epoch end. Built-in orchestrators are registered by name in a registry.
+/// @brief The one interface every orchestrator implements (the plug-in SDK, version 0.x): configure() reads its
+/// settings, plan() returns a Plan for a Problem; an adaptive orchestrator also returns a fresh per-replication
+/// policy that may revise the remaining segments at each epoch end. Orchestrators are registered by name.
 #pragma once
 
 #include "deplsim/plan.hpp"
 #include "deplsim/problem.hpp"
+#include "deplsim/settings.hpp"
 
 #include <functional>
 #include <memory>
@@ -17,7 +18,7 @@ namespace deplsim {
 
 /// SDK version: plug-ins carry it; 0.x may change until the adaptive orchestrators have landed.
 constexpr int kSdkVersionMajor = 0;
-constexpr int kSdkVersionMinor = 1;
+constexpr int kSdkVersionMinor = 2;
 
 /// @brief What an adaptive orchestrator observes at the end of an epoch.
 struct Observation {
@@ -40,12 +41,36 @@ class Orchestrator {
 public:
   virtual ~Orchestrator() = default;
   [[nodiscard]] virtual std::string name() const = 0;
+  /// Reads this orchestrator's settings from the scenario's `planners` section (see settings.hpp) and checks them,
+  /// throwing InputError for a bad value. Called before plan(), and, for every registered orchestrator, whenever a
+  /// scenario is loaded, so that every setting is checked before any work starts.
+  virtual void configure(const PlannerSettings& /*settings*/) {}
   /// Plans for the problem. Infeasibility is a plan with status `infeasible` and a reason, not an exception.
   virtual Plan plan(const Problem& problem) = 0;
   /// Adaptive orchestrators return a fresh policy per replication; others return nullptr.
   virtual std::unique_ptr<ReplicationPolicy> start_replication(const Problem& /*problem*/, const Plan& /*plan*/) {
     return nullptr;
   }
+  /// Whether the replications need this very object to have planned (it keeps state made by plan(), like an
+  /// orchestrator in a process of its own): a resumed run then plans again rather than reusing the plan it kept.
+  [[nodiscard]] virtual bool stateful() const { return false; }
+  /// Called once after the last replication (or after plan() when nothing is simulated). Throws InputError when
+  /// the orchestrator did not end well (e.g. an external process that did not exit cleanly).
+  virtual void finish() {}
+  /// Whether plan() can write the model it solves to a file (`deplsim plan --write-model FILE`).
+  [[nodiscard]] virtual bool writes_model() const { return false; }
+  /// The file to write the model to (.lp or .mps), before plan(); only called when writes_model().
+  virtual void set_model_file(const std::string& /*path*/) {}
+};
+
+/// @brief A command-line shorthand for one of an orchestrator's settings: `--node-limit N` sets
+/// `planners.optimum.node_limit=N` for the commands that plan (plan, run, compare).
+struct SettingFlag {
+  std::string flag;       ///< e.g. "--node-limit"
+  std::string key;        ///< below `planners`, e.g. "optimum.node_limit"
+  std::string help;
+  std::string type_name;  ///< e.g. "N"
+  Interval range;         ///< checked by the command line
 };
 
 /// @brief Name-keyed orchestrator factory; an unknown name is an error listing the known ones.
@@ -56,10 +81,13 @@ public:
     std::string name;
     std::string description;
     Factory make;
+    std::vector<SettingFlag> flags;  ///< command-line shorthands for its settings
   };
-  void add(std::string name, std::string description, Factory make);
+  void add(std::string name, std::string description, Factory make, std::vector<SettingFlag> flags = {});
   /// Throws InputError ("unknown orchestrator 'x' (known: a, b, c)").
   [[nodiscard]] std::unique_ptr<Orchestrator> make(const std::string& name) const;
+  /// make(name), then configure(settings).
+  [[nodiscard]] std::unique_ptr<Orchestrator> make_configured(const std::string& name, const PlannerSettings& settings) const;
   [[nodiscard]] const std::vector<Entry>& entries() const { return entries_; }
   [[nodiscard]] bool contains(const std::string& name) const;
 

@@ -1,5 +1,5 @@
 /// @file plan.hpp
-/// @brief What an orchestrator returns (MODEL.md 2): the data sources, the ordered segments
+/// @brief What an orchestrator returns (docs/model.md 0.3): the data sources, the ordered segments
 /// (version, cluster, nodes, power state, epochs) and its own prediction of the outcome.
 #pragma once
 

@@ -7,6 +7,7 @@
 #include "deplsim/knowledge.hpp"
 #include "deplsim/platform.hpp"
 #include "deplsim/scenario.hpp"
+#include "deplsim/settings.hpp"
 
 #include <cstdint>
 
@@ -20,8 +21,11 @@ struct Problem {
   const PlatformView& platform;
   const PlannerKnowledge& knowledge;
   const CostModel& cost;
-  /// Every orchestrator known (built-in and plug-in), for planners that build on another's plan.
+  /// Every orchestrator known (built-in and plug-in), for planners that build on another's plan
+  /// (OrchestratorRegistry::make_configured with `settings`).
   const OrchestratorRegistry& orchestrators;
+  /// The scenario's `planners` section (what each orchestrator's configure() reads).
+  const PlannerSettings& settings;
   std::uint64_t seed = 1;  ///< the run's seed (orchestrators may use it for their own randomness)
 
   /// Samples per epoch when training on the named sources.

@@ -239,7 +239,7 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
   if (controller == nullptr) throw std::runtime_error("controller host not found: " + sc.controller);
 
   std::vector<std::vector<CostTrace>> all(plans.size());
-  const bool faulty = sc.has_faults();
+  const bool faulty = has_faults(sc, options.faults);
   const std::size_t controller_index = *view.host_index(sc.controller);
   // Training hosts that may fail, with their cluster.
   std::vector<std::pair<std::size_t, std::size_t>> fallible;  // (host, cluster)
@@ -294,9 +294,9 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
             }
           }));
         }
-        if (!sc.faults.events.empty()) {
+        if (!options.faults.events.empty()) {
           injectors.push_back(sg4::Actor::create("faults-events", controller, [&, t0] {
-            for (const auto& e : sc.faults.events) {
+            for (const auto& e : options.faults.events) {
               const double at = t0 + e.time_s;
               if (at > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(at);
               const std::size_t h = *view.host_index(e.host);

@@ -8,6 +8,7 @@
 #include "deplsim/plan.hpp"
 #include "deplsim/platform.hpp"
 #include "deplsim/scenario.hpp"
+#include "scenario/fault_events.hpp"
 #include "support/interrupt.hpp"
 
 #include <cstdint>
@@ -62,8 +63,10 @@ struct ExecutorOptions {
   /// Adaptive orchestrators: called after every epoch with (replication, what has run so far, the measure);
   /// a returned list of segments replaces the rest of the plan (empty: stop after this epoch).
   std::function<std::optional<std::vector<Segment>>(int, const Plan&, const EpochMeasure&)> on_epoch_end;
-  /// Faults: the run's seed (the fault stream, MODEL.md 4.3).
+  /// Faults: the run's seed (the fault stream, docs/model.md 2).
   std::uint64_t seed = 1;
+  /// Faults: a user's fault events, replayed in every replication.
+  FaultSchedule faults;
   /// Faults: called when a segment has no node left (`is_up(host index)` tells which nodes are up now) with what
   /// has run (up to the last checkpoint) and the whole plan being executed (an adaptive orchestrator's
   /// revisions included); returns the segments for the rest of the plan, or nothing: the replication fails.

@@ -1,6 +1,7 @@
 // Everything a command needs before planning: the validated scenario (with overrides), the platform view
-// (checked, loaded in a child process), the planner knowledge and the cost model. Errors are InputErrors
-// pointing at the scenario key or platform file at fault.
+// (checked, loaded in a child process), the ground truth, the planner knowledge built from it, the cost model,
+// and the orchestrators known with their settings checked. Errors are InputErrors pointing at the scenario key or
+// platform file at fault.
 #pragma once
 
 #include "deplsim/knowledge.hpp"
@@ -37,16 +38,26 @@ public:
   std::unique_ptr<PlannerKnowledge> knowledge;
   std::unique_ptr<CostModel> cost;
   std::uint64_t seed = 1;
-  OrchestratorRegistry builtins;                          ///< used when the options name no registry
-  const OrchestratorRegistry* orchestrators = nullptr;    ///< the registry planners see
+  OrchestratorRegistry builtins;                        ///< used when the options name no registry
+  const OrchestratorRegistry* orchestrators = nullptr;  ///< the registry planners see
 
   [[nodiscard]] const Scenario& scenario() const { return loaded.scenario; }
   [[nodiscard]] const PlatformView& platform() const { return probe.view; }
-  [[nodiscard]] Problem problem() const { return Problem{loaded.scenario, probe.view, *knowledge, *cost, *orchestrators, seed}; }
+  [[nodiscard]] Problem problem() const {
+    return Problem{loaded.scenario, probe.view, *knowledge, *cost, *orchestrators, loaded.planners, seed};
+  }
+  /// A registered orchestrator, configured with the scenario's settings.
+  [[nodiscard]] std::unique_ptr<Orchestrator> make_orchestrator(const std::string& name) const {
+    return orchestrators->make_configured(name, loaded.planners);
+  }
 };
 
 /// Loads and checks everything. Throws InputError with every problem found.
 std::unique_ptr<Context> build_context(const ContextOptions& options);
+
+/// Checks the scenario's `planners` section: every registered orchestrator reads its settings (configure()), and a
+/// key that none read is an unknown key. Throws InputError.
+void check_planner_settings(const OrchestratorRegistry& registry, const PlannerSettings& settings);
 
 /// Network models the cost model reproduces.
 bool cost_model_supports(const std::string& network_model);

@@ -236,7 +236,7 @@ ojson problem_to_json(const Problem& pb) {
   }
   s["versions"] = versions;
   ojson switches = ojson::array();
-  for (const auto& sw : sc.model.learning.switches) switches.push_back(ojson{{"from", sw.from}, {"to", sw.to}});
+  for (const auto& sw : sc.model.switches) switches.push_back(ojson{{"from", sw.from}, {"to", sw.to}});
   s["switches"] = switches;
   s["switch_epochs"] = sc.model.switch_epochs;
   s["max_switches"] = sc.model.max_switches;
@@ -534,6 +534,10 @@ std::optional<std::string> ExternalOrchestrator::close() {
       problem = fmt::format("external orchestrator '{}': killed by signal {} after bye", command_, WTERMSIG(st));
   }
   return problem;
+}
+
+void ExternalOrchestrator::finish() {
+  if (auto problem = close()) throw InputError(InputIssue{"", 0, 0, "", *problem});
 }
 
 void ExternalOrchestrator::send(const ojson& message, const std::string& context) {

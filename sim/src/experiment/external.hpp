@@ -22,6 +22,9 @@
 
 namespace deplsim {
 
+/// The name that selects an external process on the command line (`--orchestrator external --external-cmd CMD`).
+inline constexpr const char* kExternalOrchestrator = "external";
+
 /// The protocol spoken, in `hello` both ways; a different one is refused.
 inline constexpr const char* kExternalProtocol = "deplsim-orchestrator/1";
 
@@ -54,7 +57,7 @@ public:
   ExternalOrchestrator& operator=(const ExternalOrchestrator&) = delete;
 
   /// "external" (what outputs call it); the process's own name is external_name().
-  [[nodiscard]] std::string name() const override { return "external"; }
+  [[nodiscard]] std::string name() const override { return kExternalOrchestrator; }
   /// Starts the process and exchanges hello (done by plan() when not yet). Throws InputError.
   void start();
   /// Sends the problem, asks for the plan, parses it and checks it with validate_plan: an invalid plan is the
@@ -67,6 +70,10 @@ public:
   /// Sends `bye`, waits kill_grace_s for the process to exit, then kills it; reaps it. Never throws; idempotent.
   /// Returns a problem found on the way (an error left by a replication's end, an unclean exit), or nothing.
   std::optional<std::string> close();
+  /// The process keeps what plan() told it: a resumed run must plan again.
+  [[nodiscard]] bool stateful() const override { return true; }
+  /// close(); a problem found on the way is an InputError.
+  void finish() override;
 
   [[nodiscard]] const std::string& command() const { return command_; }
   [[nodiscard]] const std::string& external_name() const { return external_name_; }

@@ -68,7 +68,7 @@ void export_knowledge(const fs::path& dir, const Context& ctx) {
   for (std::size_t b = 0; b < kk.buckets().size(); ++b) {
     for (std::size_t v = 0; v < sc.model.versions.size(); ++v)
       chains.push_back({unique(fmt::format("single_{}_b{}", file_safe(sc.model.versions[v].name), b)), false, v, v, b, 0});
-    for (const auto& sw : sc.model.learning.switches)
+    for (const auto& sw : sc.model.switches)
       for (int s : sc.model.switch_epochs) {
         if (s <= 0 || s >= k_max) continue;
         chains.push_back({unique(fmt::format("switch_{}_{}_s{}_b{}", file_safe(sw.from), file_safe(sw.to), s, b)), true, sw.from_index,
@@ -95,17 +95,17 @@ void export_knowledge(const fs::path& dir, const Context& ctx) {
   j["total_samples"] = total_samples(sc);
   json buckets = json::array();
   for (std::size_t b = 0; b < kk.buckets().size(); ++b)
-    buckets.push_back(json{{"index", b}, {"fraction", sc.model.learning.data_buckets[b]}, {"samples", kk.buckets()[b]}});
+    buckets.push_back(json{{"index", b}, {"fraction", ctx.loaded.learning.data_buckets[b]}, {"samples", kk.buckets()[b]}});
   j["data_buckets"] = buckets;
   json versions = json::array();
   for (std::size_t v = 0; v < sc.model.versions.size(); ++v) versions.push_back(json{{"index", v}, {"name", sc.model.versions[v].name}});
   j["versions"] = versions;
   json switches = json::array();
-  for (const auto& sw : sc.model.learning.switches) switches.push_back(json{{"from", sw.from}, {"to", sw.to}});
+  for (const auto& sw : sc.model.switches) switches.push_back(json{{"from", sw.from}, {"to", sw.to}});
   j["switches"] = switches;
   j["switch_epochs"] = sc.model.switch_epochs;
   j["max_switches"] = sc.model.max_switches;
-  j["trajectories_per_chain"] = sc.model.learning.knowledge_trajectories;
+  j["trajectories_per_chain"] = kk.trajectories_per_chain();
   j["mean_curves"] = "mean_curves.csv";
 
   std::string curves = "chain,epoch,expected_loss,p_target\n";

@@ -47,8 +47,8 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
     if (options.interrupted != nullptr && options.interrupted->load() != 0) throw Interrupted(options.interrupted->load());
   };
   // A resumed run keeps the interrupted run's plan, unless the orchestrator must plan again to build its
-  // per-replication policies (adaptive) or lives in another process (external).
-  const bool replan = !options.resumed || options.resumed->adaptive || options.orchestrator == "external";
+  // per-replication policies (adaptive) or keeps state made by planning (e.g. it lives in another process).
+  const bool replan = !options.resumed || options.resumed->adaptive || orchestrator.stateful();
   if (replan) {
     const auto t_plan = std::chrono::steady_clock::now();
     result.plan = orchestrator.plan(problem);
@@ -79,7 +79,7 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
   const double samples = problem.samples(result.plan.data_sources);
   // An adaptive orchestrator gets a fresh policy per replication, which may revise the rest of the plan at each
   // epoch end from the validation loss it observes: its replications differ, so each is simulated.
-  const bool random_cost = platform_has_profiles(sc.platform) || sc.has_faults();
+  const bool random_cost = platform_has_profiles(sc.platform) || has_faults(sc, ctx.loaded.faults);
   const bool every = options.simulate_every || random_cost || adaptive;
   // Memory: each simulated replication keeps a record per epoch (about 60 bytes) until the files are written.
   if (every && static_cast<double>(options.replications) * result.plan.total_epochs() > 4e7)
@@ -94,6 +94,7 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
 
   ExecutorOptions eo;
   eo.seed = ctx.seed;
+  eo.faults = ctx.loaded.faults;
   // Lost nodes: the orchestrator's plan is kept — same versions and epochs — and only what remains moves to the
   // cheapest resource choice (by the scenario's objective, cost model) whose nodes are all up (docs/model.md 4.10).
   eo.on_nodes_lost = [&](int, const Plan& done, const Plan& planned,

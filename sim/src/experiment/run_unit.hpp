@@ -1,4 +1,4 @@
-// The unit of work (MODEL.md 4.3): (scenario, orchestrator, seed, N replications) in one process, replications
+// The unit of work (docs/model.md 0.7): (scenario, orchestrator, seed, N replications) in one process, replications
 // in order. Plans with the orchestrator, simulates the plan's cost on SimGrid (once when nothing in platform or
 // plan is random, else per replication), draws each replication's losses from the ground truth on the
 // evaluation stream, and returns the rows that the output files are made of.
@@ -25,7 +25,7 @@ struct RunCheckpoint {
 };
 
 struct RunOptions {
-  std::string orchestrator = "depl";
+  std::string orchestrator;  ///< its name, for messages
   int replications = 1000;
   bool trace_all = false;          ///< trace every replication (default: the first 10)
   bool simulate_every = false;     ///< simulate each replication even when the cost cannot vary

@@ -1,4 +1,4 @@
-// Counter-based random numbers: Philox4x32-10 and the project's own distributions (MODEL.md 4.3).
+// Counter-based random numbers: Philox4x32-10 and the project's own distributions (docs/model.md 2).
 #include "random/rng.hpp"
 
 #include <cmath>

@@ -1,5 +1,5 @@
 /// @file rng.hpp
-/// @brief Counter-based random streams (MODEL.md 4.3): Philox4x32-10 keyed by the seed, with the
+/// @brief Counter-based random streams (docs/model.md 2): Philox4x32-10 keyed by the seed, with the
 /// counter built from (purpose, kind, replication, epoch, variant, index). A draw depends only on its
 /// key, never on how many other draws were made before it, so replications, versions and plans share
 /// common random numbers, and splitting work across processes changes nothing.

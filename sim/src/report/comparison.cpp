@@ -7,8 +7,11 @@
 
 namespace deplsim {
 
-std::optional<double> optimum_energy_of(const std::string& orchestrator, const nlohmann::json& s) {
-  if (orchestrator != "optimum" || s.value("status", "") != "ok" || !s["cost"].is_object() || !s["cost"]["energy_j_mean"].is_number())
+std::optional<double> optimum_energy_of(const nlohmann::json& s) {
+  // An exact solver's plan carries its report (plan.solver; the optimum orchestrator's, or a plug-in's).
+  const auto& plan = s["plan"];
+  if (!plan.is_object() || !plan.contains("solver") || !plan["solver"].is_object()) return std::nullopt;
+  if (s.value("status", "") != "ok" || !s["cost"].is_object() || !s["cost"]["energy_j_mean"].is_number())
     return std::nullopt;
   const double e = s["cost"]["energy_j_mean"].get<double>();
   if (!(e > 0)) return std::nullopt;

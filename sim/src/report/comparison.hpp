@@ -12,7 +12,8 @@ namespace deplsim {
 /// status, guarantee, p_predicted, p_target_met, p_lo, p_hi, energy_j_mean, energy_lo, energy_hi, time_s_mean,
 /// energy_vs_optimum; `optimum_energy` is the optimum's simulated mean energy in the same comparison, when it has one.
 std::string comparison_columns(const nlohmann::json& summary, std::optional<double> optimum_energy);
-/// The optimum's mean energy in a summary, when the summary is the optimum's with a plan.
-std::optional<double> optimum_energy_of(const std::string& orchestrator, const nlohmann::json& summary);
+/// The mean energy of an exact solver's plan (a summary whose plan carries a solver report, as the optimum's does),
+/// when it found one; the reference of energy_vs_optimum.
+std::optional<double> optimum_energy_of(const nlohmann::json& summary);
 
 } // namespace deplsim

@@ -30,7 +30,7 @@ namespace {
 
 nlohmann::ordered_json pair(const std::array<double, 2>& a) { return nlohmann::ordered_json::array({a[0], a[1]}); }
 
-// MODEL.md 6: met when the empirical P >= p* - 0.01 on at least 20,000 independent runs (replications, or the
+// docs/outputs.md 3.3: met when the empirical P >= p* - 0.01 on at least 20,000 independent runs (replications, or the
 // distinct measured seeds a profile's replications resample).
 const char* guarantee(const Scenario& sc, const RunResult& r, double p_emp, std::size_t independent) {
   if (r.plan.status != PlanStatus::ok || independent < 20000) return "unknown";
@@ -56,7 +56,8 @@ nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& in
   json in;
   in["scenario_sha256"] = sha256_file(inputs.scenario);
   in["platform_sha256"] = sha256_file(sc.platform);
-  in["profile_sha256"] = sc.model.learning.kind == "traces" ? json(sha256_file(sc.model.learning.profile)) : json(nullptr);
+  const LearningSpec& learning = ctx.loaded.learning;
+  in["profile_sha256"] = learning.kind == "traces" ? json(sha256_file(learning.profile)) : json(nullptr);
   in["overrides"] = inputs.overrides;
   in["simgrid_cfg"] = sc.simgrid_cfg;
   j["inputs"] = in;
@@ -125,7 +126,7 @@ nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& in
     c["time_s_ci95"] = pair(t.ci95);
     j["cost"] = c;
   }
-  if (sc.has_faults() && n > 0) {
+  if (has_faults(sc, ctx.loaded.faults) && n > 0) {
     // Faults: means over the replications, and how many could not be completed.
     json f;
     double failures = 0, lost = 0, lost_e = 0, replans = 0;

@@ -1,9 +1,12 @@
-// Loads a scenario YAML file into a validated Scenario (docs/scenario.md), applying --set overrides first.
+// Loads a scenario YAML file into a validated LoadedScenario (docs/scenario.md), applying --set overrides first.
 // Every problem found is reported at once, as file:line:column: key: message.
 #pragma once
 
 #include "deplsim/error.hpp"
 #include "deplsim/scenario.hpp"
+#include "deplsim/settings.hpp"
+#include "scenario/fault_events.hpp"
+#include "scenario/learning_spec.hpp"
 
 #include <map>
 #include <optional>
@@ -24,8 +27,12 @@ private:
   std::map<std::string, InputIssue> where_;
 };
 
+/// @brief A loaded scenario: what planners see, and what only the simulator sees.
 struct LoadedScenario {
-  Scenario scenario;
+  Scenario scenario;         ///< the planners' view
+  LearningSpec learning;     ///< the ground truth's parameters and how the knowledge is built
+  FaultSchedule faults;      ///< a user's fault events
+  PlannerSettings planners;  ///< the `planners` section, read by each orchestrator's configure()
   SourceMap where;
 };
 

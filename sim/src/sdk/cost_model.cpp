@@ -1,4 +1,4 @@
-// The analytical cost model (MODEL.md 3). Phases of a plan, in order: data shipping to the first segment's
+// The analytical cost model (docs/model.md 4). Phases of a plan, in order: data shipping to the first segment's
 // nodes; per epoch, R rounds of (compute on all cores, then synchronisation); at a segment boundary that
 // changes the node set, data to the new nodes and the model to the nodes that did not have it. Energy:
 // hosts at their power state's watts (all cores while computing, idle otherwise) from first use to the end;

@@ -67,7 +67,7 @@ std::vector<std::string> validate_plan(const Problem& problem, const Plan& plan,
       bool declared = false;
       for (int e : sc.model.switch_epochs) declared |= e == epoch;
       if (!declared) err(f + ".version", fmt::format("switch after epoch {} is not at a declared switch epoch", epoch));
-      if (!sc.switch_learning(*previous, *v))
+      if (!sc.switch_declared(*previous, *v))
         err(f + ".version", fmt::format("switch {} -> {} is not declared in model.learning.switches",
                                         sc.model.versions[*previous].name, s.version));
     }

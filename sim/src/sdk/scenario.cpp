@@ -24,8 +24,8 @@ std::size_t Scenario::most_pruned_version() const {
     if (model.versions[i].flops_per_sample <= model.versions[best].flops_per_sample) best = i;
   return best;
 }
-const SwitchLearning* Scenario::switch_learning(std::size_t from, std::size_t to) const {
-  for (const auto& s : model.learning.switches)
+const SwitchDecl* Scenario::switch_declared(std::size_t from, std::size_t to) const {
+  for (const auto& s : model.switches)
     if (s.from_index == from && s.to_index == to) return &s;
   return nullptr;
 }

@@ -1,4 +1,4 @@
-// `deplsim calibrate` (MODEL.md 4.2's check, docs/knowledge.md): the planner knowledge's predicted test-loss
+// `deplsim calibrate` (docs/model.md 3.5's check, docs/knowledge.md): the planner knowledge's predicted test-loss
 // distribution against the ground truth's evaluation stream, epoch by epoch, for every version alone and every
 // declared switch at every declared switch epoch; and the knowledge itself exported in a tool-neutral format
 // (JSON + CSV) that external orchestrators read.

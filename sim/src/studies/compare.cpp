@@ -8,6 +8,7 @@
 #include "support/csv.hpp"
 #include "support/files.hpp"
 #include "report/comparison.hpp"
+#include "experiment/external.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -65,7 +66,7 @@ int run_compare(const CompareOptions& o) {
       args.emplace_back("--plugin");
       args.push_back(p);
     }
-    if (u.orchestrator == "external") {
+    if (u.orchestrator == kExternalOrchestrator) {
       args.emplace_back("--external-cmd");
       args.push_back(o.external_cmd);
     }
@@ -105,7 +106,7 @@ int run_compare(const CompareOptions& o) {
   std::string optimum_solver;
   for (const auto& u : units) {
     if (!u.failure.empty()) continue;
-    if (auto e = optimum_energy_of(u.orchestrator, u.summary)) {
+    if (auto e = optimum_energy_of(u.summary)) {
       optimum_energy = e;
       const auto& sv = u.summary["plan"]["solver"];
       if (sv.is_object())

@@ -1,4 +1,4 @@
-// `deplsim compare`: each orchestrator as its own unit of work, in its own process (`deplsim run`, MODEL.md 4.3:
+// `deplsim compare`: each orchestrator as its own unit of work, in its own process (`deplsim run`, docs/model.md 0.7:
 // common random numbers, the same bytes as a standalone run), then comparison.csv, comparison.md (paired energy
 // differences against the first orchestrator) and timings.csv (docs/outputs.md).
 #pragma once

@@ -1,4 +1,4 @@
-// `deplsim reproduce paper` (docs/reproduce.md): the sweeps behind the evaluation of MODEL.md 6
+// `deplsim reproduce paper` (docs/reproduce.md): the sweeps behind the evaluation of docs/model.md 0.10
 // (scenarios/sweeps/paper/, or scenarios/sweeps/quick/ with --quick), then the figures, results.md and a
 // self-contained report.html (analysis/figures.py and analysis/report.py, Debian's matplotlib and pandas).
 #pragma once

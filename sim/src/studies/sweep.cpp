@@ -593,7 +593,7 @@ void merge(const Prepared& p, const fs::path& work, const std::vector<Failure>& 
   for (std::size_t i = 0; i < p.units.size(); ++i) {
     if (failed.contains(i) || !unit_done(work, p.units[i])) continue;
     summaries[i] = nlohmann::json::parse(read_text(work / p.units[i].dir / "summary.json"));
-    if (auto e = optimum_energy_of(p.units[i].orchestrator, *summaries[i])) optimum[{p.units[i].cell, p.units[i].seed}] = *e;
+    if (auto e = optimum_energy_of(*summaries[i])) optimum[{p.units[i].cell, p.units[i].seed}] = *e;
   }
   for (std::size_t i = 0; i < p.units.size(); ++i) {
     const SweepUnit& u = p.units[i];

@@ -115,10 +115,11 @@ void Document::apply_override(const std::string& assignment) {
           found = true;
         }
       if (!found) {
-        // Optional top-level sections may be created from the command line (e.g. planners.safety_delta=0.2).
-        static const char* const kOptionalSections[] = {"planners", "training", "simgrid", "planners.optimum", "faults"};
-        bool creatable = false;
+        // Optional top-level sections may be created from the command line (e.g. planners.safety_delta=0.2), and
+        // so may an orchestrator's block of settings (planners.NAME.KEY=...).
+        static const char* const kOptionalSections[] = {"planners", "training", "simgrid", "faults"};
         const std::string path = canonical.empty() ? part : canonical + "." + part;
+        bool creatable = canonical == "planners";
         for (const char* c : kOptionalSections) creatable |= path == c;
         if (!last && creatable) {
           node[part] = YAML::Node(YAML::NodeType::Map);

@@ -1,4 +1,4 @@
-// Planner knowledge as kernels over a loss grid (MODEL.md 4.2), counted from trajectories of the knowledge
+// Planner knowledge as kernels over a loss grid (docs/model.md 3), counted from trajectories of the knowledge
 // stream. Per-epoch kernels reproduce the training trajectories' marginal at every epoch exactly (law of total
 // probability); what remains is estimation noise, the grid's midpoints for E[L] (refined with per-level means)
 // and, after a second switch, the use of single-switch kernels.
@@ -163,8 +163,9 @@ bool deserialise(const std::string& data, std::uint32_t levels, KnowledgeChain& 
 } // namespace
 
 struct KernelKnowledge::Impl {
-  Impl(const Scenario& sc, const GroundTruth& t, std::uint64_t s) : scenario(sc), truth(t), seed(s) {}
+  Impl(const Scenario& sc, const LearningSpec& l, const GroundTruth& t, std::uint64_t s) : scenario(sc), learning(l), truth(t), seed(s) {}
   const Scenario& scenario;
+  const LearningSpec& learning;
   const GroundTruth& truth;
   std::uint64_t seed;
   mutable std::mutex mutex;
@@ -175,7 +176,7 @@ struct KernelKnowledge::Impl {
   // distribution at `first` (if `first` == 1) or the transition into `first` from `first` - 1, then kernels.
   // Everything that determines a chain, hashed: the cache key.
   [[nodiscard]] std::string chain_key(const LossGrid& grid, double samples, const Schedule& schedule, int first) const {
-    const LearningModel& lm = scenario.model.learning;
+    const LearningSpec& lm = learning;
     std::string k = fmt::format("deplsim-knowledge {} {} code {}|truth {}|seed {}|n {}|q {}|first {}|L0 {} qref {} a {} g {} z {} sr {} se {} sv {}|bounds",
                                 kCacheFormat, DEPLSIM_VERSION, DEPLSIM_KNOWLEDGE_CODE, truth.identity(), seed, lm.knowledge_trajectories, samples,
                                 first, lm.initial_loss, lm.reference_samples, lm.floor_data_exponent,
@@ -183,7 +184,7 @@ struct KernelKnowledge::Impl {
     for (double b : grid.bounds()) k += fmt::format(" {}", b);
     for (const auto& p : schedule.parts) {
       const ModelVersion& v = scenario.model.versions[p.version];
-      const VersionLearning& l = v.learning;
+      const VersionLearning& l = learning.versions[p.version];
       k += fmt::format("|{} x{}: {} {} {} {} {} {}", v.name, p.epochs, l.floor, l.rate, l.shape, l.spread, l.overfit_slope, l.overfit_start);
     }
     for (const auto& s : lm.switches) k += fmt::format("|sw {} {} {} {}", s.from_index, s.to_index, s.jump, s.floor);
@@ -228,11 +229,11 @@ struct KernelKnowledge::Impl {
   }
 
   KnowledgeChain build(const LossGrid& grid, double samples, const Schedule& schedule, int first) const {
-    // A measured profile's knowledge is counted from each of its training seeds exactly once (MODEL.md 4.2: the
+    // A measured profile's knowledge is counted from each of its training seeds exactly once (docs/model.md 0.6 and 1.4: the
     // empirical distribution of the n runs, which the finite-sample claim of LossDistribution::p_target needs);
     // a generator's from knowledge_trajectories draws of the knowledge stream.
     const auto runs = truth.independent_runs(Purpose::knowledge);
-    const int n = runs ? static_cast<int>(*runs) : scenario.model.learning.knowledge_trajectories;
+    const int n = runs ? static_cast<int>(*runs) : learning.knowledge_trajectories;
     const int total = schedule.total_epochs();
     const int len = total - first + 1;  // epochs in the chain
     const int b = grid.levels();
@@ -277,9 +278,10 @@ struct KernelKnowledge::Impl {
   }
 };
 
-KernelKnowledge::KernelKnowledge(const Scenario& scenario, const GroundTruth& truth, std::uint64_t seed)
-    : impl_(std::make_unique<Impl>(scenario, truth, seed)) {
-  const LearningModel& lm = scenario.model.learning;
+KernelKnowledge::KernelKnowledge(const Scenario& scenario, const LearningSpec& learning, const GroundTruth& truth,
+                                 std::uint64_t seed)
+    : impl_(std::make_unique<Impl>(scenario, learning, truth, seed)) {
+  const LearningSpec& lm = learning;
   double total = 0;
   for (const auto& d : scenario.data_sources) total += static_cast<double>(d.samples);
   for (double f : lm.data_buckets) buckets_.push_back(f * total);
@@ -306,7 +308,7 @@ const KnowledgeChain& KernelKnowledge::switched(std::size_t from, std::size_t to
   if (bucket >= buckets_.size()) throw std::out_of_range("no such data bucket");
   if (at < 1 || at >= impl_->scenario.target.max_epochs)
     throw std::out_of_range(fmt::format("switch epoch {} outside 1..{}", at, impl_->scenario.target.max_epochs - 1));
-  if (impl_->scenario.switch_learning(from, to) == nullptr)
+  if (impl_->scenario.switch_declared(from, to) == nullptr)
     throw std::invalid_argument(fmt::format("switch {} -> {} is not declared", impl_->scenario.model.versions[from].name,
                                             impl_->scenario.model.versions[to].name));
   std::lock_guard lock(impl_->mutex);
@@ -368,7 +370,7 @@ std::vector<Trajectory> KernelKnowledge::trajectories(double samples, const Sche
 }
 
 std::size_t KernelKnowledge::independent_runs() const {
-  const auto n = static_cast<std::size_t>(impl_->scenario.model.learning.knowledge_trajectories);
+  const auto n = static_cast<std::size_t>(impl_->learning.knowledge_trajectories);
   const auto runs = impl_->truth.independent_runs(Purpose::knowledge);
   return runs ? std::min(n, *runs) : n;
 }
@@ -377,14 +379,14 @@ KnowledgeKind KernelKnowledge::kind() const {
   return impl_->truth.independent_runs(Purpose::knowledge) ? KnowledgeKind::measured : KnowledgeKind::generated;
 }
 
-int KernelKnowledge::trajectories_per_chain() const { return impl_->scenario.model.learning.knowledge_trajectories; }
+int KernelKnowledge::trajectories_per_chain() const { return impl_->learning.knowledge_trajectories; }
 
 std::string KernelKnowledge::describe() const {
   std::string buckets;
   for (double b : buckets_) buckets += (buckets.empty() ? "" : ", ") + fmt::format("{}", b);
   return fmt::format("kernels over {} loss levels (boundary at L* = {}), {} training trajectories per chain from the "
                      "knowledge stream (seed {}), data buckets [{}] samples",
-                     grid_->levels(), grid_->target(), impl_->scenario.model.learning.knowledge_trajectories, impl_->seed, buckets);
+                     grid_->levels(), grid_->target(), impl_->learning.knowledge_trajectories, impl_->seed, buckets);
 }
 
 } // namespace deplsim

@@ -6,6 +6,7 @@
 #include "deplsim/knowledge.hpp"
 #include "deplsim/scenario.hpp"
 #include "learning/truth/ground_truth.hpp"
+#include "scenario/learning_spec.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -14,8 +15,8 @@ namespace deplsim {
 
 class KernelKnowledge final : public PlannerKnowledge {
 public:
-  /// `truth` must outlive this object; it is used on the knowledge stream only.
-  KernelKnowledge(const Scenario& scenario, const GroundTruth& truth, std::uint64_t seed);
+  /// `scenario`, `learning` and `truth` must outlive this object; the truth is used on the knowledge stream only.
+  KernelKnowledge(const Scenario& scenario, const LearningSpec& learning, const GroundTruth& truth, std::uint64_t seed);
   ~KernelKnowledge() override;
 
   [[nodiscard]] KnowledgeKind kind() const override;

@@ -13,7 +13,7 @@
 
 namespace deplsim {
 
-/// @brief A generator of loss trajectories (MODEL.md 4.1): the simulator's side. Replication `r` of a
+/// @brief A generator of loss trajectories (docs/model.md 0.5): the simulator's side. Replication `r` of a
 /// purpose draws one trajectory per (samples, schedule), depending only on (seed, purpose, r), so that plans
 /// share common random numbers and the knowledge and evaluation purposes never overlap.
 class GroundTruth {

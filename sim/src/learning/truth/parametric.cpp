@@ -1,4 +1,4 @@
-// The parametric ground truth (MODEL.md 4.1): per replication, run effects z (floor) and w (rate); per version
+// The parametric ground truth (docs/model.md 1.2): per replication, run effects z (floor) and w (rate); per version
 //   L_k = F_z + (A - F_z) exp(-(lambda_v e^{sigma_rate w} j)^beta_v) (1 + eps_k) + O_v(j) + eval noise
 // where j counts epochs since the segment started relaxing (k for the first version), A is L_0 for the first
 // version and, after a switch v -> v', the noise-free loss reached plus the jump J_{v->v'}; F_z is the version's
@@ -29,7 +29,8 @@ Schedule merged(const Schedule& s) {
 
 } // namespace
 
-ParametricLearning::ParametricLearning(const Scenario& scenario) : scenario_(scenario) {}
+ParametricLearning::ParametricLearning(const Scenario& scenario, const LearningSpec& learning)
+    : scenario_(scenario), learning_(learning) {}
 
 namespace {
 // Part of the planner-knowledge cache key: bump whenever the trajectories this file generates change.
@@ -40,7 +41,7 @@ std::string ParametricLearning::identity() const { return "parametric-v" + std::
 
 std::vector<double> ParametricLearning::clean_curve(double z, double w, double samples, const Schedule& schedule_in) const {
   const Schedule schedule = merged(schedule_in);
-  const LearningModel& lm = scenario_.model.learning;
+  const LearningSpec& lm = learning_;
   const double ratio = samples / lm.reference_samples;
   std::vector<double> out;
   out.reserve(static_cast<std::size_t>(schedule.total_epochs()));
@@ -49,10 +50,10 @@ std::vector<double> ParametricLearning::clean_curve(double z, double w, double s
   bool first = true;
   for (const auto& part : schedule.parts) {
     const ModelVersion& v = scenario_.model.versions.at(part.version);
-    const VersionLearning& p = v.learning;
+    const VersionLearning& p = learning_.versions.at(part.version);
     double floor = p.floor;
     if (!first && part.version != previous) {
-      const SwitchLearning* s = scenario_.switch_learning(previous, part.version);
+      const SwitchLearning* s = learning_.switch_of(previous, part.version);
       if (s == nullptr) throw std::invalid_argument("undeclared switch " + scenario_.model.versions[previous].name + " -> " + v.name);
       floor = s->floor;
       start = out.back() + s->jump;
@@ -76,7 +77,7 @@ std::vector<double> ParametricLearning::clean_curve(double z, double w, double s
 Trajectory ParametricLearning::trajectory(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
                                           const Schedule& schedule_in) const {
   const Schedule schedule = merged(schedule_in);
-  const LearningModel& lm = scenario_.model.learning;
+  const LearningSpec& lm = learning_;
   const double z = standard_normal({seed, purpose, StreamKind::run_effect_floor, r, 0, 0, 0});
   const double w = standard_normal({seed, purpose, StreamKind::run_effect_rate, r, 0, 0, 0});
   Trajectory t;
@@ -87,10 +88,10 @@ Trajectory ParametricLearning::trajectory(std::uint64_t seed, Purpose purpose, s
   std::size_t previous = 0;
   for (std::size_t pi = 0; pi < schedule.parts.size(); ++pi) {
     const auto& part = schedule.parts[pi];
-    const VersionLearning& p = scenario_.model.versions[part.version].learning;
+    const VersionLearning& p = learning_.versions[part.version];
     double floor = p.floor;
     if (pi > 0) {
-      const SwitchLearning* s = scenario_.switch_learning(previous, part.version);
+      const SwitchLearning* s = learning_.switch_of(previous, part.version);
       floor = s->floor;
     }
     const double spread = p.spread * std::pow(ratio, -lm.spread_data_exponent);
@@ -114,16 +115,16 @@ Trajectory ParametricLearning::trajectory(std::uint64_t seed, Purpose purpose, s
 double ParametricLearning::final_test_loss(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
                                            const Schedule& schedule_in) const {
   const Schedule schedule = merged(schedule_in);
-  const LearningModel& lm = scenario_.model.learning;
+  const LearningSpec& lm = learning_;
   const double z = standard_normal({seed, purpose, StreamKind::run_effect_floor, r, 0, 0, 0});
   const double w = standard_normal({seed, purpose, StreamKind::run_effect_rate, r, 0, 0, 0});
   const std::vector<double> clean = clean_curve(z, w, samples, schedule);
   const auto& last = schedule.parts.back();
-  const VersionLearning& p = scenario_.model.versions[last.version].learning;
+  const VersionLearning& p = learning_.versions[last.version];
   const double ratio = samples / lm.reference_samples;
   double floor = p.floor;
   if (schedule.parts.size() > 1)
-    floor = scenario_.switch_learning(schedule.parts[schedule.parts.size() - 2].version, last.version)->floor;
+    floor = learning_.switch_of(schedule.parts[schedule.parts.size() - 2].version, last.version)->floor;
   const double spread = p.spread * std::pow(ratio, -lm.spread_data_exponent);
   const double f = floor * std::pow(ratio, -lm.floor_data_exponent) * std::exp(spread * z);
   const double o = p.overfit_slope * std::pow(ratio, -lm.overfit_data_exponent) * std::max(0.0, last.epochs - p.overfit_start);

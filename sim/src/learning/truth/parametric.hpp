@@ -2,17 +2,18 @@
 #pragma once
 
 #include "deplsim/scenario.hpp"
+#include "scenario/learning_spec.hpp"
 #include "learning/truth/ground_truth.hpp"
 
 #include <vector>
 
 namespace deplsim {
 
-/// @brief Random-effects learning curves (MODEL.md 4.1), drawn from counter-based streams so that a
+/// @brief Random-effects learning curves (docs/model.md 1.2), drawn from counter-based streams so that a
 /// replication's trajectory depends only on (seed, purpose, replication) and the schedule and data.
 class ParametricLearning final : public GroundTruth {
 public:
-  explicit ParametricLearning(const Scenario& scenario);
+  ParametricLearning(const Scenario& scenario, const LearningSpec& learning);
 
   [[nodiscard]] Trajectory trajectory(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
                                       const Schedule& schedule) const override;
@@ -25,6 +26,7 @@ public:
 
 private:
   const Scenario& scenario_;
+  const LearningSpec& learning_;
 };
 
 } // namespace deplsim

@@ -1,4 +1,4 @@
-// Measured learning profiles (MODEL.md 4.4) and the trace ground truth (MODEL.md 4.1). The loader is a small
+// Measured learning profiles (docs/model.md 0.8 and 1.4; docs/profiles.md 3) and the trace ground truth (docs/model.md 1.4). The loader is a small
 // CSV reader (no quoting: a profile holds names and numbers only) that reports every bad input as
 // `FILE:LINE:COL: COLUMN: message` and sizes nothing from a number in the file: rows are grouped by sorting,
 // and a run's epochs must be exactly 1..K. A replication draws one whole profile seed from its purpose's seed
@@ -618,7 +618,7 @@ std::uint32_t TraceLearning::profile_seed(std::uint64_t seed, Purpose purpose, s
 }
 
 double TraceLearning::data_fraction_for(double samples) const {
-  // Bucket at or below (pessimistic, MODEL.md 4.2); a relative tolerance absorbs f * q_total rounding.
+  // Bucket at or below (pessimistic, docs/model.md 1.4); a relative tolerance absorbs f * q_total rounding.
   for (auto it = fractions_.rbegin(); it != fractions_.rend(); ++it)
     if (*it * total_samples_ <= samples * (1.0 + 1e-9)) return *it;
   throw std::out_of_range(fmt::format(

@@ -1,9 +1,9 @@
 /// @file trace_profile.hpp
-/// @brief Measured learning profiles (MODEL.md 4.4) as a ground truth (MODEL.md 4.1, "traces"): a CSV of loss
+/// @brief Measured learning profiles (docs/model.md 0.8 and 1.4) as a ground truth (docs/model.md 1.4): a CSV of loss
 /// trajectories really measured over seeds, data fractions and run schedules (`full`, `p75`, `full>p75@5`), and
 /// TraceLearning, which answers a replication with one whole measured seed, drawn by a counter-based stream so
 /// that runs sharing a seed stay together across schedules, and with the profile's seeds split between the
-/// planner's knowledge and the evaluation (MODEL.md 4.2) so that the two never overlap.
+/// planner's knowledge and the evaluation (docs/model.md 0.6 and 1.4) so that the two never overlap.
 #pragma once
 
 #include "learning/truth/ground_truth.hpp"
@@ -68,7 +68,7 @@ TraceProfile load_trace_profile(const std::string& path, const std::vector<std::
 void parse_run_name(const std::string& run, const std::vector<std::string>& version_names,
                     std::vector<std::size_t>& versions, std::vector<int>& switch_after);
 
-/// @brief The ground truth from a measured profile (MODEL.md 4.1 traces).
+/// @brief The ground truth from a measured profile (docs/model.md 1.4).
 class TraceLearning final : public GroundTruth {
 public:
   /// @param total_samples q_total, the scenario's total samples: data fraction f means f * q_total samples.

@@ -1,0 +1,220 @@
+// `deplsim run SCENARIO`: one unit of work (plan, simulate the replications on SimGrid, write the outputs) into
+// DIR.partial, published as DIR when complete; crash-safe and resumable (--resume), interruptible (exit 130).
+#include "commands/command.hpp"
+
+#include "experiment/external.hpp"
+#include "experiment/run_state.hpp"
+#include "experiment/run_unit.hpp"
+#include "report/run_outputs.hpp"
+#include "support/exit_codes.hpp"
+#include "support/files.hpp"
+#include "support/hash.hpp"
+#include "support/interrupt.hpp"
+#include "support/process.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <unistd.h>
+
+namespace deplsim::commands {
+namespace {
+
+struct RunArgs {
+  OrchestratorChoice choice;
+  int replications = 1000;
+  std::string out;
+  bool force = false;
+  bool resume = false;
+  bool trace_all = false;
+  bool simulate_every = false;
+};
+
+/// Memory: a traced epoch is a row of about 100 bytes in memory (and as many in trace.csv); --trace-all traces
+/// every replication. 2.5e7 rows is about 2.5 GB of each.
+void check_trace_size(int replications, bool trace_all, const Scenario& sc) {
+  const double rows = static_cast<double>(trace_all ? replications : std::min(replications, 10)) * sc.target.max_epochs;
+  if (rows > 2.5e7)
+    throw InputError(InputIssue{"--trace-all", 0, 0, "",
+                                fmt::format("{} replications x up to {} epochs = {:.3g} trace rows: at most 2.5e7 (about 100 bytes each in "
+                                            "memory, and as many in trace.csv); trace fewer replications",
+                                            replications, sc.target.max_epochs, rows)});
+}
+
+/// What a run's results depend on: --resume refuses a DIR.partial started with anything else.
+nlohmann::ordered_json run_fingerprint(const Context& ctx, const ContextOptions& copts, const RunArgs& a,
+                                       const std::vector<std::string>& plugins) {
+  nlohmann::ordered_json f;
+  f["deplsim_sha256"] = sha256_file(self_executable());
+  f["scenario_sha256"] = sha256_file(copts.scenario);
+  f["platform_sha256"] = sha256_file(ctx.scenario().platform);
+  const auto& learning = ctx.loaded.learning;
+  f["profile_sha256"] = learning.kind == "traces" ? sha256_file(learning.profile) : std::string();
+  f["overrides"] = copts.overrides;
+  f["simgrid_cfg"] = ctx.scenario().simgrid_cfg;
+  f["seed"] = ctx.seed;
+  f["orchestrator"] = a.choice.name;
+  f["external_cmd"] = a.choice.external_cmd;
+  auto libs = nlohmann::ordered_json::array();
+  for (const auto& p : plugins) libs.push_back({{"path", p}, {"sha256", sha256_file(p)}});
+  f["plugins"] = libs;
+  f["replications"] = a.replications;
+  f["trace_all"] = a.trace_all;
+  f["simulate_every_replication"] = a.simulate_every;
+  return f;
+}
+
+/// The checkpoint an interrupted run left in `work`, if any, checked against this run's fingerprint.
+std::optional<RunCheckpoint> read_checkpoint(const std::filesystem::path& work, const nlohmann::ordered_json& fingerprint) {
+  const auto file = work / "run-state.json";
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return std::nullopt;
+  nlohmann::json j;
+  try {
+    std::ifstream in(file);
+    j = nlohmann::json::parse(in);
+    (void)j.at("format");
+  } catch (const std::exception&) {
+    fmt::print(stderr, "note: {} is unreadable (killed while writing it?): planning again\n", file.string());
+    return std::nullopt;
+  }
+  if (j.value("format", "") != "deplsim run-state 1")
+    throw InputError(InputIssue{file.string(), 0, 0, "format", "not a run state this deplsim writes: start again with --force"});
+  const nlohmann::json expected = nlohmann::json::parse(fingerprint.dump());
+  const nlohmann::json& got = j.contains("fingerprint") ? j["fingerprint"] : nlohmann::json();
+  for (const auto& [key, value] : expected.items())
+    if (!got.contains(key) || got[key] != value)
+      throw InputError(InputIssue{
+          file.string(), 0, 0, "fingerprint." + key,
+          fmt::format("the interrupted run had {}, this one {}: resume it with the same inputs (and the same deplsim), or start "
+                      "again with --force", got.contains(key) ? got[key].dump() : std::string("nothing"), value.dump())});
+  try {
+    return checkpoint_from_json(j);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "note: {} is damaged ({}): planning again\n", file.string(), e.what());
+    return std::nullopt;
+  }
+}
+
+/// The one-line result and the quality and cost of a finished run, on stdout.
+void print_result(const Context& ctx, const RunArgs& a, std::uint64_t seed, const RunResult& result,
+                  const nlohmann::ordered_json& summary, const std::string& out) {
+  const auto& q = summary["quality"];
+  const auto& c = summary["cost"];
+  fmt::print("{} with {} (seed {}, {} replications, cost simulated {}):\n", ctx.scenario().name, a.choice.name, seed,
+             a.replications, result.simulation_mode == "once" ? "once" : "per replication");
+  // A prediction the orchestrator did not give reads "none".
+  auto pred = [](const std::optional<double>& v, const char* spec) {
+    return v ? fmt::format(fmt::runtime(spec), *v) : std::string("none");
+  };
+  fmt::print("  P(L <= {}) = {:.4f} [{:.4f}, {:.4f}] (predicted {}, target {}), guarantee {}\n", ctx.scenario().target.loss,
+             q["p_target_met"].get<double>(), q["p_target_met_ci95"][0].get<double>(), q["p_target_met_ci95"][1].get<double>(),
+             pred(result.plan.predicted.p_target_met, "{:.4f}"), ctx.scenario().target.probability,
+             summary["guarantee"].get<std::string>());
+  fmt::print("  energy {:.6g} J (predicted {}), time {:.6g} s (predicted {})\n", c["energy_j_mean"].get<double>(),
+             pred(result.plan.predicted.energy_j, "{:.6g}"), c["time_s_mean"].get<double>(), pred(result.plan.predicted.time_s, "{:.6g}"));
+  fmt::print("results in {}\n", out);
+}
+
+class Run final : public Command {
+public:
+  CLI::App* attach(CLI::App& app, Session& session) override {
+    auto* run = app.add_subcommand("run", "plan with an orchestrator, simulate the plan's replications on SimGrid, write results");
+    add_scenario_options(run, o_, true);
+    add_setting_flags(run, o_, session.registry);
+    run->add_option("--orchestrator", a_.choice.name, "orchestrator name (see `deplsim list`)")->capture_default_str();
+    run->add_option("--external-cmd", a_.choice.external_cmd, "with --orchestrator external: the shell command that starts it (docs/orchestrators.md)")
+        ->type_name("CMD");
+    add_plugin_option(run, session.plugins);
+    run->add_option("--replications", a_.replications, "number of replications")->capture_default_str()->check(CLI::Range(1, 10'000'000));
+    run->add_option("--out", a_.out, "output folder (default results/run/SCENARIO-ORCHESTRATOR-sSEED)");
+    run->add_flag("--force", a_.force, "replace the output folder if it exists (and any interrupted run in DIR.partial)");
+    run->add_flag("--resume", a_.resume, "finish the run interrupted in DIR.partial (same arguments): its plan is kept");
+    run->add_flag("--trace-all", a_.trace_all, "trace every replication in trace.csv (default: the first 10)");
+    run->add_flag("--simulate-every-replication", a_.simulate_every,
+                  "simulate each replication's cost even when nothing in platform or plan is random (same results, slower)");
+    return run;
+  }
+
+  [[nodiscard]] bool simulates() const override { return true; }
+
+  int run(Session& session) override {
+    o_.registry = &session.registry;
+    check_orchestrator(a_.choice, session.registry);
+    if (a_.force && a_.resume) throw InputError(InputIssue{"--resume", 0, 0, "", "not with --force (which starts again)"});
+    const ContextOptions copts = context_options(o_);
+    auto ctx = build_context(copts);
+    check_trace_size(a_.replications, a_.trace_all, ctx->scenario());
+    const std::string out =
+        a_.out.empty() ? fmt::format("results/run/{}-{}-s{}", ctx->scenario().name, a_.choice.name, o_.seed) : a_.out;
+    // The work goes into DIR.partial, renamed to DIR once every file is written: a fresh one, or (--resume) the one
+    // an interrupted run left, whose run-state.json keeps the plan.
+    const std::filesystem::path dir = std::filesystem::absolute(out).lexically_normal();
+    const std::filesystem::path work = resumable_work_dir(out, a_.force, a_.resume, "run");
+    const nlohmann::ordered_json fingerprint = run_fingerprint(*ctx, copts, a_, session.plugins);
+    std::optional<RunCheckpoint> resumed;
+    if (a_.resume) resumed = read_checkpoint(work, fingerprint);
+    std::filesystem::create_directories(work);
+    std::optional<TempDir> knowledge;  // outlives the orchestrator (declared first)
+    auto orchestrator = make_orchestrator(a_.choice, *ctx, knowledge);
+    RunOptions ro = run_options(resumed, work, fingerprint, *orchestrator);
+    RunResult result;
+    try {
+      const InterruptGuard guard(/*restart=*/true, /*once=*/true);
+      result = run_unit(*ctx, *orchestrator, ro);
+    } catch (const Interrupted& e) {
+      try {
+        orchestrator->finish();
+      } catch (const InputError&) {  // interrupted: what the orchestrator left behind does not matter
+      }
+      fmt::print(stderr, "\ninterrupted (signal {}): nothing written under {}; the work so far is in {} — finish it with "
+                         "`deplsim run ... --resume` (same arguments), or start again with --force\n",
+                 e.signal, dir.string(), work.string());
+      return exit_code::interrupted;
+    }
+    orchestrator->finish();  // before any output: a failing external orchestrator writes nothing
+    write_run_outputs(work, dir, *ctx, copts, ro, result);
+    const auto summary = summary_json(*ctx, copts, ro, result);
+    if (result.plan.status != PlanStatus::ok) {
+      fmt::print("{} {}: {} ({})\nresults in {}\n", ctx->scenario().name, a_.choice.name, to_string(result.plan.status),
+                 result.plan.reason, out);
+      fmt::print(stderr, "{}", result.plan.explanation);  // why, for people (stdout keeps the one-line result)
+      return exit_code::infeasible;
+    }
+    print_result(*ctx, a_, o_.seed, result, summary, out);
+    return exit_code::ok;
+  }
+
+private:
+  RunOptions run_options(const std::optional<RunCheckpoint>& resumed, const std::filesystem::path& work,
+                         const nlohmann::ordered_json& fingerprint, const Orchestrator& orchestrator) const {
+    RunOptions ro;
+    ro.orchestrator = a_.choice.name;
+    ro.replications = a_.replications;
+    ro.trace_all = a_.trace_all;
+    ro.simulate_every = a_.simulate_every;
+    ro.simgrid_log = o_.log;
+    ro.progress = isatty(STDERR_FILENO) != 0;
+    ro.resumed = resumed;
+    if (resumed)
+      fmt::print(stderr, "resuming {}: {}\n", work.string(),
+                 resumed->adaptive || orchestrator.stateful() ? "planning again (per-replication policies)"
+                                                              : "the plan kept, not planned again");
+    ro.on_planned = [work, fingerprint](const RunCheckpoint& c) {
+      write_atomically(work / "run-state.json", checkpoint_to_json(c, fingerprint).dump(2) + "\n");
+    };
+    // SIGINT/SIGTERM: the run stops between replications and exits 130, its DIR.partial kept for --resume; a second
+    // signal ends the process at once.
+    ro.interrupted = &interrupt_signal();
+    return ro;
+  }
+
+  ScenarioOptions o_;
+  RunArgs a_;
+};
+
+} // namespace
+
+std::unique_ptr<Command> make_run_command() { return std::make_unique<Run>(); }
+
+} // namespace deplsim::commands

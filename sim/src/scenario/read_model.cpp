@@ -1,0 +1,273 @@
+// The scenario's model section (docs/scenario.md 2.5-2.8): versions, switch epochs, and model.learning — the ground
+// truth's parameters (learning curves or a measured profile), how the planner knowledge is built, and the switches.
+#include "scenario/section_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+namespace deplsim::scenario_sections {
+
+using yaml::Map;
+
+namespace {
+
+// Limits derived from memory (docs/scenario.md 2.6).
+constexpr double kMaxChainCells = 1e7;    // target.max_epochs x model.learning.levels
+constexpr double kMaxChainEpochs = 1e9;   // target.max_epochs x model.learning.knowledge_trajectories
+constexpr std::size_t kMaxDataBuckets = 1000;
+
+/// What the model readers share: where each version's floor was written (to point at one that is too high).
+struct ModelReading {
+  Reader& r;
+  bool max_epochs_ok = false;
+  bool traces = false;
+  std::map<std::string, YAML::Node> floor_nodes;
+};
+
+// The learning kind decides which keys the versions need: peek at it first. By iteration, not operator[]: a lookup
+// can yield an invalid node, on which yaml-cpp throws (found by tests/fuzz/fuzz_scenario; regression in
+// tests/data/scenarios/bad/).
+bool is_traces(const YAML::Node& mn) {
+  bool traces = false;
+  if (mn.IsMap())
+    for (auto it = mn.begin(); it != mn.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == "learning" && it->second.IsMap())
+        for (auto jt = it->second.begin(); jt != it->second.end(); ++jt)
+          if (jt->first.IsScalar() && jt->first.Scalar() == "kind" && jt->second.IsScalar())
+            traces = jt->second.Scalar() == "traces";
+  return traces;
+}
+
+VersionLearning read_version_learning(ModelReading& mr, Map& m) {
+  Reader& r = mr.r;
+  VersionLearning v;
+  YAML::Node learning_node = mr.traces ? m.get("learning") : m.require("learning");
+  if (mr.traces && learning_node.IsDefined() && !learning_node.IsNull())
+    r.doc.issue(learning_node, m.key_path("learning"), "learning-curve parameters are for kind: parametric; a traces profile measures them");
+  Map l(r.doc, mr.traces ? YAML::Node() : learning_node, m.key_path("learning"));
+  if (!l.valid()) return v;
+  mr.floor_nodes[l.key_path("floor")] = l.get("floor");
+  v.floor = l.number("floor");
+  r.positive(l, "floor", v.floor);
+  v.rate = l.number("rate");
+  r.positive(l, "rate", v.rate);
+  v.shape = l.number("shape", 1.0);
+  r.range(l, "shape", v.shape, 0.05, 20);
+  v.spread = l.number("spread", 0.0);
+  r.range(l, "spread", v.spread, 0, 5);
+  v.overfit_slope = l.number("overfit_slope", 0.0);
+  r.non_negative(l, "overfit_slope", v.overfit_slope);
+  v.overfit_start = l.number("overfit_start", 0.0);
+  r.non_negative(l, "overfit_start", v.overfit_start);
+  l.reject_unknown_keys();
+  return v;
+}
+
+void read_versions(ModelReading& mr, Map& model, Scenario& sc, LearningSpec& ls) {
+  Reader& r = mr.r;
+  r.list_of_maps(model, "versions", true, [&](Map& m, const std::string&) {
+    ModelVersion v;
+    r.name(m, "name", v.name);
+    v.flops_per_sample = m.number("flops_per_sample");
+    r.positive_at_most(m, "flops_per_sample", v.flops_per_sample, 1e18);
+    v.param_bytes = m.number("param_bytes");
+    r.positive_at_most(m, "param_bytes", v.param_bytes, 1e15);
+    v.pruning = m.number("pruning", 0.0);
+    if (m.ok("pruning") && !(v.pruning >= 0 && v.pruning < 1))
+      r.doc.issue(m.get("pruning"), m.key_path("pruning"), fmt::format("must be in [0, 1), got {}", v.pruning));
+    ls.versions.push_back(read_version_learning(mr, m));
+    sc.model.versions.push_back(v);
+  });
+}
+
+void read_switch_epochs(ModelReading& mr, Map& model, Scenario& sc) {
+  yaml::Document& doc = mr.r.doc;
+  YAML::Node epochs = model.get("switch_epochs");
+  mr.r.remember(epochs, "model.switch_epochs");
+  if (!epochs.IsDefined() || epochs.IsNull()) return;
+  if (!epochs.IsSequence()) {
+    doc.issue(epochs, "model.switch_epochs", "expected a list of epochs, e.g. [5, 10, 20]");
+    return;
+  }
+  for (std::size_t i = 0; i < epochs.size(); ++i) {
+    auto e = yaml::to_integer(doc, epochs[i], fmt::format("model.switch_epochs.{}", i));
+    if (!e) continue;
+    if (!mr.max_epochs_ok) continue;  // judged once target.max_epochs is right
+    if (*e < 1 || *e >= sc.target.max_epochs) {
+      doc.issue(epochs[i], fmt::format("model.switch_epochs.{}", i), fmt::format("must be in [1, target.max_epochs - 1], got {}", *e));
+      continue;
+    }
+    if (!sc.model.switch_epochs.empty() && *e <= sc.model.switch_epochs.back())
+      doc.issue(epochs[i], fmt::format("model.switch_epochs.{}", i), "epochs must be strictly increasing");
+    sc.model.switch_epochs.push_back(static_cast<int>(*e));
+  }
+}
+
+// A measured profile (docs/model.md 1.4): the file, and how many of its seeds the planner learns from.
+void read_profile(ModelReading& mr, Map& l, LearningSpec& lm) {
+  Reader& r = mr.r;
+  lm.profile = l.string("profile");
+  r.remember(l.get("profile"), "model.learning.profile");
+  if (!lm.profile.empty()) {
+    std::filesystem::path pp(lm.profile);
+    if (pp.is_relative()) pp = std::filesystem::path(r.doc.file()).parent_path() / pp;
+    lm.profile = pp.lexically_normal().string();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(pp, ec))
+      r.doc.issue(l.get("profile"), "model.learning.profile", fmt::format("profile file '{}' does not exist", lm.profile));
+  }
+  lm.knowledge_seeds = static_cast<int>(std::clamp<long long>(l.integer("knowledge_seeds"), -1, 1'000'000'000));
+  r.range(l, "knowledge_seeds", lm.knowledge_seeds, 1, 1e9);
+  r.remember(l.get("knowledge_seeds"), "model.learning.knowledge_seeds");
+  lm.initial_loss = l.number("initial_loss", 0.0);  // optional: the grid's top defaults to the profile's
+  r.non_negative(l, "initial_loss", lm.initial_loss);
+}
+
+// The learning curves' model-level parameters (docs/model.md 1.2).
+void read_curves(ModelReading& mr, Map& l, LearningSpec& lm) {
+  Reader& r = mr.r;
+  lm.initial_loss = l.number("initial_loss");
+  r.positive(l, "initial_loss", lm.initial_loss);
+  lm.reference_samples = l.number("reference_samples");
+  r.positive(l, "reference_samples", lm.reference_samples);
+  lm.floor_data_exponent = l.number("floor_data_exponent", 0.0);
+  r.range(l, "floor_data_exponent", lm.floor_data_exponent, 0, 10);
+  lm.spread_data_exponent = l.number("spread_data_exponent", 0.0);
+  r.range(l, "spread_data_exponent", lm.spread_data_exponent, 0, 10);
+  lm.overfit_data_exponent = l.number("overfit_data_exponent", 0.0);
+  r.range(l, "overfit_data_exponent", lm.overfit_data_exponent, 0, 10);
+  lm.rate_spread = l.number("rate_spread", 0.0);
+  r.range(l, "rate_spread", lm.rate_spread, 0, 5);
+  lm.epoch_noise = l.number("epoch_noise", 0.0);
+  r.range(l, "epoch_noise", lm.epoch_noise, 0, 1);
+  lm.eval_noise = l.number("eval_noise", 0.0);
+  r.non_negative(l, "eval_noise", lm.eval_noise);
+}
+
+// Each (epoch, loss level) cell of a knowledge chain holds about 100 bytes (counts, sums, the kernel's row), and the
+// planners keep a chain per version and data bucket and per switch: bound the cells of one chain (10^7: about 1 GB)
+// and the epochs simulated to build it (10^9: minutes), so that no scenario asks for more memory than a machine has
+// or runs for days before it plans.
+void read_knowledge_size(ModelReading& mr, Map& top, Map& l, const Scenario& sc, LearningSpec& lm) {
+  Reader& r = mr.r;
+  lm.knowledge_trajectories = static_cast<int>(std::clamp<long long>(l.integer("knowledge_trajectories", 8000), -1, 100'000'000));
+  r.range(l, "knowledge_trajectories", lm.knowledge_trajectories, 1, 1e6);
+  lm.levels = static_cast<int>(std::clamp<long long>(l.integer("levels", 100), -1, 100'000'000));
+  r.range(l, "levels", lm.levels, 2, 10000);
+  if (mr.max_epochs_ok && l.ok("levels") && lm.levels >= 2 && lm.levels <= 10000) {
+    const double cells = static_cast<double>(sc.target.max_epochs) * lm.levels;
+    if (cells > kMaxChainCells)
+      r.doc.issue(l.get("levels").IsDefined() ? l.get("levels") : top.get("target"), "model.learning.levels",
+                  fmt::format("target.max_epochs x levels = {} x {} = {:.0f} knowledge cells per chain: at most {:.0f} "
+                              "(about 100 bytes each, one chain per version, data bucket and switch: more would not fit in "
+                              "memory); use fewer levels or fewer epochs",
+                              sc.target.max_epochs, lm.levels, cells, kMaxChainCells));
+  }
+  if (!mr.traces && mr.max_epochs_ok && l.ok("knowledge_trajectories") && lm.knowledge_trajectories >= 1 &&
+      lm.knowledge_trajectories <= 1'000'000) {
+    const double epochs = static_cast<double>(sc.target.max_epochs) * lm.knowledge_trajectories;
+    if (epochs > kMaxChainEpochs)
+      r.doc.issue(l.get("knowledge_trajectories").IsDefined() ? l.get("knowledge_trajectories") : top.get("target"),
+                  "model.learning.knowledge_trajectories",
+                  fmt::format("target.max_epochs x knowledge_trajectories = {} x {} = {:.0f} simulated epochs per knowledge "
+                              "chain: at most {:.0f} (each chain would take hours to build)",
+                              sc.target.max_epochs, lm.knowledge_trajectories, epochs, kMaxChainEpochs));
+  }
+}
+
+void read_data_buckets(ModelReading& mr, Map& l, LearningSpec& lm) {
+  yaml::Document& doc = mr.r.doc;
+  YAML::Node buckets = l.get("data_buckets");
+  if (!buckets.IsDefined() || buckets.IsNull()) return;
+  if (!buckets.IsSequence() || buckets.size() == 0) {
+    doc.issue(buckets, "model.learning.data_buckets", "expected a non-empty list of fractions in (0, 1], e.g. [0.5, 1.0]");
+    return;
+  }
+  lm.data_buckets.clear();
+  if (buckets.size() > kMaxDataBuckets)
+    doc.issue(buckets, "model.learning.data_buckets",
+              fmt::format("{} buckets: at most {} (each is a knowledge chain per version)", buckets.size(), kMaxDataBuckets));
+  for (std::size_t i = 0; i < buckets.size() && i < kMaxDataBuckets; ++i) {
+    const std::string key = fmt::format("model.learning.data_buckets.{}", i);
+    auto f = yaml::to_number(doc, buckets[i], key);
+    if (!f) continue;
+    if (!(*f > 0 && *f <= 1)) doc.issue(buckets[i], key, fmt::format("must be in (0, 1], got {}", *f));
+    else if (!lm.data_buckets.empty() && *f <= lm.data_buckets.back())
+      doc.issue(buckets[i], key, "fractions must be strictly increasing");
+    else lm.data_buckets.push_back(*f);
+  }
+}
+
+void read_switches(ModelReading& mr, Map& l, Scenario& sc, LearningSpec& lm) {
+  Reader& r = mr.r;
+  r.list_of_maps(l, "switches", false, [&](Map& m, const std::string&) {
+    SwitchDecl d;
+    SwitchLearning s;
+    d.from = m.string("from");
+    d.to = m.string("to");
+    if (!mr.traces) {  // a profile measures what happens at a switch
+      s.jump = m.number("jump", 0.0);
+      s.floor = m.number("floor");
+      r.positive(m, "floor", s.floor);
+    }
+    auto from = sc.version_index(d.from);
+    auto to = sc.version_index(d.to);
+    if (!d.from.empty() && !from) r.doc.issue(m.get("from"), m.key_path("from"), fmt::format("no version named '{}'", d.from));
+    if (!d.to.empty() && !to) r.doc.issue(m.get("to"), m.key_path("to"), fmt::format("no version named '{}'", d.to));
+    if (from && to && *from == *to) r.doc.issue(m.get("to"), m.key_path("to"), "a switch must change the version");
+    if (from && to) {
+      if (sc.switch_declared(*from, *to))
+        r.doc.issue(m.node(), m.key_path("from"), fmt::format("switch {} -> {} declared twice", d.from, d.to));
+      d.from_index = s.from_index = *from;
+      d.to_index = s.to_index = *to;
+      sc.model.switches.push_back(d);
+      lm.switches.push_back(s);
+    }
+  });
+}
+
+// A version's floor must lie below the untrained loss L_0.
+void check_floors(ModelReading& mr, Map& model, const Scenario& sc, const LearningSpec& lm) {
+  if (mr.traces) return;
+  for (std::size_t i = 0; i < sc.model.versions.size(); ++i)
+    if (lm.initial_loss > 0 && lm.versions[i].floor >= lm.initial_loss) {
+      const std::string key = "model.versions." + sc.model.versions[i].name + ".learning.floor";
+      mr.r.doc.issue(mr.floor_nodes.count(key) ? mr.floor_nodes[key] : model.get("versions"), key,
+                     fmt::format("must be below model.learning.initial_loss ({}), got {}", lm.initial_loss, lm.versions[i].floor));
+    }
+}
+
+void read_learning(ModelReading& mr, Map& top, Map& model, Scenario& sc, LearningSpec& lm) {
+  Map l(mr.r.doc, model.require("learning"), "model.learning");
+  if (!l.valid()) return;
+  lm.kind = l.choice("kind", {"parametric", "traces"}, "parametric");
+  if (mr.traces) read_profile(mr, l, lm);
+  else read_curves(mr, l, lm);
+  read_knowledge_size(mr, top, l, sc, lm);
+  read_data_buckets(mr, l, lm);
+  read_switches(mr, l, sc, lm);
+  l.reject_unknown_keys();
+  check_floors(mr, model, sc, lm);
+}
+
+} // namespace
+
+void read_model(Reader& r, Map& top, bool max_epochs_ok, Scenario& sc, LearningSpec& learning) {
+  Map model(r.doc, top.require("model"), "model");
+  if (!model.valid()) return;
+  ModelReading mr{r, max_epochs_ok, is_traces(model.node()), {}};
+  sc.model.name = model.string("name");
+  sc.model.batch_size = static_cast<int>(std::clamp<long long>(model.integer("batch_size", 32), -1, 1'000'000'000));
+  r.range(model, "batch_size", sc.model.batch_size, 1, 1e8);
+  read_versions(mr, model, sc, learning);
+  read_switch_epochs(mr, model, sc);
+  sc.model.max_switches = static_cast<int>(std::clamp<long long>(model.integer("max_switches", 0), -1, 1000));
+  r.range(model, "max_switches", sc.model.max_switches, 0, 100);
+  read_learning(mr, top, model, sc, learning);
+  model.reject_unknown_keys();
+}
+
+} // namespace deplsim::scenario_sections
