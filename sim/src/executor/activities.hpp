@@ -1,0 +1,98 @@
+// The SimGrid side of a step (docs/model.md 4.6-4.7): the routes resolved once, the energy meters of a replication,
+// and one step run as activities — its computations (Exec on every core of a node) and communications
+// (Comm::sendto_async) start together, and the step ends when all are done or as soon as a host of it goes off.
+#pragma once
+
+#include "deplsim/cost_model.hpp"
+
+#include <simgrid/plugins/energy.h>
+#include <simgrid/s4u.hpp>
+
+#include <map>
+#include <set>
+#include <utility>
+#include <vector>
+
+namespace deplsim::execution {
+
+namespace sg4 = simgrid::s4u;
+
+/// Energy bookkeeping for one replication: each host and link is charged from its first use. Kept in order of
+/// first use (never keyed by pointer: addresses change between runs, and so would the summation order).
+class EnergyMeter {
+public:
+  void use_host(sg4::Host* h) {
+    if (seen_hosts_.insert(h).second) hosts_.emplace_back(h, sg_host_get_consumed_energy(h));
+  }
+  void use_link(sg4::Link* l) {
+    if (seen_links_.insert(l).second) links_.emplace_back(l, sg_link_get_consumed_energy(l));
+  }
+  /// Brings every link's counter up to now. SimGrid's link energy plugin integrates a link's power as
+  /// piecewise constant between updates, with the load found at the update; it updates on the start and end of
+  /// communications crossing the link only. Reading at every instant where rates change (each flow's end of
+  /// latency and each completion) makes that integration exact.
+  void touch_links() {
+    // Several events at one instant: the later touches would integrate empty intervals; skip them.
+    const double now = sg4::Engine::get_clock();
+    if (now == last_touch_) return;
+    last_touch_ = now;
+    for (auto* l : active_) (void)sg_link_get_consumed_energy(l);
+  }
+  /// The links whose load can change during the current step: its flows' routes and reverse routes (the 5%
+  /// cross-traffic). Every other link keeps its load (zero) through the step, so its piecewise-constant
+  /// integration is exact without updates; touching only these keeps the meters exact and cheap.
+  void set_active(std::vector<sg4::Link*> links) {
+    std::sort(links.begin(), links.end());
+    links.erase(std::unique(links.begin(), links.end()), links.end());
+    active_ = std::move(links);
+    // Bring the step's links up to its start (whatever touched others at this instant).
+    for (auto* l : active_) (void)sg_link_get_consumed_energy(l);
+    last_touch_ = sg4::Engine::get_clock();
+  }
+  void clear_active() { active_.clear(); }
+  [[nodiscard]] double hosts() const {
+    double e = 0;
+    for (const auto& [h, start] : hosts_) e += sg_host_get_consumed_energy(h) - start;
+    return e;
+  }
+  [[nodiscard]] double links() const {
+    double e = 0;
+    for (const auto& [l, start] : links_) e += sg_link_get_consumed_energy(l) - start;
+    return e;
+  }
+
+private:
+  std::set<sg4::Host*> seen_hosts_;
+  std::set<sg4::Link*> seen_links_;
+  std::vector<std::pair<sg4::Host*, double>> hosts_;
+  std::vector<std::pair<sg4::Link*, double>> links_;
+  std::vector<sg4::Link*> active_;
+  double last_touch_ = -1;
+};
+
+/// The platform as SimGrid objects: hosts by view index, routes looked up once.
+struct Resolved {
+  std::vector<sg4::Host*> hosts;                    // by view index
+  double latency_factor = 1.0;
+  std::map<std::pair<std::size_t, std::size_t>, std::vector<sg4::Link*>> routes;  // links by (src, dst)
+  std::map<std::pair<std::size_t, std::size_t>, double> latency_phase;            // route latency x latency factor
+
+  // The route of a flow (looked up once; revised plans may need new ones).
+  const std::vector<sg4::Link*>& route(const Flow& f) {
+    auto it = routes.find({f.src, f.dst});
+    if (it != routes.end()) return it->second;
+    std::vector<sg4::Link*> links;
+    double latency = 0;
+    hosts[f.src]->route_to(hosts[f.dst], links, &latency);
+    latency_phase[{f.src, f.dst}] = latency * latency_factor;
+    return routes.emplace(std::make_pair(f.src, f.dst), links).first->second;
+  }
+};
+
+/// Runs one step: its computations and communications start together; returns when all are done, or false as soon as
+/// one fails because a host went off (then the others are cancelled). `slow[h]` > 1 makes host h compute that much
+/// slower (a straggler or a user's speed event). Counts the activities started in `activities`.
+bool run_step(const Step& step, Resolved& r, EnergyMeter& meter, long long& activities,
+              const std::map<std::size_t, double>* slow = nullptr);
+
+} // namespace deplsim::execution

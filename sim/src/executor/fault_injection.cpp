@@ -1,0 +1,94 @@
+// Fault injection in a replication (see fault_injection.hpp).
+#include "executor/fault_injection.hpp"
+
+#include "executor/replication.hpp"
+#include "random/rng.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace deplsim::execution {
+
+FaultInjector::FaultInjector(Simulation& sim, int replication, double t0, CostTrace& trace, const int& epoch)
+    : sim_(sim), rep_(replication), t0_(t0), trace_(trace), epoch_(epoch) {}
+
+FaultInjector::~FaultInjector() { stop(); }
+
+double FaultInjector::now_rel() const { return sg4::Engine::get_clock() - t0_; }
+
+void FaultInjector::start() {
+  if (!sim_.faulty) return;
+  for (auto [h, c] : sim_.fallible)
+    if (sim_.scenario.clusters[c].mtbf_s > 0) start_random_failures(h, c);
+  if (!sim_.options.faults.events.empty()) start_user_events();
+}
+
+void FaultInjector::stop() {
+  for (auto& a : injectors_) a->kill();
+  injectors_.clear();
+}
+
+// A node's failures: up for an exponential time of mean mtbf_s, then down for one of mean mttr_s, and so on.
+void FaultInjector::start_random_failures(std::size_t h, std::size_t c) {
+  const Cluster& cl = sim_.scenario.clusters[c];
+  sg4::Host* host = sim_.r.hosts[h];
+  const std::uint64_t seed = sim_.options.seed;
+  const auto hi = static_cast<std::uint32_t>(h);
+  const auto rr = static_cast<std::uint32_t>(rep_);
+  injectors_.push_back(sg4::Actor::create("faults-" + host->get_name(), sim_.controller, [this, &cl, host, seed, hi, rr] {
+    for (std::uint32_t i = 0;; i += 2) {
+      const double up = -cl.mtbf_s * std::log(uniform01(StreamKey{seed, Purpose::evaluation, StreamKind::fault, rr, 0, hi, i}));
+      sg4::this_actor::sleep_for(up);
+      host->turn_off();
+      trace_.events.push_back({now_rel(), epoch_, "off " + host->get_name()});
+      const double down = -cl.mttr_s * std::log(uniform01(StreamKey{seed, Purpose::evaluation, StreamKind::fault, rr, 0, hi, i + 1}));
+      sg4::this_actor::sleep_for(down);
+      host->turn_on();
+      trace_.events.push_back({now_rel(), epoch_, "on " + host->get_name()});
+    }
+  }));
+}
+
+// The user's events file, replayed relative to the replication's start.
+void FaultInjector::start_user_events() {
+  injectors_.push_back(sg4::Actor::create("faults-events", sim_.controller, [this] {
+    for (const auto& e : sim_.options.faults.events) {
+      const double at = t0_ + e.time_s;
+      if (at > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(at);
+      const std::size_t h = *sim_.view.host_index(e.host);
+      sg4::Host* host = sim_.r.hosts[h];
+      if (e.kind == FaultEvent::Kind::off) {
+        if (host->is_on()) host->turn_off();
+        trace_.events.push_back({now_rel(), epoch_, "off " + e.host});
+      } else if (e.kind == FaultEvent::Kind::on) {
+        if (!host->is_on()) host->turn_on();
+        trace_.events.push_back({now_rel(), epoch_, "on " + e.host});
+      } else {
+        user_speed_[h] = e.value;
+        trace_.events.push_back({now_rel(), epoch_, fmt::format("speed {} x{}", e.host, e.value)});
+      }
+    }
+  }));
+}
+
+// Stragglers: a node computes straggler_slowdown times slower this epoch with straggler_probability; a user's
+// speed factor divides its speed.
+std::map<std::size_t, double> FaultInjector::slowdowns(const SegmentProgram& sp, int epoch) const {
+  std::map<std::size_t, double> slow;
+  if (!sim_.faulty) return slow;
+  for (auto h : sp.hosts) {
+    double f = 1.0;
+    const Cluster& cl = sim_.scenario.clusters[sp.cluster];
+    if (cl.straggler_probability > 0 && cl.straggler_slowdown > 1 &&
+        uniform01(StreamKey{sim_.options.seed, Purpose::evaluation, StreamKind::fault, static_cast<std::uint32_t>(rep_),
+                            static_cast<std::uint32_t>(epoch + 1), static_cast<std::uint32_t>(h), 0x10000}) <
+            cl.straggler_probability)
+      f *= cl.straggler_slowdown;
+    if (auto it = user_speed_.find(h); it != user_speed_.end()) f /= it->second;
+    if (f != 1.0) slow[h] = f;
+  }
+  return slow;
+}
+
+} // namespace deplsim::execution

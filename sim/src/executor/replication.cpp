@@ -1,0 +1,195 @@
+// One replication of one plan (see replication.hpp).
+#include "executor/replication.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace deplsim::execution {
+
+ReplicationRunner::ReplicationRunner(Simulation& sim, const Plan& plan, const std::vector<SegmentProgram>& program, int replication)
+    : sim_(sim), rep_(replication), t0_(sg4::Engine::get_clock()), plan_(plan), prog_(program),
+      faults_(sim, replication, t0_, trace_, epoch_) {
+  const Scenario& sc = sim_.scenario;
+  for (const auto& name : plan_.data_sources) {
+    sources_.push_back(*sc.source_index(name));
+    samples_ += static_cast<double>(sc.data_sources[sources_.back()].samples);
+  }
+  ckpt_every_ = std::max(1, sc.faults.checkpoint_every);
+}
+
+// Whatever ends the replication (an exception included), SimGrid's callback no longer reads its meter.
+ReplicationRunner::~ReplicationRunner() {
+  if (*sim_.current_meter == &meter_) *sim_.current_meter = nullptr;
+}
+
+double ReplicationRunner::now_rel() const { return sg4::Engine::get_clock() - t0_; }
+
+CostTrace ReplicationRunner::run() {
+  *sim_.current_meter = &meter_;
+  faults_.start();
+  for (s_ = 0; s_ < prog_.size(); ++s_) {
+    run_segment();
+    if (trace_.failed) break;
+  }
+  trace_.executed = plan_.segments;
+  trace_.time_s = now_rel();
+  trace_.host_energy_j = meter_.hosts();
+  trace_.link_energy_j = meter_.links();
+  trace_.energy_j = trace_.host_energy_j + trace_.link_energy_j;
+  *sim_.current_meter = nullptr;
+  // Restore the platform for the next replication: no injector, every node on.
+  faults_.stop();
+  for (auto [h, c] : sim_.fallible)
+    if (!sim_.r.hosts[h]->is_on()) sim_.r.hosts[h]->turn_on();
+  return std::move(trace_);
+}
+
+// One segment: its start, then its epochs until done, revised, or stopped; a segment that cannot even start (no
+// node of it is up) hands the rest of the plan to the orchestrator.
+void ReplicationRunner::run_segment() {
+  SegmentRun seg;
+  seg.sp = prog_[s_];  // a copy: a revision replaces prog_, which must not leave a dangling reference
+  seg.version_bytes = sim_.scenario.model.versions[seg.sp.version].param_bytes;
+  for (auto h : seg.sp.hosts) {
+    // Charge from first use; the power state is set after the reading so the idle time before it was spent at
+    // whatever state the host had (it is not charged anyway).
+    meter_.use_host(sim_.r.hosts[h]);
+    sim_.r.hosts[h]->set_pstate(static_cast<unsigned long>(seg.sp.pstate));
+  }
+  if (!restart(seg, true)) seg.stop = true;
+  seg.ckpt_time = now_rel();
+  seg.ckpt_energy = energy();
+  seg.ckpt_done = 0;
+  while (!seg.stop && !seg.revised && seg.done < seg.sp.epochs) {
+    if (!run_epoch(seg)) {
+      recover(seg);
+      continue;
+    }
+    end_epoch(seg);
+  }
+  if (seg.stop && !trace_.failed) {
+    // The segment could not even start: no node of it is up.
+    Plan done = plan_;
+    done.segments.resize(s_);
+    (void)replan(done);
+  }
+}
+
+bool ReplicationRunner::restart(SegmentRun& seg, bool planned) {
+  SegmentProgram& sp = seg.sp;
+  auto is_up = [&](std::size_t h) { return sim_.r.hosts[h]->is_on(); };
+  while (true) {
+    std::vector<std::size_t> up;
+    for (auto h : sp.hosts)
+      if (!sim_.faulty || is_up(h)) up.push_back(h);
+    if (up.empty()) return false;
+    std::vector<Flow> entry;
+    if (planned && up.size() == sp.hosts.size()) {
+      entry = sp.entry;
+      // The planned model source may itself be off: the checkpoint at the controller has the model.
+      for (auto& f : entry)
+        if (!is_up(f.src)) f.src = sim_.controller_index;
+    } else {
+      const std::vector<std::size_t> old = sp.hosts;
+      sp.hosts = up;
+      sp.epoch = sim_.cost.epoch_steps(sp.version, up, sp.pstate, samples_);
+      entry = sim_.cost.shipping_flows(sources_, up, static_cast<std::size_t>(sp.pstate));
+      for (auto h : up) entry.push_back({sim_.controller_index, h, seg.version_bytes});
+      trace_.events.push_back({now_rel(), epoch_, fmt::format("restart on {} of {} nodes", up.size(), old.size())});
+    }
+    if (entry.empty() || run_step(Step{{}, entry}, sim_.r, meter_, trace_.activities)) {
+      // A checkpoint of the segment's starting model, so that a failure never rolls back across segments.
+      if (!sim_.faulty ||
+          run_step(Step{{}, {{sp.hosts.front(), sim_.controller_index, seg.version_bytes}}}, sim_.r, meter_, trace_.activities))
+        return true;
+    }
+    ++trace_.failures;
+    trace_.events.push_back({now_rel(), epoch_, "failure during the segment's start"});
+    planned = false;
+  }
+}
+
+bool ReplicationRunner::replan(Plan done) {
+  std::optional<std::vector<Segment>> next;
+  auto is_up = [this](std::size_t h) { return sim_.r.hosts[h]->is_on(); };
+  if (sim_.options.on_nodes_lost) next = sim_.options.on_nodes_lost(rep_, done, plan_, is_up);
+  if (!next || next->empty()) {
+    trace_.failed = true;
+    trace_.events.push_back({now_rel(), epoch_, "failed: no node left and no re-plan"});
+    return false;
+  }
+  ++trace_.replans;
+  trace_.events.push_back({now_rel(), epoch_, "replan"});
+  const std::size_t kept = done.segments.size();
+  done.segments.insert(done.segments.end(), next->begin(), next->end());
+  plan_ = done;
+  prog_ = sim_.cost.program(plan_);
+  s_ = kept - 1;  // the loop's ++s_ continues with the first new segment (wraps to 0 when kept is 0)
+  return true;
+}
+
+bool ReplicationRunner::run_epoch(SegmentRun& seg) {
+  const std::map<std::size_t, double> slow = faults_.slowdowns(seg.sp, epoch_);
+  for (const auto& st : seg.sp.epoch)
+    if (!run_step(st, sim_.r, meter_, trace_.activities, slow.empty() ? nullptr : &slow)) return false;
+  return true;
+}
+
+void ReplicationRunner::recover(SegmentRun& seg) {
+  ++trace_.failures;
+  const int lost = seg.done - seg.ckpt_done;
+  trace_.work_lost_s += now_rel() - seg.ckpt_time;
+  trace_.energy_lost_j += energy() - seg.ckpt_energy;
+  trace_.events.push_back({now_rel(), epoch_, fmt::format("failure: {} epochs lost since the checkpoint", lost + 1)});
+  epoch_ -= lost;
+  seg.done = seg.ckpt_done;
+  trace_.epochs.resize(static_cast<std::size_t>(std::max(0, epoch_)));
+  if (!restart(seg, false)) {
+    // No node of the segment is up: the orchestrator re-plans the rest, or the replication fails.
+    Plan done = done_so_far(seg);
+    if (done.segments[s_].epochs == 0) done.segments.pop_back();
+    if (replan(done)) seg.revised = true;
+    else seg.stop = true;
+    return;
+  }
+  seg.ckpt_time = now_rel();
+  seg.ckpt_energy = energy();
+}
+
+void ReplicationRunner::end_epoch(SegmentRun& seg) {
+  ++epoch_;
+  ++seg.done;
+  const EpochMeasure m{epoch_, s_, now_rel(), energy(), static_cast<int>(seg.sp.hosts.size())};
+  trace_.epochs.push_back(m);
+  if (sim_.faulty && epoch_ % ckpt_every_ == 0 && seg.done < seg.sp.epochs) checkpoint(seg);
+  if (!sim_.options.on_epoch_end) return;
+  Plan done = done_so_far(seg);
+  auto next = sim_.options.on_epoch_end(rep_, done, m);
+  if (!next) return;
+  const bool finished_segment = seg.done == seg.sp.epochs;
+  if (next->empty() && finished_segment && s_ + 1 == prog_.size()) return;  // stopping where it ends anyway
+  done.segments.insert(done.segments.end(), next->begin(), next->end());
+  plan_ = done;
+  prog_ = sim_.cost.program(plan_);
+  seg.revised = true;  // continue with segment s_ + 1 of the new program
+}
+
+// The model shipped to the controller; a checkpoint that fails leaves the previous one (the next epoch's failure
+// handling rolls back to it).
+void ReplicationRunner::checkpoint(SegmentRun& seg) {
+  if (run_step(Step{{}, {{seg.sp.hosts.front(), sim_.controller_index, seg.version_bytes}}}, sim_.r, meter_, trace_.activities)) {
+    seg.ckpt_time = now_rel();
+    seg.ckpt_energy = energy();
+    seg.ckpt_done = seg.done;
+  }
+}
+
+Plan ReplicationRunner::done_so_far(const SegmentRun& seg) const {
+  Plan done = plan_;
+  done.segments.resize(s_ + 1);
+  done.segments[s_].epochs = seg.done;
+  return done;
+}
+
+} // namespace deplsim::execution

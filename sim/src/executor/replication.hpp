@@ -1,0 +1,88 @@
+// One replication of one plan, run by the controller actor (docs/model.md 4.6-4.10): segment after segment, the
+// entry (data, and the model after a migration), the epochs step by step, checkpoints, and — with faults — restarts
+// on the nodes still up, work thrown back to the last checkpoint, re-plans when no node of a segment is left; an
+// adaptive orchestrator's revisions after any epoch. One method per concern.
+#pragma once
+
+#include "executor/activities.hpp"
+#include "executor/executor.hpp"
+#include "executor/fault_injection.hpp"
+
+#include <cstddef>
+#include <map>
+#include <vector>
+
+namespace deplsim::execution {
+
+/// What every replication of a simulation shares.
+struct Simulation {
+  const Scenario& scenario;
+  const PlatformView& view;
+  const CostModel& cost;
+  const ExecutorOptions& options;
+  Resolved r;
+  sg4::Host* controller = nullptr;
+  std::size_t controller_index = 0;
+  bool faulty = false;  ///< nodes can fail, straggle or follow an events file
+  std::vector<std::pair<std::size_t, std::size_t>> fallible;  ///< training hosts that may fail: (host, cluster)
+  EnergyMeter** current_meter = nullptr;  ///< the meter SimGrid's state-change callback brings up to date
+};
+
+class ReplicationRunner {
+public:
+  ReplicationRunner(Simulation& sim, const Plan& plan, const std::vector<SegmentProgram>& program, int replication);
+  ~ReplicationRunner();
+  ReplicationRunner(const ReplicationRunner&) = delete;
+  ReplicationRunner& operator=(const ReplicationRunner&) = delete;
+  /// Runs the replication (in the controller actor) and returns its measured cost; restores the platform after.
+  CostTrace run();
+
+private:
+  /// The segment being run: the program's copy (a restart changes its nodes), its epochs done and its checkpoint.
+  struct SegmentRun {
+    SegmentProgram sp;
+    double version_bytes = 0.0;
+    int done = 0;         ///< epochs of this segment completed (and kept)
+    bool revised = false; ///< the rest of the plan was replaced: go on with the next segment of the new program
+    bool stop = false;    ///< the replication cannot go on
+    double ckpt_time = 0.0;
+    double ckpt_energy = 0.0;
+    int ckpt_done = 0;
+  };
+
+  [[nodiscard]] double now_rel() const;
+  [[nodiscard]] double energy() const { return meter_.hosts() + meter_.links(); }
+  void run_segment();
+  /// (Re)starts the segment on the nodes that are up: the data to each, the model from the last checkpoint (the
+  /// controller) — or, on the first try with every node up, the planned entry. False when no node is up.
+  bool restart(SegmentRun& seg, bool planned);
+  /// No node of the segment is up: the orchestrator re-plans the rest after `done` (the loop goes on with the first
+  /// new segment), or the replication fails (false).
+  bool replan(Plan done);
+  /// One epoch's steps; false when a node failed during it.
+  bool run_epoch(SegmentRun& seg);
+  /// A node failed mid-epoch: the work since the last checkpoint is lost; restart from it on the nodes still up, or
+  /// let the orchestrator move the rest of the plan.
+  void recover(SegmentRun& seg);
+  /// After a completed epoch: its measure, a checkpoint when due, an adaptive orchestrator's revision.
+  void end_epoch(SegmentRun& seg);
+  void checkpoint(SegmentRun& seg);
+  /// What has run so far: the segments before this one, and this one up to its `done` epochs.
+  [[nodiscard]] Plan done_so_far(const SegmentRun& seg) const;
+
+  Simulation& sim_;
+  const int rep_;
+  CostTrace trace_;
+  EnergyMeter meter_;
+  const double t0_;
+  int epoch_ = 0;
+  Plan plan_;                          ///< the plan being executed (revisions and re-plans included)
+  std::vector<SegmentProgram> prog_;
+  std::size_t s_ = 0;                  ///< the segment being run
+  std::vector<std::size_t> sources_;
+  double samples_ = 0.0;
+  int ckpt_every_ = 1;
+  FaultInjector faults_;               ///< declared last: its actors go before what they refer to
+};
+
+} // namespace deplsim::execution
