@@ -231,7 +231,7 @@ def render(sc: dict) -> str:
         w(f"#   GTSRB: no from-scratch per-epoch curve found; floor scaled by {GTSRB_FINAL_LOSS}/CIFAR AlexNet final loss\n")
         w("#   (schotti1001/CS50Course_ArtificalIntelligence @ 70cbf8e, 06_NeuralNetworks/Traffic/README.md), rate/shape kept.\n")
     w("# Pruned floors/spreads, spread, data exponents, overfitting, noise and switches are NOT fitted to this task:\n")
-    w("#   ratios from the Fashion-MNIST measurement in MODEL.md 4.1 (std 0.048 -> 0.035 from 25% to 100% data;\n")
+    w("#   ratios from the Fashion-MNIST reference measurement of docs/model.md 0.5 (std 0.048 -> 0.035 from 25% to 100% data;\n")
     w("#   75%-pruned 0.564 +- 0.028 vs full 0.575 +- 0.048 on scarce data; full->prune@5 0.443 vs 0.460),\n")
     w("#   interpolated linearly for 50% pruning, plus stated assumptions (sigma_rate, epoch noise, jumps).\n")
     w(f"# Target: L* halfway between the full network's mean epoch-30 loss ({g(t['mean30'])}) and its floor;\n")
