@@ -13,7 +13,7 @@ BUILD="$ROOT/build/release"
 PACKAGES=(cmake ninja-build g++ pkg-config python3 libsimgrid-dev libyaml-cpp-dev libfmt-dev catch2 libcli11-dev
           nlohmann-json3-dev libxml2-dev libssl-dev libbenchmark-dev libboost-graph-dev coinor-libcbc-dev
           python3-matplotlib python3-pandas slurmctld slurmd slurm-client munge chromium
-          python3-torch dataset-fashion-mnist clang libclang-rt-14-dev)
+          python3-torch dataset-fashion-mnist clang libclang-rt-14-dev universal-ctags)
 
 say() { printf '[run.sh] %s\n' "$*" >&2; }
 
