@@ -17,7 +17,7 @@ set -u
 DEPLSIM=$(cd "$(dirname "$DEPLSIM")" && pwd)/$(basename "$DEPLSIM")
 SOURCE_DIR=$(cd "$SOURCE_DIR" && pwd)
 PY=/usr/bin/python3
-TIMEOUT=${DEPLSIM_TEST_TIMEOUT:-20}
+TIMEOUT=${DEPLSIM_TEST_TIMEOUT:-300}
 # Address-space cap (KiB) for the alias-bomb and deep-nesting cases; set DEPLSIM_TEST_VMEM_KB= (empty) for
 # sanitizer builds, which reserve far more virtual memory than they use.
 VMEM_KB=${DEPLSIM_TEST_VMEM_KB-4194304}

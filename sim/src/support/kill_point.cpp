@@ -3,13 +3,30 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <unistd.h>
 
 namespace deplsim {
+namespace {
+
+// Whether this process's command line contains `text` (its arguments joined by spaces).
+bool command_line_contains(const std::string& text) {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string line((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (char& c : line)
+    if (c == '\0') c = ' ';
+  return line.find(text) != std::string::npos;
+}
+
+} // namespace
 
 void test_kill_point(const std::string& point) {
   static const char* const at = std::getenv("DEPLSIM_TEST_KILL_AT");
-  if (at != nullptr && point == at) ::kill(::getpid(), SIGKILL);
+  if (at == nullptr || point != at) return;
+  static const char* const match = std::getenv("DEPLSIM_TEST_KILL_MATCH");
+  if (match != nullptr && *match != '\0' && !command_line_contains(match)) return;
+  ::kill(::getpid(), SIGKILL);
 }
 
 } // namespace deplsim
