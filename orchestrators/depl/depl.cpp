@@ -87,15 +87,47 @@ public:
     const int k_min = fewest_epochs(pb, *kk, kk->buckets()[top]);
     why += fmt::format("  fewest epochs any schedule needs at the largest data: {}\n", k_min > 0 ? std::to_string(k_min) : "none");
 
-    // Candidate data sets with their lower bounds, in increasing order of the bound.
-    struct Candidate {
-      std::vector<std::size_t> sources;
-      double samples = 0;
-      double bound = 0;
-    };
+    int sets_hopeless = 0;
+    const std::vector<Candidate> sets = candidate_sets(pb, resources, sets_hopeless);
+    DataLoop loop = price_loop(pb, sets, resources);
+    // When the graph finds nothing, the shared search's candidates (every data set, one version or one declared
+    // switch, one resource choice; verified by the same exact propagation): the graph's quantile paths can miss
+    // them when the knowledge is coarse (few measured seeds). (Only then: it costs about 0.3 s on a paper
+    // scenario, and when the graph finds plans they are no dearer than those, as tests/unit/test_depl.cpp checks.)
+    if (!loop.best) loop.best = shared_search(pb, why);
+    if (!loop.best) return infeasible(pb, k_min, why);
+    return chosen(pb, loop, sets_hopeless, why);
+  }
+
+private:
+  struct Found {
+    Plan plan;
+    double objective = kInf;
+    double p_tilde = 0;
+  };
+
+  /// A candidate data set and a lower bound on the objective of its plans.
+  struct Candidate {
+    std::vector<std::size_t> sources;
+    double samples = 0;
+    double bound = 0;
+  };
+
+  /// The data loop at one price on time: the best verified plan and how the data sets fared.
+  struct DataLoop {
+    std::optional<Found> best;
+    int sets_searched = 0;
+    int sets_cut = 0;
+    std::string rejected;  // the other data sets' best verified plans, one line each
+  };
+
+  // Candidate data sets with their lower bounds, in increasing order of the bound; `hopeless` counts those whose
+  // knowledge never reaches p*.
+  static std::vector<Candidate> candidate_sets(const Problem& pb, const std::vector<Resources>& resources, int& hopeless) {
+    const Scenario& sc = pb.scenario;
+    const PlannerKnowledge* kk = &pb.knowledge;
     std::vector<Candidate> sets;
     std::map<std::size_t, int> bucket_epochs;
-    int sets_hopeless = 0;
     for (const auto& s : candidate_data_sets(sc)) {
       Candidate c{s, 0, 0};
       for (auto i : s) c.samples += static_cast<double>(sc.data_sources[i].samples);
@@ -114,99 +146,119 @@ public:
       const std::size_t b = kk->bucket_of(c.samples);
       if (!bucket_epochs.contains(b)) bucket_epochs[b] = fewest_epochs(pb, *kk, kk->buckets()[b]);
       if (bucket_epochs[b] == 0) {
-        ++sets_hopeless;
+        ++hopeless;
         continue;
       }
       c.bound = bucket_epochs[b] * epoch;
       sets.push_back(std::move(c));
     }
     std::stable_sort(sets.begin(), sets.end(), [](const Candidate& a, const Candidate& b) { return a.bound < b.bound; });
+    return sets;
+  }
 
-    // Lagrangian price on time for a deadline: 0 first, raised until the best plan meets it.
-    std::optional<Found> best;
+  // Lagrangian price on time for a deadline: 0 first, raised until the best plan meets it.
+  DataLoop price_loop(const Problem& pb, const std::vector<Candidate>& sets, const std::vector<Resources>& resources) const {
+    const Scenario& sc = pb.scenario;
     std::vector<double> prices = {0.0};
     if (sc.target.deadline_s)
       for (double f : {1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3, 1e4}) prices.push_back(f);
-    int sets_searched = 0;
-    int sets_cut = 0;
-    std::string rejected;
+    DataLoop loop;
     std::vector<Found> found;  // each data set's best verified plan at the current price
     for (double price : prices) {
       found.clear();
-      sets_searched = 0;
-      sets_cut = 0;
-      rejected.clear();
-      for (const Candidate& c : sets) {
-        if (best && c.bound >= best->objective) {
-          sets_cut = static_cast<int>(sets.size()) - sets_searched;  // sets are in increasing bound: all the rest
-          break;
-        }
-        ++sets_searched;
-        auto f = search_data_set(pb, *kk, c.sources, c.samples, price, resources);
-        if (!f) continue;
-        found.push_back(*f);
-        if (!best || f->objective < best->objective) {
-          if (best) rejected += fmt::format("    {} sources ({} samples): {:.6g}\n", best->plan.data_sources.size(),
-                                            pb.samples(best->plan.data_sources), best->objective);
-          best = std::move(f);
-        } else {
-          rejected += fmt::format("    {} sources ({} samples): {:.6g}\n", f->plan.data_sources.size(), c.samples, f->objective);
-        }
-      }
-      if (best) {
-        // Exact resource refinement of the data sets whose plans are within 10% of the best (the others would
-        // need a larger saving than refinement gives).
-        const double bar = best->objective * 1.1;
-        for (auto& f : found)
-          if (f.objective <= bar) {
-            refine_resources(pb, f, resources);
-            if (f.objective < best->objective) best = f;
-          }
+      loop.sets_searched = 0;
+      loop.sets_cut = 0;
+      loop.rejected.clear();
+      data_loop(pb, sets, price, resources, loop, found);
+      if (loop.best) {
+        refine_near_best(pb, found, *loop.best, resources);
         break;  // the lowest price that yields a plan within the deadline
       }
     }
-    // When the graph finds nothing, the shared search's candidates (every data set, one version or one declared
-    // switch, one resource choice; verified by the same exact propagation): the graph's quantile paths can miss
-    // them when the knowledge is coarse (few measured seeds). (Only then: it costs about 0.3 s on a paper
-    // scenario, and when the graph finds plans they are no dearer than those, as tests/unit/test_depl.cpp checks.)
-    if (!best) {
-      const double p_star = sc.target.probability;
-      const Criterion verified{"P(L <= L*) >= p*", [p_star](const LossDistribution& d, double) { return reaches(d.p_target(), p_star); }};
-      SearchResult shared = search_plan(pb, verified, name());
-      if (shared.plan.status == PlanStatus::ok) {
-        const double obj = pb.cost.objective(pb.cost.evaluate(shared.plan));
-        if (!best || obj < best->objective * (1 - 1e-12)) {
-          why += fmt::format("  the shared search (one resource choice for the whole plan) found a plan the graph did not: {} {:.6g}\n",
-                             to_string(sc.objective), obj);
-          best = Found{shared.plan, obj, -1};
-        }
+    return loop;
+  }
+
+  // Part 1 at one price: the data sets in increasing bound, until the bound reaches the best verified cost.
+  void data_loop(const Problem& pb, const std::vector<Candidate>& sets, double price, const std::vector<Resources>& resources,
+                 DataLoop& loop, std::vector<Found>& found) const {
+    const PlannerKnowledge* kk = &pb.knowledge;
+    std::optional<Found>& best = loop.best;
+    for (const Candidate& c : sets) {
+      if (best && c.bound >= best->objective) {
+        loop.sets_cut = static_cast<int>(sets.size()) - loop.sets_searched;  // sets are in increasing bound: all the rest
+        break;
+      }
+      ++loop.sets_searched;
+      auto f = search_data_set(pb, *kk, c.sources, c.samples, price, resources);
+      if (!f) continue;
+      found.push_back(*f);
+      if (!best || f->objective < best->objective) {
+        if (best) loop.rejected += fmt::format("    {} sources ({} samples): {:.6g}\n", best->plan.data_sources.size(),
+                                               pb.samples(best->plan.data_sources), best->objective);
+        best = std::move(f);
+      } else {
+        loop.rejected += fmt::format("    {} sources ({} samples): {:.6g}\n", f->plan.data_sources.size(), c.samples, f->objective);
       }
     }
-    if (!best) {
-      Plan p;
-      p.status = PlanStatus::infeasible;
-      if (std::isfinite(fastest_over_deadline_))
-        p.reason = fmt::format("the deadline: plans reach P(L <= {}) >= {}, but the quickest takes {:.6g} s > {} s",
-                               sc.target.loss, sc.target.probability, fastest_over_deadline_, *sc.target.deadline_s);
-      else if (k_min == 0)
-        p.reason = fmt::format("the loss: no version or declared switch reaches P(L <= {}) >= {} within max_epochs = {}, "
-                               "even with all the data", sc.target.loss, sc.target.probability, sc.target.max_epochs);
-      else
-        p.reason = fmt::format("max_epochs = {}: no schedule found by the graph verifies P(L <= {}) >= {} within it "
-                               "(with all the data, the fewest epochs are {})", sc.target.max_epochs, sc.target.loss,
-                               sc.target.probability, k_min);
-      p.explanation = why + "  infeasible: " + p.reason + "\n";
-      return p;
-    }
+  }
+
+  // Exact resource refinement of the data sets whose plans are within 10% of the best (the others would need a
+  // larger saving than refinement gives).
+  void refine_near_best(const Problem& pb, std::vector<Found>& found, Found& best, const std::vector<Resources>& resources) const {
+    const double bar = best.objective * 1.1;
+    for (auto& f : found)
+      if (f.objective <= bar) {
+        refine_resources(pb, f, resources);
+        if (f.objective < best.objective) best = f;
+      }
+  }
+
+  // The shared search's plan (see plan()), noted in `why`, when it finds one.
+  std::optional<Found> shared_search(const Problem& pb, std::string& why) const {
+    const Scenario& sc = pb.scenario;
+    const double p_star = sc.target.probability;
+    const Criterion verified{"P(L <= L*) >= p*", [p_star](const LossDistribution& d, double) { return reaches(d.p_target(), p_star); }};
+    SearchResult shared = search_plan(pb, verified, name());
+    if (shared.plan.status != PlanStatus::ok) return std::nullopt;
+    const double obj = pb.cost.objective(pb.cost.evaluate(shared.plan));
+    why += fmt::format("  the shared search (one resource choice for the whole plan) found a plan the graph did not: {} {:.6g}\n",
+                       to_string(sc.objective), obj);
+    return Found{shared.plan, obj, -1};
+  }
+
+  // No plan: the reason is the deadline, the loss, or max_epochs.
+  Plan infeasible(const Problem& pb, int k_min, const std::string& why) const {
+    const Scenario& sc = pb.scenario;
+    Plan p;
+    p.status = PlanStatus::infeasible;
+    if (std::isfinite(fastest_over_deadline_))
+      p.reason = fmt::format("the deadline: plans reach P(L <= {}) >= {}, but the quickest takes {:.6g} s > {} s",
+                             sc.target.loss, sc.target.probability, fastest_over_deadline_, *sc.target.deadline_s);
+    else if (k_min == 0)
+      p.reason = fmt::format("the loss: no version or declared switch reaches P(L <= {}) >= {} within max_epochs = {}, "
+                             "even with all the data", sc.target.loss, sc.target.probability, sc.target.max_epochs);
+    else
+      p.reason = fmt::format("max_epochs = {}: no schedule found by the graph verifies P(L <= {}) >= {} within it "
+                             "(with all the data, the fewest epochs are {})", sc.target.max_epochs, sc.target.loss,
+                             sc.target.probability, k_min);
+    p.explanation = why + "  infeasible: " + p.reason + "\n";
+    return p;
+  }
+
+  // The best plan, costed exactly, with the explanation of how it was found and how it differs from the
+  // single-version planners' plans.
+  static Plan chosen(const Problem& pb, const DataLoop& loop, int sets_hopeless, std::string why) {
+    const Scenario& sc = pb.scenario;
+    const std::optional<Found>& best = loop.best;
     Plan plan = best->plan;
     const PlanCost cost = pb.cost.evaluate(plan);
     plan.predicted.energy_j = cost.energy_j;
     plan.predicted.time_s = cost.time_s;
-    why += fmt::format("  data sets: {} searched, {} cut by the lower bound, {} whose knowledge never reaches p*\n", sets_searched,
-                       sets_cut, sets_hopeless);
+    why += fmt::format("  data sets: {} searched, {} cut by the lower bound, {} whose knowledge never reaches p*\n", loop.sets_searched,
+                       loop.sets_cut, sets_hopeless);
     why += fmt::format("  chosen: {} data sources ({} samples): {}\n", plan.data_sources.size(), pb.samples(plan.data_sources),
                        fmt::join(plan.data_sources, ", "));
-    if (!rejected.empty()) why += "  other data sets' best verified plans (objective):\n" + rejected;
+    if (!loop.rejected.empty()) why += "  other data sets' best verified plans (objective):\n" + loop.rejected;
     for (std::size_t i = 0; i < plan.segments.size(); ++i) {
       const Segment& s = plan.segments[i];
       why += fmt::format("  segment {}: {} on {} x{} power state {} for {} epochs{}\n", i + 1, s.version, s.cluster, s.nodes,
@@ -230,13 +282,6 @@ public:
     plan.explanation = why;
     return plan;
   }
-
-private:
-  struct Found {
-    Plan plan;
-    double objective = kInf;
-    double p_tilde = 0;
-  };
 
   // The graph chose resources per (version, cluster) by a per-epoch figure; the exact cost of the whole plan
   // (idle tails, shipping to more nodes) can favour others. Tries each resource choice for every segment of the

@@ -22,6 +22,8 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
+#include <tuple>
 
 namespace deplsim {
 
@@ -83,6 +85,211 @@ private:
   std::size_t chain_ = 0;
 };
 
+using Actions = std::vector<std::vector<std::vector<int>>>;  // as Policy::action
+
+/// What the policy is built on: depl's plan, its data set and resources, and the epochs it may train.
+struct Basis {
+  Plan base;            // depl's plan
+  Resources res;        // its first segment's resources
+  double samples = 0;   // of its data set
+  int k_max = 0;        // max_epochs, or fewer under a deadline
+  PlanCost ship;        // shipping its data set to its first segment's resources
+  bool finite = false;  // a finite set of runs (measured profile): fit and judge on all of them, by the bound
+  int n_draw = 0;       // trajectories drawn per chain
+};
+
+/// A first version's policy and its evaluation on the held-out trajectories.
+struct Choice {
+  std::shared_ptr<Policy> policy;
+  Evaluation eval;
+  double lambda = 0;
+};
+
+// The induction for one first version's chains: success fractions and transitions counted on the fit half of the
+// trajectories, the policy of a lambda by backward induction, and its evaluation on the held-out half.
+class Induction {
+public:
+  Induction(const Problem& pb, const Basis& basis, const Policy& pol)
+      : pol_(pol), finite_(basis.finite), p_star_(pb.scenario.target.probability), B(pol.grid->levels()), K(basis.k_max),
+        C(pol.chains.size()) {
+    // Fit on one half, evaluate on the other (a measured profile: all seeds for both, judged by the bound).
+    const std::size_t n = pol.chains.front().level.size();
+    for (std::size_t r = 0; r < n; ++r) {
+      if (finite_) {
+        fit_.push_back(r);
+        eval_.push_back(r);
+      } else {
+        (r % 2 == 0 ? fit_ : eval_).push_back(r);
+      }
+    }
+    epoch_costs(pb, basis);
+    fit();
+  }
+
+  // The policy minimising E[cost] + lambda x P(miss) (the file's opening comment).
+  [[nodiscard]] Actions induce(double lambda) const {
+    Actions act(C, std::vector<std::vector<int>>(static_cast<std::size_t>(K), std::vector<int>(static_cast<std::size_t>(B), -1)));
+    std::vector<std::vector<std::vector<double>>> V(C, std::vector<std::vector<double>>(static_cast<std::size_t>(K), std::vector<double>(static_cast<std::size_t>(B), 0)));
+    for (int k = K - 1; k >= 0; --k)
+      for (std::size_t c = 0; c < C; ++c) {
+        const Chain& ch = pol_.chains[c];
+        if (ch.at != 0 && k < ch.at) continue;  // before its switch, a switched chain is chain 0
+        for (int b = 0; b < B; ++b) {
+          const auto bi = static_cast<std::size_t>(b);
+          double best_v = lambda * (1 - succ_[c][static_cast<std::size_t>(k)][bi]);
+          int best_a = -1;
+          if (k + 1 < K) {
+            double cont = std::get<0>(vcost_[version_at(ch, k + 2)]);
+            for (auto [j, p] : trans_[c][static_cast<std::size_t>(k)][bi]) cont += p * V[c][static_cast<std::size_t>(k + 1)][static_cast<std::size_t>(j)];
+            if (cont < best_v) {
+              best_v = cont;
+              best_a = 0;
+            }
+            if (c == 0)
+              for (std::size_t j2 = 1; j2 < C; ++j2) {
+                const Chain& cj = pol_.chains[j2];
+                if (cj.at != k + 1) continue;  // switch after epoch k+1 (1-based), i.e. at this decision
+                double sw = std::get<0>(vcost_[cj.second]);
+                for (auto [j, p] : trans_[j2][static_cast<std::size_t>(k)][bi]) sw += p * V[j2][static_cast<std::size_t>(k + 1)][static_cast<std::size_t>(j)];
+                if (sw < best_v) {
+                  best_v = sw;
+                  best_a = static_cast<int>(j2);
+                }
+              }
+          }
+          V[c][static_cast<std::size_t>(k)][bi] = best_v;
+          act[c][static_cast<std::size_t>(k)][bi] = best_a;
+        }
+      }
+    return act;
+  }
+
+  // The policy `act` replayed on the held-out trajectories.
+  [[nodiscard]] Evaluation evaluate(const Actions& act) const {
+    Evaluation ev;
+    for (auto r : eval_) {
+      std::size_t c = 0;
+      double cost = std::get<0>(vcost_[pol_.chains[0].first]);
+      double energy = std::get<1>(vcost_[pol_.chains[0].first]);
+      double time = std::get<2>(vcost_[pol_.chains[0].first]);
+      int k = 1;
+      while (true) {
+        const Chain& ch = pol_.chains[c];
+        const int b = ch.level[r][static_cast<std::size_t>(k - 1)];
+        const int a = act[c][static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(b)];
+        if (a < 0 || k >= K) {
+          ev.hits += static_cast<std::size_t>(ch.met[r][static_cast<std::size_t>(k - 1)]);
+          ev.loss += ch.test[r][static_cast<std::size_t>(k - 1)];
+          ev.last_epoch = std::max(ev.last_epoch, k);
+          break;
+        }
+        if (a > 0) c = static_cast<std::size_t>(a);
+        const std::size_t v = version_at(pol_.chains[c], k + 1);
+        cost += std::get<0>(vcost_[v]);
+        energy += std::get<1>(vcost_[v]);
+        time += std::get<2>(vcost_[v]);
+        ++k;
+      }
+      ev.cost += cost;
+      ev.energy += energy;
+      ev.time += time;
+    }
+    ev.n = eval_.size();
+    const auto nn = static_cast<double>(ev.n);
+    ev.hit = static_cast<double>(ev.hits) / nn;
+    ev.cost /= nn;
+    ev.energy /= nn;
+    ev.time /= nn;
+    ev.loss /= nn;
+    return ev;
+  }
+
+  // Whether an evaluation meets p*: with its one-sided 95% sampling margin, or (finite runs) by the
+  // Clopper-Pearson lower bound of its hits.
+  [[nodiscard]] bool good(const Evaluation& ev) const {
+    if (finite_) return reaches(clopper_pearson_lower(ev.hits, ev.n, 0.05), p_star_);
+    return ev.hit >= p_star_ + 1.6448536 * std::sqrt(p_star_ * (1 - p_star_) / static_cast<double>(ev.n));
+  }
+
+  // The dearest epoch's objective.
+  [[nodiscard]] double max_epoch_cost() const {
+    double cmax = 0;
+    for (auto& t : vcost_) cmax = std::max(cmax, std::get<0>(t));
+    return cmax;
+  }
+
+  [[nodiscard]] int epochs() const { return K; }
+
+private:
+  const Policy& pol_;
+  const bool finite_;
+  const double p_star_;
+  const int B;          // observed levels
+  const int K;          // epochs
+  const std::size_t C;  // chains
+  std::vector<std::size_t> fit_, eval_;                   // the trajectories of each half
+  std::vector<std::tuple<double, double, double>> vcost_;  // [v]: an epoch's (objective, energy, time)
+  std::vector<std::vector<std::vector<double>>> succ_;     // [c][k][b]: fraction meeting L*
+  std::vector<std::vector<std::vector<Row>>> trans_;       // [c][k][b]: transitions to the next epoch's levels
+
+  static std::size_t version_at(const Chain& c, int k) { return (c.at == 0 || k <= c.at) ? c.first : c.second; }
+
+  // An epoch's cost of each version on depl's resources.
+  void epoch_costs(const Problem& pb, const Basis& basis) {
+    const Scenario& sc = pb.scenario;
+    const Resources& res = basis.res;
+    // The links that shipped the data draw idle watts for the rest of the run: part of every epoch's energy.
+    double ship_idle_w = 0;
+    for (auto l : basis.ship.links_used) ship_idle_w += pb.platform.links[l].idle_w;
+    auto epoch_cost = [&](std::size_t v) {
+      const EpochCost e = pb.cost.epoch(v, res, basis.samples);
+      PlanCost pc;
+      pc.time_s = e.time_s;
+      pc.energy_j = e.energy_j + ship_idle_w * e.time_s;
+      pc.money = sc.clusters[res.cluster].price_per_node_s * res.nodes * e.time_s;
+      return std::make_tuple(pb.cost.objective(pc), pc.energy_j, e.time_s);
+    };
+    for (std::size_t v = 0; v < sc.model.versions.size(); ++v) vcost_.push_back(epoch_cost(v));
+  }
+
+  // Success fractions and transitions from the fit half.
+  void fit() {
+    succ_.assign(C, std::vector<std::vector<double>>(static_cast<std::size_t>(K), std::vector<double>(static_cast<std::size_t>(B), -1)));
+    trans_.assign(C, std::vector<std::vector<Row>>(static_cast<std::size_t>(K), std::vector<Row>(static_cast<std::size_t>(B))));
+    for (std::size_t c = 0; c < C; ++c)
+      for (int k = 0; k < K; ++k) fit_epoch(c, k);
+  }
+
+  // Epoch k of chain c: each level's fraction meeting L* and its transitions, from the fit half.
+  void fit_epoch(std::size_t c, int k) {
+    const Chain& ch = pol_.chains[c];
+    std::vector<double> cnt(static_cast<std::size_t>(B), 0), hit(static_cast<std::size_t>(B), 0);
+    std::vector<std::map<int, double>> tr(static_cast<std::size_t>(B));
+    for (auto r : fit_) {
+      const int b = ch.level[r][static_cast<std::size_t>(k)];
+      cnt[static_cast<std::size_t>(b)] += 1;
+      hit[static_cast<std::size_t>(b)] += ch.met[r][static_cast<std::size_t>(k)];
+      if (k + 1 < K) tr[static_cast<std::size_t>(b)][ch.level[r][static_cast<std::size_t>(k + 1)]] += 1;
+    }
+    // Unvisited levels borrow the nearest visited one (ties: the higher loss, the pessimistic side).
+    for (int b = 0; b < B; ++b) {
+      int src = -1;
+      for (int d = 0; d < B && src < 0; ++d) {
+        if (b + d < B && cnt[static_cast<std::size_t>(b + d)] > 0) src = b + d;
+        else if (b - d >= 0 && cnt[static_cast<std::size_t>(b - d)] > 0) src = b - d;
+      }
+      if (src < 0) {
+        succ_[c][static_cast<std::size_t>(k)][static_cast<std::size_t>(b)] = 0;
+        continue;
+      }
+      succ_[c][static_cast<std::size_t>(k)][static_cast<std::size_t>(b)] = hit[static_cast<std::size_t>(src)] / cnt[static_cast<std::size_t>(src)];
+      double tot = 0;
+      for (auto [j, x] : tr[static_cast<std::size_t>(src)]) tot += x;
+      for (auto [j, x] : tr[static_cast<std::size_t>(src)]) trans_[c][static_cast<std::size_t>(k)][static_cast<std::size_t>(b)].emplace_back(j, x / tot);
+    }
+  }
+};
+
 class DeplOnline final : public Orchestrator {
 public:
   [[nodiscard]] std::string name() const override { return "depl-online"; }
@@ -97,240 +304,27 @@ public:
       base.explanation = "depl-online: depl finds no plan, so neither does the policy built on it\n" + base.explanation;
       return base;
     }
-    const Segment& s0 = base.segments.front();
-    Resources res{*sc.cluster_index(s0.cluster), s0.nodes, s0.pstate};
-    const double samples = pb.samples(base.data_sources);
-    int k_max = sc.target.max_epochs;
-    // A deadline caps the epochs the policy may train (slowest version, data shipping included).
-    const PlanCost ship = pb.cost.shipping([&] {
-      std::vector<std::size_t> v;
-      for (const auto& n : base.data_sources) v.push_back(*sc.source_index(n));
-      return v;
-    }(), res);
-    if (sc.target.deadline_s) {
-      double slowest = 0;
-      for (std::size_t v = 0; v < sc.model.versions.size(); ++v) slowest = std::max(slowest, pb.cost.epoch(v, res, samples).time_s);
-      k_max = std::min(k_max, static_cast<int>(std::floor((*sc.target.deadline_s - ship.time_s) / std::max(1e-12, slowest))));
-      if (k_max < 1) {
-        Plan p;
-        p.status = PlanStatus::infeasible;
-        p.reason = "the deadline leaves no whole epoch on depl's resources";
-        p.explanation = "depl-online: " + p.reason + "\n";
-        return p;
-      }
+    Basis basis = basis_of(pb, std::move(base));
+    if (sc.target.deadline_s && basis.k_max < 1) {
+      Plan p;
+      p.status = PlanStatus::infeasible;
+      p.reason = "the deadline leaves no whole epoch on depl's resources";
+      p.explanation = "depl-online: " + p.reason + "\n";
+      return p;
     }
     const auto runs = kk->independent_runs();
     // A measured profile's knowledge is a finite set of runs: fit and judge on all of them, by the bound.
-    const bool finite = kk->kind() == KnowledgeKind::measured || runs < static_cast<std::size_t>(kk->trajectories_per_chain());
-    const int n_draw = 2 * kk->trajectories_per_chain();
+    basis.finite = kk->kind() == KnowledgeKind::measured || runs < static_cast<std::size_t>(kk->trajectories_per_chain());
+    basis.n_draw = 2 * kk->trajectories_per_chain();
 
     std::string why;
-    std::shared_ptr<Policy> best;
-    Evaluation best_eval;
-    double best_lambda = 0;
+    std::optional<Choice> best;
     for (std::size_t v0 = 0; v0 < sc.model.versions.size(); ++v0) {
-      auto pol = std::make_shared<Policy>();
-      pol->grid = kk->grid();
-      pol->res = res;
-      pol->cluster = s0.cluster;
-      pol->k_max = k_max;
-      for (const auto& v : sc.model.versions) pol->version_names.push_back(v.name);
-      // Chains: v0 alone, and every declared switch from v0 at every declared epoch.
-      std::vector<ScheduleShape> shapes{{v0, v0, 0}};
-      if (sc.model.max_switches >= 1)
-        for (const auto& sw : sc.model.switches)
-          if (sw.from_index == v0)
-            for (int e : sc.model.switch_epochs)
-              if (e < k_max) shapes.push_back({v0, sw.to_index, e});
-      for (const auto& sh : shapes) {
-        std::vector<Trajectory> tr;
-        try {
-          tr = kk->trajectories(samples, sh.schedule(k_max), n_draw);
-        } catch (const std::exception&) {
-          continue;  // not measured (profile) or not declared
-        }
-        Chain c;
-        c.first = sh.first;
-        c.second = sh.second;
-        c.at = sh.at;
-        for (const auto& t : tr) {
-          std::vector<int> lv;
-          std::vector<char> m;
-          for (int k = 0; k < k_max; ++k) {
-            lv.push_back(pol->grid->level_of(t.validation[static_cast<std::size_t>(k)]));
-            m.push_back(t.test[static_cast<std::size_t>(k)] <= sc.target.loss ? 1 : 0);
-          }
-          c.level.push_back(std::move(lv));
-          c.met.push_back(std::move(m));
-          c.test.push_back(t.test);
-        }
-        if (sh.at == 0 && c.level.empty()) break;
-        pol->chains.push_back(std::move(c));
-      }
+      std::shared_ptr<Policy> pol = chains_of(pb, basis, v0);
       if (pol->chains.empty() || pol->chains.front().at != 0) continue;
-      const std::size_t n = pol->chains.front().level.size();
-      // Fit on one half, evaluate on the other (a measured profile: all seeds for both, judged by the bound).
-      std::vector<std::size_t> fit, eval;
-      for (std::size_t r = 0; r < n; ++r) {
-        if (finite) {
-          fit.push_back(r);
-          eval.push_back(r);
-        } else {
-          (r % 2 == 0 ? fit : eval).push_back(r);
-        }
-      }
-      // The links that shipped the data draw idle watts for the rest of the run: part of every epoch's energy.
-      double ship_idle_w = 0;
-      for (auto l : ship.links_used) ship_idle_w += pb.platform.links[l].idle_w;
-      auto epoch_cost = [&](std::size_t v) {
-        const EpochCost e = pb.cost.epoch(v, res, samples);
-        PlanCost pc;
-        pc.time_s = e.time_s;
-        pc.energy_j = e.energy_j + ship_idle_w * e.time_s;
-        pc.money = sc.clusters[res.cluster].price_per_node_s * res.nodes * e.time_s;
-        return std::make_tuple(pb.cost.objective(pc), pc.energy_j, e.time_s);
-      };
-      std::vector<std::tuple<double, double, double>> vcost;
-      for (std::size_t v = 0; v < sc.model.versions.size(); ++v) vcost.push_back(epoch_cost(v));
-      auto version_at = [&](const Chain& c, int k) { return (c.at == 0 || k <= c.at) ? c.first : c.second; };
-      const int B = pol->grid->levels();
-      const int K = k_max;
-      // Success fractions and transitions from the fit half.
-      const std::size_t C = pol->chains.size();
-      std::vector<std::vector<std::vector<double>>> succ(C, std::vector<std::vector<double>>(static_cast<std::size_t>(K), std::vector<double>(static_cast<std::size_t>(B), -1)));
-      std::vector<std::vector<std::vector<Row>>> trans(C, std::vector<std::vector<Row>>(static_cast<std::size_t>(K), std::vector<Row>(static_cast<std::size_t>(B))));
-      for (std::size_t c = 0; c < C; ++c) {
-        const Chain& ch = pol->chains[c];
-        for (int k = 0; k < K; ++k) {
-          std::vector<double> cnt(static_cast<std::size_t>(B), 0), hit(static_cast<std::size_t>(B), 0);
-          std::vector<std::map<int, double>> tr(static_cast<std::size_t>(B));
-          for (auto r : fit) {
-            const int b = ch.level[r][static_cast<std::size_t>(k)];
-            cnt[static_cast<std::size_t>(b)] += 1;
-            hit[static_cast<std::size_t>(b)] += ch.met[r][static_cast<std::size_t>(k)];
-            if (k + 1 < K) tr[static_cast<std::size_t>(b)][ch.level[r][static_cast<std::size_t>(k + 1)]] += 1;
-          }
-          // Unvisited levels borrow the nearest visited one (ties: the higher loss, the pessimistic side).
-          for (int b = 0; b < B; ++b) {
-            int src = -1;
-            for (int d = 0; d < B && src < 0; ++d) {
-              if (b + d < B && cnt[static_cast<std::size_t>(b + d)] > 0) src = b + d;
-              else if (b - d >= 0 && cnt[static_cast<std::size_t>(b - d)] > 0) src = b - d;
-            }
-            if (src < 0) {
-              succ[c][static_cast<std::size_t>(k)][static_cast<std::size_t>(b)] = 0;
-              continue;
-            }
-            succ[c][static_cast<std::size_t>(k)][static_cast<std::size_t>(b)] = hit[static_cast<std::size_t>(src)] / cnt[static_cast<std::size_t>(src)];
-            double tot = 0;
-            for (auto [j, x] : tr[static_cast<std::size_t>(src)]) tot += x;
-            for (auto [j, x] : tr[static_cast<std::size_t>(src)]) trans[c][static_cast<std::size_t>(k)][static_cast<std::size_t>(b)].emplace_back(j, x / tot);
-          }
-        }
-      }
-      auto induce = [&](double lambda) {
-        std::vector<std::vector<std::vector<int>>> act(C, std::vector<std::vector<int>>(static_cast<std::size_t>(K), std::vector<int>(static_cast<std::size_t>(B), -1)));
-        std::vector<std::vector<std::vector<double>>> V(C, std::vector<std::vector<double>>(static_cast<std::size_t>(K), std::vector<double>(static_cast<std::size_t>(B), 0)));
-        for (int k = K - 1; k >= 0; --k)
-          for (std::size_t c = 0; c < C; ++c) {
-            const Chain& ch = pol->chains[c];
-            if (ch.at != 0 && k < ch.at) continue;  // before its switch, a switched chain is chain 0
-            for (int b = 0; b < B; ++b) {
-              const auto bi = static_cast<std::size_t>(b);
-              double best_v = lambda * (1 - succ[c][static_cast<std::size_t>(k)][bi]);
-              int best_a = -1;
-              if (k + 1 < K) {
-                double cont = std::get<0>(vcost[version_at(ch, k + 2)]);
-                for (auto [j, p] : trans[c][static_cast<std::size_t>(k)][bi]) cont += p * V[c][static_cast<std::size_t>(k + 1)][static_cast<std::size_t>(j)];
-                if (cont < best_v) {
-                  best_v = cont;
-                  best_a = 0;
-                }
-                if (c == 0)
-                  for (std::size_t j2 = 1; j2 < C; ++j2) {
-                    const Chain& cj = pol->chains[j2];
-                    if (cj.at != k + 1) continue;  // switch after epoch k+1 (1-based), i.e. at this decision
-                    double sw = std::get<0>(vcost[cj.second]);
-                    for (auto [j, p] : trans[j2][static_cast<std::size_t>(k)][bi]) sw += p * V[j2][static_cast<std::size_t>(k + 1)][static_cast<std::size_t>(j)];
-                    if (sw < best_v) {
-                      best_v = sw;
-                      best_a = static_cast<int>(j2);
-                    }
-                  }
-              }
-              V[c][static_cast<std::size_t>(k)][bi] = best_v;
-              act[c][static_cast<std::size_t>(k)][bi] = best_a;
-            }
-          }
-        return act;
-      };
-      auto evaluate = [&](const std::vector<std::vector<std::vector<int>>>& act) {
-        Evaluation ev;
-        for (auto r : eval) {
-          std::size_t c = 0;
-          double cost = std::get<0>(vcost[pol->chains[0].first]);
-          double energy = std::get<1>(vcost[pol->chains[0].first]);
-          double time = std::get<2>(vcost[pol->chains[0].first]);
-          int k = 1;
-          while (true) {
-            const Chain& ch = pol->chains[c];
-            const int b = ch.level[r][static_cast<std::size_t>(k - 1)];
-            const int a = act[c][static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(b)];
-            if (a < 0 || k >= K) {
-              ev.hits += static_cast<std::size_t>(ch.met[r][static_cast<std::size_t>(k - 1)]);
-              ev.loss += ch.test[r][static_cast<std::size_t>(k - 1)];
-              ev.last_epoch = std::max(ev.last_epoch, k);
-              break;
-            }
-            if (a > 0) c = static_cast<std::size_t>(a);
-            const std::size_t v = version_at(pol->chains[c], k + 1);
-            cost += std::get<0>(vcost[v]);
-            energy += std::get<1>(vcost[v]);
-            time += std::get<2>(vcost[v]);
-            ++k;
-          }
-          ev.cost += cost;
-          ev.energy += energy;
-          ev.time += time;
-        }
-        ev.n = eval.size();
-        const auto nn = static_cast<double>(ev.n);
-        ev.hit = static_cast<double>(ev.hits) / nn;
-        ev.cost /= nn;
-        ev.energy /= nn;
-        ev.time /= nn;
-        ev.loss /= nn;
-        return ev;
-      };
-      const double p_star = sc.target.probability;
-      auto good = [&](const Evaluation& ev) {
-        if (finite) return reaches(clopper_pearson_lower(ev.hits, ev.n, 0.05), p_star);
-        return ev.hit >= p_star + 1.6448536 * std::sqrt(p_star * (1 - p_star) / static_cast<double>(ev.n));
-      };
-      double cmax = 0;
-      for (auto& t : vcost) cmax = std::max(cmax, std::get<0>(t));
-      double lo = 1e-3 * cmax, hi = 1e7 * cmax * K;
-      auto act_hi = induce(hi);
-      Evaluation ev_hi = evaluate(act_hi);
-      if (!good(ev_hi)) {
-        why += fmt::format("  first version {}: even a policy that trains on whenever it helps reaches P = {:.4f} on the held-out "
-                           "trajectories (needs p* {} with its margin)\n", sc.model.versions[v0].name, ev_hi.hit, p_star);
-        continue;
-      }
-      for (int it = 0; it < 60; ++it) {
-        const double mid = std::sqrt(lo * hi);
-        if (good(evaluate(induce(mid)))) hi = mid;
-        else lo = mid;
-      }
-      pol->action = induce(hi);
-      const Evaluation ev = evaluate(pol->action);
-      why += fmt::format("  first version {}: lambda {:.6g}, held-out P = {:.4f} over {} trajectories, expected {} {:.6g}, at most {} epochs\n",
-                         sc.model.versions[v0].name, hi, ev.hit, ev.n, to_string(sc.objective), ev.cost, ev.last_epoch);
-      if (!best || ev.cost < best_eval.cost) {
-        best = pol;
-        best_eval = ev;
-        best_lambda = hi;
-      }
+      const Induction induction(pb, basis, *pol);
+      std::optional<Choice> c = search_lambda(pb, v0, induction, pol, why);
+      if (c && (!best || c->eval.cost < best->eval.cost)) best = std::move(c);
     }
     if (!best) {
       Plan p;
@@ -340,22 +334,8 @@ public:
       p.explanation = "depl-online:\n" + why + "depl-online: infeasible: " + p.reason + "\n";
       return p;
     }
-    policy_ = best;
-    Plan out;
-    out.data_sources = base.data_sources;
-    out.segments = {Segment{sc.model.versions[best->chains.front().first].name, s0.cluster, s0.nodes, s0.pstate, k_max}};
-    out.predicted.p_target_met = best_eval.hit;
-    out.predicted.expected_loss = best_eval.loss;
-    out.predicted.energy_j = ship.energy_j + best_eval.energy;
-    out.predicted.time_s = ship.time_s + best_eval.time;
-    out.explanation = fmt::format(
-        "depl-online: depl's data ({} sources) and resources ({} x{} power state {}); a policy over (epoch, chain, observed "
-        "validation level) by backward induction, lambda {:.6g}\n{}"
-        "  chosen: first version {}; held-out P = {:.4f} ({} of {}), expected energy {:.6g} J (depl's plan: {:.6g} J); the plan "
-        "below runs to {} epochs and the policy stops or switches at each epoch end\n",
-        base.data_sources.size(), s0.cluster, s0.nodes, s0.pstate, best_lambda, why, sc.model.versions[best->chains.front().first].name,
-        best_eval.hit, best_eval.hits, best_eval.n, *out.predicted.energy_j, base.predicted.energy_j.value_or(0), k_max);
-    return out;
+    policy_ = best->policy;
+    return chosen(pb, basis, *best, why);
   }
 
   std::unique_ptr<ReplicationPolicy> start_replication(const Problem&, const Plan& plan) override {
@@ -365,6 +345,134 @@ public:
 
 private:
   std::shared_ptr<const Policy> policy_;
+
+  // depl's data set and resources, and the epochs the policy may train: max_epochs, or under a deadline those of
+  // the slowest version after shipping the data (fewer than 1: none).
+  static Basis basis_of(const Problem& pb, Plan base) {
+    const Scenario& sc = pb.scenario;
+    Basis basis;
+    basis.base = std::move(base);
+    const Segment& s0 = basis.base.segments.front();
+    const Resources res{*sc.cluster_index(s0.cluster), s0.nodes, s0.pstate};
+    basis.res = res;
+    basis.samples = pb.samples(basis.base.data_sources);
+    const double samples = basis.samples;
+    int k_max = sc.target.max_epochs;
+    // A deadline caps the epochs the policy may train (slowest version, data shipping included).
+    const PlanCost ship = pb.cost.shipping([&] {
+      std::vector<std::size_t> v;
+      for (const auto& n : basis.base.data_sources) v.push_back(*sc.source_index(n));
+      return v;
+    }(), res);
+    if (sc.target.deadline_s) {
+      double slowest = 0;
+      for (std::size_t v = 0; v < sc.model.versions.size(); ++v) slowest = std::max(slowest, pb.cost.epoch(v, res, samples).time_s);
+      k_max = std::min(k_max, static_cast<int>(std::floor((*sc.target.deadline_s - ship.time_s) / std::max(1e-12, slowest))));
+    }
+    basis.k_max = k_max;
+    basis.ship = ship;
+    return basis;
+  }
+
+  // The policy's chains for first version v0 (no action yet): v0 alone, and every declared switch from v0 at every
+  // declared epoch, each with the knowledge's trajectories as observed levels, hits of L* and test losses.
+  static std::shared_ptr<Policy> chains_of(const Problem& pb, const Basis& basis, std::size_t v0) {
+    const Scenario& sc = pb.scenario;
+    const PlannerKnowledge* kk = &pb.knowledge;
+    const int k_max = basis.k_max;
+    auto pol = std::make_shared<Policy>();
+    pol->grid = kk->grid();
+    pol->res = basis.res;
+    pol->cluster = basis.base.segments.front().cluster;
+    pol->k_max = k_max;
+    for (const auto& v : sc.model.versions) pol->version_names.push_back(v.name);
+    // Chains: v0 alone, and every declared switch from v0 at every declared epoch.
+    std::vector<ScheduleShape> shapes{{v0, v0, 0}};
+    if (sc.model.max_switches >= 1)
+      for (const auto& sw : sc.model.switches)
+        if (sw.from_index == v0)
+          for (int e : sc.model.switch_epochs)
+            if (e < k_max) shapes.push_back({v0, sw.to_index, e});
+    for (const auto& sh : shapes) {
+      std::vector<Trajectory> tr;
+      try {
+        tr = kk->trajectories(basis.samples, sh.schedule(k_max), basis.n_draw);
+      } catch (const std::exception&) {
+        continue;  // not measured (profile) or not declared
+      }
+      Chain c;
+      c.first = sh.first;
+      c.second = sh.second;
+      c.at = sh.at;
+      for (const auto& t : tr) {
+        std::vector<int> lv;
+        std::vector<char> m;
+        for (int k = 0; k < k_max; ++k) {
+          lv.push_back(pol->grid->level_of(t.validation[static_cast<std::size_t>(k)]));
+          m.push_back(t.test[static_cast<std::size_t>(k)] <= sc.target.loss ? 1 : 0);
+        }
+        c.level.push_back(std::move(lv));
+        c.met.push_back(std::move(m));
+        c.test.push_back(t.test);
+      }
+      if (sh.at == 0 && c.level.empty()) break;
+      pol->chains.push_back(std::move(c));
+    }
+    return pol;
+  }
+
+  // The smallest lambda whose policy meets p* on the held-out trajectories (bisection on a log scale), that
+  // policy set as pol's action; nothing when even a policy that trains on whenever it helps misses p*. Either is
+  // noted in `why`.
+  static std::optional<Choice> search_lambda(const Problem& pb, std::size_t v0, const Induction& induction,
+                                             const std::shared_ptr<Policy>& pol, std::string& why) {
+    const Scenario& sc = pb.scenario;
+    const double p_star = sc.target.probability;
+    const double cmax = induction.max_epoch_cost();
+    const int K = induction.epochs();
+    double lo = 1e-3 * cmax, hi = 1e7 * cmax * K;
+    auto act_hi = induction.induce(hi);
+    Evaluation ev_hi = induction.evaluate(act_hi);
+    if (!induction.good(ev_hi)) {
+      why += fmt::format("  first version {}: even a policy that trains on whenever it helps reaches P = {:.4f} on the held-out "
+                         "trajectories (needs p* {} with its margin)\n", sc.model.versions[v0].name, ev_hi.hit, p_star);
+      return std::nullopt;
+    }
+    for (int it = 0; it < 60; ++it) {
+      const double mid = std::sqrt(lo * hi);
+      if (induction.good(induction.evaluate(induction.induce(mid)))) hi = mid;
+      else lo = mid;
+    }
+    pol->action = induction.induce(hi);
+    const Evaluation ev = induction.evaluate(pol->action);
+    why += fmt::format("  first version {}: lambda {:.6g}, held-out P = {:.4f} over {} trajectories, expected {} {:.6g}, at most {} epochs\n",
+                       sc.model.versions[v0].name, hi, ev.hit, ev.n, to_string(sc.objective), ev.cost, ev.last_epoch);
+    return Choice{pol, ev, hi};
+  }
+
+  // The plan: depl's data set and resources with the chosen first version up to k_max epochs (the policy stops or
+  // switches at each epoch end), its predictions from the held-out evaluation.
+  static Plan chosen(const Problem& pb, const Basis& basis, const Choice& best, const std::string& why) {
+    const Scenario& sc = pb.scenario;
+    const Plan& base = basis.base;
+    const Segment& s0 = base.segments.front();
+    const Evaluation& best_eval = best.eval;
+    Plan out;
+    out.data_sources = base.data_sources;
+    out.segments = {Segment{sc.model.versions[best.policy->chains.front().first].name, s0.cluster, s0.nodes, s0.pstate, basis.k_max}};
+    out.predicted.p_target_met = best_eval.hit;
+    out.predicted.expected_loss = best_eval.loss;
+    out.predicted.energy_j = basis.ship.energy_j + best_eval.energy;
+    out.predicted.time_s = basis.ship.time_s + best_eval.time;
+    out.explanation = fmt::format(
+        "depl-online: depl's data ({} sources) and resources ({} x{} power state {}); a policy over (epoch, chain, observed "
+        "validation level) by backward induction, lambda {:.6g}\n{}"
+        "  chosen: first version {}; held-out P = {:.4f} ({} of {}), expected energy {:.6g} J (depl's plan: {:.6g} J); the plan "
+        "below runs to {} epochs and the policy stops or switches at each epoch end\n",
+        base.data_sources.size(), s0.cluster, s0.nodes, s0.pstate, best.lambda, why, sc.model.versions[best.policy->chains.front().first].name,
+        best_eval.hit, best_eval.hits, best_eval.n, *out.predicted.energy_j, base.predicted.energy_j.value_or(0), basis.k_max);
+    return out;
+  }
 };
 
 } // namespace

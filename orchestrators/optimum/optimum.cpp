@@ -98,6 +98,526 @@ struct OptimumSettings {
   std::string model_file;         ///< write the chosen data set's MILP here (.lp or .mps)
 };
 
+// The scenario's objective of a term.
+[[nodiscard]] double pick(const Scenario& sc, const Term& t) {
+  switch (sc.objective) {
+  case Objective::energy: return t.energy;
+  case Objective::time: return t.time;
+  case Objective::money: return t.money;
+  }
+  return t.energy;
+}
+
+// One epoch of version `v` on `r` with `samples` samples.
+Term epoch_term(const Problem& pb, std::size_t v, const Resources& r, double samples) {
+  const Scenario& sc = pb.scenario;
+  const PlatformView& pf = pb.platform;
+  const EpochCost e = pb.cost.epoch(v, r, samples);
+  const auto hosts = pb.cost.segment_hosts(r.cluster, r.nodes);
+  const auto p = static_cast<std::size_t>(r.pstate);
+  Term t;
+  t.time = e.time_s;
+  for (auto h : hosts) {
+    const PowerState& st = pf.hosts[h].pstates[p];
+    t.energy += st.idle_w * e.time_s + (st.all_cores_w - st.idle_w) * e.compute_s;
+  }
+  t.money = sc.clusters[r.cluster].price_per_node_s * static_cast<double>(hosts.size()) * e.time_s;
+  const double compute_round = e.compute_s / sc.training.rounds_per_epoch;
+  const auto steps = pb.cost.sync_steps(v, hosts);
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    for (const auto& f : steps[i])
+      for (auto l : pf.route(f.src, f.dst).links) {
+        t.links.insert(l);
+        const double at = compute_round + (i < e.step_offsets.size() ? e.step_offsets[i] : 0.0);
+        auto it = t.offset.find(l);
+        if (it == t.offset.end() || at < it->second) t.offset[l] = at;
+      }
+  t.add_link_energy(pf, e.link_load);
+  return t;
+}
+
+// Entry of a segment on `r` with version `v`: data to every node, the model from the previous node set's first
+// node to the nodes that lack it (`prev` empty for the first segment).
+Term entry_term(const Problem& pb, const std::vector<std::size_t>& sources, const std::vector<std::size_t>& prev, std::size_t v,
+                const Resources& r) {
+  const Scenario& sc = pb.scenario;
+  const PlatformView& pf = pb.platform;
+  const auto hosts = pb.cost.segment_hosts(r.cluster, r.nodes);
+  const auto p = static_cast<std::size_t>(r.pstate);
+  std::vector<Flow> flows = pb.cost.shipping_flows(sources, hosts, p);
+  if (!prev.empty())
+    for (auto h : hosts)
+      if (std::find(prev.begin(), prev.end(), h) == prev.end()) flows.push_back({prev.front(), h, sc.model.versions[v].param_bytes});
+  Term t;
+  if (flows.empty()) return t;
+  const FlowOutcome o = simulate_flows(pf, flows);
+  t.time = o.makespan;
+  for (auto h : hosts) t.energy += pf.hosts[h].pstates[p].idle_w * o.makespan;
+  t.money = sc.clusters[r.cluster].price_per_node_s * static_cast<double>(hosts.size()) * o.makespan;
+  for (const auto& f : flows)
+    for (auto l : pf.route(f.src, f.dst).links) {
+      t.links.insert(l);
+      t.offset[l] = 0.0;
+    }
+  t.add_link_energy(pf, o.link_load_integral);
+  return t;
+}
+
+/// One data set's MILP and the indices of its decision variables (-1 where absent).
+struct Built {
+  milp::Model model;
+  int S = 0;
+  std::vector<int> y;                                  // per column
+  std::vector<std::vector<std::vector<int>>> z, n;     // [s][v][r]
+};
+
+// The MILP of one data set (the file's opening comment; docs/model.md 5.5), built one constraint family at a
+// time, in the order that fixes the variables' and rows' indices. Names follow the formulation: R resource
+// choices r, V versions v, G node sets g, S segments s; b holds the model m and the indices of its variables.
+class ModelBuilder {
+public:
+  ModelBuilder(const Problem& problem, const std::vector<std::size_t>& data_sources, double samples,
+               const std::vector<Column>& schedule_columns, int max_segments)
+      : pb(problem), sc(problem.scenario), pf(problem.platform), sources(data_sources), columns(schedule_columns),
+        resources(problem.cost.resource_choices()), R(resources.size()), V(sc.model.versions.size()),
+        energy(sc.objective == Objective::energy) {
+    node_sets();
+    count_segments(max_segments);
+    activity_terms(samples);
+    big_m();
+  }
+
+  // The model, family by family; the energy objective adds the idle hosts, the links' idle power and the reverse
+  // cross-traffic.
+  Built build() && {
+    b.S = S;
+    schedule_variables();
+    segment_variables();
+    segment_choices();
+    epochs_per_version();
+    switch_order();
+    entries_after_changes();
+    durations();
+    deadline();
+    if (energy) {
+      hosts_left_idle();
+      collect_links();
+      link_idle_from_first_use();
+      reverse_cross_traffic();
+    }
+    return std::move(b);
+  }
+
+private:
+  const Problem& pb;
+  const Scenario& sc;
+  const PlatformView& pf;
+  const std::vector<std::size_t>& sources;
+  const std::vector<Column>& columns;
+  const std::vector<Resources> resources;
+  const std::size_t R;
+  const std::size_t V;
+  const bool energy;
+  std::vector<std::vector<std::size_t>> group_hosts;  // [g]: the hosts of node set g
+  std::vector<std::size_t> group;                     // [r]: the node set of resource choice r
+  std::size_t G = 0;
+  std::vector<int> vmax;                              // [v]: most epochs of version v in a column
+  int kmax = 0;                                       // most epochs of a column
+  int S = 0;
+  std::vector<std::vector<Term>> ep;                  // [v][r]: one epoch
+  std::vector<Term> first;                            // [r]: the first entry
+  std::vector<std::vector<std::vector<Term>>> mig;    // [g][v][r]: entry after a change from node set g
+  double seg_m = 0;                                   // big-M: the longest a segment can last
+  double horizon = 0;                                 // the longest the whole plan can last
+  Built b;
+  milp::Model& m = b.model;
+  std::vector<int> D;                                 // [s]: duration of segment s
+  std::vector<std::vector<std::pair<int, const Term*>>> entries;  // [s]: (variable, term) of its possible entries
+  int T = -1;                                         // the total time
+  std::set<std::size_t> links;                        // links the plan may use (energy objective)
+  std::set<std::size_t> reverse_links;                // links the plan's reverse cross-traffic may load
+  std::map<std::size_t, int> f;                       // [l]: first use of link l (links with idle watts)
+
+  [[nodiscard]] std::string vname(std::size_t v) const { return sc.model.versions[v].name; }
+  [[nodiscard]] std::string rname(std::size_t r) const {
+    return fmt::format("{}_{}_{}", sc.clusters[resources[r].cluster].name, resources[r].nodes, resources[r].pstate);
+  }
+
+  // The choice variables z[s][v][r] of segment s for which pred(v, r) holds, each with coefficient 1.
+  template <class Pred>
+  [[nodiscard]] std::vector<std::pair<int, double>> zs(int s, Pred pred) const {
+    std::vector<std::pair<int, double>> terms;
+    for (std::size_t v = 0; v < V; ++v)
+      for (std::size_t r = 0; r < R; ++r)
+        if (b.z[static_cast<std::size_t>(s)][v][r] >= 0 && pred(v, r)) terms.emplace_back(b.z[static_cast<std::size_t>(s)][v][r], 1.0);
+    return terms;
+  }
+
+  // Node sets (cluster, nodes) and the resources on each.
+  void node_sets() {
+    std::map<std::pair<std::size_t, int>, std::size_t> group_of_key;
+    group.resize(R);
+    for (std::size_t r = 0; r < R; ++r) {
+      const auto key = std::make_pair(resources[r].cluster, resources[r].nodes);
+      auto [it, fresh] = group_of_key.emplace(key, group_hosts.size());
+      if (fresh) group_hosts.push_back(pb.cost.segment_hosts(resources[r].cluster, resources[r].nodes));
+      group[r] = it->second;
+    }
+    G = group_hosts.size();
+  }
+
+  // Versions used and their most epochs; segments.
+  void count_segments(int max_segments) {
+    vmax.assign(V, 0);
+    for (const auto& c : columns) {
+      kmax = std::max(kmax, c.epochs);
+      for (std::size_t v = 0; v < V; ++v) vmax[v] = std::max(vmax[v], c.per_version[v]);
+    }
+    S = std::max(1, std::min(max_segments, kmax));
+  }
+
+  // Terms of the epochs and entries.
+  void activity_terms(double samples) {
+    ep.assign(V, std::vector<Term>(R));
+    for (std::size_t v = 0; v < V; ++v)
+      if (vmax[v] > 0)
+        for (std::size_t r = 0; r < R; ++r) ep[v][r] = epoch_term(pb, v, resources[r], samples);
+    first.resize(R);  // first entry: independent of the version
+    for (std::size_t r = 0; r < R; ++r) first[r] = entry_term(pb, sources, {}, 0, resources[r]);
+    // Entries after a node-set change: [g][v][r] (absent when r is on node set g).
+    if (S > 1) {
+      mig.assign(G, std::vector<std::vector<Term>>(V, std::vector<Term>(R)));
+      for (std::size_t g = 0; g < G; ++g)
+        for (std::size_t v = 0; v < V; ++v)
+          if (vmax[v] > 0)
+            for (std::size_t r = 0; r < R; ++r)
+              if (group[r] != g) mig[g][v][r] = entry_term(pb, sources, group_hosts[g], v, resources[r]);
+    }
+  }
+
+  // Big-M: the longest a segment / the whole plan can last.
+  void big_m() {
+    double max_epoch = 0, max_entry = 0;
+    for (std::size_t v = 0; v < V; ++v)
+      for (std::size_t r = 0; r < R; ++r)
+        if (vmax[v] > 0) max_epoch = std::max(max_epoch, ep[v][r].time);
+    for (std::size_t r = 0; r < R; ++r) max_entry = std::max(max_entry, first[r].time);
+    for (const auto& per_version : mig)
+      for (const auto& per_resource : per_version)
+        for (const auto& t : per_resource) max_entry = std::max(max_entry, t.time);
+    seg_m = (max_entry + kmax * max_epoch) * 1.000001 + 1e-9;
+    horizon = seg_m * S;
+    if (sc.target.deadline_s) horizon = std::min(horizon, *sc.target.deadline_s * 1.000001);
+  }
+
+  // Columns: y[c], exactly one schedule.
+  void schedule_variables() {
+    std::vector<std::pair<int, double>> one;
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      const auto& col = columns[c];
+      b.y.push_back(m.add_var(col.shape.at == 0 ? fmt::format("y_{}_K{}", vname(col.shape.first), col.epochs)
+                                                : fmt::format("y_{}_to_{}_at{}_K{}", vname(col.shape.first), vname(col.shape.second),
+                                                              col.shape.at, col.epochs),
+                              0, 1, 0, true));
+      one.emplace_back(b.y.back(), 1.0);
+    }
+    m.add_row("one_schedule", 1, 1, one);
+  }
+
+  // Segments: z (choice), n (epochs, each at its epoch term; z <= n <= vmax z); the first segment's entry.
+  void segment_variables() {
+    b.z.assign(static_cast<std::size_t>(S), std::vector<std::vector<int>>(V, std::vector<int>(R, -1)));
+    b.n = b.z;
+    D.assign(static_cast<std::size_t>(S), 0);
+    for (int s = 0; s < S; ++s)
+      for (std::size_t v = 0; v < V; ++v)
+        if (vmax[v] > 0)
+          for (std::size_t r = 0; r < R; ++r) {
+            const auto si = static_cast<std::size_t>(s);
+            b.z[si][v][r] = m.add_var(fmt::format("z_s{}_{}_{}", s, vname(v), rname(r)), 0, 1, 0, true);
+            b.n[si][v][r] = m.add_var(fmt::format("n_s{}_{}_{}", s, vname(v), rname(r)), 0, vmax[v], pick(sc, ep[v][r]), true);
+            m.add_row(fmt::format("n_le_s{}_{}_{}", s, vname(v), rname(r)), -kInf, 0, {{b.n[si][v][r], 1.0}, {b.z[si][v][r], -vmax[v]}});
+            m.add_row(fmt::format("n_ge_s{}_{}_{}", s, vname(v), rname(r)), 0, kInf, {{b.n[si][v][r], 1.0}, {b.z[si][v][r], -1.0}});
+            if (s == 0) m.add_obj(b.z[si][v][r], pick(sc, first[r]));
+          }
+  }
+
+  // One choice per segment, the first segment used, the used segments contiguous, consecutive ones different.
+  void segment_choices() {
+    for (int s = 0; s < S; ++s) {
+      auto all = zs(s, [](std::size_t, std::size_t) { return true; });
+      if (s == 0) {
+        m.add_row("first_segment", 1, 1, all);
+      } else {
+        auto prev = zs(s - 1, [](std::size_t, std::size_t) { return true; });
+        m.add_row(fmt::format("one_choice_s{}", s), -kInf, 1, all);
+        for (auto& [i, c] : prev) all.emplace_back(i, -1.0);
+        m.add_row(fmt::format("contiguous_s{}", s), -kInf, 0, all);
+        // Consecutive segments differ (equal ones are one segment).
+        for (std::size_t v = 0; v < V; ++v)
+          for (std::size_t r = 0; r < R; ++r)
+            if (b.z[0][v][r] >= 0)
+              m.add_row(fmt::format("differ_s{}_{}_{}", s, vname(v), rname(r)), -kInf, 1,
+                        {{b.z[static_cast<std::size_t>(s - 1)][v][r], 1.0}, {b.z[static_cast<std::size_t>(s)][v][r], 1.0}});
+      }
+    }
+  }
+
+  // Epochs of each version = those of the chosen schedule.
+  void epochs_per_version() {
+    for (std::size_t v = 0; v < V; ++v) {
+      if (vmax[v] == 0) continue;
+      std::vector<std::pair<int, double>> terms;
+      for (int s = 0; s < S; ++s)
+        for (std::size_t r = 0; r < R; ++r) terms.emplace_back(b.n[static_cast<std::size_t>(s)][v][r], 1.0);
+      for (std::size_t c = 0; c < columns.size(); ++c)
+        if (columns[c].per_version[v] > 0) terms.emplace_back(b.y[c], -columns[c].per_version[v]);
+      m.add_row(fmt::format("epochs_{}", vname(v)), 0, 0, terms);
+    }
+  }
+
+  // A switch schedule runs its first version before its second.
+  void switch_order() {
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      const auto& sh = columns[c].shape;
+      if (sh.at == 0) continue;
+      for (int s = 0; s < S; ++s)
+        for (int s2 = s + 1; s2 < S; ++s2) {
+          auto terms = zs(s, [&](std::size_t v, std::size_t) { return v == sh.second; });
+          auto later = zs(s2, [&](std::size_t v, std::size_t) { return v == sh.first; });
+          terms.insert(terms.end(), later.begin(), later.end());
+          terms.emplace_back(b.y[c], 1.0);
+          m.add_row(fmt::format("order_c{}_s{}_s{}", c, s, s2), -kInf, 2, terms);
+        }
+    }
+  }
+
+  // Entries after a node-set change: t[s][g][v][r] >= G[s-1][g] + z[s][v][r] - 1 (the first segment's entry is on
+  // its z); `entries` keeps each segment's entry variables with their terms.
+  void entries_after_changes() {
+    entries.resize(static_cast<std::size_t>(S));
+    for (std::size_t r = 0; r < R; ++r)
+      for (std::size_t v = 0; v < V; ++v)
+        if (b.z[0][v][r] >= 0) entries[0].emplace_back(b.z[0][v][r], &first[r]);
+    for (int s = 1; s < S; ++s)
+      for (std::size_t g = 0; g < G; ++g) {
+        auto prev = zs(s - 1, [&](std::size_t, std::size_t r) { return group[r] == g; });
+        for (std::size_t v = 0; v < V; ++v)
+          for (std::size_t r = 0; r < R; ++r) {
+            if (b.z[0][v][r] < 0 || group[r] == g) continue;
+            const Term& term = mig[g][v][r];
+            const int t = m.add_var(fmt::format("t_s{}_g{}_{}_{}", s, g, vname(v), rname(r)), 0, 1, pick(sc, term), false);
+            auto terms = prev;
+            terms.emplace_back(b.z[static_cast<std::size_t>(s)][v][r], 1.0);
+            terms.emplace_back(t, -1.0);
+            m.add_row(fmt::format("entry_s{}_g{}_{}_{}", s, g, vname(v), rname(r)), -kInf, 1, terms);
+            entries[static_cast<std::size_t>(s)].emplace_back(t, &term);
+          }
+      }
+  }
+
+  // Durations and the total time.
+  void durations() {
+    T = m.add_var("T", 0, horizon, 0.0, false);  // the time objective is on n and t already
+    std::vector<std::pair<int, double>> total{{T, -1.0}};
+    for (int s = 0; s < S; ++s) {
+      const auto si = static_cast<std::size_t>(s);
+      D[si] = m.add_var(fmt::format("D_s{}", s), 0, seg_m, 0, false);
+      std::vector<std::pair<int, double>> terms{{D[si], 1.0}};
+      for (std::size_t v = 0; v < V; ++v)
+        for (std::size_t r = 0; r < R; ++r)
+          if (b.n[si][v][r] >= 0) terms.emplace_back(b.n[si][v][r], -ep[v][r].time);
+      for (auto [var, term] : entries[si]) terms.emplace_back(var, -term->time);
+      m.add_row(fmt::format("duration_s{}", s), 0, 0, terms);
+      total.emplace_back(D[si], 1.0);
+    }
+    m.add_row("total_time", 0, 0, total);
+  }
+
+  // The deadline: T <= deadline.
+  void deadline() {
+    if (sc.target.deadline_s) m.add_row("deadline", -kInf, *sc.target.deadline_s, {{T, 1.0}});
+  }
+
+  // The choices of segment s that run on host h (in power state p, when given).
+  [[nodiscard]] std::vector<std::pair<int, double>> current(int s, std::size_t h, std::optional<int> p) const {
+    return zs(s, [&](std::size_t, std::size_t r) {
+      const auto& gh = group_hosts[group[r]];
+      return std::find(gh.begin(), gh.end(), h) != gh.end() && (!p || resources[r].pstate == *p);
+    });
+  }
+
+  // Hosts left idle by a node-set change keep their last power state's idle watts to the end: b[s,h,p] marks
+  // them, V[s,h,p] >= D[s] - M (1 - b[s,h,p]) charges the segment's duration.
+  void hosts_left_idle() {
+    std::set<std::size_t> cluster_hosts;
+    for (const auto& gh : group_hosts) cluster_hosts.insert(gh.begin(), gh.end());
+    std::map<std::pair<std::size_t, int>, int> stale_prev;
+    for (int s = 1; s < S; ++s) {
+      std::map<std::pair<std::size_t, int>, int> stale;
+      for (auto h : cluster_hosts)
+        for (int p = 0; p < static_cast<int>(pf.hosts[h].pstates.size()); ++p) {
+          const int bv = m.add_var(fmt::format("b_s{}_{}_{}", s, pf.hosts[h].name, p), 0, 1, 0, false);
+          std::vector<std::pair<int, double>> terms{{bv, 1.0}};
+          if (auto it = stale_prev.find({h, p}); it != stale_prev.end()) terms.emplace_back(it->second, -1.0);
+          for (auto [i, c] : current(s - 1, h, p)) terms.emplace_back(i, -1.0);
+          for (auto [i, c] : current(s, h, std::nullopt)) terms.emplace_back(i, 1.0);
+          m.add_row(fmt::format("stale_s{}_{}_{}", s, pf.hosts[h].name, p), 0, kInf, terms);
+          const int w = m.add_var(fmt::format("V_s{}_{}_{}", s, pf.hosts[h].name, p), 0, seg_m, pf.hosts[h].pstates[static_cast<std::size_t>(p)].idle_w, false);
+          m.add_row(fmt::format("stale_time_s{}_{}_{}", s, pf.hosts[h].name, p), -seg_m, kInf,
+                    {{w, 1.0}, {D[static_cast<std::size_t>(s)], -1.0}, {bv, -seg_m}});
+          stale[{h, p}] = bv;
+        }
+      stale_prev = std::move(stale);
+    }
+  }
+
+  // The links on the routes of the epochs and entries, and those their reverse cross-traffic loads.
+  void collect_links() {
+    for (std::size_t v = 0; v < V; ++v)
+      for (std::size_t r = 0; r < R; ++r)
+        if (vmax[v] > 0) {
+          links.insert(ep[v][r].links.begin(), ep[v][r].links.end());
+          for (auto [l, d] : ep[v][r].reverse) reverse_links.insert(l);
+        }
+    for (int s = 0; s < S; ++s)
+      for (auto [var, term] : entries[static_cast<std::size_t>(s)]) {
+        links.insert(term->links.begin(), term->links.end());
+        for (auto [l, d] : term->reverse) reverse_links.insert(l);
+      }
+  }
+
+  // Links: idle watts from first use f[l] to the end T; uses bound f[l] from above.
+  void link_idle_from_first_use() {
+    for (auto l : links) {
+      if (pf.links[l].idle_w == 0.0) continue;
+      f[l] = m.add_var(fmt::format("f_{}", pf.links[l].name), 0, horizon, -pf.links[l].idle_w, false);
+      m.add_obj(T, pf.links[l].idle_w);
+      m.add_row(fmt::format("f_le_T_{}", pf.links[l].name), -kInf, 0, {{f[l], 1.0}, {T, -1.0}});
+    }
+    // start of segment s = sum of earlier durations; its entry lasts sum(entry var x time).
+    for (int s = 0; s < S; ++s)
+      for (auto [l, fl] : f) {
+        first_use_by_entry(s, l, fl);
+        first_use_by_sync(s, l, fl);
+      }
+  }
+
+  // Entry uses: f[l] <= start + M (1 - sum of the entries using l).
+  void first_use_by_entry(int s, std::size_t l, int fl) {
+    const auto si = static_cast<std::size_t>(s);
+    std::vector<std::pair<int, double>> terms{{fl, 1.0}};
+    for (int s2 = 0; s2 < s; ++s2) terms.emplace_back(D[static_cast<std::size_t>(s2)], -1.0);
+    bool any = false;
+    for (auto [var, term] : entries[si])
+      if (term->links.contains(l)) {
+        terms.emplace_back(var, horizon);
+        any = true;
+      }
+    if (any) m.add_row(fmt::format("first_use_entry_s{}_{}", s, pf.links[l].name), -kInf, horizon, terms);
+  }
+
+  // Synchronisation uses: f[l] <= start + entry + offset + M (1 - sum of the choices using l).
+  void first_use_by_sync(int s, std::size_t l, int fl) {
+    const auto si = static_cast<std::size_t>(s);
+    std::vector<std::pair<int, double>> terms{{fl, 1.0}};
+    for (int s2 = 0; s2 < s; ++s2) terms.emplace_back(D[static_cast<std::size_t>(s2)], -1.0);
+    for (auto [var, term] : entries[si]) terms.emplace_back(var, -term->time);
+    bool any = false;
+    for (std::size_t v = 0; v < V; ++v)
+      for (std::size_t r = 0; r < R; ++r)
+        if (b.z[si][v][r] >= 0 && ep[v][r].links.contains(l)) {
+          terms.emplace_back(b.z[si][v][r], horizon - ep[v][r].offset.at(l));
+          any = true;
+        }
+    if (any) m.add_row(fmt::format("first_use_sync_s{}_{}", s, pf.links[l].name), -kInf, horizon, terms);
+  }
+
+  // Reverse cross-traffic: counted where the link is in use (omega[s][l]: used by the end of segment s).
+  void reverse_cross_traffic() {
+    std::map<std::size_t, int> omega_prev;
+    for (int s = 0; s < S; ++s) {
+      std::map<std::size_t, int> omega = links_in_use(s, omega_prev);
+      reverse_of_epochs(s, omega);
+      if (s > 0) reverse_of_entries(s, omega_prev);
+      omega_prev = std::move(omega);
+    }
+  }
+
+  // omega[s][l]: link l in use by the end of segment s (it was before, or segment s's entry or epochs use it).
+  std::map<std::size_t, int> links_in_use(int s, const std::map<std::size_t, int>& omega_prev) {
+    const auto si = static_cast<std::size_t>(s);
+    std::map<std::size_t, int> omega;
+    for (auto l : reverse_links) {
+      const int w = m.add_var(fmt::format("omega_s{}_{}", s, pf.links[l].name), 0, 1, 0, false);
+      omega[l] = w;
+      if (auto it = omega_prev.find(l); it != omega_prev.end())
+        m.add_row(fmt::format("omega_keep_s{}_{}", s, pf.links[l].name), 0, kInf, {{w, 1.0}, {it->second, -1.0}});
+      std::vector<std::pair<int, double>> terms{{w, 1.0}};
+      for (auto [var, term] : entries[si])
+        if (term->links.contains(l)) terms.emplace_back(var, -1.0);
+      if (terms.size() > 1) m.add_row(fmt::format("omega_entry_s{}_{}", s, pf.links[l].name), 0, kInf, terms);
+      terms = {{w, 1.0}};
+      for (std::size_t v = 0; v < V; ++v)
+        for (std::size_t r = 0; r < R; ++r)
+          if (b.z[si][v][r] >= 0 && ep[v][r].links.contains(l)) terms.emplace_back(b.z[si][v][r], -1.0);
+      if (terms.size() > 1) m.add_row(fmt::format("omega_sync_s{}_{}", s, pf.links[l].name), 0, kInf, terms);
+    }
+    return omega;
+  }
+
+  // Epochs: Q[s,l] >= sum_{v,r} d[v,r,l] n[s,v,r] - M (1 - omega[s,l]) (one choice per segment, so the sum is
+  // the chosen one's term).
+  void reverse_of_epochs(int s, const std::map<std::size_t, int>& omega) {
+    const auto si = static_cast<std::size_t>(s);
+    for (auto l : reverse_links) {
+      std::vector<std::pair<int, double>> terms;
+      double big = 0;
+      for (std::size_t v = 0; v < V; ++v)
+        for (std::size_t r = 0; r < R; ++r) {
+          if (b.n[si][v][r] < 0) continue;
+          for (auto [l2, d] : ep[v][r].reverse)
+            if (l2 == l) {
+              terms.emplace_back(b.n[si][v][r], -d);
+              big = std::max(big, d * vmax[v]);
+            }
+        }
+      if (terms.empty()) continue;
+      const int q = m.add_var(fmt::format("Q_s{}_{}", s, pf.links[l].name), 0, kInf, 1.0, false);
+      terms.emplace_back(q, 1.0);
+      terms.emplace_back(omega.at(l), -big);
+      m.add_row(fmt::format("Q_s{}_{}", s, pf.links[l].name), -big, kInf, terms);
+    }
+  }
+
+  // Entries: q[s,l] >= sum_e d[e,l] t[e] - M (1 - omega[s-1,l]) (in use before the entry; the first entry finds
+  // nothing in use).
+  void reverse_of_entries(int s, const std::map<std::size_t, int>& omega_prev) {
+    const auto si = static_cast<std::size_t>(s);
+    for (auto l : reverse_links) {
+      std::vector<std::pair<int, double>> terms;
+      double big = 0;
+      for (auto [var, term] : entries[si])
+        for (auto [l2, d] : term->reverse)
+          if (l2 == l) {
+            terms.emplace_back(var, -d);
+            big = std::max(big, d);
+          }
+      if (terms.empty()) continue;
+      const int q = m.add_var(fmt::format("q_s{}_{}", s, pf.links[l].name), 0, kInf, 1.0, false);
+      terms.emplace_back(q, 1.0);
+      terms.emplace_back(omega_prev.at(l), -big);
+      m.add_row(fmt::format("q_s{}_{}", s, pf.links[l].name), -big, kInf, terms);
+    }
+  }
+};
+
+// The MILP of data set `sources` with `samples` samples over `columns`, with at most `max_segments` segments.
+Built build_model(const Problem& pb, const std::vector<std::size_t>& sources, double samples, const std::vector<Column>& columns,
+                  int max_segments) {
+  return ModelBuilder(pb, sources, samples, columns, max_segments).build();
+}
+
 class Optimum final : public Orchestrator {
 public:
   [[nodiscard]] std::string name() const override { return "optimum"; }
@@ -112,7 +632,6 @@ public:
 
   Plan plan(const Problem& pb) override {
     const Scenario& sc = pb.scenario;
-    const PlannerKnowledge* kk = &pb.knowledge;
     if (auto none = insufficient_data(pb, name())) return *none;
     const auto t_start = std::chrono::steady_clock::now();
     const bool tty = ::isatty(2) != 0;
@@ -121,14 +640,44 @@ public:
     const auto shapes = schedule_shapes(sc);
 
     // Columns and a lower bound per data set; then solve in increasing bound.
-    struct Candidate {
-      std::vector<std::size_t> set;
-      double samples = 0;
-      std::vector<Column> columns;
-      double lower = kInf;
-    };
-    std::vector<Candidate> cands;
+    const std::vector<Candidate> cands = candidates(pb, sets, shapes);
+    Search search;
+    solve_in_order(pb, cands, tty, search);
+    if (tty && !cands.empty()) fmt::print(stderr, "\r\033[K");
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    return report(pb, sets.size(), cands.size(), search, elapsed);
+  }
+
+private:
+  OptimumSettings settings_;
+
+  /// A data set with its schedule columns and a lower bound on its plans' objective.
+  struct Candidate {
+    std::vector<std::size_t> set;
+    double samples = 0;
+    std::vector<Column> columns;
+    double lower = kInf;
+  };
+
+  /// The data sets solved so far, in increasing bound, and the best plan among them.
+  struct Search {
     std::vector<DataSetOutcome> outcomes;
+    double best_milp = kInf;
+    std::size_t best_index = 0;  // in outcomes
+    bool limited = false;        // some MILP stopped at the node limit or the gap: not proven optimal
+    double global_bound = kInf;  // the least bound of those MILPs
+    long long total_nodes = 0;
+    double total_solve = 0;
+    std::string model_note;
+  };
+
+  // The data sets with knowledge at their size and a schedule reaching p*, with their columns and lower bounds,
+  // in increasing order of the bound.
+  static std::vector<Candidate> candidates(const Problem& pb, const std::vector<std::vector<std::size_t>>& sets,
+                                           const std::vector<ScheduleShape>& shapes) {
+    const Scenario& sc = pb.scenario;
+    const PlannerKnowledge* kk = &pb.knowledge;
+    std::vector<Candidate> cands;
     for (const auto& set : sets) {
       Candidate c;
       c.set = set;
@@ -146,131 +695,159 @@ public:
       cands.push_back(std::move(c));
     }
     std::stable_sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) { return a.lower < b.lower; });
+    return cands;
+  }
 
-    const OptimumSettings& ps = settings_;
-    double best_milp = kInf;
-    std::size_t best_index = 0;
-    bool limited = false;
-    double global_bound = kInf;
-    long long total_nodes = 0;
-    double total_solve = 0;
-    std::string model_note;
+  // Each data set in increasing bound: skipped (bounded) once its bound reaches the best cost so far, else its
+  // MILP solved with that cost as cutoff.
+  void solve_in_order(const Problem& pb, const std::vector<Candidate>& cands, bool tty, Search& search) const {
+    const Scenario& sc = pb.scenario;
     for (std::size_t i = 0; i < cands.size(); ++i) {
       const Candidate& c = cands[i];
       DataSetOutcome o;
       o.sources = c.set;
       for (auto s : c.set) o.label += (o.label.empty() ? "" : ",") + sc.data_sources[s].name;
-      if (c.lower >= best_milp * (1 - 1e-12)) {
+      if (c.lower >= search.best_milp * (1 - 1e-12)) {
         o.status = "bounded";
         o.bound = c.lower;
-        outcomes.push_back(std::move(o));
+        search.outcomes.push_back(std::move(o));
         continue;
       }
       if (tty)
         fmt::print(stderr, "\roptimum: data set {}/{} ({})...", i + 1, cands.size(), o.label);
-      Built b = build(pb, c.set, c.samples, c.columns, ps.max_segments);
-      o.vars = b.model.vars().size();
-      o.rows = b.model.rows().size();
-      o.integers = b.model.integers();
-      milp::Settings st;
-      st.node_limit = ps.node_limit;
-      st.gap = ps.gap;
-      if (best_milp < kInf) st.cutoff = best_milp;
-      const milp::Result r = milp::solve(b.model, st);
-      o.seconds = r.seconds;
-      o.nodes = r.nodes;
-      total_nodes += r.nodes;
-      total_solve += r.seconds;
-      switch (r.status) {
-      case milp::Status::infeasible:
-        o.status = st.cutoff ? "cut off" : "infeasible";
-        o.bound = st.cutoff ? *st.cutoff : kInf;
-        break;
-      case milp::Status::no_solution_limit:
-        o.status = "limit_reached";
-        o.bound = r.bound;
-        limited = true;
-        global_bound = std::min(global_bound, r.bound);
-        break;
-      case milp::Status::optimal:
-      case milp::Status::feasible: {
-        o.status = milp::to_string(r.status);
-        o.bound = r.status == milp::Status::optimal ? r.objective : r.bound;
-        if (r.status == milp::Status::feasible) {
-          limited = true;
-          global_bound = std::min(global_bound, r.bound);
-        } else if (st.gap > 0 && r.bound < r.objective * (1 - 1e-9)) {
-          limited = true;  // stopped at the gap setting: not proven optimal
-          global_bound = std::min(global_bound, r.bound);
-        }
-        o.milp_value = r.objective;
-        o.plan = extract(pb, c, b, r);
-        o.exact_value = pb.cost.objective(pb.cost.evaluate(*o.plan));
-        if (r.objective < best_milp) {
-          best_milp = r.objective;
-          best_index = outcomes.size();
-        }
-        break;
-      }
-      }
-      if (!ps.model_file.empty() && (o.plan || model_note.empty())) {
-        // The model of the data set the best plan comes from (else of the first data set solved).
-        if (!o.plan || best_index == outcomes.size()) {
-          milp::write(b.model, ps.model_file);
-          model_note = fmt::format("MILP of data set {} written to {}", o.label, ps.model_file);
-        }
-      }
-      outcomes.push_back(std::move(o));
+      solve_one(pb, c, o, search);
+      search.outcomes.push_back(std::move(o));
     }
-    if (tty && !cands.empty()) fmt::print(stderr, "\r\033[K");
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  }
 
-    Plan out;
+  // Builds and solves one data set's MILP into `o` (not yet in search.outcomes), and writes the model when asked.
+  void solve_one(const Problem& pb, const Candidate& c, DataSetOutcome& o, Search& search) const {
+    const OptimumSettings& ps = settings_;
+    Built b = build_model(pb, c.set, c.samples, c.columns, ps.max_segments);
+    o.vars = b.model.vars().size();
+    o.rows = b.model.rows().size();
+    o.integers = b.model.integers();
+    milp::Settings st;
+    st.node_limit = ps.node_limit;
+    st.gap = ps.gap;
+    if (search.best_milp < kInf) st.cutoff = search.best_milp;
+    const milp::Result r = milp::solve(b.model, st);
+    o.seconds = r.seconds;
+    o.nodes = r.nodes;
+    search.total_nodes += r.nodes;
+    search.total_solve += r.seconds;
+    take_result(pb, c, b, st, r, o, search);
+    if (!ps.model_file.empty() && (o.plan || search.model_note.empty())) {
+      // The model of the data set the best plan comes from (else of the first data set solved).
+      if (!o.plan || search.best_index == search.outcomes.size()) {
+        milp::write(b.model, ps.model_file);
+        search.model_note = fmt::format("MILP of data set {} written to {}", o.label, ps.model_file);
+      }
+    }
+  }
+
+  // The status, bound and plan (re-costed exactly) of one MILP's result; a better plan becomes the best.
+  static void take_result(const Problem& pb, const Candidate& c, const Built& b, const milp::Settings& st, const milp::Result& r,
+                          DataSetOutcome& o, Search& search) {
+    switch (r.status) {
+    case milp::Status::infeasible:
+      o.status = st.cutoff ? "cut off" : "infeasible";
+      o.bound = st.cutoff ? *st.cutoff : kInf;
+      break;
+    case milp::Status::no_solution_limit:
+      o.status = "limit_reached";
+      o.bound = r.bound;
+      search.limited = true;
+      search.global_bound = std::min(search.global_bound, r.bound);
+      break;
+    case milp::Status::optimal:
+    case milp::Status::feasible: {
+      o.status = milp::to_string(r.status);
+      o.bound = r.status == milp::Status::optimal ? r.objective : r.bound;
+      if (r.status == milp::Status::feasible) {
+        search.limited = true;
+        search.global_bound = std::min(search.global_bound, r.bound);
+      } else if (st.gap > 0 && r.bound < r.objective * (1 - 1e-9)) {
+        search.limited = true;  // stopped at the gap setting: not proven optimal
+        search.global_bound = std::min(search.global_bound, r.bound);
+      }
+      o.milp_value = r.objective;
+      o.plan = extract(pb, c, b, r);
+      o.exact_value = pb.cost.objective(pb.cost.evaluate(*o.plan));
+      if (r.objective < search.best_milp) {
+        search.best_milp = r.objective;
+        search.best_index = search.outcomes.size();
+      }
+      break;
+    }
+    }
+  }
+
+  // The answer: the best plan with the solver's report, or the reason there is none; the explanation lists every
+  // data set's outcome.
+  Plan report(const Problem& pb, std::size_t n_sets, std::size_t n_cands, const Search& search, double elapsed) const {
+    const Scenario& sc = pb.scenario;
+    const OptimumSettings& ps = settings_;
     std::string explanation = fmt::format(
         "optimum: exact MILP (CBC {}) per data set over schedules x resources, at most {} segments; {} of {} data sets "
         "have a schedule reaching P >= {}; node limit {}, gap {}\n",
-        "2.10", ps.max_segments, cands.size(), sets.size(), sc.target.probability, ps.node_limit, ps.gap);
-    for (const auto& o : outcomes) {
+        "2.10", ps.max_segments, n_cands, n_sets, sc.target.probability, ps.node_limit, ps.gap);
+    for (const auto& o : search.outcomes) {
       explanation += fmt::format("  data set {}: {}", o.label, o.status);
       if (o.plan) explanation += fmt::format(", {} {:.9g} (MILP {:.9g})", to_string(sc.objective), o.exact_value, o.milp_value);
       if (o.vars > 0) explanation += fmt::format("; {} variables ({} integer), {} rows, {} nodes, {:.3f} s", o.vars, o.integers, o.rows, o.nodes, o.seconds);
       explanation += "\n";
     }
-    if (!model_note.empty()) explanation += "  " + model_note + "\n";
+    if (!search.model_note.empty()) explanation += "  " + search.model_note + "\n";
 
     SolverReport rep;
-    rep.nodes = total_nodes;
-    rep.milps = static_cast<int>(std::count_if(outcomes.begin(), outcomes.end(), [](const DataSetOutcome& o) { return o.vars > 0; }));
-    if (best_milp == kInf) {
-      out.status = limited ? PlanStatus::limit_reached : PlanStatus::infeasible;
-      rep.status = limited ? "limit_reached" : "infeasible";
-      if (limited) {
-        rep.bound = global_bound;
-        out.reason = fmt::format("node limit ({}) reached before any plan was found; objective >= {:.9g}", ps.node_limit, global_bound);
-      } else if (cands.empty()) {
-        out.reason = fmt::format("no schedule reaches P(L <= {}) >= {} within max_epochs = {}", sc.target.loss,
-                                 sc.target.probability, sc.target.max_epochs);
-      } else {
-        out.reason = fmt::format("no plan reaching P(L <= {}) >= {} meets the deadline of {} s", sc.target.loss,
-                                 sc.target.probability, sc.target.deadline_s ? *sc.target.deadline_s : kInf);
-      }
-      out.solver = rep;
-      explanation += fmt::format("optimum: {}: {}; {} MILPs, {:.3f} s solving, {:.3f} s in all\n", rep.status, out.reason,
-                                 rep.milps, total_solve, elapsed);
-      out.explanation = explanation;
-      return out;
+    rep.nodes = search.total_nodes;
+    rep.milps = static_cast<int>(std::count_if(search.outcomes.begin(), search.outcomes.end(), [](const DataSetOutcome& o) { return o.vars > 0; }));
+    if (search.best_milp == kInf) return no_plan(pb, n_cands, search, rep, explanation, elapsed);
+    return best_plan(pb, search, rep, explanation, elapsed);
+  }
+
+  // No plan: the node limit was reached first, no schedule reaches p*, or none meets the deadline.
+  Plan no_plan(const Problem& pb, std::size_t n_cands, const Search& search, SolverReport& rep, std::string& explanation,
+               double elapsed) const {
+    const Scenario& sc = pb.scenario;
+    const OptimumSettings& ps = settings_;
+    Plan out;
+    out.status = search.limited ? PlanStatus::limit_reached : PlanStatus::infeasible;
+    rep.status = search.limited ? "limit_reached" : "infeasible";
+    if (search.limited) {
+      rep.bound = search.global_bound;
+      out.reason = fmt::format("node limit ({}) reached before any plan was found; objective >= {:.9g}", ps.node_limit, search.global_bound);
+    } else if (n_cands == 0) {
+      out.reason = fmt::format("no schedule reaches P(L <= {}) >= {} within max_epochs = {}", sc.target.loss,
+                               sc.target.probability, sc.target.max_epochs);
+    } else {
+      out.reason = fmt::format("no plan reaching P(L <= {}) >= {} meets the deadline of {} s", sc.target.loss,
+                               sc.target.probability, sc.target.deadline_s ? *sc.target.deadline_s : kInf);
     }
-    const DataSetOutcome& best = outcomes[best_index];
-    out = *best.plan;
+    out.solver = rep;
+    explanation += fmt::format("optimum: {}: {}; {} MILPs, {:.3f} s solving, {:.3f} s in all\n", rep.status, out.reason,
+                               rep.milps, search.total_solve, elapsed);
+    out.explanation = explanation;
+    return out;
+  }
+
+  // The best plan, with the gap and bound, and a warning when the MILP's value differs from the cost model's.
+  static Plan best_plan(const Problem& pb, const Search& search, SolverReport& rep, std::string& explanation, double elapsed) {
+    const Scenario& sc = pb.scenario;
+    const double best_milp = search.best_milp;
+    const bool limited = search.limited;
+    const DataSetOutcome& best = search.outcomes[search.best_index];
+    Plan out = *best.plan;
     rep.objective = best.exact_value;
-    rep.bound = std::min(global_bound, best_milp);
+    rep.bound = std::min(search.global_bound, best_milp);
     rep.gap = limited ? std::max(0.0, (best_milp - rep.bound) / std::max(1e-300, std::abs(best_milp))) : 0.0;
     rep.status = limited ? "feasible" : "optimal";
     out.solver = rep;
     const double mismatch = std::abs(best.exact_value - best_milp) / std::max(1e-300, std::abs(best.exact_value));
     explanation += fmt::format("optimum: {} (gap {:.3g}, bound {:.9g}); {} {:.9g} on data set {}; {} MILPs, {} nodes, {:.3f} s solving, {:.3f} s in all\n",
                                rep.status, rep.gap, rep.bound, to_string(sc.objective), best.exact_value, best.label, rep.milps,
-                               total_nodes, total_solve, elapsed);
+                               search.total_nodes, search.total_solve, elapsed);
     if (mismatch > 1e-6)
       explanation += fmt::format("optimum: WARNING: the MILP's value {:.9g} differs from the cost model's {:.9g} (relative {:.3g})\n",
                                  best_milp, best.exact_value, mismatch);
@@ -278,17 +855,7 @@ public:
     return out;
   }
 
-private:
-  OptimumSettings settings_;
-
-  struct Built {
-    milp::Model model;
-    // Indices of the decision variables (-1 where absent).
-    int S = 0;
-    std::vector<int> y;                                  // per column
-    std::vector<std::vector<std::vector<int>>> z, n;     // [s][v][r]
-  };
-
+  // The columns of a data set with `samples` samples: each schedule shape stopped at the first epoch it reaches p*.
   static std::vector<Column> columns_of(const Problem& pb, const PlannerKnowledge& kk, const std::vector<ScheduleShape>& shapes,
                                         double samples) {
     const Scenario& sc = pb.scenario;
@@ -322,73 +889,9 @@ private:
     return out;
   }
 
-  [[nodiscard]] static double pick(const Scenario& sc, const Term& t) {
-    switch (sc.objective) {
-    case Objective::energy: return t.energy;
-    case Objective::time: return t.time;
-    case Objective::money: return t.money;
-    }
-    return t.energy;
-  }
-
-  static Term epoch_term(const Problem& pb, std::size_t v, const Resources& r, double samples) {
-    const Scenario& sc = pb.scenario;
-    const PlatformView& pf = pb.platform;
-    const EpochCost e = pb.cost.epoch(v, r, samples);
-    const auto hosts = pb.cost.segment_hosts(r.cluster, r.nodes);
-    const auto p = static_cast<std::size_t>(r.pstate);
-    Term t;
-    t.time = e.time_s;
-    for (auto h : hosts) {
-      const PowerState& st = pf.hosts[h].pstates[p];
-      t.energy += st.idle_w * e.time_s + (st.all_cores_w - st.idle_w) * e.compute_s;
-    }
-    t.money = sc.clusters[r.cluster].price_per_node_s * static_cast<double>(hosts.size()) * e.time_s;
-    const double compute_round = e.compute_s / sc.training.rounds_per_epoch;
-    const auto steps = pb.cost.sync_steps(v, hosts);
-    for (std::size_t i = 0; i < steps.size(); ++i)
-      for (const auto& f : steps[i])
-        for (auto l : pf.route(f.src, f.dst).links) {
-          t.links.insert(l);
-          const double at = compute_round + (i < e.step_offsets.size() ? e.step_offsets[i] : 0.0);
-          auto it = t.offset.find(l);
-          if (it == t.offset.end() || at < it->second) t.offset[l] = at;
-        }
-    t.add_link_energy(pf, e.link_load);
-    return t;
-  }
-
-  // Entry of a segment on `r` with version `v`: data to every node, the model from the previous node set's first
-  // node to the nodes that lack it (`prev` empty for the first segment).
-  static Term entry_term(const Problem& pb, const std::vector<std::size_t>& sources, const std::vector<std::size_t>& prev,
-                         std::size_t v, const Resources& r) {
-    const Scenario& sc = pb.scenario;
-    const PlatformView& pf = pb.platform;
-    const auto hosts = pb.cost.segment_hosts(r.cluster, r.nodes);
-    const auto p = static_cast<std::size_t>(r.pstate);
-    std::vector<Flow> flows = pb.cost.shipping_flows(sources, hosts, p);
-    if (!prev.empty())
-      for (auto h : hosts)
-        if (std::find(prev.begin(), prev.end(), h) == prev.end()) flows.push_back({prev.front(), h, sc.model.versions[v].param_bytes});
-    Term t;
-    if (flows.empty()) return t;
-    const FlowOutcome o = simulate_flows(pf, flows);
-    t.time = o.makespan;
-    for (auto h : hosts) t.energy += pf.hosts[h].pstates[p].idle_w * o.makespan;
-    t.money = sc.clusters[r.cluster].price_per_node_s * static_cast<double>(hosts.size()) * o.makespan;
-    for (const auto& f : flows)
-      for (auto l : pf.route(f.src, f.dst).links) {
-        t.links.insert(l);
-        t.offset[l] = 0.0;
-      }
-    t.add_link_energy(pf, o.link_load_integral);
-    return t;
-  }
-
   // A valid lower bound on any plan of the data set: per epoch, the cheapest epoch term of its version; plus the
   // cheapest first entry. Every other term of the exact cost is non-negative.
-  template <class C>
-  static double lower_bound(const Problem& pb, const C& c) {
+  static double lower_bound(const Problem& pb, const Candidate& c) {
     const Scenario& sc = pb.scenario;
     const auto resources = pb.cost.resource_choices();
     std::vector<double> cheapest(sc.model.versions.size(), kInf);
@@ -408,335 +911,8 @@ private:
     return best;
   }
 
-public:
-  static Built build(const Problem& pb, const std::vector<std::size_t>& sources, double samples, const std::vector<Column>& columns,
-                     int max_segments) {
-    const Scenario& sc = pb.scenario;
-    const PlatformView& pf = pb.platform;
-    const auto resources = pb.cost.resource_choices();
-    const std::size_t R = resources.size();
-    const std::size_t V = sc.model.versions.size();
-    const bool energy = sc.objective == Objective::energy;
-
-    // Node sets (cluster, nodes) and the resources on each.
-    std::map<std::pair<std::size_t, int>, std::size_t> group_of_key;
-    std::vector<std::vector<std::size_t>> group_hosts;
-    std::vector<std::size_t> group(R);
-    for (std::size_t r = 0; r < R; ++r) {
-      const auto key = std::make_pair(resources[r].cluster, resources[r].nodes);
-      auto [it, fresh] = group_of_key.emplace(key, group_hosts.size());
-      if (fresh) group_hosts.push_back(pb.cost.segment_hosts(resources[r].cluster, resources[r].nodes));
-      group[r] = it->second;
-    }
-    const std::size_t G = group_hosts.size();
-
-    // Versions used and their most epochs; segments.
-    std::vector<int> vmax(V, 0);
-    int kmax = 0;
-    for (const auto& c : columns) {
-      kmax = std::max(kmax, c.epochs);
-      for (std::size_t v = 0; v < V; ++v) vmax[v] = std::max(vmax[v], c.per_version[v]);
-    }
-    const int S = std::max(1, std::min(max_segments, kmax));
-
-    // Terms.
-    std::vector<std::vector<Term>> ep(V, std::vector<Term>(R));
-    for (std::size_t v = 0; v < V; ++v)
-      if (vmax[v] > 0)
-        for (std::size_t r = 0; r < R; ++r) ep[v][r] = epoch_term(pb, v, resources[r], samples);
-    std::vector<Term> first(R);  // first entry: independent of the version
-    for (std::size_t r = 0; r < R; ++r) first[r] = entry_term(pb, sources, {}, 0, resources[r]);
-    // Entries after a node-set change: [g][v][r] (absent when r is on node set g).
-    std::vector<std::vector<std::vector<Term>>> mig;
-    if (S > 1) {
-      mig.assign(G, std::vector<std::vector<Term>>(V, std::vector<Term>(R)));
-      for (std::size_t g = 0; g < G; ++g)
-        for (std::size_t v = 0; v < V; ++v)
-          if (vmax[v] > 0)
-            for (std::size_t r = 0; r < R; ++r)
-              if (group[r] != g) mig[g][v][r] = entry_term(pb, sources, group_hosts[g], v, resources[r]);
-    }
-
-    // Big-M: the longest a segment / the whole plan can last.
-    double max_epoch = 0, max_entry = 0;
-    for (std::size_t v = 0; v < V; ++v)
-      for (std::size_t r = 0; r < R; ++r)
-        if (vmax[v] > 0) max_epoch = std::max(max_epoch, ep[v][r].time);
-    for (std::size_t r = 0; r < R; ++r) max_entry = std::max(max_entry, first[r].time);
-    for (const auto& a : mig)
-      for (const auto& b : a)
-        for (const auto& t : b) max_entry = std::max(max_entry, t.time);
-    const double seg_m = (max_entry + kmax * max_epoch) * 1.000001 + 1e-9;
-    double horizon = seg_m * S;
-    if (sc.target.deadline_s) horizon = std::min(horizon, *sc.target.deadline_s * 1.000001);
-
-    Built b;
-    b.S = S;
-    milp::Model& m = b.model;
-    const auto& vname = [&](std::size_t v) { return sc.model.versions[v].name; };
-    const auto& rname = [&](std::size_t r) {
-      return fmt::format("{}_{}_{}", sc.clusters[resources[r].cluster].name, resources[r].nodes, resources[r].pstate);
-    };
-
-    // Columns.
-    std::vector<std::pair<int, double>> one;
-    for (std::size_t c = 0; c < columns.size(); ++c) {
-      const auto& col = columns[c];
-      b.y.push_back(m.add_var(col.shape.at == 0 ? fmt::format("y_{}_K{}", vname(col.shape.first), col.epochs)
-                                                : fmt::format("y_{}_to_{}_at{}_K{}", vname(col.shape.first), vname(col.shape.second),
-                                                              col.shape.at, col.epochs),
-                              0, 1, 0, true));
-      one.emplace_back(b.y.back(), 1.0);
-    }
-    m.add_row("one_schedule", 1, 1, one);
-
-    // Segments: z (choice), n (epochs), D (duration).
-    b.z.assign(static_cast<std::size_t>(S), std::vector<std::vector<int>>(V, std::vector<int>(R, -1)));
-    b.n = b.z;
-    std::vector<int> D(static_cast<std::size_t>(S));
-    for (int s = 0; s < S; ++s)
-      for (std::size_t v = 0; v < V; ++v)
-        if (vmax[v] > 0)
-          for (std::size_t r = 0; r < R; ++r) {
-            const auto si = static_cast<std::size_t>(s);
-            b.z[si][v][r] = m.add_var(fmt::format("z_s{}_{}_{}", s, vname(v), rname(r)), 0, 1, 0, true);
-            b.n[si][v][r] = m.add_var(fmt::format("n_s{}_{}_{}", s, vname(v), rname(r)), 0, vmax[v], pick(sc, ep[v][r]), true);
-            m.add_row(fmt::format("n_le_s{}_{}_{}", s, vname(v), rname(r)), -kInf, 0, {{b.n[si][v][r], 1.0}, {b.z[si][v][r], -vmax[v]}});
-            m.add_row(fmt::format("n_ge_s{}_{}_{}", s, vname(v), rname(r)), 0, kInf, {{b.n[si][v][r], 1.0}, {b.z[si][v][r], -1.0}});
-            if (s == 0) m.add_obj(b.z[si][v][r], pick(sc, first[r]));
-          }
-    auto zs = [&](int s, auto pred) {
-      std::vector<std::pair<int, double>> terms;
-      for (std::size_t v = 0; v < V; ++v)
-        for (std::size_t r = 0; r < R; ++r)
-          if (b.z[static_cast<std::size_t>(s)][v][r] >= 0 && pred(v, r)) terms.emplace_back(b.z[static_cast<std::size_t>(s)][v][r], 1.0);
-      return terms;
-    };
-    for (int s = 0; s < S; ++s) {
-      auto all = zs(s, [](std::size_t, std::size_t) { return true; });
-      if (s == 0) {
-        m.add_row("first_segment", 1, 1, all);
-      } else {
-        auto prev = zs(s - 1, [](std::size_t, std::size_t) { return true; });
-        m.add_row(fmt::format("one_choice_s{}", s), -kInf, 1, all);
-        for (auto& [i, c] : prev) all.emplace_back(i, -1.0);
-        m.add_row(fmt::format("contiguous_s{}", s), -kInf, 0, all);
-        // Consecutive segments differ (equal ones are one segment).
-        for (std::size_t v = 0; v < V; ++v)
-          for (std::size_t r = 0; r < R; ++r)
-            if (b.z[0][v][r] >= 0)
-              m.add_row(fmt::format("differ_s{}_{}_{}", s, vname(v), rname(r)), -kInf, 1,
-                        {{b.z[static_cast<std::size_t>(s - 1)][v][r], 1.0}, {b.z[static_cast<std::size_t>(s)][v][r], 1.0}});
-      }
-    }
-    // Epochs of each version = those of the chosen schedule.
-    for (std::size_t v = 0; v < V; ++v) {
-      if (vmax[v] == 0) continue;
-      std::vector<std::pair<int, double>> terms;
-      for (int s = 0; s < S; ++s)
-        for (std::size_t r = 0; r < R; ++r) terms.emplace_back(b.n[static_cast<std::size_t>(s)][v][r], 1.0);
-      for (std::size_t c = 0; c < columns.size(); ++c)
-        if (columns[c].per_version[v] > 0) terms.emplace_back(b.y[c], -columns[c].per_version[v]);
-      m.add_row(fmt::format("epochs_{}", vname(v)), 0, 0, terms);
-    }
-    // A switch schedule runs its first version before its second.
-    for (std::size_t c = 0; c < columns.size(); ++c) {
-      const auto& sh = columns[c].shape;
-      if (sh.at == 0) continue;
-      for (int s = 0; s < S; ++s)
-        for (int s2 = s + 1; s2 < S; ++s2) {
-          auto terms = zs(s, [&](std::size_t v, std::size_t) { return v == sh.second; });
-          auto later = zs(s2, [&](std::size_t v, std::size_t) { return v == sh.first; });
-          terms.insert(terms.end(), later.begin(), later.end());
-          terms.emplace_back(b.y[c], 1.0);
-          m.add_row(fmt::format("order_c{}_s{}_s{}", c, s, s2), -kInf, 2, terms);
-        }
-    }
-
-    // Entries after a node-set change: t[s][g][v][r] >= G[s-1][g] + z[s][v][r] - 1.
-    std::vector<std::vector<std::pair<int, const Term*>>> entries(static_cast<std::size_t>(S));  // (variable, term)
-    for (std::size_t r = 0; r < R; ++r)
-      for (std::size_t v = 0; v < V; ++v)
-        if (b.z[0][v][r] >= 0) entries[0].emplace_back(b.z[0][v][r], &first[r]);
-    for (int s = 1; s < S; ++s)
-      for (std::size_t g = 0; g < G; ++g) {
-        auto prev = zs(s - 1, [&](std::size_t, std::size_t r) { return group[r] == g; });
-        for (std::size_t v = 0; v < V; ++v)
-          for (std::size_t r = 0; r < R; ++r) {
-            if (b.z[0][v][r] < 0 || group[r] == g) continue;
-            const Term& term = mig[g][v][r];
-            const int t = m.add_var(fmt::format("t_s{}_g{}_{}_{}", s, g, vname(v), rname(r)), 0, 1, pick(sc, term), false);
-            auto terms = prev;
-            terms.emplace_back(b.z[static_cast<std::size_t>(s)][v][r], 1.0);
-            terms.emplace_back(t, -1.0);
-            m.add_row(fmt::format("entry_s{}_g{}_{}_{}", s, g, vname(v), rname(r)), -kInf, 1, terms);
-            entries[static_cast<std::size_t>(s)].emplace_back(t, &term);
-          }
-      }
-
-    // Durations and the total time.
-    const int T = m.add_var("T", 0, horizon, 0.0, false);  // the time objective is on n and t already
-    std::vector<std::pair<int, double>> total{{T, -1.0}};
-    for (int s = 0; s < S; ++s) {
-      const auto si = static_cast<std::size_t>(s);
-      D[si] = m.add_var(fmt::format("D_s{}", s), 0, seg_m, 0, false);
-      std::vector<std::pair<int, double>> terms{{D[si], 1.0}};
-      for (std::size_t v = 0; v < V; ++v)
-        for (std::size_t r = 0; r < R; ++r)
-          if (b.n[si][v][r] >= 0) terms.emplace_back(b.n[si][v][r], -ep[v][r].time);
-      for (auto [var, term] : entries[si]) terms.emplace_back(var, -term->time);
-      m.add_row(fmt::format("duration_s{}", s), 0, 0, terms);
-      total.emplace_back(D[si], 1.0);
-    }
-    m.add_row("total_time", 0, 0, total);
-    if (sc.target.deadline_s) m.add_row("deadline", -kInf, *sc.target.deadline_s, {{T, 1.0}});
-
-    if (energy) {
-      // Hosts left idle by a node-set change keep their last power state's idle watts to the end.
-      std::set<std::size_t> cluster_hosts;
-      for (const auto& gh : group_hosts) cluster_hosts.insert(gh.begin(), gh.end());
-      auto current = [&](int s, std::size_t h, std::optional<int> p) {
-        return zs(s, [&](std::size_t, std::size_t r) {
-          const auto& gh = group_hosts[group[r]];
-          return std::find(gh.begin(), gh.end(), h) != gh.end() && (!p || resources[r].pstate == *p);
-        });
-      };
-      std::map<std::pair<std::size_t, int>, int> stale_prev;
-      for (int s = 1; s < S; ++s) {
-        std::map<std::pair<std::size_t, int>, int> stale;
-        for (auto h : cluster_hosts)
-          for (int p = 0; p < static_cast<int>(pf.hosts[h].pstates.size()); ++p) {
-            const int bv = m.add_var(fmt::format("b_s{}_{}_{}", s, pf.hosts[h].name, p), 0, 1, 0, false);
-            std::vector<std::pair<int, double>> terms{{bv, 1.0}};
-            if (auto it = stale_prev.find({h, p}); it != stale_prev.end()) terms.emplace_back(it->second, -1.0);
-            for (auto [i, c] : current(s - 1, h, p)) terms.emplace_back(i, -1.0);
-            for (auto [i, c] : current(s, h, std::nullopt)) terms.emplace_back(i, 1.0);
-            m.add_row(fmt::format("stale_s{}_{}_{}", s, pf.hosts[h].name, p), 0, kInf, terms);
-            const int w = m.add_var(fmt::format("V_s{}_{}_{}", s, pf.hosts[h].name, p), 0, seg_m, pf.hosts[h].pstates[static_cast<std::size_t>(p)].idle_w, false);
-            m.add_row(fmt::format("stale_time_s{}_{}_{}", s, pf.hosts[h].name, p), -seg_m, kInf,
-                      {{w, 1.0}, {D[static_cast<std::size_t>(s)], -1.0}, {bv, -seg_m}});
-            stale[{h, p}] = bv;
-          }
-        stale_prev = std::move(stale);
-      }
-
-      // Links: idle watts from first use f[l] to the end T; uses bound f[l] from above.
-      std::set<std::size_t> links;
-      std::set<std::size_t> reverse_links;
-      for (std::size_t v = 0; v < V; ++v)
-        for (std::size_t r = 0; r < R; ++r)
-          if (vmax[v] > 0) {
-            links.insert(ep[v][r].links.begin(), ep[v][r].links.end());
-            for (auto [l, d] : ep[v][r].reverse) reverse_links.insert(l);
-          }
-      for (int s = 0; s < S; ++s)
-        for (auto [var, term] : entries[static_cast<std::size_t>(s)]) {
-          links.insert(term->links.begin(), term->links.end());
-          for (auto [l, d] : term->reverse) reverse_links.insert(l);
-        }
-      std::map<std::size_t, int> f;
-      for (auto l : links) {
-        if (pf.links[l].idle_w == 0.0) continue;
-        f[l] = m.add_var(fmt::format("f_{}", pf.links[l].name), 0, horizon, -pf.links[l].idle_w, false);
-        m.add_obj(T, pf.links[l].idle_w);
-        m.add_row(fmt::format("f_le_T_{}", pf.links[l].name), -kInf, 0, {{f[l], 1.0}, {T, -1.0}});
-      }
-      for (int s = 0; s < S; ++s) {
-        const auto si = static_cast<std::size_t>(s);
-        // start of segment s = sum of earlier durations; its entry lasts sum(entry var x time).
-        for (auto [l, fl] : f) {
-          // Entry uses: f[l] <= start + M (1 - sum of the entries using l).
-          std::vector<std::pair<int, double>> terms{{fl, 1.0}};
-          for (int s2 = 0; s2 < s; ++s2) terms.emplace_back(D[static_cast<std::size_t>(s2)], -1.0);
-          bool any = false;
-          for (auto [var, term] : entries[si])
-            if (term->links.contains(l)) {
-              terms.emplace_back(var, horizon);
-              any = true;
-            }
-          if (any) m.add_row(fmt::format("first_use_entry_s{}_{}", s, pf.links[l].name), -kInf, horizon, terms);
-          // Synchronisation uses: f[l] <= start + entry + offset + M (1 - sum of the choices using l).
-          terms = {{fl, 1.0}};
-          for (int s2 = 0; s2 < s; ++s2) terms.emplace_back(D[static_cast<std::size_t>(s2)], -1.0);
-          for (auto [var, term] : entries[si]) terms.emplace_back(var, -term->time);
-          any = false;
-          for (std::size_t v = 0; v < V; ++v)
-            for (std::size_t r = 0; r < R; ++r)
-              if (b.z[si][v][r] >= 0 && ep[v][r].links.contains(l)) {
-                terms.emplace_back(b.z[si][v][r], horizon - ep[v][r].offset.at(l));
-                any = true;
-              }
-          if (any) m.add_row(fmt::format("first_use_sync_s{}_{}", s, pf.links[l].name), -kInf, horizon, terms);
-        }
-      }
-
-      // Reverse cross-traffic: counted where the link is in use (omega[s][l]: used by the end of segment s).
-      std::map<std::size_t, int> omega_prev;
-      for (int s = 0; s < S; ++s) {
-        const auto si = static_cast<std::size_t>(s);
-        std::map<std::size_t, int> omega;
-        for (auto l : reverse_links) {
-          const int w = m.add_var(fmt::format("omega_s{}_{}", s, pf.links[l].name), 0, 1, 0, false);
-          omega[l] = w;
-          if (auto it = omega_prev.find(l); it != omega_prev.end())
-            m.add_row(fmt::format("omega_keep_s{}_{}", s, pf.links[l].name), 0, kInf, {{w, 1.0}, {it->second, -1.0}});
-          std::vector<std::pair<int, double>> terms{{w, 1.0}};
-          for (auto [var, term] : entries[si])
-            if (term->links.contains(l)) terms.emplace_back(var, -1.0);
-          if (terms.size() > 1) m.add_row(fmt::format("omega_entry_s{}_{}", s, pf.links[l].name), 0, kInf, terms);
-          terms = {{w, 1.0}};
-          for (std::size_t v = 0; v < V; ++v)
-            for (std::size_t r = 0; r < R; ++r)
-              if (b.z[si][v][r] >= 0 && ep[v][r].links.contains(l)) terms.emplace_back(b.z[si][v][r], -1.0);
-          if (terms.size() > 1) m.add_row(fmt::format("omega_sync_s{}_{}", s, pf.links[l].name), 0, kInf, terms);
-        }
-        // Epochs: Q[s,l] >= sum_{v,r} d[v,r,l] n[s,v,r] - M (1 - omega[s,l]) (one choice per segment, so the sum is
-        // the chosen one's term).
-        for (auto l : reverse_links) {
-          std::vector<std::pair<int, double>> terms;
-          double big = 0;
-          for (std::size_t v = 0; v < V; ++v)
-            for (std::size_t r = 0; r < R; ++r) {
-              if (b.n[si][v][r] < 0) continue;
-              for (auto [l2, d] : ep[v][r].reverse)
-                if (l2 == l) {
-                  terms.emplace_back(b.n[si][v][r], -d);
-                  big = std::max(big, d * vmax[v]);
-                }
-            }
-          if (terms.empty()) continue;
-          const int q = m.add_var(fmt::format("Q_s{}_{}", s, pf.links[l].name), 0, kInf, 1.0, false);
-          terms.emplace_back(q, 1.0);
-          terms.emplace_back(omega[l], -big);
-          m.add_row(fmt::format("Q_s{}_{}", s, pf.links[l].name), -big, kInf, terms);
-        }
-        // Entries: q[s,l] >= sum_e d[e,l] t[e] - M (1 - omega[s-1,l]) (in use before the entry; the first entry
-        // finds nothing in use).
-        if (s > 0)
-          for (auto l : reverse_links) {
-            std::vector<std::pair<int, double>> terms;
-            double big = 0;
-            for (auto [var, term] : entries[si])
-              for (auto [l2, d] : term->reverse)
-                if (l2 == l) {
-                  terms.emplace_back(var, -d);
-                  big = std::max(big, d);
-                }
-            if (terms.empty()) continue;
-            const int q = m.add_var(fmt::format("q_s{}_{}", s, pf.links[l].name), 0, kInf, 1.0, false);
-            terms.emplace_back(q, 1.0);
-            terms.emplace_back(omega_prev.at(l), -big);
-            m.add_row(fmt::format("q_s{}_{}", s, pf.links[l].name), -big, kInf, terms);
-          }
-        omega_prev = std::move(omega);
-      }
-    }
-    return b;
-  }
-
-private:
-  template <class C>
-  static Plan extract(const Problem& pb, const C& cand, const Built& b, const milp::Result& r) {
+  // The plan of a MILP solution: its segments (consecutive equal choices merged) and predictions.
+  static Plan extract(const Problem& pb, const Candidate& cand, const Built& b, const milp::Result& r) {
     const Scenario& sc = pb.scenario;
     const auto resources = pb.cost.resource_choices();
     Plan p;
@@ -788,7 +964,7 @@ std::optional<double> optimum_milp_value(const Problem& pb, const Plan& plan) {
   col.shape = order.size() == 1 ? ScheduleShape{order[0], order[0], 0}
                                 : ScheduleShape{order[0], order[1], col.per_version[order[0]]};
   const int S = static_cast<int>(plan.segments.size());
-  auto b = Optimum::build(pb, set, pb.samples(plan.data_sources), {col}, S);
+  auto b = build_model(pb, set, pb.samples(plan.data_sources), {col}, S);
   if (b.S != S) return std::nullopt;
   const auto resources = pb.cost.resource_choices();
   for (int s = 0; s < S; ++s) {
