@@ -15,7 +15,7 @@ namespace {
 
 class Calibrate final : public Command {
 public:
-  CLI::App* attach(CLI::App& app, Session&) override {
+  CLI::App* attach(CLI::App& app, Session& session) override {
     auto* cmd = app.add_subcommand(
         "calibrate", "predicted versus simulated test loss per epoch for every version and declared switch; exports the knowledge");
     add_scenario_options(cmd, o_, true);
@@ -24,6 +24,7 @@ public:
         ->check(CLI::Range(1, 10'000'000));
     cmd->add_option("--out", out_, "output folder (default results/calibrate/SCENARIO-sSEED)");
     cmd->add_flag("--force", force_, "replace the output folder if it exists");
+    add_plugin_option(cmd, session.plugins);  // their settings blocks are checked too
     return cmd;
   }
 

@@ -11,9 +11,10 @@ namespace {
 
 class Validate final : public Command {
 public:
-  CLI::App* attach(CLI::App& app, Session&) override {
+  CLI::App* attach(CLI::App& app, Session& session) override {
     auto* cmd = app.add_subcommand("validate", "check a scenario and its platform; simulates nothing");
     add_scenario_options(cmd, o_, false);
+    add_plugin_option(cmd, session.plugins);  // their settings blocks are checked too
     return cmd;
   }
 

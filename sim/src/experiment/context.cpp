@@ -19,11 +19,15 @@ bool cost_model_supports(const std::string& m) { return m == "LV08" || m == "CM0
 
 void check_planner_settings(const OrchestratorRegistry& registry, const PlannerSettings& settings) {
   std::set<std::string> blocks;
+  std::vector<InputIssue> issues;
   for (const auto& e : registry.entries()) {
-    (void)registry.make_configured(e.name, settings);  // each reads (and checks) its settings
+    try {
+      (void)registry.make_configured(e.name, settings);  // each reads (and checks) its settings
+    } catch (const InputError& bad) {
+      for (const auto& i : bad.issues()) issues.push_back(i);  // every orchestrator's problems, at once
+    }
     blocks.insert(e.name);
   }
-  std::vector<InputIssue> issues;
   for (const auto& s : settings.entries()) {
     if (settings.read().contains(s.key)) continue;
     const auto dot = s.key.find('.');
