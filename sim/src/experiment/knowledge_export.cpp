@@ -46,17 +46,11 @@ struct ExportChain {
   int at = 0;  ///< switch epoch
 };
 
-} // namespace
+using json = nlohmann::ordered_json;
 
-void export_knowledge(const fs::path& dir, const Context& ctx) {
-  using json = nlohmann::ordered_json;
-  const Scenario& sc = ctx.scenario();
-  const PlannerKnowledge& kk = *ctx.knowledge;
-  const LossGrid& grid = *kk.grid();
-  const int k_max = sc.target.max_epochs;
-  fs::create_directories(dir);
-
-  // Chain ids, unique and safe as file names.
+// The chains to export, per data bucket: every version alone, then every declared switch at every declared switch
+// epoch inside the horizon; their ids unique and safe as file names.
+std::vector<ExportChain> chain_list(const Scenario& sc, const PlannerKnowledge& kk, int k_max) {
   std::vector<ExportChain> chains;
   std::set<std::string> used;
   auto unique = [&](std::string id) {
@@ -75,7 +69,14 @@ void export_knowledge(const fs::path& dir, const Context& ctx) {
                           sw.to_index, b, s});
       }
   }
+  return chains;
+}
 
+// knowledge.json but its chains: the format, the scenario, the loss grid, the data buckets, versions and switches.
+json header_json(const Context& ctx, int k_max) {
+  const Scenario& sc = ctx.scenario();
+  const PlannerKnowledge& kk = *ctx.knowledge;
+  const LossGrid& grid = *kk.grid();
   json j;
   j["format"] = "deplsim-knowledge";
   j["format_version"] = kKnowledgeFormatVersion;
@@ -107,77 +108,103 @@ void export_knowledge(const fs::path& dir, const Context& ctx) {
   j["max_switches"] = sc.model.max_switches;
   j["trajectories_per_chain"] = kk.trajectories_per_chain();
   j["mean_curves"] = "mean_curves.csv";
+  return j;
+}
+
+// The knowledge's chain for `c`, or nullptr with the reason added to `unavailable`.
+const KnowledgeChain* find_chain(const PlannerKnowledge& kk, const ExportChain& c, json& unavailable) {
+  try {
+    return c.is_switch ? &kk.switched(c.from, c.to, c.bucket, c.at) : &kk.single(c.from, c.bucket);
+  } catch (const std::invalid_argument& e) {
+    // A measured profile need not cover every (schedule, data bucket): say which chains it lacks.
+    unavailable.push_back(json{{"id", c.id}, {"reason", e.what()}});
+  } catch (const std::out_of_range& e) {
+    unavailable.push_back(json{{"id", c.id}, {"reason", e.what()}});
+  }
+  return nullptr;
+}
+
+// One chain's files in `dir` (its kernels, its initial levels for a single version, its level means) and its lines
+// of mean_curves.csv (appended to `curves`); returns its entry of knowledge.json.
+json export_chain(const fs::path& dir, const Context& ctx, int k_max, const ExportChain& c, const KnowledgeChain& chain,
+                  std::string& curves) {
+  const Scenario& sc = ctx.scenario();
+  const PlannerKnowledge& kk = *ctx.knowledge;
+  const LossGrid& grid = *kk.grid();
+  const int first = c.is_switch ? c.at + 1 : 1;
+  json o;
+  o["id"] = c.id;
+  o["kind"] = c.is_switch ? "switch" : "single";
+  if (c.is_switch) {
+    o["from"] = sc.model.versions[c.from].name;
+    o["to"] = sc.model.versions[c.to].name;
+    o["switch_epoch"] = c.at;
+  } else {
+    o["version"] = sc.model.versions[c.from].name;
+  }
+  o["bucket"] = c.bucket;
+  o["samples"] = kk.buckets()[c.bucket];
+  o["first_epoch"] = first;
+  o["last_epoch"] = k_max;
+  o["trajectories"] = chain.trajectories;
+
+  std::string kernels = "epoch,from_level,to_level,probability\n";
+  auto put_kernel = [&](int epoch, const TransitionKernel& k) {
+    for (int i = 0; i < k.levels(); ++i)
+      for (const auto& [to, p] : k.row(i))
+        if (p != 0) kernels += fmt::format("{},{},{},{}\n", epoch, i, to, csv_number(p));
+  };
+  if (c.is_switch) put_kernel(c.at, chain.across);
+  for (std::size_t i = 0; i < chain.kernels.size(); ++i) put_kernel(first + static_cast<int>(i), chain.kernels[i]);
+  o["kernels"] = c.id + ".csv";
+  write_file(dir / (c.id + ".csv"), kernels);
+  if (!c.is_switch) {
+    std::string initial = "level,probability\n";
+    for (std::size_t l = 0; l < chain.initial.size(); ++l)
+      if (chain.initial[l] != 0) initial += fmt::format("{},{}\n", l, csv_number(chain.initial[l]));
+    o["initial"] = c.id + "_initial.csv";
+    write_file(dir / (c.id + "_initial.csv"), initial);
+  } else {
+    o["initial"] = nullptr;
+  }
+  std::string means = "epoch,level,mean_loss\n";
+  for (std::size_t i = 0; i < chain.level_mean.size(); ++i)
+    for (int l = 0; l < grid.levels(); ++l) {
+      const double m = chain.level_mean[i][static_cast<std::size_t>(l)];
+      if (m != grid.value(l)) means += fmt::format("{},{},{}\n", first + static_cast<int>(i), l, csv_number(m));
+    }
+  o["level_means"] = c.id + "_level_means.csv";
+  write_file(dir / (c.id + "_level_means.csv"), means);
+
+  Schedule s;
+  if (c.is_switch) s.parts = {{c.from, c.at}, {c.to, k_max - c.at}};
+  else s.parts = {{c.from, k_max}};
+  const auto curve = kk.each_epoch(kk.buckets()[c.bucket], s);
+  for (int e = first; e <= k_max; ++e) {
+    const auto& [d, mean] = curve[static_cast<std::size_t>(e - 1)];
+    curves += fmt::format("{},{},{},{}\n", c.id, e, csv_number(mean), csv_number(d.p_estimate()));
+  }
+  return o;
+}
+
+} // namespace
+
+void export_knowledge(const fs::path& dir, const Context& ctx) {
+  const Scenario& sc = ctx.scenario();
+  const PlannerKnowledge& kk = *ctx.knowledge;
+  const int k_max = sc.target.max_epochs;
+  fs::create_directories(dir);
+
+  const std::vector<ExportChain> chains = chain_list(sc, kk, k_max);
+  json j = header_json(ctx, k_max);
 
   std::string curves = "chain,epoch,expected_loss,p_target\n";
   json list = json::array();
   json unavailable = json::array();
   for (const auto& c : chains) {
-    const KnowledgeChain* found = nullptr;
-    try {
-      found = c.is_switch ? &kk.switched(c.from, c.to, c.bucket, c.at) : &kk.single(c.from, c.bucket);
-    } catch (const std::invalid_argument& e) {
-      // A measured profile need not cover every (schedule, data bucket): say which chains it lacks.
-      unavailable.push_back(json{{"id", c.id}, {"reason", e.what()}});
-      continue;
-    } catch (const std::out_of_range& e) {
-      unavailable.push_back(json{{"id", c.id}, {"reason", e.what()}});
-      continue;
-    }
-    const KnowledgeChain& chain = *found;
-    const int first = c.is_switch ? c.at + 1 : 1;
-    json o;
-    o["id"] = c.id;
-    o["kind"] = c.is_switch ? "switch" : "single";
-    if (c.is_switch) {
-      o["from"] = sc.model.versions[c.from].name;
-      o["to"] = sc.model.versions[c.to].name;
-      o["switch_epoch"] = c.at;
-    } else {
-      o["version"] = sc.model.versions[c.from].name;
-    }
-    o["bucket"] = c.bucket;
-    o["samples"] = kk.buckets()[c.bucket];
-    o["first_epoch"] = first;
-    o["last_epoch"] = k_max;
-    o["trajectories"] = chain.trajectories;
-
-    std::string kernels = "epoch,from_level,to_level,probability\n";
-    auto put_kernel = [&](int epoch, const TransitionKernel& k) {
-      for (int i = 0; i < k.levels(); ++i)
-        for (const auto& [to, p] : k.row(i))
-          if (p != 0) kernels += fmt::format("{},{},{},{}\n", epoch, i, to, csv_number(p));
-    };
-    if (c.is_switch) put_kernel(c.at, chain.across);
-    for (std::size_t i = 0; i < chain.kernels.size(); ++i) put_kernel(first + static_cast<int>(i), chain.kernels[i]);
-    o["kernels"] = c.id + ".csv";
-    write_file(dir / (c.id + ".csv"), kernels);
-    if (!c.is_switch) {
-      std::string initial = "level,probability\n";
-      for (std::size_t l = 0; l < chain.initial.size(); ++l)
-        if (chain.initial[l] != 0) initial += fmt::format("{},{}\n", l, csv_number(chain.initial[l]));
-      o["initial"] = c.id + "_initial.csv";
-      write_file(dir / (c.id + "_initial.csv"), initial);
-    } else {
-      o["initial"] = nullptr;
-    }
-    std::string means = "epoch,level,mean_loss\n";
-    for (std::size_t i = 0; i < chain.level_mean.size(); ++i)
-      for (int l = 0; l < grid.levels(); ++l) {
-        const double m = chain.level_mean[i][static_cast<std::size_t>(l)];
-        if (m != grid.value(l)) means += fmt::format("{},{},{}\n", first + static_cast<int>(i), l, csv_number(m));
-      }
-    o["level_means"] = c.id + "_level_means.csv";
-    write_file(dir / (c.id + "_level_means.csv"), means);
-
-    Schedule s;
-    if (c.is_switch) s.parts = {{c.from, c.at}, {c.to, k_max - c.at}};
-    else s.parts = {{c.from, k_max}};
-    const auto curve = kk.each_epoch(kk.buckets()[c.bucket], s);
-    for (int e = first; e <= k_max; ++e) {
-      const auto& [d, mean] = curve[static_cast<std::size_t>(e - 1)];
-      curves += fmt::format("{},{},{},{}\n", c.id, e, csv_number(mean), csv_number(d.p_estimate()));
-    }
-    list.push_back(o);
+    const KnowledgeChain* found = find_chain(kk, c, unavailable);
+    if (found == nullptr) continue;
+    list.push_back(export_chain(dir, ctx, k_max, c, *found, curves));
   }
   j["chains"] = list;
   j["unavailable_chains"] = unavailable;

@@ -119,12 +119,10 @@ void copy_splitduplex_properties(const std::string& platform) {
   }
 }
 
-ProbeResult extract_platform_view(const ProbeRequest& req) {
-  auto* engine = simgrid::s4u::Engine::get_instance();
-  ProbeResult out;
-  PlatformView& v = out.view;
-  v.file = req.platform;
-  v.simgrid_version = fmt::format("{}.{}.{}", SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR, SIMGRID_VERSION_PATCH);
+namespace {
+
+// The network model's settings, as SimGrid is configured.
+void read_network_settings(PlatformView& v) {
   v.network.model = simgrid::config::get_value<std::string>("network/model");
   v.network.latency_factor = config_factor("network/latency-factor", 1.0);
   v.network.bandwidth_factor = config_factor("network/bandwidth-factor", 1.0);
@@ -135,7 +133,10 @@ ProbeResult extract_platform_view(const ProbeRequest& req) {
   } catch (...) {
     v.network.crosstraffic = false;
   }
+}
 
+// Every zone's name, sorted.
+void read_zones(simgrid::s4u::Engine* engine, PlatformView& v) {
   std::vector<simgrid::s4u::NetZone*> pending = {engine->get_netzone_root()};
   while (!pending.empty()) {
     auto* z = pending.back();
@@ -144,9 +145,10 @@ ProbeResult extract_platform_view(const ProbeRequest& req) {
     for (auto* child : z->get_children()) pending.push_back(child);
   }
   std::sort(v.zones.begin(), v.zones.end());
+}
 
-  copy_splitduplex_properties(req.platform);
-
+// The links sorted by name (a SPLITDUPLEX link by its halves); returns each link's index by name.
+std::map<std::string, std::size_t> read_links(simgrid::s4u::Engine* engine, PlatformView& v) {
   std::map<std::string, std::size_t> link_index;
   for (auto* l : engine->get_all_links()) {
     if (l->get_sharing_policy() == simgrid::s4u::Link::SharingPolicy::SPLITDUPLEX) continue;  // its _UP/_DOWN halves are listed
@@ -167,7 +169,11 @@ ProbeResult extract_platform_view(const ProbeRequest& req) {
   }
   std::sort(v.links.begin(), v.links.end(), [](const LinkView& a, const LinkView& b) { return a.name < b.name; });
   for (std::size_t i = 0; i < v.links.size(); ++i) link_index[v.links[i].name] = i;
+  return link_index;
+}
 
+// The hosts sorted by name, with their zones, power states and watts; returns SimGrid's hosts in the same order.
+std::vector<simgrid::s4u::Host*> read_hosts(simgrid::s4u::Engine* engine, PlatformView& v) {
   std::vector<simgrid::s4u::Host*> sg_hosts = engine->get_all_hosts();
   std::sort(sg_hosts.begin(), sg_hosts.end(), [](auto* a, auto* b) { return a->get_name() < b->get_name(); });
   for (auto* h : sg_hosts) {
@@ -191,9 +197,19 @@ ProbeResult extract_platform_view(const ProbeRequest& req) {
     if (const char* off = h->get_property("wattage_off")) hv.off_w = std::stod(off);
     v.hosts.push_back(hv);
   }
-  v.index_hosts();
+  return sg_hosts;
+}
 
-  // Names the scenario uses.
+// The hosts the scenario names (unset where the platform lacks them).
+struct ScenarioHosts {
+  std::optional<std::size_t> controller;
+  std::vector<std::optional<std::size_t>> sources;
+};
+
+// Names the scenario uses: the controller and data-source hosts, then each cluster's training hosts (its zone's
+// other hosts, fastest first). What the platform does not satisfy goes to out.problems.
+ScenarioHosts resolve_scenario_names(const ProbeRequest& req, ProbeResult& out) {
+  PlatformView& v = out.view;
   std::set<std::size_t> special;
   auto find_host = [&](const std::string& name, const std::string& what, std::size_t index) -> std::optional<std::size_t> {
     auto h = v.host_index(name);
@@ -207,9 +223,9 @@ ProbeResult extract_platform_view(const ProbeRequest& req) {
     }
     return h;
   };
-  auto controller = find_host(req.controller, "controller", 0);
-  std::vector<std::optional<std::size_t>> sources;
-  for (std::size_t i = 0; i < req.source_hosts.size(); ++i) sources.push_back(find_host(req.source_hosts[i], "source", i));
+  ScenarioHosts named;
+  named.controller = find_host(req.controller, "controller", 0);
+  for (std::size_t i = 0; i < req.source_hosts.size(); ++i) named.sources.push_back(find_host(req.source_hosts[i], "source", i));
 
   for (std::size_t c = 0; c < req.cluster_zones.size(); ++c) {
     std::vector<std::size_t> members;
@@ -235,10 +251,14 @@ ProbeResult extract_platform_view(const ProbeRequest& req) {
     });
     v.cluster_hosts.push_back(members);
   }
-  if (!out.problems.empty()) return out;
+  return named;
+}
 
-  // Routes: sources and controller <-> every cluster host; ring and parameter-server pairs inside a cluster;
-  // first node of a cluster <-> every host of the other clusters (migrations).
+// Routes: sources and controller <-> every cluster host; ring and parameter-server pairs inside a cluster;
+// first node of a cluster <-> every host of the other clusters (migrations).
+void read_routes(const ScenarioHosts& named, const std::vector<simgrid::s4u::Host*>& sg_hosts,
+                 const std::map<std::string, std::size_t>& link_index, ProbeResult& out) {
+  PlatformView& v = out.view;
   std::set<std::pair<std::size_t, std::size_t>> pairs;
   auto both = [&](std::size_t a, std::size_t b) {
     if (a == b) return;
@@ -248,8 +268,8 @@ ProbeResult extract_platform_view(const ProbeRequest& req) {
   for (std::size_t c = 0; c < v.cluster_hosts.size(); ++c) {
     const auto& m = v.cluster_hosts[c];
     for (std::size_t i = 0; i < m.size(); ++i) {
-      both(*controller, m[i]);
-      for (auto s : sources) both(*s, m[i]);
+      both(*named.controller, m[i]);
+      for (auto s : named.sources) both(*s, m[i]);
       if (i + 1 < m.size()) both(m[i], m[i + 1]);
       both(m[0], m[i]);
       for (std::size_t d = 0; d < v.cluster_hosts.size(); ++d)
@@ -268,6 +288,29 @@ ProbeResult extract_platform_view(const ProbeRequest& req) {
     }
     v.add_route(a, b, std::move(r));
   }
+}
+
+} // namespace
+
+ProbeResult extract_platform_view(const ProbeRequest& req) {
+  auto* engine = simgrid::s4u::Engine::get_instance();
+  ProbeResult out;
+  PlatformView& v = out.view;
+  v.file = req.platform;
+  v.simgrid_version = fmt::format("{}.{}.{}", SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR, SIMGRID_VERSION_PATCH);
+  read_network_settings(v);
+  read_zones(engine, v);
+
+  copy_splitduplex_properties(req.platform);
+
+  const std::map<std::string, std::size_t> link_index = read_links(engine, v);
+  const std::vector<simgrid::s4u::Host*> sg_hosts = read_hosts(engine, v);
+  v.index_hosts();
+
+  const ScenarioHosts named = resolve_scenario_names(req, out);
+  if (!out.problems.empty()) return out;
+
+  read_routes(named, sg_hosts, link_index, out);
   return out;
 }
 

@@ -82,132 +82,141 @@ std::string resolve(const fs::path& base, const std::string& p) {
   return (path.is_absolute() ? path : (base / path)).lexically_normal().string();
 }
 
-} // namespace
-
-SweepSpec load_sweep(const std::string& path) {
-  yaml::Document doc = yaml::Document::load_file(path);
-  SweepSpec sp;
-  sp.file = fs::absolute(path).lexically_normal().string();
-  const fs::path base = fs::path(sp.file).parent_path();
-  yaml::Map top(doc, doc.root(), "");
-  if (top.valid()) {
-    // The name names the default output folder (results/sweep/NAME): one rule with every name (scenario/names.hpp).
-    const bool named = top.get("name").IsDefined() && !top.get("name").IsNull();
-    sp.name = top.string("name", fs::path(path).stem().string());
-    if (top.ok("name"))
-      if (auto problem = name_problem(sp.name))
-        doc.issue(top.get("name"), "name", named ? *problem : *problem + " (taken from the file name: set `name:`)");
-    auto list = [&](const std::string& key, bool required, auto each) {
-      YAML::Node n = required ? top.require(key) : top.get(key);
-      if (!n.IsDefined() || n.IsNull()) return;
-      if (!n.IsSequence() || n.size() == 0) {
-        doc.issue(n, key, "expected a non-empty list");
-        return;
-      }
-      for (std::size_t i = 0; i < n.size(); ++i) each(n[i], fmt::format("{}.{}", key, i));
-    };
-    list("scenarios", true, [&](const YAML::Node& n, const std::string& key) {
-      if (auto s = scalar_text(doc, n, key)) {
-        const std::string p = resolve(base, *s);
-        if (std::error_code ec; !fs::is_regular_file(p, ec))
-          doc.issue(n, key, fmt::format("no such scenario file '{}' (paths are relative to the sweep file)", *s));
-        sp.scenarios.push_back(p);
-      }
-    });
-    list("platforms", false, [&](const YAML::Node& n, const std::string& key) {
-      if (auto s = scalar_text(doc, n, key)) {
-        const std::string p = resolve(base, *s);
-        if (std::error_code ec; !fs::is_regular_file(p, ec))
-          doc.issue(n, key, fmt::format("no such platform file '{}' (paths are relative to the sweep file)", *s));
-        sp.platforms.push_back(p);
-      }
-    });
-    std::set<std::string> seen_orch;
-    list("orchestrators", true, [&](const YAML::Node& n, const std::string& key) {
-      if (auto s = scalar_text(doc, n, key)) {
-        if (auto fault = name_fault(*s))
-          doc.issue(n, key, fmt::format("'{}' is not a valid orchestrator name: {} ({})", shown(*s), *fault, kNameRule));
-        else if (!seen_orch.insert(*s).second)
-          doc.issue(n, key, fmt::format("'{}' is listed twice", *s));
-        sp.orchestrators.push_back(*s);
-      }
-    });
-    YAML::Node grid = top.get("grid");
-    if (grid.IsDefined() && !grid.IsNull()) {
-      if (!grid.IsMap()) {
-        doc.issue(grid, "grid", "expected a mapping of scenario keys to lists of values");
-      } else {
-        yaml::Map g(doc, grid, "grid");
-        for (auto it = grid.begin(); it != grid.end(); ++it) {
-          if (!it->first.IsScalar()) continue;  // reported by yaml::Map
-          const std::string key = it->first.Scalar();
-          YAML::Node values = g.get(key);
-          if (!check_override_key(doc, it->first, key, "grid." + shown(key))) continue;
-          if (!values.IsSequence() || values.size() == 0) {
-            doc.issue(values, "grid." + key, "expected a non-empty list of values");
-            continue;
-          }
-          if (values.size() > kMaxGridValues) {
-            doc.issue(values, "grid." + key, fmt::format("{} values: at most {}", values.size(), kMaxGridValues));
-            continue;
-          }
-          std::vector<std::string> vs;
-          for (std::size_t i = 0; i < values.size(); ++i)
-            if (auto s = scalar_text(doc, values[i], fmt::format("grid.{}.{}", key, i))) vs.push_back(*s);
-          sp.grid.emplace_back(key, vs);
-        }
-      }
-    }
-    YAML::Node set = top.get("set");
-    if (set.IsDefined() && !set.IsNull()) {
-      if (!set.IsMap()) {
-        doc.issue(set, "set", "expected a mapping of scenario keys to values");
-      } else {
-        yaml::Map sm(doc, set, "set");
-        for (auto it = set.begin(); it != set.end(); ++it) {
-          if (!it->first.IsScalar()) continue;  // reported by yaml::Map
-          const std::string key = it->first.Scalar();
-          const YAML::Node value = sm.get(key);
-          if (!check_override_key(doc, it->first, key, "set." + shown(key))) continue;
-          if (auto v = scalar_text(doc, value, "set." + key)) sp.set.emplace_back(key, *v);
-        }
-      }
-    }
-    const long long reps = top.integer("replications", 1000);
-    if (top.ok("replications") && (reps < 1 || reps > 10'000'000))
-      doc.issue(top.get("replications"), "replications", fmt::format("must be in [1, 10000000], got {}", reps));
-    sp.replications = static_cast<int>(std::clamp<long long>(reps, 1, 10'000'000));
-    YAML::Node seeds = top.get("seeds");
-    if (seeds.IsDefined() && !seeds.IsNull()) {
-      sp.seeds.clear();
-      if (seeds.IsScalar()) {
-        const auto n = yaml::to_integer(doc, seeds, "seeds");
-        if (n && (*n < 1 || *n > 100000)) doc.issue(seeds, "seeds", fmt::format("a count must be in [1, 100000], got {}", *n));
-        else if (n)
-          for (long long i = 1; i <= *n; ++i) sp.seeds.push_back(static_cast<std::uint64_t>(i));
-      } else if (seeds.IsSequence() && seeds.size() > 0) {
-        std::set<std::uint64_t> seen;
-        for (std::size_t i = 0; i < seeds.size(); ++i) {
-          const auto v = yaml::to_integer(doc, seeds[i], fmt::format("seeds.{}", i));
-          if (!v) continue;
-          if (*v < 0) doc.issue(seeds[i], fmt::format("seeds.{}", i), fmt::format("must be >= 0, got {}", *v));
-          else if (!seen.insert(static_cast<std::uint64_t>(*v)).second)
-            doc.issue(seeds[i], fmt::format("seeds.{}", i), fmt::format("seed {} is listed twice", *v));
-          else
-            sp.seeds.push_back(static_cast<std::uint64_t>(*v));
-        }
-      } else {
-        doc.issue(seeds, "seeds", "expected a count or a non-empty list of seeds");
-      }
-    }
-    top.reject_unknown_keys();
-    if (sp.grid.size() + sp.set.size() > kMaxOverrideKeys)
-      doc.issue(doc.root(), sp.grid.size() > sp.set.size() ? "grid" : "set",
-                fmt::format("{} grid and set keys: at most {}", sp.grid.size() + sp.set.size(), kMaxOverrideKeys));
+// The items of the list at `key` (required or not), each with its key path (`key.i`); a value that is not a
+// non-empty list is reported.
+template <typename Each>
+void each_listed(yaml::Document& doc, yaml::Map& top, const std::string& key, bool required, Each each) {
+  YAML::Node n = required ? top.require(key) : top.get(key);
+  if (!n.IsDefined() || n.IsNull()) return;
+  if (!n.IsSequence() || n.size() == 0) {
+    doc.issue(n, key, "expected a non-empty list");
+    return;
   }
-  doc.throw_if_issues();
-  // The size of the work, in saturating arithmetic (a product of grid sizes overflows 64 bits long before it
-  // becomes absurd): units, and the memory of their resolved command lines (what sweep.json holds).
+  for (std::size_t i = 0; i < n.size(); ++i) each(n[i], fmt::format("{}.{}", key, i));
+}
+
+// `name`: the default output folder (results/sweep/NAME), the file's stem when absent; one rule with every name
+// (scenario/names.hpp).
+void read_name(yaml::Document& doc, yaml::Map& top, const std::string& path, SweepSpec& sp) {
+  const bool named = top.get("name").IsDefined() && !top.get("name").IsNull();
+  sp.name = top.string("name", fs::path(path).stem().string());
+  if (top.ok("name"))
+    if (auto problem = name_problem(sp.name))
+      doc.issue(top.get("name"), "name", named ? *problem : *problem + " (taken from the file name: set `name:`)");
+}
+
+// `scenarios` and `platforms`: files that exist, relative to the sweep file (`what` names them in messages).
+void read_paths(yaml::Document& doc, yaml::Map& top, const fs::path& base, const std::string& key, bool required,
+                const char* what, std::vector<std::string>& out) {
+  each_listed(doc, top, key, required, [&](const YAML::Node& n, const std::string& item_key) {
+    if (auto s = scalar_text(doc, n, item_key)) {
+      const std::string p = resolve(base, *s);
+      if (std::error_code ec; !fs::is_regular_file(p, ec))
+        doc.issue(n, item_key, fmt::format("no such {} file '{}' (paths are relative to the sweep file)", what, *s));
+      out.push_back(p);
+    }
+  });
+}
+
+// `orchestrators`: valid names, each once.
+void read_orchestrators(yaml::Document& doc, yaml::Map& top, SweepSpec& sp) {
+  std::set<std::string> seen_orch;
+  each_listed(doc, top, "orchestrators", true, [&](const YAML::Node& n, const std::string& key) {
+    if (auto s = scalar_text(doc, n, key)) {
+      if (auto fault = name_fault(*s))
+        doc.issue(n, key, fmt::format("'{}' is not a valid orchestrator name: {} ({})", shown(*s), *fault, kNameRule));
+      else if (!seen_orch.insert(*s).second)
+        doc.issue(n, key, fmt::format("'{}' is listed twice", *s));
+      sp.orchestrators.push_back(*s);
+    }
+  });
+}
+
+// `grid`: scenario keys to non-empty lists of scalars.
+void read_grid(yaml::Document& doc, yaml::Map& top, SweepSpec& sp) {
+  YAML::Node grid = top.get("grid");
+  if (!grid.IsDefined() || grid.IsNull()) return;
+  if (!grid.IsMap()) {
+    doc.issue(grid, "grid", "expected a mapping of scenario keys to lists of values");
+    return;
+  }
+  yaml::Map g(doc, grid, "grid");
+  for (auto it = grid.begin(); it != grid.end(); ++it) {
+    if (!it->first.IsScalar()) continue;  // reported by yaml::Map
+    const std::string key = it->first.Scalar();
+    YAML::Node values = g.get(key);
+    if (!check_override_key(doc, it->first, key, "grid." + shown(key))) continue;
+    if (!values.IsSequence() || values.size() == 0) {
+      doc.issue(values, "grid." + key, "expected a non-empty list of values");
+      continue;
+    }
+    if (values.size() > kMaxGridValues) {
+      doc.issue(values, "grid." + key, fmt::format("{} values: at most {}", values.size(), kMaxGridValues));
+      continue;
+    }
+    std::vector<std::string> vs;
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (auto s = scalar_text(doc, values[i], fmt::format("grid.{}.{}", key, i))) vs.push_back(*s);
+    sp.grid.emplace_back(key, vs);
+  }
+}
+
+// `set`: scenario keys to scalars, applied to every cell.
+void read_set(yaml::Document& doc, yaml::Map& top, SweepSpec& sp) {
+  YAML::Node set = top.get("set");
+  if (!set.IsDefined() || set.IsNull()) return;
+  if (!set.IsMap()) {
+    doc.issue(set, "set", "expected a mapping of scenario keys to values");
+    return;
+  }
+  yaml::Map sm(doc, set, "set");
+  for (auto it = set.begin(); it != set.end(); ++it) {
+    if (!it->first.IsScalar()) continue;  // reported by yaml::Map
+    const std::string key = it->first.Scalar();
+    const YAML::Node value = sm.get(key);
+    if (!check_override_key(doc, it->first, key, "set." + shown(key))) continue;
+    if (auto v = scalar_text(doc, value, "set." + key)) sp.set.emplace_back(key, *v);
+  }
+}
+
+// `replications`: per unit, in [1, 10^7].
+void read_replications(yaml::Document& doc, yaml::Map& top, SweepSpec& sp) {
+  const long long reps = top.integer("replications", 1000);
+  if (top.ok("replications") && (reps < 1 || reps > 10'000'000))
+    doc.issue(top.get("replications"), "replications", fmt::format("must be in [1, 10000000], got {}", reps));
+  sp.replications = static_cast<int>(std::clamp<long long>(reps, 1, 10'000'000));
+}
+
+// `seeds`: a count n (1..n) or a list of distinct seeds >= 0.
+void read_seeds(yaml::Document& doc, yaml::Map& top, SweepSpec& sp) {
+  YAML::Node seeds = top.get("seeds");
+  if (!seeds.IsDefined() || seeds.IsNull()) return;
+  sp.seeds.clear();
+  if (seeds.IsScalar()) {
+    const auto n = yaml::to_integer(doc, seeds, "seeds");
+    if (n && (*n < 1 || *n > 100000)) doc.issue(seeds, "seeds", fmt::format("a count must be in [1, 100000], got {}", *n));
+    else if (n)
+      for (long long i = 1; i <= *n; ++i) sp.seeds.push_back(static_cast<std::uint64_t>(i));
+  } else if (seeds.IsSequence() && seeds.size() > 0) {
+    std::set<std::uint64_t> seen;
+    for (std::size_t i = 0; i < seeds.size(); ++i) {
+      const auto v = yaml::to_integer(doc, seeds[i], fmt::format("seeds.{}", i));
+      if (!v) continue;
+      if (*v < 0) doc.issue(seeds[i], fmt::format("seeds.{}", i), fmt::format("must be >= 0, got {}", *v));
+      else if (!seen.insert(static_cast<std::uint64_t>(*v)).second)
+        doc.issue(seeds[i], fmt::format("seeds.{}", i), fmt::format("seed {} is listed twice", *v));
+      else
+        sp.seeds.push_back(static_cast<std::uint64_t>(*v));
+    }
+  } else {
+    doc.issue(seeds, "seeds", "expected a count or a non-empty list of seeds");
+  }
+}
+
+// The size of the work, in saturating arithmetic (a product of grid sizes overflows 64 bits long before it
+// becomes absurd): units, and the memory of their resolved command lines (what sweep.json holds). Throws
+// InputError past the limits.
+void check_work_size(const yaml::Document& doc, const SweepSpec& sp) {
   const auto times = [](double a, double b) { return a * b; };  // doubles: exact far past the limits, never wrap
   double cells = times(static_cast<double>(sp.scenarios.size()), static_cast<double>(std::max<std::size_t>(1, sp.platforms.size())));
   for (const auto& [k, v] : sp.grid) cells = times(cells, static_cast<double>(v.size()));
@@ -241,6 +250,32 @@ SweepSpec load_sweep(const std::string& path) {
                             units, units * per_unit / 1048576.0, kMaxPlanBytes / 1048576.0);
     throw InputError(i);
   }
+}
+
+} // namespace
+
+SweepSpec load_sweep(const std::string& path) {
+  yaml::Document doc = yaml::Document::load_file(path);
+  SweepSpec sp;
+  sp.file = fs::absolute(path).lexically_normal().string();
+  const fs::path base = fs::path(sp.file).parent_path();
+  yaml::Map top(doc, doc.root(), "");
+  if (top.valid()) {
+    read_name(doc, top, path, sp);
+    read_paths(doc, top, base, "scenarios", true, "scenario", sp.scenarios);
+    read_paths(doc, top, base, "platforms", false, "platform", sp.platforms);
+    read_orchestrators(doc, top, sp);
+    read_grid(doc, top, sp);
+    read_set(doc, top, sp);
+    read_replications(doc, top, sp);
+    read_seeds(doc, top, sp);
+    top.reject_unknown_keys();
+    if (sp.grid.size() + sp.set.size() > kMaxOverrideKeys)
+      doc.issue(doc.root(), sp.grid.size() > sp.set.size() ? "grid" : "set",
+                fmt::format("{} grid and set keys: at most {}", sp.grid.size() + sp.set.size(), kMaxOverrideKeys));
+  }
+  doc.throw_if_issues();
+  check_work_size(doc, sp);
   return sp;
 }
 

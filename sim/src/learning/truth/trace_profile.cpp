@@ -269,37 +269,61 @@ const MeasuredRun* TraceProfile::find(const std::string& name, double data_fract
   return &*it;
 }
 
-TraceProfile load_trace_profile(const std::string& path, const std::vector<std::string>& version_names,
-                                std::uintmax_t max_bytes) {
-  const std::string text = read_file(path, max_bytes);
-  Issues issues(path);
-  std::string_view rest(text);
-  if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);  // UTF-8 byte-order mark
+namespace {
 
-  // --- header ---
-  int line_no = 0;
-  std::string_view header;
-  auto next_line = [&](std::string_view& line) {
-    if (rest.empty()) return false;
-    const std::size_t nl = rest.find('\n');
-    line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+/// The lines of the text, numbered from 1; a '\r' before the '\n' is dropped.
+class LineReader {
+public:
+  explicit LineReader(std::string_view text) : rest_(text) {}
+  bool next(std::string_view& line) {
+    if (rest_.empty()) return false;
+    const std::size_t nl = rest_.find('\n');
+    line = rest_.substr(0, nl);
+    rest_ = nl == std::string_view::npos ? std::string_view{} : rest_.substr(nl + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    ++line_no;
+    ++line_no_;
     return true;
-  };
+  }
+  [[nodiscard]] int line_no() const { return line_no_; }
+
+private:
+  std::string_view rest_;
+  int line_no_ = 0;
+};
+
+/// The header: which field of a line holds each column.
+struct Header {
+  int line = 0;
+  std::size_t field_count = 0;
+  std::array<std::size_t, kColumnCount> position{};
+
+  /// The name of the column at this field of a line ("" for none).
+  [[nodiscard]] std::string column_at(std::size_t field_index) const {
+    for (std::size_t c = 0; c < kColumnCount; ++c)
+      if (position[c] == field_index) return kColumnNames[c];
+    return "";
+  }
+};
+
+/// The first non-blank line, as the header: every column exactly once, no other. Throws on an empty file; the
+/// header's other problems go to `issues`.
+Header read_header(LineReader& lines, const std::string& path, Issues& issues) {
+  std::string_view header;
   bool found_header = false;
-  while (next_line(header))
+  while (lines.next(header))
     if (!trim(header).empty()) {
       found_header = true;
       break;
     }
   if (!found_header)
     throw InputError(InputIssue{path, 0, 0, "", fmt::format("empty file: expected a header line '{}'", expected_header())});
-  const int header_line = line_no;
-  std::array<std::size_t, kColumnCount> position{};
+  Header out;
+  out.line = lines.line_no();
+  const int header_line = out.line;
+  auto& position = out.position;
   position.fill(std::numeric_limits<std::size_t>::max());
   const std::vector<Field> header_fields = split_fields(header);
+  out.field_count = header_fields.size();
   if (const auto q = header.find('"'); q != std::string_view::npos)
     issues.add(header_line, static_cast<int>(q) + 1, "", "quoted fields are not supported (a profile holds names and numbers only)");
   for (std::size_t i = 0; i < header_fields.size(); ++i) {
@@ -322,215 +346,251 @@ TraceProfile load_trace_profile(const std::string& path, const std::vector<std::
     if (position[c] == std::numeric_limits<std::size_t>::max())
       issues.add(header_line, 0, kColumnNames[c],
                  fmt::format("missing column '{}' (the columns are exactly: {})", kColumnNames[c], expected_header()));
-  issues.throw_if_any();
-  auto column_at = [&](std::size_t field_index) -> std::string {
-    for (std::size_t c = 0; c < kColumnCount; ++c)
-      if (position[c] == field_index) return kColumnNames[c];
-    return "";
-  };
+  return out;
+}
 
-  // --- rows ---
+/// The run schedules met so far: each distinct text of the `run` field is parsed once.
+struct RunSpecs {
   std::vector<RunSpec> specs;
-  std::map<std::string, int, std::less<>> spec_by_canonical;
-  std::map<std::string, std::variant<int, std::string>, std::less<>> spec_by_text;  // raw run text -> spec or error
-  std::vector<Row> rows;
-  std::string_view line;
-  while (next_line(line)) {
-    if (trim(line).empty()) continue;
-    if (const auto q = line.find('"'); q != std::string_view::npos) {
-      const std::size_t field_index = static_cast<std::size_t>(std::count(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(q), ','));
-      issues.add(line_no, static_cast<int>(q) + 1, column_at(field_index),
-                 "quoted fields are not supported (a profile holds names and numbers only)");
-      continue;
-    }
-    const std::vector<Field> fields = split_fields(line);
-    if (fields.size() != header_fields.size()) {
-      issues.add(line_no, 0, "",
-                 fmt::format("expected {} fields as in the header, found {}", header_fields.size(), fields.size()));
-      continue;
-    }
-    auto field = [&](Column c) -> const Field& { return fields[position[c]]; };
-    auto bad = [&](Column c, std::string message) { issues.add(line_no, field(c).column, kColumnNames[c], std::move(message)); };
-    Row row;
-    row.line = line_no;
-    row.seed_column = field(c_seed).column;
-    row.epoch_column = field(c_epoch).column;
-    row.run_column = field(c_run).column;
-    bool ok = true;
+  std::map<std::string, int, std::less<>> by_canonical;
+  std::map<std::string, std::variant<int, std::string>, std::less<>> by_text;  // raw run text -> spec or error
 
-    std::optional<std::size_t> version;
-    {
-      const std::string_view v = field(c_version).text;
-      for (std::size_t i = 0; i < version_names.size(); ++i)
-        if (version_names[i] == v) version = i;
-      if (!version) {
-        bad(c_version, fmt::format("unknown version '{}' (known: {})", shown(v), known_versions(version_names)));
-        ok = false;
+  /// The index of the spec the text names, or the message saying what is wrong with it.
+  const std::variant<int, std::string>& of(std::string_view t, const std::vector<std::string>& version_names) {
+    auto it = by_text.find(t);
+    if (it == by_text.end()) {
+      RunSpec spec;
+      try {
+        parse_run_name(std::string(t), version_names, spec.versions, spec.switch_after);
+        spec.name = canonical_name(version_names, spec.versions, spec.switch_after);
+        auto [c, inserted] = by_canonical.emplace(spec.name, static_cast<int>(specs.size()));
+        if (inserted) specs.push_back(std::move(spec));
+        it = by_text.emplace(std::string(t), c->second).first;
+      } catch (const std::invalid_argument& e) {
+        it = by_text.emplace(std::string(t), std::string(e.what())).first;
       }
     }
-    {
-      const std::string_view t = field(c_fraction).text;
-      if (!parse_number(t, row.fraction) || !std::isfinite(row.fraction)) {
-        bad(c_fraction, fmt::format("expected a number in (0, 1], got '{}'", shown(t)));
-        ok = false;
-      } else if (!(row.fraction > 0.0 && row.fraction <= 1.0)) {
-        bad(c_fraction, fmt::format("data fraction {} is outside (0, 1]", shown(t)));
-        ok = false;
-      }
-    }
-    {
-      const std::string_view t = field(c_seed).text;
-      if (!parse_whole(t, row.seed)) {
-        bad(c_seed, fmt::format("expected a whole number in [0, {}], got '{}'", std::numeric_limits<std::uint32_t>::max(), shown(t)));
-        ok = false;
-      }
-    }
-    {
-      const std::string_view t = field(c_epoch).text;
-      if (!parse_whole(t, row.epoch) || row.epoch < 1) {
-        bad(c_epoch, fmt::format("expected a whole number >= 1, got '{}'", shown(t)));
-        ok = false;
-      }
-    }
-    for (const Column c : {c_val, c_test}) {
-      const std::string_view t = field(c).text;
-      double value = 0.0;
-      if (!parse_number(t, value)) {
-        bad(c, fmt::format("expected a number, got '{}'", shown(t)));
-        ok = false;
-      } else if (!std::isfinite(value)) {
-        bad(c, fmt::format("loss must be finite, got '{}' (a diverged run cannot be resampled)", shown(t)));
-        ok = false;
-      } else if (value < 0.0) {
-        bad(c, fmt::format("loss must be >= 0, got '{}'", shown(t)));
-        ok = false;
-      }
-      (c == c_val ? row.val : row.test) = value;
-    }
-    {
-      const std::string_view t = field(c_run).text;
-      auto it = spec_by_text.find(t);
-      if (it == spec_by_text.end()) {
-        RunSpec spec;
-        try {
-          parse_run_name(std::string(t), version_names, spec.versions, spec.switch_after);
-          spec.name = canonical_name(version_names, spec.versions, spec.switch_after);
-          auto [c, inserted] = spec_by_canonical.emplace(spec.name, static_cast<int>(specs.size()));
-          if (inserted) specs.push_back(std::move(spec));
-          it = spec_by_text.emplace(std::string(t), c->second).first;
-        } catch (const std::invalid_argument& e) {
-          it = spec_by_text.emplace(std::string(t), std::string(e.what())).first;
-        }
-      }
-      if (const auto* error = std::get_if<std::string>(&it->second)) {
-        bad(c_run, *error);
-        ok = false;
-      } else {
-        row.run = std::get<int>(it->second);
-      }
-    }
-    if (!ok) continue;
-    const RunSpec& spec = specs[static_cast<std::size_t>(row.run)];
-    const auto part = static_cast<std::size_t>(
-        std::count_if(spec.switch_after.begin(), spec.switch_after.end(), [&](int s) { return s < row.epoch; }));
-    if (spec.versions[part] != *version) {
-      bad(c_version, fmt::format("run '{}' trains '{}' at epoch {}, but the row says '{}'", spec.name,
-                                 version_names[spec.versions[part]], row.epoch, version_names[*version]));
-      continue;
-    }
-    rows.push_back(row);
+    return it->second;
   }
-  issues.throw_if_any();
-  if (rows.empty()) throw InputError(InputIssue{path, header_line, 0, "", "no data rows after the header"});
+};
 
-  // --- structure: epochs 1..K per (fraction, run, seed), equal lengths, >= 2 seeds ---
-  std::sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
-    return std::tie(a.fraction, specs[static_cast<std::size_t>(a.run)].name, a.seed, a.epoch, a.line) <
-           std::tie(b.fraction, specs[static_cast<std::size_t>(b.run)].name, b.seed, b.epoch, b.line);
-  });
-  TraceProfile profile;
-  profile.path = path;
-  profile.version_names = version_names;
-  std::vector<int> run_column;  // column of `run` on each profile run's first line
-  std::size_t i = 0;
-  while (i < rows.size()) {
-    const Row& head = rows[i];
-    const RunSpec& spec = specs[static_cast<std::size_t>(head.run)];
-    MeasuredRun run;
-    run.name = spec.name;
-    run.versions = spec.versions;
-    run.switch_after = spec.switch_after;
-    run.data_fraction = head.fraction;
-    run.line = head.line;
-    const Row* run_first = &head;
-    const std::string where = fmt::format("run '{}' at data fraction {}", spec.name, fraction_text(head.fraction));
-    int first_seed_line = 0;
-    int first_seed_length = 0;
-    std::uint32_t first_seed = 0;
-    bool run_bad = false;
-    while (i < rows.size() && rows[i].fraction == head.fraction && rows[i].run == head.run) {
-      const std::uint32_t seed = rows[i].seed;
-      MeasuredTrajectory trajectory;
-      int expected = 1;
-      const Row* seed_first = &rows[i];
-      bool reported = false;
-      for (; i < rows.size() && rows[i].fraction == head.fraction && rows[i].run == head.run && rows[i].seed == seed; ++i) {
-        const Row& r = rows[i];
-        if (r.line < seed_first->line) seed_first = &r;
-        if (reported) continue;
-        if (r.epoch < expected) {
-          const int first_line = rows[i - 1].line;
-          issues.add(r.line, r.epoch_column, "epoch",
-                     fmt::format("duplicate row: {}, seed {}, epoch {} (first at line {})", where, seed, r.epoch, first_line));
-          reported = true;
-        } else if (r.epoch > expected) {
-          issues.add(r.line, r.epoch_column, "epoch",
-                     fmt::format("{}, seed {}: epoch{} {} missing before epoch {} (epochs must run 1..K without gaps)", where,
-                                 seed, r.epoch - expected > 1 ? "s" : "",
-                                 r.epoch - expected > 1 ? fmt::format("{}..{}", expected, r.epoch - 1) : std::to_string(expected),
-                                 r.epoch));
-          reported = true;
-        } else {
-          trajectory.validation.push_back(r.val);
-          trajectory.test.push_back(r.test);
-          ++expected;
-        }
-      }
-      if (reported) {
-        run_bad = true;
-        continue;
-      }
-      const int length = expected - 1;
-      if (run.by_seed.empty()) {
-        first_seed_line = seed_first->line;
-        first_seed_length = length;
-        first_seed = seed;
-      } else if (length != first_seed_length) {
-        run_bad = true;
-        issues.add(seed_first->line, seed_first->epoch_column, "epoch",
-                   fmt::format("{}: seed {} has {} epochs but seed {} (line {}) has {}; every seed of a run must have the "
-                               "same epochs", where, seed, length, first_seed, first_seed_line, first_seed_length));
-      }
-      if (seed_first->line < run_first->line) run_first = seed_first;
-      run.by_seed.emplace(seed, std::move(trajectory));
-    }
-    run.epochs = first_seed_length;
-    run.line = run_first->line;
-    if (!run_bad) {
-      if (run.by_seed.size() < 2)
-        issues.add(run.line, run_first->seed_column, "seed",
-                   fmt::format("{} has 1 seed ({}); at least 2 are needed (resampling needs a spread)", where, first_seed));
-      if (!run.switch_after.empty() && run.epochs <= run.switch_after.back())
-        issues.add(run.line, run_first->run_column, "run",
-                   fmt::format("{} switches after epoch {} but only {} epochs are measured", where,
-                               run.switch_after.back(), run.epochs));
-      run_column.push_back(run_first->run_column);
-      profile.runs.push_back(std::move(run));
+/// The fields of one data row by column, and the report of a bad one at its place.
+class RowFields {
+public:
+  RowFields(const std::vector<Field>& fields, const Header& header, int line_no, Issues& issues)
+      : fields_(fields), header_(header), line_no_(line_no), issues_(issues) {}
+  const Field& operator[](Column c) const { return fields_[header_.position[c]]; }
+  void bad(Column c, std::string message) { issues_.add(line_no_, (*this)[c].column, kColumnNames[c], std::move(message)); }
+
+private:
+  const std::vector<Field>& fields_;
+  const Header& header_;
+  int line_no_;
+  Issues& issues_;
+};
+
+/// The row's version, or nullopt (reported) when the scenario has none of that name.
+std::optional<std::size_t> read_version(RowFields& field, const std::vector<std::string>& version_names) {
+  std::optional<std::size_t> version;
+  const std::string_view v = field[c_version].text;
+  for (std::size_t i = 0; i < version_names.size(); ++i)
+    if (version_names[i] == v) version = i;
+  if (!version) field.bad(c_version, fmt::format("unknown version '{}' (known: {})", shown(v), known_versions(version_names)));
+  return version;
+}
+
+/// The row's numbers: data fraction, seed, epoch, losses. False when one is bad (each bad one is reported).
+bool read_numbers(RowFields& field, Row& row) {
+  bool ok = true;
+  {
+    const std::string_view t = field[c_fraction].text;
+    if (!parse_number(t, row.fraction) || !std::isfinite(row.fraction)) {
+      field.bad(c_fraction, fmt::format("expected a number in (0, 1], got '{}'", shown(t)));
+      ok = false;
+    } else if (!(row.fraction > 0.0 && row.fraction <= 1.0)) {
+      field.bad(c_fraction, fmt::format("data fraction {} is outside (0, 1]", shown(t)));
+      ok = false;
     }
   }
-  issues.throw_if_any();
+  {
+    const std::string_view t = field[c_seed].text;
+    if (!parse_whole(t, row.seed)) {
+      field.bad(c_seed, fmt::format("expected a whole number in [0, {}], got '{}'", std::numeric_limits<std::uint32_t>::max(), shown(t)));
+      ok = false;
+    }
+  }
+  {
+    const std::string_view t = field[c_epoch].text;
+    if (!parse_whole(t, row.epoch) || row.epoch < 1) {
+      field.bad(c_epoch, fmt::format("expected a whole number >= 1, got '{}'", shown(t)));
+      ok = false;
+    }
+  }
+  for (const Column c : {c_val, c_test}) {
+    const std::string_view t = field[c].text;
+    double value = 0.0;
+    if (!parse_number(t, value)) {
+      field.bad(c, fmt::format("expected a number, got '{}'", shown(t)));
+      ok = false;
+    } else if (!std::isfinite(value)) {
+      field.bad(c, fmt::format("loss must be finite, got '{}' (a diverged run cannot be resampled)", shown(t)));
+      ok = false;
+    } else if (value < 0.0) {
+      field.bad(c, fmt::format("loss must be >= 0, got '{}'", shown(t)));
+      ok = false;
+    }
+    (c == c_val ? row.val : row.test) = value;
+  }
+  return ok;
+}
 
-  // --- a switch run needs its base (the same run without its last switch) at the same data fraction ---
+/// One data line: the row, or nullopt when something in it is wrong (reported).
+std::optional<Row> read_row(std::string_view line, int line_no, const Header& header,
+                            const std::vector<std::string>& version_names, RunSpecs& specs, Issues& issues) {
+  if (const auto q = line.find('"'); q != std::string_view::npos) {
+    const std::size_t field_index = static_cast<std::size_t>(std::count(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(q), ','));
+    issues.add(line_no, static_cast<int>(q) + 1, header.column_at(field_index),
+               "quoted fields are not supported (a profile holds names and numbers only)");
+    return std::nullopt;
+  }
+  const std::vector<Field> fields = split_fields(line);
+  if (fields.size() != header.field_count) {
+    issues.add(line_no, 0, "",
+               fmt::format("expected {} fields as in the header, found {}", header.field_count, fields.size()));
+    return std::nullopt;
+  }
+  RowFields field(fields, header, line_no, issues);
+  Row row;
+  row.line = line_no;
+  row.seed_column = field[c_seed].column;
+  row.epoch_column = field[c_epoch].column;
+  row.run_column = field[c_run].column;
+  bool ok = true;
+
+  const std::optional<std::size_t> version = read_version(field, version_names);
+  if (!version) ok = false;
+  if (!read_numbers(field, row)) ok = false;
+  if (const auto& spec_or_error = specs.of(field[c_run].text, version_names);
+      const auto* error = std::get_if<std::string>(&spec_or_error)) {
+    field.bad(c_run, *error);
+    ok = false;
+  } else {
+    row.run = std::get<int>(spec_or_error);
+  }
+  if (!ok) return std::nullopt;
+  const RunSpec& spec = specs.specs[static_cast<std::size_t>(row.run)];
+  const auto part = static_cast<std::size_t>(
+      std::count_if(spec.switch_after.begin(), spec.switch_after.end(), [&](int s) { return s < row.epoch; }));
+  if (spec.versions[part] != *version) {
+    field.bad(c_version, fmt::format("run '{}' trains '{}' at epoch {}, but the row says '{}'", spec.name,
+                                     version_names[spec.versions[part]], row.epoch, version_names[*version]));
+    return std::nullopt;
+  }
+  return row;
+}
+
+/// One seed's rows of one run, from rows[i] on (i moves past them): its trajectory, or `reported` when an epoch is
+/// duplicated or missing.
+struct SeedRows {
+  MeasuredTrajectory trajectory;
+  int length = 0;
+  const Row* first = nullptr;  // its first line in the file
+  bool reported = false;
+};
+
+SeedRows read_seed(const std::vector<Row>& rows, std::size_t& i, const Row& head, const std::string& where, Issues& issues) {
+  const std::uint32_t seed = rows[i].seed;
+  SeedRows out;
+  int expected = 1;
+  const Row* seed_first = &rows[i];
+  bool reported = false;
+  for (; i < rows.size() && rows[i].fraction == head.fraction && rows[i].run == head.run && rows[i].seed == seed; ++i) {
+    const Row& r = rows[i];
+    if (r.line < seed_first->line) seed_first = &r;
+    if (reported) continue;
+    if (r.epoch < expected) {
+      const int first_line = rows[i - 1].line;
+      issues.add(r.line, r.epoch_column, "epoch",
+                 fmt::format("duplicate row: {}, seed {}, epoch {} (first at line {})", where, seed, r.epoch, first_line));
+      reported = true;
+    } else if (r.epoch > expected) {
+      issues.add(r.line, r.epoch_column, "epoch",
+                 fmt::format("{}, seed {}: epoch{} {} missing before epoch {} (epochs must run 1..K without gaps)", where,
+                             seed, r.epoch - expected > 1 ? "s" : "",
+                             r.epoch - expected > 1 ? fmt::format("{}..{}", expected, r.epoch - 1) : std::to_string(expected),
+                             r.epoch));
+      reported = true;
+    } else {
+      out.trajectory.validation.push_back(r.val);
+      out.trajectory.test.push_back(r.test);
+      ++expected;
+    }
+  }
+  out.length = expected - 1;
+  out.first = seed_first;
+  out.reported = reported;
+  return out;
+}
+
+/// The rows of one (data fraction, run), from rows[i] on (i moves past them), as a measured run: its seeds must
+/// have the same epochs, at least 2 of them, and cover the run's last switch. A good run is added to `profile`,
+/// with the column of `run` on its first line in `run_column`.
+void build_run(const std::vector<Row>& rows, std::size_t& i, const std::vector<RunSpec>& specs, Issues& issues,
+               TraceProfile& profile, std::vector<int>& run_column) {
+  const Row& head = rows[i];
+  const RunSpec& spec = specs[static_cast<std::size_t>(head.run)];
+  MeasuredRun run;
+  run.name = spec.name;
+  run.versions = spec.versions;
+  run.switch_after = spec.switch_after;
+  run.data_fraction = head.fraction;
+  run.line = head.line;
+  const Row* run_first = &head;
+  const std::string where = fmt::format("run '{}' at data fraction {}", spec.name, fraction_text(head.fraction));
+  int first_seed_line = 0;
+  int first_seed_length = 0;
+  std::uint32_t first_seed = 0;
+  bool run_bad = false;
+  while (i < rows.size() && rows[i].fraction == head.fraction && rows[i].run == head.run) {
+    const std::uint32_t seed = rows[i].seed;
+    SeedRows s = read_seed(rows, i, head, where, issues);
+    if (s.reported) {
+      run_bad = true;
+      continue;
+    }
+    const Row* seed_first = s.first;
+    const int length = s.length;
+    if (run.by_seed.empty()) {
+      first_seed_line = seed_first->line;
+      first_seed_length = length;
+      first_seed = seed;
+    } else if (length != first_seed_length) {
+      run_bad = true;
+      issues.add(seed_first->line, seed_first->epoch_column, "epoch",
+                 fmt::format("{}: seed {} has {} epochs but seed {} (line {}) has {}; every seed of a run must have the "
+                             "same epochs", where, seed, length, first_seed, first_seed_line, first_seed_length));
+    }
+    if (seed_first->line < run_first->line) run_first = seed_first;
+    run.by_seed.emplace(seed, std::move(s.trajectory));
+  }
+  run.epochs = first_seed_length;
+  run.line = run_first->line;
+  if (!run_bad) {
+    if (run.by_seed.size() < 2)
+      issues.add(run.line, run_first->seed_column, "seed",
+                 fmt::format("{} has 1 seed ({}); at least 2 are needed (resampling needs a spread)", where, first_seed));
+    if (!run.switch_after.empty() && run.epochs <= run.switch_after.back())
+      issues.add(run.line, run_first->run_column, "run",
+                 fmt::format("{} switches after epoch {} but only {} epochs are measured", where,
+                             run.switch_after.back(), run.epochs));
+    run_column.push_back(run_first->run_column);
+    profile.runs.push_back(std::move(run));
+  }
+}
+
+/// A switch run needs its base (the same run without its last switch) at the same data fraction.
+void check_switch_bases(const TraceProfile& profile, const std::vector<int>& run_column,
+                        const std::vector<std::string>& version_names, Issues& issues) {
   for (std::size_t ri = 0; ri < profile.runs.size(); ++ri) {
     const MeasuredRun& run = profile.runs[ri];
     if (run.switch_after.empty()) continue;
@@ -547,6 +607,48 @@ TraceProfile load_trace_profile(const std::string& path, const std::vector<std::
                  fmt::format("{} switches after epoch {}, but its base run '{}' is measured for only {} epochs (line {})",
                              where, run.switch_after.back(), base, b->epochs, b->line));
   }
+}
+
+} // namespace
+
+TraceProfile load_trace_profile(const std::string& path, const std::vector<std::string>& version_names,
+                                std::uintmax_t max_bytes) {
+  const std::string text = read_file(path, max_bytes);
+  Issues issues(path);
+  std::string_view rest(text);
+  if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);  // UTF-8 byte-order mark
+  LineReader lines(rest);
+
+  // --- header ---
+  const Header header = read_header(lines, path, issues);
+  issues.throw_if_any();
+
+  // --- rows ---
+  RunSpecs specs;
+  std::vector<Row> rows;
+  std::string_view line;
+  while (lines.next(line)) {
+    if (trim(line).empty()) continue;
+    if (auto row = read_row(line, lines.line_no(), header, version_names, specs, issues)) rows.push_back(*row);
+  }
+  issues.throw_if_any();
+  if (rows.empty()) throw InputError(InputIssue{path, header.line, 0, "", "no data rows after the header"});
+
+  // --- structure: epochs 1..K per (fraction, run, seed), equal lengths, >= 2 seeds ---
+  std::sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+    return std::tie(a.fraction, specs.specs[static_cast<std::size_t>(a.run)].name, a.seed, a.epoch, a.line) <
+           std::tie(b.fraction, specs.specs[static_cast<std::size_t>(b.run)].name, b.seed, b.epoch, b.line);
+  });
+  TraceProfile profile;
+  profile.path = path;
+  profile.version_names = version_names;
+  std::vector<int> run_column;  // column of `run` on each profile run's first line
+  std::size_t i = 0;
+  while (i < rows.size()) build_run(rows, i, specs.specs, issues, profile, run_column);
+  issues.throw_if_any();
+
+  // --- a switch run needs its base (the same run without its last switch) at the same data fraction ---
+  check_switch_bases(profile, run_column, version_names, issues);
   issues.throw_if_any();
   return profile;
 }

@@ -1,0 +1,130 @@
+/// @file xml_check_links.cpp
+/// @brief The platform-file check of links and backbones: bandwidths, latencies, sharing policies, the wattage
+/// properties of the link energy plug-in, and link names.
+///
+/// What: each link's bandwidth (several only on WIFI links) and latency in SimGrid's units, wattage_range (or
+/// watt_range) and wattage_off, and every link name declared, with the _UP and _DOWN halves SimGrid creates for a
+/// SPLITDUPLEX link, so that routes can be checked against them.
+/// Why: SimGrid 3.32 aborts the process on some of these mistakes, a link declared twice among them (xml_check.hpp),
+/// and the check of the routes (xml_check_routes.cpp) needs every link name.
+#include "platform/xml_check.hpp"
+#include "platform/xml_check_internal.hpp"
+
+#include <algorithm>
+
+namespace deplsim::platform_xml {
+
+/// Returns the bandwidth when valid; `optional_empty`: an empty value means "not set" (cluster bb_bw, ...).
+std::optional<double> PlatformChecker::check_bandwidth(const xmlNode* node, const char* attr_name, bool optional_empty)
+{
+  auto text = attribute(node, attr_name);
+  if (!text || (optional_empty && text->empty()))
+    return std::nullopt;
+  double value = 0;
+  if (!parse_bandwidth(*text, value)) {
+    report(node, key_of(node, attr_name),
+           "invalid bandwidth " + in_quotes(*text) + ": expected a number with a unit such as 1Gbps, 125MBps, 10GiBps");
+    return std::nullopt;
+  }
+  if (value <= 0) {
+    report(node, key_of(node, attr_name), "bandwidth must be positive, got " + in_quotes(*text));
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<double> PlatformChecker::check_latency(const xmlNode* node, const char* attr_name, bool optional_empty)
+{
+  auto text = attribute(node, attr_name);
+  if (!text || (optional_empty && text->empty()))
+    return std::nullopt;
+  double value = 0;
+  if (!parse_latency(*text, value)) {
+    report(node, key_of(node, attr_name),
+           "invalid latency " + in_quotes(*text) + ": expected a number with a unit such as 20ms, 50us, 1s, or 0");
+    return std::nullopt;
+  }
+  if (value < 0) {
+    report(node, key_of(node, attr_name), "latency must not be negative, got " + in_quotes(*text));
+    return std::nullopt;
+  }
+  return value;
+}
+
+void PlatformChecker::check_link(const xmlNode* node)
+{
+  const std::string policy = attribute_or(node, "sharing_policy", "SHARED");
+  if (auto text = attribute(node, "bandwidth")) {
+    if (policy == "WIFI") {
+      for (const std::string& part : split(*text, ";,")) {
+        double value = 0;
+        if (!parse_bandwidth(part, value) || value <= 0)
+          report(node, key_of(node, "bandwidth"),
+                 "invalid WIFI bandwidth " + in_quotes(part) + " in " + in_quotes(*text) +
+                     ": expected positive numbers with a unit such as 54Mbps, separated by commas");
+      }
+    } else if (text->find_first_of(";,") != std::string::npos) {
+      report(node, key_of(node, "bandwidth"),
+             "only WIFI links may list several bandwidths, got " + in_quotes(*text) + " on a " + policy + " link");
+    } else {
+      check_bandwidth(node, "bandwidth");
+    }
+  }
+  check_latency(node, "latency");
+  check_link_energy_props(node);
+  declare_link(node, attribute_or(node, "id", ""), "link", policy == "SPLITDUPLEX" || policy == "FULLDUPLEX");
+}
+
+void PlatformChecker::check_link_energy_props(const xmlNode* link)
+{
+  for (const xmlNode* prop : child_elements(link)) {
+    if (element_name(prop) != "prop")
+      continue;
+    const std::string id    = attribute_or(prop, "id", "");
+    const std::string value = attribute_or(prop, "value", "");
+    const std::string key   = label(link) + "." + label(prop);
+    if (id == "wattage_range" || id == "watt_range") {
+      const std::vector<std::string> pairs = split(value, ",");
+      const std::vector<std::string> numbers = split(pairs.front(), ":");
+      if (pairs.size() != 1 || numbers.size() != 2) {
+        report(prop, key, "expected \"idle:busy\" (2 numbers separated by ':'), got " + in_quotes(value));
+        continue;
+      }
+      for (const std::string& number : numbers)
+        if (auto problem = energy_number_problem(trim(number))) {
+          report(prop, key, "in " + in_quotes(value) + ": " + *problem);
+          break;
+        }
+    } else if (id == "wattage_off") {
+      if (auto problem = energy_number_problem(trim(value)))
+        report(prop, key, "wattage_off: " + *problem);
+    }
+  }
+}
+
+// ---- declarations -----------------------------------------------------------------------------------------------
+
+void PlatformChecker::declare_link(const xmlNode* node, const std::string& id, const std::string& origin, bool split_duplex)
+{
+  if (id.empty())
+    return;
+  auto [it, inserted] = links_.emplace(id, LinkDeclaration{line_of(node), origin, split_duplex});
+  if (!inserted) {
+    report(node, label(node) + ".id",
+           "duplicate link name " + in_quotes(id) + " (" + origin + "): already declared at line " +
+               std::to_string(it->second.line) + " (" + it->second.origin + ")");
+    return;
+  }
+  if (split_duplex) { // SimGrid creates the two directions as <id>_UP and <id>_DOWN
+    declare_link(node, id + "_UP", origin, false);
+    declare_link(node, id + "_DOWN", origin, false);
+  }
+}
+
+bool PlatformChecker::link_declared(const std::string& id) const
+{
+  return links_.count(id) != 0 || std::any_of(generated_link_prefixes_.begin(), generated_link_prefixes_.end(),
+                                              [&](const std::string& p) { return id.rfind(p, 0) == 0; });
+}
+
+} // namespace deplsim::platform_xml
