@@ -41,6 +41,7 @@ public:
     o_.self = self_executable();
     o_.plugins = session.plugins;
     o_.replications = replications_;
+    o_.registry = &session.registry;
     const SweepSpec spec = load_sweep(o_.sweep_file);
     for (const auto& name : spec.orchestrators) {
       if (name == kExternalOrchestrator)

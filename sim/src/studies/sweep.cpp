@@ -1,5 +1,7 @@
 #include "studies/sweep.hpp"
 
+#include "orchestrators/builtins.hpp"
+
 #include "deplsim/error.hpp"
 #include "experiment/context.hpp"
 #include "support/process.hpp"
@@ -292,6 +294,9 @@ struct Prepared {
 // Cells (scenarios x platforms x grid, the first key slowest) and their units (orchestrators x seeds); every
 // cell is loaded and checked (scenario, overrides, platform) before anything runs.
 Prepared prepare(const SweepOptions& o) {
+  OrchestratorRegistry builtins;
+  if (o.registry == nullptr) register_builtin_orchestrators(builtins);
+  const OrchestratorRegistry& registry = o.registry != nullptr ? *o.registry : builtins;
   Prepared p;
   p.spec = load_sweep(o.sweep_file);
   const SweepSpec& sp = p.spec;
@@ -327,6 +332,7 @@ Prepared prepare(const SweepOptions& o) {
           co.overrides = c.overrides;
           if (!platform.empty()) co.platform = platform;
           const auto loaded = load_scenario(co.scenario, co.overrides, co.platform);
+          check_planner_settings(registry, loaded.planners);  // every orchestrator's settings, as each unit will
           c.scenario = loaded.scenario.name;
         } catch (const InputError& e) {
           std::string what;

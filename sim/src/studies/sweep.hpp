@@ -5,6 +5,8 @@
 // number of jobs; an interrupted sweep resumes without recomputing finished units.
 #pragma once
 
+#include "deplsim/orchestrator.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -59,6 +61,8 @@ struct SweepOptions {
   std::optional<int> replications;      ///< overrides the sweep file's
   std::string self;                     ///< path of the deplsim executable
   double slurm_poll_s = 2.0;
+  /// The orchestrators known (plug-ins loaded), whose settings every cell must satisfy; the built-ins when null.
+  const OrchestratorRegistry* registry = nullptr;
 };
 
 /// Runs the sweep; returns the exit code (0 done, 4 some units failed, 130 interrupted).
