@@ -158,6 +158,14 @@ orchestrators: [depl]
 colour: red" "colour"
 check "unknown orchestrator" bad unorch "$S
 orchestrators: [depl, nope]" "unknown orchestrator 'nope'"
+check "a bad orchestrator setting in the grid: exit 2 before anything runs, naming the cell" bad badsetting "$S
+grid:
+  planners.safety_delta: [0.2, 1.5]
+orchestrators: [full-only]" "cell c002: tiny.yaml, planners.safety_delta=1.5: --set planners.safety_delta: must be in [0, 1), got 1.5"
+check "an unknown orchestrator's settings block in set: exit 2" bad badblock "$S
+set:
+  planners.nosuch.x: 1
+orchestrators: [full-only]" "'nosuch' is not an orchestrator"
 check "orchestrator listed twice" bad twice "$S
 orchestrators: [depl, depl]" "'depl' is listed twice"
 check "a grid value the scenario rejects names the cell and the key" bad cell "$S
