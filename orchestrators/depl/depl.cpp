@@ -11,6 +11,7 @@
 //  3. Clusters and resources: per (version, data set) and cluster, the cheapest (nodes, power state) per epoch
 //     by the scenario's objective plus a Lagrangian price on time, raised until the plan meets the deadline.
 // The final cost of each verified plan is the cost model's exact evaluation, not the graph's estimate.
+#include "../common/certify.hpp"
 #include "../common/search_engine.hpp"
 #include "deplsim/knowledge.hpp"
 #include "deplsim/orchestrator.hpp"
@@ -96,7 +97,7 @@ public:
     // scenario, and when the graph finds plans they are no dearer than those, as tests/unit/test_depl.cpp checks.)
     if (!loop.best) loop.best = shared_search(pb, why);
     if (!loop.best) return infeasible(pb, k_min, why);
-    return chosen(pb, loop, sets_hopeless, why);
+    return certify_best(pb, with_single_version_candidates(pb, chosen(pb, loop, sets_hopeless, why)), name());
   }
 
 private:

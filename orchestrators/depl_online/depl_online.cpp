@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -95,14 +96,16 @@ struct Basis {
   int k_max = 0;        // max_epochs, or fewer under a deadline
   PlanCost ship;        // shipping its data set to its first segment's resources
   bool finite = false;  // a finite set of runs (measured profile): fit and judge on all of them, by the bound
-  int n_draw = 0;       // trajectories drawn per chain
 };
+
+class Induction;
 
 /// A first version's policy and its evaluation on the held-out trajectories.
 struct Choice {
   std::shared_ptr<Policy> policy;
   Evaluation eval;
   double lambda = 0;
+  std::shared_ptr<const Induction> induction;  // what made it (certification induces the policies of other lambdas)
 };
 
 // The induction for one first version's chains: success fractions and transitions counted on the fit half of the
@@ -312,18 +315,17 @@ public:
       p.explanation = "depl-online: " + p.reason + "\n";
       return p;
     }
-    const auto runs = kk->independent_runs();
     // A measured profile's knowledge is a finite set of runs: fit and judge on all of them, by the bound.
-    basis.finite = kk->kind() == KnowledgeKind::measured || runs < static_cast<std::size_t>(kk->trajectories_per_chain());
-    basis.n_draw = 2 * kk->trajectories_per_chain();
+    basis.finite = kk->kind() == KnowledgeKind::measured;
 
     std::string why;
     std::optional<Choice> best;
     for (std::size_t v0 = 0; v0 < sc.model.versions.size(); ++v0) {
       std::shared_ptr<Policy> pol = chains_of(pb, basis, v0);
       if (pol->chains.empty() || pol->chains.front().at != 0) continue;
-      const Induction induction(pb, basis, *pol);
-      std::optional<Choice> c = search_lambda(pb, v0, induction, pol, why);
+      const auto induction = std::make_shared<const Induction>(pb, basis, *pol);
+      std::optional<Choice> c = search_lambda(pb, v0, *induction, pol, why);
+      if (c) c->induction = induction;
       if (c && (!best || c->eval.cost < best->eval.cost)) best = std::move(c);
     }
     if (!best) {
@@ -334,8 +336,10 @@ public:
       p.explanation = "depl-online:\n" + why + "depl-online: infeasible: " + p.reason + "\n";
       return p;
     }
-    policy_ = best->policy;
-    return chosen(pb, basis, *best, why);
+    Plan out = chosen(pb, basis, *best, why);
+    certify(pb, basis, *best, out);
+    if (out.status == PlanStatus::ok) policy_ = best->policy;
+    return out;
   }
 
   std::unique_ptr<ReplicationPolicy> start_replication(const Problem&, const Plan& plan) override {
@@ -396,7 +400,7 @@ private:
     for (const auto& sh : shapes) {
       std::vector<Trajectory> tr;
       try {
-        tr = kk->trajectories(basis.samples, sh.schedule(k_max), basis.n_draw);
+        tr = kk->trajectories(basis.samples, sh.schedule(k_max));
       } catch (const std::exception&) {
         continue;  // not measured (profile) or not declared
       }
@@ -447,7 +451,57 @@ private:
     const Evaluation ev = induction.evaluate(pol->action);
     why += fmt::format("  first version {}: lambda {:.6g}, held-out P = {:.4f} over {} trajectories, expected {} {:.6g}, at most {} epochs\n",
                        sc.model.versions[v0].name, hi, ev.hit, ev.n, to_string(sc.objective), ev.cost, ev.last_epoch);
-    return Choice{pol, ev, hi};
+    return Choice{pol, ev, hi, nullptr};
+  }
+
+  // Certification (docs/model.md 3.7): policies of lambdas from the one that trains on whenever it helps down to the
+  // chosen one, in that order (fixed by the selection runs alone), tested on the knowledge's certification runs; the
+  // cheapest certified (the smallest lambda before the first failure) is kept, with its bound. With no
+  // certification runs, the plan is left as it is.
+  static void certify(const Problem& pb, const Basis& basis, Choice& best, Plan& out) {
+    const PlannerKnowledge& kk = pb.knowledge;
+    if (out.status != PlanStatus::ok || kk.certification_runs() == 0) return;
+    const Scenario& sc = pb.scenario;
+    const Induction& ind = *best.induction;
+    const double top = 1e7 * ind.max_epoch_cost() * ind.epochs();
+    constexpr int kSteps = 12;
+    std::vector<double> lambdas;
+    std::vector<std::shared_ptr<Policy>> policies;
+    std::vector<std::function<std::unique_ptr<ReplicationPolicy>()>> factories;
+    for (int i = 0; i < kSteps; ++i) {
+      const double lambda = i + 1 == kSteps ? best.lambda : top * std::pow(best.lambda / top, static_cast<double>(i) / (kSteps - 1));
+      auto p = std::make_shared<Policy>(*best.policy);
+      p->action = ind.induce(lambda);
+      lambdas.push_back(lambda);
+      policies.push_back(p);
+      factories.emplace_back([p] { return std::make_unique<OnlinePolicy>(p); });
+    }
+    const Segment& s0 = out.segments.front();
+    const Certification cert = kk.certify_policies(basis.samples, out.segments, factories, sc.target.probability, kk.certification_candidates());
+    const std::string held_out = fmt::format("{} held-out runs at {:g}% confidence", cert.runs, 100 * kk.confidence());
+    if (cert.certified == 0) {
+      out.status = PlanStatus::infeasible;
+      out.reason = fmt::format("certification: no stop/switch policy is certified on the knowledge's {}: the most cautious "
+                               "meets L* = {} in {} of {}, a lower bound of {:.4f} < p* = {}",
+                               held_out, sc.target.loss, cert.successes.front(), cert.runs, cert.bounds.front(), sc.target.probability);
+      out.explanation += "depl-online: infeasible: " + out.reason + "\n";
+      return;
+    }
+    const auto last = static_cast<std::size_t>(cert.certified - 1);
+    const Evaluation ev = ind.evaluate(policies[last]->action);  // before best.policy changes: `ind` refers to it
+    best.policy = policies[last];
+    best.lambda = lambdas[last];
+    out.predicted.p_target_met = cert.bounds[last];
+    out.predicted.expected_loss = ev.loss;
+    out.predicted.energy_j = basis.ship.energy_j + ev.energy;
+    out.predicted.time_s = basis.ship.time_s + ev.time;
+    out.claim = Claim{"held-out runs, fixed sequence over policies", kk.confidence(), cert.bounds[last], cert.runs,
+                      cert.successes[last], static_cast<int>(cert.bounds.size()), ev.hit};
+    out.explanation += fmt::format(
+        "  certified on {}: lambda {:.6g} ({} of {} policies certified, from the most cautious down), {} of {} runs meet L*, "
+        "P(L <= {}) >= {:.4f}; on {} x{} power state {}, expected energy {:.6g} J\n",
+        held_out, best.lambda, cert.certified, cert.bounds.size(), cert.successes[last], cert.runs, sc.target.loss,
+        cert.bounds[last], s0.cluster, s0.nodes, s0.pstate, *out.predicted.energy_j);
   }
 
   // The plan: depl's data set and resources with the chosen first version up to k_max epochs (the policy stops or

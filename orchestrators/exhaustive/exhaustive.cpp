@@ -3,6 +3,7 @@
 // P(L_K <= L*) reaches p*, and every (cluster, nodes, power state) for every epoch (migrations anywhere) — each
 // costed exactly by the cost model; the cheapest within the deadline. It refuses instances with more than
 // kMaxPlans plans (status limit_reached, with the count), so it stays a checker of the other planners.
+#include "../common/certify.hpp"
 #include "../common/search_engine.hpp"
 #include "deplsim/knowledge.hpp"
 #include "deplsim/orchestrator.hpp"
@@ -115,7 +116,7 @@ public:
     }
     best.explanation = fmt::format("exhaustive: {} plans evaluated exactly; the cheapest: {} {:.9g}\n", evaluated,
                                    to_string(sc.objective), best_obj);
-    return best;
+    return certify_best(pb, {Candidate{"its own plan", std::move(best)}}, name());
   }
 };
 

@@ -2,6 +2,7 @@
 //   expected-loss          E[L_K] <= L*                      (PACT-like: ignores the distribution)
 //   expected-loss+safety   E[L_K] <= (1 - delta) L*          (one fixed safety factor, planners.safety_delta)
 //   expected-loss+margin   E[L_K] <= (1 - m) L*, m the smallest margin on a grid whose plan has P >= p*
+#include "../common/certify.hpp"
 #include "../common/search_engine.hpp"
 #include "expected_loss.hpp"
 
@@ -61,7 +62,7 @@ public:
         r.plan.explanation = fmt::format("{}: margin searched on a grid of step {} until the predicted P >= {}\n{}", name(),
                                          step, pb.scenario.target.probability, tried) +
                              fmt::format("  margin {}: P = {:.4f} >= p*\n", m, p) + r.plan.explanation;
-        return r.plan;
+        return certify_best(pb, with_single_version_candidates(pb, std::move(r.plan)), name());
       }
       tried += fmt::format("  margin {}: P = {:.4f} < p*\n", m, p);
     }

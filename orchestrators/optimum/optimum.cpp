@@ -24,6 +24,7 @@
 // MILP was solved to optimality (or cut off / bounded out); a node limit gives `feasible` with the gap, or
 // `limit_reached` when no plan was found. Every returned plan is re-costed with CostModel::evaluate and the
 // MILP's value is checked against it.
+#include "../common/certify.hpp"
 #include "../common/search_engine.hpp"
 #include "milp.hpp"
 #include "optimum.hpp"
@@ -804,7 +805,7 @@ private:
     rep.nodes = search.total_nodes;
     rep.milps = static_cast<int>(std::count_if(search.outcomes.begin(), search.outcomes.end(), [](const DataSetOutcome& o) { return o.vars > 0; }));
     if (search.best_milp == kInf) return no_plan(pb, n_cands, search, rep, explanation, elapsed);
-    return best_plan(pb, search, rep, explanation, elapsed);
+    return certify_best(pb, with_single_version_candidates(pb, best_plan(pb, search, rep, explanation, elapsed)), name());
   }
 
   // No plan: the node limit was reached first, no schedule reaches p*, or none meets the deadline.

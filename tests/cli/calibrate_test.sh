@@ -75,7 +75,8 @@ import json, os, sys
 d = sys.argv[1]
 k = json.load(open(d + "/knowledge.json"))
 assert k["format"] == "deplsim-knowledge" and k["format_version"] == 1
-assert k["scenario"] == "tiny" and k["seed"] == 1 and k["trajectories_per_chain"] == 500
+assert k["scenario"] == "tiny" and k["seed"] == 1 and k["trajectories_per_chain"] == 250  # 500 runs: 250 choose
+assert k["knowledge_runs"] == 500 and k["certification_runs"] == 250 and k["confidence"] == 0.95
 g = k["grid"]
 assert len(g["bounds"]) == g["levels"] + 1 and len(g["values"]) == g["levels"]
 assert g["bounds"][g["target_levels"]] == k["target"]["loss"] == 0.55
@@ -88,7 +89,7 @@ assert len(chains) == 4 * (2 + 2), len(chains)
 ids = [c["id"] for c in chains]
 assert len(set(ids)) == len(ids)
 for c in chains:
-    assert c["trajectories"] == 500 and c["last_epoch"] == 30
+    assert c["trajectories"] == 250 and c["last_epoch"] == 30
     files = [c["kernels"], c["level_means"]] + ([c["initial"]] if c["kind"] == "single" else [])
     for f in files:
         assert os.path.isfile(os.path.join(d, f)), f

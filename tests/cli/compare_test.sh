@@ -42,7 +42,8 @@ assert margin["p_target_met"] >= p and margin["margin"] is not None, margin
 assert margin["margin"] == 0 or e["p_target_met"] < p
 depl = s("depl")
 assert depl["plan"]["predicted"]["p_target_met"] >= p - 1e-9, depl["plan"]
-assert depl["guarantee"] == "unknown"  # 300 replications: too few to judge
+lo, hi = depl["quality"]["p_target_met_ci95"]  # 300 replications: judged on the interval
+assert depl["guarantee"] == ("met" if lo >= p - 0.01 else "violated" if hi < p else "unknown"), depl["guarantee"]
 PYEOF
 check "depl explains its choice on stderr" bash -c "'$DEPLSIM' plan '$TINY' --orchestrator depl ${ARGS[*]:4} 2>&1 >/dev/null | grep -q 'data sets: .* searched' && '$DEPLSIM' plan '$TINY' --orchestrator depl ${ARGS[*]:4} 2>&1 >/dev/null | grep -q 'verified P(L <= 0.65)'"
 check "depl: an unreachable target is infeasible (exit 3) with the reason" expect_rc 3 plan "$TINY" --orchestrator depl --set target.loss=0.2

@@ -52,6 +52,7 @@ TEST_CASE("depl's plans verify, are valid, meet the deadline and are no dearer t
     co.scenario = std::string(DEPLSIM_SOURCE_DIR) + "/tests/data/scenarios/tiny.yaml";
     co.overrides = in.overrides;
     co.seed = 7;
+    co.overrides.push_back("model.learning.certification_share=0");  // the planners\' search itself, uncertified
     const auto ctx = build_context(co);
     const Problem pb = ctx->problem();
     const Plan plan = registry.make("depl")->plan(pb);

@@ -31,6 +31,7 @@ TEST_CASE("no planner's verified plan is cheaper than the exhaustive optimum, ex
     ContextOptions co;
     co.scenario = std::string(DEPLSIM_SOURCE_DIR) + "/tests/data/scenarios/exhaustive.yaml";
     co.overrides = overrides;
+    co.overrides.push_back("model.learning.certification_share=0");  // the planners\' search itself, uncertified
     const auto ctx = build_context(co);
     const Problem pb = ctx->problem();
     const PlannerKnowledge* kk = &pb.knowledge;

@@ -64,6 +64,8 @@ struct Tiny {
   Tiny() {
     ContextOptions o;
     o.scenario = std::string(DEPLSIM_TEST_DATA_DIR) + "/scenarios/tiny.yaml";
+    // The example plans as full-only does before certification (it has no certification runs to count on).
+    o.overrides = {"model.learning.certification_share=0"};
     ctx = build_context(o);
     export_knowledge(dir.path / "knowledge", *ctx);
   }

@@ -112,6 +112,7 @@ Fixture kernel_scenario() {
   lm.eval_noise = 0.01;
   lm.knowledge_trajectories = 3000;
   lm.levels = 60;
+  lm.certification_share = 0;  // every knowledge run counts in the kernels (certification: its own test)
   lm.switches = {SwitchLearning{0, 1, 0.05, 0.30}};
   sc.data_sources = {DataSource{"d", "src", 10000, 1e3}};
   return f;

@@ -39,6 +39,7 @@ Fixture learning_scenario() {
   lm.epoch_noise = 0.02;
   lm.eval_noise = 0.01;
   lm.knowledge_trajectories = 2000;
+  lm.certification_share = 0;  // every knowledge run counts in the kernels (certification: its own test)
   lm.switches = {SwitchLearning{0, 1, 0.05, 0.30}};
   sc.data_sources = {DataSource{"d", "src", 10000, 1e3}};  // knowledge buckets: 2500, 5000, 7500, 10000 samples
   return f;

@@ -98,6 +98,7 @@ TEST_CASE("the optimum's MILP costs any plan exactly as the cost model does (mig
     }
     co.overrides = {"target.deadline_s=null", "model.learning.knowledge_trajectories=50",
                     i % 3 == 0 ? "objective=energy" : (i % 3 == 1 ? "objective=time" : "objective=money")};
+    co.overrides.push_back("model.learning.certification_share=0");  // the planners\' search itself, uncertified
     const auto ctx = build_context(co);
     const Problem pb = ctx->problem();
     const Scenario& sc = pb.scenario;
@@ -156,6 +157,7 @@ TEST_CASE("optimum and exhaustive agree on tiny instances, depl is never below t
     ContextOptions co;
     co.scenario = std::string(DEPLSIM_SOURCE_DIR) + "/tests/data/scenarios/exhaustive-two.yaml";
     co.overrides = overrides;
+    co.overrides.push_back("model.learning.certification_share=0");  // the planners\' search itself, uncertified
     const auto ctx = build_context(co);
     agree(registry, ctx->problem(), solved, infeasible);
   }
@@ -171,6 +173,7 @@ TEST_CASE("optimum and exhaustive agree on tiny instances, depl is never below t
     ContextOptions co;
     co.scenario = in.scenario;
     co.overrides = {"planners.optimum.max_segments=3", "target.loss=1.7"};
+    co.overrides.push_back("model.learning.certification_share=0");  // the planners\' search itself, uncertified
     const auto ctx = build_context(co);
     agree(registry, ctx->problem(), solved, infeasible);
   }
@@ -193,6 +196,7 @@ TEST_CASE("depl within 10% of the optimum on 50 seeded random small instances", 
     INFO(in.label);
     ContextOptions co;
     co.scenario = in.scenario;
+    co.overrides.push_back("model.learning.certification_share=0");  // the planners\' search itself, uncertified
     const auto ctx = build_context(co);
     const Problem pb = ctx->problem();
     const Checked opt = plan_with(registry, "optimum", pb);

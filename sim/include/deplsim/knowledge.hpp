@@ -7,9 +7,11 @@
 #pragma once
 
 #include "deplsim/loss_distribution.hpp"
+#include "deplsim/plan.hpp"
 #include "deplsim/schedule.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,9 +33,24 @@ struct LossPrediction {
 inline bool reaches(double p, double target) { return p >= target - 1e-9; }
 
 /// Fewest independent training runs for a distribution-free claim P(L <= L*) >= p (docs/model.md 3.6): the
-/// ceil((n+1)p)-th smallest of n training losses bounds the p-quantile at 95% confidence when p^n <= 0.05,
-/// i.e. n >= 29 for p = 0.9 and n >= 59 for p = 0.95.
-int minimum_runs(double p);
+/// ceil((n+1)p)-th smallest of n training losses bounds the p-quantile at `confidence` when p^n <= 1 - confidence,
+/// i.e. at 95%, n >= 29 for p = 0.9 and n >= 59 for p = 0.95 (even then, only when every run meets L*).
+int minimum_runs(double p, double confidence = 0.95);
+
+class ReplicationPolicy;
+
+/// @brief Candidates tested on the certification runs, in a fixed order (docs/model.md 3.7): each gets the one-sided
+/// Clopper-Pearson lower bound at the knowledge's confidence from its successes; the sequence stops at the first
+/// candidate whose bound falls below p*. Every candidate before it is certified, simultaneously, at that confidence
+/// (fixed-sequence testing: the probability that any certified candidate's true P is below p* is at most
+/// 1 - confidence), so the cheapest of them may be returned with its bound.
+struct Certification {
+  long long runs = 0;                ///< certification runs (0: the knowledge keeps none; nothing certified)
+  std::vector<long long> successes;  ///< per candidate tested, in order
+  std::vector<double> bounds;        ///< per candidate tested: the lower bound at the test's level
+  int certified = 0;                 ///< the first `certified` candidates passed
+  double level = 0.0;                ///< each test's level: 1 - (1 - confidence) / family
+};
 
 /// @brief What the knowledge was counted from.
 enum class KnowledgeKind {
@@ -63,10 +80,11 @@ public:
   [[nodiscard]] virtual KnowledgeKind kind() const = 0;
   /// Short description for explanations ("kernels over 100 loss levels ... 4000 training trajectories ...").
   [[nodiscard]] virtual std::string describe() const = 0;
-  /// Independent training runs behind the knowledge: its trajectories per chain, or the planner's seeds of a
-  /// measured profile when fewer.
+  /// Independent training runs behind the knowledge's kernels and trajectories (the selection runs): its
+  /// trajectories per chain, or the planner's seeds of a measured profile when fewer. The certification runs come
+  /// on top (certification_runs()).
   [[nodiscard]] virtual std::size_t independent_runs() const = 0;
-  /// Training trajectories per chain the scenario asks for (a measured profile may have fewer runs).
+  /// Training trajectories each chain is counted from (the selection runs).
   [[nodiscard]] virtual int trajectories_per_chain() const = 0;
   /// The loss grid: B levels with a boundary exactly at L*.
   [[nodiscard]] virtual const std::shared_ptr<const LossGrid>& grid() const = 0;
@@ -83,14 +101,35 @@ public:
   /// the smallest data bucket, std::invalid_argument for a switch that is not declared.
   [[nodiscard]] virtual std::vector<std::pair<LossDistribution, double>> each_epoch(double samples, const Schedule& schedule) const = 0;
   /// The knowledge's own training trajectories of `schedule` at the data bucket of `samples` (validation and test
-  /// losses after every epoch): `n` draws of the knowledge stream, or each training seed of a measured profile
-  /// once (then n is ignored). For planners that learn a policy from what they would observe; never the
+  /// losses after every epoch): one per selection run (independent_runs()), the very runs the kernels are counted
+  /// from. For planners that learn a policy from what they would observe; never the certification runs, never the
   /// evaluation stream.
-  [[nodiscard]] virtual std::vector<Trajectory> trajectories(double samples, const Schedule& schedule, int n) const = 0;
+  [[nodiscard]] virtual std::vector<Trajectory> trajectories(double samples, const Schedule& schedule) const = 0;
+
+  /// Certification runs: knowledge runs kept out of every kernel, chain and trajectory above, used only to certify
+  /// a plan chosen on the others (0 when the scenario keeps none: then claims are not certified).
+  [[nodiscard]] virtual std::size_t certification_runs() const = 0;
+  /// The confidence of certified claims (model.learning.confidence, default 0.95).
+  [[nodiscard]] virtual double confidence() const = 0;
+  /// How many candidate plans a planner may certify (model.learning.certification_candidates, default 3): each is
+  /// tested at (1 - confidence) / that many, so that all of them together hold at the confidence (a union bound).
+  [[nodiscard]] virtual int certification_candidates() const = 0;
+  /// Tests the stopping epochs `epochs` (1-based, in the order given) of `schedule` (run to its full length) on the
+  /// certification runs with `samples` samples per epoch: fixed-sequence testing against p* (Certification), each
+  /// bound at 1 - (1 - confidence) / `family` (the candidates tested together).
+  [[nodiscard]] virtual Certification certify_epochs(double samples, const Schedule& schedule, const std::vector<int>& epochs,
+                                                     double p_star, int family) const = 0;
+  /// Tests policies (in the order given) on the certification runs: each starts from `initial`, observes the
+  /// validation loss after every epoch (time and energy are not replayed: 0) and may revise the rest; its success is
+  /// the test loss of what it delivers. Fixed-sequence testing against p*, as certify_epochs.
+  [[nodiscard]] virtual Certification certify_policies(double samples, const std::vector<Segment>& initial,
+                                                       const std::vector<std::function<std::unique_ptr<ReplicationPolicy>()>>& policies,
+                                                       double p_star, int family) const = 0;
 
   /// Index of the bucket used for `samples` (the largest at or below it); throws std::out_of_range below all.
   [[nodiscard]] std::size_t bucket_of(double samples) const;
-  /// "Insufficient data" (docs/model.md 3.6): a reason when the runs cannot support a claim of P >= p, else nothing.
+  /// "Insufficient data" (docs/model.md 3.6): a reason when the runs cannot support a claim of P >= p, else nothing
+  /// (with certification runs: when even all of them meeting L* could not certify p).
   [[nodiscard]] std::optional<std::string> insufficient_for(double p) const;
   /// The predicted distribution of the test loss after the schedule (the last of each_epoch).
   [[nodiscard]] LossDistribution distribution(double samples, const Schedule& schedule) const;

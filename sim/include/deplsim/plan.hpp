@@ -37,6 +37,19 @@ struct SolverReport {
   int milps = 0;          ///< MILPs solved (one per data set not bounded out)
 };
 
+/// @brief How a plan's claim P(L_K <= L*) >= p* was certified (docs/model.md 3.7): a one-sided lower confidence bound
+/// for the plan returned — valid whatever the search examined, because it is counted on knowledge runs that chose
+/// nothing (the certification runs), with a fixed-sequence test over the candidates tried on them.
+struct Claim {
+  std::string method;               ///< e.g. "held-out runs, fixed sequence over stopping epochs"
+  double confidence = 0.95;         ///< level of the bound, for the plan returned
+  double lower_bound = 0.0;         ///< Clopper-Pearson lower bound on P(L_K <= L*) (also predicted.p_target_met)
+  long long runs = 0;               ///< certification runs
+  long long successes = 0;          ///< of them, the runs that meet L* with this plan
+  int tested = 0;                   ///< candidates tested in the sequence (the last one tested may have failed)
+  double selection_estimate = 0.0;  ///< P(L_K <= L*) of the plan on the runs that chose it (what the search saw)
+};
+
 /// @brief Status of a planning attempt (summary.json's `status`).
 enum class PlanStatus { ok, infeasible, insufficient_data, limit_reached };
 
@@ -48,6 +61,7 @@ struct Plan {
   std::string reason;       ///< why infeasible / insufficient data, for people
   std::string explanation;  ///< how the orchestrator chose, for people (printed on stderr by `deplsim plan`)
   std::optional<SolverReport> solver;  ///< exact solvers only
+  std::optional<Claim> claim;          ///< how the claim P >= p* was certified, when it was
 
   [[nodiscard]] int total_epochs() const {
     int k = 0;

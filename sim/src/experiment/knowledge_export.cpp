@@ -107,6 +107,10 @@ json header_json(const Context& ctx, int k_max) {
   j["switch_epochs"] = sc.model.switch_epochs;
   j["max_switches"] = sc.model.max_switches;
   j["trajectories_per_chain"] = kk.trajectories_per_chain();
+  j["knowledge_runs"] = kk.independent_runs() + kk.certification_runs();
+  j["certification_runs"] = kk.certification_runs();
+  j["confidence"] = kk.confidence();
+  j["certification_candidates"] = kk.certification_candidates();
   j["mean_curves"] = "mean_curves.csv";
   return j;
 }

@@ -8,6 +8,30 @@ namespace {
 nlohmann::ordered_json opt(const std::optional<double>& v) { return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr); }
 } // namespace
 
+nlohmann::ordered_json claim_to_json(const Claim& c) {
+  nlohmann::ordered_json j;
+  j["method"] = c.method;
+  j["confidence"] = c.confidence;
+  j["lower_bound"] = c.lower_bound;
+  j["runs"] = c.runs;
+  j["successes"] = c.successes;
+  j["tested"] = c.tested;
+  j["selection_estimate"] = c.selection_estimate;
+  return j;
+}
+
+Claim claim_from_json(const nlohmann::json& j) {
+  Claim c;
+  c.method = j.at("method").get<std::string>();
+  c.confidence = j.at("confidence").get<double>();
+  c.lower_bound = j.at("lower_bound").get<double>();
+  c.runs = j.at("runs").get<long long>();
+  c.successes = j.at("successes").get<long long>();
+  c.tested = j.at("tested").get<int>();
+  c.selection_estimate = j.at("selection_estimate").get<double>();
+  return c;
+}
+
 nlohmann::ordered_json plan_to_json(const Plan& plan) {
   nlohmann::ordered_json j;
   j["data_sources"] = plan.data_sources;
@@ -39,6 +63,7 @@ nlohmann::ordered_json plan_to_json(const Plan& plan) {
     s["milps"] = plan.solver->milps;
     j["solver"] = s;
   }
+  if (plan.claim) j["claim"] = claim_to_json(*plan.claim);
   return j;
 }
 

@@ -10,5 +10,8 @@ namespace deplsim {
 /// The contract's plan object: {data_sources, segments: [{version, cluster, nodes, pstate, epochs}],
 /// predicted: {p_target_met, expected_loss, energy_j, time_s, margin}}.
 nlohmann::ordered_json plan_to_json(const Plan& plan);
+/// A certified claim (plan.claim) as JSON, and back (exact: doubles round-trip).
+nlohmann::ordered_json claim_to_json(const Claim& claim);
+Claim claim_from_json(const nlohmann::json& j);
 
 } // namespace deplsim

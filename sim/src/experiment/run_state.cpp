@@ -17,6 +17,7 @@ nlohmann::ordered_json checkpoint_to_json(const RunCheckpoint& c, const nlohmann
   // report beside it (exact: an unbounded solve's bound is null).
   nlohmann::ordered_json body = plan_to_json(c.plan);
   body.erase("solver");
+  body.erase("claim");
   j["plan"] = {{"type", "plan"}, {"status", to_string(c.plan.status)}, {"reason", c.plan.reason},
                {"explanation", c.plan.explanation}, {"plan", body}};
   if (c.plan.solver) {
@@ -24,6 +25,7 @@ nlohmann::ordered_json checkpoint_to_json(const RunCheckpoint& c, const nlohmann
                    {"bound", std::isfinite(c.plan.solver->bound) ? nlohmann::ordered_json(c.plan.solver->bound) : nlohmann::ordered_json(nullptr)},
                    {"gap", c.plan.solver->gap}, {"nodes", c.plan.solver->nodes}, {"milps", c.plan.solver->milps}};
   }
+  if (c.plan.claim) j["claim"] = claim_to_json(*c.plan.claim);
   j["adaptive"] = c.adaptive;
   j["planner_wall_s"] = c.planner_wall_s;
   return j;
@@ -42,6 +44,7 @@ RunCheckpoint checkpoint_from_json(const nlohmann::json& j) {
     r.milps = s->at("milps").get<int>();
     c.plan.solver = r;
   }
+  if (auto cl = j.find("claim"); cl != j.end()) c.plan.claim = claim_from_json(*cl);
   c.adaptive = j.at("adaptive").get<bool>();
   c.planner_wall_s = j.at("planner_wall_s").get<double>();
   return c;

@@ -15,8 +15,9 @@ namespace deplsim {
 std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4> counter,
                                            std::array<std::uint32_t, 2> key);
 
-/// @brief Who a draw is for: the planner's training trajectories and the evaluation replications never overlap.
-enum class Purpose : std::uint8_t { knowledge = 1, evaluation = 2 };
+/// @brief Who a draw is for: the planner's training trajectories, the runs that certify its claims and the evaluation
+/// replications never overlap.
+enum class Purpose : std::uint8_t { knowledge = 1, evaluation = 2, certification = 3 };
 
 /// @brief What a draw is used for; each kind is an independent stream.
 enum class StreamKind : std::uint8_t {

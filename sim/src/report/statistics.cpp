@@ -53,4 +53,13 @@ double quantile7(const std::vector<double>& sorted, double p) {
   return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
+const char* guarantee_verdict(long long k, long long n, double p_star) {
+  if (n <= 0) return "unknown";
+  const double p = static_cast<double>(k) / static_cast<double>(n);
+  const auto ci = wilson95(k, n);
+  if ((n >= 20000 && p >= p_star - 0.01) || ci[0] >= p_star - 0.01) return "met";
+  if (ci[1] < p_star) return "violated";
+  return "unknown";
+}
+
 } // namespace deplsim

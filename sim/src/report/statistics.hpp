@@ -17,6 +17,11 @@ struct MeanCI {
 };
 MeanCI mean_ci95(const std::vector<double>& x);
 
+/// The guarantee's verdict (docs/outputs.md 3.3) from k of n independent runs meeting L*, against p*: "met" within the
+/// tolerance of 0.01 (the empirical P >= p* - 0.01 on at least 20,000 runs, or the whole Wilson 95% interval at or above
+/// p* - 0.01), "violated" when the whole interval lies below p* (at any number of runs), "unknown" otherwise.
+const char* guarantee_verdict(long long k, long long n, double p_star);
+
 /// Quantile of type 7 (R's default): linear interpolation between order statistics. `sorted` ascending.
 double quantile7(const std::vector<double>& sorted, double p);
 

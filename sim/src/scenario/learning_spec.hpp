@@ -41,11 +41,22 @@ struct LearningSpec {
   double rate_spread = 0.0;           ///< sigma_rate
   double epoch_noise = 0.0;           ///< sigma_ep
   double eval_noise = 0.0;            ///< sigma_eval
-  int knowledge_trajectories = 8000;  ///< planner's training trajectories per kernel chain
+  int knowledge_trajectories = 8000;  ///< parametric: the runs the planners know (model.learning.knowledge_runs)
+  double certification_share = 0.5;   ///< of the runs the planners know, the share kept to certify claims (0: none)
+  double confidence = 0.95;           ///< confidence of certified claims
+  int certification_candidates = 3;   ///< candidate plans a planner may certify (each at (1 - confidence) / this)
   int levels = 100;                   ///< B: loss levels of the planner's grid (a boundary at L*)
   std::vector<double> data_buckets{0.25, 0.5, 0.75, 1.0};  ///< fractions of all samples with knowledge
   std::vector<VersionLearning> versions;  ///< by version index (parametric only)
   std::vector<SwitchLearning> switches;   ///< one per declared switch (Scenario::model.switches), same order
+
+  /// The runs the planners know: the measured profile's knowledge seeds, or the trajectories of the knowledge stream.
+  [[nodiscard]] int knowledge_runs() const { return kind == "traces" ? knowledge_seeds : knowledge_trajectories; }
+  /// Of them, the runs kept to certify claims (never used to choose a plan) and the runs the kernels are counted from.
+  [[nodiscard]] int certification_runs() const {
+    return static_cast<int>(static_cast<double>(knowledge_runs()) * certification_share);
+  }
+  [[nodiscard]] int selection_runs() const { return knowledge_runs() - certification_runs(); }
 
   /// The learning of the declared switch from -> to, if declared.
   [[nodiscard]] const SwitchLearning* switch_of(std::size_t from, std::size_t to) const {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 namespace deplsim::scenario_sections {
 
@@ -106,6 +107,24 @@ void read_switch_epochs(ModelReading& mr, Map& model, Scenario& sc) {
   }
 }
 
+// The runs the planners know (docs/scenario.md 2.7): model.learning.knowledge_runs, or this kind's own name for them
+// (knowledge_seeds of a measured profile, knowledge_trajectories of the learning curves), not both. Its position is
+// remembered under both names.
+int read_knowledge_runs(ModelReading& mr, Map& l, const std::string& own, std::optional<long long> fallback, double hi) {
+  Reader& r = mr.r;
+  const YAML::Node runs = l.get("knowledge_runs");
+  const YAML::Node named = l.get(own);
+  const bool by_runs = runs.IsDefined() && !runs.IsNull();
+  if (by_runs && named.IsDefined() && !named.IsNull())
+    r.doc.issue(runs, "model.learning.knowledge_runs", fmt::format("give knowledge_runs or {}, not both", own));
+  const std::string key = by_runs ? "knowledge_runs" : own;
+  const int n = static_cast<int>(std::clamp<long long>(by_runs ? l.integer(key) : l.integer(key, fallback), -1, 1'000'000'000));
+  r.range(l, key, n, 1, hi);
+  r.remember(by_runs ? runs : named, "model.learning." + own);
+  r.remember(by_runs ? runs : named, "model.learning.knowledge_runs");
+  return n;
+}
+
 // A measured profile (docs/model.md 1.4): the file, and how many of its seeds the planner learns from.
 void read_profile(ModelReading& mr, Map& l, LearningSpec& lm) {
   Reader& r = mr.r;
@@ -119,9 +138,7 @@ void read_profile(ModelReading& mr, Map& l, LearningSpec& lm) {
     if (!std::filesystem::is_regular_file(pp, ec))
       r.doc.issue(l.get("profile"), "model.learning.profile", fmt::format("profile file '{}' does not exist", lm.profile));
   }
-  lm.knowledge_seeds = static_cast<int>(std::clamp<long long>(l.integer("knowledge_seeds"), -1, 1'000'000'000));
-  r.range(l, "knowledge_seeds", lm.knowledge_seeds, 1, 1e9);
-  r.remember(l.get("knowledge_seeds"), "model.learning.knowledge_seeds");
+  lm.knowledge_seeds = read_knowledge_runs(mr, l, "knowledge_seeds", std::nullopt, 1e9);
   lm.initial_loss = l.number("initial_loss", 0.0);  // optional: the grid's top defaults to the profile's
   r.non_negative(l, "initial_loss", lm.initial_loss);
 }
@@ -153,8 +170,16 @@ void read_curves(ModelReading& mr, Map& l, LearningSpec& lm) {
 // or runs for days before it plans.
 void read_knowledge_size(ModelReading& mr, Map& top, Map& l, const Scenario& sc, LearningSpec& lm) {
   Reader& r = mr.r;
-  lm.knowledge_trajectories = static_cast<int>(std::clamp<long long>(l.integer("knowledge_trajectories", 8000), -1, 100'000'000));
-  r.range(l, "knowledge_trajectories", lm.knowledge_trajectories, 1, 1e6);
+  if (!mr.traces) lm.knowledge_trajectories = read_knowledge_runs(mr, l, "knowledge_trajectories", 8000, 1e6);
+  else
+    (void)l.get("knowledge_trajectories");  // accepted, without effect: a measured profile's runs are its knowledge seeds
+  lm.certification_share = l.number("certification_share", 0.5);
+  r.range(l, "certification_share", lm.certification_share, 0, 0.9);
+  lm.certification_candidates = static_cast<int>(std::clamp<long long>(l.integer("certification_candidates", 3), -1, 1000));
+  r.range(l, "certification_candidates", lm.certification_candidates, 1, 20);
+  lm.confidence = l.number("confidence", 0.95);
+  if (l.ok("confidence") && !(lm.confidence >= 0.5 && lm.confidence < 1))
+    r.doc.issue(l.get("confidence"), "model.learning.confidence", fmt::format("must be in [0.5, 1), got {}", lm.confidence));
   lm.levels = static_cast<int>(std::clamp<long long>(l.integer("levels", 100), -1, 100'000'000));
   r.range(l, "levels", lm.levels, 2, 10000);
   if (mr.max_epochs_ok && l.ok("levels") && lm.levels >= 2 && lm.levels <= 10000) {
@@ -166,11 +191,12 @@ void read_knowledge_size(ModelReading& mr, Map& top, Map& l, const Scenario& sc,
                               "memory); use fewer levels or fewer epochs",
                               sc.target.max_epochs, lm.levels, cells, kMaxChainCells));
   }
-  if (!mr.traces && mr.max_epochs_ok && l.ok("knowledge_trajectories") && lm.knowledge_trajectories >= 1 &&
-      lm.knowledge_trajectories <= 1'000'000) {
+  if (!mr.traces && mr.max_epochs_ok && lm.knowledge_trajectories >= 1 && lm.knowledge_trajectories <= 1'000'000) {
     const double epochs = static_cast<double>(sc.target.max_epochs) * lm.knowledge_trajectories;
     if (epochs > kMaxChainEpochs)
-      r.doc.issue(l.get("knowledge_trajectories").IsDefined() ? l.get("knowledge_trajectories") : top.get("target"),
+      r.doc.issue(l.get("knowledge_runs").IsDefined()           ? l.get("knowledge_runs")
+                  : l.get("knowledge_trajectories").IsDefined() ? l.get("knowledge_trajectories")
+                                                                : top.get("target"),
                   "model.learning.knowledge_trajectories",
                   fmt::format("target.max_epochs x knowledge_trajectories = {} x {} = {:.0f} simulated epochs per knowledge "
                               "chain: at most {:.0f} (each chain would take hours to build)",

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -10,9 +11,9 @@ namespace deplsim {
 
 const char* to_string(KnowledgeKind kind) { return kind == KnowledgeKind::measured ? "measured" : "generated"; }
 
-int minimum_runs(double p) {
-  if (!(p > 0 && p < 1)) return 1;
-  return static_cast<int>(std::ceil(std::log(0.05) / std::log(p) - 1e-9));
+int minimum_runs(double p, double confidence) {
+  if (!(p > 0 && p < 1) || !(confidence > 0 && confidence < 1)) return 1;
+  return static_cast<int>(std::ceil(std::log(1.0 - confidence) / std::log(p) - 1e-9));
 }
 
 std::size_t PlannerKnowledge::bucket_of(double samples) const {
@@ -27,6 +28,16 @@ std::size_t PlannerKnowledge::bucket_of(double samples) const {
 }
 
 std::optional<std::string> PlannerKnowledge::insufficient_for(double p) const {
+  if (const std::size_t c = certification_runs(); c > 0) {
+    // Each candidate is tested at 1 - (1 - confidence) / certification_candidates() (docs/model.md 3.7).
+    const int need = minimum_runs(p, 1.0 - (1.0 - confidence()) / std::max(1, certification_candidates()));
+    if (c >= static_cast<std::size_t>(need)) return std::nullopt;
+    return fmt::format("insufficient data: {} certification runs (of the {} the planners know) cannot certify P(L <= L*) >= {} at "
+                       "{:g}% confidence (each of up to {} candidates at {:.4g}%), even if every one met L*: it takes at least {} "
+                       "(model.learning.knowledge_runs, certification_share)",
+                       c, c + independent_runs(), p, 100 * confidence(), certification_candidates(),
+                       100 * (1.0 - (1.0 - confidence()) / std::max(1, certification_candidates())), need);
+  }
   const std::size_t n = independent_runs();
   const int need = minimum_runs(p);
   if (n >= static_cast<std::size_t>(need)) return std::nullopt;

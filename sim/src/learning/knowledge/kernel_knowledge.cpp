@@ -3,6 +3,8 @@
 // probability); what remains is estimation noise, the grid's midpoints for E[L] (refined with per-level means)
 // and, after a second switch, the use of single-switch kernels.
 #include "learning/knowledge/kernel_knowledge.hpp"
+
+#include "deplsim/orchestrator.hpp"
 #include "support/hash.hpp"
 
 #ifndef DEPLSIM_VERSION
@@ -163,11 +165,28 @@ bool deserialise(const std::string& data, std::uint32_t levels, KnowledgeChain& 
 } // namespace
 
 struct KernelKnowledge::Impl {
-  Impl(const Scenario& sc, const LearningSpec& l, const GroundTruth& t, std::uint64_t s) : scenario(sc), learning(l), truth(t), seed(s) {}
+  Impl(const Scenario& sc, const LearningSpec& l, const GroundTruth& t, std::uint64_t s)
+      : scenario(sc), learning(l), truth(t), seed(s), measured(t.independent_runs(Purpose::knowledge).has_value()) {
+    // The runs the planners know: a measured profile's knowledge seeds, or knowledge_trajectories draws of the
+    // knowledge stream; of them, the certification runs are kept apart (the profile's last knowledge seeds, or the
+    // draws of the certification stream) and the kernels are counted from the others.
+    const std::size_t total = measured ? *t.independent_runs(Purpose::knowledge) : static_cast<std::size_t>(l.knowledge_trajectories);
+    certification = static_cast<std::size_t>(static_cast<double>(total) * l.certification_share);
+    selection = total - certification;
+  }
   const Scenario& scenario;
   const LearningSpec& learning;
   const GroundTruth& truth;
   std::uint64_t seed;
+  bool measured = false;
+  std::size_t selection = 0;      ///< runs the kernels and trajectories come from
+  std::size_t certification = 0;  ///< runs kept to certify claims
+
+  /// The test (and validation) losses of certification run `i` under `schedule` with `samples` samples per epoch.
+  [[nodiscard]] Trajectory certification_trajectory(std::size_t i, double samples, const Schedule& schedule) const {
+    return measured ? truth.indexed_trajectory(Purpose::knowledge, selection + i, samples, schedule)
+                    : truth.trajectory(seed, Purpose::certification, static_cast<std::uint32_t>(i), samples, schedule);
+  }
   mutable std::mutex mutex;
   mutable std::map<std::pair<std::size_t, std::size_t>, KnowledgeChain> singles;
   mutable std::map<std::tuple<std::size_t, std::size_t, std::size_t, int>, KnowledgeChain> switches;
@@ -178,7 +197,7 @@ struct KernelKnowledge::Impl {
   [[nodiscard]] std::string chain_key(const LossGrid& grid, double samples, const Schedule& schedule, int first) const {
     const LearningSpec& lm = learning;
     std::string k = fmt::format("deplsim-knowledge {} {} code {}|truth {}|seed {}|n {}|q {}|first {}|L0 {} qref {} a {} g {} z {} sr {} se {} sv {}|bounds",
-                                kCacheFormat, DEPLSIM_VERSION, DEPLSIM_KNOWLEDGE_CODE, truth.identity(), seed, lm.knowledge_trajectories, samples,
+                                kCacheFormat, DEPLSIM_VERSION, DEPLSIM_KNOWLEDGE_CODE, truth.identity(), seed, selection, samples,
                                 first, lm.initial_loss, lm.reference_samples, lm.floor_data_exponent,
                                 lm.spread_data_exponent, lm.overfit_data_exponent, lm.rate_spread, lm.epoch_noise, lm.eval_noise);
     for (double b : grid.bounds()) k += fmt::format(" {}", b);
@@ -229,11 +248,11 @@ struct KernelKnowledge::Impl {
   }
 
   KnowledgeChain build(const LossGrid& grid, double samples, const Schedule& schedule, int first) const {
-    // A measured profile's knowledge is counted from each of its training seeds exactly once (docs/model.md 0.6 and 1.4: the
-    // empirical distribution of the n runs, which the finite-sample claim of LossDistribution::p_target needs);
-    // a generator's from knowledge_trajectories draws of the knowledge stream.
-    const auto runs = truth.independent_runs(Purpose::knowledge);
-    const int n = runs ? static_cast<int>(*runs) : learning.knowledge_trajectories;
+    // A measured profile's knowledge is counted from each of its selection seeds exactly once (docs/model.md 0.6 and
+    // 1.4: the empirical distribution of the n runs, which the finite-sample claim of LossDistribution::p_target
+    // needs); a generator's from the selection draws of the knowledge stream.
+    const bool runs = measured;
+    const int n = static_cast<int>(selection);
     const int total = schedule.total_epochs();
     const int len = total - first + 1;  // epochs in the chain
     const int b = grid.levels();
@@ -326,7 +345,6 @@ std::vector<std::pair<LossDistribution, double>> KernelKnowledge::each_epoch(dou
   if (schedule.total_epochs() > impl_->scenario.target.max_epochs)
     throw std::invalid_argument("schedule longer than target.max_epochs");
   const std::size_t b = bucket_of(samples);
-  const auto runs = impl_->truth.independent_runs(Purpose::knowledge);
   std::vector<std::pair<LossDistribution, double>> out;
   std::vector<double> pi;
   std::vector<double> next;
@@ -334,7 +352,7 @@ std::vector<std::pair<LossDistribution, double>> KernelKnowledge::each_epoch(dou
     double e = 0;
     for (std::size_t j = 0; j < pi.size(); ++j) e += pi[j] * means[j];
     LossDistribution d(grid_, pi);
-    if (runs) d.set_runs(*runs);
+    if (impl_->measured) d.set_runs(impl_->selection);
     out.emplace_back(std::move(d), e);
   };
   int epoch = 0;
@@ -357,36 +375,129 @@ std::vector<std::pair<LossDistribution, double>> KernelKnowledge::each_epoch(dou
   return out;
 }
 
-std::vector<Trajectory> KernelKnowledge::trajectories(double samples, const Schedule& schedule, int n) const {
+std::vector<Trajectory> KernelKnowledge::trajectories(double samples, const Schedule& schedule) const {
   const double q = buckets_[bucket_of(samples)];
-  const auto runs = impl_->truth.independent_runs(Purpose::knowledge);
-  const int count = runs ? static_cast<int>(*runs) : n;
   std::vector<Trajectory> out;
-  out.reserve(static_cast<std::size_t>(std::max(0, count)));
-  for (int r = 0; r < count; ++r)
-    out.push_back(runs ? impl_->truth.indexed_trajectory(Purpose::knowledge, static_cast<std::size_t>(r), q, schedule)
-                       : impl_->truth.trajectory(impl_->seed, Purpose::knowledge, static_cast<std::uint32_t>(r), q, schedule));
+  out.reserve(impl_->selection);
+  for (std::size_t r = 0; r < impl_->selection; ++r)
+    out.push_back(impl_->measured ? impl_->truth.indexed_trajectory(Purpose::knowledge, r, q, schedule)
+                                  : impl_->truth.trajectory(impl_->seed, Purpose::knowledge, static_cast<std::uint32_t>(r), q, schedule));
   return out;
 }
 
-std::size_t KernelKnowledge::independent_runs() const {
-  const auto n = static_cast<std::size_t>(impl_->learning.knowledge_trajectories);
-  const auto runs = impl_->truth.independent_runs(Purpose::knowledge);
-  return runs ? std::min(n, *runs) : n;
+std::size_t KernelKnowledge::independent_runs() const { return impl_->selection; }
+
+std::size_t KernelKnowledge::certification_runs() const { return impl_->certification; }
+
+double KernelKnowledge::confidence() const { return impl_->learning.confidence; }
+
+int KernelKnowledge::certification_candidates() const { return impl_->learning.certification_candidates; }
+
+namespace {
+
+// Fixed-sequence testing (see Certification): the candidates' successes, asked for in order, until one's bound
+// falls below p*.
+Certification fixed_sequence(std::size_t runs, std::size_t candidates, double confidence, int family, double p_star,
+                             const std::function<long long(std::size_t)>& successes_of) {
+  Certification c;
+  c.runs = static_cast<long long>(runs);
+  const double alpha = (1.0 - confidence) / std::max(1, family);
+  c.level = 1.0 - alpha;
+  if (runs == 0) return c;
+  for (std::size_t i = 0; i < candidates; ++i) {
+    const long long m = successes_of(i);
+    const double bound = clopper_pearson_lower(static_cast<std::size_t>(m), runs, alpha);
+    c.successes.push_back(m);
+    c.bounds.push_back(bound);
+    if (!reaches(bound, p_star)) break;
+    ++c.certified;
+  }
+  return c;
 }
 
-KnowledgeKind KernelKnowledge::kind() const {
-  return impl_->truth.independent_runs(Purpose::knowledge) ? KnowledgeKind::measured : KnowledgeKind::generated;
+} // namespace
+
+Certification KernelKnowledge::certify_epochs(double samples, const Schedule& schedule, const std::vector<int>& epochs,
+                                              double p_star, int family) const {
+  const double target = impl_->scenario.target.loss;
+  // Each certification run's test loss after every epoch of the schedule: counted once, then read per candidate.
+  std::vector<long long> met(static_cast<std::size_t>(schedule.total_epochs()), 0);
+  for (std::size_t i = 0; i < impl_->certification; ++i) {
+    const Trajectory t = impl_->certification_trajectory(i, samples, schedule);
+    for (std::size_t k = 0; k < t.test.size() && k < met.size(); ++k) met[k] += t.test[k] <= target ? 1 : 0;
+  }
+  return fixed_sequence(impl_->certification, epochs.size(), confidence(), family, p_star, [&](std::size_t i) {
+    const int e = epochs[i];
+    if (e < 1 || e > static_cast<int>(met.size())) throw std::out_of_range(fmt::format("no epoch {} in the schedule", e));
+    return met[static_cast<std::size_t>(e - 1)];
+  });
 }
 
-int KernelKnowledge::trajectories_per_chain() const { return impl_->learning.knowledge_trajectories; }
+Certification KernelKnowledge::certify_policies(double samples, const std::vector<Segment>& initial,
+                                                const std::vector<std::function<std::unique_ptr<ReplicationPolicy>()>>& policies,
+                                                double p_star, int family) const {
+  const Scenario& sc = impl_->scenario;
+  auto schedule_of = [&](const std::vector<Segment>& segments) {
+    Schedule s;
+    for (const auto& seg : segments) s.parts.push_back({*sc.version_index(seg.version), seg.epochs});
+    return s;
+  };
+  // One certification run with a fresh policy: epoch by epoch, the validation loss of what has run so far, a revision
+  // replacing the rest; success when the test loss of what it delivers meets L*.
+  auto replay = [&](std::size_t run, ReplicationPolicy& policy) {
+    std::vector<Segment> segments = initial;
+    Trajectory t = impl_->certification_trajectory(run, samples, schedule_of(segments));
+    int total = schedule_of(segments).total_epochs();
+    int k = 0;
+    while (k < total) {
+      ++k;
+      Observation o;
+      o.epoch = k;
+      o.validation_loss = t.validation[static_cast<std::size_t>(k - 1)];
+      auto next = policy.on_epoch_end(o);
+      if (!next) continue;
+      // What has run: the segments up to epoch k, then the revision.
+      std::vector<Segment> done;
+      int left = k;
+      for (const auto& seg : segments) {
+        if (left == 0) break;
+        Segment x = seg;
+        x.epochs = std::min(x.epochs, left);
+        left -= x.epochs;
+        done.push_back(x);
+      }
+      done.insert(done.end(), next->begin(), next->end());
+      segments = done;
+      total = schedule_of(segments).total_epochs();
+      if (total > k) t = impl_->certification_trajectory(run, samples, schedule_of(segments));
+    }
+    return t.test[static_cast<std::size_t>(total - 1)] <= sc.target.loss;
+  };
+  return fixed_sequence(impl_->certification, policies.size(), confidence(), family, p_star, [&](std::size_t j) {
+    long long m = 0;
+    for (std::size_t i = 0; i < impl_->certification; ++i) {
+      std::unique_ptr<ReplicationPolicy> policy = policies[j]();
+      m += policy && replay(i, *policy) ? 1 : 0;
+    }
+    return m;
+  });
+}
+
+KnowledgeKind KernelKnowledge::kind() const { return impl_->measured ? KnowledgeKind::measured : KnowledgeKind::generated; }
+
+int KernelKnowledge::trajectories_per_chain() const { return static_cast<int>(impl_->selection); }
 
 std::string KernelKnowledge::describe() const {
   std::string buckets;
   for (double b : buckets_) buckets += (buckets.empty() ? "" : ", ") + fmt::format("{}", b);
-  return fmt::format("kernels over {} loss levels (boundary at L* = {}), {} training trajectories per chain from the "
-                     "knowledge stream (seed {}), data buckets [{}] samples",
-                     grid_->levels(), grid_->target(), impl_->learning.knowledge_trajectories, impl_->seed, buckets);
+  const std::string certified =
+      impl_->certification > 0
+          ? fmt::format("; {} more kept to certify claims at {:g}% confidence", impl_->certification, 100 * confidence())
+          : std::string("; claims not certified (no run kept apart)");
+  return fmt::format("kernels over {} loss levels (boundary at L* = {}), {} training {} from the {} (seed {}){}, data "
+                     "buckets [{}] samples",
+                     grid_->levels(), grid_->target(), impl_->selection, impl_->measured ? "seeds" : "trajectories per chain",
+                     impl_->measured ? "measured profile" : "knowledge stream", impl_->seed, certified, buckets);
 }
 
 } // namespace deplsim

@@ -28,7 +28,15 @@ public:
   [[nodiscard]] const KnowledgeChain& single(std::size_t version, std::size_t bucket) const override;
   [[nodiscard]] const KnowledgeChain& switched(std::size_t from, std::size_t to, std::size_t bucket, int at) const override;
   [[nodiscard]] std::vector<std::pair<LossDistribution, double>> each_epoch(double samples, const Schedule& schedule) const override;
-  [[nodiscard]] std::vector<Trajectory> trajectories(double samples, const Schedule& schedule, int n) const override;
+  [[nodiscard]] std::vector<Trajectory> trajectories(double samples, const Schedule& schedule) const override;
+  [[nodiscard]] std::size_t certification_runs() const override;
+  [[nodiscard]] double confidence() const override;
+  [[nodiscard]] int certification_candidates() const override;
+  [[nodiscard]] Certification certify_epochs(double samples, const Schedule& schedule, const std::vector<int>& epochs,
+                                             double p_star, int family) const override;
+  [[nodiscard]] Certification certify_policies(double samples, const std::vector<Segment>& initial,
+                                               const std::vector<std::function<std::unique_ptr<ReplicationPolicy>()>>& policies,
+                                               double p_star, int family) const override;
 
 private:
   struct Impl;

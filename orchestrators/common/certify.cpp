@@ -1,0 +1,146 @@
+// Certified claims (see certify.hpp).
+#include "certify.hpp"
+
+#include "single_version.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace deplsim {
+namespace {
+
+/// One candidate certified: the plan adjusted and claimed, or the reason it is not.
+struct Outcome {
+  Plan plan;
+  std::string failure;  ///< empty when certified
+  double objective = 0.0;
+};
+
+// Certifies one candidate with `family` candidates tested in all (see certify.hpp).
+Outcome certify_one(const Problem& pb, Plan plan, int family) {
+  const PlannerKnowledge& kk = pb.knowledge;
+  const Scenario& sc = pb.scenario;
+  const double p_star = sc.target.probability;
+  const double q = pb.samples(plan.data_sources);
+  const int before = plan.total_epochs() - plan.segments.back().epochs;
+  const int chosen = plan.total_epochs();
+  // The plan's schedule run to max_epochs, and what the selection runs say of each stopping epoch.
+  Plan full = plan;
+  full.segments.back().epochs = sc.target.max_epochs - before;
+  const Schedule schedule = pb.schedule(full);
+  std::vector<std::pair<LossDistribution, double>> each;
+  try {
+    each = kk.each_epoch(q, schedule);
+  } catch (const std::exception& e) {
+    return {plan, fmt::format("the knowledge cannot rate its schedule ({})", e.what()), 0.0};
+  }
+  // The sequence: from the epoch the selection runs rate likeliest to meet L*, down to the last segment's first.
+  int peak = before + 1;
+  for (int k = before + 1; k <= sc.target.max_epochs; ++k)
+    if (each[static_cast<std::size_t>(k - 1)].first.p_estimate() > each[static_cast<std::size_t>(peak - 1)].first.p_estimate()) peak = k;
+  std::vector<int> order;
+  for (int k = peak; k > before; --k) order.push_back(k);
+  const Certification cert = kk.certify_epochs(q, schedule, order, p_star, family);
+  if (cert.certified == 0)
+    return {plan,
+            fmt::format("at epoch {} (its likeliest), {} of {} held-out runs meet L*: a lower bound of {:.4f} < p* at {:.4g}%",
+                        order.front(), cert.successes.front(), cert.runs, cert.bounds.front(), 100 * cert.level),
+            0.0};
+  const auto last = static_cast<std::size_t>(cert.certified - 1);
+  const int epochs = order[last];
+  plan.segments.back().epochs = epochs - before;
+  const PlanCost cost = pb.cost.evaluate(plan);
+  if (sc.target.deadline_s && cost.time_s > *sc.target.deadline_s)
+    return {plan,
+            fmt::format("its fewest certified epochs ({}) take {:.6g} s, over the deadline of {} s", epochs, cost.time_s,
+                        *sc.target.deadline_s),
+            0.0};
+  const auto& [dist, expected] = each[static_cast<std::size_t>(epochs - 1)];
+  plan.predicted.p_target_met = cert.bounds[last];
+  plan.predicted.expected_loss = expected;
+  plan.predicted.energy_j = cost.energy_j;
+  plan.predicted.time_s = cost.time_s;
+  plan.claim = Claim{"held-out runs, fixed sequence over stopping epochs", kk.confidence(), cert.bounds[last], cert.runs,
+                     cert.successes[last], static_cast<int>(cert.bounds.size()), dist.p_estimate()};
+  plan.explanation += fmt::format(
+      "  certified: {} epochs in all (chosen on the selection runs: {}; epochs {} down to {} tested at {:.4g}%, {} passed): {} "
+      "of {} held-out runs meet L*, P(L <= {}) >= {:.4f}; {} {:.6g}, time {:.6g} s\n",
+      epochs, chosen, order.front(), order[cert.bounds.size() - 1], 100 * cert.level, cert.certified, cert.successes[last],
+      cert.runs, sc.target.loss, cert.bounds[last], to_string(sc.objective), pb.cost.objective(cost), cost.time_s);
+  return {plan, "", pb.cost.objective(cost)};
+}
+
+// What a plan's learning outcome depends on: its data set and schedule (resources change costs only).
+std::string learning_key(const Problem& pb, const Plan& plan) {
+  std::string key;
+  for (const auto& d : plan.data_sources) key += d + ",";
+  for (const auto& part : pb.schedule(plan).parts) key += fmt::format("|{}x{}", part.version, part.epochs);
+  return key;
+}
+
+} // namespace
+
+std::vector<Candidate> with_single_version_candidates(const Problem& pb, Plan own) {
+  std::vector<Candidate> out;
+  out.push_back({"its own plan", std::move(own)});
+  out.push_back({"the full version alone", single_version_plan(pb, 0, "  the full version alone")});
+  const std::size_t pruned = pb.scenario.most_pruned_version();
+  out.push_back({"the most-pruned version alone", single_version_plan(pb, pruned, "  the most-pruned version alone")});
+  return out;
+}
+
+Plan certify_best(const Problem& pb, std::vector<Candidate> candidates, const std::string& planner) {
+  const PlannerKnowledge& kk = pb.knowledge;
+  if (candidates.empty()) throw std::logic_error("certify_best: no candidate");
+  if (kk.certification_runs() == 0) return candidates.front().plan;
+  // The candidates tested: plans, distinct in what they learn, at most certification_candidates() of them.
+  std::vector<Candidate> tested;
+  std::vector<std::string> keys;
+  for (auto& c : candidates) {
+    if (c.plan.status != PlanStatus::ok || c.plan.segments.empty()) continue;
+    const std::string key = learning_key(pb, c.plan);
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+    if (static_cast<int>(tested.size()) == kk.certification_candidates()) break;
+    keys.push_back(key);
+    tested.push_back(std::move(c));
+  }
+  if (tested.empty()) return candidates.front().plan;
+  // Every planner tests each candidate at the same level, (1 - confidence) / certification_candidates(), however many
+  // it has: a candidate (the full version alone, say) is then certified in one planner exactly when it is in another,
+  // and no planner certifies less than the anchors whose plans it offers.
+  const int family = kk.certification_candidates();
+  std::vector<Outcome> outcomes;
+  for (auto& c : tested) outcomes.push_back(certify_one(pb, c.plan, family));
+  std::size_t best = outcomes.size();
+  for (std::size_t i = 0; i < outcomes.size(); ++i)
+    if (outcomes[i].failure.empty() && (best == outcomes.size() || outcomes[i].objective < outcomes[best].objective)) best = i;
+  std::string summary = fmt::format("  certification on the knowledge's {} held-out runs, {} candidate{} tested, each at "
+                                    "(1 - {:g}) / {} (at most {} candidates: {:g}% for all together):\n", kk.certification_runs(),
+                                    tested.size(), tested.size() == 1 ? "" : "s", kk.confidence(), family, family,
+                                    100 * kk.confidence());
+  for (std::size_t i = 0; i < outcomes.size(); ++i)
+    summary += fmt::format("    {} {}: {}\n", i == best ? "*" : " ", tested[i].label,
+                           outcomes[i].failure.empty()
+                               ? fmt::format("certified, P(L <= L*) >= {:.4f}, {} {:.6g}", outcomes[i].plan.claim->lower_bound,
+                                             to_string(pb.scenario.objective), outcomes[i].objective)
+                               : "not certified: " + outcomes[i].failure);
+  if (best == outcomes.size()) {
+    Plan p;
+    p.explanation = tested.front().plan.explanation;
+    p.status = PlanStatus::infeasible;
+    p.reason = fmt::format("certification: no candidate plan chosen on the {} selection runs is certified on the {} held-out runs "
+                           "({}: {})", kk.independent_runs(), kk.certification_runs(), tested.front().label, outcomes.front().failure);
+    p.explanation += summary + fmt::format("{}: infeasible: {}\n", planner, p.reason);
+    return p;
+  }
+  Plan out = outcomes[best].plan;
+  if (best != 0)
+    out.explanation = tested.front().plan.explanation + fmt::format("  {}'s own plan is not the cheapest certified; {} is:\n", planner,
+                                                                      tested[best].label) + out.explanation;
+  out.explanation += summary;
+  return out;
+}
+
+} // namespace deplsim
