@@ -122,10 +122,10 @@ def guarantee_handles(present):
         out.append(Line2D([], [], color=grey, marker="o", linestyle="none", label="guarantee met"))
     if "violated" in present:
         out.append(Line2D([], [], color=grey, marker="o", markerfacecolor="white", linestyle="none",
-                          label="guarantee violated (P < p* − 0.01)"))
+                          label="guarantee violated (95% interval below p*)"))
     if "unknown" in present:
         out.append(Line2D([], [], color=grey, marker="o", fillstyle="left", markerfacecoloralt="white",
-                          linestyle="none", label="guarantee unknown (< 20,000 replications)"))
+                          linestyle="none", label="guarantee unknown (the interval straddles p*)"))
     if "noplan" in present:
         out.append(Line2D([], [], color=grey, marker="x", linestyle="none", label="no plan (infeasible, ...)"))
     return out
@@ -261,7 +261,7 @@ def fig_cost_vs_probability(sweeps, aggs):
                       "Cost vs target probability p* (sweep targets)")
     return fig, ("Mean energy per replication (J) with its 95% interval against the target probability p*, one panel "
                  "per scenario (L* in the panel title), one line per planner. Filled markers: guarantee met; hollow: "
-                 "violated (simulated P < p* − 0.01); half-filled: unknown (fewer than 20,000 replications); "
+                 "violated (the 95% interval of the simulated P lies below p*); half-filled: unknown (it straddles p*); "
                  "a cross on the x axis: no plan. Points are offset slightly per planner so that equal values stay "
                  "visible.")
 
@@ -443,7 +443,8 @@ def fig_guarantee(sweeps, aggs):
     finish(fig, "The guarantee: simulated P vs target p* (sweep targets)", handles)
     return fig, ("Simulated P(test loss ≤ L*) with its Wilson 95% interval against the target probability p*, one "
                  "panel per scenario. The dashed diagonal is the promise P = p*, the grey band the tolerance "
-                 "(p* − 0.01, p*): a point below the band has its guarantee violated (hollow marker). Short "
+                 "(p* − 0.01, p*): a point within the band, or whose interval lies above p* − 0.01, meets it; one whose interval "
+                 "lies below p* violates it (hollow marker); otherwise it is unknown (half-filled). Short "
                  "horizontal bars: each planner's own predicted P. Points are offset slightly per planner.")
 
 

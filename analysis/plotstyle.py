@@ -242,10 +242,15 @@ def wilson(k, n, z=Z95):
 
 
 def judge(p, n, p_star):
-    """The guarantee of docs/outputs.md 3.3 from a simulated P over n replications."""
-    if n < GUARANTEE_REPLICATIONS:
+    """The guarantee of docs/outputs.md 3.3 from a simulated P over n independent runs: met within the tolerance
+    (P >= p* - 0.01 on at least 20,000 runs, or the whole Wilson interval at or above p* - 0.01), violated when the
+    whole interval lies below p*, unknown when it straddles."""
+    if n <= 0:
         return "unknown"
-    return "met" if p >= p_star - GUARANTEE_TOLERANCE else "violated"
+    lo, hi = wilson(round(p * n), n)
+    if (n >= GUARANTEE_REPLICATIONS and p >= p_star - GUARANTEE_TOLERANCE) or lo >= p_star - GUARANTEE_TOLERANCE:
+        return "met"
+    return "violated" if hi < p_star else "unknown"
 
 
 def aggregate(sweep):

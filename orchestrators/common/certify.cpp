@@ -58,17 +58,17 @@ Outcome certify_one(const Problem& pb, Plan plan, int family) {
                         *sc.target.deadline_s),
             0.0};
   const auto& [dist, expected] = each[static_cast<std::size_t>(epochs - 1)];
-  plan.predicted.p_target_met = cert.bounds[last];
+  plan.predicted.p_target_met = p_star;
   plan.predicted.expected_loss = expected;
   plan.predicted.energy_j = cost.energy_j;
   plan.predicted.time_s = cost.time_s;
-  plan.claim = Claim{"held-out runs, fixed sequence over stopping epochs", kk.confidence(), cert.bounds[last], cert.runs,
-                     cert.successes[last], static_cast<int>(cert.bounds.size()), dist.p_estimate()};
+  plan.claim = Claim{"held-out runs, fixed sequence over stopping epochs", kk.confidence(), p_star, cert.level, cert.bounds[last],
+                     cert.runs, cert.successes[last], static_cast<int>(cert.bounds.size()), dist.p_estimate()};
   plan.explanation += fmt::format(
       "  certified: {} epochs in all (chosen on the selection runs: {}; epochs {} down to {} tested at {:.4g}%, {} passed): {} "
-      "of {} held-out runs meet L*, P(L <= {}) >= {:.4f}; {} {:.6g}, time {:.6g} s\n",
+      "of {} held-out runs meet L* (bound {:.4f}), so P(L <= {}) >= {}; {} {:.6g}, time {:.6g} s\n",
       epochs, chosen, order.front(), order[cert.bounds.size() - 1], 100 * cert.level, cert.certified, cert.successes[last],
-      cert.runs, sc.target.loss, cert.bounds[last], to_string(sc.objective), pb.cost.objective(cost), cost.time_s);
+      cert.runs, cert.bounds[last], sc.target.loss, p_star, to_string(sc.objective), pb.cost.objective(cost), cost.time_s);
   return {plan, "", pb.cost.objective(cost)};
 }
 
@@ -123,8 +123,8 @@ Plan certify_best(const Problem& pb, std::vector<Candidate> candidates, const st
   for (std::size_t i = 0; i < outcomes.size(); ++i)
     summary += fmt::format("    {} {}: {}\n", i == best ? "*" : " ", tested[i].label,
                            outcomes[i].failure.empty()
-                               ? fmt::format("certified, P(L <= L*) >= {:.4f}, {} {:.6g}", outcomes[i].plan.claim->lower_bound,
-                                             to_string(pb.scenario.objective), outcomes[i].objective)
+                               ? fmt::format("certified ({} of {} held-out runs meet L*), {} {:.6g}", outcomes[i].plan.claim->successes,
+                                             outcomes[i].plan.claim->runs, to_string(pb.scenario.objective), outcomes[i].objective)
                                : "not certified: " + outcomes[i].failure);
   if (best == outcomes.size()) {
     Plan p;

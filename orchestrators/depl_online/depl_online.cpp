@@ -491,17 +491,17 @@ private:
     const Evaluation ev = ind.evaluate(policies[last]->action);  // before best.policy changes: `ind` refers to it
     best.policy = policies[last];
     best.lambda = lambdas[last];
-    out.predicted.p_target_met = cert.bounds[last];
+    out.predicted.p_target_met = sc.target.probability;
     out.predicted.expected_loss = ev.loss;
     out.predicted.energy_j = basis.ship.energy_j + ev.energy;
     out.predicted.time_s = basis.ship.time_s + ev.time;
-    out.claim = Claim{"held-out runs, fixed sequence over policies", kk.confidence(), cert.bounds[last], cert.runs,
-                      cert.successes[last], static_cast<int>(cert.bounds.size()), ev.hit};
+    out.claim = Claim{"held-out runs, fixed sequence over policies", kk.confidence(), sc.target.probability, cert.level,
+                      cert.bounds[last], cert.runs, cert.successes[last], static_cast<int>(cert.bounds.size()), ev.hit};
     out.explanation += fmt::format(
-        "  certified on {}: lambda {:.6g} ({} of {} policies certified, from the most cautious down), {} of {} runs meet L*, "
-        "P(L <= {}) >= {:.4f}; on {} x{} power state {}, expected energy {:.6g} J\n",
-        held_out, best.lambda, cert.certified, cert.bounds.size(), cert.successes[last], cert.runs, sc.target.loss,
-        cert.bounds[last], s0.cluster, s0.nodes, s0.pstate, *out.predicted.energy_j);
+        "  certified on {}: lambda {:.6g} ({} of {} policies certified, from the most cautious down), {} of {} runs meet L* "
+        "(bound {:.4f} at {:.4g}%), so P(L <= {}) >= {}; on {} x{} power state {}, expected energy {:.6g} J\n",
+        held_out, best.lambda, cert.certified, cert.bounds.size(), cert.successes[last], cert.runs, cert.bounds[last],
+        100 * cert.level, sc.target.loss, sc.target.probability, s0.cluster, s0.nodes, s0.pstate, *out.predicted.energy_j);
   }
 
   // The plan: depl's data set and resources with the chosen first version up to k_max epochs (the policy stops or

@@ -9,6 +9,7 @@
 #include "deplsim/settings.hpp"
 
 #include <functional>
+#include <utility>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,13 @@ public:
   /// Returns the new segments to run after the current epoch (replacing the rest of the plan), or nothing.
   virtual std::optional<std::vector<Segment>> on_epoch_end(const Observation& observation) = 0;
 };
+
+/// Replays a policy on given losses, without simulating cost (docs/model.md 3.7): starting from `initial`, after every
+/// epoch it observes the validation loss of what has run so far and may replace the rest; returns the schedule it
+/// delivers and its losses (`losses(schedule)`: the trajectory of a schedule, e.g. one training run's). Observation's
+/// time and energy are 0.
+std::pair<Schedule, Trajectory> replay_policy(const Scenario& scenario, ReplicationPolicy& policy, const std::vector<Segment>& initial,
+                                              const std::function<Trajectory(const Schedule&)>& losses);
 
 class Orchestrator {
 public:

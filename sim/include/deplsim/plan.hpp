@@ -37,16 +37,19 @@ struct SolverReport {
   int milps = 0;          ///< MILPs solved (one per data set not bounded out)
 };
 
-/// @brief How a plan's claim P(L_K <= L*) >= p* was certified (docs/model.md 3.7): a one-sided lower confidence bound
-/// for the plan returned — valid whatever the search examined, because it is counted on knowledge runs that chose
-/// nothing (the certification runs), with a fixed-sequence test over the candidates tried on them.
+/// @brief How a plan's claim P(L_K <= L*) >= p* was certified (docs/model.md 3.7): with probability at least
+/// `confidence`, the plan returned meets L* with probability at least `p_target_met` (= p*) — whatever the search
+/// examined, because the claim is tested on knowledge runs that chose nothing (the certification runs), by a fixed
+/// sequence of tests, each at `test_level`, over the stopping epochs (or policies) of a few candidate plans.
 struct Claim {
   std::string method;               ///< e.g. "held-out runs, fixed sequence over stopping epochs"
-  double confidence = 0.95;         ///< level of the bound, for the plan returned
-  double lower_bound = 0.0;         ///< Clopper-Pearson lower bound on P(L_K <= L*) (also predicted.p_target_met)
+  double confidence = 0.95;         ///< for the plan returned, whatever was searched
+  double p_target_met = 0.0;        ///< what is certified: P(L_K <= L*) >= this (p*; also predicted.p_target_met)
+  double test_level = 0.0;          ///< each test's level: 1 - (1 - confidence) / the candidates tested together
+  double test_bound = 0.0;          ///< the returned plan's Clopper-Pearson bound at test_level (>= p*: it passed)
   long long runs = 0;               ///< certification runs
   long long successes = 0;          ///< of them, the runs that meet L* with this plan
-  int tested = 0;                   ///< candidates tested in the sequence (the last one tested may have failed)
+  int tested = 0;                   ///< candidates tested in its sequence (the last one tested may have failed)
   double selection_estimate = 0.0;  ///< P(L_K <= L*) of the plan on the runs that chose it (what the search saw)
 };
 

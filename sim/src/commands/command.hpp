@@ -34,5 +34,6 @@ std::unique_ptr<Command> make_sweep_command();
 std::unique_ptr<Command> make_sweep_task_command();
 std::unique_ptr<Command> make_platform_command();
 std::unique_ptr<Command> make_reproduce_command();
+std::unique_ptr<Command> make_coverage_command();
 
 } // namespace deplsim::commands

@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<std::unique_ptr<Command>> commands;
   for (auto make : {make_validate_command, make_plan_command, make_run_command, make_calibrate_command, make_compare_command,
-                    make_list_command, make_sweep_command, make_platform_command, make_reproduce_command, make_sweep_task_command})
+                    make_list_command, make_sweep_command, make_platform_command, make_reproduce_command, make_coverage_command,
+                    make_sweep_task_command})
     commands.push_back(make());
   std::vector<std::pair<CLI::App*, Command*>> attached;
   for (auto& c : commands) attached.emplace_back(c->attach(app, session), c.get());

@@ -12,7 +12,9 @@ nlohmann::ordered_json claim_to_json(const Claim& c) {
   nlohmann::ordered_json j;
   j["method"] = c.method;
   j["confidence"] = c.confidence;
-  j["lower_bound"] = c.lower_bound;
+  j["p_target_met"] = c.p_target_met;
+  j["test_level"] = c.test_level;
+  j["test_bound"] = c.test_bound;
   j["runs"] = c.runs;
   j["successes"] = c.successes;
   j["tested"] = c.tested;
@@ -24,7 +26,9 @@ Claim claim_from_json(const nlohmann::json& j) {
   Claim c;
   c.method = j.at("method").get<std::string>();
   c.confidence = j.at("confidence").get<double>();
-  c.lower_bound = j.at("lower_bound").get<double>();
+  c.p_target_met = j.at("p_target_met").get<double>();
+  c.test_level = j.at("test_level").get<double>();
+  c.test_bound = j.at("test_bound").get<double>();
   c.runs = j.at("runs").get<long long>();
   c.successes = j.at("successes").get<long long>();
   c.tested = j.at("tested").get<int>();

@@ -53,6 +53,19 @@ double quantile7(const std::vector<double>& sorted, double p) {
   return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
+double binomial_upper_tail(long long m, long long n, double p) {
+  if (m <= 0) return 1.0;
+  if (m > n) return 0.0;
+  double sum = 0.0;
+  for (long long i = m; i <= n; ++i) {
+    const double log_pmf = std::lgamma(static_cast<double>(n) + 1) - std::lgamma(static_cast<double>(i) + 1) -
+                           std::lgamma(static_cast<double>(n - i) + 1) + static_cast<double>(i) * std::log(p) +
+                           static_cast<double>(n - i) * std::log1p(-p);
+    sum += std::exp(log_pmf);
+  }
+  return std::min(1.0, sum);
+}
+
 const char* guarantee_verdict(long long k, long long n, double p_star) {
   if (n <= 0) return "unknown";
   const double p = static_cast<double>(k) / static_cast<double>(n);

@@ -17,6 +17,9 @@ struct MeanCI {
 };
 MeanCI mean_ci95(const std::vector<double>& x);
 
+/// P(Binomial(n, p) >= m): the one-sided p-value of m successes or more when each has probability p.
+double binomial_upper_tail(long long m, long long n, double p);
+
 /// The guarantee's verdict (docs/outputs.md 3.3) from k of n independent runs meeting L*, against p*: "met" within the
 /// tolerance of 0.01 (the empirical P >= p* - 0.01 on at least 20,000 runs, or the whole Wilson 95% interval at or above
 /// p* - 0.01), "violated" when the whole interval lies below p* (at any number of runs), "unknown" otherwise.

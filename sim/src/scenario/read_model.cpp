@@ -115,8 +115,18 @@ int read_knowledge_runs(ModelReading& mr, Map& l, const std::string& own, std::o
   const YAML::Node runs = l.get("knowledge_runs");
   const YAML::Node named = l.get(own);
   const bool by_runs = runs.IsDefined() && !runs.IsNull();
-  if (by_runs && named.IsDefined() && !named.IsNull())
+  // Both in the file is ambiguous; one set on the command line (--set, a sweep's grid) replaces the other.
+  const bool runs_set = r.doc.location(runs, "model.learning.knowledge_runs").file.rfind("--set", 0) == 0;
+  const bool named_set = r.doc.location(named, "model.learning." + own).file.rfind("--set", 0) == 0;
+  if (by_runs && named.IsDefined() && !named.IsNull() && runs_set == named_set)
     r.doc.issue(runs, "model.learning.knowledge_runs", fmt::format("give knowledge_runs or {}, not both", own));
+  if (by_runs && named_set && !runs_set) {  // --set of the older name over the file's knowledge_runs
+    const int n = static_cast<int>(std::clamp<long long>(l.integer(own), -1, 1'000'000'000));
+    r.range(l, own, n, 1, hi);
+    r.remember(named, "model.learning." + own);
+    r.remember(named, "model.learning.knowledge_runs");
+    return n;
+  }
   const std::string key = by_runs ? "knowledge_runs" : own;
   const int n = static_cast<int>(std::clamp<long long>(by_runs ? l.integer(key) : l.integer(key, fallback), -1, 1'000'000'000));
   r.range(l, key, n, 1, hi);

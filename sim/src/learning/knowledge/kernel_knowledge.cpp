@@ -179,6 +179,7 @@ struct KernelKnowledge::Impl {
   const GroundTruth& truth;
   std::uint64_t seed;
   bool measured = false;
+  bool cache = true;              ///< chains from and to the on-disk cache
   std::size_t selection = 0;      ///< runs the kernels and trajectories come from
   std::size_t certification = 0;  ///< runs kept to certify claims
 
@@ -212,7 +213,7 @@ struct KernelKnowledge::Impl {
 
   // A chain from the cache, or built and stored (atomically: written to a temporary file, then renamed).
   KnowledgeChain cached(const LossGrid& grid, double samples, const Schedule& schedule, int first) const {
-    const std::filesystem::path dir = truth.identity().empty() ? std::filesystem::path() : cache_dir();
+    const std::filesystem::path dir = truth.identity().empty() || !cache ? std::filesystem::path() : cache_dir();
     const auto levels = static_cast<std::uint32_t>(grid.levels());
     std::filesystem::path file;
     if (!dir.empty()) {
@@ -298,8 +299,9 @@ struct KernelKnowledge::Impl {
 };
 
 KernelKnowledge::KernelKnowledge(const Scenario& scenario, const LearningSpec& learning, const GroundTruth& truth,
-                                 std::uint64_t seed)
+                                 std::uint64_t seed, bool cache)
     : impl_(std::make_unique<Impl>(scenario, learning, truth, seed)) {
+  impl_->cache = cache;
   const LearningSpec& lm = learning;
   double total = 0;
   for (const auto& d : scenario.data_sources) total += static_cast<double>(d.samples);
@@ -437,41 +439,12 @@ Certification KernelKnowledge::certify_policies(double samples, const std::vecto
                                                 const std::vector<std::function<std::unique_ptr<ReplicationPolicy>()>>& policies,
                                                 double p_star, int family) const {
   const Scenario& sc = impl_->scenario;
-  auto schedule_of = [&](const std::vector<Segment>& segments) {
-    Schedule s;
-    for (const auto& seg : segments) s.parts.push_back({*sc.version_index(seg.version), seg.epochs});
-    return s;
-  };
-  // One certification run with a fresh policy: epoch by epoch, the validation loss of what has run so far, a revision
-  // replacing the rest; success when the test loss of what it delivers meets L*.
+  // One certification run with a fresh policy: success when the test loss of what it delivers meets L*.
   auto replay = [&](std::size_t run, ReplicationPolicy& policy) {
-    std::vector<Segment> segments = initial;
-    Trajectory t = impl_->certification_trajectory(run, samples, schedule_of(segments));
-    int total = schedule_of(segments).total_epochs();
-    int k = 0;
-    while (k < total) {
-      ++k;
-      Observation o;
-      o.epoch = k;
-      o.validation_loss = t.validation[static_cast<std::size_t>(k - 1)];
-      auto next = policy.on_epoch_end(o);
-      if (!next) continue;
-      // What has run: the segments up to epoch k, then the revision.
-      std::vector<Segment> done;
-      int left = k;
-      for (const auto& seg : segments) {
-        if (left == 0) break;
-        Segment x = seg;
-        x.epochs = std::min(x.epochs, left);
-        left -= x.epochs;
-        done.push_back(x);
-      }
-      done.insert(done.end(), next->begin(), next->end());
-      segments = done;
-      total = schedule_of(segments).total_epochs();
-      if (total > k) t = impl_->certification_trajectory(run, samples, schedule_of(segments));
-    }
-    return t.test[static_cast<std::size_t>(total - 1)] <= sc.target.loss;
+    const auto [schedule, t] = replay_policy(sc, policy, initial, [&](const Schedule& s) {
+      return impl_->certification_trajectory(run, samples, s);
+    });
+    return !t.test.empty() && t.test.back() <= sc.target.loss;
   };
   return fixed_sequence(impl_->certification, policies.size(), confidence(), family, p_star, [&](std::size_t j) {
     long long m = 0;

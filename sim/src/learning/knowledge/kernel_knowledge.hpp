@@ -16,7 +16,9 @@ namespace deplsim {
 class KernelKnowledge final : public PlannerKnowledge {
 public:
   /// `scenario`, `learning` and `truth` must outlive this object; the truth is used on the knowledge stream only.
-  KernelKnowledge(const Scenario& scenario, const LearningSpec& learning, const GroundTruth& truth, std::uint64_t seed);
+  /// `cache`: read and write chains in the on-disk cache (a study drawing hundreds of knowledges does not).
+  KernelKnowledge(const Scenario& scenario, const LearningSpec& learning, const GroundTruth& truth, std::uint64_t seed,
+                  bool cache = true);
   ~KernelKnowledge() override;
 
   [[nodiscard]] KnowledgeKind kind() const override;

@@ -655,12 +655,13 @@ TraceProfile load_trace_profile(const std::string& path, const std::vector<std::
 
 // ------------------------------------------------------------------------------------------------------------------
 
-TraceLearning::TraceLearning(TraceProfile profile, double total_samples, std::size_t knowledge_seeds)
+TraceLearning::TraceLearning(TraceProfile profile, double total_samples, std::size_t knowledge_seeds,
+                             std::optional<std::uint64_t> shuffle)
     : profile_(std::move(profile)), total_samples_(total_samples) {
   if (!(std::isfinite(total_samples_) && total_samples_ > 0.0))
     throw std::invalid_argument(fmt::format("trace profile: total samples must be > 0, got {}", total_samples_));
   if (profile_.runs.empty()) throw std::invalid_argument("trace profile '" + profile_.path + "' has no runs");
-  const std::vector<std::uint32_t> all = profile_.seeds();
+  std::vector<std::uint32_t> all = profile_.seeds();
   Issues issues(profile_.path);
   for (const MeasuredRun& run : profile_.runs) {
     std::string missing;
@@ -682,6 +683,13 @@ TraceLearning::TraceLearning(TraceProfile profile, double total_samples, std::si
     throw std::invalid_argument(fmt::format(
         "trace profile '{}': knowledge seeds must be between 1 and {} (the profile has {} seeds, and evaluation needs "
         "at least one), got {}", profile_.path, all.size() - 1, all.size(), knowledge_seeds));
+  if (shuffle) {
+    // Fisher-Yates, with draws of the trace-resample stream keyed by the shuffle seed.
+    for (std::size_t i = all.size() - 1; i > 0; --i) {
+      const double u = uniform01(StreamKey{*shuffle, Purpose::knowledge, StreamKind::trace_resample, static_cast<std::uint32_t>(i), 0, 1, 0});
+      std::swap(all[i], all[std::min(i, static_cast<std::size_t>(u * static_cast<double>(i + 1)))]);
+    }
+  }
   knowledge_seeds_.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(knowledge_seeds));
   evaluation_seeds_.assign(all.begin() + static_cast<std::ptrdiff_t>(knowledge_seeds), all.end());
   fractions_ = profile_.data_fractions();
@@ -704,8 +712,19 @@ TraceLearning::TraceLearning(TraceProfile profile, double total_samples, std::si
       }
     }
   }
-  identity_ = fmt::format("trace-v{} {:016x} q_total {} knowledge_seeds {}", kTraceVersion, h.value(), total_samples_,
-                          knowledge_seeds);
+  identity_ = fmt::format("trace-v{} {:016x} q_total {} knowledge_seeds {}{}", kTraceVersion, h.value(), total_samples_,
+                          knowledge_seeds, shuffle ? fmt::format(" shuffled {}", *shuffle) : std::string());
+}
+
+Trajectory TraceLearning::seed_trajectory(std::uint32_t seed, double samples, const Schedule& schedule) const {
+  const MeasuredRun& run = run_for(samples, schedule);
+  const MeasuredTrajectory& m = run.by_seed.at(seed);
+  const auto k = static_cast<std::ptrdiff_t>(schedule_epochs(schedule));
+  Trajectory t;
+  t.validation.assign(m.validation.begin(), m.validation.begin() + k);
+  t.test.assign(m.test.begin(), m.test.begin() + k);
+  t.clean = t.test;
+  return t;
 }
 
 const std::vector<std::uint32_t>& TraceLearning::seeds(Purpose purpose) const {

@@ -75,7 +75,10 @@ public:
   /// @param knowledge_seeds how many of the profile's sorted seeds go to Purpose::knowledge; the rest are for
   ///        Purpose::evaluation. Must be in [1, number of seeds - 1] (std::invalid_argument otherwise).
   /// Throws InputError (file, key `seed`) if some (run, data fraction) lacks a seed that others have.
-  TraceLearning(TraceProfile profile, double total_samples, std::size_t knowledge_seeds);
+  /// @param shuffle when given, the seeds are split in an order drawn from it (a coverage study's repetitions draw
+  ///        other knowledge seeds: docs/model.md 3.8), else in increasing order.
+  TraceLearning(TraceProfile profile, double total_samples, std::size_t knowledge_seeds,
+                std::optional<std::uint64_t> shuffle = std::nullopt);
 
   /// Replication `r` of `purpose`: one seed of the purpose's seed set, uniform, drawn from
   /// (seed, purpose, StreamKind::trace_resample, r) — independent of the schedule. `samples` maps to the
@@ -97,6 +100,10 @@ public:
   /// The measured run of the purpose's index-th seed (each seed once: what the planner knowledge counts).
   [[nodiscard]] Trajectory indexed_trajectory(Purpose purpose, std::size_t index, double samples, const Schedule& schedule) const override;
   [[nodiscard]] const std::vector<std::uint32_t>& seeds(Purpose purpose) const;
+  /// Every seed of the profile, increasing: the population a coverage study judges claims on.
+  [[nodiscard]] std::vector<std::uint32_t> all_seeds() const { return profile_.seeds(); }
+  /// The measured run of one profile seed (any purpose).
+  [[nodiscard]] Trajectory seed_trajectory(std::uint32_t seed, double samples, const Schedule& schedule) const;
   /// The measured data fraction used for `samples` samples: the largest f with f * q_total <= samples.
   [[nodiscard]] double data_fraction_for(double samples) const;
   /// The measured run answering `schedule` at the data fraction of `samples` (checks as trajectory()).

@@ -1,0 +1,89 @@
+// `deplsim coverage SCENARIO`: the plan-then-judge experiment repeated over independent draws of the planners'
+// knowledge; per planner, how often its claim exceeded the true P (studies/coverage.cpp, docs/model.md 3.8).
+#include "commands/command.hpp"
+
+#include "studies/coverage.hpp"
+#include "support/exit_codes.hpp"
+#include "support/files.hpp"
+#include "support/process.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <sstream>
+#include <unistd.h>
+
+#ifndef DEPLSIM_SOURCE_DIR
+#define DEPLSIM_SOURCE_DIR "."
+#endif
+
+namespace deplsim::commands {
+namespace {
+
+constexpr const char* kCertifying = "depl,optimum,expected-loss+margin,depl-online,full-only,pruned-only";
+
+class Coverage final : public Command {
+public:
+  CLI::App* attach(CLI::App& app, Session& session) override {
+    auto* cmd = app.add_subcommand("coverage", "repeat plan-then-judge over independent knowledge draws: how often each planner's "
+                                               "claim exceeds the true P of its plan");
+    add_scenario_options(cmd, o_, true);
+    add_setting_flags(cmd, o_, session.registry);
+    add_plugin_option(cmd, session.plugins);
+    cmd->add_option("--orchestrators", orchestrators_, "comma-separated orchestrators (default: the certifying ones)")->capture_default_str();
+    cmd->add_option("--repetitions", options_.repetitions, "knowledge draws")->capture_default_str()->check(CLI::Range(1, 100000));
+    cmd->add_option("--evaluation-replications", options_.evaluation_replications,
+                    "learning curves: evaluation replications behind each plan's true P")
+        ->capture_default_str()
+        ->check(CLI::Range(100, 10'000'000));
+    cmd->add_flag("--uncertified", uncertified_, "plan without certification runs (model.learning.certification_share=0)");
+    cmd->add_option("--out", options_.out, "output folder (default results/coverage/SCENARIO-sSEED)");
+    cmd->add_flag("--force", options_.force, "replace the output folder if it exists");
+    return cmd;
+  }
+
+  int run(Session& session) override {
+    o_.registry = &session.registry;
+    options_.context = context_options(o_);
+    if (uncertified_) options_.context.overrides.emplace_back("model.learning.certification_share=0");
+    std::stringstream ss(orchestrators_);
+    for (std::string name; std::getline(ss, name, ',');)
+      if (!name.empty()) options_.orchestrators.push_back(name);
+    if (options_.out.empty()) {
+      const auto loaded = load_scenario(o_.scenario, options_.context.overrides, std::nullopt);
+      options_.out = fmt::format("results/coverage/{}-s{}", loaded.scenario.name, o_.seed);
+    }
+    check_output_dir(options_.out, options_.force);
+    options_.progress = true;  // a line every few seconds: the study takes minutes
+    const CoverageResult result = run_coverage(options_);
+    write_coverage(options_, result);
+    draw(options_.out);
+    fmt::print("{}results in {}\n", coverage_table(result), options_.out);
+    return exit_code::ok;
+  }
+
+private:
+  // The reliability figure (analysis/coverage.py), when Debian's Python with matplotlib is there.
+  static void draw(const std::string& out) {
+    const char* env = std::getenv("DEPLSIM_DATA_DIR");
+    const std::string data = env != nullptr && *env != '\0' ? env : DEPLSIM_SOURCE_DIR;
+    const std::string script = data + "/analysis/coverage.py";
+    if (access("/usr/bin/python3", X_OK) != 0 || access(script.c_str(), R_OK) != 0) {
+      fmt::print(stderr, "note: no figure (needs /usr/bin/python3 and {})\n", script);
+      return;
+    }
+    const auto [rc, text] = capture({"/usr/bin/python3", script, out}, true);
+    if (rc != 0) fmt::print(stderr, "note: the figure could not be drawn: {}\n", text);
+  }
+
+  ScenarioOptions o_;
+  CoverageOptions options_;
+  std::string orchestrators_ = kCertifying;
+  bool uncertified_ = false;
+};
+
+} // namespace
+
+std::unique_ptr<Command> make_coverage_command() { return std::make_unique<Coverage>(); }
+
+} // namespace deplsim::commands
