@@ -19,7 +19,7 @@ struct Outcome {
 };
 
 // Certifies one candidate with `family` candidates tested in all (see certify.hpp).
-Outcome certify_one(const Problem& pb, Plan plan, int family) {
+Outcome certify_one(const Problem& pb, Plan plan, bool prespecified, int family) {
   const PlannerKnowledge& kk = pb.knowledge;
   const Scenario& sc = pb.scenario;
   const double p_star = sc.target.probability;
@@ -36,17 +36,22 @@ Outcome certify_one(const Problem& pb, Plan plan, int family) {
   } catch (const std::exception& e) {
     return {plan, fmt::format("the knowledge cannot rate its schedule ({})", e.what()), 0.0};
   }
-  // The sequence: from the epoch the selection runs rate likeliest to meet L*, down to the last segment's first.
+  // The sequence: from the epoch the selection runs rate likeliest to meet L* (max_epochs for a plan fixed in
+  // advance), down to the last segment's first.
   int peak = before + 1;
   for (int k = before + 1; k <= sc.target.max_epochs; ++k)
-    if (each[static_cast<std::size_t>(k - 1)].first.p_estimate() > each[static_cast<std::size_t>(peak - 1)].first.p_estimate()) peak = k;
+    if (prespecified || each[static_cast<std::size_t>(k - 1)].first.p_estimate() > each[static_cast<std::size_t>(peak - 1)].first.p_estimate())
+      peak = k;
   std::vector<int> order;
   for (int k = peak; k > before; --k) order.push_back(k);
-  const Certification cert = kk.certify_epochs(q, schedule, order, p_star, family);
+  const Certification cert =
+      kk.certify_epochs(q, schedule, order, p_star, family, prespecified ? CertifyOn::all_runs : CertifyOn::held_out);
+  const char* runs_word = prespecified ? "knowledge runs" : "held-out runs";
   if (cert.certified == 0)
     return {plan,
-            fmt::format("at epoch {} (its likeliest), {} of {} held-out runs meet L*: a lower bound of {:.4f} < p* at {:.4g}%",
-                        order.front(), cert.successes.front(), cert.runs, cert.bounds.front(), 100 * cert.level),
+            fmt::format("at epoch {} ({}), {} of {} {} meet L*: a lower bound of {:.4f} < p* at {:.4g}%", order.front(),
+                        prespecified ? "the last" : "its likeliest", cert.successes.front(), cert.runs, runs_word,
+                        cert.bounds.front(), 100 * cert.level),
             0.0};
   const auto last = static_cast<std::size_t>(cert.certified - 1);
   const int epochs = order[last];
@@ -62,13 +67,15 @@ Outcome certify_one(const Problem& pb, Plan plan, int family) {
   plan.predicted.expected_loss = expected;
   plan.predicted.energy_j = cost.energy_j;
   plan.predicted.time_s = cost.time_s;
-  plan.claim = Claim{"held-out runs, fixed sequence over stopping epochs", kk.confidence(), p_star, cert.level, cert.bounds[last],
-                     cert.runs, cert.successes[last], static_cast<int>(cert.bounds.size()), dist.p_estimate()};
+  plan.claim = Claim{prespecified ? "all knowledge runs, fixed sequence from max_epochs down (plan fixed in advance)"
+                                   : "held-out runs, fixed sequence over stopping epochs",
+                     kk.confidence(), p_star, cert.level, cert.bounds[last], cert.runs, cert.successes[last],
+                     static_cast<int>(cert.bounds.size()), dist.p_estimate()};
   plan.explanation += fmt::format(
       "  certified: {} epochs in all (chosen on the selection runs: {}; epochs {} down to {} tested at {:.4g}%, {} passed): {} "
-      "of {} held-out runs meet L* (bound {:.4f}), so P(L <= {}) >= {}; {} {:.6g}, time {:.6g} s\n",
+      "of {} {} meet L* (bound {:.4f}), so P(L <= {}) >= {}; {} {:.6g}, time {:.6g} s\n",
       epochs, chosen, order.front(), order[cert.bounds.size() - 1], 100 * cert.level, cert.certified, cert.successes[last],
-      cert.runs, cert.bounds[last], sc.target.loss, p_star, to_string(sc.objective), pb.cost.objective(cost), cost.time_s);
+      cert.runs, runs_word, cert.bounds[last], sc.target.loss, p_star, to_string(sc.objective), pb.cost.objective(cost), cost.time_s);
   return {plan, "", pb.cost.objective(cost)};
 }
 
@@ -85,9 +92,9 @@ std::string learning_key(const Problem& pb, const Plan& plan) {
 std::vector<Candidate> with_single_version_candidates(const Problem& pb, Plan own) {
   std::vector<Candidate> out;
   out.push_back({"its own plan", std::move(own)});
-  out.push_back({"the full version alone", single_version_plan(pb, 0, "  the full version alone")});
+  out.push_back({"the full version alone", single_version_plan(pb, 0, "  the full version alone"), true});
   const std::size_t pruned = pb.scenario.most_pruned_version();
-  out.push_back({"the most-pruned version alone", single_version_plan(pb, pruned, "  the most-pruned version alone")});
+  out.push_back({"the most-pruned version alone", single_version_plan(pb, pruned, "  the most-pruned version alone"), true});
   return out;
 }
 
@@ -101,7 +108,12 @@ Plan certify_best(const Problem& pb, std::vector<Candidate> candidates, const st
   for (auto& c : candidates) {
     if (c.plan.status != PlanStatus::ok || c.plan.segments.empty()) continue;
     const std::string key = learning_key(pb, c.plan);
-    if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+    if (const auto same = std::find(keys.begin(), keys.end(), key); same != keys.end()) {
+      // The same learning as a plan fixed in advance (depl's choice of the full version on all the data, say) is
+      // tested as that plan is, on every run: its test is among those counted whatever the selection runs said.
+      if (c.prespecified) tested[static_cast<std::size_t>(same - keys.begin())].prespecified = true;
+      continue;
+    }
     if (static_cast<int>(tested.size()) == kk.certification_candidates()) break;
     keys.push_back(key);
     tested.push_back(std::move(c));
@@ -112,19 +124,21 @@ Plan certify_best(const Problem& pb, std::vector<Candidate> candidates, const st
   // and no planner certifies less than the anchors whose plans it offers.
   const int family = kk.certification_candidates();
   std::vector<Outcome> outcomes;
-  for (auto& c : tested) outcomes.push_back(certify_one(pb, c.plan, family));
+  for (auto& c : tested) outcomes.push_back(certify_one(pb, c.plan, c.prespecified, family));
   std::size_t best = outcomes.size();
   for (std::size_t i = 0; i < outcomes.size(); ++i)
     if (outcomes[i].failure.empty() && (best == outcomes.size() || outcomes[i].objective < outcomes[best].objective)) best = i;
-  std::string summary = fmt::format("  certification on the knowledge's {} held-out runs, {} candidate{} tested, each at "
-                                    "(1 - {:g}) / {} (at most {} candidates: {:g}% for all together):\n", kk.certification_runs(),
+  std::string summary = fmt::format("  certification on the knowledge's {} held-out runs (on all {} for plans fixed in advance), "
+                                    "{} candidate{} tested, each at (1 - {:g}) / {} (at most {} candidates: {:g}% for all "
+                                    "together):\n", kk.certification_runs(), kk.certification_runs() + kk.independent_runs(),
                                     tested.size(), tested.size() == 1 ? "" : "s", kk.confidence(), family, family,
                                     100 * kk.confidence());
   for (std::size_t i = 0; i < outcomes.size(); ++i)
     summary += fmt::format("    {} {}: {}\n", i == best ? "*" : " ", tested[i].label,
                            outcomes[i].failure.empty()
-                               ? fmt::format("certified ({} of {} held-out runs meet L*), {} {:.6g}", outcomes[i].plan.claim->successes,
-                                             outcomes[i].plan.claim->runs, to_string(pb.scenario.objective), outcomes[i].objective)
+                               ? fmt::format("certified ({} of {} {} runs meet L*), {} {:.6g}", outcomes[i].plan.claim->successes,
+                                             outcomes[i].plan.claim->runs, tested[i].prespecified ? "knowledge" : "held-out",
+                                             to_string(pb.scenario.objective), outcomes[i].objective)
                                : "not certified: " + outcomes[i].failure);
   if (best == outcomes.size()) {
     Plan p;

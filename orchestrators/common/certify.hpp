@@ -3,7 +3,8 @@
 // offers a few candidate plans (its own, and the single-version plans every planner can make); each candidate's
 // stopping epoch is tested in a fixed sequence (from the epoch the selection runs rate likeliest down to its last
 // segment's first), each test at (1 - confidence) / the number of candidates, so that the cheapest certified
-// candidate's bound holds at the confidence for the plan returned, whatever the search examined.
+// candidate's bound holds at the confidence for the plan returned, whatever the search examined. A single version on
+// all the data is fixed in advance: its epochs are tested from max_epochs down on every knowledge run.
 #pragma once
 
 #include "deplsim/orchestrator.hpp"
@@ -17,6 +18,9 @@ namespace deplsim {
 struct Candidate {
   std::string label;
   Plan plan;
+  /// A single version on all the data: what it learns was fixed before any run was looked at, so its stopping epochs
+  /// are tested from max_epochs down on every knowledge run (CertifyOn::all_runs), not only the held-out ones.
+  bool prespecified = false;
 };
 
 /// The candidates a planner certifies: `own` (its choice) first, then the plan of the full version and that of the

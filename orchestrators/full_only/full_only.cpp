@@ -23,7 +23,7 @@ public:
   Plan plan(const Problem& pb) override {
     if (auto none = insufficient_data(pb, name_)) return *none;
     const std::size_t v = pruned_ ? pb.scenario.most_pruned_version() : 0;
-    return certify_best(pb, {Candidate{"its own plan", single_version_plan(pb, v, name_)}}, name_);
+    return certify_best(pb, {Candidate{"its own plan", single_version_plan(pb, v, name_), true}}, name_);
   }
 
 private:

@@ -7,20 +7,21 @@ source "$(dirname "$0")/testlib.sh" profile
 EDGE="$SOURCE_DIR/scenarios/fashion_mnist/edge.yaml"
 check "the real profile loads (validate)" expect_rc 0 validate "$EDGE"
 check "depl plans on it" expect_rc 0 plan "$EDGE"
-check "  its claim, p*, certified on the 40 held-out knowledge seeds" "$PY" - "$TMP/rc.out" <<'PYEOF'
+check "  its claim, p*, certified on the 40 held-out knowledge seeds (all 80 for a plan fixed in advance)" "$PY" - "$TMP/rc.out" <<'PYEOF'
 import json, math, sys
 j = json.load(open(sys.argv[1]))
 c = j["claim"]
-assert j["predicted"]["p_target_met"] == c["p_target_met"] == 0.9 and c["runs"] == 40 and c["confidence"] == 0.95, j
-# Its test: the one-sided Clopper-Pearson lower bound from m of 40 runs at 1 - 0.05/3, P(Binomial(40, b) >= m) = 0.05/3,
+n = 80 if c["method"].startswith("all knowledge runs") else 40
+assert j["predicted"]["p_target_met"] == c["p_target_met"] == 0.9 and c["runs"] == n and c["confidence"] == 0.95, j
+# Its test: the one-sided Clopper-Pearson lower bound from m of n runs at 1 - 0.05/3, P(Binomial(n, b) >= m) = 0.05/3,
 # at least p*.
 def tail(n, m, q):
     return sum(math.comb(n, i) * q**i * (1 - q)**(n - i) for i in range(m, n + 1))
 b = c["test_bound"]
-assert b >= 0.9 and abs(tail(40, c["successes"], b) - 0.05 / 3) < 1e-6, c
+assert b >= 0.9 and abs(tail(n, c["successes"], b) - 0.05 / 3) < 1e-6, c
 PYEOF
-check "p* = 0.99 cannot be certified on 40 held-out seeds: insufficient data, exit 3" expect_rc 3 plan "$EDGE" --set target.probability=0.99
-check "  (message)" grep -q "40 certification runs (of the 80 the planners know) cannot certify P(L <= L\*) >= 0.99" "$TMP/rc.out"
+check "p* = 0.99 cannot be certified on 80 knowledge seeds: insufficient data, exit 3" expect_rc 3 plan "$EDGE" --set target.probability=0.99
+check "  (message)" grep -q "80 knowledge runs cannot certify P(L <= L\*) >= 0.99" "$TMP/rc.out"
 check "20 knowledge seeds cannot support p* = 0.9: exit 3" expect_rc 3 plan "$EDGE" --set model.learning.knowledge_seeds=20
 check "run: judged on the 20 evaluation seeds, counted once each" expect_rc 0 run "$EDGE" --replications 2000 --out "$TMP/r"
 check "  P over distinct seeds, its interval, the guarantee from it" "$PY" - "$TMP/r" <<'PYEOF'

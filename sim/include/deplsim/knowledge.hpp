@@ -45,11 +45,17 @@ class ReplicationPolicy;
 /// (fixed-sequence testing: the probability that any certified candidate's true P is below p* is at most
 /// 1 - confidence), so the cheapest of them may be returned with its bound.
 struct Certification {
-  long long runs = 0;                ///< certification runs (0: the knowledge keeps none; nothing certified)
+  long long runs = 0;                ///< runs counted (0: the knowledge keeps no certification run; nothing certified)
   std::vector<long long> successes;  ///< per candidate tested, in order
   std::vector<double> bounds;        ///< per candidate tested: the lower bound at the test's level
   int certified = 0;                 ///< the first `certified` candidates passed
   double level = 0.0;                ///< each test's level: 1 - (1 - confidence) / family
+};
+
+/// @brief The knowledge runs a certification counts (PlannerKnowledge::certify_epochs).
+enum class CertifyOn {
+  held_out,  ///< the certification runs only: for plans chosen on the selection runs
+  all_runs,  ///< selection and certification runs: for plans and test orders fixed before looking at any run
 };
 
 /// @brief What the knowledge was counted from.
@@ -114,11 +120,14 @@ public:
   /// How many candidate plans a planner may certify (model.learning.certification_candidates, default 3): each is
   /// tested at (1 - confidence) / that many, so that all of them together hold at the confidence (a union bound).
   [[nodiscard]] virtual int certification_candidates() const = 0;
-  /// Tests the stopping epochs `epochs` (1-based, in the order given) of `schedule` (run to its full length) on the
-  /// certification runs with `samples` samples per epoch: fixed-sequence testing against p* (Certification), each
-  /// bound at 1 - (1 - confidence) / `family` (the candidates tested together).
+  /// Tests the stopping epochs `epochs` (1-based, in the order given) of `schedule` (run to its full length) with
+  /// `samples` samples per epoch: fixed-sequence testing against p* (Certification), each bound at
+  /// 1 - (1 - confidence) / `family` (the candidates tested together). On the certification runs
+  /// (CertifyOn::held_out), or on every knowledge run (CertifyOn::all_runs) — valid only when the schedule, the data
+  /// and the order of `epochs` were fixed before any run was looked at (a single version on all the data, tested
+  /// from max_epochs down).
   [[nodiscard]] virtual Certification certify_epochs(double samples, const Schedule& schedule, const std::vector<int>& epochs,
-                                                     double p_star, int family) const = 0;
+                                                     double p_star, int family, CertifyOn on) const = 0;
   /// Tests policies (in the order given) on the certification runs: each starts from `initial`, observes the
   /// validation loss after every epoch (time and energy are not replayed: 0) and may revise the rest; its success is
   /// the test loss of what it delivers. Fixed-sequence testing against p*, as certify_epochs.
@@ -129,7 +138,7 @@ public:
   /// Index of the bucket used for `samples` (the largest at or below it); throws std::out_of_range below all.
   [[nodiscard]] std::size_t bucket_of(double samples) const;
   /// "Insufficient data" (docs/model.md 3.6): a reason when the runs cannot support a claim of P >= p, else nothing
-  /// (with certification runs: when even all of them meeting L* could not certify p).
+  /// (with certification runs: when even all the knowledge runs meeting L* could not certify p, as for a plan fixed in advance).
   [[nodiscard]] std::optional<std::string> insufficient_for(double p) const;
   /// The predicted distribution of the test loss after the schedule (the last of each_epoch).
   [[nodiscard]] LossDistribution distribution(double samples, const Schedule& schedule) const;

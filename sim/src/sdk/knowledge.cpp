@@ -29,13 +29,15 @@ std::size_t PlannerKnowledge::bucket_of(double samples) const {
 
 std::optional<std::string> PlannerKnowledge::insufficient_for(double p) const {
   if (const std::size_t c = certification_runs(); c > 0) {
-    // Each candidate is tested at 1 - (1 - confidence) / certification_candidates() (docs/model.md 3.7).
+    // Each candidate is tested at 1 - (1 - confidence) / certification_candidates() (docs/model.md 3.7); the plans
+    // fixed in advance (a single version on all the data) on every knowledge run, the others on the held-out ones.
     const int need = minimum_runs(p, 1.0 - (1.0 - confidence()) / std::max(1, certification_candidates()));
-    if (c >= static_cast<std::size_t>(need)) return std::nullopt;
-    return fmt::format("insufficient data: {} certification runs (of the {} the planners know) cannot certify P(L <= L*) >= {} at "
-                       "{:g}% confidence (each of up to {} candidates at {:.4g}%), even if every one met L*: it takes at least {} "
-                       "(model.learning.knowledge_runs, certification_share)",
-                       c, c + independent_runs(), p, 100 * confidence(), certification_candidates(),
+    const std::size_t all = c + independent_runs();
+    if (all >= static_cast<std::size_t>(need)) return std::nullopt;
+    return fmt::format("insufficient data: {} knowledge runs cannot certify P(L <= L*) >= {} at {:g}% confidence (each of up "
+                       "to {} candidates at {:.4g}%), even if every one met L*: it takes at least {} "
+                       "(model.learning.knowledge_runs)",
+                       all, p, 100 * confidence(), certification_candidates(),
                        100 * (1.0 - (1.0 - confidence()) / std::max(1, certification_candidates())), need);
   }
   const std::size_t n = independent_runs();

@@ -183,6 +183,11 @@ struct KernelKnowledge::Impl {
   std::size_t selection = 0;      ///< runs the kernels and trajectories come from
   std::size_t certification = 0;  ///< runs kept to certify claims
 
+  /// The test (and validation) losses of selection run `r` under `schedule` with `samples` samples per epoch.
+  [[nodiscard]] Trajectory selection_trajectory(std::size_t r, double samples, const Schedule& schedule) const {
+    return measured ? truth.indexed_trajectory(Purpose::knowledge, r, samples, schedule)
+                    : truth.trajectory(seed, Purpose::knowledge, static_cast<std::uint32_t>(r), samples, schedule);
+  }
   /// The test (and validation) losses of certification run `i` under `schedule` with `samples` samples per epoch.
   [[nodiscard]] Trajectory certification_trajectory(std::size_t i, double samples, const Schedule& schedule) const {
     return measured ? truth.indexed_trajectory(Purpose::knowledge, selection + i, samples, schedule)
@@ -381,9 +386,7 @@ std::vector<Trajectory> KernelKnowledge::trajectories(double samples, const Sche
   const double q = buckets_[bucket_of(samples)];
   std::vector<Trajectory> out;
   out.reserve(impl_->selection);
-  for (std::size_t r = 0; r < impl_->selection; ++r)
-    out.push_back(impl_->measured ? impl_->truth.indexed_trajectory(Purpose::knowledge, r, q, schedule)
-                                  : impl_->truth.trajectory(impl_->seed, Purpose::knowledge, static_cast<std::uint32_t>(r), q, schedule));
+  for (std::size_t r = 0; r < impl_->selection; ++r) out.push_back(impl_->selection_trajectory(r, q, schedule));
   return out;
 }
 
@@ -420,15 +423,20 @@ Certification fixed_sequence(std::size_t runs, std::size_t candidates, double co
 } // namespace
 
 Certification KernelKnowledge::certify_epochs(double samples, const Schedule& schedule, const std::vector<int>& epochs,
-                                              double p_star, int family) const {
+                                              double p_star, int family, CertifyOn on) const {
   const double target = impl_->scenario.target.loss;
-  // Each certification run's test loss after every epoch of the schedule: counted once, then read per candidate.
+  // Each run's test loss after every epoch of the schedule: counted once, then read per candidate.
   std::vector<long long> met(static_cast<std::size_t>(schedule.total_epochs()), 0);
-  for (std::size_t i = 0; i < impl_->certification; ++i) {
-    const Trajectory t = impl_->certification_trajectory(i, samples, schedule);
+  auto count = [&](const Trajectory& t) {
     for (std::size_t k = 0; k < t.test.size() && k < met.size(); ++k) met[k] += t.test[k] <= target ? 1 : 0;
+  };
+  for (std::size_t i = 0; i < impl_->certification; ++i) count(impl_->certification_trajectory(i, samples, schedule));
+  std::size_t runs = impl_->certification;
+  if (on == CertifyOn::all_runs && runs > 0) {
+    for (std::size_t r = 0; r < impl_->selection; ++r) count(impl_->selection_trajectory(r, samples, schedule));
+    runs += impl_->selection;
   }
-  return fixed_sequence(impl_->certification, epochs.size(), confidence(), family, p_star, [&](std::size_t i) {
+  return fixed_sequence(runs, epochs.size(), confidence(), family, p_star, [&](std::size_t i) {
     const int e = epochs[i];
     if (e < 1 || e > static_cast<int>(met.size())) throw std::out_of_range(fmt::format("no epoch {} in the schedule", e));
     return met[static_cast<std::size_t>(e - 1)];

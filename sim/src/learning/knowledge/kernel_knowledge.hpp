@@ -35,7 +35,7 @@ public:
   [[nodiscard]] double confidence() const override;
   [[nodiscard]] int certification_candidates() const override;
   [[nodiscard]] Certification certify_epochs(double samples, const Schedule& schedule, const std::vector<int>& epochs,
-                                             double p_star, int family) const override;
+                                             double p_star, int family, CertifyOn on) const override;
   [[nodiscard]] Certification certify_policies(double samples, const std::vector<Segment>& initial,
                                                const std::vector<std::function<std::unique_ptr<ReplicationPolicy>()>>& policies,
                                                double p_star, int family) const override;
