@@ -1,17 +1,22 @@
 #!/usr/bin/python3
-"""The reliability figure of a coverage study (`deplsim coverage`, docs/model.md 3.8): one point per repetition and
-planner, the claimed P(L <= L*) against the true P of the plan returned; a point below the diagonal is a miss (the
-claim exceeded the truth). Also: the figure of a knowledge-runs study (several coverage folders: miss rate and energy
-against the number of runs the planners know, with and without certification).
+"""The figures of a coverage study (`deplsim coverage`, docs/model.md 3.8).
+
+- coverage.png/.pdf, the reliability figure: one panel per planner, one point per cell, repetition and claim, the
+  claimed P(L <= L*) (jittered a little, claims are often exactly p*) against the true P of the plan returned; a
+  point below the diagonal is a miss (the claim exceeded the truth). The title gives misses / claims per planner.
+- knowledge_runs.png/.pdf, when the grid varies model.learning.knowledge_runs: per planner, the miss rate (with its
+  Wilson 95% interval) and the mean energy of the plans against the runs the planners know, certified (solid) and
+  uncertified (dotted, the cells with model.learning.certification_share = 0), pooled over the other grid keys.
 
 Usage:
-  coverage.py DIR                      writes DIR/coverage.png and DIR/coverage.pdf from DIR/coverage.csv
-  coverage.py --study OUT DIR...       writes OUT.png/.pdf (and OUT.csv) from several coverage folders
+  coverage.py DIR                      the figures of DIR from DIR/coverage.csv and DIR/summary.json
+  coverage.py --study OUT DIR...       the knowledge-runs figure (OUT.png/.pdf, and OUT.csv) pooled over several folders
 
 Debian's matplotlib and pandas; errors in the input exit 2 naming the file.
 """
 import io
 import json
+import math
 import os
 import pathlib
 import sys
@@ -25,8 +30,9 @@ import pandas as pd  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plotstyle  # noqa: E402
 
-COLUMNS = ["repetition", "knowledge_seed", "orchestrator", "status", "certified", "claim", "true_p", "true_runs", "miss",
-           "energy_j", "time_s", "epochs"]
+COLUMNS = ["cell", "target_loss", "target_probability", "knowledge_runs", "certification_runs", "repetition",
+           "knowledge_seed", "orchestrator", "status", "certified", "claim", "true_p", "true_runs", "miss", "energy_j",
+           "time_s", "epochs"]
 
 
 def fail(message):
@@ -45,6 +51,8 @@ def read(folder):
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         fail(f"{path}: missing column(s) {', '.join(missing)}")
+    if "cells" not in meta or not meta["cells"]:
+        fail(f"{summary}: no 'cells'")
     return df, meta
 
 
@@ -56,73 +64,118 @@ def save(fig, stem):
     plt.close(fig)
 
 
-def reliability(folder):
-    df, meta = read(folder)
+def wilson(k, n):
+    if n == 0:
+        return float("nan"), float("nan")
+    z = 1.959963984540054
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return max(0.0, c - h), min(1.0, c + h)
+
+
+def reliability(folder, df, meta):
     ok = df[df["status"] == "ok"]
     names = list(dict.fromkeys(df["orchestrator"]))
     fig, axes = plt.subplots(1, max(1, len(names)), figsize=(3.2 * max(1, len(names)), 3.4), squeeze=False, sharey=True)
-    p_star = meta["target"]["probability"]
+    p_min = float(df["target_probability"].min())
+    lo = min([p_min - 0.1] + list(ok["claim"]) + list(ok["true_p"]))
     for ax, name in zip(axes[0], names):
         rows = ok[ok["orchestrator"] == name]
         colour, marker, _ = plotstyle.style(name)
-        hit = rows[rows["miss"] == 0]
-        miss = rows[rows["miss"] == 1]
-        ax.scatter(hit["claim"], hit["true_p"], s=12, color=colour, marker=marker, alpha=0.6, label="claim held")
-        ax.scatter(miss["claim"], miss["true_p"], s=18, facecolors="none", edgecolors=colour, marker=marker,
+        # A deterministic jitter (by repetition) spreads the claims that sit exactly at p*.
+        x = rows["claim"] + ((rows["repetition"] * 0.6180339887) % 1.0 - 0.5) * 0.006
+        hit = rows["miss"] == 0
+        ax.scatter(x[hit], rows["true_p"][hit], s=8, color=colour, marker=marker, alpha=0.5, label="claim held")
+        ax.scatter(x[~hit], rows["true_p"][~hit], s=18, facecolors="none", edgecolors="black", marker=marker,
                    label="claim missed")
-        lo = min([p_star - 0.1] + list(rows["claim"]) + list(rows["true_p"]))
         ax.plot([lo, 1], [lo, 1], color="0.4", linestyle="--", linewidth=0.8)
-        ax.axvline(p_star, color="0.7", linewidth=0.8)
         n = len(rows)
-        rate = f"{len(miss)}/{n} missed" if n else "no claim"
-        ax.set_title(f"{name}\n{rate} ({meta['repetitions']} draws)", fontsize=8)
+        rate = f"{int((~hit).sum())} of {n} claims missed" if n else "no claim"
+        ax.set_title(f"{name}\n{rate}", fontsize=8)
         ax.set_xlabel("claimed P(L ≤ L*)")
         ax.set_xlim(lo, 1.0)
         ax.set_ylim(lo, 1.0)
     axes[0][0].set_ylabel("true P of the plan")
-    fig.suptitle(f"Claims against truth: {meta['scenario']}, L* = {meta['target']['loss']}, p* = {p_star}, "
-                 f"{meta['knowledge']['knowledge_runs']} runs known ({meta['knowledge']['certification_runs']} held out)",
-                 fontsize=9, y=1.04)
+    axes[0][0].legend(fontsize=6, loc="lower right")
+    c0 = meta["cells"][0]
+    fig.suptitle(f"Claims against truth: {meta['scenario']}, {len(meta['cells'])} cell(s) x {meta['repetitions']} "
+                 f"knowledge draws, {100 * c0['knowledge']['confidence']:g}% confidence", fontsize=9, y=1.04)
     save(fig, str(pathlib.Path(folder) / "coverage"))
 
 
-def study(out, folders):
-    """Miss rate and energy against the runs the planners know, certified or not, one line per planner."""
+def by_runs(df):
+    """Per (planner, certified or not, knowledge runs): claims, misses, the miss rate and mean energy."""
+    ok = df[df["status"] == "ok"].copy()
+    ok["certified_cell"] = ok["certification_runs"] > 0
     rows = []
-    for f in folders:
-        _, meta = read(f)
-        for p in meta["planners"]:
-            rows.append({"folder": f, "scenario": meta["scenario"], "knowledge_runs": meta["knowledge"]["knowledge_runs"],
-                         "certified": meta["knowledge"]["certification_runs"] > 0, "orchestrator": p["orchestrator"],
-                         "claims": p["claims"], "misses": p["misses"], "miss_rate": p["miss_rate"],
-                         "energy_j_mean": p["energy_j_mean"], "repetitions": p["repetitions"]})
-    df = pd.DataFrame(rows)
-    plotstyle.atomic_write(f"{out}.csv", df.to_csv(index=False, lineterminator="\n"))
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
-    for (name, certified), g in df.groupby(["orchestrator", "certified"], sort=False):
+    for (name, cert, runs), g in ok.groupby(["orchestrator", "certified_cell", "knowledge_runs"], sort=False):
+        k, n = int(g["miss"].sum()), len(g)
+        lo, hi = wilson(k, n)
+        rows.append({"orchestrator": name, "certified": bool(cert), "knowledge_runs": int(runs), "claims": n,
+                     "misses": k, "miss_rate": k / n, "miss_lo": lo, "miss_hi": hi,
+                     "energy_j_mean": float(g["energy_j"].mean())})
+    attempts = df.assign(certified_cell=df["certification_runs"] > 0).groupby(
+        ["orchestrator", "certified_cell", "knowledge_runs"], sort=False).size()
+    out = pd.DataFrame(rows)
+    if not out.empty:
+        out["attempts"] = [int(attempts[(r.orchestrator, r.certified, r.knowledge_runs)]) for r in out.itertuples()]
+    return out
+
+
+def runs_figure(stem, table, title):
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    for (name, certified), g in table.groupby(["orchestrator", "certified"], sort=False):
         g = g.sort_values("knowledge_runs")
         colour, marker, _ = plotstyle.style(name)
         style = "-" if certified else ":"
         label = f"{name} ({'certified' if certified else 'uncertified'})"
-        axes[0].plot(g["knowledge_runs"], g["miss_rate"], marker=marker, color=colour, linestyle=style, label=label)
-        axes[1].plot(g["knowledge_runs"], g["energy_j_mean"], marker=marker, color=colour, linestyle=style, label=label)
+        axes[0].errorbar(g["knowledge_runs"], g["miss_rate"], yerr=[g["miss_rate"] - g["miss_lo"], g["miss_hi"] - g["miss_rate"]],
+                         marker=marker, color=colour, linestyle=style, label=label, capsize=2, linewidth=1)
+        axes[1].plot(g["knowledge_runs"], g["claims"] / g["attempts"], marker=marker, color=colour, linestyle=style, label=label)
+        axes[2].plot(g["knowledge_runs"], g["energy_j_mean"], marker=marker, color=colour, linestyle=style, label=label)
     axes[0].axhline(0.05, color="0.4", linestyle="--", linewidth=0.8)
-    axes[0].set_xlabel("training runs the planners know")
-    axes[0].set_ylabel("miss rate (claims above the truth)")
-    axes[1].set_xlabel("training runs the planners know")
-    axes[1].set_ylabel("mean energy of the plans (J)")
+    axes[0].set_ylabel("miss rate of the claims made (95% CI)")
+    axes[1].set_ylabel("share of draws with a claim")
+    axes[1].set_ylim(-0.02, 1.02)
+    axes[2].set_ylabel("mean energy of the plans claimed (J)")
+    ticks = sorted(table["knowledge_runs"].unique())
     for ax in axes:
+        ax.set_xlabel("training runs the planners know")
         ax.set_xscale("log")
-    axes[1].legend(fontsize=7, loc="best")
-    fig.suptitle("What dependability costs in training runs: miss rate (dashed: 5%) and energy", fontsize=9)
-    save(fig, out)
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([str(t) for t in ticks])
+        ax.minorticks_off()
+    axes[2].legend(fontsize=6, loc="best")
+    fig.suptitle(title, fontsize=9)
+    save(fig, stem)
+
+
+def figures(folder):
+    df, meta = read(folder)
+    reliability(folder, df, meta)
+    if df["knowledge_runs"].nunique() > 1:
+        table = by_runs(df)
+        runs_figure(str(pathlib.Path(folder) / "knowledge_runs"), table,
+                    f"What dependability costs in training runs ({meta['scenario']}): miss rate (dashed: 5%) and energy")
+
+
+def study(out, folders):
+    frames = []
+    for f in folders:
+        df, _ = read(f)
+        frames.append(df)
+    table = by_runs(pd.concat(frames, ignore_index=True))
+    plotstyle.atomic_write(f"{out}.csv", table.to_csv(index=False, lineterminator="\n"))
+    runs_figure(out, table, "What dependability costs in training runs: miss rate (dashed: 5%) and energy")
 
 
 def main(argv):
     if len(argv) >= 3 and argv[0] == "--study":
         study(argv[1], argv[2:])
-    elif len(argv) == 1:
-        reliability(argv[0])
+    elif len(argv) == 1 and not argv[0].startswith("-"):
+        figures(argv[0])
     else:
         print(__doc__, file=sys.stderr)
         return 2

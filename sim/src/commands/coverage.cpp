@@ -2,6 +2,7 @@
 // knowledge; per planner, how often its claim exceeded the true P (studies/coverage.cpp, docs/model.md 3.8).
 #include "commands/command.hpp"
 
+#include "deplsim/error.hpp"
 #include "studies/coverage.hpp"
 #include "support/exit_codes.hpp"
 #include "support/files.hpp"
@@ -31,7 +32,12 @@ public:
     add_setting_flags(cmd, o_, session.registry);
     add_plugin_option(cmd, session.plugins);
     cmd->add_option("--orchestrators", orchestrators_, "comma-separated orchestrators (default: the certifying ones)")->capture_default_str();
-    cmd->add_option("--repetitions", options_.repetitions, "knowledge draws")->capture_default_str()->check(CLI::Range(1, 100000));
+    cmd->add_option("--grid", grid_, "KEY=V1,V2,...: one cell per combination of values of scenario keys (repeatable; e.g. "
+                                      "target.loss=0.8,0.85 model.learning.knowledge_runs=30,100)");
+    cmd->add_option("--repetitions", options_.repetitions, "knowledge draws per cell")->capture_default_str()->check(CLI::Range(1, 100000));
+    cmd->add_option("--jobs,-j", options_.jobs, "processes sharing each cell's repetitions (results do not depend on it)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
     cmd->add_option("--evaluation-replications", options_.evaluation_replications,
                     "learning curves: evaluation replications behind each plan's true P")
         ->capture_default_str()
@@ -46,6 +52,16 @@ public:
     o_.registry = &session.registry;
     options_.context = context_options(o_);
     if (uncertified_) options_.context.overrides.emplace_back("model.learning.certification_share=0");
+    for (const auto& g : grid_) {
+      const auto eq = g.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw InputError(InputIssue{"--grid", 0, 0, "", fmt::format("'{}': expected KEY=V1,V2,...", g)});
+      std::vector<std::string> values;
+      std::stringstream vs(g.substr(eq + 1));
+      for (std::string v; std::getline(vs, v, ',');) values.push_back(v);
+      if (!g.empty() && g.back() == ',') values.emplace_back();
+      options_.grid.emplace_back(g.substr(0, eq), values);
+    }
     std::stringstream ss(orchestrators_);
     for (std::string name; std::getline(ss, name, ',');)
       if (!name.empty()) options_.orchestrators.push_back(name);
@@ -79,6 +95,7 @@ private:
   ScenarioOptions o_;
   CoverageOptions options_;
   std::string orchestrators_ = kCertifying;
+  std::vector<std::string> grid_;
   bool uncertified_ = false;
 };
 

@@ -9,10 +9,18 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
 #include <map>
+#include <set>
 #include <stdexcept>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #ifndef DEPLSIM_VERSION
 #define DEPLSIM_VERSION "unknown"
@@ -103,7 +111,7 @@ CoverageRow plan_and_judge(const Context& ctx, const Problem& pb, const std::str
 
 // Per planner: how many repetitions made a claim, how many of those missed, the miss rate with its Wilson 95% interval,
 // and the one-sided binomial test of "misses at most 1 - confidence of the time".
-nlohmann::ordered_json summarise(const Context& ctx, const CoverageOptions& o, const std::vector<CoverageRow>& rows) {
+nlohmann::ordered_json summarise_planners(const Context& ctx, const CoverageOptions& o, const std::vector<CoverageRow>& rows) {
   using json = nlohmann::ordered_json;
   const double alpha = 1.0 - ctx.loaded.learning.confidence;
   json planners = json::array();
@@ -142,11 +150,20 @@ nlohmann::ordered_json summarise(const Context& ctx, const CoverageOptions& o, c
     }
     planners.push_back(p);
   }
+  return planners;
+}
+
+// One cell's block of summary.json: its settings, target, knowledge and planners.
+nlohmann::ordered_json summarise_cell(const Context& ctx, const CoverageOptions& o, int cell,
+                                      const std::vector<std::pair<std::string, std::string>>& settings,
+                                      const std::vector<CoverageRow>& rows) {
+  using json = nlohmann::ordered_json;
   const Scenario& sc = ctx.scenario();
   json s;
-  s["deplsim_version"] = DEPLSIM_VERSION;
-  s["scenario"] = sc.name;
-  s["seed"] = ctx.seed;
+  s["cell"] = cell;
+  json set = json::object();
+  for (const auto& [k, v] : settings) set[k] = v;
+  s["settings"] = set;
   s["target"] = json{{"loss", sc.target.loss}, {"probability", sc.target.probability}};
   s["knowledge"] = json{{"kind", to_string(ctx.knowledge->kind())},
                         {"knowledge_runs", ctx.knowledge->independent_runs() + ctx.knowledge->certification_runs()},
@@ -156,55 +173,203 @@ nlohmann::ordered_json summarise(const Context& ctx, const CoverageOptions& o, c
   s["true_p"] = dynamic_cast<const TraceLearning*>(ctx.truth.get()) != nullptr
                     ? json{{"over", "every seed of the measured profile"}}
                     : json{{"over", "evaluation replications"}, {"replications", o.evaluation_replications}};
-  s["repetitions"] = o.repetitions;
-  s["planners"] = planners;
+  s["planners"] = summarise_planners(ctx, o, rows);
   return s;
+}
+
+// Repetitions r with r % stride == offset of one cell, in order (each planner in the order asked).
+std::vector<CoverageRow> run_repetitions(const Context& ctx, const CoverageOptions& o, int cell, int offset, int stride,
+                                         const std::function<void(int)>& done) {
+  std::vector<CoverageRow> rows;
+  for (int r = offset; r < o.repetitions; r += stride) {
+    const Draw d = draw(ctx, r);
+    const Problem pb{ctx.scenario(), ctx.platform(), *d.knowledge, *ctx.cost, *ctx.orchestrators, ctx.loaded.planners, d.seed};
+    for (const auto& name : o.orchestrators) {
+      rows.push_back(plan_and_judge(ctx, pb, name, r, d.seed, o.evaluation_replications));
+      rows.back().cell = cell;
+    }
+    done(r);
+  }
+  return rows;
+}
+
+nlohmann::json row_json(const CoverageRow& r) {
+  return nlohmann::json::array({r.cell, r.repetition, r.knowledge_seed, r.orchestrator, r.status, r.certified, r.claim, r.true_p,
+                                r.true_runs, r.miss, r.energy_j, r.time_s, r.epochs});
+}
+
+CoverageRow row_of(const nlohmann::json& j) {
+  CoverageRow r;
+  r.cell = j[0];
+  r.repetition = j[1];
+  r.knowledge_seed = j[2];
+  r.orchestrator = j[3];
+  r.status = j[4];
+  r.certified = j[5];
+  r.claim = j[6];
+  r.true_p = j[7];
+  r.true_runs = j[8];
+  r.miss = j[9];
+  r.energy_j = j[10];
+  r.time_s = j[11];
+  r.epochs = j[12];
+  return r;
+}
+
+// A cell's repetitions shared by `jobs` forked processes (each a stride of them, its rows in a file), merged in
+// repetition order: the same rows as one process computes. A child that fails makes the cell fail with its message.
+std::vector<CoverageRow> run_cell(const Context& ctx, const CoverageOptions& o, int cell, const std::function<void(int)>& done) {
+  const int jobs = std::clamp(o.jobs, 1, o.repetitions);
+  if (jobs == 1) return run_repetitions(ctx, o, cell, 0, 1, done);
+  char tmpl[] = "/tmp/deplsim-coverage-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("coverage: cannot create a temporary folder in /tmp");
+  const fs::path tmp(tmpl);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::vector<pid_t> pids;
+  for (int j = 0; j < jobs; ++j) {
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("coverage: fork failed");
+    if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      int rc = 0;
+      try {
+        nlohmann::json rows = nlohmann::json::array();
+        for (const auto& r : run_repetitions(ctx, o, cell, j, jobs, j == 0 ? done : [](int) {})) rows.push_back(row_json(r));
+        std::ofstream(tmp / fmt::format("{}.json", j)) << rows.dump();
+      } catch (const std::exception& e) {
+        std::ofstream(tmp / fmt::format("{}.err", j)) << e.what();
+        rc = 2;
+      }
+      std::fflush(stderr);
+      _exit(rc);
+    }
+    pids.push_back(pid);
+  }
+  std::string failure;
+  for (std::size_t j = 0; j < pids.size(); ++j) {
+    int status = 0;
+    waitpid(pids[j], &status, 0);
+    if (failure.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+      std::ifstream err(tmp / fmt::format("{}.err", j));
+      std::string what((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+      failure = what.empty() ? fmt::format("a coverage process ended with status {}", status) : what;
+    }
+  }
+  std::vector<CoverageRow> rows;
+  if (failure.empty())
+    for (int j = 0; j < jobs; ++j) {
+      std::ifstream in(tmp / fmt::format("{}.json", j));
+      for (const auto& r : nlohmann::json::parse(in)) rows.push_back(row_of(r));
+    }
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  if (!failure.empty()) throw std::runtime_error("coverage: " + failure);
+  std::stable_sort(rows.begin(), rows.end(), [](const CoverageRow& a, const CoverageRow& b) { return a.repetition < b.repetition; });
+  return rows;
 }
 
 } // namespace
 
+std::vector<std::vector<std::pair<std::string, std::string>>> coverage_cells(const CoverageOptions& o) {
+  std::vector<std::vector<std::pair<std::string, std::string>>> cells{{}};
+  std::set<std::string> keys;
+  for (const auto& [key, values] : o.grid) {
+    if (key.empty()) throw InputError(InputIssue{"--grid", 0, 0, "", "expected KEY=V1,V2,... with a dotted scenario key"});
+    if (!keys.insert(key).second) throw InputError(InputIssue{"--grid", 0, 0, key, "the key is given twice"});
+    if (values.empty() || std::any_of(values.begin(), values.end(), [](const std::string& v) { return v.empty(); }))
+      throw InputError(InputIssue{"--grid", 0, 0, key, "expected non-empty comma-separated values"});
+    std::vector<std::vector<std::pair<std::string, std::string>>> next;
+    for (const auto& cell : cells)
+      for (const auto& v : values) {
+        next.push_back(cell);
+        next.back().emplace_back(key, v);
+      }
+    cells = std::move(next);
+  }
+  if (cells.size() > 10000) throw InputError(InputIssue{"--grid", 0, 0, "", fmt::format("{} cells: at most 10000", cells.size())});
+  return cells;
+}
+
 CoverageResult run_coverage(const CoverageOptions& o) {
   if (o.orchestrators.empty()) throw InputError(InputIssue{"--orchestrators", 0, 0, "", "expected at least one orchestrator"});
-  auto ctx = build_context(o.context);
-  for (const auto& name : o.orchestrators) (void)ctx->orchestrators->make(name);  // unknown names: exit 2 before any work
+  const auto cells = coverage_cells(o);
+  // Every cell's scenario is read (and its orchestrators known) before any work: a bad value exits 2 at once.
+  std::vector<std::unique_ptr<Context>> contexts;
+  for (const auto& cell : cells) {
+    ContextOptions co = o.context;
+    for (const auto& [k, v] : cell) co.overrides.push_back(k + "=" + v);
+    contexts.push_back(build_context(co));
+    for (const auto& name : o.orchestrators) (void)contexts.back()->orchestrators->make(name);
+  }
   CoverageResult result;
+  nlohmann::ordered_json cell_blocks = nlohmann::ordered_json::array();
   const auto t0 = std::chrono::steady_clock::now();
   auto last = t0;
-  for (int r = 0; r < o.repetitions; ++r) {
-    const Draw d = draw(*ctx, r);
-    const Problem pb{ctx->scenario(), ctx->platform(), *d.knowledge, *ctx->cost, *ctx->orchestrators, ctx->loaded.planners, d.seed};
-    for (const auto& name : o.orchestrators) result.rows.push_back(plan_and_judge(*ctx, pb, name, r, d.seed, o.evaluation_replications));
-    const auto now = std::chrono::steady_clock::now();
-    if (o.progress && (std::chrono::duration<double>(now - last).count() >= 5 || r + 1 == o.repetitions)) {
+  const long long total = static_cast<long long>(cells.size()) * o.repetitions;
+  const int stride = std::clamp(o.jobs, 1, o.repetitions);
+  for (std::size_t c = 0; c < cells.size(); ++c) {
+    auto done = [&](int r) {  // progress, from the process that runs repetition 0's stride
+      const auto now = std::chrono::steady_clock::now();
+      const long long finished = static_cast<long long>(c) * o.repetitions + std::min(o.repetitions, r + stride);
+      if (!o.progress || (std::chrono::duration<double>(now - last).count() < 5 && finished < total)) return;
       last = now;
       const double el = std::chrono::duration<double>(now - t0).count();
-      fmt::print(stderr, "coverage: {}/{} repetitions, {:.0f} s left\n", r + 1, o.repetitions, el / (r + 1) * (o.repetitions - r - 1));
-    }
+      fmt::print(stderr, "coverage: cell {}/{}, {}/{} repetitions in all, {:.0f} s left\n", c + 1, cells.size(), finished, total,
+                 el / static_cast<double>(finished) * static_cast<double>(total - finished));
+    };
+    std::vector<CoverageRow> rows = run_cell(*contexts[c], o, static_cast<int>(c), done);
+    cell_blocks.push_back(summarise_cell(*contexts[c], o, static_cast<int>(c), cells[c], rows));
+    result.rows.insert(result.rows.end(), rows.begin(), rows.end());
   }
-  result.summary = summarise(*ctx, o, result.rows);
+  const Context& first = *contexts.front();
+  nlohmann::ordered_json s;
+  s["deplsim_version"] = DEPLSIM_VERSION;
+  s["scenario"] = first.scenario().name;
+  s["seed"] = first.seed;
+  s["repetitions"] = o.repetitions;
+  nlohmann::ordered_json grid = nlohmann::ordered_json::object();
+  for (const auto& [k, values] : o.grid) grid[k] = values;
+  s["grid"] = grid;
+  s["cells"] = cell_blocks;
+  result.summary = s;
   return result;
 }
 
 std::string coverage_table(const CoverageResult& result) {
   const auto& s = result.summary;
-  std::string t = fmt::format("Coverage of the claims P(L <= {}) >= claim over {} knowledge draws ({} runs known, {} held out to "
-                              "certify, {:g}% confidence); true P over {}:\n\n",
-                              s["target"]["loss"].get<double>(), s["repetitions"].get<int>(),
-                              s["knowledge"]["knowledge_runs"].get<long long>(), s["knowledge"]["certification_runs"].get<long long>(),
-                              100 * s["knowledge"]["confidence"].get<double>(), s["true_p"]["over"].get<std::string>());
-  t += "| orchestrator | claims | certified | misses | miss rate [95% CI] | binomial p (vs 5%) | claim mean | true P mean | energy J mean |\n";
-  t += "|---|---|---|---|---|---|---|---|---|\n";
+  const auto& cells = s["cells"];
+  // Grid keys beyond what the first columns already say.
+  std::vector<std::string> extra;
+  for (const auto& [k, v] : s["grid"].items())
+    if (k != "target.loss" && k != "target.probability" && k != "model.learning.knowledge_runs") extra.push_back(k);
+  const auto& c0 = cells.front();
+  std::string t = fmt::format("Coverage of the claims P(L <= L*) >= claim over {} knowledge draws per cell ({:g}% confidence, up to {} "
+                              "candidates per planner); true P over {}:\n\n",
+                              s["repetitions"].get<int>(), 100 * c0["knowledge"]["confidence"].get<double>(),
+                              c0["knowledge"]["certification_candidates"].get<int>(), c0["true_p"]["over"].get<std::string>());
+  t += "| L* | p* | runs known (held out) |";
+  for (const auto& k : extra) t += fmt::format(" {} |", k);
+  t += " orchestrator | claims | certified | misses | miss rate [95% CI] | binomial p (vs 5%) | claim mean | true P mean | energy J mean |\n";
+  t += "|---|---|---|";
+  for (std::size_t i = 0; i < extra.size(); ++i) t += "---|";
+  t += "---|---|---|---|---|---|---|---|---|\n";
   auto num = [](const nlohmann::ordered_json& v, const char* spec) {
     return v.is_number() ? fmt::format(fmt::runtime(spec), v.get<double>()) : std::string("-");
   };
-  for (const auto& p : s["planners"]) {
-    const auto& ci = p["miss_rate_ci95"];
-    t += fmt::format("| {} | {} | {} | {} | {} {} | {} | {} | {} | {} |\n", p["orchestrator"].get<std::string>(),
-                     p["claims"].get<long long>(), p["certified_claims"].get<long long>(), p["misses"].get<long long>(),
-                     num(p["miss_rate"], "{:.3f}"),
-                     ci.is_array() ? fmt::format("[{:.3f}, {:.3f}]", ci[0].get<double>(), ci[1].get<double>()) : std::string(),
-                     num(p["p_value"], "{:.3g}"), num(p["claim_mean"], "{:.4f}"), num(p["true_p_mean"], "{:.4f}"),
-                     num(p["energy_j_mean"], "{:.6g}"));
+  for (const auto& c : cells) {
+    std::string head = fmt::format("| {} | {} | {} ({}) |", c["target"]["loss"].get<double>(), c["target"]["probability"].get<double>(),
+                                   c["knowledge"]["knowledge_runs"].get<long long>(), c["knowledge"]["certification_runs"].get<long long>());
+    for (const auto& k : extra) head += fmt::format(" {} |", c["settings"][k].get<std::string>());
+    for (const auto& p : c["planners"]) {
+      const auto& ci = p["miss_rate_ci95"];
+      t += head + fmt::format(" {} | {} | {} | {} | {} {} | {} | {} | {} | {} |\n", p["orchestrator"].get<std::string>(),
+                              p["claims"].get<long long>(), p["certified_claims"].get<long long>(), p["misses"].get<long long>(),
+                              num(p["miss_rate"], "{:.3f}"),
+                              ci.is_array() ? fmt::format("[{:.3f}, {:.3f}]", ci[0].get<double>(), ci[1].get<double>()) : std::string(),
+                              num(p["p_value"], "{:.3g}"), num(p["claim_mean"], "{:.4f}"), num(p["true_p_mean"], "{:.4f}"),
+                              num(p["energy_j_mean"], "{:.6g}"));
+    }
   }
   return t;
 }
@@ -216,9 +381,19 @@ void write_coverage(const CoverageOptions& o, const CoverageResult& result) {
   std::error_code ec;
   fs::remove_all(work, ec);
   fs::create_directories(work);
-  std::string csv = "repetition,knowledge_seed,orchestrator,status,certified,claim,true_p,true_runs,miss,energy_j,time_s,epochs\n";
+  // One row per cell, repetition and planner; the cell's grid values, its L*, p* and knowledge runs first.
+  const auto cells = coverage_cells(o);
+  std::string csv = "cell,";
+  for (const auto& [k, v] : o.grid) csv += csv_field(k) + ",";
+  csv += "target_loss,target_probability,knowledge_runs,certification_runs,";
+  csv += "repetition,knowledge_seed,orchestrator,status,certified,claim,true_p,true_runs,miss,energy_j,time_s,epochs\n";
   for (const auto& r : result.rows) {
     const bool ok = r.status == "ok";
+    const auto& c = result.summary["cells"][static_cast<std::size_t>(r.cell)];
+    csv += fmt::format("{},", r.cell);
+    for (const auto& [k, v] : cells[static_cast<std::size_t>(r.cell)]) csv += csv_field(v) + ",";
+    csv += fmt::format("{},{},{},{},", csv_number(c["target"]["loss"].get<double>()), csv_number(c["target"]["probability"].get<double>()),
+                       c["knowledge"]["knowledge_runs"].get<long long>(), c["knowledge"]["certification_runs"].get<long long>());
     csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", r.repetition, r.knowledge_seed, csv_field(r.orchestrator), r.status,
                        ok ? (r.certified ? "1" : "0") : "", ok ? csv_number(r.claim) : "", ok ? csv_number(r.true_p) : "",
                        ok ? std::to_string(r.true_runs) : "", ok ? (r.miss ? "1" : "0") : "", ok ? csv_number(r.energy_j) : "",

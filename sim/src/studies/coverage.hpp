@@ -3,7 +3,8 @@
 // seeds — and, per planner, how often its claim P(L_K <= L*) >= claim exceeded the true P of the plan it returned. The
 // true P: for learning curves, the fraction of evaluation replications (a stream no knowledge draw touches) meeting L*;
 // for a measured profile, the fraction of all its seeds meeting L* (the profile is the population the knowledge is
-// drawn from). Costs are the cost model's (no SimGrid: a study of claims, not of simulated costs).
+// drawn from). Costs are the cost model's (no SimGrid: a study of claims, not of simulated costs). A grid of scenario
+// settings (target, knowledge runs, certification share...) makes one cell per combination, each with the same draws.
 #pragma once
 
 #include "experiment/context.hpp"
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace deplsim {
@@ -18,21 +20,26 @@ namespace deplsim {
 struct CoverageOptions {
   ContextOptions context;
   std::vector<std::string> orchestrators;
+  /// KEY and its values (`--grid KEY=V1,V2`), in the order given: the cells are every combination, the last key
+  /// varying fastest. Empty: one cell, the scenario as it is.
+  std::vector<std::pair<std::string, std::vector<std::string>>> grid;
   int repetitions = 200;
   int evaluation_replications = 20000;  ///< learning curves: evaluation draws per plan for its true P
+  int jobs = 1;                         ///< processes sharing a cell's repetitions (the results do not depend on it)
   std::string out;
   bool force = false;
   bool progress = false;  ///< progress lines on stderr
 };
 
-/// One planner in one repetition.
+/// One planner in one repetition of one cell.
 struct CoverageRow {
+  int cell = 0;
   int repetition = 0;
   std::uint64_t knowledge_seed = 0;  ///< the knowledge (and certification) streams' seed, or the split's shuffle
   std::string orchestrator;
   std::string status;
   bool certified = false;
-  double claim = 0.0;            ///< the plan's predicted P(L <= L*) (its certified bound when certified)
+  double claim = 0.0;            ///< the plan's predicted P(L <= L*): p* when certified
   double true_p = 0.0;
   long long true_runs = 0;       ///< the runs true_p is counted on
   bool miss = false;             ///< claim > true_p
@@ -43,8 +50,13 @@ struct CoverageRow {
 
 struct CoverageResult {
   std::vector<CoverageRow> rows;
-  nlohmann::ordered_json summary;  ///< per planner: claims, misses, miss rate and its interval, the test against 1 - confidence
+  /// The study, and per cell (its settings, target, knowledge) per planner: claims, misses, the miss rate and its
+  /// interval, the one-sided binomial test against 1 - confidence.
+  nlohmann::ordered_json summary;
 };
+
+/// The cells of a grid: per cell, its (KEY, VALUE) settings. Throws InputError for a malformed grid.
+std::vector<std::vector<std::pair<std::string, std::string>>> coverage_cells(const CoverageOptions& options);
 
 /// Runs the study. Throws InputError for bad options.
 CoverageResult run_coverage(const CoverageOptions& options);
