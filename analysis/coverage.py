@@ -31,8 +31,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plotstyle  # noqa: E402
 
 COLUMNS = ["cell", "target_loss", "target_probability", "knowledge_runs", "certification_runs", "repetition",
-           "knowledge_seed", "orchestrator", "status", "certified", "claim", "true_p", "true_runs", "miss", "energy_j",
-           "time_s", "epochs"]
+           "knowledge_seed", "orchestrator", "status", "certified", "claim", "true_p", "true_lo", "true_hi", "true_runs",
+           "miss", "clear_miss", "energy_j", "time_s", "epochs"]
 
 
 def fail(message):
@@ -131,7 +131,9 @@ def runs_figure(stem, table, title):
         colour, marker, _ = plotstyle.style(name)
         style = "-" if certified else ":"
         label = f"{name} ({'certified' if certified else 'uncertified'})"
-        axes[0].errorbar(g["knowledge_runs"], g["miss_rate"], yerr=[g["miss_rate"] - g["miss_lo"], g["miss_hi"] - g["miss_rate"]],
+        below = (g["miss_rate"] - g["miss_lo"]).clip(lower=0)
+        above = (g["miss_hi"] - g["miss_rate"]).clip(lower=0)
+        axes[0].errorbar(g["knowledge_runs"], g["miss_rate"], yerr=[below, above],
                          marker=marker, color=colour, linestyle=style, label=label, capsize=2, linewidth=1)
         axes[1].plot(g["knowledge_runs"], g["claims"] / g["attempts"], marker=marker, color=colour, linestyle=style, label=label)
         axes[2].plot(g["knowledge_runs"], g["energy_j_mean"], marker=marker, color=colour, linestyle=style, label=label)

@@ -5,6 +5,7 @@ atomic writes. Python 3 standard library, pandas and matplotlib (Debian's) only.
 Errors in the input raise InputError; the scripts print it and exit 2.
 """
 import csv
+import json
 import math
 import os
 import pathlib
@@ -216,7 +217,7 @@ def load_root(root):
     sweeps_dir = root / "sweeps"
     if not sweeps_dir.is_dir():
         raise InputError(f"{sweeps_dir}: no such folder (expected the output of `deplsim reproduce paper`)")
-    names = sorted(p.name for p in sweeps_dir.iterdir() if p.is_dir())
+    names = sorted(p.name for p in sweeps_dir.iterdir() if p.is_dir() and not is_coverage(p))
     for name in names:
         if not (sweeps_dir / name / "results.csv").is_file():
             raise InputError(f"{sweeps_dir / name / 'results.csv'}: no such file")
@@ -224,6 +225,30 @@ def load_root(root):
         raise InputError(f"{sweeps_dir}: no sweep folder in it")
     order = [n for n in KNOWN_SWEEPS if n in names] + [n for n in names if n not in KNOWN_SWEEPS]
     return {name: Sweep(name, sweeps_dir / name) for name in order}
+
+
+def is_coverage(folder):
+    """A coverage sweep's folder (coverage.csv and summary.json, no results.csv): docs/sweeps.md."""
+    folder = pathlib.Path(folder)
+    return (folder / "coverage.csv").is_file() and not (folder / "results.csv").is_file()
+
+
+def load_coverage(root):
+    """{name: (folder, summary)} for every coverage sweep under ROOT/sweeps, by name."""
+    sweeps_dir = pathlib.Path(root) / "sweeps"
+    out = {}
+    if not sweeps_dir.is_dir():
+        return out
+    for p in sorted(sweeps_dir.iterdir()):
+        if p.is_dir() and is_coverage(p):
+            path = p / "summary.json"
+            try:
+                summary = json.loads(path.read_text(encoding="utf-8"))
+                summary["cells"][0]["planners"]
+            except (OSError, ValueError, KeyError, IndexError, TypeError) as e:
+                raise InputError(f"{path}: not a coverage summary ({e})")
+            out[p.name] = (p, summary)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `deplsim reproduce paper` end to end on tiny sweeps (tests/data/reproduce: the five sweep names the figures use,
-# on tests/data/scenarios/tiny.yaml): the sweeps, every figure as PNG and PDF, results.md, a self-contained
+# `deplsim reproduce paper` end to end on tiny sweeps (tests/data/reproduce: the five sweep names the figures use, and
+# a coverage sweep, on tests/data/scenarios/tiny.yaml): the sweeps, every figure as PNG and PDF, results.md, a self-contained
 # report.html whose figures a real browser (Debian's headless Chromium) loads, --resume, and bad input.
 source "$(dirname "$0")/testlib.sh" reproduce
 SWEEPS="$SOURCE_DIR/tests/data/reproduce"
@@ -13,13 +13,24 @@ check "every figure as PNG and PDF" bash -c "
   for f in cost-vs-target-probability cost-vs-target-loss loss-cdf guarantee planner-time levels-sensitivity safety-frontier depl-gain; do
     head -c 8 \"$R/figures/\$f.png\" | grep -q PNG && head -c 5 \"$R/figures/\$f.pdf\" | grep -q '%PDF' || { echo \$f; exit 1; }
   done"
+check "the coverage sweep: its files and figures" bash -c "
+  for f in coverage.csv summary.json coverage.md; do test -s '$R/sweeps/knowledge-runs/'\$f || { echo \$f; exit 1; }; done
+  for f in coverage knowledge_runs; do head -c 8 '$R/sweeps/knowledge-runs/'\$f.png | grep -q PNG || { echo \$f; exit 1; }; done"
+check "  in results.md: its table" grep -q '## Coverage sweep `knowledge-runs`' "$R/results.md"
+check "  4 cells x 2 planners, 4 draws each" "$PY" - "$R/sweeps/knowledge-runs/summary.json" <<'PYEOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert len(s["cells"]) == 4 and all(len(c["planners"]) == 2 for c in s["cells"]), s
+assert [c["knowledge"]["certification_runs"] for c in s["cells"]] == [15, 0, 30, 0], s["cells"]
+assert all(p["repetitions"] == 4 for c in s["cells"] for p in c["planners"])
+PYEOF
 check "results.md has a table per sweep" bash -c "for s in targets losses levels safety size; do grep -q \"## Sweep \\\`\$s\\\`\" '$R/results.md' || exit 1; done"
 check "report.html is self-contained (no external reference)" bash -c "! grep -Eq '(src|href)=\"(https?:)?//' '$R/report.html'"
 check "Chromium (headless) loads report.html with every figure" bash -c "
   command -v chromium >/dev/null || { echo 'chromium is not installed (./run.sh installs it)'; exit 1; }
   dom=\$(timeout 120 chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=5000 --dump-dom 'file://$R/report.html' 2>/dev/null)
   n=\$(grep -c '<img' <<<\"\$dom\")
-  grep -q \"data-figures-loaded=\\\"8/8\\\"\" <<<\"\$dom\" || { echo \"figures loaded: \$(grep -o 'data-figures-loaded=\"[^\"]*\"' <<<\"\$dom\"), img tags: \$n\"; exit 1; }"
+  grep -q \"data-figures-loaded=\\\"10/10\\\"\" <<<\"\$dom\" || { echo \"figures loaded: \$(grep -o 'data-figures-loaded=\"[^\"]*\"' <<<\"\$dom\"), img tags: \$n\"; exit 1; }"
 check "--resume on a finished reproduction reruns no unit and keeps results" bash -c "
   cp '$R/sweeps/targets/results.csv' '$TMP/t.csv' && '$DEPLSIM' reproduce paper --sweeps '$SWEEPS' --out '$R' --resume 2>'$TMP/res.err' &&
   cmp '$TMP/t.csv' '$R/sweeps/targets/results.csv' && ! grep -q 'units done' '$TMP/res.err'"

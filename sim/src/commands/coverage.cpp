@@ -12,7 +12,6 @@
 
 #include <cstdlib>
 #include <sstream>
-#include <unistd.h>
 
 #ifndef DEPLSIM_SOURCE_DIR
 #define DEPLSIM_SOURCE_DIR "."
@@ -79,17 +78,10 @@ public:
   }
 
 private:
-  // The reliability figure (analysis/coverage.py), when Debian's Python with matplotlib is there.
+  // The figures (analysis/coverage.py) from deplsim's source tree ($DEPLSIM_DATA_DIR overrides it).
   static void draw(const std::string& out) {
     const char* env = std::getenv("DEPLSIM_DATA_DIR");
-    const std::string data = env != nullptr && *env != '\0' ? env : DEPLSIM_SOURCE_DIR;
-    const std::string script = data + "/analysis/coverage.py";
-    if (access("/usr/bin/python3", X_OK) != 0 || access(script.c_str(), R_OK) != 0) {
-      fmt::print(stderr, "note: no figure (needs /usr/bin/python3 and {})\n", script);
-      return;
-    }
-    const auto [rc, text] = capture({"/usr/bin/python3", script, out}, true);
-    if (rc != 0) fmt::print(stderr, "note: the figure could not be drawn: {}\n", text);
+    draw_coverage_figures(out, env != nullptr && *env != '\0' ? env : DEPLSIM_SOURCE_DIR);
   }
 
   ScenarioOptions o_;

@@ -8,7 +8,12 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <thread>
+
+#ifndef DEPLSIM_SOURCE_DIR
+#define DEPLSIM_SOURCE_DIR "."
+#endif
 
 namespace deplsim::commands {
 namespace {
@@ -39,6 +44,8 @@ public:
 
   int run(Session& session) override {
     o_.self = self_executable();
+    const char* env = std::getenv("DEPLSIM_DATA_DIR");
+    o_.data_dir = env != nullptr && *env != '\0' ? env : DEPLSIM_SOURCE_DIR;
     o_.plugins = session.plugins;
     o_.replications = replications_;
     o_.registry = &session.registry;

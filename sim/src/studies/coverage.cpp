@@ -6,6 +6,7 @@
 #include "report/statistics.hpp"
 #include "support/csv.hpp"
 #include "support/files.hpp"
+#include "support/process.hpp"
 
 #include <fmt/format.h>
 
@@ -57,8 +58,8 @@ Draw draw(const Context& ctx, int r) {
 }
 
 // The true P of a plan (with the orchestrator's policy per run when it is adaptive) and the runs it is counted on.
-std::pair<double, long long> true_p(const Context& ctx, const Problem& pb, Orchestrator& orchestrator, const Plan& plan,
-                                    int evaluation_replications) {
+std::pair<double, long long> true_p(const Context& ctx, const GroundTruth& truth, const Problem& pb, Orchestrator& orchestrator,
+                                    const Plan& plan, int evaluation_replications) {
   const Scenario& sc = ctx.scenario();
   const double q = pb.samples(plan.data_sources);
   const bool adaptive = orchestrator.start_replication(pb, plan) != nullptr;
@@ -71,8 +72,8 @@ std::pair<double, long long> true_p(const Context& ctx, const Problem& pb, Orche
   long long met = 0;
   long long runs = 0;
   const Schedule schedule = pb.schedule(plan);
-  if (const auto* traces = dynamic_cast<const TraceLearning*>(ctx.truth.get())) {
-    for (std::uint32_t s : traces->all_seeds()) {
+  if (const auto* traces = dynamic_cast<const TraceLearning*>(&truth)) {
+    for (std::uint32_t s : traces->seeds(Purpose::evaluation)) {  // the seeds this draw's knowledge never saw
       auto losses = [&](const Schedule& sch) { return traces->seed_trajectory(s, q, sch); };
       met += meets(losses, [&] { return traces->seed_trajectory(s, q, schedule).test.back(); }) ? 1 : 0;
       ++runs;
@@ -88,8 +89,8 @@ std::pair<double, long long> true_p(const Context& ctx, const Problem& pb, Orche
   return {runs > 0 ? static_cast<double>(met) / static_cast<double>(runs) : 0.0, runs};
 }
 
-CoverageRow plan_and_judge(const Context& ctx, const Problem& pb, const std::string& name, int r, std::uint64_t seed,
-                           int evaluation_replications) {
+CoverageRow plan_and_judge(const Context& ctx, const GroundTruth& truth, const Problem& pb, const std::string& name, int r,
+                           std::uint64_t seed, int evaluation_replications) {
   CoverageRow row;
   row.repetition = r;
   row.knowledge_seed = seed;
@@ -100,8 +101,12 @@ CoverageRow plan_and_judge(const Context& ctx, const Problem& pb, const std::str
   if (plan.status != PlanStatus::ok) return row;
   row.certified = plan.claim.has_value();
   row.claim = plan.predicted.p_target_met.value_or(0.0);
-  std::tie(row.true_p, row.true_runs) = true_p(ctx, pb, *orchestrator, plan, evaluation_replications);
+  std::tie(row.true_p, row.true_runs) = true_p(ctx, truth, pb, *orchestrator, plan, evaluation_replications);
+  const auto ci = wilson95(std::llround(row.true_p * static_cast<double>(row.true_runs)), row.true_runs);
+  row.true_lo = ci[0];
+  row.true_hi = ci[1];
   row.miss = row.claim > row.true_p;
+  row.clear_miss = row.claim > row.true_hi;
   const PlanCost cost = pb.cost.evaluate(plan);
   row.energy_j = cost.energy_j;
   row.time_s = cost.time_s;
@@ -116,12 +121,13 @@ nlohmann::ordered_json summarise_planners(const Context& ctx, const CoverageOpti
   const double alpha = 1.0 - ctx.loaded.learning.confidence;
   json planners = json::array();
   for (const auto& name : o.orchestrators) {
-    long long claims = 0, misses = 0, certified = 0;
+    long long claims = 0, misses = 0, clear = 0, certified = 0;
     double claim_sum = 0, true_sum = 0, energy_sum = 0;
     for (const auto& r : rows) {
       if (r.orchestrator != name || r.status != "ok") continue;
       ++claims;
       misses += r.miss ? 1 : 0;
+      clear += r.clear_miss ? 1 : 0;
       certified += r.certified ? 1 : 0;
       claim_sum += r.claim;
       true_sum += r.true_p;
@@ -133,6 +139,7 @@ nlohmann::ordered_json summarise_planners(const Context& ctx, const CoverageOpti
     p["claims"] = claims;
     p["certified_claims"] = certified;
     p["misses"] = misses;
+    p["clear_misses"] = clear;
     if (claims > 0) {
       const auto ci = wilson95(misses, claims);
       const double p_value = binomial_upper_tail(misses, claims, alpha);
@@ -171,7 +178,7 @@ nlohmann::ordered_json summarise_cell(const Context& ctx, const CoverageOptions&
                         {"confidence", ctx.loaded.learning.confidence},
                         {"certification_candidates", ctx.loaded.learning.certification_candidates}};
   s["true_p"] = dynamic_cast<const TraceLearning*>(ctx.truth.get()) != nullptr
-                    ? json{{"over", "every seed of the measured profile"}}
+                    ? json{{"over", "the profile's seeds the draw's knowledge did not include"}}
                     : json{{"over", "evaluation replications"}, {"replications", o.evaluation_replications}};
   s["planners"] = summarise_planners(ctx, o, rows);
   return s;
@@ -185,7 +192,7 @@ std::vector<CoverageRow> run_repetitions(const Context& ctx, const CoverageOptio
     const Draw d = draw(ctx, r);
     const Problem pb{ctx.scenario(), ctx.platform(), *d.knowledge, *ctx.cost, *ctx.orchestrators, ctx.loaded.planners, d.seed};
     for (const auto& name : o.orchestrators) {
-      rows.push_back(plan_and_judge(ctx, pb, name, r, d.seed, o.evaluation_replications));
+      rows.push_back(plan_and_judge(ctx, *d.truth, pb, name, r, d.seed, o.evaluation_replications));
       rows.back().cell = cell;
     }
     done(r);
@@ -195,7 +202,7 @@ std::vector<CoverageRow> run_repetitions(const Context& ctx, const CoverageOptio
 
 nlohmann::json row_json(const CoverageRow& r) {
   return nlohmann::json::array({r.cell, r.repetition, r.knowledge_seed, r.orchestrator, r.status, r.certified, r.claim, r.true_p,
-                                r.true_runs, r.miss, r.energy_j, r.time_s, r.epochs});
+                                r.true_runs, r.miss, r.energy_j, r.time_s, r.epochs, r.true_lo, r.true_hi, r.clear_miss});
 }
 
 CoverageRow row_of(const nlohmann::json& j) {
@@ -213,6 +220,9 @@ CoverageRow row_of(const nlohmann::json& j) {
   r.energy_j = j[10];
   r.time_s = j[11];
   r.epochs = j[12];
+  r.true_lo = j[13];
+  r.true_hi = j[14];
+  r.clear_miss = j[15];
   return r;
 }
 
@@ -350,7 +360,7 @@ std::string coverage_table(const CoverageResult& result) {
                               c0["knowledge"]["certification_candidates"].get<int>(), c0["true_p"]["over"].get<std::string>());
   t += "| L* | p* | runs known (held out) |";
   for (const auto& k : extra) t += fmt::format(" {} |", k);
-  t += " orchestrator | claims | certified | misses | miss rate [95% CI] | binomial p (vs 5%) | claim mean | true P mean | energy J mean |\n";
+  t += " orchestrator | claims | certified | misses (clear) | miss rate [95% CI] | binomial p (vs 5%) | claim mean | true P mean | energy J mean |\n";
   t += "|---|---|---|";
   for (std::size_t i = 0; i < extra.size(); ++i) t += "---|";
   t += "---|---|---|---|---|---|---|---|---|\n";
@@ -363,8 +373,9 @@ std::string coverage_table(const CoverageResult& result) {
     for (const auto& k : extra) head += fmt::format(" {} |", c["settings"][k].get<std::string>());
     for (const auto& p : c["planners"]) {
       const auto& ci = p["miss_rate_ci95"];
-      t += head + fmt::format(" {} | {} | {} | {} | {} {} | {} | {} | {} | {} |\n", p["orchestrator"].get<std::string>(),
+      t += head + fmt::format(" {} | {} | {} | {} ({}) | {} {} | {} | {} | {} | {} |\n", p["orchestrator"].get<std::string>(),
                               p["claims"].get<long long>(), p["certified_claims"].get<long long>(), p["misses"].get<long long>(),
+                              p["clear_misses"].get<long long>(),
                               num(p["miss_rate"], "{:.3f}"),
                               ci.is_array() ? fmt::format("[{:.3f}, {:.3f}]", ci[0].get<double>(), ci[1].get<double>()) : std::string(),
                               num(p["p_value"], "{:.3g}"), num(p["claim_mean"], "{:.4f}"), num(p["true_p_mean"], "{:.4f}"),
@@ -386,7 +397,8 @@ void write_coverage(const CoverageOptions& o, const CoverageResult& result) {
   std::string csv = "cell,";
   for (const auto& [k, v] : o.grid) csv += csv_field(k) + ",";
   csv += "target_loss,target_probability,knowledge_runs,certification_runs,";
-  csv += "repetition,knowledge_seed,orchestrator,status,certified,claim,true_p,true_runs,miss,energy_j,time_s,epochs\n";
+  csv += "repetition,knowledge_seed,orchestrator,status,certified,claim,true_p,true_lo,true_hi,true_runs,miss,clear_miss,energy_j,"
+         "time_s,epochs\n";
   for (const auto& r : result.rows) {
     const bool ok = r.status == "ok";
     const auto& c = result.summary["cells"][static_cast<std::size_t>(r.cell)];
@@ -394,15 +406,26 @@ void write_coverage(const CoverageOptions& o, const CoverageResult& result) {
     for (const auto& [k, v] : cells[static_cast<std::size_t>(r.cell)]) csv += csv_field(v) + ",";
     csv += fmt::format("{},{},{},{},", csv_number(c["target"]["loss"].get<double>()), csv_number(c["target"]["probability"].get<double>()),
                        c["knowledge"]["knowledge_runs"].get<long long>(), c["knowledge"]["certification_runs"].get<long long>());
-    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", r.repetition, r.knowledge_seed, csv_field(r.orchestrator), r.status,
-                       ok ? (r.certified ? "1" : "0") : "", ok ? csv_number(r.claim) : "", ok ? csv_number(r.true_p) : "",
-                       ok ? std::to_string(r.true_runs) : "", ok ? (r.miss ? "1" : "0") : "", ok ? csv_number(r.energy_j) : "",
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.repetition, r.knowledge_seed, csv_field(r.orchestrator),
+                       r.status, ok ? (r.certified ? "1" : "0") : "", ok ? csv_number(r.claim) : "", ok ? csv_number(r.true_p) : "",
+                       ok ? csv_number(r.true_lo) : "", ok ? csv_number(r.true_hi) : "", ok ? std::to_string(r.true_runs) : "",
+                       ok ? (r.miss ? "1" : "0") : "", ok ? (r.clear_miss ? "1" : "0") : "", ok ? csv_number(r.energy_j) : "",
                        ok ? csv_number(r.time_s) : "", ok ? std::to_string(r.epochs) : "");
   }
   write_atomically(work / "coverage.csv", csv);
   write_atomically(work / "summary.json", result.summary.dump(2) + "\n");
   write_atomically(work / "coverage.md", "# Coverage\n\n" + coverage_table(result));
   publish_directory(work, dir);
+}
+
+void draw_coverage_figures(const std::string& dir, const std::string& data_dir) {
+  const std::string script = data_dir + "/analysis/coverage.py";
+  if (access("/usr/bin/python3", X_OK) != 0 || access(script.c_str(), R_OK) != 0) {
+    fmt::print(stderr, "note: no figure (needs /usr/bin/python3 and {})\n", script);
+    return;
+  }
+  const auto [rc, text] = capture({"/usr/bin/python3", script, dir}, true);
+  if (rc != 0) fmt::print(stderr, "note: the figures could not be drawn: {}\n", text);
 }
 
 } // namespace deplsim

@@ -2,8 +2,8 @@
 // planners' knowledge — other knowledge seeds of a parametric scenario, other random splits of a measured profile's
 // seeds — and, per planner, how often its claim P(L_K <= L*) >= claim exceeded the true P of the plan it returned. The
 // true P: for learning curves, the fraction of evaluation replications (a stream no knowledge draw touches) meeting L*;
-// for a measured profile, the fraction of all its seeds meeting L* (the profile is the population the knowledge is
-// drawn from). Costs are the cost model's (no SimGrid: a study of claims, not of simulated costs). A grid of scenario
+// for a measured profile, the fraction of the seeds this draw's knowledge did not include meeting L*; each with its
+// Wilson 95% interval (a miss above its upper end is a clear miss). Costs are the cost model's (no SimGrid: a study of claims, not of simulated costs). A grid of scenario
 // settings (target, knowledge runs, certification share...) makes one cell per combination, each with the same draws.
 #pragma once
 
@@ -41,8 +41,11 @@ struct CoverageRow {
   bool certified = false;
   double claim = 0.0;            ///< the plan's predicted P(L <= L*): p* when certified
   double true_p = 0.0;
+  double true_lo = 0.0;          ///< Wilson 95% interval of true_p
+  double true_hi = 0.0;
   long long true_runs = 0;       ///< the runs true_p is counted on
   bool miss = false;             ///< claim > true_p
+  bool clear_miss = false;       ///< claim > true_hi: a miss that the sampling error of true_p cannot explain
   double energy_j = 0.0;         ///< cost model
   double time_s = 0.0;
   int epochs = 0;
@@ -63,6 +66,10 @@ CoverageResult run_coverage(const CoverageOptions& options);
 
 /// Writes coverage.csv, summary.json and coverage.md into DIR.partial, then publishes DIR.
 void write_coverage(const CoverageOptions& options, const CoverageResult& result);
+
+/// Draws DIR's figures with DATA_DIR/analysis/coverage.py when Debian's Python is there (a note on stderr when not,
+/// or when drawing fails: the study's files stand without them).
+void draw_coverage_figures(const std::string& dir, const std::string& data_dir);
 
 /// The table printed on stdout (and in coverage.md).
 std::string coverage_table(const CoverageResult& result);

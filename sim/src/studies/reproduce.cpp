@@ -55,6 +55,7 @@ int run_reproduce(const ReproduceOptions& o) {
     so.jobs = o.jobs;
     so.resume = true;  // a finished sweep is kept; an interrupted one resumes
     so.self = o.self;
+    so.data_dir = o.data_dir;
     const int rc = run_sweep(so);
     if (rc == 130) return 130;
     worst = std::max(worst, rc);

@@ -1,5 +1,7 @@
 #include "studies/sweep.hpp"
 
+#include "studies/coverage.hpp"
+
 #include "orchestrators/builtins.hpp"
 
 #include "deplsim/error.hpp"
@@ -254,6 +256,37 @@ void check_work_size(const yaml::Document& doc, const SweepSpec& sp) {
   }
 }
 
+// `coverage`: a coverage study over the grid (docs/sweeps.md): repetitions and evaluation replications; one scenario,
+// at most one platform, one seed, and no `replications` (a coverage cell has no simulated replications).
+void read_coverage(yaml::Document& doc, yaml::Map& top, SweepSpec& sp) {
+  YAML::Node c = top.get("coverage");
+  if (!c.IsDefined() || c.IsNull()) return;
+  if (!c.IsMap()) {
+    doc.issue(c, "coverage", "expected a mapping with repetitions and evaluation_replications");
+    return;
+  }
+  yaml::Map cm(doc, c, "coverage");
+  CoverageSweep cs;
+  const long long reps = cm.integer("repetitions", 200);
+  if (cm.ok("repetitions") && (reps < 1 || reps > 100000))
+    doc.issue(cm.get("repetitions"), "coverage.repetitions", fmt::format("must be in [1, 100000], got {}", reps));
+  const long long eval = cm.integer("evaluation_replications", 20000);
+  if (cm.ok("evaluation_replications") && (eval < 100 || eval > 10'000'000))
+    doc.issue(cm.get("evaluation_replications"), "coverage.evaluation_replications",
+              fmt::format("must be in [100, 10000000], got {}", eval));
+  cm.reject_unknown_keys();
+  cs.repetitions = static_cast<int>(std::clamp<long long>(reps, 1, 100000));
+  cs.evaluation_replications = static_cast<int>(std::clamp<long long>(eval, 100, 10'000'000));
+  sp.coverage = cs;
+  if (sp.scenarios.size() > 1) doc.issue(top.get("scenarios"), "scenarios", "a coverage sweep takes one scenario");
+  if (sp.platforms.size() > 1) doc.issue(top.get("platforms"), "platforms", "a coverage sweep takes at most one platform");
+  if (sp.seeds.size() != 1) doc.issue(top.get("seeds"), "seeds", "a coverage sweep takes one seed (its repetitions are the draws)");
+  if (top.get("replications").IsDefined())
+    doc.issue(top.get("replications"), "replications",
+              "not used by a coverage sweep: its cells simulate no replication (coverage.evaluation_replications sets the draws "
+              "behind each plan's true P)");
+}
+
 } // namespace
 
 SweepSpec load_sweep(const std::string& path) {
@@ -271,6 +304,7 @@ SweepSpec load_sweep(const std::string& path) {
     read_set(doc, top, sp);
     read_replications(doc, top, sp);
     read_seeds(doc, top, sp);
+    read_coverage(doc, top, sp);
     top.reject_unknown_keys();
     if (sp.grid.size() + sp.set.size() > kMaxOverrideKeys)
       doc.issue(doc.root(), sp.grid.size() > sp.set.size() ? "grid" : "set",
@@ -692,11 +726,53 @@ void merge(const Prepared& p, const fs::path& work, const std::vector<Failure>& 
 
 } // namespace
 
+namespace {
+
+// A coverage sweep: `deplsim coverage` of its one scenario over its grid, in this process and --jobs forked ones;
+// the folder holds coverage.csv, summary.json, coverage.md and the figures. A finished folder is kept on --resume;
+// an interrupted one starts again.
+int run_coverage_sweep(const SweepSpec& sp, const SweepOptions& o) {
+  if (o.backend != "local")
+    throw sweep_error("--backend", "", fmt::format("{}: a coverage sweep runs on local processes (--jobs), not on Slurm", sp.file));
+  std::error_code ec;
+  const fs::path dir = fs::absolute(o.out).lexically_normal();
+  if (o.resume && fs::exists(dir / "summary.json", ec)) {
+    fmt::print(stderr, "[sweep] {}: finished, kept\n", dir.string());
+    return 0;
+  }
+  const fs::path work = resumable_work_dir(o.out, o.force, o.resume, "sweep");
+  fs::remove_all(work, ec);  // write_coverage writes DIR.partial afresh
+  CoverageOptions co;
+  co.context.scenario = sp.scenarios.front();
+  for (const auto& [k, v] : sp.set) co.context.overrides.push_back(k + "=" + v);
+  if (!sp.platforms.empty()) co.context.platform = sp.platforms.front();
+  co.context.seed = sp.seeds.front();
+  co.context.orchestrators = o.registry;
+  co.orchestrators = sp.orchestrators;
+  co.grid = sp.grid;
+  co.repetitions = sp.coverage->repetitions;
+  co.evaluation_replications = sp.coverage->evaluation_replications;
+  co.jobs = o.jobs;
+  co.out = dir.string();
+  co.progress = true;
+  const CoverageResult result = run_coverage(co);
+  write_coverage(co, result);
+  draw_coverage_figures(co.out, o.data_dir);
+  fmt::print(stderr, "{}[sweep] coverage results in {}\n", coverage_table(result), dir.string());
+  return 0;
+}
+
+} // namespace
+
 int run_sweep(const SweepOptions& o) {
   if (o.jobs < 1) throw sweep_error("--jobs", "", fmt::format("must be >= 1, got {}", o.jobs));
   if (o.backend != "local" && o.backend != "slurm")
     throw sweep_error("--backend", "", fmt::format("expected local or slurm, got '{}'", o.backend));
   if (!o.sbatch_args.empty() && o.backend != "slurm") throw sweep_error("--sbatch-arg", "", "only with --backend slurm");
+  if (const SweepSpec spec = load_sweep(o.sweep_file); spec.coverage) {
+    if (o.replications) throw sweep_error("--replications", "", "not used by a coverage sweep (coverage.evaluation_replications)");
+    return run_coverage_sweep(spec, o);
+  }
   // Where the work goes: a fresh DIR.partial, or the one an interrupted sweep left (--resume), or a finished
   // DIR whose failed units are to be rerun (--resume).
   const fs::path work = resumable_work_dir(o.out, o.force, o.resume, "sweep");

@@ -34,6 +34,12 @@ struct SweepUnit {
   std::vector<std::string> args;  ///< after the deplsim executable
 };
 
+/// A coverage sweep (docs/sweeps.md): instead of one `deplsim run` per unit, `deplsim coverage` over the grid.
+struct CoverageSweep {
+  int repetitions = 200;
+  int evaluation_replications = 20000;
+};
+
 struct SweepSpec {
   std::string file;  ///< absolute path of the sweep file
   std::string name;
@@ -44,6 +50,7 @@ struct SweepSpec {
   std::vector<std::string> orchestrators;
   int replications = 1000;
   std::vector<std::uint64_t> seeds{1};
+  std::optional<CoverageSweep> coverage;  ///< `coverage:` in the file: a coverage study (one scenario, one seed)
 };
 
 /// Reads and checks a sweep file (every problem as FILE:LINE:COL: KEY: message; throws InputError).
@@ -60,6 +67,7 @@ struct SweepOptions {
   std::vector<std::string> plugins;     ///< --plugin, passed to every unit
   std::optional<int> replications;      ///< overrides the sweep file's
   std::string self;                     ///< path of the deplsim executable
+  std::string data_dir;                 ///< deplsim's source tree (analysis/coverage.py draws a coverage sweep's figures)
   double slurm_poll_s = 2.0;
   /// The orchestrators known (plug-ins loaded), whose settings every cell must satisfy; the built-ins when null.
   const OrchestratorRegistry* registry = nullptr;
