@@ -11,7 +11,9 @@
 // (knowledge stream; never the evaluation one), half of them; lambda is then the smallest whose policy, replayed
 // on the other half, meets p* plus a one-sided 95% sampling margin (with a measured profile: all seeds, and the
 // Clopper-Pearson lower bound of its hits must reach p*).
+#include "../common/certify.hpp"
 #include "../common/search_engine.hpp"
+#include "../common/selection_only.hpp"
 #include "deplsim/knowledge.hpp"
 #include "deplsim/orchestrator.hpp"
 #include "depl_online.hpp"
@@ -301,8 +303,11 @@ public:
     const Scenario& sc = pb.scenario;
     const PlannerKnowledge* kk = &pb.knowledge;
     if (auto none = insufficient_data(pb, name())) return *none;
-    // depl's plan gives the data set and the resources.
-    Plan base = pb.orchestrators.make_configured("depl", pb.settings)->plan(pb);
+    // depl's plan gives the data set and the resources: its choice on the selection runs alone (uncertified), so that
+    // the certification runs have chosen nothing when the policies are tested on them.
+    const SelectionOnlyKnowledge selection(pb.knowledge);
+    const Problem chooser{pb.scenario, pb.platform, selection, pb.cost, pb.orchestrators, pb.settings, pb.seed};
+    Plan base = pb.orchestrators.make_configured("depl", pb.settings)->plan(chooser);
     if (base.status != PlanStatus::ok) {
       base.explanation = "depl-online: depl finds no plan, so neither does the policy built on it\n" + base.explanation;
       return base;
@@ -334,12 +339,12 @@ public:
       p.reason = fmt::format("no stopping/switching policy on depl's data and resources reaches P(L <= {}) >= {} on the knowledge's "
                              "held-out trajectories", sc.target.loss, sc.target.probability);
       p.explanation = "depl-online:\n" + why + "depl-online: infeasible: " + p.reason + "\n";
-      return p;
+      return with_anchors(pb, std::move(p));
     }
     Plan out = chosen(pb, basis, *best, why);
     certify(pb, basis, *best, out);
     if (out.status == PlanStatus::ok) policy_ = best->policy;
-    return out;
+    return with_anchors(pb, std::move(out));
   }
 
   std::unique_ptr<ReplicationPolicy> start_replication(const Problem&, const Plan& plan) override {
@@ -502,6 +507,36 @@ private:
         "(bound {:.4f} at {:.4g}%), so P(L <= {}) >= {}; on {} x{} power state {}, expected energy {:.6g} J\n",
         held_out, best.lambda, cert.certified, cert.bounds.size(), cert.successes[last], cert.runs, cert.bounds[last],
         100 * cert.level, sc.target.loss, sc.target.probability, s0.cluster, s0.nodes, s0.pstate, *out.predicted.energy_j);
+  }
+
+  // Certified, the policies are one candidate of the family (docs/model.md 3.7); the full and the most-pruned version
+  // alone on all the data are the others, each at the same level. The cheapest certified wins (the policy's expected
+  // cost against a plan's), so that depl-online claims whatever full-only or pruned-only can, and no more: a static
+  // anchor comes back without a policy.
+  Plan with_anchors(const Problem& pb, Plan out) {
+    const int family = pb.knowledge.certification_candidates();
+    if (pb.knowledge.certification_runs() == 0 || family < 2) return out;
+    std::vector<Candidate> anchors = with_single_version_candidates(pb, Plan{});
+    anchors.erase(anchors.begin());
+    // The policies are one test of the family: at most family - 1 anchors beside them.
+    if (static_cast<int>(anchors.size()) > family - 1) anchors.resize(static_cast<std::size_t>(family - 1));
+    Plan fixed = certify_best(pb, std::move(anchors), name());
+    if (fixed.status != PlanStatus::ok) {
+      if (out.status != PlanStatus::ok) out.explanation += "  nor is a version alone on all the data:\n" + fixed.explanation;
+      return out;
+    }
+    const PlanCost cost = pb.cost.evaluate(fixed);
+    const bool cheaper = pb.scenario.objective == Objective::time ? cost.time_s < out.predicted.time_s.value_or(INFINITY)
+                                                                   : cost.energy_j < out.predicted.energy_j.value_or(INFINITY);
+    if (out.status == PlanStatus::ok && !cheaper) return out;
+    policy_.reset();
+    fixed.explanation = out.explanation +
+                        (out.status == PlanStatus::ok ? "depl-online: a version alone on all the data is cheaper than the policy, and "
+                                                        "certified; it is the plan (no policy):\n"
+                                                      : "depl-online: no policy certified; a version alone on all the data is, and is "
+                                                        "the plan (no policy):\n") +
+                        fixed.explanation;
+    return fixed;
   }
 
   // The plan: depl's data set and resources with the chosen first version up to k_max epochs (the policy stops or

@@ -805,7 +805,23 @@ private:
     rep.nodes = search.total_nodes;
     rep.milps = static_cast<int>(std::count_if(search.outcomes.begin(), search.outcomes.end(), [](const DataSetOutcome& o) { return o.vars > 0; }));
     if (search.best_milp == kInf) return no_plan(pb, n_cands, search, rep, explanation, elapsed);
-    return certify_best(pb, with_single_version_candidates(pb, best_plan(pb, search, rep, explanation, elapsed)), name());
+    const Plan milp = best_plan(pb, search, rep, explanation, elapsed);
+    Plan out = certify_best(pb, with_single_version_candidates(pb, milp), name());
+    if (pb.knowledge.certification_runs() > 0 && out.status == PlanStatus::ok) {
+      // What the certified plan is to the MILP's (SolverReport::certified_plan): the report stays the MILP's.
+      const bool same_data = out.data_sources == milp.data_sources;
+      bool same_schedule = same_data && out.segments.size() == milp.segments.size();
+      bool same_epochs = same_schedule;
+      for (std::size_t i = 0; same_schedule && i < out.segments.size(); ++i) {
+        const Segment &a = out.segments[i], &b = milp.segments[i];
+        same_schedule = a.version == b.version && a.cluster == b.cluster && a.nodes == b.nodes && a.pstate == b.pstate &&
+                        (i + 1 == out.segments.size() || a.epochs == b.epochs);
+        same_epochs = same_epochs && a.epochs == b.epochs;
+      }
+      out.solver = rep;
+      out.solver->certified_plan = !same_schedule ? "anchor" : same_epochs ? "solution" : "epoch_moved";
+    }
+    return out;
   }
 
   // No plan: the node limit was reached first, no schedule reaches p*, or none meets the deadline.

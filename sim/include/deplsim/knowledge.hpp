@@ -32,7 +32,7 @@ struct LossPrediction {
 /// a tolerance of 1e-9 never changes an honest answer.
 inline bool reaches(double p, double target) { return p >= target - 1e-9; }
 
-/// Fewest independent training runs for a distribution-free claim P(L <= L*) >= p (docs/model.md 3.6): the
+/// Fewest independent training runs for a distribution-free claim P(L <= L*) >= p (docs/model.md 0.6): the
 /// ceil((n+1)p)-th smallest of n training losses bounds the p-quantile at `confidence` when p^n <= 1 - confidence,
 /// i.e. at 95%, n >= 29 for p = 0.9 and n >= 59 for p = 0.95 (even then, only when every run meets L*).
 int minimum_runs(double p, double confidence = 0.95);
@@ -137,7 +137,7 @@ public:
 
   /// Index of the bucket used for `samples` (the largest at or below it); throws std::out_of_range below all.
   [[nodiscard]] std::size_t bucket_of(double samples) const;
-  /// "Insufficient data" (docs/model.md 3.6): a reason when the runs cannot support a claim of P >= p, else nothing
+  /// "Insufficient data" (docs/model.md 0.6 and 3.7): a reason when the runs cannot support a claim of P >= p, else nothing
   /// (with certification runs: when even all the knowledge runs meeting L* could not certify p, as for a plan fixed in advance).
   [[nodiscard]] std::optional<std::string> insufficient_for(double p) const;
   /// The predicted distribution of the test loss after the schedule (the last of each_epoch).

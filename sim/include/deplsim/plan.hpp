@@ -35,6 +35,11 @@ struct SolverReport {
   double gap = 0.0;       ///< (objective - bound) / objective; 0 when optimal
   long long nodes = 0;    ///< branch-and-bound nodes in all
   int milps = 0;          ///< MILPs solved (one per data set not bounded out)
+  /// With certification (docs/model.md 3.7), what the plan returned is to the MILP's: "solution" (its plan as
+  /// solved), "epoch_moved" (its schedule, stopping at the fewest certified epochs: status, objective, bound and
+  /// gap are the MILP's, not this plan's), "anchor" (a version alone on all the data, certified where the MILP's
+  /// plan was not, or cheaper); empty without certification.
+  std::string certified_plan;
 };
 
 /// @brief How a plan's claim P(L_K <= L*) >= p* was certified (docs/model.md 3.7): with probability at least

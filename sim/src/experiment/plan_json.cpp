@@ -65,6 +65,7 @@ nlohmann::ordered_json plan_to_json(const Plan& plan) {
     s["gap"] = plan.status == PlanStatus::ok ? nlohmann::ordered_json(plan.solver->gap) : nlohmann::ordered_json(nullptr);
     s["nodes"] = plan.solver->nodes;
     s["milps"] = plan.solver->milps;
+    if (!plan.solver->certified_plan.empty()) s["certified_plan"] = plan.solver->certified_plan;
     j["solver"] = s;
   }
   if (plan.claim) j["claim"] = claim_to_json(*plan.claim);

@@ -24,6 +24,7 @@ nlohmann::ordered_json checkpoint_to_json(const RunCheckpoint& c, const nlohmann
     j["solver"] = {{"status", c.plan.solver->status}, {"objective", c.plan.solver->objective},
                    {"bound", std::isfinite(c.plan.solver->bound) ? nlohmann::ordered_json(c.plan.solver->bound) : nlohmann::ordered_json(nullptr)},
                    {"gap", c.plan.solver->gap}, {"nodes", c.plan.solver->nodes}, {"milps", c.plan.solver->milps}};
+    if (!c.plan.solver->certified_plan.empty()) j["solver"]["certified_plan"] = c.plan.solver->certified_plan;
   }
   if (c.plan.claim) j["claim"] = claim_to_json(*c.plan.claim);
   j["adaptive"] = c.adaptive;
@@ -42,6 +43,7 @@ RunCheckpoint checkpoint_from_json(const nlohmann::json& j) {
     r.gap = s->at("gap").get<double>();
     r.nodes = s->at("nodes").get<long long>();
     r.milps = s->at("milps").get<int>();
+    r.certified_plan = s->value("certified_plan", std::string());
     c.plan.solver = r;
   }
   if (auto cl = j.find("claim"); cl != j.end()) c.plan.claim = claim_from_json(*cl);

@@ -98,10 +98,14 @@ Optimum find_optimum(const std::vector<Unit>& units) {
     if (auto e = optimum_energy_of(u.summary)) {
       out.energy = e;
       const auto& sv = u.summary["plan"]["solver"];
-      if (sv.is_object())
+      if (sv.is_object()) {
         out.solver = sv["status"] == "optimal" ? std::string("proven optimal")
                                                : fmt::format("{}, gap {:.3g}", sv["status"].get<std::string>(),
                                                              sv["gap"].is_number() ? sv["gap"].get<double>() : 0.0);
+        const std::string certified = sv.value("certified_plan", std::string());
+        if (certified == "epoch_moved") out.solver = "its MILP " + out.solver + "; the plan certified at other epochs than the MILP's";
+        if (certified == "anchor") out.solver = "its MILP " + out.solver + "; a version alone certified, the MILP's plan not or dearer";
+      }
     }
   }
   return out;
