@@ -144,8 +144,9 @@ Plan certify_best(const Problem& pb, std::vector<Candidate> candidates, const st
     Plan p;
     p.explanation = tested.front().plan.explanation;
     p.status = PlanStatus::infeasible;
-    p.reason = fmt::format("certification: no candidate plan chosen on the {} selection runs is certified on the {} held-out runs "
-                           "({}: {})", kk.independent_runs(), kk.certification_runs(), tested.front().label, outcomes.front().failure);
+    p.reason = fmt::format("certification: no candidate plan is certified (plans chosen on the {} selection runs, on the {} "
+                           "held-out runs; plans fixed in advance, on all {}) ({}: {})", kk.independent_runs(), kk.certification_runs(),
+                           kk.independent_runs() + kk.certification_runs(), tested.front().label, outcomes.front().failure);
     p.explanation += summary + fmt::format("{}: infeasible: {}\n", planner, p.reason);
     return p;
   }

@@ -155,7 +155,7 @@ std::unique_ptr<GroundTruth> trace_truth(Context& ctx) {
     truth = std::make_unique<TraceLearning>(std::move(profile), total, static_cast<std::size_t>(lm.knowledge_seeds));
   } catch (const std::invalid_argument&) {
     // The profile itself is fine (its problems are InputErrors): the seed split does not fit it.
-    throw InputError(ctx.loaded.where.at("model.learning.knowledge_seeds",
+    throw InputError(ctx.loaded.where.at(lm.knowledge_runs_key,
                                          fmt::format("must be in [1, {}]: the profile has {} seeds and the evaluation needs at least one",
                                                      seeds > 0 ? seeds - 1 : 0, seeds)));
   }

@@ -51,6 +51,9 @@ struct LearningSpec {
   std::vector<SwitchLearning> switches;   ///< one per declared switch (Scenario::model.switches), same order
 
   /// The runs the planners know: the measured profile's knowledge seeds, or the trajectories of the knowledge stream.
+  /// The key the knowledge runs were given under (model.learning.knowledge_runs, or this kind's older name), for
+  /// messages about them.
+  std::string knowledge_runs_key = "model.learning.knowledge_runs";
   [[nodiscard]] int knowledge_runs() const { return kind == "traces" ? knowledge_seeds : knowledge_trajectories; }
   /// Of them, the runs kept to certify claims (never used to choose a plan) and the runs the kernels are counted from.
   [[nodiscard]] int certification_runs() const {

@@ -110,7 +110,8 @@ void read_switch_epochs(ModelReading& mr, Map& model, Scenario& sc) {
 // The runs the planners know (docs/scenario.md 2.7): model.learning.knowledge_runs, or this kind's own name for them
 // (knowledge_seeds of a measured profile, knowledge_trajectories of the learning curves), not both. Its position is
 // remembered under both names.
-int read_knowledge_runs(ModelReading& mr, Map& l, const std::string& own, std::optional<long long> fallback, double hi) {
+int read_knowledge_runs(ModelReading& mr, Map& l, LearningSpec& lm, const std::string& own, std::optional<long long> fallback,
+                        double hi) {
   Reader& r = mr.r;
   const YAML::Node runs = l.get("knowledge_runs");
   const YAML::Node named = l.get(own);
@@ -125,13 +126,15 @@ int read_knowledge_runs(ModelReading& mr, Map& l, const std::string& own, std::o
     r.range(l, own, n, 1, hi);
     r.remember(named, "model.learning." + own);
     r.remember(named, "model.learning.knowledge_runs");
+    lm.knowledge_runs_key = "model.learning." + own;
     return n;
   }
   const std::string key = by_runs ? "knowledge_runs" : own;
+  lm.knowledge_runs_key = "model.learning." + key;
   const int n = static_cast<int>(std::clamp<long long>(by_runs ? l.integer(key) : l.integer(key, fallback), -1, 1'000'000'000));
   r.range(l, key, n, 1, hi);
-  r.remember(by_runs ? runs : named, "model.learning." + own);
-  r.remember(by_runs ? runs : named, "model.learning.knowledge_runs");
+  // Remembered where it was written, under the name it was written with (messages name that key).
+  r.remember(by_runs ? runs : named, lm.knowledge_runs_key);
   return n;
 }
 
@@ -148,7 +151,7 @@ void read_profile(ModelReading& mr, Map& l, LearningSpec& lm) {
     if (!std::filesystem::is_regular_file(pp, ec))
       r.doc.issue(l.get("profile"), "model.learning.profile", fmt::format("profile file '{}' does not exist", lm.profile));
   }
-  lm.knowledge_seeds = read_knowledge_runs(mr, l, "knowledge_seeds", std::nullopt, 1e9);
+  lm.knowledge_seeds = read_knowledge_runs(mr, l, lm, "knowledge_seeds", std::nullopt, 1e9);
   lm.initial_loss = l.number("initial_loss", 0.0);  // optional: the grid's top defaults to the profile's
   r.non_negative(l, "initial_loss", lm.initial_loss);
 }
@@ -180,9 +183,13 @@ void read_curves(ModelReading& mr, Map& l, LearningSpec& lm) {
 // or runs for days before it plans.
 void read_knowledge_size(ModelReading& mr, Map& top, Map& l, const Scenario& sc, LearningSpec& lm) {
   Reader& r = mr.r;
-  if (!mr.traces) lm.knowledge_trajectories = read_knowledge_runs(mr, l, "knowledge_trajectories", 8000, 1e6);
-  else
-    (void)l.get("knowledge_trajectories");  // accepted, without effect: a measured profile's runs are its knowledge seeds
+  if (!mr.traces) {
+    lm.knowledge_trajectories = read_knowledge_runs(mr, l, lm, "knowledge_trajectories", 8000, 1e6);
+  } else if (const YAML::Node t = l.get("knowledge_trajectories"); t.IsDefined()) {
+    r.doc.issue(t, "model.learning.knowledge_trajectories",
+                "not used with kind: traces: a measured profile's knowledge is its knowledge seeds' runs, each counted once "
+                "(model.learning.knowledge_runs, or knowledge_seeds)");
+  }
   lm.certification_share = l.number("certification_share", 0.5);
   r.range(l, "certification_share", lm.certification_share, 0, 0.9);
   lm.certification_candidates = static_cast<int>(std::clamp<long long>(l.integer("certification_candidates", 3), -1, 1000));
@@ -207,8 +214,8 @@ void read_knowledge_size(ModelReading& mr, Map& top, Map& l, const Scenario& sc,
       r.doc.issue(l.get("knowledge_runs").IsDefined()           ? l.get("knowledge_runs")
                   : l.get("knowledge_trajectories").IsDefined() ? l.get("knowledge_trajectories")
                                                                 : top.get("target"),
-                  "model.learning.knowledge_trajectories",
-                  fmt::format("target.max_epochs x knowledge_trajectories = {} x {} = {:.0f} simulated epochs per knowledge "
+                  lm.knowledge_runs_key,
+                  fmt::format("target.max_epochs x knowledge runs = {} x {} = {:.0f} simulated epochs per knowledge "
                               "chain: at most {:.0f} (each chain would take hours to build)",
                               sc.target.max_epochs, lm.knowledge_trajectories, epochs, kMaxChainEpochs));
   }

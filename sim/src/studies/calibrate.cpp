@@ -251,7 +251,7 @@ nlohmann::ordered_json calibration_summary(const Context& ctx, const ContextOpti
   j["target"] = target;
   json know;
   know["description"] = kk.describe();
-  know["trajectories_per_chain"] = ctx.loaded.learning.knowledge_trajectories;
+  know["trajectories_per_chain"] = ctx.knowledge->trajectories_per_chain();
   know["levels"] = kk.grid()->levels();
   know["target_levels"] = kk.grid()->target_levels();
   j["knowledge"] = know;
@@ -300,7 +300,7 @@ std::string calibration_table(const Context& ctx, const CalibrateOptions& option
   std::string t = fmt::format(
       "calibration of {} (seed {}): knowledge from {} training trajectories per chain, {} evaluation replications, "
       "{} samples (data bucket {})\n",
-      sc.name, ctx.seed, ctx.loaded.learning.knowledge_trajectories, options.replications, result.samples, result.bucket_samples);
+      sc.name, ctx.seed, ctx.knowledge->trajectories_per_chain(), options.replications, result.samples, result.bucket_samples);
   t += fmt::format("  {:<{}}  {:>5}  {:>8}  {:>8}  {:>8}  {:>14}  {:>8}\n", "schedule", w, "epoch", "P pred", "P emp",
                    "|error|", "worst |error|", "worst KS");
   for (const auto& s : result.schedules) {

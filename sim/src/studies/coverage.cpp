@@ -310,7 +310,13 @@ CoverageResult run_coverage(const CoverageOptions& o) {
     ContextOptions co = o.context;
     for (const auto& [k, v] : cell) co.overrides.push_back(k + "=" + v);
     contexts.push_back(build_context(co));
-    for (const auto& name : o.orchestrators) (void)contexts.back()->orchestrators->make(name);
+    for (const auto& name : o.orchestrators) {
+      try {
+        (void)contexts.back()->orchestrators->make(name);
+      } catch (const InputError& e) {
+        throw InputError(InputIssue{"--orchestrators", 0, 0, "", e.issues().front().message});
+      }
+    }
   }
   CoverageResult result;
   nlohmann::ordered_json cell_blocks = nlohmann::ordered_json::array();
@@ -360,7 +366,8 @@ std::string coverage_table(const CoverageResult& result) {
                               c0["knowledge"]["certification_candidates"].get<int>(), c0["true_p"]["over"].get<std::string>());
   t += "| L* | p* | runs known (held out) |";
   for (const auto& k : extra) t += fmt::format(" {} |", k);
-  t += " orchestrator | claims | certified | misses (clear) | miss rate [95% CI] | binomial p (vs 5%) | claim mean | true P mean | energy J mean |\n";
+  t += fmt::format(" orchestrator | claims | certified | misses (clear) | miss rate [95% CI] | binomial p (vs {:g}%) | claim mean | "
+                   "true P mean | energy J mean |\n", 100 * (1 - c0["knowledge"]["confidence"].get<double>()));
   t += "|---|---|---|";
   for (std::size_t i = 0; i < extra.size(); ++i) t += "---|";
   t += "---|---|---|---|---|---|---|---|---|\n";
