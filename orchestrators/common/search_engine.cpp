@@ -31,7 +31,7 @@ std::vector<ScheduleShape> schedule_shapes(const Scenario& sc) {
   return out;
 }
 
-std::vector<std::vector<std::size_t>> candidate_data_sets(const Scenario& sc) {
+std::vector<std::vector<std::size_t>> candidate_data_sets(const Scenario& sc, const PlannerKnowledge& knowledge) {
   const std::size_t n = sc.data_sources.size();
   std::vector<std::vector<std::size_t>> out;
   if (n <= 10) {
@@ -47,7 +47,15 @@ std::vector<std::vector<std::size_t>> candidate_data_sets(const Scenario& sc) {
   for (std::size_t i = 0; i < n; ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return sc.data_sources[a].sample_bytes < sc.data_sources[b].sample_bytes; });
-  for (std::size_t k = 1; k <= n; ++k) out.emplace_back(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k));
+  const std::vector<double>& buckets = knowledge.buckets();
+  std::size_t next = 0;  // the next bucket not yet reached by a shorter prefix
+  double samples = 0;
+  for (std::size_t k = 1; k <= n && next < buckets.size(); ++k) {
+    samples += static_cast<double>(sc.data_sources[order[k - 1]].samples);
+    if (buckets[next] > samples * (1 + 1e-12)) continue;  // bucket_of's rule: still below the next bucket
+    out.emplace_back(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k));
+    while (next < buckets.size() && buckets[next] <= samples * (1 + 1e-12)) ++next;
+  }
   return out;
 }
 
@@ -63,7 +71,7 @@ SearchResult search_plan(const Problem& pb, const Criterion& criterion, const st
   std::string why = fmt::format("{}: criterion {}\n  knowledge: {}\n", name, criterion.description, pb.knowledge.describe());
   const auto resources = pb.cost.resource_choices();
   int too_little_data = 0;
-  for (const auto& set : candidate_data_sets(sc)) {
+  for (const auto& set : candidate_data_sets(sc, pb.knowledge)) {
     Plan base;
     for (auto i : set) base.data_sources.push_back(sc.data_sources[i].name);
     const double q = pb.samples(base.data_sources);

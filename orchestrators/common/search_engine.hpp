@@ -49,8 +49,11 @@ struct ScheduleShape {
 std::vector<ScheduleShape> schedule_shapes(const Scenario& scenario);
 
 /// Candidate data sets (indices of scenario sources): every non-empty subset when there are at most 10 sources,
-/// else the prefixes of the sources sorted by bytes per sample, smallest first (cheapest to ship per sample).
-std::vector<std::vector<std::size_t>> candidate_data_sets(const Scenario& scenario);
+/// else the prefixes of the sources sorted by bytes per sample, smallest first (cheapest to ship per sample), and of
+/// those only the shortest that reaches each of the knowledge's data buckets: the knowledge predicts a set by its
+/// bucket alone, and a longer prefix in the same bucket costs more (more samples per epoch, more to ship) for the
+/// same prediction. At most one set per bucket: time and memory O(sources x buckets), not O(sources^2).
+std::vector<std::vector<std::size_t>> candidate_data_sets(const Scenario& scenario, const PlannerKnowledge& knowledge);
 
 /// Searches for the cheapest plan passing `criterion`. `name` is used in explanations.
 SearchResult search_plan(const Problem& problem, const Criterion& criterion, const std::string& name);

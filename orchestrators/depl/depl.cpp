@@ -129,7 +129,7 @@ private:
     const PlannerKnowledge* kk = &pb.knowledge;
     std::vector<Candidate> sets;
     std::map<std::size_t, int> bucket_epochs;
-    for (const auto& s : candidate_data_sets(sc)) {
+    for (const auto& s : candidate_data_sets(sc, *kk)) {
       Candidate c{s, 0, 0};
       for (auto i : s) c.samples += static_cast<double>(sc.data_sources[i].samples);
       try {

@@ -33,7 +33,7 @@ public:
     const auto shapes = schedule_shapes(sc);
 
     // Count first: the instance must stay small.
-    const auto sets = candidate_data_sets(sc);
+    const auto sets = candidate_data_sets(sc, pb.knowledge);
     double count = 0;
     for (std::size_t k = 1; k <= static_cast<std::size_t>(sc.target.max_epochs); ++k) count += std::pow(r, static_cast<double>(k));
     count *= static_cast<double>(sets.size() * shapes.size());

@@ -637,7 +637,7 @@ public:
     const auto t_start = std::chrono::steady_clock::now();
     const bool tty = ::isatty(2) != 0;
 
-    const auto sets = candidate_data_sets(sc);
+    const auto sets = candidate_data_sets(sc, pb.knowledge);
     const auto shapes = schedule_shapes(sc);
 
     // Columns and a lower bound per data set; then solve in increasing bound.

@@ -68,10 +68,9 @@ done
 # SIGINT and SIGTERM: exit 130, DIR.partial kept, a clear message; a plain rerun refuses; --resume finishes.
 for sig in INT TERM; do
   d="$TMP/sig$sig"
+  # The signal arrives at a chosen replication (a kill point sending SIG$sig), never after a guessed delay.
   check "SIG$sig during the simulation exits 130" bash -c "
-    DEPLSIM_TEST_KILL_AT= '$DEPLSIM' ${LONG[*]} --out '$d' >'$TMP/sig.out' 2>&1 & pid=\$!
-    for i in \$(seq 100); do [ -s '$d.partial/run-state.json' ] && break; sleep 0.05; done
-    sleep 0.3; kill -$sig \$pid; wait \$pid; rc=\$?
+    DEPLSIM_TEST_KILL_AT=run:replication:200 DEPLSIM_TEST_KILL_SIGNAL=$sig '$DEPLSIM' ${LONG[*]} --out '$d' >'$TMP/sig.out' 2>&1; rc=\$?
     [ \$rc = 130 ] || { echo exit \$rc; cat '$TMP/sig.out'; exit 1; }
     grep -q -- '--resume' '$TMP/sig.out' || { cat '$TMP/sig.out'; exit 1; }"
   check "  nothing under the final name, the plan kept" bash -c "[ ! -e '$d' ] && [ -s '$d.partial/run-state.json' ]"

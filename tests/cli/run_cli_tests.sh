@@ -500,7 +500,7 @@ expect_fail 2 "name_absolute\.yaml:3:7: name: '/tmp/deplsim-abs' $NAME_RULE: it 
 expect_fail 2 "name_empty\.yaml:3:7: name: '' $NAME_RULE: it is empty" --count 1 -- validate "$BAD/name_empty.yaml"
 expect_fail 2 "name_leading_dot\.yaml:3:7: name: '\.hidden' $NAME_RULE" --count 1 -- validate "$BAD/name_leading_dot.yaml"
 note "a control character (and a NUL) in the name: escaped in the message"
-expect_fail 2 "name_control\.yaml:3:7: name: 'tiny[\\]x01[\\]x00x' $NAME_RULE: it holds '[\\]x01'" --count 1 -- validate "$BAD/name_control.yaml"
+expect_fail 2 "name_control\.yaml:3:7: name: 'tiny[\\]x01[\\]x00x' holds a control character [(][\\]x01[)]" --count 1 -- validate "$BAD/name_control.yaml"
 expect_fail 2 "cluster_name_slash\.yaml:15:[0-9]+: clusters\.1\.name: 'sec/ond' $NAME_RULE: it holds '/'" --count 1 -- validate "$BAD/cluster_name_slash.yaml"
 expect_fail 2 "source_name_dash\.yaml:17:[0-9]+: data_sources\.0\.name: '-cam1' $NAME_RULE" --count 1 -- validate "$BAD/source_name_dash.yaml"
 expect_fail 2 "version_name_space\.yaml:28:[0-9]+: model\.versions\.1\.name: 'p 50' $NAME_RULE: it holds ' '" --count 1 -- validate "$BAD/version_name_space.yaml"
@@ -530,9 +530,9 @@ expect_fail 2 "^error: --set plugin: unknown key" -- validate "$TINY" --set plug
 expect_fail 2 "^error: --set external_cmd: unknown key" -- validate "$TINY" --set "external_cmd=touch $TMP/pwned"
 custom_result "$( [[ ! -e $TMP/pwned ]]; echo $?)" "the command ran"
 note "sizes: max_epochs x levels (knowledge memory)"
-expect_fail 2 "levels_times_epochs\.yaml:46:[0-9]+: model\.learning\.levels: .*100000 x 10000 .*at most 10000000" --count 1 -- validate "$BAD/levels_times_epochs.yaml"
+expect_fail 2 "levels_times_epochs\.yaml:46:[0-9]+: model\.learning\.levels: 16 knowledge chains .* x 100000 epochs x 10000 levels = 1[.]6e[+]10 knowledge cells: at most 2e[+]07" --count 1 -- validate "$BAD/levels_times_epochs.yaml"
 note "sizes: max_epochs x knowledge_trajectories (knowledge work)"
-expect_fail 2 "trajectories_times_epochs\.yaml:45:[0-9]+: model\.learning\.knowledge_trajectories: .*at most 1000000000" --count 1 -- validate "$BAD/trajectories_times_epochs.yaml"
+expect_fail 2 "trajectories_times_epochs\.yaml:45:[0-9]+: model\.learning\.knowledge_trajectories: .*simulated epochs to build the knowledge: at most 1e[+]09" --count 1 -- validate "$BAD/trajectories_times_epochs.yaml"
 note "sizes: an mtbf below a second"
 expect_fail 2 "mtbf_tiny\.yaml:14:[0-9]+: clusters\.main\.mtbf_s: must be 0 \(no failures\) or at least 1 s" --count 1 -- validate "$BAD/mtbf_tiny.yaml"
 note "sizes: more than 1000 data buckets"
@@ -543,6 +543,54 @@ expect_fail 2 "^error: --set target\.loss: expected a finite number, got '1e400'
 expect_fail 2 "^error: --set data_sources\.cam1\.samples: expected an integer, got '\.inf'" -- validate "$TINY" --set data_sources.cam1.samples=.inf
 note "a platform whose clusters together make more than 1,000,000 hosts"
 expect_fail 2 "clusters_too_many_hosts\.xml:8: cluster\[id=b\]\.radical: .*more than 1000000 hosts in all" -- validate "$TINY" --platform "$BAD_PLATFORMS/clusters_too_many_hosts.xml"
+
+# ---------------------------------------------------------------------------------------------------------
+# Hostile values (issue 22): every value is shown as written and refused when out of range, never clamped first;
+# every accepted size is processed in time and memory proportional to it, or refused at once with its limit.
+# ---------------------------------------------------------------------------------------------------------
+for case in "target.max_epochs=1e9|1e9|1, 100000" "target.max_epochs=-5|-5|1, 100000" "target.max_epochs=100001|100001|1, 100000" \
+            "model.batch_size=1e12|1e12|1, 100000000" "model.max_switches=-3|-3|0, 100" "training.rounds_per_epoch=1e10|1e10|1, 100000" \
+            "model.learning.levels=99999999999|99999999999|2, 10000" "model.learning.certification_candidates=-2147483649|-2147483649|1, 20"; do
+  IFS='|' read -r setting shown range <<<"$case"
+  note "an integer out of range is shown as written: $setting"
+  expect_fail 2 "^error: --set ${setting%%=*}: must be an integer in \\[$range\\], got $shown\$" --count 1 -- validate "$TINY" --set "$setting"
+done
+for case in "data_sources.cam1.samples=1e15|1e15" "target.probability=1.50|1.50" "model.versions.full.pruning=1.0|1.0" \
+            "data_sources.cam1.sample_bytes=-0.0|-0.0"; do
+  IFS='|' read -r setting shown <<<"$case"
+  note "a number out of range is shown as written: $setting"
+  expect_fail 2 "^error: --set ${setting%%=*}: must be .*, got $shown\$" --count 1 -- validate "$TINY" --set "$setting"
+done
+note "p* a hair below 1: the runs it needs are counted without overflow"
+expect_fail 3 "it takes at least 3[0-9]{16} " -- plan "$TINY" --orchestrator full-only --set target.probability=0.9999999999999999
+note "control characters in any string of a scenario (a description keeps its newlines)"
+expect_fail 2 "^error: --set description: 'x[\\]x1b\[2J' holds a control character" -- validate "$TINY" --set "description=x$(printf '\x1b')[2J"
+expect_fail 2 "^error: --set data_sources.cam1.host: 'src1[\\]x07' holds a control character" -- validate "$TINY" --set "data_sources.cam1.host=src1$(printf '\x07')"
+expect_fail 2 "^error: --set controller: 'con[\\]x09troller' holds a control character" -- validate "$TINY" --set "controller=con$(printf '\t')troller"
+expect_ok "valid" -- validate "$TINY" --set 'description="two\nlines\tand a tab"'
+note "max_epochs at its limit: the knowledge it would need is refused at once, with the numbers"
+expect_fail 2 "model\.learning\.levels: 16 knowledge chains \(4 data buckets x \(2 versions \+ 2 switch points\)\) x 100000 epochs x 100 levels" -- \
+  validate "$TINY" --set target.max_epochs=100000
+note "data sources: more than 100,000 refused before any is read"
+/usr/bin/python3 - "$TINY" "$TMP/many.yaml" 100001 <<'PYEOF'
+import sys
+s = open(sys.argv[1]).read().replace("platform: ../../../platforms/tiny.xml", "platform: " + sys.argv[1].rsplit("/tests/", 1)[0] + "/platforms/tiny.xml")
+a, b = s.index("data_sources:"), s.index("model:")
+n = int(sys.argv[3])
+open(sys.argv[2], "w").write(s[:a] + "data_sources:\n" + "".join(f"  - {{name: s{i}, host: src1, samples: 10, sample_bytes: 784}}\n" for i in range(n)) + s[b:])
+PYEOF
+expect_fail 2 "many\.yaml:[0-9]+:[0-9]+: data_sources: 100001 entries: at most 100000" --count 1 -- validate "$TMP/many.yaml"
+note "20,000 identical data sources: every planner plans (linear in the sources: shared flows, indexed names, one data set per bucket)"
+/usr/bin/python3 - "$TINY" "$TMP/many.yaml" 20000 <<'PYEOF'
+import sys
+s = open(sys.argv[1]).read().replace("platform: ../../../platforms/tiny.xml", "platform: " + sys.argv[1].rsplit("/tests/", 1)[0] + "/platforms/tiny.xml")
+a, b = s.index("data_sources:"), s.index("model:")
+n = int(sys.argv[3])
+open(sys.argv[2], "w").write(s[:a] + "data_sources:\n" + "".join(f"  - {{name: s{i}, host: src1, samples: 10, sample_bytes: 784}}\n" for i in range(n)) + s[b:])
+PYEOF
+for orch in depl expected-loss+margin; do
+  expect_ok '"status": "ok"' -- plan "$TMP/many.yaml" --orchestrator $orch
+done
 
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -35,7 +35,7 @@ inline bool reaches(double p, double target) { return p >= target - 1e-9; }
 /// Fewest independent training runs for a distribution-free claim P(L <= L*) >= p (docs/model.md 0.6): the
 /// ceil((n+1)p)-th smallest of n training losses bounds the p-quantile at `confidence` when p^n <= 1 - confidence,
 /// i.e. at 95%, n >= 29 for p = 0.9 and n >= 59 for p = 0.95 (even then, only when every run meets L*).
-int minimum_runs(double p, double confidence = 0.95);
+long long minimum_runs(double p, double confidence = 0.95);
 
 class ReplicationPolicy;
 

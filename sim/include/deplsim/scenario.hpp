@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -108,6 +109,11 @@ struct Scenario {
   }
   /// The declared switch from -> to, if any.
   [[nodiscard]] const SwitchDecl* switch_declared(std::size_t from, std::size_t to) const;
+
+  /// Name -> index maps behind the *_index lookups (constant time for any number of sources); built on first use,
+  /// rebuilt when the lists have changed since. Not part of the scenario's value.
+  struct NameIndexes;
+  mutable std::shared_ptr<const NameIndexes> name_indexes;
 };
 
 const char* to_string(Objective o);

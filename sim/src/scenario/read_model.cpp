@@ -16,8 +16,8 @@ using yaml::Map;
 namespace {
 
 // Limits derived from memory (docs/scenario.md 2.6).
-constexpr double kMaxChainCells = 1e7;    // target.max_epochs x model.learning.levels
-constexpr double kMaxChainEpochs = 1e9;   // target.max_epochs x model.learning.knowledge_trajectories
+constexpr double kMaxKnowledgeCells = 2e7;   // all chains' (epoch, level) cells: about 2 GB
+constexpr double kMaxKnowledgeEpochs = 1e9;  // all chains' simulated epochs (parametric)
 constexpr std::size_t kMaxDataBuckets = 1000;
 
 /// What the model readers share: where each version's floor was written (to point at one that is too high).
@@ -78,7 +78,7 @@ void read_versions(ModelReading& mr, Map& model, Scenario& sc, LearningSpec& ls)
     r.positive_at_most(m, "param_bytes", v.param_bytes, 1e15);
     v.pruning = m.number("pruning", 0.0);
     if (m.ok("pruning") && !(v.pruning >= 0 && v.pruning < 1))
-      r.doc.issue(m.get("pruning"), m.key_path("pruning"), fmt::format("must be in [0, 1), got {}", v.pruning));
+      r.doc.issue(m.get("pruning"), m.key_path("pruning"), fmt::format("must be in [0, 1), got {}", shown(m.written("pruning"))));
     ls.versions.push_back(read_version_learning(mr, m));
     sc.model.versions.push_back(v);
   });
@@ -122,8 +122,7 @@ int read_knowledge_runs(ModelReading& mr, Map& l, LearningSpec& lm, const std::s
   if (by_runs && named.IsDefined() && !named.IsNull() && runs_set == named_set)
     r.doc.issue(runs, "model.learning.knowledge_runs", fmt::format("give knowledge_runs or {}, not both", own));
   if (by_runs && named_set && !runs_set) {  // --set of the older name over the file's knowledge_runs
-    const int n = static_cast<int>(std::clamp<long long>(l.integer(own), -1, 1'000'000'000));
-    r.range(l, own, n, 1, hi);
+    const int n = static_cast<int>(l.integer_in(own, 1, static_cast<long long>(hi)));
     r.remember(named, "model.learning." + own);
     r.remember(named, "model.learning.knowledge_runs");
     lm.knowledge_runs_key = "model.learning." + own;
@@ -131,8 +130,7 @@ int read_knowledge_runs(ModelReading& mr, Map& l, LearningSpec& lm, const std::s
   }
   const std::string key = by_runs ? "knowledge_runs" : own;
   lm.knowledge_runs_key = "model.learning." + key;
-  const int n = static_cast<int>(std::clamp<long long>(by_runs ? l.integer(key) : l.integer(key, fallback), -1, 1'000'000'000));
-  r.range(l, key, n, 1, hi);
+  const int n = static_cast<int>(by_runs ? l.integer_in(key, 1, static_cast<long long>(hi)) : l.integer_in(key, 1, static_cast<long long>(hi), fallback));
   // Remembered where it was written, under the name it was written with (messages name that key).
   r.remember(by_runs ? runs : named, lm.knowledge_runs_key);
   return n;
@@ -177,11 +175,9 @@ void read_curves(ModelReading& mr, Map& l, LearningSpec& lm) {
   r.non_negative(l, "eval_noise", lm.eval_noise);
 }
 
-// Each (epoch, loss level) cell of a knowledge chain holds about 100 bytes (counts, sums, the kernel's row), and the
-// planners keep a chain per version and data bucket and per switch: bound the cells of one chain (10^7: about 1 GB)
-// and the epochs simulated to build it (10^9: minutes), so that no scenario asks for more memory than a machine has
-// or runs for days before it plans.
-void read_knowledge_size(ModelReading& mr, Map& top, Map& l, const Scenario& sc, LearningSpec& lm) {
+// How much knowledge the planners get: its runs, how they are split for certification, its loss levels (the totals
+// are checked by check_knowledge_total once the buckets and switches are known).
+void read_knowledge_size(ModelReading& mr, Map& l, LearningSpec& lm) {
   Reader& r = mr.r;
   if (!mr.traces) {
     lm.knowledge_trajectories = read_knowledge_runs(mr, l, lm, "knowledge_trajectories", 8000, 1e6);
@@ -192,32 +188,44 @@ void read_knowledge_size(ModelReading& mr, Map& top, Map& l, const Scenario& sc,
   }
   lm.certification_share = l.number("certification_share", 0.5);
   r.range(l, "certification_share", lm.certification_share, 0, 0.9);
-  lm.certification_candidates = static_cast<int>(std::clamp<long long>(l.integer("certification_candidates", 3), -1, 1000));
-  r.range(l, "certification_candidates", lm.certification_candidates, 1, 20);
+  lm.certification_candidates = static_cast<int>(l.integer_in("certification_candidates", 1, 20, 3));
   lm.confidence = l.number("confidence", 0.95);
   if (l.ok("confidence") && !(lm.confidence >= 0.5 && lm.confidence < 1))
-    r.doc.issue(l.get("confidence"), "model.learning.confidence", fmt::format("must be in [0.5, 1), got {}", lm.confidence));
-  lm.levels = static_cast<int>(std::clamp<long long>(l.integer("levels", 100), -1, 100'000'000));
-  r.range(l, "levels", lm.levels, 2, 10000);
-  if (mr.max_epochs_ok && l.ok("levels") && lm.levels >= 2 && lm.levels <= 10000) {
-    const double cells = static_cast<double>(sc.target.max_epochs) * lm.levels;
-    if (cells > kMaxChainCells)
-      r.doc.issue(l.get("levels").IsDefined() ? l.get("levels") : top.get("target"), "model.learning.levels",
-                  fmt::format("target.max_epochs x levels = {} x {} = {:.0f} knowledge cells per chain: at most {:.0f} "
-                              "(about 100 bytes each, one chain per version, data bucket and switch: more would not fit in "
-                              "memory); use fewer levels or fewer epochs",
-                              sc.target.max_epochs, lm.levels, cells, kMaxChainCells));
-  }
-  if (!mr.traces && mr.max_epochs_ok && lm.knowledge_trajectories >= 1 && lm.knowledge_trajectories <= 1'000'000) {
-    const double epochs = static_cast<double>(sc.target.max_epochs) * lm.knowledge_trajectories;
-    if (epochs > kMaxChainEpochs)
+    r.doc.issue(l.get("confidence"), "model.learning.confidence", fmt::format("must be in [0.5, 1), got {}", shown(l.written("confidence"))));
+  lm.levels = static_cast<int>(l.integer_in("levels", 2, 10000, 100));
+}
+
+// The knowledge the planners may build, all chains together (docs/scenario.md 2.6): a chain per version and data
+// bucket, and per declared switch, switch epoch and bucket. Each (epoch, loss level) cell holds about 100 bytes
+// (counts, sums, its kernel's row), and each chain of a parametric scenario is built by simulating every knowledge
+// run over every epoch: both totals are bounded, so that no scenario asks for more memory than a machine has or
+// runs for hours before it plans, and one that would is refused at once with the numbers.
+void check_knowledge_total(ModelReading& mr, Map& top, Map& l, const Scenario& sc, const LearningSpec& lm) {
+  Reader& r = mr.r;
+  if (!mr.max_epochs_ok || !l.ok("levels") || lm.data_buckets.empty()) return;
+  double switched = 0;
+  if (sc.model.max_switches >= 1)
+    for (int e : sc.model.switch_epochs) switched += e < sc.target.max_epochs ? static_cast<double>(sc.model.switches.size()) : 0;
+  const double chains = static_cast<double>(lm.data_buckets.size()) * (static_cast<double>(sc.model.versions.size()) + switched);
+  const double epochs = static_cast<double>(sc.target.max_epochs);
+  const std::string what = fmt::format("{} knowledge chains ({} data buckets x ({} versions + {:.0f} switch points)) x {} epochs",
+                                       chains, lm.data_buckets.size(), sc.model.versions.size(), switched, sc.target.max_epochs);
+  const double cells = chains * epochs * lm.levels;
+  if (cells > kMaxKnowledgeCells)
+    r.doc.issue(l.get("levels").IsDefined() ? l.get("levels") : top.get("target"), "model.learning.levels",
+                fmt::format("{} x {} levels = {:.3g} knowledge cells: at most {:.0e} (about 100 bytes each: {:.3g} GB would "
+                            "not fit in memory); use fewer levels, epochs, data buckets or switch epochs",
+                            what, lm.levels, cells, kMaxKnowledgeCells, cells * 100 / 1e9));
+  if (!mr.traces && l.ok(lm.knowledge_runs_key.substr(lm.knowledge_runs_key.rfind('.') + 1)) && lm.knowledge_trajectories >= 1) {
+    const double simulated = chains * epochs * lm.knowledge_trajectories;
+    if (simulated > kMaxKnowledgeEpochs)
       r.doc.issue(l.get("knowledge_runs").IsDefined()           ? l.get("knowledge_runs")
                   : l.get("knowledge_trajectories").IsDefined() ? l.get("knowledge_trajectories")
                                                                 : top.get("target"),
                   lm.knowledge_runs_key,
-                  fmt::format("target.max_epochs x knowledge runs = {} x {} = {:.0f} simulated epochs per knowledge "
-                              "chain: at most {:.0f} (each chain would take hours to build)",
-                              sc.target.max_epochs, lm.knowledge_trajectories, epochs, kMaxChainEpochs));
+                  fmt::format("{} x {} knowledge runs = {:.3g} simulated epochs to build the knowledge: at most {:.0e} "
+                              "(beyond, hours before the first plan); use fewer runs, epochs, data buckets or switch epochs",
+                              what, lm.knowledge_trajectories, simulated, kMaxKnowledgeEpochs));
   }
 }
 
@@ -289,9 +297,10 @@ void read_learning(ModelReading& mr, Map& top, Map& model, Scenario& sc, Learnin
   lm.kind = l.choice("kind", {"parametric", "traces"}, "parametric");
   if (mr.traces) read_profile(mr, l, lm);
   else read_curves(mr, l, lm);
-  read_knowledge_size(mr, top, l, sc, lm);
+  read_knowledge_size(mr, l, lm);
   read_data_buckets(mr, l, lm);
   read_switches(mr, l, sc, lm);
+  check_knowledge_total(mr, top, l, sc, lm);
   l.reject_unknown_keys();
   check_floors(mr, model, sc, lm);
 }
@@ -303,12 +312,10 @@ void read_model(Reader& r, Map& top, bool max_epochs_ok, Scenario& sc, LearningS
   if (!model.valid()) return;
   ModelReading mr{r, max_epochs_ok, is_traces(model.node()), {}};
   sc.model.name = model.string("name");
-  sc.model.batch_size = static_cast<int>(std::clamp<long long>(model.integer("batch_size", 32), -1, 1'000'000'000));
-  r.range(model, "batch_size", sc.model.batch_size, 1, 1e8);
+  sc.model.batch_size = static_cast<int>(model.integer_in("batch_size", 1, 100'000'000, 32));
   read_versions(mr, model, sc, learning);
   read_switch_epochs(mr, model, sc);
-  sc.model.max_switches = static_cast<int>(std::clamp<long long>(model.integer("max_switches", 0), -1, 1000));
-  r.range(model, "max_switches", sc.model.max_switches, 0, 100);
+  sc.model.max_switches = static_cast<int>(model.integer_in("max_switches", 0, 100, 0));
   read_learning(mr, top, model, sc, learning);
   model.reject_unknown_keys();
 }

@@ -17,12 +17,11 @@ bool read_target(Reader& r, Map& top, Scenario& sc) {
   r.positive(t, "loss", sc.target.loss);
   sc.target.probability = t.number("probability");
   if (t.ok("probability") && !(sc.target.probability > 0 && sc.target.probability < 1))
-    doc.issue(t.get("probability"), "target.probability", fmt::format("must be in (0, 1), got {}", sc.target.probability));
+    doc.issue(t.get("probability"), "target.probability", fmt::format("must be in (0, 1), got {}", shown(t.written("probability"))));
   sc.target.deadline_s = t.optional_number("deadline_s");
   if (sc.target.deadline_s) r.positive(t, "deadline_s", *sc.target.deadline_s);
-  sc.target.max_epochs = static_cast<int>(std::clamp<long long>(t.integer("max_epochs"), -1, 1'000'000));
-  r.range(t, "max_epochs", sc.target.max_epochs, 1, 100000);
-  const bool max_epochs_ok = t.ok("max_epochs") && sc.target.max_epochs >= 1 && sc.target.max_epochs <= 100000;
+  sc.target.max_epochs = static_cast<int>(t.integer_in("max_epochs", 1, kMaxEpochs));
+  const bool max_epochs_ok = t.ok("max_epochs") && sc.target.max_epochs >= 1;
   r.remember(t.get("max_epochs"), "target.max_epochs");
   t.reject_unknown_keys();
   return max_epochs_ok;
@@ -41,7 +40,7 @@ void read_clusters(Reader& r, Map& top, Scenario& sc) {
     r.range(m, "mtbf_s", c.mtbf_s, 0, 1e12);
     // Below a second, failures come faster than any epoch ends: a replication would record failures forever.
     if (m.ok("mtbf_s") && c.mtbf_s > 0 && c.mtbf_s < 1)
-      doc.issue(m.get("mtbf_s"), m.key_path("mtbf_s"), fmt::format("must be 0 (no failures) or at least 1 s, got {}", c.mtbf_s));
+      doc.issue(m.get("mtbf_s"), m.key_path("mtbf_s"), fmt::format("must be 0 (no failures) or at least 1 s, got {}", shown(m.written("mtbf_s"))));
     c.mttr_s = m.number("mttr_s", 0.0);
     r.range(m, "mttr_s", c.mttr_s, 0, 1e12);
     if (m.ok("mtbf_s") && m.ok("mttr_s") && c.mtbf_s > 0 && !(c.mttr_s > 0))
@@ -54,6 +53,9 @@ void read_clusters(Reader& r, Map& top, Scenario& sc) {
   });
 }
 
+// Planning time grows linearly with the data sources (each plan costed ships every source of its data set).
+constexpr std::size_t kMaxDataSources = 100000;
+
 void read_data_sources(Reader& r, Map& top, Scenario& sc) {
   r.list_of_maps(top, "data_sources", true, [&](Map& m, const std::string&) {
     DataSource d;
@@ -65,7 +67,7 @@ void read_data_sources(Reader& r, Map& top, Scenario& sc) {
     d.sample_bytes = m.number("sample_bytes");
     r.positive_at_most(m, "sample_bytes", d.sample_bytes, 1e12);
     sc.data_sources.push_back(d);
-  });
+  }, kMaxDataSources);
 }
 
 } // namespace deplsim::scenario_sections

@@ -39,8 +39,7 @@ void read_training(Reader& r, Map& top, Scenario& sc) {
   if (!t.valid()) return;
   const std::string sync = t.choice("sync", {"ring-allreduce", "parameter-server"}, "ring-allreduce");
   sc.training.sync = sync == "parameter-server" ? SyncKind::parameter_server : SyncKind::ring_allreduce;
-  sc.training.rounds_per_epoch = static_cast<int>(std::clamp<long long>(t.integer("rounds_per_epoch", 1), -1, 1'000'000'000));
-  r.range(t, "rounds_per_epoch", sc.training.rounds_per_epoch, 1, 100000);
+  sc.training.rounds_per_epoch = static_cast<int>(t.integer_in("rounds_per_epoch", 1, 100000, 1));
   t.reject_unknown_keys();
 }
 
@@ -113,8 +112,7 @@ void read_faults(Reader& r, Map& top, Scenario& sc, FaultSchedule& schedule) {
   yaml::Document& doc = r.doc;
   Map f(doc, fnode, "faults");
   if (!f.valid()) return;
-  sc.faults.checkpoint_every = static_cast<int>(std::clamp<long long>(f.integer("checkpoint_every", 1), -1, 1'000'000'000));
-  r.range(f, "checkpoint_every", sc.faults.checkpoint_every, 1, 1000000);
+  sc.faults.checkpoint_every = static_cast<int>(f.integer_in("checkpoint_every", 1, 1000000, 1));
   const std::string events = f.string("events", "");
   if (!events.empty()) {
     const std::filesystem::path base = std::filesystem::path(doc.file()).parent_path();

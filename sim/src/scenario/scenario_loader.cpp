@@ -56,7 +56,7 @@ void read(Document& doc, LoadedScenario& out, const std::optional<std::string>& 
   if (!top.valid()) return;
 
   r.name(top, "name", sc.name);
-  sc.description = top.string("description", "");
+  sc.description = top.text("description", "");
   read_platform(r, top, platform_override, sc);
   sc.controller = top.string("controller");
   r.remember(top.get("controller"), "controller");

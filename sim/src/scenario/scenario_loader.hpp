@@ -15,6 +15,9 @@
 
 namespace deplsim {
 
+/// The largest target.max_epochs accepted (docs/scenario.md 2.2).
+inline constexpr int kMaxEpochs = 100000;
+
 /// Where each key of a scenario was written, so later checks (against the platform) can point at it.
 class SourceMap {
 public:

@@ -9,24 +9,32 @@ namespace deplsim::scenario_sections {
 
 using yaml::Map;
 
+namespace {
+// A value in a message: as the user wrote it (never a converted or clamped one).
+std::string as_written(Map& m, const std::string& key, double v) {
+  const std::string text = m.written(key);
+  return text.empty() ? fmt::format("{}", v) : shown(text);
+}
+} // namespace
+
 void Reader::positive(Map& m, const std::string& key, double v) {
   if (!m.ok(key)) return;
-  if (!(v > 0)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be > 0, got {}", v));
+  if (!(v > 0)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be > 0, got {}", as_written(m, key, v)));
 }
 
 void Reader::non_negative(Map& m, const std::string& key, double v) {
   if (!m.ok(key)) return;
-  if (!(v >= 0)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be >= 0, got {}", v));
+  if (!(v >= 0)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be >= 0, got {}", as_written(m, key, v)));
 }
 
 void Reader::positive_at_most(Map& m, const std::string& key, double v, double hi) {
   if (!m.ok(key)) return;
-  if (!(v > 0 && v <= hi)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be > 0 and at most {}, got {}", hi, v));
+  if (!(v > 0 && v <= hi)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be > 0 and at most {}, got {}", hi, as_written(m, key, v)));
 }
 
 void Reader::range(Map& m, const std::string& key, double v, double lo, double hi) {
   if (!m.ok(key)) return;
-  if (!(v >= lo && v <= hi)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be in [{}, {}], got {}", lo, hi, v));
+  if (!(v >= lo && v <= hi)) doc.issue(m.get(key), m.key_path(key), fmt::format("must be in [{}, {}], got {}", lo, hi, as_written(m, key, v)));
 }
 
 void Reader::remember(const YAML::Node& node, const std::string& key) { where.record(key, doc.location(node, key)); }

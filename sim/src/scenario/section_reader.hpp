@@ -6,6 +6,8 @@
 #include "scenario/scenario_loader.hpp"
 #include "support/yaml_reader.hpp"
 
+#include <fmt/format.h>
+
 #include <string>
 
 namespace deplsim::scenario_sections {
@@ -25,15 +27,16 @@ struct Reader {
   void remember(const YAML::Node& node, const std::string& key);
 
   /// Iterates a list of mappings, each checked for duplicated names and unknown keys; `each(map, item label)`.
+  /// A list of more than `max_items` entries is refused as a whole (one issue, no entry read).
   template <class F>
-  void list_of_maps(yaml::Map& parent, const std::string& key, bool required, F each);
+  void list_of_maps(yaml::Map& parent, const std::string& key, bool required, F each, std::size_t max_items = 100000);
 
 private:
   bool list_item_label(const YAML::Node& item, std::set<std::string>& names, const std::string& path, std::string& label);
 };
 
 template <class F>
-void Reader::list_of_maps(yaml::Map& parent, const std::string& key, bool required, F each) {
+void Reader::list_of_maps(yaml::Map& parent, const std::string& key, bool required, F each, std::size_t max_items) {
   YAML::Node list = required ? parent.require(key) : parent.get(key);
   if (!list.IsDefined() || list.IsNull()) return;
   if (!list.IsSequence()) {
@@ -41,6 +44,10 @@ void Reader::list_of_maps(yaml::Map& parent, const std::string& key, bool requir
     return;
   }
   if (required && list.size() == 0) doc.issue(list, parent.key_path(key), "must not be empty");
+  if (list.size() > max_items) {
+    doc.issue(list, parent.key_path(key), fmt::format("{} entries: at most {}", list.size(), max_items));
+    return;
+  }
   std::set<std::string> names;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const YAML::Node item = list[i];

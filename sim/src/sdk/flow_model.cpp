@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace deplsim {
 namespace {
@@ -24,6 +25,7 @@ struct FlowState {
   double penalty = 1.0;
   double bound = std::numeric_limits<double>::infinity();
   double value = 0.0;       // LMM variable value (bytes/s before the bandwidth factor)
+  double count = 1.0;       // identical flows (same ends, same bytes) it stands for: they share alike
   bool done = false;
 };
 
@@ -52,7 +54,8 @@ void share(const PlatformView& pf, std::vector<FlowState*>& active) {
     for (std::size_t i = 0; i < active.size(); ++i)
       if (!fixed[i])
         for (auto [ll, c] : active[i]->uses)
-          if (ll == l) usage = pf.links[l].fatpipe ? std::max(usage, c / active[i]->penalty) : usage + c / active[i]->penalty;
+          if (ll == l)
+            usage = pf.links[l].fatpipe ? std::max(usage, c / active[i]->penalty) : usage + c * active[i]->count / active[i]->penalty;
     return usage > 0 ? std::max(0.0, cap) / usage : inf;
   };
   while (left > 0) {
@@ -83,20 +86,38 @@ void share(const PlatformView& pf, std::vector<FlowState*>& active) {
     }
     for (auto i : to_fix)
       for (auto [l, c] : active[i]->uses)
-        if (!pf.links[l].fatpipe) remaining[l] -= c * active[i]->value;
+        if (!pf.links[l].fatpipe) remaining[l] -= c * active[i]->count * active[i]->value;
   }
 }
 
 } // namespace
 
-FlowOutcome simulate_flows(const PlatformView& pf, const std::vector<Flow>& flows) {
+FlowOutcome simulate_flows(const PlatformView& pf, const std::vector<Flow>& all) {
   const NetworkSettings& net = pf.network;
   FlowOutcome out;
+  // Identical flows (same source, destination and size) get the same share at every instant: one state stands
+  // for all of them (weighted by their count), so that the replay costs O(distinct flows^2), not O(flows^2).
+  std::vector<Flow> flows;
+  std::vector<std::size_t> group_of(all.size());
+  std::vector<double> counts;
+  {
+    std::map<std::tuple<std::size_t, std::size_t, double>, std::size_t> seen;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      const auto [it, fresh] = seen.emplace(std::make_tuple(all[i].src, all[i].dst, all[i].bytes), flows.size());
+      if (fresh) {
+        flows.push_back(all[i]);
+        counts.push_back(0.0);
+      }
+      group_of[i] = it->second;
+      counts[it->second] += 1.0;
+    }
+  }
   out.finish.assign(flows.size(), 0.0);
   std::vector<FlowState> st(flows.size());
   for (std::size_t i = 0; i < flows.size(); ++i) {
     const RouteView& r = pf.route(flows[i].src, flows[i].dst);
     FlowState& f = st[i];
+    f.count = counts[i];
     f.remaining = flows[i].bytes;
     f.size = flows[i].bytes;
     f.activation = r.latency * net.latency_factor;
@@ -154,7 +175,7 @@ FlowOutcome simulate_flows(const PlatformView& pf, const std::vector<Flow>& flow
       if (!std::isfinite(f->value)) continue;
       for (auto [l, c] : f->uses) {
         double& x = load[l];
-        x = pf.links[l].fatpipe ? std::max(x, c * f->value) : x + c * f->value;
+        x = pf.links[l].fatpipe ? std::max(x, c * f->value) : x + c * f->count * f->value;
       }
     }
     for (auto [l, x] : load) out.link_load_integral[l] += x * dt;
@@ -167,6 +188,9 @@ FlowOutcome simulate_flows(const PlatformView& pf, const std::vector<Flow>& flow
       }
   }
   for (double t : out.finish) out.makespan = std::max(out.makespan, t);
+  std::vector<double> finish(all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) finish[i] = out.finish[group_of[i]];
+  out.finish = std::move(finish);
   return out;
 }
 

@@ -5,15 +5,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace deplsim {
 
 const char* to_string(KnowledgeKind kind) { return kind == KnowledgeKind::measured ? "measured" : "generated"; }
 
-int minimum_runs(double p, double confidence) {
+long long minimum_runs(double p, double confidence) {
   if (!(p > 0 && p < 1) || !(confidence > 0 && confidence < 1)) return 1;
-  return static_cast<int>(std::ceil(std::log(1.0 - confidence) / std::log(p) - 1e-9));
+  // log1p: exact for p near 1 (p = 1 - 1e-16 needs about 3e16 runs, beyond any int).
+  const double n = std::ceil(std::log(1.0 - confidence) / std::log1p(-(1.0 - p)) - 1e-9);
+  return n >= 9.0e18 ? std::numeric_limits<long long>::max() : static_cast<long long>(n);
 }
 
 std::size_t PlannerKnowledge::bucket_of(double samples) const {
@@ -31,9 +34,9 @@ std::optional<std::string> PlannerKnowledge::insufficient_for(double p) const {
   if (const std::size_t c = certification_runs(); c > 0) {
     // Each candidate is tested at 1 - (1 - confidence) / certification_candidates() (docs/model.md 3.7); the plans
     // fixed in advance (a single version on all the data) on every knowledge run, the others on the held-out ones.
-    const int need = minimum_runs(p, 1.0 - (1.0 - confidence()) / std::max(1, certification_candidates()));
+    const long long need = minimum_runs(p, 1.0 - (1.0 - confidence()) / std::max(1, certification_candidates()));
     const std::size_t all = c + independent_runs();
-    if (all >= static_cast<std::size_t>(need)) return std::nullopt;
+    if (static_cast<long long>(all) >= need) return std::nullopt;
     return fmt::format("insufficient data: {} knowledge runs cannot certify P(L <= L*) >= {} at {:g}% confidence (each of up "
                        "to {} candidates at {:.4g}%), even if every one met L*: it takes at least {} "
                        "(model.learning.knowledge_runs)",
@@ -41,8 +44,8 @@ std::optional<std::string> PlannerKnowledge::insufficient_for(double p) const {
                        100 * (1.0 - (1.0 - confidence()) / std::max(1, certification_candidates())), need);
   }
   const std::size_t n = independent_runs();
-  const int need = minimum_runs(p);
-  if (n >= static_cast<std::size_t>(need)) return std::nullopt;
+  const long long need = minimum_runs(p);
+  if (static_cast<long long>(n) >= need) return std::nullopt;
   return fmt::format("insufficient data: the knowledge rests on {} independent training runs; a claim P(L <= L*) >= {} "
                      "needs at least {} (distribution-free, 95% confidence)", n, p, need);
 }

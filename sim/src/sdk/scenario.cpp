@@ -1,22 +1,65 @@
 // Lookups on a validated scenario (see deplsim/scenario.hpp).
 #include "deplsim/scenario.hpp"
 
+#include <mutex>
+#include <unordered_map>
+
 namespace deplsim {
 
-std::optional<std::size_t> Scenario::version_index(const std::string& n) const {
-  for (std::size_t i = 0; i < model.versions.size(); ++i)
-    if (model.versions[i].name == n) return i;
+struct Scenario::NameIndexes {
+  std::unordered_map<std::string, std::size_t> versions, clusters, sources;
+};
+
+namespace {
+
+std::mutex index_mutex;  // plug-ins may plan from several threads
+
+template <class T>
+std::unordered_map<std::string, std::size_t> index_of(const std::vector<T>& items) {
+  std::unordered_map<std::string, std::size_t> out;
+  out.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) out.emplace(items[i].name, i);  // names are unique once validated
+  return out;
+}
+
+// A hit is checked against the list itself (the scenario may have been copied and changed since the maps were
+// built); a miss or a stale hit rebuilds the maps once, then the answer is exact.
+template <class T, class Pick>
+std::optional<std::size_t> find(std::shared_ptr<const Scenario::NameIndexes>& cache, const Scenario& sc,
+                                 const std::vector<T>& items, Pick pick, const std::string& n) {
+  std::shared_ptr<const Scenario::NameIndexes> maps;
+  {
+    std::lock_guard lock(index_mutex);
+    maps = cache;
+  }
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (maps) {
+      const auto& m = pick(*maps);
+      const auto it = m.find(n);
+      if (it != m.end() && it->second < items.size() && items[it->second].name == n) return it->second;
+      if (it == m.end() && m.size() == items.size() && attempt == 1) return std::nullopt;
+    }
+    if (attempt == 1) break;
+    maps = std::make_shared<const Scenario::NameIndexes>(
+        Scenario::NameIndexes{index_of(sc.model.versions), index_of(sc.clusters), index_of(sc.data_sources)});
+    std::lock_guard lock(index_mutex);
+    cache = maps;
+  }
+  for (std::size_t i = 0; i < items.size(); ++i)  // duplicated names (an unvalidated scenario): the first
+    if (items[i].name == n) return i;
   return std::nullopt;
+}
+
+} // namespace
+
+std::optional<std::size_t> Scenario::version_index(const std::string& n) const {
+  return find(name_indexes, *this, model.versions, [](const NameIndexes& m) -> const auto& { return m.versions; }, n);
 }
 std::optional<std::size_t> Scenario::cluster_index(const std::string& n) const {
-  for (std::size_t i = 0; i < clusters.size(); ++i)
-    if (clusters[i].name == n) return i;
-  return std::nullopt;
+  return find(name_indexes, *this, clusters, [](const NameIndexes& m) -> const auto& { return m.clusters; }, n);
 }
 std::optional<std::size_t> Scenario::source_index(const std::string& n) const {
-  for (std::size_t i = 0; i < data_sources.size(); ++i)
-    if (data_sources[i].name == n) return i;
-  return std::nullopt;
+  return find(name_indexes, *this, data_sources, [](const NameIndexes& m) -> const auto& { return m.sources; }, n);
 }
 std::size_t Scenario::most_pruned_version() const {
   std::size_t best = 0;

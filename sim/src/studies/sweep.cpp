@@ -185,10 +185,7 @@ void read_set(yaml::Document& doc, yaml::Map& top, SweepSpec& sp) {
 
 // `replications`: per unit, in [1, 10^7].
 void read_replications(yaml::Document& doc, yaml::Map& top, SweepSpec& sp) {
-  const long long reps = top.integer("replications", 1000);
-  if (top.ok("replications") && (reps < 1 || reps > 10'000'000))
-    doc.issue(top.get("replications"), "replications", fmt::format("must be in [1, 10000000], got {}", reps));
-  sp.replications = static_cast<int>(std::clamp<long long>(reps, 1, 10'000'000));
+  sp.replications = static_cast<int>(top.integer_in("replications", 1, 10'000'000, 1000));
 }
 
 // `seeds`: a count n (1..n) or a list of distinct seeds >= 0.
@@ -267,16 +264,9 @@ void read_coverage(yaml::Document& doc, yaml::Map& top, SweepSpec& sp) {
   }
   yaml::Map cm(doc, c, "coverage");
   CoverageSweep cs;
-  const long long reps = cm.integer("repetitions", 200);
-  if (cm.ok("repetitions") && (reps < 1 || reps > 100000))
-    doc.issue(cm.get("repetitions"), "coverage.repetitions", fmt::format("must be in [1, 100000], got {}", reps));
-  const long long eval = cm.integer("evaluation_replications", 20000);
-  if (cm.ok("evaluation_replications") && (eval < 100 || eval > 10'000'000))
-    doc.issue(cm.get("evaluation_replications"), "coverage.evaluation_replications",
-              fmt::format("must be in [100, 10000000], got {}", eval));
+  cs.repetitions = static_cast<int>(cm.integer_in("repetitions", 1, 100000, 200));
+  cs.evaluation_replications = static_cast<int>(cm.integer_in("evaluation_replications", 100, 10'000'000, 20000));
   cm.reject_unknown_keys();
-  cs.repetitions = static_cast<int>(std::clamp<long long>(reps, 1, 100000));
-  cs.evaluation_replications = static_cast<int>(std::clamp<long long>(eval, 100, 10'000'000));
   sp.coverage = cs;
   if (sp.scenarios.size() > 1) doc.issue(top.get("scenarios"), "scenarios", "a coverage sweep takes one scenario");
   if (sp.platforms.size() > 1) doc.issue(top.get("platforms"), "platforms", "a coverage sweep takes at most one platform");

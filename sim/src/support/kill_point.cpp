@@ -26,7 +26,11 @@ void test_kill_point(const std::string& point) {
   if (at == nullptr || point != at) return;
   static const char* const match = std::getenv("DEPLSIM_TEST_KILL_MATCH");
   if (match != nullptr && *match != '\0' && !command_line_contains(match)) return;
-  ::kill(::getpid(), SIGKILL);
+  // DEPLSIM_TEST_KILL_SIGNAL=INT or TERM: the signal a user's Ctrl-C or a batch system's stop sends, delivered at
+  // that exact point (the handler runs as for a signal from outside); anything else: SIGKILL.
+  static const char* const sig = std::getenv("DEPLSIM_TEST_KILL_SIGNAL");
+  const std::string name = sig == nullptr ? "" : sig;
+  ::kill(::getpid(), name == "INT" ? SIGINT : name == "TERM" ? SIGTERM : SIGKILL);
 }
 
 } // namespace deplsim

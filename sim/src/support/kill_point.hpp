@@ -8,7 +8,8 @@ namespace deplsim {
 
 /// When the environment variable DEPLSIM_TEST_KILL_AT equals `point` (e.g. "run:planned", "run:replication:5"),
 /// the process sends itself SIGKILL there — a crash at a chosen moment. With DEPLSIM_TEST_KILL_MATCH set too, only a
-/// process whose command line contains that text does (one unit of a sweep, say). Nothing happens otherwise.
+/// process whose command line contains that text does (one unit of a sweep, say). DEPLSIM_TEST_KILL_SIGNAL=INT or
+/// TERM sends that signal instead of SIGKILL (an interrupt at a chosen moment). Nothing happens otherwise.
 void test_kill_point(const std::string& point);
 
 } // namespace deplsim

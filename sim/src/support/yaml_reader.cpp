@@ -255,10 +255,45 @@ long long Map::integer(const std::string& key, std::optional<long long> fallback
   return n.value_or(0);
 }
 
+long long Map::integer_in(const std::string& key, long long lo, long long hi, std::optional<long long> fallback) {
+  const long long n = integer(key, fallback);
+  const YAML::Node v = get(key);
+  if (!ok(key) || !v.IsDefined() || v.IsNull()) return ok(key) ? n : fallback.value_or(lo);
+  if (n < lo || n > hi) {
+    doc_.issue(v, key_path(key), fmt::format("must be an integer in [{}, {}], got {}", lo, hi, shown(written(key))));
+    failed_.insert(key);
+    return fallback.value_or(lo);
+  }
+  return n;
+}
+
+std::string Map::written(const std::string& key) {
+  const YAML::Node v = get(key);
+  return v.IsDefined() && v.IsScalar() ? v.Scalar() : std::string();
+}
+
 std::string Map::string(const std::string& key, std::optional<std::string> fallback) {
+  return checked_string(key, std::move(fallback), false);
+}
+
+std::string Map::text(const std::string& key, std::optional<std::string> fallback) {
+  return checked_string(key, std::move(fallback), true);
+}
+
+// Control characters would split CSV rows, forge log lines or drive a terminal when printed: refused in every
+// string a user writes (free text keeps its tabs and newlines).
+std::string Map::checked_string(const std::string& key, std::optional<std::string> fallback, bool multiline) {
   YAML::Node v = fallback ? get(key) : require(key);
   if (!v.IsDefined() || v.IsNull()) return fallback.value_or("");
-  return to_string(doc_, v, key_path(key)).value_or("");
+  std::string s = to_string(doc_, v, key_path(key)).value_or("");
+  for (unsigned char c : s)
+    if ((c < 0x20 || c == 0x7f) && !(multiline && (c == '\n' || c == '\t'))) {
+      doc_.issue(v, key_path(key), fmt::format("'{}' holds a control character ({}); write it without one", shown(s),
+                                               shown(std::string(1, static_cast<char>(c)))));
+      failed_.insert(key);
+      return fallback.value_or("");
+    }
+  return s;
 }
 
 std::string Map::choice(const std::string& key, const std::vector<std::string>& choices,

@@ -63,7 +63,15 @@ public:
   double number(const std::string& key, std::optional<double> fallback = std::nullopt);
   std::optional<double> optional_number(const std::string& key);
   long long integer(const std::string& key, std::optional<long long> fallback = std::nullopt);
+  /// An integer in [lo, hi]: out of range is an issue that shows the value as written (never a clamped one);
+  /// returns the value, or `fallback` (lo when none) when the key is missing, invalid or out of range.
+  long long integer_in(const std::string& key, long long lo, long long hi, std::optional<long long> fallback = std::nullopt);
+  /// The text of `key`'s value as the user wrote it (for messages); "" when it is not a scalar.
+  [[nodiscard]] std::string written(const std::string& key);
+  /// A one-line string: control characters (tabs and newlines included) are an issue.
   std::string string(const std::string& key, std::optional<std::string> fallback = std::nullopt);
+  /// Free text (a description): like string, but tabs and newlines are allowed.
+  std::string text(const std::string& key, std::optional<std::string> fallback = std::nullopt);
   /// One of `choices`; records an issue listing them otherwise.
   std::string choice(const std::string& key, const std::vector<std::string>& choices,
                      std::optional<std::string> fallback = std::nullopt);
@@ -81,6 +89,7 @@ public:
   [[nodiscard]] bool valid() const { return valid_; }
 
 private:
+  std::string checked_string(const std::string& key, std::optional<std::string> fallback, bool multiline);
   Document& doc_;
   YAML::Node node_;
   std::string path_;
