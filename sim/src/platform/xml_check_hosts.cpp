@@ -36,6 +36,7 @@ std::optional<std::size_t> PlatformChecker::check_speeds(const xmlNode* node, co
   const bool several = text->find(',') != std::string::npos;
   std::vector<std::string> speeds = several ? split(*text, ",") : std::vector<std::string>{*text};
   bool ok = true;
+  double previous = 0;
   for (std::size_t i = 0; i < speeds.size(); ++i) {
     const std::string speed = several ? trim(speeds[i]) : speeds[i];
     double value            = 0;
@@ -47,7 +48,14 @@ std::optional<std::size_t> PlatformChecker::check_speeds(const xmlNode* node, co
     } else if (value <= 0) {
       report(node, key_of(node, attr_name), "speed must be positive, got " + in_quotes(speed) + where);
       ok = false;
+    } else if (ok && i > 0 && value >= previous) { // deplsim's planners take pstate 0 as the fastest (platforms.md 4)
+      report(node, key_of(node, attr_name),
+             "power-state speeds must strictly decrease (pstate 0 is the fastest), but power state " +
+                 std::to_string(i) + " " + in_quotes(speed) + " is not slower than power state " + std::to_string(i - 1) +
+                 " " + in_quotes(trim(speeds[i - 1])) + " in " + in_quotes(*text));
+      ok = false;
     }
+    previous = value;
   }
   return ok ? std::optional<std::size_t>(speeds.size()) : std::nullopt;
 }
@@ -182,7 +190,7 @@ void PlatformChecker::check_cluster(const xmlNode* node)
   for (long r : *radicals)
     declare_node(node, prefix + std::to_string(r) + suffix, "host of cluster " + in_quotes(id));
   if (topology != "FLAT") { // torus, fat-tree and dragonfly links are named <id>_link_from_... and so on
-    generated_link_prefixes_.push_back(id + "_link_");
+    generated_link_prefixes_.insert(id + "_link_");
     return;
   }
   const std::string policy = attribute_or(node, "sharing_policy", "SPLITDUPLEX");
