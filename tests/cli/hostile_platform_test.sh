@@ -82,6 +82,11 @@ open(sys.argv[2], 'w').write(text)" "$TINY_XML" "$TMP/attrs.xml"
 check "100,000 attributes on one element: exit 2" expect_rc 2 validate "$SOURCE_DIR/tests/data/scenarios/tiny.yaml" --platform "$TMP/attrs.xml"
 check "  (the limit, at the line)" err_has "attrs.xml:26: xml: an element with more than 64 attributes"
 
+printf 'clusters:\n  - {prefix: e, count: 5, hosts: 50001, speed: 1Gf, wattage_per_state: "1:1:2"}\n' >"$TMP/huge.yaml"
+check "platform generate: 250,005 hosts is exit 2 at once" expect_rc 2 platform generate "$TMP/huge.yaml" --out "$TMP/huge.xml"
+check "  (the limit)" err_has "250005 hosts: more than 250,000"
+check "  (nothing written)" test ! -e "$TMP/huge.xml"
+
 # 5. Power states and watts (docs/platforms.md, section 4).
 sed 's#<host id="tiny-n2" speed="1Gf,0.5Gf"#<host id="tiny-n2" speed="0.5Gf,1Gf"#' "$TINY_XML" >"$TMP/pstates.xml"
 check "power-state speeds that increase: exit 2" expect_rc 2 validate "$SOURCE_DIR/tests/data/scenarios/tiny.yaml" --platform "$TMP/pstates.xml"

@@ -523,3 +523,22 @@ TEST_CASE("xml_check: past 200 problems, the rest are counted", "[xml_check][hos
   REQUIRE(issues.size() == 201);
   CHECK(issues.back().message.find("and 800 more problems") != std::string::npos);
 }
+
+TEST_CASE("xml_check: at most 250,000 generated hosts, per cluster and per file", "[xml_check][hostile]")
+{
+  const auto cluster = [](const std::string& id, const std::string& radical) {
+    return "    <cluster id=\"" + id + "\" prefix=\"" + id + "-\" suffix=\"\" radical=\"" + radical +
+           "\" speed=\"1Gf\" bw=\"1GBps\" lat=\"1us\"/>\n";
+  };
+  const auto at_limit = check_text(kHead + cluster("a", "0-249999") + kTail, "deplsim-xml-hosts.xml");
+  INFO(describe(at_limit));
+  CHECK(at_limit.empty());
+  const auto over = check_text(kHead + cluster("a", "0-250000") + kTail, "deplsim-xml-hosts.xml");
+  REQUIRE(over.size() == 1);
+  CHECK(over.front().message.find("makes more than 250000 hosts") != std::string::npos);
+  const auto together = check_text(kHead + cluster("a", "0-149999") + cluster("b", "0-99999,100000") + kTail,
+                                   "deplsim-xml-hosts.xml");
+  REQUIRE(together.size() == 1);
+  CHECK(together.front().line == 6);
+  CHECK(together.front().message.find("more than 250000 hosts in all") != std::string::npos);
+}
