@@ -405,6 +405,20 @@ TEST_CASE("xml_check: a file a platform makes SimGrid read must be a regular fil
       {"<link id=\"l\" bandwidth=\"1Gbps\" latency=\"0\" bandwidth_file=\"sub\"/>", "not a regular file"},
       {"<link id=\"l\" bandwidth=\"1Gbps\" latency=\"0\" latency_file=\"/proc/self/environ\"/>", "an absolute path"},
   };
+  { // SimGrid reads a relative name from the working directory first: a different file there is refused
+    const fs::path here = fs::current_path();
+    fs::create_directories(dir / "cwd" / "sub");
+    std::ofstream(dir / "cwd" / "sub" / "ok.txt") << "0 2\n";
+    fs::current_path(dir / "cwd");
+    const auto shadowed = platform("<trace id=\"t\" periodicity=\"1\" file=\"sub/ok.txt\"/>");
+    fs::current_path(dir);
+    const auto same = platform("<trace id=\"t\" periodicity=\"1\" file=\"sub/ok.txt\"/>");
+    fs::current_path(here);
+    INFO(describe(shadowed) << describe(same));
+    REQUIRE(shadowed.size() == 1);
+    CHECK(shadowed.front().message.find("the working directory has a file of that name") != std::string::npos);
+    CHECK(same.empty());
+  }
   for (const auto& c : cases) {
     INFO(c.element);
     const auto issues = platform(c.element);

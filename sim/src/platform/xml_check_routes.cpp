@@ -105,6 +105,9 @@ void PlatformChecker::check_file(const xmlNode* node, const char* attr_name)
   const std::uintmax_t size = fs::file_size(real_file, ec);
   if (ec || size > kMaxProfileBytes)
     return refuse(ec ? "cannot read its size" : "larger than 64 MiB (" + std::to_string(size) + " bytes)");
+  // SimGrid 3.32 looks for a relative name in the working directory before the platform's folder.
+  if (fs::exists(relative, ec) && !fs::equivalent(relative, real_file, ec))
+    return refuse("the working directory has a file of that name too, which SimGrid would read instead");
 }
 
 // ---- pass 2: references -----------------------------------------------------------------------------------------
