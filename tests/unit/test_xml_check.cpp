@@ -372,7 +372,9 @@ TEST_CASE("xml_check: a file a platform makes SimGrid read must be a regular fil
   fs::remove_all(dir);
   fs::create_directories(dir / "sub");
   std::ofstream(dir / "sub" / "ok.txt") << "0 1\n";
-  fs::create_symlink("/etc/hostname", dir / "out-link.txt");
+  const fs::path outside = fs::temp_directory_path() / ("deplsim-xml-outside-" + std::to_string(::getpid()) + ".txt");
+  std::ofstream(outside) << "0 1\n";
+  fs::create_symlink(outside, dir / "out-link.txt");
   fs::create_symlink("sub/ok.txt", dir / "in-link.txt");
   REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
   { std::ofstream big(dir / "big.txt"); }
@@ -432,6 +434,7 @@ TEST_CASE("xml_check: a file a platform makes SimGrid read must be a regular fil
     }
   }
   fs::remove_all(dir);
+  fs::remove(outside);
 }
 
 TEST_CASE("xml_check: control characters in any name are refused, at their line", "[xml_check][hostile]")
