@@ -541,8 +541,8 @@ note "numbers: hexadecimal, 1e400 and .inf through --set"
 expect_fail 2 "^error: --set target\.max_epochs: expected an integer, got '0x10'" -- validate "$TINY" --set target.max_epochs=0x10
 expect_fail 2 "^error: --set target\.loss: expected a finite number, got '1e400'" -- validate "$TINY" --set target.loss=1e400
 expect_fail 2 "^error: --set data_sources\.cam1\.samples: expected an integer, got '\.inf'" -- validate "$TINY" --set data_sources.cam1.samples=.inf
-note "a platform whose clusters together make more than 1,000,000 hosts"
-expect_fail 2 "clusters_too_many_hosts\.xml:8: cluster\[id=b\]\.radical: .*more than 1000000 hosts in all" -- validate "$TINY" --platform "$BAD_PLATFORMS/clusters_too_many_hosts.xml"
+note "a platform whose clusters together make more than 250,000 hosts"
+expect_fail 2 "clusters_too_many_hosts\.xml:8: cluster\[id=b\]\.radical: .*more than 250000 hosts in all" -- validate "$TINY" --platform "$BAD_PLATFORMS/clusters_too_many_hosts.xml"
 
 # ---------------------------------------------------------------------------------------------------------
 # Hostile values (issue 22): every value is shown as written and refused when out of range, never clamped first;

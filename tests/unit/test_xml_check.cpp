@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #ifndef DEPLSIM_TEST_DATA_DIR
 #define DEPLSIM_TEST_DATA_DIR "tests/data"
 #endif
@@ -100,6 +103,20 @@ TEST_CASE("xml_check: every bad platform fixture is reported at its line with it
       {"wattage_not_number.xml", 6, "host[id=h1].prop[wattage_per_state]", "got 'abc'"},
       {"wattage_off.xml", 6, "host[id=h1].prop[wattage_off]", "got 'ten'"},
       {"wattage_range.xml", 6, "link[id=l1].prop[wattage_range]", "idle:busy"},
+      // issue 22: what a platform may make SimGrid write or read, names, power-state order, sizes
+      {"config_tracing.xml", 5, "config[id=general].prop[tracing/filename]", "cannot be set by a platform file"},
+      {"config_path.xml", 6, "config.prop[path]", "only SimGrid's model settings"},
+      {"trace_file_absolute.xml", 6, "trace[id=t].file", "an absolute path"},
+      {"trace_file_dotdot.xml", 6, "trace[id=t].file", "'..' leads out"},
+      {"host_speed_file_missing.xml", 5, "host[id=h1].speed_file", "no such file"},
+      {"link_state_file_folder.xml", 5, "link[id=l1].state_file", "not a regular file"},
+      {"name_newline.xml", 5, "host[id=evil\\nhost].id", "control character U+000A in 'evil\\nhost'"},
+      {"name_tab_zone.xml", 5, "zone[id=z\\t1].id", "control character U+0009"},
+      {"name_cluster_prefix.xml", 5, "cluster[id=cl].prefix", "control character U+000D"},
+      {"pstates_increasing.xml", 5, "host[id=h1].speed", "must strictly decrease"},
+      {"pstates_equal_cluster.xml", 5, "cluster[id=cl].speed", "power state 2 '1Gf' is not slower"},
+      {"entity_declared.xml", 3, "DOCTYPE", "entity declaration <!ENTITY big"},
+      {"attributes_too_many.xml", 5, "xml", "more than 64 attributes"},
   };
   for (const auto& expected : expectations) {
     const std::string path = platform_path(std::string("bad/") + expected.file);
@@ -130,7 +147,7 @@ TEST_CASE("xml_check: every bad fixture on disk is covered and reported", "[xml_
 
 TEST_CASE("xml_check: good platform files give no issue", "[xml_check]")
 {
-  for (const char* file : {"good/two_zones.xml", "good/star_routers.xml"}) {
+  for (const char* file : {"good/two_zones.xml", "good/star_routers.xml", "good/profile_files.xml"}) {
     const std::string path = platform_path(file);
     const auto issues      = deplsim::check_platform_xml(path);
     INFO(path << "\n" << describe(issues));
@@ -187,7 +204,7 @@ TEST_CASE("xml_check: more inline cases", "[xml_check]")
   };
   // Accepted forms.
   CHECK(check("    <host id=\"a\" speed=\"1Gf\" core=\"4\"><prop id=\"wattage_per_state\" value=\"1:3\"/></host>\n").empty());
-  CHECK(check("    <host id=\"a\" speed=\"1Gf, 2Gf\" pstate=\"1\"/>\n").empty());
+  CHECK(check("    <host id=\"a\" speed=\"2Gf, 1Gf\" pstate=\"1\"/>\n").empty());
   CHECK(check("    <cluster id=\"c\" prefix=\"n\" suffix=\"\" radical=\"0-1,5\" speed=\"1Gf\" bw=\"1GBps\" lat=\"0\""
               " sharing_policy=\"SHARED\" bb_bw=\"1GBps\"/>\n"
               "    <zone id=\"z\" routing=\"Full\"><host id=\"h\" speed=\"1Gf\"/></zone>\n"
@@ -296,4 +313,249 @@ TEST_CASE("parse_latency follows SimGrid's units", "[xml_check][units]")
     CHECK_FALSE(deplsim::parse_latency(bad, v));
   }
   CHECK(v == 7);
+}
+
+// ---- issue 22: hostile platform files --------------------------------------------------------------------------
+
+namespace {
+
+std::vector<deplsim::InputIssue> check_text(const std::string& text, const std::string& name)
+{
+  TempFile file(text, name);
+  return deplsim::check_platform_xml(file.path.string());
+}
+
+bool mentions(const std::vector<deplsim::InputIssue>& issues, const std::string& part)
+{
+  for (const auto& issue : issues)
+    if (issue.message.find(part) != std::string::npos || issue.key.find(part) != std::string::npos)
+      return true;
+  return false;
+}
+
+std::string with_config(const std::string& key)
+{
+  return "<?xml version=\"1.0\"?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
+         "<platform version=\"4.1\">\n  <config>\n    <prop id=\"" + key + "\" value=\"1\"/>\n  </config>\n"
+         "  <zone id=\"world\" routing=\"Full\">\n    <host id=\"h1\" speed=\"1Gf\"/>\n  </zone>\n</platform>\n";
+}
+
+} // namespace
+
+TEST_CASE("xml_check: <config> may carry SimGrid's model settings only (the rule of a scenario's simgrid.cfg)",
+          "[xml_check][hostile]")
+{
+  for (const char* key : {"network/model", "network/TCP-gamma", "cpu/optim", "host/model", "maxmin/precision",
+                          "precision/timing", "surf/precision"}) {
+    INFO(key);
+    const auto issues = check_text(with_config(key), "deplsim-xml-config-ok.xml");
+    INFO(describe(issues));
+    CHECK(issues.empty());
+  }
+  for (const char* key : {"tracing/filename", "tracing", "tracing/platform", "path", "contexts/factory",
+                          "smpi/privatization", "debug/breakpoint", "plugin", "network/", "Network/model", "exception/cutpath",
+                          "model-check/replay", "storage/max_file_descriptors", "tracing/comment-file"}) {
+    INFO(key);
+    const auto issues = check_text(with_config(key), "deplsim-xml-config-bad.xml");
+    INFO(describe(issues));
+    REQUIRE(issues.size() == 1);
+    CHECK(issues.front().line == 5);
+    CHECK(issues.front().message.find("cannot be set by a platform file") != std::string::npos);
+  }
+}
+
+TEST_CASE("xml_check: a file a platform makes SimGrid read must be a regular file in the platform's folder",
+          "[xml_check][hostile]")
+{
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("deplsim-xml-files-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "sub");
+  std::ofstream(dir / "sub" / "ok.txt") << "0 1\n";
+  const fs::path outside = fs::temp_directory_path() / ("deplsim-xml-outside-" + std::to_string(::getpid()) + ".txt");
+  std::ofstream(outside) << "0 1\n";
+  fs::create_symlink(outside, dir / "out-link.txt");
+  fs::create_symlink("sub/ok.txt", dir / "in-link.txt");
+  REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
+  { std::ofstream big(dir / "big.txt"); }
+  fs::resize_file(dir / "big.txt", 64ULL * 1024 * 1024 + 1); // sparse: nothing written
+  { std::ofstream limit(dir / "limit.txt"); }
+  fs::resize_file(dir / "limit.txt", 64ULL * 1024 * 1024);
+  const auto platform = [&](const std::string& element) {
+    std::ofstream(dir / "p.xml") << "<?xml version=\"1.0\"?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
+                                    "<platform version=\"4.1\">\n  <zone id=\"world\" routing=\"Full\">\n    " << element
+                                 << "\n    <host id=\"h2\" speed=\"1Gf\"/>\n  </zone>\n</platform>\n";
+    return deplsim::check_platform_xml((dir / "p.xml").string());
+  };
+  struct Case {
+    std::string element;
+    const char* expected; // nullptr: accepted
+  };
+  const std::vector<Case> cases{
+      {"<trace id=\"t\" periodicity=\"1\" file=\"sub/ok.txt\"/>", nullptr},
+      {"<trace id=\"t\" periodicity=\"1\" file=\"in-link.txt\"/>", nullptr},
+      {"<trace id=\"t\" periodicity=\"1\" file=\"limit.txt\"/>", nullptr},
+      {"<trace id=\"t\" periodicity=\"1\" file=\"\"/>", nullptr},
+      {"<trace id=\"t\" periodicity=\"1\" file=\"out-link.txt\"/>", "a symbolic link"},
+      {"<trace id=\"t\" periodicity=\"1\" file=\"fifo\"/>", "not a regular file"},
+      {"<trace id=\"t\" periodicity=\"1\" file=\"big.txt\"/>", "larger than 64 MiB"},
+      {"<trace id=\"t\" periodicity=\"1\" file=\"/etc/hostname\"/>", "an absolute path"},
+      {"<trace id=\"t\" periodicity=\"1\" file=\"sub/../../x\"/>", "'..'"},
+      {"<host id=\"h1\" speed=\"1Gf\" availability_file=\"/dev/stdin\"/>", "an absolute path"},
+      {"<host id=\"h1\" speed=\"1Gf\" state_file=\"missing.txt\"/>", "no such file"},
+      {"<peer id=\"h1\" speed=\"1Gf\" bw_in=\"1Gbps\" bw_out=\"1Gbps\" speed_file=\"../x\"/>", "'..'"},
+      {"<link id=\"l\" bandwidth=\"1Gbps\" latency=\"0\" bandwidth_file=\"sub\"/>", "not a regular file"},
+      {"<link id=\"l\" bandwidth=\"1Gbps\" latency=\"0\" latency_file=\"/proc/self/environ\"/>", "an absolute path"},
+  };
+  { // SimGrid reads a relative name from the working directory first: a different file there is refused
+    const fs::path here = fs::current_path();
+    fs::create_directories(dir / "cwd" / "sub");
+    std::ofstream(dir / "cwd" / "sub" / "ok.txt") << "0 2\n";
+    fs::current_path(dir / "cwd");
+    const auto shadowed = platform("<trace id=\"t\" periodicity=\"1\" file=\"sub/ok.txt\"/>");
+    fs::current_path(dir);
+    const auto same = platform("<trace id=\"t\" periodicity=\"1\" file=\"sub/ok.txt\"/>");
+    fs::current_path(here);
+    INFO(describe(shadowed) << describe(same));
+    REQUIRE(shadowed.size() == 1);
+    CHECK(shadowed.front().message.find("the working directory has a file of that name") != std::string::npos);
+    CHECK(same.empty());
+  }
+  for (const auto& c : cases) {
+    INFO(c.element);
+    const auto issues = platform(c.element);
+    INFO(describe(issues));
+    if (c.expected == nullptr) {
+      CHECK(issues.empty());
+    } else { // (a <peer> before a <host> is also out of order: only the first issue is the file's)
+      REQUIRE_FALSE(issues.empty());
+      CHECK(issues.front().line == 5);
+      CHECK(issues.front().message.find(c.expected) != std::string::npos);
+    }
+  }
+  fs::remove_all(dir);
+  fs::remove(outside);
+}
+
+TEST_CASE("xml_check: control characters in any name are refused, at their line", "[xml_check][hostile]")
+{
+  const std::vector<std::string> bad{"&#10;", "&#13;", "&#9;", "&#127;", "&#133;", "&#x9F;"};
+  const std::vector<std::string> templates{
+      "<host id=\"h@\" speed=\"1Gf\"/>",
+      "<router id=\"r@\"/>",
+      "<link id=\"l@\" bandwidth=\"1Gbps\" latency=\"0\"/>",
+      "<zone id=\"z@\" routing=\"Full\"/>",
+      "<cluster id=\"c@\" prefix=\"n\" suffix=\"\" radical=\"0-1\" speed=\"1Gf\" bw=\"1Gbps\" lat=\"0\"/>",
+      "<cluster id=\"c\" prefix=\"n@\" suffix=\"\" radical=\"0-1\" speed=\"1Gf\" bw=\"1Gbps\" lat=\"0\"/>",
+      "<cluster id=\"c\" prefix=\"n\" suffix=\".x@\" radical=\"0-1\" speed=\"1Gf\" bw=\"1Gbps\" lat=\"0\"/>",
+      "<cluster id=\"c\" prefix=\"n\" suffix=\"\" radical=\"0-1\" speed=\"1Gf\" bw=\"1Gbps\" lat=\"0\" router_id=\"r@\"/>",
+      "<cabinet id=\"c\" prefix=\"n@\" suffix=\"\" radical=\"0-1\" speed=\"1Gf\" bw=\"1Gbps\" lat=\"0\"/>",
+      "<peer id=\"p@\" speed=\"1Gf\" bw_in=\"1Gbps\" bw_out=\"1Gbps\"/>",
+      "<backbone id=\"b@\" bandwidth=\"1Gbps\" latency=\"0\"/>",
+      "<trace id=\"t@\" periodicity=\"1\"/>",
+      "<host id=\"h\" speed=\"1Gf\"><prop id=\"wattage@\" value=\"1\"/></host>",
+      "<host id=\"h\" speed=\"1Gf\"><prop id=\"site\" value=\"a@\"/></host>",
+  };
+  for (const auto& t : templates)
+    for (const auto& c : bad) {
+      std::string element = t;
+      element.replace(element.find('@'), 1, c);
+      INFO(element);
+      const auto issues = check_text(kHead + "    " + element + "\n" + kTail, "deplsim-xml-control.xml");
+      INFO(describe(issues));
+      REQUIRE_FALSE(issues.empty());
+      CHECK(mentions(issues, "control character U+00"));
+      for (const auto& issue : issues) // every message and key stays on one line
+        CHECK((issue.message + issue.key).find_first_of("\n\r") == std::string::npos);
+    }
+  // printable names, and UTF-8 that is not a control character, are accepted
+  const auto ok = check_text(kHead + "    <host id=\"h\xc3\xa9-1\" speed=\"1Gf\"/>\n" + kTail, "deplsim-xml-control-ok.xml");
+  INFO(describe(ok));
+  CHECK(ok.empty());
+}
+
+TEST_CASE("xml_check: power-state speeds must strictly decrease", "[xml_check][hostile]")
+{
+  for (const char* speeds : {"1Gf,2Gf", "2Gf,2Gf", "3Gf,1Gf,2Gf", "1e9,1.5Gf"}) {
+    INFO(speeds);
+    const auto issues = check_text(kHead + "    <host id=\"h\" speed=\"" + speeds + "\"/>\n" + kTail, "deplsim-xml-ps.xml");
+    REQUIRE(issues.size() == 1);
+    CHECK(issues.front().message.find("must strictly decrease") != std::string::npos);
+  }
+  const auto ok = check_text(kHead + "    <host id=\"h\" speed=\"3Gf, 2Gf,1e9\"/>\n" + kTail, "deplsim-xml-ps.xml");
+  INFO(describe(ok));
+  CHECK(ok.empty());
+}
+
+TEST_CASE("xml_check: entity declarations are refused before anything expands", "[xml_check][hostile]")
+{
+  // a billion laughs: ten levels of ten references (10^10 copies if expanded)
+  std::string dtd = "<!ENTITY a0 \"lol\">\n";
+  for (int i = 1; i < 10; ++i) {
+    dtd += "<!ENTITY a" + std::to_string(i) + " \"";
+    for (int j = 0; j < 10; ++j)
+      dtd += "&a" + std::to_string(i - 1) + ";";
+    dtd += "\">\n";
+  }
+  const std::string head = "<?xml version=\"1.0\"?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\" [\n";
+  const std::string body = "]>\n<platform version=\"4.1\">\n  <zone id=\"world\" routing=\"Full\">\n"
+                           "    <host id=\"h\" speed=\"1Gf\"><prop id=\"p\" value=\"&a9;\"/></host>\n  </zone>\n</platform>\n";
+  for (const std::string& decls : {dtd, std::string("<!ENTITY % pe SYSTEM \"/etc/passwd\">\n%pe;\n"),
+                                   std::string("<!ENTITY ext SYSTEM \"file:///etc/passwd\">\n")}) {
+    const auto issues = check_text(head + decls + body, "deplsim-xml-entity.xml");
+    INFO(describe(issues));
+    REQUIRE(issues.size() == 1);
+    CHECK(issues.front().key == "DOCTYPE");
+    CHECK(issues.front().message.find("entity declaration") != std::string::npos);
+  }
+}
+
+TEST_CASE("xml_check: at most 64 attributes on one element, counted before libxml2 parses", "[xml_check][hostile]")
+{
+  const auto host = [](int attributes) {
+    std::string text = "<host id=\"h\" speed=\"1Gf\"";
+    for (int i = 2; i < attributes; ++i)
+      text += " a" + std::to_string(i) + "='x=>'"; // '=' and '>' in a value are not attributes
+    return kHead + "    <!-- a comment with = and > <b c=\"d\"> -->\n    " + text + "/>\n" + kTail;
+  };
+  const auto at_limit = check_text(host(64), "deplsim-xml-attrs.xml");
+  CHECK(mentions(at_limit, "unknown attribute 'a63'"));
+  CHECK_FALSE(mentions(at_limit, "more than 64 attributes"));
+  const auto over = check_text(host(65), "deplsim-xml-attrs.xml");
+  REQUIRE(over.size() == 1);
+  CHECK(over.front().line == 6);
+  CHECK(over.front().message.find("more than 64 attributes") != std::string::npos);
+  // 100,000 attributes (1 MB): libxml2 alone would take minutes; refused at once
+  const auto huge = check_text(host(100000), "deplsim-xml-attrs.xml");
+  REQUIRE(huge.size() == 1);
+  CHECK(huge.front().message.find("more than 64 attributes") != std::string::npos);
+}
+
+TEST_CASE("xml_check: past 200 problems, the rest are counted", "[xml_check][hostile]")
+{
+  std::string hosts;
+  for (int i = 0; i < 1000; ++i)
+    hosts += "    <host id=\"h" + std::to_string(i) + "\" speed=\"fast\"/>\n";
+  const auto issues = check_text(kHead + hosts + kTail, "deplsim-xml-many.xml");
+  REQUIRE(issues.size() == 201);
+  CHECK(issues.back().message.find("and 800 more problems") != std::string::npos);
+}
+
+TEST_CASE("xml_check: at most 250,000 generated hosts, per cluster and per file", "[xml_check][hostile]")
+{
+  const auto cluster = [](const std::string& id, const std::string& radical) {
+    return "    <cluster id=\"" + id + "\" prefix=\"" + id + "-\" suffix=\"\" radical=\"" + radical +
+           "\" speed=\"1Gf\" bw=\"1GBps\" lat=\"1us\"/>\n";
+  };
+  const auto at_limit = check_text(kHead + cluster("a", "0-249999") + kTail, "deplsim-xml-hosts.xml");
+  INFO(describe(at_limit));
+  CHECK(at_limit.empty());
+  const auto over = check_text(kHead + cluster("a", "0-250000") + kTail, "deplsim-xml-hosts.xml");
+  REQUIRE(over.size() == 1);
+  CHECK(over.front().message.find("makes more than 250000 hosts") != std::string::npos);
+  const auto together = check_text(kHead + cluster("a", "0-149999") + cluster("b", "0-99999,100000") + kTail,
+                                   "deplsim-xml-hosts.xml");
+  REQUIRE(together.size() == 1);
+  CHECK(together.front().line == 6);
+  CHECK(together.front().message.find("more than 250000 hosts in all") != std::string::npos);
 }

@@ -105,7 +105,7 @@ Spec read_spec(const std::string& path) {
   }
   long long hosts = 0;
   for (const auto& g : sp.groups) hosts += static_cast<long long>(g.count) * g.hosts;
-  if (hosts > 1'000'000) doc.issue(doc.root(), "clusters", fmt::format("{} hosts: more than 1,000,000", hosts));
+  if (hosts > 250'000) doc.issue(doc.root(), "clusters", fmt::format("{} hosts: more than 250,000", hosts));
   long long zones = 0;
   for (const auto& g : sp.groups) zones += g.count;
   if (zones > 20000) doc.issue(doc.root(), "clusters", fmt::format("{} clusters: more than 20,000", zones));

@@ -200,6 +200,25 @@ std::vector<simgrid::s4u::Host*> read_hosts(simgrid::s4u::Engine* engine, Platfo
   return sg_hosts;
 }
 
+// The energy objective: a training host without `wattage_per_state` would draw nothing in SimGrid's energy plug-in
+// (and look free to the planners). One problem per cluster, naming the first such host and how many there are.
+void wattage_problem(const ProbeRequest& req, const PlatformView& v, const std::vector<std::size_t>& members,
+                     std::size_t c, ProbeResult& out) {
+  std::size_t missing = 0;
+  std::string first;
+  for (auto h : members) {
+    const auto* host = simgrid::s4u::Host::by_name_or_null(v.hosts[h].name);
+    if (host == nullptr || host->get_property("wattage_per_state") != nullptr) continue;
+    if (missing++ == 0) first = v.hosts[h].name;
+  }
+  if (missing > 0)
+    out.problems.push_back({"cluster", c,
+                            fmt::format("host '{}'{} of zone '{}' has no 'wattage_per_state' property: the energy "
+                                        "objective needs the watts of every training host (docs/platforms.md, section 4)",
+                                        first, missing > 1 ? fmt::format(" (and {} other hosts)", missing - 1) : "",
+                                        req.cluster_zones[c])});
+}
+
 // The hosts the scenario names (unset where the platform lacks them).
 struct ScenarioHosts {
   std::optional<std::size_t> controller;
@@ -242,6 +261,7 @@ ScenarioHosts resolve_scenario_names(const ProbeRequest& req, ProbeResult& out) 
       for (auto h : members)
         if (v.hosts[h].pstates.empty())
           out.problems.push_back({"cluster", c, fmt::format("host '{}' has no power state", v.hosts[h].name)});
+      if (req.require_wattage) wattage_problem(req, v, members, c, out);
     }
     std::sort(members.begin(), members.end(), [&](std::size_t a, std::size_t b) {
       const double sa = v.hosts[a].total_speed(0);
@@ -265,6 +285,8 @@ void read_routes(const ScenarioHosts& named, const std::vector<simgrid::s4u::Hos
     pairs.insert({a, b});
     pairs.insert({b, a});
   };
+  // O(pairs): each cluster host pairs with the controller, the sources, its ring neighbour and the cluster's first
+  // node; each cluster's first node with every host of the other clusters (once, not once per host of its own).
   for (std::size_t c = 0; c < v.cluster_hosts.size(); ++c) {
     const auto& m = v.cluster_hosts[c];
     for (std::size_t i = 0; i < m.size(); ++i) {
@@ -272,10 +294,11 @@ void read_routes(const ScenarioHosts& named, const std::vector<simgrid::s4u::Hos
       for (auto s : named.sources) both(*s, m[i]);
       if (i + 1 < m.size()) both(m[i], m[i + 1]);
       both(m[0], m[i]);
-      for (std::size_t d = 0; d < v.cluster_hosts.size(); ++d)
-        if (d != c)
-          for (auto h : v.cluster_hosts[d]) both(m[0], h);
     }
+    if (m.empty()) continue;
+    for (std::size_t d = 0; d < v.cluster_hosts.size(); ++d)
+      if (d != c)
+        for (auto h : v.cluster_hosts[d]) both(m[0], h);
   }
   for (auto [a, b] : pairs) {
     // Progress marker: if SimGrid aborts on this route, the parent knows which one.
@@ -287,6 +310,7 @@ void read_routes(const ScenarioHosts& named, const std::vector<simgrid::s4u::Hos
       continue;
     }
     v.add_route(a, b, std::move(r));
+    out.route_pairs.emplace_back(a, b);
   }
 }
 
@@ -338,9 +362,8 @@ nlohmann::json to_json(const ProbeResult& r) {
   j["links"] = links;
   j["cluster_hosts"] = v.cluster_hosts;
   json routes = json::array();
-  for (std::size_t a = 0; a < v.hosts.size(); ++a)
-    for (std::size_t b = 0; b < v.hosts.size(); ++b)
-      if (v.has_route(a, b)) routes.push_back({a, b, v.route(a, b).latency, v.route(a, b).links});
+  // The routes extracted, not every pair of hosts: a 100,000-host platform has 10^10 pairs and a few 10^5 routes.
+  for (auto [a, b] : r.route_pairs) routes.push_back({a, b, v.route(a, b).latency, v.route(a, b).links});
   j["routes"] = routes;
   json problems = json::array();
   for (const auto& p : r.problems) problems.push_back({{"what", p.what}, {"index", p.index}, {"message", p.message}});
@@ -374,9 +397,11 @@ ProbeResult probe_result_from_json(const nlohmann::json& j) {
     v.links.push_back({l.at("name").get<std::string>(), l.at("bandwidth").get<double>(), l.at("latency").get<double>(),
                        l.at("fatpipe").get<bool>(), l.at("idle_w").get<double>(), l.at("busy_w").get<double>()});
   v.cluster_hosts = j.at("cluster_hosts").get<std::vector<std::vector<std::size_t>>>();
-  for (const auto& rt : j.at("routes"))
-    v.add_route(rt[0].get<std::size_t>(), rt[1].get<std::size_t>(),
+  for (const auto& rt : j.at("routes")) {
+    r.route_pairs.emplace_back(rt[0].get<std::size_t>(), rt[1].get<std::size_t>());
+    v.add_route(r.route_pairs.back().first, r.route_pairs.back().second,
                 RouteView{rt[3].get<std::vector<std::size_t>>(), rt[2].get<double>()});
+  }
   for (const auto& p : j.at("problems"))
     r.problems.push_back({p.at("what").get<std::string>(), p.at("index").get<std::size_t>(), p.at("message").get<std::string>()});
   v.index_hosts();

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace deplsim {
@@ -22,6 +23,9 @@ struct ProbeRequest {
   std::string controller;
   std::vector<std::string> source_hosts;
   std::vector<std::string> cluster_zones;
+  /// The scenario's objective is energy: every training host needs a `wattage_per_state` (a problem otherwise, as
+  /// SimGrid's energy plug-in would count such a host as drawing nothing).
+  bool require_wattage = false;
 };
 
 /// A name of the scenario that the platform does not satisfy.
@@ -34,6 +38,9 @@ struct ProbeProblem {
 struct ProbeResult {
   PlatformView view;
   std::vector<ProbeProblem> problems;
+  /// The (src, dst) host indices of the routes extracted into `view`, in the order extracted: what to_json writes
+  /// (PlatformView keeps the routes but does not list them, and asking it about every pair of hosts is quadratic).
+  std::vector<std::pair<std::size_t, std::size_t>> route_pairs;
 };
 
 /// Checks the XML, loads the platform in a child process and extracts the view. Throws InputError when the

@@ -18,6 +18,7 @@
 #include "platform/xml_check.hpp"
 #include "platform/xml_check_internal.hpp"
 
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
@@ -30,6 +31,8 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -115,20 +118,21 @@ void PlatformChecker::report(const xmlNode* node, std::string key, std::string m
   report(line_of(node), std::move(key), std::move(message));
 }
 
-/// "host[id=n1]", "route[src=a,dst=b]", "actor[host=h1]", or just the element name.
+/// "host[id=n1]", "route[src=a,dst=b]", "actor[host=h1]", or just the element name (control characters escaped:
+/// a key is printed on one line).
 std::string PlatformChecker::label(const xmlNode* node)
 {
   const std::string name = element_name(node);
   if (name == "prop")
-    return "prop[" + attribute_or(node, "id", "") + "]";
+    return "prop[" + printable(attribute_or(node, "id", "")) + "]";
   if (auto id = attribute(node, "id"))
-    return name + "[id=" + *id + "]";
+    return name + "[id=" + printable(*id) + "]";
   auto src = attribute(node, "src");
   auto dst = attribute(node, "dst");
   if (src || dst)
-    return name + "[src=" + src.value_or("") + ",dst=" + dst.value_or("") + "]";
+    return name + "[src=" + printable(src.value_or("")) + ",dst=" + printable(dst.value_or("")) + "]";
   if (auto host = attribute(node, "host"))
-    return name + "[host=" + *host + "]";
+    return name + "[host=" + printable(*host) + "]";
   return name;
 }
 
@@ -197,11 +201,69 @@ using platform_xml::trim;
 
 /// Files larger than this are refused before parsing (a platform description is a few MiB at most).
 constexpr std::uintmax_t kMaxPlatformBytes = 256ULL * 1024 * 1024;
+/// Attributes on one element: simgrid.dtd's largest element (<cluster>) has 18. libxml2 2.9 compares each attribute
+/// of a tag with every earlier one (1 MB of attributes on one tag: minutes), so more are refused before parsing.
+constexpr long kMaxAttributesPerElement = 64;
+/// Issues reported for one file: past this many, the rest are counted, not listed (a 1 MB file can hold 100,000
+/// mistakes; the first ones say what is wrong).
+constexpr std::size_t kMaxIssues = 200;
 
-/// Collects libxml2's errors instead of letting it print them.
-struct ParseErrors {
+/// One pass over the bytes before libxml2 sees them: each tag's attributes are counted ('=' outside quotes, which
+/// is exact for well-formed XML; comments, CDATA sections, processing instructions and declarations are skipped).
+/// Returns the line of the first tag with more than kMaxAttributesPerElement attributes, or 0. Linear in the size.
+int line_of_crowded_tag(std::string_view text)
+{
+  int line        = 1;
+  std::size_t pos = 0;
+  const auto skip_to = [&](std::string_view end) { // past `end`, counting lines; to the end of text if absent
+    const std::size_t stop = text.find(end, pos);
+    const std::size_t next = stop == std::string_view::npos ? text.size() : stop + end.size();
+    line += static_cast<int>(std::count(text.begin() + static_cast<long>(pos), text.begin() + static_cast<long>(next), '\n'));
+    pos = next;
+  };
+  while (pos < text.size()) {
+    const std::size_t lt = text.find('<', pos);
+    if (lt == std::string_view::npos)
+      break;
+    line += static_cast<int>(std::count(text.begin() + static_cast<long>(pos), text.begin() + static_cast<long>(lt), '\n'));
+    pos = lt;
+    const std::string_view rest = text.substr(pos);
+    if (rest.rfind("<!--", 0) == 0) { skip_to("-->"); continue; }
+    if (rest.rfind("<![CDATA[", 0) == 0) { skip_to("]]>"); continue; }
+    if (rest.rfind("<?", 0) == 0) { skip_to("?>"); continue; }
+    const int tag_line = line;
+    const bool declaration = rest.rfind("<!", 0) == 0; // <!DOCTYPE ...>: its '=' are not attributes
+    long attributes = 0;
+    char quote      = 0;
+    int depth       = 0; // [ ] of an internal DTD subset
+    for (++pos; pos < text.size(); ++pos) {
+      const char c = text[pos];
+      if (c == '\n')
+        ++line;
+      if (quote != 0) {
+        quote = c == quote ? 0 : quote;
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '[' && declaration) {
+        ++depth;
+      } else if (c == ']' && declaration) {
+        --depth;
+      } else if (c == '=' && !declaration && ++attributes > kMaxAttributesPerElement) {
+        return tag_line;
+      } else if (c == '>' && depth <= 0) {
+        ++pos;
+        break;
+      }
+    }
+  }
+  return 0;
+}
+
+/// What the parse hands to libxml2's callbacks (the context's _private).
+struct ParseState {
   std::vector<InputIssue>* issues;
   const std::string* path;
+  bool entity_declared = false;
 };
 
 void collect_xml_error(void* user_data, xmlErrorPtr error)
@@ -209,11 +271,30 @@ void collect_xml_error(void* user_data, xmlErrorPtr error)
   if (user_data == nullptr || error == nullptr || error->level < XML_ERR_ERROR)
     return;
   const auto* ctxt   = static_cast<xmlParserCtxtPtr>(user_data);
-  const auto* target = static_cast<ParseErrors*>(ctxt->_private);
-  if (target == nullptr)
+  const auto* target = static_cast<ParseState*>(ctxt->_private);
+  if (target == nullptr || target->entity_declared || error->code == XML_ERR_USER_STOP)
     return;
   std::string message = error->message ? trim(error->message) : "malformed XML";
   target->issues->push_back(InputIssue{*target->path, error->line, error->int2, "xml", "malformed XML: " + message});
+}
+
+/// SAX hook on <!ENTITY ...>: SimGrid's parser accepts no internal DTD subset, and entities are what makes a small
+/// file expand to gigabytes (each reference to a large entity, in every attribute that names it): the parse stops
+/// at the first declaration, before any of it is expanded or fetched.
+void refuse_entity(void* user_data, const xmlChar* name, int /*type*/, const xmlChar* /*public_id*/,
+                   const xmlChar* /*system_id*/, xmlChar* /*content*/)
+{
+  auto* ctxt  = static_cast<xmlParserCtxtPtr>(user_data);
+  auto* state = static_cast<ParseState*>(ctxt->_private);
+  if (state != nullptr && !state->entity_declared) {
+    state->entity_declared = true;
+    state->issues->push_back(InputIssue{
+        *state->path, xmlSAX2GetLineNumber(ctxt), 0, "DOCTYPE",
+        "entity declaration <!ENTITY " + std::string(name ? reinterpret_cast<const char*>(name) : "") +
+            " ...> refused: SimGrid's parser accepts no internal DTD subset, and entities can expand a small file "
+            "without bound"});
+  }
+  xmlStopParser(ctxt);
 }
 
 struct DocDeleter {
@@ -223,16 +304,13 @@ struct CtxtDeleter {
   void operator()(xmlParserCtxt* ctxt) const { xmlFreeParserCtxt(ctxt); }
 };
 
-} // namespace
-
-std::vector<InputIssue> check_platform_xml(const std::string& path)
+/// The file's bytes, or an issue saying why it cannot be read (missing, not a regular file, too large, empty).
+std::optional<std::string> read_platform_file(const std::string& path, std::vector<InputIssue>& issues)
 {
-  std::vector<InputIssue> issues;
   const auto fail = [&](std::string message) {
     issues.push_back(InputIssue{path, 0, 0, "", std::move(message)});
-    return issues;
+    return std::nullopt;
   };
-
   std::error_code ec;
   const std::filesystem::path fs_path(path);
   const auto status = std::filesystem::status(fs_path, ec);
@@ -245,37 +323,75 @@ std::vector<InputIssue> check_platform_xml(const std::string& path)
     return fail("cannot read platform file: " + ec.message());
   if (size > kMaxPlatformBytes)
     return fail("platform file is too large (" + std::to_string(size) + " bytes; the limit is 256 MiB)");
-  std::string head(4096, '\0'); // the first bytes: emptiness check, DOCTYPE as written
-  {
-    std::ifstream probe(path, std::ios::binary);
-    if (!probe)
-      return fail("cannot read platform file: " + std::string(std::strerror(errno)));
-    probe.read(head.data(), static_cast<std::streamsize>(head.size()));
-    head.resize(static_cast<std::size_t>(probe.gcount()));
-    if (size == 0 || (size <= head.size() && is_blank(head)))
-      return fail("platform file is empty: expected a <platform version=\"4.1\"> document");
-  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return fail("cannot read platform file: " + std::string(std::strerror(errno)));
+  std::string text(static_cast<std::size_t>(size), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (in.bad())
+    return fail("cannot read platform file: read error");
+  if (is_blank(text))
+    return fail("platform file is empty: expected a <platform version=\"4.1\"> document");
+  return text;
+}
 
+/// libxml2's parse of `text` (errors and refused entities go to issues); null when the document is not usable.
+std::unique_ptr<xmlDoc, DocDeleter> parse_platform(const std::string& path, const std::string& text,
+                                                  std::vector<InputIssue>& issues)
+{
   LIBXML_TEST_VERSION
   std::unique_ptr<xmlParserCtxt, CtxtDeleter> ctxt(xmlNewParserCtxt());
-  if (!ctxt)
-    return fail("cannot check platform file: libxml2 could not allocate a parser");
-  ParseErrors collector{&issues, &path};
-  ctxt->_private = &collector;
-  if (ctxt->sax != nullptr)
-    ctxt->sax->serror = collect_xml_error; // errors come to us (user data: the context) instead of stderr
+  if (!ctxt) {
+    issues.push_back(InputIssue{path, 0, 0, "", "cannot check platform file: libxml2 could not allocate a parser"});
+    return nullptr;
+  }
+  ParseState state{&issues, &path};
+  ctxt->_private = &state;
+  if (ctxt->sax != nullptr) {
+    ctxt->sax->serror     = collect_xml_error; // errors come to us (user data: the context) instead of stderr
+    ctxt->sax->entityDecl = refuse_entity;
+  }
+  // No network, no DTD loading, no entity substitution; libxml2's own size limits stay on (no XML_PARSE_HUGE).
   const int options = XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
-  std::unique_ptr<xmlDoc, DocDeleter> doc(xmlCtxtReadFile(ctxt.get(), path.c_str(), nullptr, options));
-  const bool well_formed = doc && ctxt->wellFormed;
-  if (!well_formed) {
+  std::unique_ptr<xmlDoc, DocDeleter> doc(
+      xmlCtxtReadMemory(ctxt.get(), text.data(), static_cast<int>(text.size()), path.c_str(), nullptr, options));
+  if (state.entity_declared)
+    return nullptr;
+  if (!doc || !ctxt->wellFormed) {
     if (issues.empty()) {
       const xmlError* last = xmlCtxtGetLastError(ctxt.get());
       issues.push_back(InputIssue{path, last ? last->line : 0, last ? last->int2 : 0, "xml",
                                   "malformed XML: " + (last && last->message ? trim(last->message) : "cannot parse")});
     }
+    return nullptr;
+  }
+  return doc;
+}
+
+} // namespace
+
+std::vector<InputIssue> check_platform_xml(const std::string& path)
+{
+  std::vector<InputIssue> issues;
+  const std::optional<std::string> text = read_platform_file(path, issues);
+  if (!text)
+    return issues;
+  if (const int line = line_of_crowded_tag(*text)) {
+    issues.push_back(InputIssue{path, line, 0, "xml",
+                                "an element with more than " + std::to_string(kMaxAttributesPerElement) +
+                                    " attributes (the limit; SimGrid's elements have at most 18)"});
     return issues;
   }
-  PlatformChecker(path, issues, head).check(doc.get());
+  auto doc = parse_platform(path, *text, issues);
+  if (doc)
+    PlatformChecker(path, issues, std::string_view(*text).substr(0, 4096)).check(doc.get());
+  if (issues.size() > kMaxIssues) {
+    const std::size_t more = issues.size() - kMaxIssues;
+    issues.resize(kMaxIssues);
+    issues.push_back(InputIssue{path, 0, 0, "", "... and " + std::to_string(more) + " more problems (the first " +
+                                                    std::to_string(kMaxIssues) + " are listed)"});
+  }
   return issues;
 }
 

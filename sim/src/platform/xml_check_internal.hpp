@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,10 @@ std::vector<std::string> split(const std::string& text, std::string_view separat
 std::optional<long> parse_positive_int(const std::string& text);
 std::optional<long> parse_non_negative_int(const std::string& text);
 std::string in_quotes(const std::string& text);
+/// The first control character of `text` (C0, DEL, or C1 as UTF-8), written "U+000A", or nullopt.
+std::optional<std::string> control_character(std::string_view text);
+/// `text` with its control characters written \n, \t, \xHH: safe to print in one line of a message.
+std::string printable(std::string_view text);
 
 // ---- schema (xml_check_schema.cpp) -------------------------------------------------------------------------------
 
@@ -99,7 +104,7 @@ private:
   std::map<std::string, LinkDeclaration> links_; ///< links, backbones, generated cluster links
   std::map<std::string, Declaration> zones_;     ///< zones and clusters
   std::map<std::string, int> traces_;
-  std::vector<std::string> generated_link_prefixes_; ///< hierarchical clusters name their links <id>_link_...
+  std::set<std::string, std::less<>> generated_link_prefixes_; ///< hierarchical clusters name their links <id>_link_...
   long generated_hosts_ = 0;                          ///< hosts of the clusters and cabinets so far
 
   // xml_check.cpp: reports, labels, the prolog
@@ -117,6 +122,7 @@ private:
   void check_content(const xmlNode* node, const std::string& name, const ElementSpec& spec);
   void check_values(const xmlNode* node, const std::string& name);
   void check_double(const xmlNode* node, const char* attr_name);
+  void check_config(const xmlNode* node);
 
   // xml_check_hosts.cpp: hosts, clusters, cabinets, power states, wattages
   std::optional<std::size_t> check_speeds(const xmlNode* node, const char* attr_name);
@@ -148,6 +154,8 @@ private:
   void require_link(const xmlNode* node, const char* attr_name);
   void check_link_ctn(const xmlNode* route, const xmlNode* ctn);
   void walk_references(const xmlNode* node);
+  void check_files(const xmlNode* node, const std::string& name);
+  void check_file(const xmlNode* node, const char* attr_name);
 };
 
 } // namespace deplsim::platform_xml

@@ -121,10 +121,18 @@ void PlatformChecker::declare_link(const xmlNode* node, const std::string& id, c
   }
 }
 
+/// Declared, or named like the links of a hierarchical cluster (<cluster id>_link_...): each "_link_" of the name
+/// ends a candidate prefix, looked up in a set (not every cluster tried in turn: a file of many clusters and many
+/// routes would be quadratic).
 bool PlatformChecker::link_declared(const std::string& id) const
 {
-  return links_.count(id) != 0 || std::any_of(generated_link_prefixes_.begin(), generated_link_prefixes_.end(),
-                                              [&](const std::string& p) { return id.rfind(p, 0) == 0; });
+  if (links_.count(id) != 0)
+    return true;
+  const std::string_view marker = "_link_";
+  for (std::size_t pos = id.find(marker); pos != std::string::npos; pos = id.find(marker, pos + 1))
+    if (generated_link_prefixes_.count(std::string_view(id).substr(0, pos + marker.size())) != 0)
+      return true;
+  return false;
 }
 
 } // namespace deplsim::platform_xml

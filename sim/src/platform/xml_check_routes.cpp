@@ -11,10 +11,16 @@
 #include "platform/xml_check_internal.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <iterator>
+#include <system_error>
 
 namespace deplsim::platform_xml {
 namespace {
+
+/// Profile files (<trace file>, speed_file, availability_file, state_file, bandwidth_file, latency_file): SimGrid
+/// reads each whole into memory while loading.
+constexpr std::uintmax_t kMaxProfileBytes = 64ULL * 1024 * 1024;
 
 constexpr std::string_view kRoutingModels[] = {"Cluster", "Dijkstra", "DijkstraCache", "Floyd",
                                                "Full",    "None",     "Vivaldi",       "Wifi"};
@@ -45,6 +51,63 @@ void PlatformChecker::declare_zone(const xmlNode* node, const std::string& id, c
     report(node, label(node) + ".id",
            "duplicate zone name " + in_quotes(id) + " for a " + kind + ": already used by a " + it->second.kind +
                " declared at line " + std::to_string(it->second.line));
+}
+
+// ---- files SimGrid would read ----------------------------------------------------------------------------------
+
+/// The attributes naming a file that SimGrid opens while loading the platform (it resolves a relative name against
+/// the platform file's folder). Nothing in a platform file makes SimGrid write a file but <config> (check_config).
+void PlatformChecker::check_files(const xmlNode* node, const std::string& name)
+{
+  if (name == "trace") {
+    check_file(node, "file");
+  } else if (name == "host" || name == "peer") {
+    for (const char* attr : {"speed_file", "availability_file", "state_file"})
+      check_file(node, attr);
+  } else if (name == "link") {
+    for (const char* attr : {"bandwidth_file", "latency_file", "state_file"})
+      check_file(node, attr);
+  }
+}
+
+/// A file a platform may make SimGrid read: named relative to the platform file's folder, inside it (no "..", no
+/// absolute path, no symbolic link leading out), a regular file (not a device or FIFO that never ends), not too big.
+void PlatformChecker::check_file(const xmlNode* node, const char* attr_name)
+{
+  namespace fs = std::filesystem;
+  auto text = attribute(node, attr_name);
+  if (!text || text->empty() || control_character(*text))
+    return; // empty: not set; control characters: reported with the attributes
+  const auto refuse = [&](const std::string& why) {
+    report(node, key_of(node, attr_name),
+           "file " + in_quotes(*text) + " refused: " + why +
+               " (a platform file may make SimGrid read only regular files of at most 64 MiB in its own folder or "
+               "below it, named relative to that folder)");
+  };
+  const fs::path relative(*text);
+  if (relative.is_absolute())
+    return refuse("an absolute path");
+  for (const auto& part : relative)
+    if (part == "..")
+      return refuse("'..' leads out of the platform's folder");
+  const fs::path folder = fs::path(path_).parent_path().empty() ? fs::path(".") : fs::path(path_).parent_path();
+  std::error_code ec;
+  const fs::file_status status = fs::status(folder / relative, ec);
+  if (ec || !fs::exists(status))
+    return refuse("no such file in the platform's folder");
+  if (!fs::is_regular_file(status))
+    return refuse("not a regular file");
+  const fs::path real_folder = fs::canonical(folder, ec);
+  const fs::path real_file   = ec ? fs::path() : fs::canonical(folder / relative, ec);
+  const auto [end, _] = std::mismatch(real_folder.begin(), real_folder.end(), real_file.begin(), real_file.end());
+  if (ec || end != real_folder.end())
+    return refuse("it leads out of the platform's folder (a symbolic link)");
+  const std::uintmax_t size = fs::file_size(real_file, ec);
+  if (ec || size > kMaxProfileBytes)
+    return refuse(ec ? "cannot read its size" : "larger than 64 MiB (" + std::to_string(size) + " bytes)");
+  // SimGrid 3.32 looks for a relative name in the working directory before the platform's folder.
+  if (fs::exists(relative, ec) && !fs::equivalent(relative, real_file, ec))
+    return refuse("the working directory has a file of that name too, which SimGrid would read instead");
 }
 
 // ---- pass 2: references -----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 /// here, every problem is reported at once with its line.
 #include "platform/xml_check.hpp"
 #include "platform/xml_check_internal.hpp"
+#include "platform/simgrid_args.hpp"
 
 #include <algorithm>
 #include <set>
@@ -195,6 +196,12 @@ void PlatformChecker::check_attributes(const xmlNode* node, const ElementSpec& s
              "unknown attribute " + in_quotes(attr_name) + " on <" + name + "> (known: " + known + ")");
       continue;
     }
+    if (auto bad = control_character(attribute_or(node, attr_name.c_str(), ""))) {
+      report(node, key_of(node, attr_name),
+             "control character " + *bad + " in " + in_quotes(printable(attribute_or(node, attr_name.c_str(), ""))) +
+                 ": names and values must be printable (a newline in a host name would split the rows of trace.csv)");
+      continue;
+    }
     if (!it->allowed_values.empty()) {
       const std::string value = attribute_or(node, attr_name.c_str(), "");
       if (std::find(it->allowed_values.begin(), it->allowed_values.end(), value) == it->allowed_values.end()) {
@@ -311,6 +318,8 @@ void PlatformChecker::check_values(const xmlNode* node, const std::string& name)
     check_bandwidth(node, "write_bw");
   } else if (name == "zone" || name == "AS") {
     check_zone(node, name);
+  } else if (name == "config") {
+    check_config(node);
   } else if (name == "trace") {
     check_double(node, "periodicity");
     if (auto id = attribute(node, "id"))
@@ -318,6 +327,23 @@ void PlatformChecker::check_values(const xmlNode* node, const std::string& name)
   } else if (name == "actor" || name == "process") {
     check_double(node, "start_time");
     check_double(node, "kill_time");
+  }
+  check_files(node, name);
+}
+
+/// <config><prop id="KEY" value="..."/>: SimGrid applies each as --cfg=KEY:VALUE. A file may carry the model
+/// settings only (simgrid_args.hpp, the rule of a scenario's simgrid.cfg): tracing/filename, path and the like would
+/// let a platform write or read files wherever it says.
+void PlatformChecker::check_config(const xmlNode* node)
+{
+  for (const xmlNode* prop : child_elements(node)) {
+    auto id = attribute(prop, "id");
+    if (element_name(prop) != "prop" || !id || control_character(*id) || simgrid_model_setting(*id))
+      continue;
+    report(prop, label(node) + "." + label(prop),
+           "setting " + in_quotes(*id) + " cannot be set by a platform file: <config> may set only SimGrid's model "
+           "settings (" + std::string(kSimgridModelSettings) + "); settings that write or read files or change the "
+           "process (tracing, path, contexts, smpi, debug, ...) are given on the command line with --cfg");
   }
 }
 

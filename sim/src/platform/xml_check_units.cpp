@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <climits>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -172,7 +173,47 @@ std::optional<long> parse_non_negative_int(const std::string& text)
 
 std::string in_quotes(const std::string& text)
 {
-  return "'" + text + "'";
+  return "'" + printable(text) + "'"; // messages are one line each
+}
+
+std::optional<std::string> control_character(std::string_view text)
+{
+  char buf[8];
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) {
+      std::snprintf(buf, sizeof buf, "U+%04X", c);
+      return std::string(buf);
+    }
+    // C1 controls U+0080..U+009F are 0xC2 0x80..0x9F in UTF-8 (NEL, U+0085, ends lines for some readers)
+    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned char>(text[i + 1]));
+      return std::string(buf);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string printable(std::string_view text)
+{
+  std::string out;
+  char buf[8];
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c < 0x20 || c == 0x7F) {
+      std::snprintf(buf, sizeof buf, "\\x%02X", c);
+      out += buf;
+    } else
+      out += ch;
+  }
+  return out;
 }
 
 } // namespace platform_xml

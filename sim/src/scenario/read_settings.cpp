@@ -2,6 +2,8 @@
 // the orchestrators to read) and faults.
 #include "scenario/section_reader.hpp"
 
+#include "platform/simgrid_args.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,15 +16,8 @@ using yaml::Map;
 namespace {
 
 // SimGrid settings a scenario file (or a --set of it, which is what a sweep's grid becomes) may carry: those of the
-// performance models only. Anything else can write files (tracing/filename, a trace in the working folder), read
-// them (path, tracing/comment-file, smpi/...) or change the process (contexts/..., debug/...): --cfg only, so
-// that nothing but the command line decides what deplsim writes outside --out.
-bool model_setting(const std::string& key) {
-  static const char* const kPrefixes[] = {"network/", "cpu/", "host/", "maxmin/", "precision/"};
-  for (const char* p : kPrefixes)
-    if (key.rfind(p, 0) == 0 && key.size() > std::char_traits<char>::length(p)) return true;
-  return key == "surf/precision";
-}
+// performance models only (platform/simgrid_args.hpp, the same rule as a platform file's <config>).
+bool model_setting(const std::string& key) { return simgrid_model_setting(key); }
 
 // An optional mapping section of the top level; an invalid Map when absent or null.
 YAML::Node optional_section(Map& top, const std::string& key) {

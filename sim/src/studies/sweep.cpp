@@ -9,6 +9,7 @@
 #include "support/process.hpp"
 #include "report/run_outputs.hpp"
 #include "scenario/names.hpp"
+#include "platform/xml_check.hpp"
 #include "scenario/scenario_loader.hpp"
 #include "support/yaml_reader.hpp"
 #include "support/interrupt.hpp"
@@ -332,6 +333,7 @@ Prepared prepare(const SweepOptions& o) {
   for (const auto& [k, v] : sp.grid) combos *= v.size();
   const std::size_t total_cells = sp.scenarios.size() * platforms.size() * combos;
   const int width = std::max<int>(3, static_cast<int>(std::to_string(total_cells).size()));
+  std::set<std::string> platforms_checked;  // each platform file's pre-flight check once, not once per cell
   for (const auto& scenario : sp.scenarios)
     for (const auto& platform : platforms)
       for (std::size_t combo = 0; combo < combos; ++combo) {
@@ -357,6 +359,8 @@ Prepared prepare(const SweepOptions& o) {
           if (!platform.empty()) co.platform = platform;
           const auto loaded = load_scenario(co.scenario, co.overrides, co.platform);
           check_planner_settings(registry, loaded.planners);  // every orchestrator's settings, as each unit will
+          if (platforms_checked.insert(loaded.scenario.platform).second)  // the platform file, as each unit will
+            if (auto issues = check_platform_xml(loaded.scenario.platform); !issues.empty()) throw InputError(issues);
           c.scenario = loaded.scenario.name;
         } catch (const InputError& e) {
           std::string what;
