@@ -91,14 +91,15 @@ PYEOF
 # state DIR: a fresh folder for one orchestrator's pid files.
 fresh() { rm -rf "$1"; mkdir -p "$1"; }
 cmd() { echo "$PY $H $1 $2"; }
-# tree_gone DIR: the orchestrator and its escaped grandchild are gone (waits up to 3 minutes for them to vanish).
+# tree_gone DIR: the orchestrator and its escaped grandchild are gone (waits up to $HOSTILE_WAIT_S, 3 minutes
+# by default, for them to vanish).
 tree_gone() {
   local p pids="" i
   for p in orchestrator grandchild; do
     [ -s "$1/$p.pid" ] || { echo "no $p.pid (the orchestrator did not start?)"; return 1; }
     pids="$pids $(cat "$1/$p.pid")"
   done
-  for i in $(seq 1800); do
+  for i in $(seq $((${HOSTILE_WAIT_S:-180} * 10))); do
     local alive=""
     for p in $pids; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
     [ -z "$alive" ] && return 0
@@ -162,18 +163,22 @@ fresh "$S"
 check "an error message with escape codes: exit 2" expect_rc 2 plan "$TINY" --orchestrator external --external-cmd "$(cmd error-escapes "$S")"
 check "  shown escaped" err_has 'reported an error in reply to plan_request: bad\x1b[2J\u{009B}'
 check "  no raw control character" no_raw_controls
+check "  the orchestrator's tree is gone" tree_gone "$S"
 
 # ---- SIGINT while waiting for the orchestrator: exit 130 at once, nothing left behind. deplsim runs with SIGINT at
 # its default (a background job of a script ignores it), as it would in a terminal.
-interrupted() {  # interrupted STATE ARGS...: starts deplsim, waits for STATE/ready, sends SIGINT, expects exit 130
-  local state=$1 pid rc i
+interrupted() {  # interrupted [--group] STATE ARGS...: starts deplsim, waits for STATE/ready, sends SIGINT (to its
+  # process group with --group, as a terminal's Ctrl-C does: a compare and its running unit), expects exit 130
+  local group="" state pid rc i
+  [ "$1" = --group ] && { group=-; shift; }
+  state=$1
   shift
-  "$PY" -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+  "$PY" -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.setpgid(0, 0); os.execv(sys.argv[1], sys.argv[1:])' \
     "$DEPLSIM" "$@" >"$TMP/rc.out" 2>"$TMP/rc.err" &
   pid=$!
   for i in $(seq 3000); do [ -e "$state/ready" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
   [ -e "$state/ready" ] || { echo "the orchestrator never got ready"; cat "$TMP/rc.err"; kill -KILL $pid; return 1; }
-  kill -INT $pid
+  kill -INT -- "$group$pid"
   wait $pid
   rc=$?
   [ $rc = 130 ] || { echo "exit $rc, expected 130"; cat "$TMP/rc.err"; return 1; }
@@ -193,6 +198,15 @@ fresh "$S"
 check "SIGINT while an adaptive orchestrator holds an epoch_end: exit 130" interrupted "$S" run "$TINY" --orchestrator external \
   --external-cmd "$(cmd hang-epoch "$S")" --replications 5 --out "$TMP/int-epoch"
 check "  the orchestrator's tree is gone" tree_gone "$S"
+
+for how in alone --group; do
+  S="$TMP/s-int-compare$how"
+  fresh "$S"
+  check "SIGINT to compare ($how) while its external unit plans: exit 130" interrupted ${how/alone/} "$S" compare "$TINY" \
+    --orchestrators external,full-only --external-cmd "$(cmd hang-plan "$S")" --replications 5 --out "$TMP/int-compare$how"
+  check "  the orchestrator's tree is gone" tree_gone "$S"
+  check "  no comparison written" test ! -e "$TMP/int-compare$how"
+done
 
 # ---- crafted run-state.json for --resume: never a crash; damaged is planned again, a foreign format refused
 RUN=(run "$TINY" --orchestrator full-only --replications 20)

@@ -44,7 +44,7 @@ InterruptGuard::~InterruptGuard() {
 
 const std::atomic<int>& interrupt_signal() { return g_interrupted; }
 
-int interrupt_wake_fd() { return g_wake[0]; }
+int interrupt_wake_fd() { return g_guards.load() > 0 ? g_wake[0] : -1; }
 
 int pending_interrupt() { return g_guards.load() > 0 ? g_interrupted.load() : 0; }
 

@@ -27,7 +27,7 @@ const std::atomic<int>& interrupt_signal();
 
 /// A descriptor that turns readable when SIGINT or SIGTERM arrives under an InterruptGuard (a self-pipe, emptied by
 /// each new guard), for a wait in poll() to end at once: a flag checked before poll() could be set just after the
-/// check. -1 before the first guard.
+/// check. -1 while no guard is alive (a byte left by an earlier guard's signal must not wake anyone).
 int interrupt_wake_fd();
 
 /// The signal that arrived under the InterruptGuard alive now, 0 if none or when no guard is alive (a wait that

@@ -1,6 +1,8 @@
 // Child processes (see process.hpp).
 #include "support/process.hpp"
 
+#include "support/interrupt.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -10,6 +12,8 @@
 #include <map>
 #include <string>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,6 +58,23 @@ int exit_code_of(int status) {
 }
 
 int wait_process(pid_t pid) {
+  // Under an InterruptGuard, a SIGINT/SIGTERM is passed on to the child as SIGTERM (which a deplsim unit's own guard
+  // handles once, even when a terminal's SIGINT reached it too): it stops cleanly — its external orchestrator's
+  // tree with it — instead of dying by its parent-death SIGKILL when this process exits. The wait polls the child's
+  // pidfd and the interrupt's self-pipe, so that a signal just before the wait is not missed.
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  bool forwarded = false;
+  while (pidfd >= 0 && !forwarded) {
+    if (pending_interrupt() != 0) {
+      ::kill(pid, SIGTERM);
+      forwarded = true;
+      break;
+    }
+    pollfd p[2] = {{pidfd, POLLIN, 0}, {interrupt_wake_fd(), POLLIN, 0}};
+    const int n = ::poll(p, p[1].fd >= 0 ? 2 : 1, -1);
+    if ((n < 0 && errno != EINTR) || (n > 0 && p[0].revents != 0)) break;  // it exited (or poll cannot wait)
+  }
+  if (pidfd >= 0) ::close(pidfd);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return -1;

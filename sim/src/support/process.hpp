@@ -15,7 +15,8 @@ namespace deplsim {
 /// Starts `args` (argv[0] a path) with stdout and stderr sent to `log`; returns the child's pid (-1 on failure).
 /// The child gets SIGKILL when this process dies, so it never outlives the command that started it.
 pid_t start_process(const std::vector<std::string>& args, const std::filesystem::path& log);
-/// Waits for `pid`; returns its exit code (128 + signal when killed, -1 when unknown).
+/// Waits for `pid`; returns its exit code (128 + signal when killed, -1 when unknown). Under an InterruptGuard, an
+/// interrupt is passed on to it as SIGTERM, and the wait goes on until it exits.
 int wait_process(pid_t pid);
 /// An exit status from waitpid as an exit code (128 + signal when killed).
 int exit_code_of(int status);
