@@ -12,7 +12,7 @@ ROOT=$(pwd)
 SECONDS_EACH=${1:?usage: tests/fuzz/run.sh SECONDS [TARGET...]}
 shift
 TARGETS=("$@")
-ALL=(scenario platform sweep profile external)
+ALL=(scenario platform sweep profile external resume)
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL[@]}")
 for t in "${TARGETS[@]}"; do
   [[ " ${ALL[*]} " == *" $t "* ]] || { echo "tests/fuzz/run.sh: unknown target '$t' (known: ${ALL[*]})" >&2; exit 2; }

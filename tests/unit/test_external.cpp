@@ -9,6 +9,8 @@
 #include "experiment/context.hpp"
 #include "experiment/external.hpp"
 #include "experiment/knowledge_export.hpp"
+#include "support/interrupt.hpp"
+#include "support/json_input.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -23,6 +26,8 @@
 #include <string>
 #include <sstream>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #ifndef DEPLSIM_TEST_DATA_DIR
 #define DEPLSIM_TEST_DATA_DIR "tests/data"
@@ -539,4 +544,218 @@ for line in sys.stdin:
   const pid_t pid = o.pid();
   (void)o.close();
   CHECK(reaped(pid));
+}
+
+// ---- hostile orchestrators (issue 22): deep JSON, out-of-range values, control characters, escaping trees, signals
+
+namespace {
+
+/// `n` arrays nested in one another: [[[...]]].
+std::string deep_array(std::size_t n) { return std::string(n, '[') + std::string(n, ']'); }
+/// `n` objects nested in one another: {"a":{"a":...{}...}}.
+std::string deep_object(std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s += "{\"a\":";
+  s += "1";
+  return s + std::string(n, '}');
+}
+
+/// A script that says hello, reads the problem and the plan request, and answers with the line in file `reply`.
+std::string replying(const TempDir& d, const std::string& name, const std::string& reply) {
+  std::ofstream(d.path / (name + ".reply")) << reply << "\n";
+  return d.script(name + ".sh", "read l\n" + kHello + "\nread l\nread l\ncat '" + (d.path / (name + ".reply")).string() + "'\nsleep 30\n");
+}
+
+/// True when no process `pid` exists any more (killed and reaped).
+bool gone(pid_t pid) { return pid > 0 && ::kill(pid, 0) == -1 && errno == ESRCH; }
+
+} // namespace
+
+TEST_CASE("parse_json_limited refuses nesting deeper than its limit without recursing", "[external][hostile]") {
+  std::string error;
+  CHECK_FALSE(parse_json_limited(deep_array(64), error).is_discarded());
+  CHECK(error.empty());
+  CHECK(parse_json_limited(deep_array(65), error).is_discarded());
+  CHECK(error == "arrays and objects nested deeper than 64 levels");
+  CHECK(parse_json_limited(deep_object(100000), error).is_discarded());
+  CHECK(error == "arrays and objects nested deeper than 64 levels");
+  CHECK(parse_json_limited(std::string(1000000, '['), error).is_discarded());  // unclosed: too deep before the end
+  CHECK(parse_json_limited("{\"a\": [1, 2", error).is_discarded());
+  CHECK(error.find("syntax error") != std::string::npos);
+  CHECK(parse_json_limited(deep_array(3), error, 2).is_discarded());
+}
+
+TEST_CASE("printable escapes control characters, C1 controls, bidi marks and bytes that are not UTF-8", "[external][hostile]") {
+  CHECK(printable("plain ≤ text") == "plain ≤ text");
+  CHECK(printable("a\x1b[31mred") == "a\\x1b[31mred");
+  CHECK(printable("bell\x07 del\x7f cr\r") == "bell\\x07 del\\x7f cr\\x0d");
+  CHECK(printable("two\nlines\ttab", 200, true) == "two\nlines\ttab");
+  CHECK(printable("two\nlines", 200, false) == "two\\x0alines");
+  CHECK(printable("c1 \xc2\x9b" "31m") == "c1 \\u{009B}31m");
+  CHECK(printable("rtl \xe2\x80\xae" "txt") == "rtl \\u{202E}txt");
+  CHECK(printable("bad \xff\xfe utf8 \xc0\xaf") == "bad \\xff\\xfe utf8 \\xc0\\xaf");
+  CHECK(printable(std::string(1000, 'x'), 10) == std::string(10, 'x') + "...");
+}
+
+TEST_CASE("deeply nested JSON from an external orchestrator is an InputError, and the orchestrator is stopped", "[external][hostile]") {
+  TempDir d;
+  const std::string ok_plan_head = R"({"type":"plan","status":"ok","explanation":)";
+  const std::vector<std::pair<std::string, std::string>> replies = {
+      {"array", deep_array(100000)},
+      {"object", deep_object(100000)},
+      {"unclosed", std::string(100000, '[')},
+      {"in_a_plan", ok_plan_head + deep_array(100000) + "}"},
+      {"in_an_error", R"({"type":"error","message":)" + deep_array(100000) + "}"},
+      {"in_a_key", R"({"type":"plan","status":"ok","x":)" + deep_object(100000) + "}"},
+  };
+  for (const auto& [name, reply] : replies) {
+    INFO(name);
+    ExternalOrchestrator o(replying(d, name, reply), tiny().knowledge(), quick());
+    const std::string e = plan_error(o);
+    CHECK(e.find("in reply to plan_request: not JSON") != std::string::npos);
+    CHECK(e.find("nested deeper than 64 levels") != std::string::npos);
+    CHECK(e.size() < 1000);
+    CHECK(reaped(o.pid()));
+    CHECK(group_gone(o.pid()));
+  }
+  SECTION("in hello") {
+    ExternalOrchestrator o(d.script("hello.sh", "read l\necho '{\"type\":\"hello\",\"name\":" + deep_array(5000) + "}'\nsleep 30\n"),
+                           tiny().knowledge(), quick());
+    CHECK(plan_error(o).find("in reply to hello: not JSON") != std::string::npos);
+    CHECK(reaped(o.pid()));
+  }
+}
+
+TEST_CASE("every number of an external plan is range-checked", "[external][hostile]") {
+  auto error = [](const std::string& predicted, const std::string& segment) -> std::string {
+    const std::string seg = segment.empty() ? R"({"version":"full","cluster":"main","nodes":1,"pstate":0,"epochs":3})" : segment;
+    const std::string text = R"({"status":"ok","plan":{"data_sources":["a"],"segments":[)" + seg + R"(],"predicted":{)" + predicted + "}}}";
+    try {
+      (void)plan_from_json(nlohmann::json::parse(text), "who");
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  CHECK(error(R"("p_target_met":0.9,"expected_loss":0.5,"energy_j":10,"time_s":2,"margin":0.1)", "").empty());
+  CHECK(error(R"("p_target_met":0,"expected_loss":0,"energy_j":0,"time_s":0,"margin":0)", "").empty());
+  CHECK(error(R"("p_target_met":-5)", "") == "who: plan.predicted.p_target_met: expected a probability, in [0, 1], got -5");
+  CHECK(error(R"("p_target_met":1.5)", "") == "who: plan.predicted.p_target_met: expected a probability, in [0, 1], got 1.5");
+  CHECK(error(R"("energy_j":-1e308)", "") == "who: plan.predicted.energy_j: expected an energy in joules, >= 0, got -1e+308");
+  CHECK(error(R"("time_s":-1)", "") == "who: plan.predicted.time_s: expected a time in seconds, >= 0, got -1");
+  CHECK(error(R"("expected_loss":-0.1)", "") == "who: plan.predicted.expected_loss: expected a loss, >= 0, got -0.1");
+  CHECK(error(R"("margin":2)", "") == "who: plan.predicted.margin: expected a margin, in [0, 1], got 2");
+  CHECK(error("", R"({"version":"full","cluster":"main","nodes":0,"pstate":0,"epochs":3})") ==
+        "who: plan.segments[0].nodes: expected at least 1 node, got 0");
+  CHECK(error("", R"({"version":"full","cluster":"main","nodes":1,"pstate":-1,"epochs":3})") ==
+        "who: plan.segments[0].pstate: expected a power state index >= 0, got -1");
+  CHECK(error("", R"({"version":"full","cluster":"main","nodes":1,"pstate":0,"epochs":-3})") ==
+        "who: plan.segments[0].epochs: expected at least 1 epoch, got -3");
+  const std::string huge = R"({"version":"full","cluster":"main","nodes":1,"pstate":0,"epochs":2147483647})";
+  CHECK(error("", huge + "," + huge) == "who: plan.segments[0].epochs: more than 100000 epochs in all (no scenario allows as many)");
+}
+
+TEST_CASE("text from an external orchestrator reaches no terminal raw", "[external][hostile]") {
+  auto error = [](const std::string& text) -> std::string {
+    try {
+      (void)plan_from_json(nlohmann::json::parse(text), "who");
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::string body = R"("plan":{"data_sources":["a"],"segments":[{"version":"full","cluster":"main","nodes":1,"pstate":0,"epochs":3}]})";
+  const Plan p = plan_from_json(nlohmann::json::parse(R"({"status":"ok","explanation":"line 1\n\u001b[2Jline 2\u009b\u202e","reason":"r\u001b]0;t\u0007",)" + body + "}"), "who");
+  CHECK(p.explanation == "line 1\n\\x1b[2Jline 2\\u{009B}\\u{202E}");
+  CHECK(p.reason == "r\\x1b]0;t\\x07");
+  CHECK(error(R"({"status":"ok","plan":{"data_sources":["a\u001b[31m"],"segments":[]}})") ==
+        "who: plan.data_sources[0]: expected a name without control characters (valid UTF-8), got \"a\\u001b[31m\"");
+  CHECK(error(R"({"status":"ok","plan":{"data_sources":["a"],"segments":[{"version":"v\r","cluster":"main","nodes":1,"pstate":0,"epochs":3}]}})")
+            .find("plan.segments[0].version: expected a name without control characters") != std::string::npos);
+  CHECK(error(R"({"status":"ok","\u001b[2J":1})") == "who: \\x1b[2J: unknown key (expected: type, status, reason, explanation, plan)");
+  CHECK(error(R"({"status":"\u001b[2J"})").find("got '\\x1b[2J'") != std::string::npos);
+  CHECK(error(R"({"status":"ok","plan":{"data_sources":[")" + std::string(300, 'n') + R"("],"segments":[]}})")
+            .find("a name of 300 bytes, at most 256") != std::string::npos);
+
+  TempDir d;
+  SECTION("an error message") {
+    ExternalOrchestrator o(replying(d, "esc", R"({"type":"error","message":"bad\u001b[2J\u009b"})"), tiny().knowledge(), quick());
+    const std::string e = plan_error(o);
+    CHECK(e.find("reported an error in reply to plan_request: bad\\x1b[2J\\u{009B}") != std::string::npos);
+    CHECK(e.find('\x1b') == std::string::npos);
+  }
+  SECTION("a message type") {
+    ExternalOrchestrator o(replying(d, "type", R"({"type":"pl\u001ban"})"), tiny().knowledge(), quick());
+    CHECK(plan_error(o).find("expected a \"plan\" message, got \"pl\\x1ban\"") != std::string::npos);
+  }
+  SECTION("not JSON, with control bytes") {
+    ExternalOrchestrator o(replying(d, "raw", "\x1b[2J\x9b not json"), tiny().knowledge(), quick());
+    const std::string e = plan_error(o);
+    CHECK(e.find("not JSON: '\\x1b[2J\\x9b not json'") != std::string::npos);
+  }
+  SECTION("its name in hello") {
+    ExternalOrchestrator o(d.script("name.sh", "read l\nprintf '%s\\n' '{\"type\":\"hello\",\"protocol\":\"deplsim-orchestrator/1\",\"name\":\"x\\u001b[2J\"}'\nsleep 30\n"),
+                           tiny().knowledge(), quick());
+    CHECK(plan_error(o).find("hello: name: expected a name without control characters") != std::string::npos);
+  }
+}
+
+TEST_CASE("a failing external orchestrator's whole tree is stopped: grandchildren that called setsid, daemons", "[external][hostile]") {
+  TempDir d;
+  const std::string pidfile = (d.path / "grandchild.pid").string();
+  // The grandchild leaves the orchestrator's process group and session (setsid) and its parent (the subshell
+  // exits): only a subreaper finds it. It ignores SIGTERM too. The orchestrator answers garbage once it is there.
+  const std::string body = "read l\n( exec setsid sh -c 'trap \"\" TERM; echo $$ > \"" + pidfile +
+                           ".tmp\"; mv \"" + pidfile + ".tmp\" \"" + pidfile + "\"; exec sleep 1000' & )\n"
+                           "while [ ! -s '" + pidfile + "' ]; do sleep 0.01; done\n";
+  SECTION("garbage") {
+    ExternalOrchestrator o(d.script("escape.sh", body + "echo garbage\nsleep 1000\n"), tiny().knowledge(), quick());
+    CHECK(plan_error(o).find("not JSON") != std::string::npos);
+    pid_t grandchild = 0;
+    std::ifstream(pidfile) >> grandchild;
+    REQUIRE(grandchild > 0);
+    CHECK(gone(grandchild));
+    CHECK(reaped(o.pid()));
+  }
+  SECTION("a clean exit after bye leaves a daemon behind") {
+    const std::string plan = R"({"type":"plan","status":"ok","plan":{"data_sources":["cam1","cam2"],"segments":[{"version":"full","cluster":"main","nodes":1,"pstate":0,"epochs":3}]}})";
+    ExternalOrchestrator o(d.script("daemon.sh", body + kHello + "\nread l\nread l\necho '" + plan + "'\nread l\nexit 0\n"),
+                           tiny().knowledge(), quick());
+    (void)o.plan(tiny().ctx->problem());
+    CHECK_FALSE(o.close().has_value());
+    pid_t grandchild = 0;
+    std::ifstream(pidfile) >> grandchild;
+    REQUIRE(grandchild > 0);
+    CHECK(gone(grandchild));
+  }
+}
+
+TEST_CASE("SIGINT while waiting for an external orchestrator ends the wait at once and stops its tree", "[external][hostile]") {
+  TempDir d;
+  const std::string pidfile = (d.path / "grandchild.pid").string();
+  // The orchestrator starts an escaping grandchild, then interrupts deplsim (its parent, as a user's Ctrl-C would)
+  // and never answers: the wait must end on the signal, not on the 120 s timeout.
+  ExternalOptions opt = quick();
+  opt.plan_timeout_s = 120;
+  opt.message_timeout_s = 120;
+  const std::string script = "read l\n" + kHello + "\nread l\nread l\n( exec setsid sh -c 'echo $$ > \"" + pidfile + ".tmp\"; mv \"" +
+                             pidfile + ".tmp\" \"" + pidfile + "\"; exec sleep 1000' & )\n"
+                             "while [ ! -s '" + pidfile + "' ]; do sleep 0.01; done\nkill -INT " + std::to_string(getpid()) + "\nsleep 1000\n";
+  ExternalOrchestrator o(d.script("interrupt.sh", script), tiny().knowledge(), opt);
+  const InterruptGuard guard(/*restart=*/true, /*once=*/false);
+  int signal = 0;
+  try {
+    (void)o.plan(tiny().ctx->problem());
+  } catch (const Interrupted& e) {
+    signal = e.signal;
+  } catch (const InputError& e) {
+    FAIL(e.what());
+  }
+  CHECK(signal == SIGINT);
+  pid_t grandchild = 0;
+  std::ifstream(pidfile) >> grandchild;
+  REQUIRE(grandchild > 0);
+  CHECK(gone(grandchild));
+  CHECK(reaped(o.pid()));
+  CHECK_FALSE(o.close().has_value());  // interrupted: nothing to report, nothing left
 }

@@ -5,11 +5,13 @@
 #include "experiment/external.hpp"
 #include "experiment/plan_json.hpp"
 #include "support/exit_codes.hpp"
+#include "support/interrupt.hpp"
 
 #include <fmt/format.h>
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 namespace deplsim::commands {
 namespace {
@@ -38,8 +40,25 @@ public:
     auto orchestrator = make_orchestrator(choice_, *ctx, knowledge);
     if (!write_model_.empty()) orchestrator->set_model_file(write_model_);
     const Problem problem = ctx->problem();
-    Plan plan = orchestrator->plan(problem);
-    orchestrator->finish();
+    // An external orchestrator is a process tree of its own: SIGINT/SIGTERM end the wait for it at once, stop the
+    // whole tree (external.hpp) and exit 130. A second signal ends deplsim as usual. Built-in planners keep the
+    // default (the signal ends deplsim at once).
+    std::optional<InterruptGuard> guard;
+    if (choice_.name == kExternalOrchestrator) guard.emplace(/*restart=*/true, /*once=*/true);
+    Plan plan;
+    try {
+      plan = orchestrator->plan(problem);
+      orchestrator->finish();
+      if (interrupt_signal() != 0) throw Interrupted(interrupt_signal());
+    } catch (const Interrupted& e) {
+      try {
+        orchestrator->finish();  // stopped already: this reaps what is left
+      } catch (const InputError&) {
+      }
+      fmt::print(stderr, "\ninterrupted (signal {}): the external orchestrator is stopped, no plan printed\n", e.signal);
+      return exit_code::interrupted;
+    }
+    guard.reset();
     const auto problems = validate_plan(problem, plan, choice_.name);
     if (!problems.empty()) {
       for (const auto& p : problems) fmt::print(stderr, "error: {}\n", p);

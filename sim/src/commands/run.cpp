@@ -10,6 +10,7 @@
 #include "support/files.hpp"
 #include "support/hash.hpp"
 #include "support/interrupt.hpp"
+#include "support/json_input.hpp"
 #include "support/process.hpp"
 
 #include <fmt/format.h>
@@ -69,17 +70,24 @@ std::optional<RunCheckpoint> read_checkpoint(const std::filesystem::path& work, 
   const auto file = work / "run-state.json";
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return std::nullopt;
+  // Read within limits (size, nesting depth: a deep value would overflow the stack when compared or shown).
   nlohmann::json j;
   try {
-    std::ifstream in(file);
-    j = nlohmann::json::parse(in);
-    (void)j.at("format");
-  } catch (const std::exception&) {
-    fmt::print(stderr, "note: {} is unreadable (killed while writing it?): planning again\n", file.string());
+    j = read_json_file(file);
+  } catch (const InputError& e) {
+    fmt::print(stderr, "note: {} is unreadable (killed while writing it?): {}: planning again\n", file.string(),
+               e.issues().front().message);
     return std::nullopt;
   }
-  if (j.value("format", "") != "deplsim run-state 1")
-    throw InputError(InputIssue{file.string(), 0, 0, "format", "not a run state this deplsim writes: start again with --force"});
+  if (!j.is_object() || !j.contains("format")) {
+    fmt::print(stderr, "note: {} is unreadable (killed while writing it?): no \"format\": planning again\n", file.string());
+    return std::nullopt;
+  }
+  if (const auto& format = j["format"]; !format.is_string() || format != "deplsim run-state 1")
+    throw InputError(InputIssue{file.string(), 0, 0, "format",
+                                fmt::format("not a run state this deplsim writes (expected \"deplsim run-state 1\", got {}): "
+                                            "start again with --force",
+                                            json_excerpt(format))});
   const nlohmann::json expected = nlohmann::json::parse(fingerprint.dump());
   const nlohmann::json& got = j.contains("fingerprint") ? j["fingerprint"] : nlohmann::json();
   for (const auto& [key, value] : expected.items())
@@ -87,9 +95,10 @@ std::optional<RunCheckpoint> read_checkpoint(const std::filesystem::path& work, 
       throw InputError(InputIssue{
           file.string(), 0, 0, "fingerprint." + key,
           fmt::format("the interrupted run had {}, this one {}: resume it with the same inputs (and the same deplsim), or start "
-                      "again with --force", got.contains(key) ? got[key].dump() : std::string("nothing"), value.dump())});
+                      "again with --force", got.contains(key) ? json_excerpt(got[key], 200) : std::string("nothing"),
+                      json_excerpt(value, 200))});
   try {
-    return checkpoint_from_json(j);
+    return checkpoint_from_json(j, file.string());
   } catch (const std::exception& e) {
     fmt::print(stderr, "note: {} is damaged ({}): planning again\n", file.string(), e.what());
     return std::nullopt;
@@ -162,6 +171,9 @@ public:
     try {
       const InterruptGuard guard(/*restart=*/true, /*once=*/true);
       result = run_unit(*ctx, *orchestrator, ro);
+      // Still under the guard: a signal while an external orchestrator says goodbye stops its tree, then exits 130.
+      orchestrator->finish();  // before any output: a failing external orchestrator writes nothing
+      if (interrupt_signal() != 0) throw Interrupted(interrupt_signal());
     } catch (const Interrupted& e) {
       try {
         orchestrator->finish();
@@ -172,7 +184,6 @@ public:
                  e.signal, dir.string(), work.string());
       return exit_code::interrupted;
     }
-    orchestrator->finish();  // before any output: a failing external orchestrator writes nothing
     write_run_outputs(work, dir, *ctx, copts, ro, result);
     const auto summary = summary_json(*ctx, copts, ro, result);
     if (result.plan.status != PlanStatus::ok) {

@@ -1,12 +1,16 @@
 // External-process orchestrators: the deplsim-orchestrator/1 protocol (docs/orchestrators.md). The child runs
-// /bin/sh -c COMMAND in its own process group with pipes on stdin/stdout (stderr passed through). Every read and
-// write is non-blocking under poll() with a deadline, lines are bounded, SIGPIPE is blocked around writes, and
-// the group is stopped (SIGTERM, then SIGKILL) and the child reaped on every failure and at the end.
+// /bin/sh -c COMMAND in its own process group with pipes on stdin/stdout (stderr passed through); this process is
+// the subreaper of whatever it starts. Every read and write is non-blocking under poll() with a deadline, and ends
+// at once on SIGINT/SIGTERM (Interrupted); lines, nesting depth and every value are bounded; SIGPIPE is blocked
+// around writes; the whole tree is stopped (SIGTERM, then SIGKILL) and reaped on every failure and at the end.
 #include "experiment/external.hpp"
 
 #include "deplsim/error.hpp"
 #include "deplsim/problem.hpp"
 #include "experiment/plan_json.hpp"
+#include "support/interrupt.hpp"
+#include "support/json_input.hpp"
+#include "support/process.hpp"
 
 #include <fmt/format.h>
 
@@ -23,6 +27,7 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -51,18 +56,17 @@ std::string type_name(const json& j) {
   return std::string("a") + (j.is_object() || j.is_array() ? "n " : " ") + j.type_name();
 }
 
-std::string shown(const json& j) {
-  std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (s.size() > 80) s = s.substr(0, 77) + "...";
-  return s;
-}
+// Values and keys from the orchestrator, shown in messages: bounded, ASCII, no control characters (the JSON it
+// sent is at most kMaxJsonDepth deep: showing it recurses no deeper).
+std::string shown(const json& j) { return json_excerpt(j, 80); }
+std::string shown_key(const std::string& key) { return printable(key, 60); }
 
 void only_keys(const json& o, const std::string& who, const std::string& where, const std::vector<std::string>& allowed) {
   for (const auto& [key, value] : o.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     std::string list;
     for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    bad(who, where.empty() ? key : where + "." + key, fmt::format("unknown key (expected: {})", list));
+    bad(who, where.empty() ? shown_key(key) : where + "." + shown_key(key), fmt::format("unknown key (expected: {})", list));
   }
 }
 
@@ -82,6 +86,26 @@ std::string need_string(const json& j, const std::string& who, const std::string
   return j.get<std::string>();
 }
 
+/// A name (of a version, a cluster, a data source, the orchestrator): a string of at most kMaxNameBytes that
+/// prints as written (no control character, UTF-8).
+constexpr std::size_t kMaxNameBytes = 256;
+std::string need_name(const json& j, const std::string& who, const std::string& where) {
+  std::string s = need_string(j, who, where);
+  if (s.size() > kMaxNameBytes)
+    bad(who, where, fmt::format("a name of {} bytes, at most {}: {}", s.size(), kMaxNameBytes, shown(j)));
+  if (printable(s, s.size() + 1) != s)
+    bad(who, where, fmt::format("expected a name without control characters (valid UTF-8), got {}", shown(j)));
+  return s;
+}
+
+/// Free text (a reason, an explanation, a description) of at most `max_bytes`, control characters escaped (newlines
+/// and tabs kept where `multiline`): it reaches the terminal and the output files.
+std::string need_text(const json& j, const std::string& who, const std::string& where, std::size_t max_bytes, bool multiline) {
+  const std::string s = need_string(j, who, where);
+  if (s.size() > max_bytes) bad(who, where, fmt::format("{} bytes of text, at most {}", s.size(), max_bytes));
+  return printable(s, max_bytes * 4 + 16, multiline);  // escapes lengthen it: the bound above is what counts
+}
+
 int need_int(const json& j, const std::string& who, const std::string& where) {
   if (!j.is_number_integer())
     bad(who, where, fmt::format("expected an integer, got {}: {}", type_name(j), shown(j)));
@@ -91,18 +115,21 @@ int need_int(const json& j, const std::string& who, const std::string& where) {
   return j.get<int>();
 }
 
-std::optional<double> number_or_null(const json& j, const std::string& who, const std::string& where) {
+/// A number or null; a number must be finite and within [lo, hi] (`what` says what the range means).
+std::optional<double> number_or_null(const json& j, const std::string& who, const std::string& where, double lo, double hi,
+                                     const char* what) {
   if (j.is_null()) return std::nullopt;
   if (!j.is_number()) bad(who, where, fmt::format("expected a number or null, got {}: {}", type_name(j), shown(j)));
   const double v = j.get<double>();
   if (!std::isfinite(v)) bad(who, where, fmt::format("expected a finite number, got {}", shown(j)));
+  if (v < lo || v > hi) bad(who, where, fmt::format("expected {}, got {}", what, shown(j)));
   return v;
 }
 
 PlanStatus status_from(const std::string& s, const std::string& who) {
   for (PlanStatus p : {PlanStatus::ok, PlanStatus::infeasible, PlanStatus::insufficient_data, PlanStatus::limit_reached})
     if (s == to_string(p)) return p;
-  bad(who, "status", fmt::format("expected one of ok, infeasible, insufficient_data, limit_reached, got '{}'", s));
+  bad(who, "status", fmt::format("expected one of ok, infeasible, insufficient_data, limit_reached, got '{}'", printable(s, 60)));
 }
 
 // ---- the problem message ---------------------------------------------------------------------------------
@@ -127,6 +154,9 @@ int poll_ms(Clock::time_point deadline) {
 
 std::string seconds_text(double s) { return fmt::format("{:g} s", s); }
 
+/// The interrupt (SIGINT, SIGTERM) that arrived under the caller's InterruptGuard, if any.
+int interrupted_by() { return pending_interrupt(); }
+
 } // namespace
 
 // ---- strict plan reading (public) ------------------------------------------------------------------------
@@ -134,17 +164,26 @@ std::string seconds_text(double s) { return fmt::format("{:g} s", s); }
 std::vector<Segment> segments_from_json(const json& segments, const std::string& who, const std::string& field) {
   if (!segments.is_array())
     bad(who, field, fmt::format("expected an array of segments, got {}: {}", type_name(segments), shown(segments)));
+  if (segments.size() > kMaxSegments)
+    bad(who, field, fmt::format("{} segments, at most {} (each is at least one epoch)", segments.size(), kMaxSegments));
   std::vector<Segment> out;
+  long long epochs = 0;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const std::string w = fmt::format("{}[{}]", field, i);
     const json& s = need_object(segments[i], who, w);
     only_keys(s, who, w, {"version", "cluster", "nodes", "pstate", "epochs"});
     Segment seg;
-    seg.version = need_string(need(s, who, w, "version"), who, w + ".version");
-    seg.cluster = need_string(need(s, who, w, "cluster"), who, w + ".cluster");
+    seg.version = need_name(need(s, who, w, "version"), who, w + ".version");
+    seg.cluster = need_name(need(s, who, w, "cluster"), who, w + ".cluster");
     seg.nodes = need_int(need(s, who, w, "nodes"), who, w + ".nodes");
     seg.pstate = need_int(need(s, who, w, "pstate"), who, w + ".pstate");
     seg.epochs = need_int(need(s, who, w, "epochs"), who, w + ".epochs");
+    if (seg.nodes < 1) bad(who, w + ".nodes", fmt::format("expected at least 1 node, got {}", seg.nodes));
+    if (seg.pstate < 0) bad(who, w + ".pstate", fmt::format("expected a power state index >= 0, got {}", seg.pstate));
+    if (seg.epochs < 1) bad(who, w + ".epochs", fmt::format("expected at least 1 epoch, got {}", seg.epochs));
+    epochs += seg.epochs;
+    if (epochs > kMaxPlanEpochs)
+      bad(who, w + ".epochs", fmt::format("more than {} epochs in all (no scenario allows as many)", kMaxPlanEpochs));
     out.push_back(seg);
   }
   return out;
@@ -157,8 +196,9 @@ Plan plan_from_json(const json& message, const std::string& who) {
     bad(who, "type", fmt::format("expected \"plan\", got {}", shown(*t)));
   Plan plan;
   plan.status = status_from(need_string(need(message, who, "", "status"), who, "status"), who);
-  if (auto r = message.find("reason"); r != message.end()) plan.reason = need_string(*r, who, "reason");
-  if (auto e = message.find("explanation"); e != message.end()) plan.explanation = need_string(*e, who, "explanation");
+  if (auto r = message.find("reason"); r != message.end()) plan.reason = need_text(*r, who, "reason", kMaxReasonBytes, false);
+  if (auto e = message.find("explanation"); e != message.end())
+    plan.explanation = need_text(*e, who, "explanation", kMaxExplanationBytes, true);
   if (plan.status != PlanStatus::ok && plan.reason.empty())
     bad(who, "reason", fmt::format("a plan with status '{}' needs a non-empty reason", to_string(plan.status)));
   auto p = message.find("plan");
@@ -171,21 +211,24 @@ Plan plan_from_json(const json& message, const std::string& who) {
   const json& sources = need(body, who, "plan", "data_sources");
   if (!sources.is_array())
     bad(who, "plan.data_sources", fmt::format("expected an array of names, got {}: {}", type_name(sources), shown(sources)));
+  if (sources.size() > kMaxDataSources)
+    bad(who, "plan.data_sources", fmt::format("{} data sources, at most {}", sources.size(), kMaxDataSources));
   for (std::size_t i = 0; i < sources.size(); ++i)
-    plan.data_sources.push_back(need_string(sources[i], who, fmt::format("plan.data_sources[{}]", i)));
+    plan.data_sources.push_back(need_name(sources[i], who, fmt::format("plan.data_sources[{}]", i)));
   plan.segments = segments_from_json(need(body, who, "plan", "segments"), who, "plan.segments");
   if (auto pr = body.find("predicted"); pr != body.end() && !pr->is_null()) {
     const json& pred = need_object(*pr, who, "plan.predicted");
     only_keys(pred, who, "plan.predicted", {"p_target_met", "expected_loss", "energy_j", "time_s", "margin"});
-    auto opt = [&](const char* key) -> std::optional<double> {
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    auto opt = [&](const char* key, double lo, double hi, const char* what) -> std::optional<double> {
       auto it = pred.find(key);
-      return it == pred.end() ? std::nullopt : number_or_null(*it, who, std::string("plan.predicted.") + key);
+      return it == pred.end() ? std::nullopt : number_or_null(*it, who, std::string("plan.predicted.") + key, lo, hi, what);
     };
-    plan.predicted.p_target_met = opt("p_target_met");
-    plan.predicted.expected_loss = opt("expected_loss");
-    plan.predicted.energy_j = opt("energy_j");
-    plan.predicted.time_s = opt("time_s");
-    plan.predicted.margin = opt("margin");
+    plan.predicted.p_target_met = opt("p_target_met", 0, 1, "a probability, in [0, 1]");
+    plan.predicted.expected_loss = opt("expected_loss", 0, inf, "a loss, >= 0");
+    plan.predicted.energy_j = opt("energy_j", 0, inf, "an energy in joules, >= 0");
+    plan.predicted.time_s = opt("time_s", 0, inf, "a time in seconds, >= 0");
+    plan.predicted.margin = opt("margin", 0, 1, "a margin, in [0, 1]");
   }
   return plan;
 }
@@ -367,6 +410,10 @@ void ExternalOrchestrator::start() {
     dead_ = true;
     fail(fmt::format("cannot create pipes: {}", std::strerror(e)));
   }
+  // Whatever the orchestrator starts stays this process's descendant, even a daemon or a grandchild that called
+  // setsid: its end is ours to see to (kill_child). The children there are already are not the orchestrator's.
+  (void)become_subreaper();
+  spare_ = current_children();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
@@ -409,14 +456,14 @@ void ExternalOrchestrator::start() {
     // The protocol first: another version may well have other keys.
     const std::string protocol = need_string(need(reply, who, "", "protocol"), who, "protocol");
     if (protocol != kExternalProtocol)
-      bad(who, "protocol", fmt::format("speaks '{}', deplsim speaks '{}'", protocol, kExternalProtocol));
+      bad(who, "protocol", fmt::format("speaks '{}', deplsim speaks '{}'", printable(protocol, 80), kExternalProtocol));
     only_keys(reply, who, "", {"type", "protocol", "name", "adaptive", "description"});
-    external_name_ = need_string(need(reply, who, "", "name"), who, "name");
+    external_name_ = need_name(need(reply, who, "", "name"), who, "name");
     if (auto a = reply.find("adaptive"); a != reply.end()) {
       if (!a->is_boolean()) bad(who, "adaptive", fmt::format("expected true or false, got {}", shown(*a)));
       adaptive_ = a->get<bool>();
     }
-    if (auto d = reply.find("description"); d != reply.end()) (void)need_string(*d, who, "description");
+    if (auto d = reply.find("description"); d != reply.end()) (void)need_text(*d, who, "description", kMaxReasonBytes, true);
   } catch (const InputError&) {
     kill_child();
     dead_ = true;
@@ -510,6 +557,11 @@ std::optional<std::string> ExternalOrchestrator::close() {
     dead_ = true;
     return problem;
   }
+  if (interrupted_by() != 0) {  // interrupted: no bye, no grace, and how it ended does not matter
+    dead_ = true;
+    kill_child();
+    return std::nullopt;
+  }
   if (!dead_) {
     const double timeout = options_.message_timeout_s;
     options_.message_timeout_s = std::min(timeout, options_.kill_grace_s);  // bye is small: do not wait long to write it
@@ -517,6 +569,7 @@ std::optional<std::string> ExternalOrchestrator::close() {
       send(ojson{{"type", "bye"}}, "bye");
     } catch (const InputError& e) {
       if (!problem) problem = e.what();
+    } catch (const Interrupted&) {  // stopped already (stop_if_interrupted): nothing more to say
     }
     options_.message_timeout_s = timeout;
   }
@@ -565,8 +618,10 @@ void ExternalOrchestrator::send(const ojson& message, const std::string& context
       error = errno;
       break;
     }
-    pollfd p{to_child_, POLLOUT, 0};
-    const int r = ::poll(&p, 1, poll_ms(deadline));
+    if (interrupted_by() != 0) break;
+    pollfd p[2] = {{to_child_, POLLOUT, 0}, {interrupt_wake_fd(), POLLIN, 0}};
+    const int r = ::poll(p, p[1].fd >= 0 ? 2 : 1, poll_ms(deadline));
+    if (interrupted_by() != 0) break;
     if (r == 0) {
       timed_out = true;
       break;
@@ -581,6 +636,7 @@ void ExternalOrchestrator::send(const ojson& message, const std::string& context
     while (sigtimedwait(&pipe_set, nullptr, &zero) == -1 && errno == EINTR) {}
   }
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  stop_if_interrupted();
   if (timed_out)
     fail(fmt::format("did not read the {} message within {} (its stdin is full: is it reading its input?); stopped it", context,
                      seconds_text(options_.message_timeout_s)));
@@ -602,17 +658,17 @@ json ExternalOrchestrator::receive(const std::vector<std::string>& expected, dou
       std::string line = buffer_.substr(0, nl);
       buffer_.erase(0, nl + 1);
       scanned = 0;
+      if (line.size() > options_.max_line_bytes)
+        fail(fmt::format("in reply to {}: a line longer than {} bytes (expected a {} message on one line)", context,
+                         options_.max_line_bytes, wanted));
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank lines are allowed
-      json j = json::parse(line, nullptr, false);
-      if (j.is_discarded()) {
-        std::string shown_line = line.size() > 120 ? line.substr(0, 117) + "..." : line;
-        for (char& c : shown_line)
-          if (static_cast<unsigned char>(c) < 0x20) c = '?';
-        fail(fmt::format("in reply to {}: not JSON: '{}' (expected one JSON object per line, a {} message; "
+      std::string error;
+      json j = parse_json_limited(line, error, options_.max_depth);
+      if (j.is_discarded())
+        fail(fmt::format("in reply to {}: not JSON: '{}' ({}; expected one JSON object per line, a {} message; "
                          "logs go to stderr)",
-                         context, shown_line, wanted));
-      }
+                         context, printable(line, 120), error, wanted));
       if (!j.is_object()) fail(fmt::format("in reply to {}: expected a JSON object (a {} message), got {}", context, wanted, shown(j)));
       auto t = j.find("type");
       if (t == j.end() || !t->is_string())
@@ -621,24 +677,28 @@ json ExternalOrchestrator::receive(const std::vector<std::string>& expected, dou
       if (type == "error") {
         auto msg = j.find("message");
         fail(fmt::format("reported an error in reply to {}: {}", context,
-                         msg != j.end() && msg->is_string() ? msg->get<std::string>() : shown(j)));
+                         msg != j.end() && msg->is_string() ? printable(msg->get<std::string>(), 2000) : shown(j)));
       }
       if (std::find(expected.begin(), expected.end(), type) == expected.end())
-        fail(fmt::format("in reply to {}: expected a {} message, got \"{}\"", context, wanted, type));
+        fail(fmt::format("in reply to {}: expected a {} message, got \"{}\"", context, wanted, printable(type, 60)));
       return j;
     }
     scanned = buffer_.size();
     if (buffer_.size() > options_.max_line_bytes)
       fail(fmt::format("in reply to {}: a line longer than {} bytes (expected a {} message on one line)", context,
                        options_.max_line_bytes, wanted));
-    pollfd p{from_child_, POLLIN, 0};
-    const int r = ::poll(&p, 1, poll_ms(deadline));
+    // The wait ends on a reply, on the deadline, or at once on SIGINT/SIGTERM (the interrupt's self-pipe).
+    stop_if_interrupted();
+    pollfd p[2] = {{from_child_, POLLIN, 0}, {interrupt_wake_fd(), POLLIN, 0}};
+    const int r = ::poll(p, p[1].fd >= 0 ? 2 : 1, poll_ms(deadline));
+    stop_if_interrupted();
     if (r == 0)
       fail(fmt::format("no reply to {} within {} (expected a {} message); stopped it", context, seconds_text(timeout_s), wanted));
     if (r < 0) {
       if (errno == EINTR) continue;
       fail(fmt::format("cannot wait for its reply to {}: {}", context, std::strerror(errno)));
     }
+    if (p[0].revents == 0) continue;
     const ssize_t n = ::read(from_child_, chunk, sizeof chunk);
     if (n > 0) {
       buffer_.append(chunk, static_cast<std::size_t>(n));
@@ -668,13 +728,27 @@ void ExternalOrchestrator::kill_child() noexcept {
   if (from_child_ >= 0) ::close(from_child_), from_child_ = -1;
   if (pid_ <= 0 || wait_status_) return;
   if (!wait_exit(0)) {
-    ::kill(-pid_, SIGTERM);
-    (void)wait_exit(options_.kill_grace_s);
+    // Interrupted: no grace (the caller waits for the terminal back); else SIGTERM first to the whole tree.
+    if (interrupted_by() == 0) {
+      ::kill(-pid_, SIGTERM);
+      for (pid_t d : current_descendants(spare_)) ::kill(d, SIGTERM);
+      (void)wait_exit(options_.kill_grace_s);
+    }
   }
   ::kill(-pid_, SIGKILL);  // the leader has exited or is stopped now; this ends whatever it left in its group
   int st = 0;
   while (waitpid(pid_, &st, 0) < 0 && errno == EINTR) {}
   wait_status_ = st;
+  // What left the group (setsid) or its parent: this process is their subreaper, they are its descendants.
+  (void)stop_descendants(spare_);
+}
+
+void ExternalOrchestrator::stop_if_interrupted() {
+  const int sig = interrupted_by();
+  if (sig == 0) return;
+  kill_child();
+  dead_ = true;
+  throw Interrupted(sig);
 }
 
 std::string ExternalOrchestrator::exit_description() noexcept {

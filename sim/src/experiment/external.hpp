@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,10 +29,20 @@ inline constexpr const char* kExternalOrchestrator = "external";
 /// The protocol spoken, in `hello` both ways; a different one is refused.
 inline constexpr const char* kExternalProtocol = "deplsim-orchestrator/1";
 
+/// Limits on what an orchestrator's plan may hold (beyond them it is refused with the field named, before the
+/// scenario's own limits are checked): no scenario allows more than 100000 epochs (target.max_epochs), hence no more
+/// segments, each of at least one epoch.
+inline constexpr long long kMaxPlanEpochs = 100000;
+inline constexpr std::size_t kMaxSegments = 100000;
+inline constexpr std::size_t kMaxDataSources = 10000;
+inline constexpr std::size_t kMaxReasonBytes = 4096;
+inline constexpr std::size_t kMaxExplanationBytes = std::size_t{1} << 20;
+
 struct ExternalOptions {
   double plan_timeout_s = 60.0;     ///< for the reply to `plan_request`
   double message_timeout_s = 10.0;  ///< for every other reply, and for writing any message
   std::size_t max_line_bytes = std::size_t{16} << 20;  ///< longest line accepted from the orchestrator
+  std::size_t max_depth = 64;       ///< deepest nesting of arrays and objects accepted in a message (kMaxJsonDepth)
   double kill_grace_s = 1.0;        ///< between SIGTERM and SIGKILL, and for a clean exit after `bye`
 };
 
@@ -93,7 +104,12 @@ private:
   /// Sends replication_end for `replication` if it is the one open; an error is kept for the next call.
   void end_replication(int replication) noexcept;
   bool wait_exit(double seconds) noexcept;
+  /// Stops the orchestrator's whole tree: its process group and every descendant (this process is their subreaper,
+  /// so even one that called setsid and left its parent), SIGTERM then, after kill_grace_s, SIGKILL; reaps them all.
   void kill_child() noexcept;
+  /// Where a wait for the orchestrator was ended by SIGINT or SIGTERM (under the caller's InterruptGuard): stops it
+  /// at once and throws Interrupted.
+  void stop_if_interrupted();
   std::string exit_description() noexcept;
 
   std::string command_;
@@ -111,6 +127,7 @@ private:
   int replications_ = 0;
   bool replication_open_ = false;
   std::optional<std::string> pending_error_;  ///< from a replication's end (a destructor cannot throw)
+  std::set<pid_t> spare_;  ///< this process's children before the orchestrator started: not its to stop
 };
 
 } // namespace deplsim

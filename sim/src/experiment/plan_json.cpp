@@ -1,7 +1,14 @@
 // Plan -> JSON (docs/outputs.md, "plan"). Missing values are null.
 #include "experiment/plan_json.hpp"
 
+#include "deplsim/error.hpp"
+#include "support/json_input.hpp"
+
+#include <fmt/format.h>
+
 #include <cmath>
+#include <cstdint>
+#include <limits>
 
 namespace deplsim {
 namespace {
@@ -22,17 +29,41 @@ nlohmann::ordered_json claim_to_json(const Claim& c) {
   return j;
 }
 
-Claim claim_from_json(const nlohmann::json& j) {
+Claim claim_from_json(const nlohmann::json& j, const std::string& file, const std::string& where) {
+  auto bad = [&](const std::string& key, const std::string& why) {
+    throw InputError(InputIssue{file, 0, 0, where + "." + key, why});
+  };
+  if (!j.is_object()) throw InputError(InputIssue{file, 0, 0, where, "expected an object"});
+  auto at = [&](const char* key) -> const nlohmann::json& {
+    auto it = j.find(key);
+    if (it == j.end()) bad(key, "missing");
+    return *it;
+  };
+  auto probability = [&](const char* key) {
+    const auto& v = at(key);
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0 || v.get<double>() > 1)
+      bad(key, fmt::format("expected a probability in [0, 1], got {}", json_excerpt(v)));
+    return v.get<double>();
+  };
+  auto count = [&](const char* key, long long max) {
+    const auto& v = at(key);
+    if (!v.is_number_integer() || (v.is_number_unsigned() ? v.get<std::uint64_t>() > static_cast<std::uint64_t>(max)
+                                                          : (v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > max)))
+      bad(key, fmt::format("expected an integer in [0, {}], got {}", max, json_excerpt(v)));
+    return static_cast<long long>(v.get<std::int64_t>());
+  };
   Claim c;
-  c.method = j.at("method").get<std::string>();
-  c.confidence = j.at("confidence").get<double>();
-  c.p_target_met = j.at("p_target_met").get<double>();
-  c.test_level = j.at("test_level").get<double>();
-  c.test_bound = j.at("test_bound").get<double>();
-  c.runs = j.at("runs").get<long long>();
-  c.successes = j.at("successes").get<long long>();
-  c.tested = j.at("tested").get<int>();
-  c.selection_estimate = j.at("selection_estimate").get<double>();
+  const auto& method = at("method");
+  if (!method.is_string()) bad("method", fmt::format("expected a string, got {}", json_excerpt(method)));
+  c.method = printable(method.get<std::string>(), 1000);
+  c.confidence = probability("confidence");
+  c.p_target_met = probability("p_target_met");
+  c.test_level = probability("test_level");
+  c.test_bound = probability("test_bound");
+  c.runs = count("runs", std::numeric_limits<std::int64_t>::max());
+  c.successes = count("successes", c.runs);
+  c.tested = static_cast<int>(count("tested", std::numeric_limits<int>::max()));
+  c.selection_estimate = probability("selection_estimate");
   return c;
 }
 

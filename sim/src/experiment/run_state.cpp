@@ -1,10 +1,15 @@
 // The state an interrupted `deplsim run` keeps in DIR.partial/run-state.json (see run_state.hpp).
 #include "experiment/run_state.hpp"
 
+#include "deplsim/error.hpp"
 #include "experiment/external.hpp"
 #include "experiment/plan_json.hpp"
+#include "support/json_input.hpp"
+
+#include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace deplsim {
@@ -32,23 +37,52 @@ nlohmann::ordered_json checkpoint_to_json(const RunCheckpoint& c, const nlohmann
   return j;
 }
 
-RunCheckpoint checkpoint_from_json(const nlohmann::json& j) {
+RunCheckpoint checkpoint_from_json(const nlohmann::json& j, const std::string& file) {
+  auto bad = [&](const std::string& key, const std::string& why) { throw InputError(InputIssue{file, 0, 0, key, why}); };
+  if (!j.is_object()) bad("", "expected an object");
+  auto at = [&](const nlohmann::json& o, const std::string& where, const char* key) -> const nlohmann::json& {
+    auto it = o.find(key);
+    if (it == o.end()) bad(where.empty() ? key : where + "." + key, "missing");
+    return *it;
+  };
+  // A number, finite (null for NaN, as written), or null for infinity where `null_is_inf`; within [lo, hi].
+  auto number = [&](const nlohmann::json& v, const std::string& key, double lo, double hi, double null_value) {
+    if (v.is_null()) return null_value;
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < lo || v.get<double>() > hi)
+      bad(key, fmt::format("expected a number in [{:g}, {:g}], got {}", lo, hi, json_excerpt(v)));
+    return v.get<double>();
+  };
+  auto integer = [&](const nlohmann::json& v, const std::string& key, std::int64_t max) {
+    if (!v.is_number_integer() || (v.is_number_unsigned() ? v.get<std::uint64_t>() > static_cast<std::uint64_t>(max)
+                                                          : (v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > max)))
+      bad(key, fmt::format("expected an integer in [0, {}], got {}", max, json_excerpt(v)));
+    return v.get<std::int64_t>();
+  };
+  auto text = [&](const nlohmann::json& v, const std::string& key) {
+    if (!v.is_string()) bad(key, fmt::format("expected a string, got {}", json_excerpt(v)));
+    return printable(v.get<std::string>(), 1000);
+  };
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
   RunCheckpoint c;
-  c.plan = plan_from_json(j.at("plan"), "run-state.json");
+  c.plan = plan_from_json(at(j, "", "plan"), file);
   if (auto s = j.find("solver"); s != j.end()) {
+    if (!s->is_object()) bad("solver", fmt::format("expected an object, got {}", json_excerpt(*s)));
     SolverReport r;
-    r.status = s->at("status").get<std::string>();
-    r.objective = s->at("objective").get<double>();
-    r.bound = s->at("bound").is_null() ? std::numeric_limits<double>::infinity() : s->at("bound").get<double>();
-    r.gap = s->at("gap").get<double>();
-    r.nodes = s->at("nodes").get<long long>();
-    r.milps = s->at("milps").get<int>();
-    r.certified_plan = s->value("certified_plan", std::string());
+    r.status = text(at(*s, "solver", "status"), "solver.status");
+    r.objective = number(at(*s, "solver", "objective"), "solver.objective", -inf, inf, nan);
+    r.bound = number(at(*s, "solver", "bound"), "solver.bound", -inf, inf, inf);
+    r.gap = number(at(*s, "solver", "gap"), "solver.gap", -inf, inf, nan);
+    r.nodes = integer(at(*s, "solver", "nodes"), "solver.nodes", std::numeric_limits<std::int64_t>::max());
+    r.milps = static_cast<int>(integer(at(*s, "solver", "milps"), "solver.milps", std::numeric_limits<int>::max()));
+    if (auto cp = s->find("certified_plan"); cp != s->end()) r.certified_plan = text(*cp, "solver.certified_plan");
     c.plan.solver = r;
   }
-  if (auto cl = j.find("claim"); cl != j.end()) c.plan.claim = claim_from_json(*cl);
-  c.adaptive = j.at("adaptive").get<bool>();
-  c.planner_wall_s = j.at("planner_wall_s").get<double>();
+  if (auto cl = j.find("claim"); cl != j.end()) c.plan.claim = claim_from_json(*cl, file, "claim");
+  const auto& adaptive = at(j, "", "adaptive");
+  if (!adaptive.is_boolean()) bad("adaptive", fmt::format("expected true or false, got {}", json_excerpt(adaptive)));
+  c.adaptive = adaptive.get<bool>();
+  c.planner_wall_s = number(at(j, "", "planner_wall_s"), "planner_wall_s", 0, inf, 0);
   return c;
 }
 

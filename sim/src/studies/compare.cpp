@@ -6,7 +6,9 @@
 #include "report/run_outputs.hpp"
 #include "report/statistics.hpp"
 #include "support/csv.hpp"
+#include "support/exit_codes.hpp"
 #include "support/files.hpp"
+#include "support/interrupt.hpp"
 #include "report/comparison.hpp"
 #include "experiment/external.hpp"
 
@@ -248,7 +250,16 @@ int run_compare(const CompareOptions& o) {
   fs::create_directories(partial);
 
   std::vector<Unit> units;
-  for (std::size_t i = 0; i < o.orchestrators.size(); ++i) units.push_back(run_one(o, partial, i));
+  {
+    // SIGINT/SIGTERM: passed on to the running unit (wait_process), which stops (an external orchestrator's whole
+    // process tree with it) and exits 130; no further unit starts.
+    const InterruptGuard guard(/*restart=*/false, /*once=*/true);
+    for (std::size_t i = 0; i < o.orchestrators.size() && interrupt_signal() == 0; ++i) units.push_back(run_one(o, partial, i));
+    if (const int sig = interrupt_signal(); sig != 0) {
+      fmt::print(stderr, "\ninterrupted (signal {}): the running unit stopped, nothing written under {}\n", sig, dir.string());
+      return exit_code::interrupted;
+    }
+  }
 
   const Optimum optimum = find_optimum(units);
   const std::string csv = comparison_csv(units, optimum.energy);
