@@ -12,6 +12,7 @@
 //     by the scenario's objective plus a Lagrangian price on time, raised until the plan meets the deadline.
 // The final cost of each verified plan is the cost model's exact evaluation, not the graph's estimate.
 #include "../common/certify.hpp"
+#include "../common/margin_search.hpp"
 #include "../common/search_engine.hpp"
 #include "deplsim/knowledge.hpp"
 #include "deplsim/orchestrator.hpp"
@@ -97,10 +98,20 @@ public:
     // scenario, and when the graph finds plans they are no dearer than those, as tests/unit/test_depl.cpp checks.)
     if (!loop.best) loop.best = shared_search(pb, why);
     if (!loop.best) return infeasible(pb, k_min, why);
-    return certify_best(pb, with_single_version_candidates(pb, chosen(pb, loop, sets_hopeless, why)), name());
+    std::vector<deplsim::Candidate> candidates = with_single_version_candidates(pb, chosen(pb, loop, sets_hopeless, why));
+    // expected-loss+margin's plan (chosen on the same runs) is a candidate too, tested as that planner tests it: depl's
+    // certified plan is then never dearer than that baseline's, nor than the full or the most-pruned version alone.
+    if (kk->certification_runs() > 0)
+      if (MarginSearch m = margin_search(pb, margin_step_, name()); m.plan)
+        candidates.insert(candidates.begin() + 1, deplsim::Candidate{"expected-loss+margin's plan", std::move(*m.plan)});
+    return certify_best(pb, std::move(candidates), name());
   }
 
+  void configure(const PlannerSettings& s) override { margin_step_ = s.number("margin_step", 0.01, {1e-4, 0.5}); }
+
 private:
+  double margin_step_ = 0.01;  ///< planners.margin_step: expected-loss+margin's grid, for its candidate plan
+
   struct Found {
     Plan plan;
     double objective = kInf;

@@ -3,6 +3,7 @@
 //   expected-loss+safety   E[L_K] <= (1 - delta) L*          (one fixed safety factor, planners.safety_delta)
 //   expected-loss+margin   E[L_K] <= (1 - m) L*, m the smallest margin on a grid whose plan has P >= p*
 #include "../common/certify.hpp"
+#include "../common/margin_search.hpp"
 #include "../common/search_engine.hpp"
 #include "expected_loss.hpp"
 
@@ -47,29 +48,16 @@ public:
   void configure(const PlannerSettings& s) override { step_ = s.number("margin_step", 0.01, {1e-4, 0.5}); }
   Plan plan(const Problem& pb) override {
     if (auto none = insufficient_data(pb, name())) return *none;  // it claims P >= p*
-    const double step = step_;
-    std::string tried;
-    for (int i = 0; i * step < 1.0; ++i) {
-      const double m = i * step;
-      SearchResult r = search_plan(pb, expectation_at_most((1 - m) * pb.scenario.target.loss, fmt::format("(1 - {}) L*", m)), name());
-      if (r.plan.status != PlanStatus::ok) {
-        tried += fmt::format("  margin {}: no plan\n", m);
-        continue;  // a larger margin will not help, but the grid is cheap: keep the record complete
-      }
-      const double p = r.plan.predicted.p_target_met.value_or(0);
-      if (reaches(p, pb.scenario.target.probability)) {
-        r.plan.predicted.margin = m;
-        r.plan.explanation = fmt::format("{}: margin searched on a grid of step {} until the predicted P >= {}\n{}", name(),
-                                         step, pb.scenario.target.probability, tried) +
-                             fmt::format("  margin {}: P = {:.4f} >= p*\n", m, p) + r.plan.explanation;
-        return certify_best(pb, with_single_version_candidates(pb, std::move(r.plan)), name());
-      }
-      tried += fmt::format("  margin {}: P = {:.4f} < p*\n", m, p);
+    MarginSearch found = margin_search(pb, step_, name());
+    if (found.plan) {
+      found.plan->explanation = fmt::format("{}: margin searched on a grid of step {} until the predicted P >= {}\n{}", name(),
+                                            step_, pb.scenario.target.probability, found.tried) + found.plan->explanation;
+      return certify_best(pb, with_single_version_candidates(pb, std::move(*found.plan)), name());
     }
     Plan p;
     p.status = PlanStatus::infeasible;
     p.reason = fmt::format("no margin on L* in [0, 1) gives a plan with predicted P >= {}", pb.scenario.target.probability);
-    p.explanation = name() + ": " + p.reason + "\n" + tried;
+    p.explanation = name() + ": " + p.reason + "\n" + found.tried;
     return p;
   }
 

@@ -75,14 +75,14 @@ open(sys.argv[1], "w").write("\n".join(rows) + "\n")
 PYEOF
 sed "s|$TMP/spike.csv|$TMP/flat.csv|" "$TMP/spike.yaml" >"$TMP/flat.yaml"
 check "without the spike, full-only's claim is certified" expect_rc 0 plan "$TMP/flat.yaml" --orchestrator full-only
-check "  the claim: p* certified at 95% on all 40 seeds (a plan fixed in advance), each test at 1 - 0.05/3" "$PY" - "$TMP/rc.out" <<'PYEOF'
+check "  the claim: p* certified at 95% on all 40 seeds (a plan fixed in advance), each test at 1 - 0.05/4 (four candidates)" "$PY" - "$TMP/rc.out" <<'PYEOF'
 import json, sys
 j = json.load(open(sys.argv[1]))
 c = j["claim"]
 assert c["runs"] == 40 and c["successes"] == 40 and c["confidence"] == 0.95 and c["method"].startswith("all knowledge runs"), c
 assert c["tested"] == 7, c                                           # epochs 10 down to 5 pass, 4 fails
-assert abs(c["test_level"] - (1 - 0.05 / 3)) < 1e-12, c
-assert abs(c["test_bound"] - (0.05 / 3) ** (1 / 40)) < 1e-9, c       # m = n: the Clopper-Pearson bound is alpha^(1/n)
+assert abs(c["test_level"] - (1 - 0.05 / 4)) < 1e-12, c
+assert abs(c["test_bound"] - (0.05 / 4) ** (1 / 40)) < 1e-9, c       # m = n: the Clopper-Pearson bound is alpha^(1/n)
 assert j["predicted"]["p_target_met"] == c["p_target_met"] == 0.8
 assert j["segments"][0]["epochs"] == 5, j["segments"]                 # the first epoch that meets L*
 PYEOF
@@ -92,10 +92,10 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 assert s["plan"]["claim"]["runs"] == 40, s["plan"]
 PYEOF
-check "too few knowledge seeds for p* = 0.9 (30 < 39): insufficient data (exit 3)" \
+check "too few knowledge seeds for p* = 0.9 (30 < 42): insufficient data (exit 3)" \
   expect_rc 3 plan "$TMP/flat.yaml" --orchestrator full-only --set target.probability=0.9 --set model.learning.knowledge_runs=30
 check "  (the message names the runs it takes)" err_has "30 knowledge runs cannot certify P(L <= L*) >= 0.9"
-check "  (and the least number)" err_has "it takes at least 39"
+check "  (and the least number)" err_has "it takes at least 42"
 sed 's/^    knowledge_runs: 40.*/    knowledge_runs: 40\n    knowledge_seeds: 40/' "$TMP/flat.yaml" >"$TMP/both.yaml"
 check "knowledge_runs and knowledge_seeds both in the file: exit 2" expect_rc 2 validate "$TMP/both.yaml"
 check "  (message)" err_has "give knowledge_runs or knowledge_seeds, not both"

@@ -13,12 +13,12 @@ j = json.load(open(sys.argv[1]))
 c = j["claim"]
 n = 80 if c["method"].startswith("all knowledge runs") else 40
 assert j["predicted"]["p_target_met"] == c["p_target_met"] == 0.9 and c["runs"] == n and c["confidence"] == 0.95, j
-# Its test: the one-sided Clopper-Pearson lower bound from m of n runs at 1 - 0.05/3, P(Binomial(n, b) >= m) = 0.05/3,
+# Its test: the one-sided Clopper-Pearson lower bound from m of n runs at 1 - 0.05/4 (four candidates), P(Binomial(n, b) >= m) = 0.05/3,
 # at least p*.
 def tail(n, m, q):
     return sum(math.comb(n, i) * q**i * (1 - q)**(n - i) for i in range(m, n + 1))
 b = c["test_bound"]
-assert b >= 0.9 and abs(tail(n, c["successes"], b) - 0.05 / 3) < 1e-6, c
+assert b >= 0.9 and abs(tail(n, c["successes"], b) - 0.05 / 4) < 1e-6, c
 PYEOF
 check "p* = 0.99 cannot be certified on 80 knowledge seeds: insufficient data, exit 3" expect_rc 3 plan "$EDGE" --set target.probability=0.99
 check "  (message)" grep -q "80 knowledge runs cannot certify P(L <= L\*) >= 0.99" "$TMP/rc.out"

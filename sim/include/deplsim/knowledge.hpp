@@ -117,7 +117,7 @@ public:
   [[nodiscard]] virtual std::size_t certification_runs() const = 0;
   /// The confidence of certified claims (model.learning.confidence, default 0.95).
   [[nodiscard]] virtual double confidence() const = 0;
-  /// How many candidate plans a planner may certify (model.learning.certification_candidates, default 3): each is
+  /// How many candidate plans a planner may certify (model.learning.certification_candidates, default 4): each is
   /// tested at (1 - confidence) / that many, so that all of them together hold at the confidence (a union bound).
   [[nodiscard]] virtual int certification_candidates() const = 0;
   /// Tests the stopping epochs `epochs` (1-based, in the order given) of `schedule` (run to its full length) with

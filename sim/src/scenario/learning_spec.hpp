@@ -44,7 +44,7 @@ struct LearningSpec {
   int knowledge_trajectories = 8000;  ///< parametric: the runs the planners know (model.learning.knowledge_runs)
   double certification_share = 0.5;   ///< of the runs the planners know, the share kept to certify claims (0: none)
   double confidence = 0.95;           ///< confidence of certified claims
-  int certification_candidates = 3;   ///< candidate plans a planner may certify (each at (1 - confidence) / this)
+  int certification_candidates = 4;   ///< candidate plans a planner may certify (each at (1 - confidence) / this)
   int levels = 100;                   ///< B: loss levels of the planner's grid (a boundary at L*)
   std::vector<double> data_buckets{0.25, 0.5, 0.75, 1.0};  ///< fractions of all samples with knowledge
   std::vector<VersionLearning> versions;  ///< by version index (parametric only)

@@ -188,7 +188,7 @@ void read_knowledge_size(ModelReading& mr, Map& l, LearningSpec& lm) {
   }
   lm.certification_share = l.number("certification_share", 0.5);
   r.range(l, "certification_share", lm.certification_share, 0, 0.9);
-  lm.certification_candidates = static_cast<int>(l.integer_in("certification_candidates", 1, 20, 3));
+  lm.certification_candidates = static_cast<int>(l.integer_in("certification_candidates", 1, 20, 4));
   lm.confidence = l.number("confidence", 0.95);
   if (l.ok("confidence") && !(lm.confidence >= 0.5 && lm.confidence < 1))
     r.doc.issue(l.get("confidence"), "model.learning.confidence", fmt::format("must be in [0.5, 1), got {}", shown(l.written("confidence"))));
