@@ -103,8 +103,17 @@ std::unique_ptr<Orchestrator> make_orchestrator(const OrchestratorChoice& choice
   return std::make_unique<ExternalOrchestrator>(choice.external_cmd, knowledge->path);
 }
 
+// An issue is one line: a control character that reached a message (a value quoted raw somewhere) is escaped here,
+// whatever built the message, so that no input can split an error line or drive the terminal.
 void print_issues(const InputError& e) {
-  for (const auto& i : e.issues()) fmt::print(stderr, "error: {}\n", i.str());
+  for (const auto& i : e.issues()) {
+    std::string line;
+    for (const unsigned char c : i.str()) {
+      if (c < 0x20 || c == 0x7f) line += fmt::format("\\x{:02x}", c);
+      else line += static_cast<char>(c);
+    }
+    fmt::print(stderr, "error: {}\n", line);
+  }
 }
 
 } // namespace deplsim::commands
