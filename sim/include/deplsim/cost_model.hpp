@@ -148,6 +148,10 @@ private:
   mutable std::map<std::tuple<std::size_t, std::size_t, int, int, double>, EpochCost> epoch_cache_;
   mutable std::map<std::tuple<std::vector<std::size_t>, std::size_t, int, int>, PlanCost> shipping_cache_;
   mutable std::map<std::tuple<std::size_t, std::vector<std::size_t>>, SyncRound> sync_cache_;
+  /// A plan's entry flows (data shipping, model migration) and their replay: planners cost many plans that ship the
+  /// same data to the same nodes.
+  mutable std::map<std::vector<std::tuple<std::size_t, std::size_t, double>>, FlowOutcome> entry_cache_;
+  [[nodiscard]] FlowOutcome entry_outcome(const std::vector<Flow>& flows) const;
 };
 
 } // namespace deplsim

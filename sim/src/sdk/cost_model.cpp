@@ -252,6 +252,20 @@ std::vector<SegmentProgram> CostModel::program(const Plan& plan) const {
   return out;
 }
 
+FlowOutcome CostModel::entry_outcome(const std::vector<Flow>& flows) const {
+  std::vector<std::tuple<std::size_t, std::size_t, double>> key;
+  key.reserve(flows.size());
+  for (const auto& f : flows) key.emplace_back(f.src, f.dst, f.bytes);
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = entry_cache_.find(key); it != entry_cache_.end()) return it->second;
+  }
+  FlowOutcome o = simulate_flows(platform_, flows);
+  std::lock_guard lock(mutex_);
+  entry_cache_.emplace(std::move(key), o);
+  return o;
+}
+
 PlanCost CostModel::evaluate(const Plan& plan) const {
   PlanCost out;
   const double samples = [&] {
@@ -291,7 +305,7 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
     for (auto h : sp.hosts) set_pstate(h, p);
     if (!sp.entry.empty()) {
       use_links(sp.entry, now);
-      const FlowOutcome o = simulate_flows(platform_, sp.entry);
+      const FlowOutcome o = entry_outcome(sp.entry);
       link_dynamic += dynamic(o.link_load_integral);
       now += o.makespan;
       out.shipping_s += o.makespan;
