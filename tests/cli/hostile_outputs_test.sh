@@ -104,6 +104,10 @@ bad_out() {  # bad_out TEXT ARGS...: exit 2, stderr holds TEXT, no internal erro
 check "run --out DIR/ (trailing slash) works" expect_rc 0 "${RUN[@]}" --out "$TMP/slash/"
 check "  DIR published, no DIR/.partial" bash -c "test -s '$TMP/slash/summary.json' && test ! -e '$TMP/slash/.partial' && test ! -e '$TMP/slash.partial'"
 check "  a second run on DIR/ sees DIR exists" bad_out "already exists" "${RUN[@]}" --out "$TMP/slash/"
+check "compare --out DIR/ works" expect_rc 0 compare "$TINY" --orchestrators full-only --replications 20 --out "$TMP/cslash/"
+check "  DIR published, no DIR/.partial" bash -c "test -s '$TMP/cslash/comparison.csv' && test ! -e '$TMP/cslash/.partial' && test ! -e '$TMP/cslash.partial'"
+check "calibrate --out DIR/ works" expect_rc 0 calibrate "$TINY" --replications 200 --out "$TMP/kslash/"
+check "  DIR published, no DIR/.partial" bash -c "test -s '$TMP/kslash/calibration.csv' && test ! -e '$TMP/kslash/.partial' && test ! -e '$TMP/kslash.partial'"
 check "run --out DIR/// --force works" expect_rc 0 "${RUN[@]}" --out "$TMP/slash///" --force
 for cmd in run "compare $TINY --orchestrators full-only" "calibrate $TINY" "coverage $TINY" \
   "sweep $SOURCE_DIR/tests/data/sweeps/tiny.yaml" "reproduce paper --quick"; do

@@ -396,7 +396,7 @@ std::string coverage_table(const CoverageResult& result) {
 }
 
 void write_coverage(const CoverageOptions& o, const CoverageResult& result) {
-  const fs::path dir = fs::absolute(o.out).lexically_normal();
+  const fs::path dir = normal_output_path(o.out);
   PartialFolder partial(dir);  // removed unless published
   const fs::path& work = partial.path();
   // One row per cell, repetition and planner; the cell's grid values, its L*, p* and knowledge runs first.

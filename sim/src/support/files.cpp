@@ -138,16 +138,20 @@ void check_writable(const std::string& option, const std::string& value, const f
 
 } // namespace
 
+fs::path normal_output_path(const std::string& value) {
+  std::error_code ec;
+  fs::path p = fs::absolute(value, ec).lexically_normal();
+  if (!p.has_filename() && p.has_parent_path() && p != p.root_path()) p = p.parent_path();
+  return p;
+}
+
 fs::path checked_output_path(const std::string& option, const std::string& value, OutputKind kind) {
   const bool folder = kind == OutputKind::folder;
   if (value.empty()) bad_path(option, value, fmt::format("expected a {} name, got an empty one", folder ? "folder" : "file"));
   if (value.find('\0') != std::string::npos) bad_path(option, value, "a path cannot hold a NUL byte");
   if (!folder && value.back() == '/') bad_path(option, value, "ends in '/': expected a file name, not a folder");
   std::error_code ec;
-  fs::path p = fs::absolute(value, ec);
-  if (ec) bad_path(option, value, ec.message());
-  p = p.lexically_normal();
-  if (!p.has_filename() && p.has_parent_path() && p != p.root_path()) p = p.parent_path();  // "DIR/" is DIR
+  const fs::path p = normal_output_path(value);  // "DIR/" is DIR
   if (p == p.root_path() || p.filename() == "." || p.filename() == "..")
     bad_path(option, value, fmt::format("names no {} of its own", folder ? "folder" : "file"));
   check_lengths(option, value, p);

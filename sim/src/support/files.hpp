@@ -28,6 +28,8 @@ std::string last_lines(const std::string& text, int n);
 /// folder); any failure is a WriteError and leaves neither `path` changed nor the temporary file.
 void write_atomically(const std::filesystem::path& path, const std::string& text);
 
+/// `p` absolute and normalised, a trailing '/' dropped ("DIR/" is DIR). Checks nothing.
+std::filesystem::path normal_output_path(const std::string& p);
 /// What an output path names.
 enum class OutputKind { folder, file };
 /// The longest file name (bytes) an output may have: NAME_MAX less the longest suffix deplsim adds beside it
