@@ -1,5 +1,7 @@
 #include "milp.hpp"
 
+#include "deplsim/error.hpp"
+
 #include <Cbc_C_Interface.h>
 #include <CoinMpsIO.hpp>
 #include <CoinPackedMatrix.hpp>
@@ -192,12 +194,12 @@ void write(const Model& model, const std::string& path) {
   std::error_code ec;
   if (rc != 0 || !fs::exists(tmp, ec)) {
     fs::remove(tmp, ec);
-    throw std::runtime_error("--write-model " + path + ": cannot write the model");
+    throw InputError(InputIssue{"--write-model", 0, 0, "", "'" + path + "': cannot write the model (a full disk?)"});
   }
   fs::rename(tmp, p, ec);
   if (ec) {
     fs::remove(tmp, ec);
-    throw std::runtime_error("--write-model " + path + ": cannot write: " + ec.message());
+    throw InputError(InputIssue{"--write-model", 0, 0, "", "'" + path + "': cannot write it: " + ec.message()});
   }
 }
 

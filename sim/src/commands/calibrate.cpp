@@ -22,7 +22,7 @@ public:
     cmd->add_option("--replications", replications_, "evaluation replications per schedule")
         ->capture_default_str()
         ->check(CLI::Range(1, 10'000'000));
-    cmd->add_option("--out", out_, "output folder (default results/calibrate/SCENARIO-sSEED)");
+    out_option_ = cmd->add_option("--out", out_, "output folder (default results/calibrate/SCENARIO-sSEED)");
     cmd->add_flag("--force", force_, "replace the output folder if it exists");
     add_plugin_option(cmd, session.plugins);  // their settings blocks are checked too
     return cmd;
@@ -34,7 +34,7 @@ public:
     o_.registry = &session.registry;
     const ContextOptions copts = context_options(o_);
     auto ctx = build_context(copts);
-    const std::string out = out_.empty() ? fmt::format("results/calibrate/{}-s{}", ctx->scenario().name, o_.seed) : out_;
+    const std::string out = out_option_->count() == 0 ? fmt::format("results/calibrate/{}-s{}", ctx->scenario().name, o_.seed) : out_;
     check_output_dir(out, force_);
     CalibrateOptions co;
     co.replications = replications_;
@@ -49,6 +49,7 @@ private:
   ScenarioOptions o_;
   int replications_ = 20000;
   std::string out_;
+  CLI::Option* out_option_ = nullptr;
   bool force_ = false;
 };
 

@@ -25,7 +25,7 @@ public:
     cmd->add_option("--replications", replications_, "number of replications per orchestrator")
         ->capture_default_str()
         ->check(CLI::Range(1, 10'000'000));
-    cmd->add_option("--out", out_, "output folder (default results/compare/SCENARIO-sSEED)");
+    out_option_ = cmd->add_option("--out", out_, "output folder (default results/compare/SCENARIO-sSEED)");
     cmd->add_flag("--force", force_, "replace the output folder if it exists");
     cmd->add_option("--external-cmd", external_cmd_,
                     "command that starts the external orchestrator named 'external' in --orchestrators (docs/orchestrators.md)");
@@ -44,7 +44,7 @@ public:
     co.external_cmd = external_cmd_;
     // The scenario must be valid before any unit starts (its name also names the default folder).
     auto ctx = build_context(context_options(o_));
-    co.out = out_.empty() ? fmt::format("results/compare/{}-s{}", ctx->scenario().name, o_.seed) : out_;
+    co.out = out_option_->count() == 0 ? fmt::format("results/compare/{}-s{}", ctx->scenario().name, o_.seed) : out_;
     co.force = force_;
     co.self = self_executable();
     co.run_arguments = {"--replications", std::to_string(replications_), "--seed", std::to_string(o_.seed)};
@@ -90,6 +90,7 @@ private:
   std::string external_cmd_;
   int replications_ = 1000;
   std::string out_;
+  CLI::Option* out_option_ = nullptr;
   bool force_ = false;
   bool trace_all_ = false;
   bool simulate_every_ = false;

@@ -42,7 +42,7 @@ public:
         ->capture_default_str()
         ->check(CLI::Range(100, 10'000'000));
     cmd->add_flag("--uncertified", uncertified_, "plan without certification runs (model.learning.certification_share=0)");
-    cmd->add_option("--out", options_.out, "output folder (default results/coverage/SCENARIO-sSEED)");
+    out_option_ = cmd->add_option("--out", options_.out, "output folder (default results/coverage/SCENARIO-sSEED)");
     cmd->add_flag("--force", options_.force, "replace the output folder if it exists");
     return cmd;
   }
@@ -64,11 +64,11 @@ public:
     std::stringstream ss(orchestrators_);
     for (std::string name; std::getline(ss, name, ',');)
       if (!name.empty()) options_.orchestrators.push_back(name);
-    if (options_.out.empty()) {
+    if (out_option_->count() == 0) {
       const auto loaded = load_scenario(o_.scenario, options_.context.overrides, std::nullopt);
       options_.out = fmt::format("results/coverage/{}-s{}", loaded.scenario.name, o_.seed);
     }
-    check_output_dir(options_.out, options_.force);
+    options_.out = check_output_dir(options_.out, options_.force).string();  // checked and locked before any work
     options_.progress = true;  // a line every few seconds: the study takes minutes
     const CoverageResult result = run_coverage(options_);
     write_coverage(options_, result);
@@ -89,6 +89,7 @@ private:
   std::string orchestrators_ = kCertifying;
   std::vector<std::string> grid_;
   bool uncertified_ = false;
+  CLI::Option* out_option_ = nullptr;
 };
 
 } // namespace

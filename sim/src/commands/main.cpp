@@ -7,11 +7,28 @@
 #include "experiment/plugin_loader.hpp"
 #include "orchestrators/builtins.hpp"
 #include "support/exit_codes.hpp"
+#include "support/files.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 #include <unistd.h>
+
+namespace {
+
+// How every command ends: the output locks released, stdout flushed and checked (a result that could not be
+// written is exit 2, whatever the command's own code), then the process leaves (without destructors where SimGrid
+// ran: its engine is never torn down, it can crash doing so).
+[[noreturn]] void leave(int rc, int stdout_errno = 0) {
+  deplsim::release_output_locks();
+  if (!deplsim::stdout_written(stdout_errno)) rc = deplsim::exit_code::input;
+  std::fflush(stderr);
+  _exit(rc);
+}
+
+} // namespace
 
 #ifndef DEPLSIM_VERSION
 #define DEPLSIM_VERSION "unknown"
@@ -20,6 +37,7 @@
 int main(int argc, char** argv) {
   using namespace deplsim;
   using namespace deplsim::commands;
+  guard_stderr();  // a message that cannot be written is dropped, never a crash (2>/dev/full)
   Session session;
   register_builtin_orchestrators(session.registry);
 
@@ -37,37 +55,33 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    leave(app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    leave(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    leave(app.exit(e));
   } catch (const CLI::ParseError& e) {
     app.exit(e);
-    return exit_code::input;
+    leave(exit_code::input);
   }
 
   try {
     for (const auto& p : session.plugins) load_plugin(p, session.registry);  // bad plug-ins: InputError, exit 2
-    for (auto& [cli, command] : attached) {
-      if (!*cli) continue;
-      const int rc = command->run(session);
-      if (!command->simulates()) return rc;
-      // SimGrid's engine is never torn down (it can crash doing so): leave without running destructors.
-      std::fflush(stdout);
-      std::fflush(stderr);
-      _exit(rc);
-    }
-  } catch (const InputError& e) {
+    for (auto& [cli, command] : attached)
+      if (*cli) leave(command->run(session));
+  } catch (const InputError& e) {  // WriteError too: a failed write of an output
     print_issues(e);
-    std::fflush(stdout);
-    std::fflush(stderr);
-    _exit(exit_code::input);
+    leave(exit_code::input);
+  } catch (const std::filesystem::filesystem_error& e) {  // the file system refused (no space, read-only...): not a bug
+    fmt::print(stderr, "error: {}: {}\n", e.path1().string(), e.code().message());
+    leave(exit_code::input);
+  } catch (const std::system_error& e) {
+    if (std::ferror(stdout) != 0) leave(exit_code::input, e.code().value());  // a failed print to stdout (fmt throws)
+    fmt::print(stderr, "internal error: {}\n", e.what());
+    leave(exit_code::internal);
   } catch (const std::exception& e) {
     fmt::print(stderr, "internal error: {}\n", e.what());
-    std::fflush(stdout);
-    std::fflush(stderr);
-    _exit(exit_code::internal);
+    leave(exit_code::internal);
   }
-  return exit_code::internal;
+  leave(exit_code::internal);
 }

@@ -5,12 +5,12 @@
 #include "experiment/external.hpp"
 #include "experiment/plan_json.hpp"
 #include "support/exit_codes.hpp"
+#include "support/files.hpp"
 #include "support/interrupt.hpp"
 
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <iostream>
 #include <optional>
 
 namespace deplsim::commands {
@@ -22,7 +22,7 @@ public:
     auto* cmd = app.add_subcommand("plan", "print an orchestrator's plan as JSON (stdout) and its reasoning (stderr)");
     add_scenario_options(cmd, o_, true);
     add_setting_flags(cmd, o_, session.registry);
-    cmd->add_option("--write-model", write_model_, "write the model the orchestrator solves (e.g. optimum's MILP of the chosen data set): FILE.lp or FILE.mps")
+    write_model_option_ = cmd->add_option("--write-model", write_model_, "write the model the orchestrator solves (e.g. optimum's MILP of the chosen data set): FILE.lp or FILE.mps")
         ->type_name("FILE");
     cmd->add_option("--orchestrator", choice_.name, "orchestrator name (see `deplsim list`)")->capture_default_str();
     cmd->add_option("--external-cmd", choice_.external_cmd, "with --orchestrator external: the shell command that starts it (docs/orchestrators.md)")
@@ -34,7 +34,7 @@ public:
   int run(Session& session) override {
     o_.registry = &session.registry;
     check_orchestrator(choice_, session.registry);
-    if (!write_model_.empty()) check_model_file(session.registry);
+    if (write_model_option_->count() > 0) check_model_file(session.registry);
     auto ctx = build_context(context_options(o_));
     std::optional<TempDir> knowledge;  // outlives the orchestrator (declared first)
     auto orchestrator = make_orchestrator(choice_, *ctx, knowledge);
@@ -70,8 +70,7 @@ public:
     if (!plan.reason.empty()) j["reason"] = plan.reason;
     const nlohmann::ordered_json body = plan_to_json(plan);
     for (const auto& [k, v] : body.items()) j[k] = v;
-    std::cout << j.dump(2) << "\n";
-    std::cout.flush();
+    fmt::print("{}\n", j.dump(2));  // stdout: checked when the command ends (main.cpp)
     fmt::print(stderr, "{}", plan.explanation);
     return plan.status == PlanStatus::ok ? exit_code::ok : exit_code::infeasible;
   }
@@ -90,11 +89,13 @@ private:
     if (p.extension() != ".lp" && p.extension() != ".mps") bad(fmt::format("expected a file name ending in .lp or .mps, got '{}'", write_model_));
     const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
     if (std::error_code ec; !fs::is_directory(dir, ec)) bad(fmt::format("folder '{}' does not exist", dir.string()));
+    (void)checked_output_path("--write-model", write_model_, OutputKind::file);  // writable, a sane name, not a folder
   }
 
   ScenarioOptions o_;
   OrchestratorChoice choice_;
   std::string write_model_;
+  CLI::Option* write_model_option_ = nullptr;
 };
 
 } // namespace

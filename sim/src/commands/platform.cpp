@@ -2,6 +2,11 @@
 #include "commands/command.hpp"
 
 #include "platform/generate.hpp"
+#include "support/files.hpp"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
 
 namespace deplsim::commands {
 namespace {
@@ -17,7 +22,18 @@ public:
     generate_ = gen;
     return platform;
   }
-  int run(Session&) override { return generate_platform(spec_, out_); }
+  int run(Session&) override {
+    const std::filesystem::path out = checked_output_path("--out", out_, OutputKind::file);  // before any work
+    try {
+      return generate_platform(spec_, out.string());
+    } catch (const std::filesystem::filesystem_error& e) {  // the final rename: the temporary file goes
+      std::filesystem::path tmp = out;
+      tmp += fmt::format(".tmp-{}", getpid());
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw_write_error(out, "write it", e.code().value());
+    }
+  }
 
 private:
   CLI::App* generate_ = nullptr;

@@ -11,6 +11,7 @@
 #include "support/hash.hpp"
 #include "support/interrupt.hpp"
 #include "support/json_input.hpp"
+#include "support/kill_point.hpp"
 #include "support/process.hpp"
 
 #include <fmt/format.h>
@@ -136,7 +137,7 @@ public:
         ->type_name("CMD");
     add_plugin_option(run, session.plugins);
     run->add_option("--replications", a_.replications, "number of replications")->capture_default_str()->check(CLI::Range(1, 10'000'000));
-    run->add_option("--out", a_.out, "output folder (default results/run/SCENARIO-ORCHESTRATOR-sSEED)");
+    out_option_ = run->add_option("--out", a_.out, "output folder (default results/run/SCENARIO-ORCHESTRATOR-sSEED)");
     run->add_flag("--force", a_.force, "replace the output folder if it exists (and any interrupted run in DIR.partial)");
     run->add_flag("--resume", a_.resume, "finish the run interrupted in DIR.partial (same arguments): its plan is kept");
     run->add_flag("--trace-all", a_.trace_all, "trace every replication in trace.csv (default: the first 10)");
@@ -154,23 +155,39 @@ public:
     const ContextOptions copts = context_options(o_);
     auto ctx = build_context(copts);
     check_trace_size(a_.replications, a_.trace_all, ctx->scenario());
-    const std::string out =
-        a_.out.empty() ? fmt::format("results/run/{}-{}-s{}", ctx->scenario().name, a_.choice.name, o_.seed) : a_.out;
+    const std::string out = out_option_->count() > 0 ? a_.out : fmt::format("results/run/{}-{}-s{}", ctx->scenario().name, a_.choice.name, o_.seed);
     // The work goes into DIR.partial, renamed to DIR once every file is written: a fresh one, or (--resume) the one
-    // an interrupted run left, whose run-state.json keeps the plan.
-    const std::filesystem::path dir = std::filesystem::absolute(out).lexically_normal();
+    // an interrupted run left, whose run-state.json keeps the plan. DIR is checked and locked first.
     const std::filesystem::path work = resumable_work_dir(out, a_.force, a_.resume, "run");
+    std::filesystem::path dir = work;
+    dir.replace_extension();
+    test_pause_point("run:locked");
     const nlohmann::ordered_json fingerprint = run_fingerprint(*ctx, copts, a_, session.plugins);
     std::optional<RunCheckpoint> resumed;
     if (a_.resume) resumed = read_checkpoint(work, fingerprint);
-    std::filesystem::create_directories(work);
+    std::error_code ec;
+    const bool fresh = !std::filesystem::exists(work, ec);
+    std::filesystem::create_directories(work, ec);
+    if (ec) throw_write_error(work, "create the folder", ec.value());
+    try {
+      return plan_simulate_write(*ctx, copts, resumed, work, dir, fingerprint, out);
+    } catch (const InputError& e) {
+      forget_failed_work(work, fresh, dynamic_cast<const WriteError*>(&e) != nullptr);
+      throw;
+    }
+  }
+
+private:
+  int plan_simulate_write(const Context& ctx, const ContextOptions& copts, const std::optional<RunCheckpoint>& resumed,
+                          const std::filesystem::path& work, const std::filesystem::path& dir,
+                          const nlohmann::ordered_json& fingerprint, const std::string& out) {
     std::optional<TempDir> knowledge;  // outlives the orchestrator (declared first)
-    auto orchestrator = make_orchestrator(a_.choice, *ctx, knowledge);
+    auto orchestrator = make_orchestrator(a_.choice, ctx, knowledge);
     RunOptions ro = run_options(resumed, work, fingerprint, *orchestrator);
     RunResult result;
     try {
       const InterruptGuard guard(/*restart=*/true, /*once=*/true);
-      result = run_unit(*ctx, *orchestrator, ro);
+      result = run_unit(ctx, *orchestrator, ro);
       // Still under the guard: a signal while an external orchestrator says goodbye stops its tree, then exits 130.
       orchestrator->finish();  // before any output: a failing external orchestrator writes nothing
       if (interrupt_signal() != 0) throw Interrupted(interrupt_signal());
@@ -184,19 +201,30 @@ public:
                  e.signal, dir.string(), work.string());
       return exit_code::interrupted;
     }
-    write_run_outputs(work, dir, *ctx, copts, ro, result);
-    const auto summary = summary_json(*ctx, copts, ro, result);
+    write_run_outputs(work, dir, ctx, copts, ro, result);
+    const auto summary = summary_json(ctx, copts, ro, result);
     if (result.plan.status != PlanStatus::ok) {
-      fmt::print("{} {}: {} ({})\nresults in {}\n", ctx->scenario().name, a_.choice.name, to_string(result.plan.status),
+      fmt::print("{} {}: {} ({})\nresults in {}\n", ctx.scenario().name, a_.choice.name, to_string(result.plan.status),
                  result.plan.reason, out);
       fmt::print(stderr, "{}", result.plan.explanation);  // why, for people (stdout keeps the one-line result)
       return exit_code::infeasible;
     }
-    print_result(*ctx, a_, o_.seed, result, summary, out);
+    print_result(ctx, a_, o_.seed, result, summary, out);
     return exit_code::ok;
   }
 
-private:
+  // A run that failed with bad input (exit 2) keeps no work folder it started unless there is something to resume:
+  // the plan (run-state.json) of a run whose outputs could not be written. Interrupted or killed runs keep theirs.
+  static void forget_failed_work(const std::filesystem::path& work, bool fresh, bool write_failed) {
+    std::error_code ec;
+    if (write_failed && std::filesystem::exists(work / "run-state.json", ec)) {
+      fmt::print(stderr, "note: the plan is kept in {}: once the outputs can be written, finish with `deplsim run ... --resume`\n",
+                 work.string());
+      return;
+    }
+    if (fresh) std::filesystem::remove_all(work, ec);
+  }
+
   RunOptions run_options(const std::optional<RunCheckpoint>& resumed, const std::filesystem::path& work,
                          const nlohmann::ordered_json& fingerprint, const Orchestrator& orchestrator) const {
     RunOptions ro;
@@ -222,6 +250,7 @@ private:
 
   ScenarioOptions o_;
   RunArgs a_;
+  CLI::Option* out_option_ = nullptr;
 };
 
 } // namespace

@@ -23,7 +23,7 @@ public:
   CLI::App* attach(CLI::App& app, Session& session) override {
     auto* sweep = app.add_subcommand("sweep", "run a sweep file's cells x orchestrators x seeds, locally or on Slurm, and merge the results");
     sweep->add_option("SWEEP", o_.sweep_file, "sweep file (YAML, see docs/sweeps.md)")->required();
-    sweep->add_option("--out", o_.out, "output folder (default results/sweep/NAME)");
+    out_option_ = sweep->add_option("--out", o_.out, "output folder (default results/sweep/NAME)");
     o_.jobs = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
     sweep->add_option("--jobs", o_.jobs, "units run at once: worker processes (local), array tasks at once (slurm)")
         ->check(CLI::Range(1, 4096))
@@ -60,13 +60,14 @@ public:
         throw InputError(InputIssue{o_.sweep_file, 0, 0, "orchestrators", e.issues().front().message});
       }
     }
-    if (o_.out.empty()) o_.out = fmt::format("results/sweep/{}", spec.name);
+    if (out_option_->count() == 0) o_.out = fmt::format("results/sweep/{}", spec.name);
     return run_sweep(o_);
   }
 
 private:
   SweepOptions o_;
   std::optional<int> replications_;
+  CLI::Option* out_option_ = nullptr;
 };
 
 // Internal: one unit of a prepared sweep (what a Slurm array task runs).

@@ -2,6 +2,7 @@
 #include "experiment/knowledge_export.hpp"
 
 #include "support/csv.hpp"
+#include "support/files.hpp"
 
 #include <fmt/format.h>
 
@@ -20,12 +21,8 @@ namespace {
 
 constexpr int kKnowledgeFormatVersion = 1;
 
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
+// Whole and fsynced, or a WriteError (exit 2) naming the file and the reason (support/files.hpp).
+void write_file(const fs::path& path, const std::string& text) { write_atomically(path, text); }
 
 double total_samples(const Scenario& sc) {
   double q = 0;

@@ -37,12 +37,8 @@ const char* guarantee(const Scenario& sc, const RunResult& r, long long k, std::
   return guarantee_verdict(k, static_cast<long long>(independent), sc.target.probability);
 }
 
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
+// Each file is written whole and fsynced before the folder is published (support/files.hpp).
+void write_file(const fs::path& path, const std::string& text) { write_atomically(path, text); }
 
 } // namespace
 
@@ -161,7 +157,9 @@ nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& in
 void write_run_outputs(const fs::path& work, const fs::path& dir, const Context& ctx, const ContextOptions& inputs,
                        const RunOptions& options, const RunResult& result) {
   const fs::path& partial = work;
-  fs::create_directories(partial);
+  std::error_code ec;
+  fs::create_directories(partial, ec);
+  if (ec) throw_write_error(partial, "create the folder", ec.value());
 
   write_file(partial / "summary.json", summary_json(ctx, inputs, options, result).dump(2) + "\n");
   test_kill_point("run:writing");
@@ -195,7 +193,6 @@ void write_run_outputs(const fs::path& work, const fs::path& dir, const Context&
                                    : nlohmann::ordered_json(nullptr);
   write_file(partial / "timing.json", timing.dump(2) + "\n");
 
-  std::error_code ec;
   fs::remove(partial / "run-state.json", ec);
   test_kill_point("run:publish");
   publish_directory(partial, dir);

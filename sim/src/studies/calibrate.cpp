@@ -32,12 +32,7 @@ namespace {
 /// Every epoch's N losses of a schedule are held at once (8 bytes each): 10^7 x 100 epochs is 8 GB.
 constexpr int kMaxReplications = 10'000'000;
 
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
+void write_file(const fs::path& path, const std::string& text) { write_atomically(path, text); }
 
 double total_samples(const Scenario& sc) {
   double q = 0;
@@ -317,11 +312,8 @@ std::string calibration_table(const Context& ctx, const CalibrateOptions& option
 
 void write_calibration(const fs::path& dir, bool force, const Context& ctx, const ContextOptions& inputs,
                        const CalibrateOptions& options, const CalibrationResult& result) {
-  check_output_dir(dir, force);
-  fs::path partial = dir;
-  partial += ".partial";
-  fs::remove_all(partial);
-  fs::create_directories(partial);
+  PartialFolder work(check_output_dir(dir.string(), force));  // removed unless published
+  const fs::path& partial = work.path();
 
   std::string csv =
       "schedule,epoch,predicted_mean,empirical_mean,predicted_q05,empirical_q05,predicted_q50,empirical_q50,predicted_q95,"
@@ -337,7 +329,7 @@ void write_calibration(const fs::path& dir, bool force, const Context& ctx, cons
   write_file(partial / "summary.json", calibration_summary(ctx, inputs, options, result).dump(2) + "\n");
   export_knowledge(partial / "knowledge", ctx);
 
-  publish_directory(partial, dir);
+  work.publish();
 }
 
 } // namespace deplsim

@@ -82,6 +82,8 @@ Unit run_one(const CompareOptions& o, const fs::path& partial, std::size_t i) {
     }
   } else {
     u.failure = fmt::format("exit {}: {}", u.exit_code, last_lines(read_text(log), 3));
+    std::error_code ec;  // what a failed unit left to resume: a compare does not resume its units
+    fs::remove_all(partial / (u.orchestrator + ".partial"), ec);
   }
   return u;
 }
@@ -242,12 +244,9 @@ int run_compare(const CompareOptions& o) {
   for (const auto& name : o.orchestrators)
     if (!std::regex_match(name, safe))
       throw InputError(InputIssue{"--orchestrators", 0, 0, "", fmt::format("'{}' is not a valid orchestrator name", name)});
-  const fs::path dir = o.out;
-  check_output_dir(dir, o.force);
-  fs::path partial = dir;
-  partial += ".partial";
-  fs::remove_all(partial);
-  fs::create_directories(partial);
+  const fs::path dir = check_output_dir(o.out, o.force);
+  PartialFolder work(dir);  // removed unless published: a failed compare leaves nothing
+  const fs::path& partial = work.path();
 
   std::vector<Unit> units;
   {
@@ -264,11 +263,11 @@ int run_compare(const CompareOptions& o) {
   const Optimum optimum = find_optimum(units);
   const std::string csv = comparison_csv(units, optimum.energy);
   const std::string timings = timings_csv(units);
-  std::ofstream(partial / "comparison.csv") << csv;
-  std::ofstream(partial / "timings.csv") << timings;
-  std::ofstream(partial / "comparison.md") << comparison_md(units, optimum);
+  write_atomically(partial / "comparison.csv", csv);
+  write_atomically(partial / "timings.csv", timings);
+  write_atomically(partial / "comparison.md", comparison_md(units, optimum));
 
-  publish_directory(partial, dir);
+  work.publish();
 
   int failed = 0;
   std::string report = read_text(dir / "comparison.md");

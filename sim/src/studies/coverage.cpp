@@ -396,12 +396,9 @@ std::string coverage_table(const CoverageResult& result) {
 }
 
 void write_coverage(const CoverageOptions& o, const CoverageResult& result) {
-  const fs::path dir = fs::absolute(o.out).lexically_normal();
-  fs::path work = dir;
-  work += ".partial";
-  std::error_code ec;
-  fs::remove_all(work, ec);
-  fs::create_directories(work);
+  const fs::path dir = normal_output_path(o.out);
+  PartialFolder partial(dir);  // removed unless published
+  const fs::path& work = partial.path();
   // One row per cell, repetition and planner; the cell's grid values, its L*, p* and knowledge runs first.
   const auto cells = coverage_cells(o);
   std::string csv = "cell,";
@@ -425,7 +422,7 @@ void write_coverage(const CoverageOptions& o, const CoverageResult& result) {
   write_atomically(work / "coverage.csv", csv);
   write_atomically(work / "summary.json", result.summary.dump(2) + "\n");
   write_atomically(work / "coverage.md", "# Coverage\n\n" + coverage_table(result));
-  publish_directory(work, dir);
+  partial.publish();
 }
 
 void draw_coverage_figures(const std::string& dir, const std::string& data_dir) {

@@ -32,8 +32,13 @@ int run_reproduce(const ReproduceOptions& o) {
     throw InputError(InputIssue{"reproduce", 0, 0, "", "needs /usr/bin/python3 with Debian's matplotlib and pandas (apt-get install python3-matplotlib python3-pandas)"});
 
   std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(sweeps))
-    if (e.path().extension() == ".yaml") files.push_back(e.path());
+  std::error_code listed;
+  for (fs::directory_iterator it(sweeps, listed), end; !listed && it != end; it.increment(listed))
+    if (it->path().extension() == ".yaml") files.push_back(it->path());
+  if (listed)
+    throw InputError(InputIssue{"--sweeps", 0, 0, "", fmt::format("cannot read the folder '{}': {}", sweeps.string(), listed.message())});
+  if (files.empty())
+    throw InputError(InputIssue{"--sweeps", 0, 0, "", fmt::format("'{}' holds no sweep file (*.yaml)", sweeps.string())});
   std::sort(files.begin(), files.end());
   // Each file's name names its sweep's folder under sweeps/: a file named "...yaml" must not make it "..".
   for (const auto& f : files)

@@ -729,7 +729,7 @@ int run_coverage_sweep(const SweepSpec& sp, const SweepOptions& o) {
   if (o.backend != "local")
     throw sweep_error("--backend", "", fmt::format("{}: a coverage sweep runs on local processes (--jobs), not on Slurm", sp.file));
   std::error_code ec;
-  const fs::path dir = fs::absolute(o.out).lexically_normal();
+  const fs::path dir = normal_output_path(o.out);
   if (o.resume && fs::exists(dir / "summary.json", ec)) {
     fmt::print(stderr, "[sweep] {}: finished, kept\n", dir.string());
     return 0;

@@ -7,6 +7,9 @@
 #include <iterator>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 namespace deplsim {
 namespace {
 
@@ -31,6 +34,22 @@ void test_kill_point(const std::string& point) {
   static const char* const sig = std::getenv("DEPLSIM_TEST_KILL_SIGNAL");
   const std::string name = sig == nullptr ? "" : sig;
   ::kill(::getpid(), name == "INT" ? SIGINT : name == "TERM" ? SIGTERM : SIGKILL);
+}
+
+void test_pause_point(const std::string& point) {
+  static const char* const at = std::getenv("DEPLSIM_TEST_PAUSE_AT");
+  static const char* const file = std::getenv("DEPLSIM_TEST_PAUSE_FILE");
+  if (at == nullptr || file == nullptr || *file == '\0' || point != at) return;
+  const std::string go = file;
+  std::ofstream(go + ".reached") << getpid() << "\n";
+  while (::access(go.c_str(), F_OK) != 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+bool test_write_fails(const std::string& path) {
+  static const char* const fail = std::getenv("DEPLSIM_TEST_WRITE_FAIL");
+  if (fail == nullptr || *fail == '\0') return false;
+  const std::string tail = fail;
+  return path.size() >= tail.size() && path.compare(path.size() - tail.size(), tail.size(), tail) == 0;
 }
 
 } // namespace deplsim
