@@ -185,7 +185,7 @@ void read_set(yaml::Document& doc, yaml::Map& top, SweepSpec& sp) {
 }
 
 // `replications`: per unit, in [1, 10^7].
-void read_replications(yaml::Document& doc, yaml::Map& top, SweepSpec& sp) {
+void read_replications(yaml::Document& /*doc*/, yaml::Map& top, SweepSpec& sp) {
   sp.replications = static_cast<int>(top.integer_in("replications", 1, 10'000'000, 1000));
 }
 
