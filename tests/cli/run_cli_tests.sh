@@ -571,23 +571,21 @@ expect_ok "valid" -- validate "$TINY" --set 'description="two\nlines\tand a tab"
 note "max_epochs at its limit: the knowledge it would need is refused at once, with the numbers"
 expect_fail 2 "model\.learning\.levels: 16 knowledge chains \(4 data buckets x \(2 versions \+ 2 switch points\)\) x 100000 epochs x 100 levels" -- \
   validate "$TINY" --set target.max_epochs=100000
-note "data sources: more than 100,000 refused before any is read"
-/usr/bin/python3 - "$TINY" "$TMP/many.yaml" 100001 <<'PYEOF'
+# many_sources N: $TMP/many.yaml, the tiny scenario with N identical data sources on one host.
+many_sources() {
+  /usr/bin/python3 - "$TINY" "$TMP/many.yaml" "$1" <<'PYEOF'
 import sys
 s = open(sys.argv[1]).read().replace("platform: ../../../platforms/tiny.xml", "platform: " + sys.argv[1].rsplit("/tests/", 1)[0] + "/platforms/tiny.xml")
 a, b = s.index("data_sources:"), s.index("model:")
 n = int(sys.argv[3])
 open(sys.argv[2], "w").write(s[:a] + "data_sources:\n" + "".join(f"  - {{name: s{i}, host: src1, samples: 10, sample_bytes: 784}}\n" for i in range(n)) + s[b:])
 PYEOF
+}
+note "data sources: more than 100,000 refused before any is read"
+many_sources 100001
 expect_fail 2 "many\.yaml:[0-9]+:[0-9]+: data_sources: 100001 entries: at most 100000" --count 1 -- validate "$TMP/many.yaml"
 note "20,000 identical data sources: every planner plans (linear in the sources: shared flows, indexed names, one data set per bucket)"
-/usr/bin/python3 - "$TINY" "$TMP/many.yaml" 20000 <<'PYEOF'
-import sys
-s = open(sys.argv[1]).read().replace("platform: ../../../platforms/tiny.xml", "platform: " + sys.argv[1].rsplit("/tests/", 1)[0] + "/platforms/tiny.xml")
-a, b = s.index("data_sources:"), s.index("model:")
-n = int(sys.argv[3])
-open(sys.argv[2], "w").write(s[:a] + "data_sources:\n" + "".join(f"  - {{name: s{i}, host: src1, samples: 10, sample_bytes: 784}}\n" for i in range(n)) + s[b:])
-PYEOF
+many_sources 20000
 for orch in depl expected-loss+margin; do
   expect_ok '"status": "ok"' -- plan "$TMP/many.yaml" --orchestrator $orch
 done
