@@ -783,25 +783,11 @@ const MeasuredRun& TraceLearning::run_for(double samples, const Schedule& schedu
 
 Trajectory TraceLearning::trajectory(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
                                      const Schedule& schedule) const {
-  const MeasuredRun& run = run_for(samples, schedule);
-  const MeasuredTrajectory& m = run.by_seed.at(profile_seed(seed, purpose, r));
-  const auto k = static_cast<std::ptrdiff_t>(schedule_epochs(schedule));
-  Trajectory t;
-  t.validation.assign(m.validation.begin(), m.validation.begin() + k);
-  t.test.assign(m.test.begin(), m.test.begin() + k);
-  t.clean = t.test;
-  return t;
+  return seed_trajectory(profile_seed(seed, purpose, r), samples, schedule);
 }
 
 Trajectory TraceLearning::indexed_trajectory(Purpose purpose, std::size_t index, double samples, const Schedule& schedule) const {
-  const MeasuredRun& run = run_for(samples, schedule);
-  const MeasuredTrajectory& m = run.by_seed.at(seeds(purpose).at(index));
-  const auto k = static_cast<std::ptrdiff_t>(schedule_epochs(schedule));
-  Trajectory t;
-  t.validation.assign(m.validation.begin(), m.validation.begin() + k);
-  t.test.assign(m.test.begin(), m.test.begin() + k);
-  t.clean = t.test;
-  return t;
+  return seed_trajectory(seeds(purpose).at(index), samples, schedule);
 }
 
 double TraceLearning::final_test_loss(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
