@@ -144,6 +144,16 @@ std::string plan_error(ExternalOrchestrator& o) {
   return "";
 }
 
+// The message plan_from_json gives for a plan message (by the orchestrator "who"), "" when it accepts it.
+std::string plan_message_error(const std::string& text) {
+  try {
+    (void)plan_from_json(nlohmann::json::parse(text), "who");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 } // namespace
 
 TEST_CASE("the Python example plans tiny like full-only, from the exported knowledge", "[external]") {
@@ -337,14 +347,7 @@ TEST_CASE("a plan naming an unknown cluster: plan_from_json takes it, validate_p
 }
 
 TEST_CASE("plan_from_json is strict and names the key at fault", "[external]") {
-  auto error = [](const std::string& text) -> std::string {
-    try {
-      (void)plan_from_json(nlohmann::json::parse(text), "who");
-    } catch (const InputError& e) {
-      return e.what();
-    }
-    return "";
-  };
+  const auto error = plan_message_error;
   const std::string seg = R"({"version":"full","cluster":"main","nodes":1,"pstate":0,"epochs":3})";
   CHECK(error(R"({"type":"plan","status":"ok","plan":{"data_sources":["a"],"segments":[)" + seg + "]}}").empty());
   CHECK(error(R"({"status":"ok","plan":{"data_sources":["a"],"segments":[)" + seg + R"(],"predicted":{"p_target_met":0.9,"margin":null}}})").empty());
@@ -656,14 +659,7 @@ TEST_CASE("every number of an external plan is range-checked", "[external][hosti
 }
 
 TEST_CASE("text from an external orchestrator reaches no terminal raw", "[external][hostile]") {
-  auto error = [](const std::string& text) -> std::string {
-    try {
-      (void)plan_from_json(nlohmann::json::parse(text), "who");
-    } catch (const InputError& e) {
-      return e.what();
-    }
-    return "";
-  };
+  const auto error = plan_message_error;
   const std::string body = R"("plan":{"data_sources":["a"],"segments":[{"version":"full","cluster":"main","nodes":1,"pstate":0,"epochs":3}]})";
   const Plan p = plan_from_json(nlohmann::json::parse(R"({"status":"ok","explanation":"line 1\n\u001b[2Jline 2\u009b\u202e","reason":"r\u001b]0;t\u0007",)" + body + "}"), "who");
   CHECK(p.explanation == "line 1\n\\x1b[2Jline 2\\u{009B}\\u{202E}");
