@@ -233,6 +233,7 @@ private:
   Built b;
   milp::Model& m = b.model;
   std::vector<int> D;                                 // [s]: duration of segment s
+  std::vector<int> E;                                 // [s]: duration of segment s's entry
   std::vector<std::vector<std::pair<int, const Term*>>> entries;  // [s]: (variable, term) of its possible entries
   int T = -1;                                         // the total time
   std::set<std::size_t> links;                        // links the plan may use (energy objective)
@@ -330,6 +331,7 @@ private:
     b.z.assign(static_cast<std::size_t>(S), std::vector<std::vector<int>>(V, std::vector<int>(R, -1)));
     b.n = b.z;
     D.assign(static_cast<std::size_t>(S), 0);
+    E.assign(static_cast<std::size_t>(S), 0);
     for (int s = 0; s < S; ++s)
       for (std::size_t v = 0; v < V; ++v)
         if (vmax[v] > 0)
@@ -424,11 +426,16 @@ private:
     for (int s = 0; s < S; ++s) {
       const auto si = static_cast<std::size_t>(s);
       D[si] = m.add_var(fmt::format("D_s{}", s), 0, seg_m, 0, false);
-      std::vector<std::pair<int, double>> terms{{D[si], 1.0}};
+      // The entry's duration has a variable of its own (E[s]): the rows that need it then hold one term, not one
+      // per possible entry (the model's density is what CBC's time follows).
+      E[si] = m.add_var(fmt::format("E_s{}", s), 0, seg_m, 0, false);
+      std::vector<std::pair<int, double>> entry{{E[si], 1.0}};
+      for (auto [var, term] : entries[si]) entry.emplace_back(var, -term->time);
+      m.add_row(fmt::format("entry_time_s{}", s), 0, 0, entry);
+      std::vector<std::pair<int, double>> terms{{D[si], 1.0}, {E[si], -1.0}};
       for (std::size_t v = 0; v < V; ++v)
         for (std::size_t r = 0; r < R; ++r)
           if (b.n[si][v][r] >= 0) terms.emplace_back(b.n[si][v][r], -ep[v][r].time);
-      for (auto [var, term] : entries[si]) terms.emplace_back(var, -term->time);
       m.add_row(fmt::format("duration_s{}", s), 0, 0, terms);
       total.emplace_back(D[si], 1.0);
     }
@@ -523,7 +530,7 @@ private:
     const auto si = static_cast<std::size_t>(s);
     std::vector<std::pair<int, double>> terms{{fl, 1.0}};
     for (int s2 = 0; s2 < s; ++s2) terms.emplace_back(D[static_cast<std::size_t>(s2)], -1.0);
-    for (auto [var, term] : entries[si]) terms.emplace_back(var, -term->time);
+    terms.emplace_back(E[si], -1.0);
     bool any = false;
     for (std::size_t v = 0; v < V; ++v)
       for (std::size_t r = 0; r < R; ++r)
