@@ -166,7 +166,7 @@ std::unique_ptr<GroundTruth> trace_truth(Context& ctx) {
 
 } // namespace
 
-std::unique_ptr<Context> build_context(const ContextOptions& o) {
+std::unique_ptr<Context> load_platform_context(const ContextOptions& o) {
   auto ctx = std::make_unique<Context>();
   ctx->seed = o.seed;
   if (o.orchestrators != nullptr) {
@@ -181,6 +181,12 @@ std::unique_ptr<Context> build_context(const ContextOptions& o) {
   for (const auto& c : o.simgrid_cfg) sc.simgrid_cfg.push_back(c);
   ctx->probe = probe_platform(probe_request(sc, o));
   check_against_platform(*ctx);
+  return ctx;
+}
+
+std::unique_ptr<Context> build_context(const ContextOptions& o) {
+  auto ctx = load_platform_context(o);
+  const Scenario& sc = ctx->scenario();
   if (ctx->loaded.learning.kind == "traces") ctx->truth = trace_truth(*ctx);
   else ctx->truth = std::make_unique<ParametricLearning>(sc, ctx->loaded.learning);
   ctx->knowledge = std::make_unique<KernelKnowledge>(sc, ctx->loaded.learning, *ctx->truth, o.seed);

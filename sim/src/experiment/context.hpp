@@ -55,6 +55,10 @@ public:
 /// Loads and checks everything. Throws InputError with every problem found.
 std::unique_ptr<Context> build_context(const ContextOptions& options);
 
+/// The scenario and its platform only, checked against each other (no ground truth, knowledge or cost model: those
+/// stay null). Throws InputError with every problem found.
+std::unique_ptr<Context> load_platform_context(const ContextOptions& options);
+
 /// Checks the scenario's `planners` section: every registered orchestrator reads its settings (configure()), and a
 /// key that none read is an unknown key. Throws InputError.
 void check_planner_settings(const OrchestratorRegistry& registry, const PlannerSettings& settings);

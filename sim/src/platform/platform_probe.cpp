@@ -243,7 +243,7 @@ ScenarioHosts resolve_scenario_names(const ProbeRequest& req, ProbeResult& out) 
     return h;
   };
   ScenarioHosts named;
-  named.controller = find_host(req.controller, "controller", 0);
+  if (!req.platform_only) named.controller = find_host(req.controller, "controller", 0);
   for (std::size_t i = 0; i < req.source_hosts.size(); ++i) named.sources.push_back(find_host(req.source_hosts[i], "source", i));
 
   for (std::size_t c = 0; c < req.cluster_zones.size(); ++c) {
@@ -290,7 +290,7 @@ void read_routes(const ScenarioHosts& named, const std::vector<simgrid::s4u::Hos
   for (std::size_t c = 0; c < v.cluster_hosts.size(); ++c) {
     const auto& m = v.cluster_hosts[c];
     for (std::size_t i = 0; i < m.size(); ++i) {
-      both(*named.controller, m[i]);
+      if (named.controller) both(*named.controller, m[i]);
       for (auto s : named.sources) both(*s, m[i]);
       if (i + 1 < m.size()) both(m[i], m[i + 1]);
       both(m[0], m[i]);

@@ -21,6 +21,8 @@ struct ProbeRequest {
   std::vector<std::string> simgrid_cfg;  ///< `key:value` settings for SimGrid
   std::vector<std::string> simgrid_log;  ///< log settings for SimGrid
   std::string controller;
+  /// The platform alone (`platform show` without a scenario): no controller, sources or clusters, no routes.
+  bool platform_only = false;
   std::vector<std::string> source_hosts;
   std::vector<std::string> cluster_zones;
   /// The scenario's objective is energy: every training host needs a `wattage_per_state` (a problem otherwise, as
