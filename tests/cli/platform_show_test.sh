@@ -59,6 +59,32 @@ check "unit slips: shown, with warnings" bash -c "'$DEPLSIM' platform show '$TMP
 check "  (the slow host)" grep -qF "warning: host 'tiny-n2': 1 kflop/s per core at pstate 0 is slower than any computer" "$TMP/slip.txt"
 check "  (the slow link)" grep -qE "warning: link 'tiny-n0-link_(UP|DOWN)': 125 B/s: a unit missing" "$TMP/slip.txt"
 check "  (none on the shipped tiny platform)" bash -c "! grep -q '^warning' '$TMP/tiny.xml.txt'"
+# Routes. Full cluster zones with host-to-router routes only: one grouped error per zone (its line, routing model,
+# pairs, the fix), not one line per pair; the same zones with routing="Floyd" or "Dijkstra" load, and a run on them
+# equals the run on tiny.xml (whose Full zones declare every pair); a missing zoneRoute names the sub-zones.
+R="$SOURCE_DIR/tests/data/platforms/routing"
+check "host-to-router routes in Full zones: exit 2" expect_rc 2 validate "$TINY" --platform "$R/full-router-only.xml"
+check "  (one error per zone, not per pair)" bash -c "test \$(grep -c '^error:' '$TMP/rc.err') = 2"
+check "  (zone tiny: its line, routing, pairs, the fix)" err_has "full-router-only.xml:12: zone 'tiny' (routing=\"Full\", line 12) has no route for 6 host pairs deplsim needs: 'tiny-n0' -> 'tiny-n1'"
+check "  (the fix names Floyd)" err_has "or write routing=\"Floyd\" or routing=\"Dijkstra\" on the zone"
+check "  (zone tiny2)" err_has "zone 'tiny2' (routing=\"Full\", line 42) has no route for 2 host pairs"
+check "  platform show says the same" expect_rc 2 platform show "$R/full-router-only.xml" --scenario "$TINY"
+check "    (message)" err_has "zone 'tiny' (routing=\"Full\", line 12)"
+check "  (alone, the platform shows: no scenario, no routes asked)" expect_rc 0 platform show "$R/full-router-only.xml"
+for m in floyd dijkstra; do
+  check "routing=$m: validates" expect_rc 0 validate "$TINY" --platform "$R/$m.xml"
+  check "  runs" expect_rc 0 run "$TINY" --platform "$R/$m.xml" --replications 200 --out "$TMP/run-$m"
+done
+check "routing=Full with every pair: runs" expect_rc 0 run "$TINY" --replications 200 --out "$TMP/run-full"
+for m in floyd dijkstra; do
+  check "  the $m run costs what the Full run costs" "$PY" -c "
+import json, sys
+a = json.load(open('$TMP/run-full/summary.json')); b = json.load(open('$TMP/run-$m/summary.json'))
+assert a['cost'] == b['cost'] and a['plan'] == b['plan'], (a['cost'], b['cost'])"
+done
+check "a missing zoneRoute: exit 2" expect_rc 2 validate "$TINY" --platform "$R/no-zone-route.xml"
+check "  (the zone, the sub-zones, the zoneRoute to write)" err_has "zone 'world' (routing=\"Full\", line 11) has no route for 8 host pairs deplsim needs"
+check "  (sub-zones)" err_has "(between its sub-zones 'tiny' - 'tiny2'). Declare a <zoneRoute"
 # Bad input.
 check "a missing platform: exit 2" expect_rc 2 platform show "$TMP/none.xml"
 check "  (message)" err_has "none.xml"

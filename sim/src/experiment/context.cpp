@@ -75,7 +75,7 @@ void check_against_platform(const Context& ctx) {
     if (p.what == "controller") issues.push_back(where.at("controller", p.message));
     else if (p.what == "source") issues.push_back(where.at("data_sources." + sc.data_sources[p.index].name + ".host", p.message));
     else if (p.what == "cluster") issues.push_back(where.at("clusters." + sc.clusters[p.index].name + ".zone", p.message));
-    else issues.push_back(InputIssue{sc.platform, 0, 0, "", p.message});
+    else issues.push_back(InputIssue{sc.platform, p.line, 0, "", p.message});
   }
   // Clusters must not share hosts (a host trains in one cluster at a time).
   std::map<std::size_t, std::size_t> owner;

@@ -1,4 +1,4 @@
-// Reads <link> elements and their <prop> children with libxml2 (see link_props.hpp).
+// Reads <link> elements and their <prop> children, and <zone>/<cluster> declarations, with libxml2 (see link_props.hpp).
 #include "platform/link_props.hpp"
 
 #include <libxml/parser.h>
@@ -34,6 +34,14 @@ void walk(xmlNode* n, std::map<std::string, LinkProps>& out) {
   }
 }
 
+void walk_zones(xmlNode* n, std::map<std::string, ZoneDeclaration>& out) {
+  for (xmlNode* c = n; c != nullptr; c = c->next) {
+    if (is(c, "zone")) out[attr(c, "id")] = ZoneDeclaration{attr(c, "routing"), static_cast<int>(xmlGetLineNo(c))};
+    if (is(c, "cluster")) out[attr(c, "id")] = ZoneDeclaration{"Cluster", static_cast<int>(xmlGetLineNo(c))};
+    if (c->children != nullptr) walk_zones(c->children, out);
+  }
+}
+
 bool any_profile(xmlNode* n) {
   static const char* const kProfileAttributes[] = {"availability_file", "state_file", "speed_file", "bandwidth_file",
                                                    "latency_file"};
@@ -63,6 +71,15 @@ std::map<std::string, LinkProps> read_link_props(const std::string& path) {
       xmlReadFile(path.c_str(), nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING), &xmlFreeDoc);
   if (!doc) return out;
   walk(xmlDocGetRootElement(doc.get()), out);
+  return out;
+}
+
+std::map<std::string, ZoneDeclaration> read_zone_declarations(const std::string& path) {
+  std::map<std::string, ZoneDeclaration> out;
+  std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
+      xmlReadFile(path.c_str(), nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING), &xmlFreeDoc);
+  if (!doc) return out;
+  walk_zones(xmlDocGetRootElement(doc.get()), out);
   return out;
 }
 

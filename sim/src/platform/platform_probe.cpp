@@ -274,11 +274,75 @@ ScenarioHosts resolve_scenario_names(const ProbeRequest& req, ProbeResult& out) 
   return named;
 }
 
+// The zone of `h` just below `zone` on the way up from h ("" when h is directly in `zone`).
+std::string child_zone(const HostView& h, const std::string& zone) {
+  const auto it = std::find(h.zones.begin(), h.zones.end(), zone);
+  return it == h.zones.begin() || it == h.zones.end() ? std::string() : *(it - 1);
+}
+
+// What to write to route the missing pairs of one zone, by its routing model.
+std::string route_fix(const std::string& zone, const std::string& routing, bool across_subzones) {
+  if (across_subzones)
+    return fmt::format("Declare a <zoneRoute src=\"A\" dst=\"B\" gw_src=\"ROUTER-OF-A\" gw_dst=\"ROUTER-OF-B\"> in zone '{}' for "
+                       "each pair of its sub-zones above (symmetrical by default: one per pair), with a router of each "
+                       "sub-zone as its gateway", zone);
+  if (routing == "Full" || routing.empty())
+    return "A Full zone routes only the pairs it declares: routes to a router are not joined into host-to-host "
+           "routes. Declare a <route> for each pair (symmetrical by default: one per pair of hosts), or write "
+           "routing=\"Floyd\" or routing=\"Dijkstra\" on the zone: they join its host-to-router routes into "
+           "shortest paths";
+  if (routing == "Floyd" || routing == "Dijkstra" || routing == "DijkstraCache")
+    return fmt::format("The routes declared in zone '{}' do not connect these hosts: give each a <route> to a router that "
+                       "the others reach", zone);
+  return fmt::format("Declare routes between these hosts in zone '{}'", zone);
+}
+
+// Missing routes, one problem per zone that should hold them (the lowest zone holding both hosts): its routing
+// model, its line, the pairs (a few named, the rest counted) and what to write.
+void route_problems(const std::string& platform, const PlatformView& v,
+                    const std::vector<std::pair<std::size_t, std::size_t>>& missing, ProbeResult& out) {
+  const auto declared = read_zone_declarations(platform);
+  std::map<std::string, std::vector<std::pair<std::size_t, std::size_t>>> by_zone;
+  for (auto [a, b] : missing) {
+    const auto& za = v.hosts[a].zones;
+    const auto& zb = v.hosts[b].zones;
+    auto common = std::find_if(za.begin(), za.end(), [&](const std::string& z) { return std::find(zb.begin(), zb.end(), z) != zb.end(); });
+    by_zone[common == za.end() ? std::string() : *common].emplace_back(a, b);
+  }
+  constexpr std::size_t kNamed = 4;
+  for (const auto& [zone, pairs] : by_zone) {
+    std::set<std::pair<std::string, std::string>> subzones;
+    std::string named;
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      const HostView& ha = v.hosts[pairs[i].first];
+      const HostView& hb = v.hosts[pairs[i].second];
+      const std::string ca = child_zone(ha, zone);
+      const std::string cb = child_zone(hb, zone);
+      if (!ca.empty() && !cb.empty()) subzones.insert({std::min(ca, cb), std::max(ca, cb)});
+      if (i < kNamed) named += fmt::format("{}'{}' -> '{}'", i ? ", " : "", ha.name, hb.name);
+    }
+    if (pairs.size() > kNamed) named += fmt::format(" and {} more", pairs.size() - kNamed);
+    std::string across;
+    for (const auto& [x, y] : subzones) across += fmt::format("{}'{}' - '{}'", across.empty() ? "" : ", ", x, y);
+    const auto it = declared.find(zone);
+    const std::string routing = it == declared.end() ? std::string() : it->second.routing;
+    const int line = it == declared.end() ? 0 : it->second.line;
+    out.problems.push_back(
+        {"route", 0,
+         fmt::format("zone '{}' (routing=\"{}\"{}) has no route for {} host pair{} deplsim needs: {}{}. {}", zone, routing,
+                     line > 0 ? fmt::format(", line {}", line) : "", pairs.size(), pairs.size() == 1 ? "" : "s", named,
+                     across.empty() ? "" : fmt::format(" (between its sub-zones {})", across),
+                     route_fix(zone, routing, !subzones.empty())),
+         line});
+  }
+}
+
 // Routes: sources and controller <-> every cluster host; ring and parameter-server pairs inside a cluster;
 // first node of a cluster <-> every host of the other clusters (migrations).
-void read_routes(const ScenarioHosts& named, const std::vector<simgrid::s4u::Host*>& sg_hosts,
+void read_routes(const std::string& platform, const ScenarioHosts& named, const std::vector<simgrid::s4u::Host*>& sg_hosts,
                  const std::map<std::string, std::size_t>& link_index, ProbeResult& out) {
   PlatformView& v = out.view;
+  std::vector<std::pair<std::size_t, std::size_t>> missing;
   std::set<std::pair<std::size_t, std::size_t>> pairs;
   auto both = [&](std::size_t a, std::size_t b) {
     if (a == b) return;
@@ -304,14 +368,21 @@ void read_routes(const ScenarioHosts& named, const std::vector<simgrid::s4u::Hos
     // Progress marker: if SimGrid aborts on this route, the parent knows which one.
     std::fprintf(stdout, "route %s %s\n", v.hosts[a].name.c_str(), v.hosts[b].name.c_str());
     std::fflush(stdout);
-    RouteView r = to_route(sg_hosts[a], sg_hosts[b], link_index);
-    if (r.links.empty() && r.latency <= 0) {
-      out.problems.push_back({"route", 0, fmt::format("no route from '{}' to '{}'", v.hosts[a].name, v.hosts[b].name)});
+    RouteView r;
+    bool found = true;
+    try {
+      r = to_route(sg_hosts[a], sg_hosts[b], link_index);
+    } catch (const std::exception&) {  // "No route from ..." (Floyd, Dijkstra), "Bad gateways ..." (no zoneRoute)
+      found = false;
+    }
+    if (!found || (r.links.empty() && r.latency <= 0)) {
+      missing.emplace_back(a, b);
       continue;
     }
     v.add_route(a, b, std::move(r));
     out.route_pairs.emplace_back(a, b);
   }
+  if (!missing.empty()) route_problems(platform, v, missing, out);
 }
 
 } // namespace
@@ -334,7 +405,10 @@ ProbeResult extract_platform_view(const ProbeRequest& req) {
   const ScenarioHosts named = resolve_scenario_names(req, out);
   if (!out.problems.empty()) return out;
 
-  read_routes(named, sg_hosts, link_index, out);
+  // Floyd and Dijkstra zones compute their routes when sealed: a route asked before would be missing (Floyd) or
+  // abort SimGrid (Dijkstra). The probe's engine never simulates, so sealing here costs nothing.
+  engine->seal_platform();
+  read_routes(req.platform, named, sg_hosts, link_index, out);
   return out;
 }
 
@@ -366,7 +440,8 @@ nlohmann::json to_json(const ProbeResult& r) {
   for (auto [a, b] : r.route_pairs) routes.push_back({a, b, v.route(a, b).latency, v.route(a, b).links});
   j["routes"] = routes;
   json problems = json::array();
-  for (const auto& p : r.problems) problems.push_back({{"what", p.what}, {"index", p.index}, {"message", p.message}});
+  for (const auto& p : r.problems)
+    problems.push_back({{"what", p.what}, {"index", p.index}, {"message", p.message}, {"line", p.line}});
   j["problems"] = problems;
   return j;
 }
@@ -403,7 +478,8 @@ ProbeResult probe_result_from_json(const nlohmann::json& j) {
                 RouteView{rt[3].get<std::vector<std::size_t>>(), rt[2].get<double>()});
   }
   for (const auto& p : j.at("problems"))
-    r.problems.push_back({p.at("what").get<std::string>(), p.at("index").get<std::size_t>(), p.at("message").get<std::string>()});
+    r.problems.push_back({p.at("what").get<std::string>(), p.at("index").get<std::size_t>(), p.at("message").get<std::string>(),
+                          p.at("line").get<int>()});
   v.index_hosts();
   return r;
 }

@@ -35,6 +35,7 @@ struct ProbeProblem {
   std::string what;    ///< "controller", "source", "cluster", "route"
   std::size_t index = 0;
   std::string message;
+  int line = 0;  ///< the platform file's line it concerns (a zone missing routes), 0 when none
 };
 
 struct ProbeResult {
