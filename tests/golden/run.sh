@@ -12,6 +12,8 @@
 # shellcheck disable=SC2317  # the helpers below are called from the cases' cmd files
 set -u
 export LC_ALL=C
+# Progress lines (a line every few seconds when stderr is not a terminal) depend on the machine's speed: off.
+export DEPLSIM_QUIET=1
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 source_given=${SOURCE_DIR:-$here/../..}

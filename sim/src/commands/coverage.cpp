@@ -7,6 +7,7 @@
 #include "support/exit_codes.hpp"
 #include "support/files.hpp"
 #include "support/process.hpp"
+#include "support/progress.hpp"
 
 #include <fmt/format.h>
 
@@ -69,7 +70,7 @@ public:
       options_.out = fmt::format("results/coverage/{}-s{}", loaded.scenario.name, o_.seed);
     }
     options_.out = check_output_dir(options_.out, options_.force).string();  // checked and locked before any work
-    options_.progress = true;  // a line every few seconds: the study takes minutes
+    options_.progress = !quiet();  // a line every few seconds: the study takes minutes
     const CoverageResult result = run_coverage(options_);
     write_coverage(options_, result);
     draw(options_.out);

@@ -8,6 +8,7 @@
 #include "orchestrators/builtins.hpp"
 #include "support/exit_codes.hpp"
 #include "support/files.hpp"
+#include "support/progress.hpp"
 
 #include <fmt/format.h>
 
@@ -44,6 +45,10 @@ int main(int argc, char** argv) {
   CLI::App app{"deplsim: simulation of dependable distributed training on SimGrid"};
   app.set_version_flag("--version", std::string("deplsim ") + DEPLSIM_VERSION);
   app.require_subcommand(1);
+  // --quiet anywhere on the line (before or after the subcommand): no progress lines, here or in child processes.
+  bool quiet_flag = false;
+  app.add_flag("--quiet,-q", quiet_flag, "no progress lines on stderr (also DEPLSIM_QUIET=1; errors and results still print)");
+  app.fallthrough();
   std::vector<std::unique_ptr<Command>> commands;
   for (auto make : {make_validate_command, make_plan_command, make_run_command, make_calibrate_command, make_compare_command,
                     make_list_command, make_sweep_command, make_platform_command, make_reproduce_command, make_coverage_command,
@@ -65,6 +70,7 @@ int main(int argc, char** argv) {
     leave(exit_code::input);
   }
 
+  if (quiet_flag) set_quiet();
   try {
     for (const auto& p : session.plugins) load_plugin(p, session.registry);  // bad plug-ins: InputError, exit 2
     for (auto& [cli, command] : attached)

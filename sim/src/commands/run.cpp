@@ -233,7 +233,7 @@ private:
     ro.trace_all = a_.trace_all;
     ro.simulate_every = a_.simulate_every;
     ro.simgrid_log = o_.log;
-    ro.progress = isatty(STDERR_FILENO) != 0;
+    ro.progress = true;  // a terminal line, or a line every few seconds in a log; none with --quiet
     ro.resumed = resumed;
     if (resumed)
       fmt::print(stderr, "resuming {}: {}\n", work.string(),

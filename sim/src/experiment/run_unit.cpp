@@ -9,6 +9,7 @@
 #include "platform/link_props.hpp"
 #include "support/interrupt.hpp"
 #include "support/kill_point.hpp"
+#include "support/progress.hpp"
 
 #include <fmt/format.h>
 
@@ -24,21 +25,16 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// Progress with time left, on a terminal only.
+// Progress with time left (support/progress.hpp: a terminal's line, or a line every few seconds in a log).
 class Progress {
 public:
-  explicit Progress(bool on) : on_(on), start_(std::chrono::steady_clock::now()) {}
+  explicit Progress(bool on) : line_(on) {}
   void operator()(int done, int total) {
-    if (!on_) return;
-    const double elapsed = seconds_since(start_);
-    const double left = done > 0 ? elapsed / done * (total - done) : 0.0;
-    fmt::print(stderr, "\rsimulating replication {}/{}, {:.0f} s left   ", done, total, left);
-    if (done == total) fmt::print(stderr, "\n");
+    line_.show(fmt::format("simulating replication {}/{}, {}", done, total, line_.left(done, total)), done == total);
   }
 
 private:
-  bool on_;
-  std::chrono::steady_clock::time_point start_;
+  ProgressLine line_;
 };
 
 void stop_if_interrupted(const RunOptions& options) {

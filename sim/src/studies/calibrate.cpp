@@ -5,8 +5,9 @@
 #include "report/run_outputs.hpp"
 #include "report/statistics.hpp"
 #include "support/csv.hpp"
-#include "support/hash.hpp"
 #include "support/files.hpp"
+#include "support/hash.hpp"
+#include "support/progress.hpp"
 #include "experiment/knowledge_export.hpp"
 
 #include <fmt/format.h>
@@ -89,24 +90,19 @@ double ks_distance(const LossDistribution& d, const std::vector<double>& sorted)
   return ks;
 }
 
+// Progress (support/progress.hpp): schedules calibrated out of all.
 class Progress {
 public:
-  Progress(bool on, std::size_t total) : on_(on), total_(total), start_(std::chrono::steady_clock::now()) {}
-  void step(std::size_t done, const std::string& what) const {
-    if (!on_) return;
-    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const double left = done > 0 ? el / static_cast<double>(done) * static_cast<double>(total_ - done) : 0.0;
-    fmt::print(stderr, "\rcalibrate: {}/{} {:<32} {:.0f} s left   ", done, total_, what, left);
-    std::fflush(stderr);
+  Progress(bool on, std::size_t total) : line_(on), total_(total) {}
+  void step(std::size_t done, const std::string& what) {
+    line_.show(fmt::format("calibrate: {}/{} {:<32} {}", done, total_, what,
+                           line_.left(static_cast<double>(done), static_cast<double>(total_))));
   }
-  void end() const {
-    if (on_) fmt::print(stderr, "\r{:<80}\r", "");
-  }
+  void end() { line_.show(fmt::format("calibrate: {}/{} done", total_, total_), true); }
 
 private:
-  bool on_;
+  ProgressLine line_;
   std::size_t total_;
-  std::chrono::steady_clock::time_point start_;
 };
 
 } // namespace
@@ -181,7 +177,7 @@ CalibrationResult calibrate(const Context& ctx, const CalibrateOptions& options)
   result.schedules = calibration_schedules(sc);
   const double target = kk.grid()->target();
   const auto n = static_cast<std::size_t>(options.replications);
-  const Progress progress(options.progress, result.schedules.size());
+  Progress progress(options.progress, result.schedules.size());
   std::size_t done = 0;
   for (auto& cs : result.schedules) {
     progress.step(done, cs.name);

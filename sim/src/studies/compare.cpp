@@ -9,6 +9,7 @@
 #include "support/exit_codes.hpp"
 #include "support/files.hpp"
 #include "support/interrupt.hpp"
+#include "support/progress.hpp"
 #include "report/comparison.hpp"
 #include "experiment/external.hpp"
 
@@ -47,8 +48,7 @@ std::string field(const std::string& s) { return csv_field(s); }
 Unit run_one(const CompareOptions& o, const fs::path& partial, std::size_t i) {
   Unit u;
   u.orchestrator = o.orchestrators[i];
-  if (isatty(STDERR_FILENO) != 0)
-    fmt::print(stderr, "[{}/{}] {}\n", i + 1, o.orchestrators.size(), u.orchestrator);
+  if (!quiet()) fmt::print(stderr, "[{}/{}] {}\n", i + 1, o.orchestrators.size(), u.orchestrator);
   std::vector<std::string> args = {o.self, "run", o.scenario, "--orchestrator", u.orchestrator, "--out",
                                    (partial / u.orchestrator).string()};
   for (const auto& p : o.plugins) {

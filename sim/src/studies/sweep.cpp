@@ -14,6 +14,7 @@
 #include "support/yaml_reader.hpp"
 #include "support/interrupt.hpp"
 #include "support/kill_point.hpp"
+#include "support/progress.hpp"
 #include "support/csv.hpp"
 #include "support/hash.hpp"
 #include "support/files.hpp"
@@ -454,22 +455,18 @@ std::string duration(double s) {
   return fmt::format("{}s", t);
 }
 
+// Progress (support/progress.hpp): units done out of all, with the time left at the rate of this run.
 struct Progress {
-  bool tty = isatty(STDERR_FILENO) != 0;
+  ProgressLine line;
   std::size_t total = 0;
   std::size_t already = 0;  // done before this run (resume)
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-  void show(std::size_t done, std::size_t failed) const {
-    if (!tty) return;
-    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  void show(std::size_t done, std::size_t failed, bool last = false) {
     const std::size_t now = done - std::min(done, already);
     const std::size_t left = total - std::min(total, done);
-    const std::string eta = now > 0 ? duration(el / static_cast<double>(now) * static_cast<double>(left)) : std::string("?");
-    fmt::print(stderr, "\r\033[K[sweep] {}/{} units done{}, {} elapsed, ~{} left", done, total,
-               failed > 0 ? fmt::format(" ({} failed)", failed) : "", duration(el), eta);
-  }
-  void end() const {
-    if (tty) fmt::print(stderr, "\n");
+    const std::string eta = now > 0 ? duration(line.elapsed() / static_cast<double>(now) * static_cast<double>(left)) : std::string("?");
+    line.show(fmt::format("[sweep] {}/{} units done{}, {} elapsed, ~{} left", done, total,
+                          failed > 0 ? fmt::format(" ({} failed)", failed) : "", duration(line.elapsed()), eta),
+              last);
   }
 };
 
@@ -609,7 +606,7 @@ std::vector<Failure> run_slurm(const Prepared& p, const fs::path& work, const Sw
     }
     std::string id = out.substr(0, out.find_first_of(";\n"));
     job_ids.push_back(id);
-    if (progress.tty) fmt::print(stderr, "[sweep] submitted Slurm job array {} ({} tasks)\n", id, n);
+    if (!quiet()) fmt::print(stderr, "[sweep] submitted Slurm job array {} ({} tasks)\n", id, n);
   }
   // Wait until none of the jobs is queued or running (squeue; no accounting needed), showing progress.
   std::string ids;
@@ -794,7 +791,11 @@ int run_sweep(const SweepOptions& o) {
     const InterruptGuard guard(/*restart=*/false, /*once=*/false);  // no SA_RESTART: waitpid returns EINTR
     failures = o.backend == "slurm" ? run_slurm(p, work, o, progress) : run_local(p, work, o, progress);
   }
-  progress.end();
+  {
+    std::size_t finished = 0;
+    for (const auto& u : p.units) finished += unit_done(work, u) ? 1 : 0;
+    progress.show(finished, failures.size(), true);
+  }
   if (interrupt_signal() != 0) {
     fmt::print(stderr, "[sweep] interrupted: finished units are kept in {}; resume with --resume\n", work.string());
     return 130;

@@ -235,7 +235,12 @@ struct KernelKnowledge::Impl {
     KnowledgeChain c = build(grid, samples, schedule, first);
     if (!dir.empty()) {
       std::error_code ec;
-      std::filesystem::create_directories(dir, ec);
+      // Said once, when the default folder is first made: where the cache lives and how to move or turn it off (a
+      // folder named in DEPLSIM_CACHE_DIR was chosen by the user, who knows).
+      const bool chosen = std::getenv("DEPLSIM_CACHE_DIR") != nullptr;
+      if (!std::filesystem::exists(dir, ec) && std::filesystem::create_directories(dir, ec) && !chosen)
+        fmt::print(stderr, "note: planner knowledge is cached in {} (DEPLSIM_CACHE_DIR=FOLDER to move it, "
+                           "DEPLSIM_CACHE_DIR=off to turn it off; safe to delete)\n", dir.string());
       const std::filesystem::path tmp = file.string() + fmt::format(".tmp-{}", getpid());
       {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
