@@ -23,6 +23,26 @@ t = list(csv.DictReader(open(sys.argv[1] + "/timings.csv")))
 assert [r["orchestrator"] for r in t] == sys.argv[2].split(",")
 PYEOF
 check "comparison.md has the paired differences against the first" grep -q "Paired energy differences against \`expected-loss\`" "$TMP/c/comparison.md"
+check "  (each row with its guarantee)" "$PY" - "$TMP/c/comparison.md" "$TMP/c/comparison.csv" <<'PYEOF'
+import csv, sys
+md = open(sys.argv[1]).read().split("Paired energy differences")[1]
+for r in list(csv.DictReader(open(sys.argv[2])))[1:]:
+    assert "| %s | %s | " % (r["orchestrator"], r["guarantee"]) in md, r["orchestrator"]
+PYEOF
+# An adaptive orchestrator's plan is an upper bound: the table says "up to" and what the replications ran.
+check "compare with an adaptive orchestrator" expect_rc 0 compare "$TINY" --orchestrators full-only,depl-online "${ARGS[@]}" --out "$TMP/a"
+check "  its plan: up to N epochs, and the epochs run" "$PY" - "$TMP/a" <<'PYEOF'
+import csv, re, sys
+md = open(sys.argv[1] + "/comparison.md").read()
+row = [l for l in md.splitlines() if l.startswith("| depl-online |")][0]
+m = re.search(r"up to: .*, (\d+) ep; epochs run: mean ([0-9.]+), 5-95% ([0-9.]+)-([0-9.]+) \|$", row)
+assert m, row
+ep = [int(r["epochs"]) for r in csv.DictReader(open(sys.argv[1] + "/depl-online/replications.csv"))]
+assert abs(float(m.group(2)) - sum(ep) / len(ep)) < 0.05, (m.group(2), sum(ep) / len(ep))
+assert max(ep) <= int(m.group(1)) and min(ep) < int(m.group(1)), (ep, m.group(1))
+fixed = [l for l in md.splitlines() if l.startswith("| full-only |")][0]
+assert "up to" not in fixed, fixed
+PYEOF
 check "the same unit run alone" expect_rc 0 run "$TINY" --orchestrator expected-loss+margin "${ARGS[@]}" --out "$TMP/alone"
 for f in summary.json replications.csv trace.csv; do
   check "compare's unit = run alone: $f" cmp "$TMP/c/expected-loss+margin/$f" "$TMP/alone/$f"
