@@ -329,7 +329,7 @@ public:
       std::shared_ptr<Policy> pol = chains_of(pb, basis, v0);
       if (pol->chains.empty() || pol->chains.front().at != 0) continue;
       const auto induction = std::make_shared<const Induction>(pb, basis, *pol);
-      std::optional<Choice> c = search_lambda(pb, v0, *induction, pol, why);
+      std::optional<Choice> c = search_lambda(pb, v0, *induction, pol, pb.cost.objective(basis.ship), why);
       if (c) c->induction = induction;
       if (c && (!best || c->eval.cost < best->eval.cost)) best = std::move(c);
     }
@@ -434,7 +434,7 @@ private:
   // policy set as pol's action; nothing when even a policy that trains on whenever it helps misses p*. Either is
   // noted in `why`.
   static std::optional<Choice> search_lambda(const Problem& pb, std::size_t v0, const Induction& induction,
-                                             const std::shared_ptr<Policy>& pol, std::string& why) {
+                                             const std::shared_ptr<Policy>& pol, double ship_cost, std::string& why) {
     const Scenario& sc = pb.scenario;
     const double p_star = sc.target.probability;
     const double cmax = induction.max_epoch_cost();
@@ -454,8 +454,10 @@ private:
     }
     pol->action = induction.induce(hi);
     const Evaluation ev = induction.evaluate(pol->action);
-    why += fmt::format("  first version {}: lambda {:.6g}, held-out P = {:.4f} over {} trajectories, expected {} {:.6g}, at most {} epochs\n",
-                       sc.model.versions[v0].name, hi, ev.hit, ev.n, to_string(sc.objective), ev.cost, ev.last_epoch);
+    // The same expected cost as the plan's prediction: the epochs' and the data shipping's (one figure per policy).
+    why += fmt::format("  first version {}: lambda {:.6g}, held-out P = {:.4f} over {} trajectories, expected {} {:.6g} "
+                       "(data shipping included), at most {} epochs\n",
+                       sc.model.versions[v0].name, hi, ev.hit, ev.n, to_string(sc.objective), ev.cost + ship_cost, ev.last_epoch);
     return Choice{pol, ev, hi, nullptr};
   }
 

@@ -7,6 +7,16 @@ source "$(dirname "$0")/testlib.sh" depl-online
 TINY="$SOURCE_DIR/tests/data/scenarios/tiny.yaml"
 check "plan" expect_rc 0 plan "$TINY" --orchestrator depl-online
 check "  explains its policy" err_has "a policy over (epoch, chain, observed validation level) by backward induction"
+check "  one expected energy per policy: the chosen one's line and the plan's agree" "$PY" - "$TMP/rc.err" "$TMP/rc.out" <<'PYEOF'
+import json, re, sys
+err = open(sys.argv[1]).read(); plan = json.load(open(sys.argv[2]))
+chosen = re.search(r"chosen: first version (\S+); .*expected energy ([0-9.e+-]+) J", err)
+assert chosen, err
+line = re.search(r"first version %s: lambda .*expected energy ([0-9.e+-]+) \(data shipping included\)" % re.escape(chosen.group(1)), err)
+assert line, err
+assert line.group(1) == chosen.group(2), (line.group(1), chosen.group(2))
+assert abs(float(chosen.group(2)) - plan["predicted"]["energy_j"]) <= 1e-5 * plan["predicted"]["energy_j"], plan["predicted"]
+PYEOF
 check "run, 3000 replications" expect_rc 0 run "$TINY" --orchestrator depl-online --replications 3000 --out "$TMP/a"
 check "depl, the same replications" expect_rc 0 run "$TINY" --orchestrator depl --replications 3000 --out "$TMP/d"
 check "P >= p*, adaptive stopping, cheaper than depl" "$PY" - "$TMP/a" "$TMP/d" <<'PYEOF'
