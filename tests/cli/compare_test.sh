@@ -43,6 +43,14 @@ assert max(ep) <= int(m.group(1)) and min(ep) < int(m.group(1)), (ep, m.group(1)
 fixed = [l for l in md.splitlines() if l.startswith("| full-only |")][0]
 assert "up to" not in fixed, fixed
 PYEOF
+# analysis/run_table.py (the demo's table): the same "up to" for the adaptive plan; a p* column once rows differ in p*.
+check "run_table.py: one target, no L*/p* column; the adaptive plan 'up to'" bash -c "
+  '$PY' '$SOURCE_DIR/analysis/run_table.py' '$TMP/a' >'$TMP/t1' && head -1 '$TMP/t1' | grep -qv 'p\*' &&
+  grep -E '^tiny +depl-online +ok +up to: .*:30ep \(ran mean [0-9.]+, 5-95% ' '$TMP/t1' && ! grep -E '^tiny +full-only.*up to' '$TMP/t1'"
+check "  a second target" expect_rc 0 compare "$TINY" --orchestrators full-only "${ARGS[@]}" --set target.probability=0.7 --out "$TMP/both/b"
+check "  rows of two p*: a p* column, no L* column" bash -c "cp -r '$TMP/a' '$TMP/both/a' &&
+  '$PY' '$SOURCE_DIR/analysis/run_table.py' '$TMP/both' >'$TMP/t2' && head -1 '$TMP/t2' | grep -qE '^scenario +p\* +orchestrator' &&
+  ! head -1 '$TMP/t2' | grep -q 'L\*' && grep -qE '^tiny +0\.7 +full-only' '$TMP/t2' && grep -qE '^tiny +0\.8 +depl-online' '$TMP/t2'"
 check "the same unit run alone" expect_rc 0 run "$TINY" --orchestrator expected-loss+margin "${ARGS[@]}" --out "$TMP/alone"
 for f in summary.json replications.csv trace.csv; do
   check "compare's unit = run alone: $f" cmp "$TMP/c/expected-loss+margin/$f" "$TMP/alone/$f"
