@@ -94,7 +94,7 @@ def render_md(blocks):
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def render_html(blocks, root):
+def render_html(blocks, root, title=TITLE):
     body = []
     for b in blocks:
         kind = b[0]
@@ -132,7 +132,7 @@ def render_html(blocks, root):
                         f"(files: {html.escape(others)})</figcaption></figure>")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{html.escape(TITLE)}</title>\n<style>{CSS}</style>\n<script>{SCRIPT}</script>\n</head>\n"
+            f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n<script>{SCRIPT}</script>\n</head>\n"
             "<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
 
 

@@ -43,6 +43,23 @@ assert max(ep) <= int(m.group(1)) and min(ep) < int(m.group(1)), (ep, m.group(1)
 fixed = [l for l in md.splitlines() if l.startswith("| full-only |")][0]
 assert "up to" not in fixed, fixed
 PYEOF
+# Figures and report.html by default (analysis/compare_figures.py): three figures in PNG and PDF, a self-contained
+# report that headless Chromium loads with every figure, the same bytes when run again; none with --no-figures.
+check "  figures: PNG and PDF of loss-cdf, energy, guarantee" bash -c "for f in loss-cdf energy guarantee; do
+  head -c 8 '$TMP/a/figures/'\$f.png | grep -q PNG && head -c 5 '$TMP/a/figures/'\$f.pdf | grep -q '%PDF' || exit 1; done"
+check "  figures.json lists them with captions" "$PY" -c "
+import json; f = json.load(open('$TMP/a/figures/figures.json'))['figures']
+assert [x['name'] for x in f] == ['loss-cdf', 'energy', 'guarantee'] and all(x['caption'] for x in f), f"
+check "  report.html is self-contained" bash -c "test -s '$TMP/a/report.html' && ! grep -Eq '(src|href)=\"(https?:)?//' '$TMP/a/report.html'"
+check "  Chromium (headless) loads report.html with every figure" bash -c "
+  command -v chromium >/dev/null || { echo 'chromium is not installed (./run.sh installs it)'; exit 1; }
+  dom=\$(timeout 120 chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=5000 --dump-dom 'file://$TMP/a/report.html' 2>/dev/null)
+  grep -q 'data-figures-loaded=\"3/3\"' <<<\"\$dom\" || { echo \"figures loaded: \$(grep -o 'data-figures-loaded=\"[^\"]*\"' <<<\"\$dom\")\"; exit 1; }"
+check "  the same compare again" expect_rc 0 compare "$TINY" --orchestrators full-only,depl-online "${ARGS[@]}" --out "$TMP/a-again"
+check "    the same figure and report bytes" bash -c "for f in figures/loss-cdf.png figures/energy.pdf figures/guarantee.png report.html; do
+  cmp '$TMP/a/'\$f '$TMP/a-again/'\$f || exit 1; done"
+check "  --no-figures" expect_rc 0 compare "$TINY" --orchestrators full-only "${ARGS[@]}" --out "$TMP/nofig" --no-figures
+check "    neither figures nor report.html" bash -c "test ! -e '$TMP/nofig/figures' && test ! -e '$TMP/nofig/report.html' && test -f '$TMP/nofig/comparison.md'"
 # analysis/run_table.py (the demo's table): the same "up to" for the adaptive plan; a p* column once rows differ in p*.
 check "run_table.py: one target, no L*/p* column; the adaptive plan 'up to'" bash -c "
   '$PY' '$SOURCE_DIR/analysis/run_table.py' '$TMP/a' >'$TMP/t1' && head -1 '$TMP/t1' | grep -qv 'p\*' &&

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 
 namespace deplsim::commands {
@@ -30,6 +31,7 @@ public:
     cmd->add_option("--external-cmd", external_cmd_,
                     "command that starts the external orchestrator named 'external' in --orchestrators (docs/orchestrators.md)");
     cmd->add_flag("--trace-all", trace_all_, "trace every replication in each trace.csv");
+    cmd->add_flag("--no-figures", no_figures_, "write no figures and no report.html (they need /usr/bin/python3 with matplotlib)");
     cmd->add_flag("--simulate-every-replication", simulate_every_,
                   "simulate each replication's cost even when nothing in platform or plan is random");
     return cmd;
@@ -47,6 +49,10 @@ public:
     co.out = out_option_->count() == 0 ? fmt::format("results/compare/{}-s{}", ctx->scenario().name, o_.seed) : out_;
     co.force = force_;
     co.self = self_executable();
+    if (!no_figures_) {  // the figures' script from deplsim's source tree ($DEPLSIM_DATA_DIR overrides it)
+      const char* env = std::getenv("DEPLSIM_DATA_DIR");
+      co.figures_data_dir = env != nullptr && *env != '\0' ? env : DEPLSIM_SOURCE_DIR;
+    }
     co.run_arguments = {"--replications", std::to_string(replications_), "--seed", std::to_string(o_.seed)};
     for (const auto& s : o_.overrides) co.run_arguments.insert(co.run_arguments.end(), {"--set", s});
     if (!o_.platform.empty()) co.run_arguments.insert(co.run_arguments.end(), {"--platform", o_.platform});
@@ -94,6 +100,7 @@ private:
   bool force_ = false;
   bool trace_all_ = false;
   bool simulate_every_ = false;
+  bool no_figures_ = false;
 };
 
 } // namespace

@@ -1,5 +1,6 @@
 // `deplsim compare` (see compare.hpp).
 #include "studies/compare.hpp"
+#include "studies/figures.hpp"
 #include "support/process.hpp"
 
 #include "deplsim/error.hpp"
@@ -284,6 +285,9 @@ int run_compare(const CompareOptions& o) {
   write_atomically(partial / "timings.csv", timings);
   write_atomically(partial / "comparison.md", comparison_md(units, optimum));
 
+  // The figures and report.html, in the folder before it is published (all of it appears at once); a failed
+  // drawing is a note, the results stand without it.
+  if (!o.figures_data_dir.empty()) draw_figures("compare_figures.py", partial.string(), o.figures_data_dir);
   work.publish();
 
   int failed = 0;

@@ -19,6 +19,8 @@ struct CompareOptions {
   std::vector<std::string> plugins;  ///< --plugin paths, passed on as well
   std::string external_cmd;          ///< --external-cmd, passed to the unit named `external` only
   std::string self;                  ///< path of the deplsim executable
+  /// deplsim's source tree (analysis/compare_figures.py draws the figures and report.html); empty: no figures.
+  std::string figures_data_dir;
 };
 
 /// Runs the comparison; returns the exit code (0, or 4 when some orchestrators failed; the rest is kept).

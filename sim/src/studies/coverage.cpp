@@ -1,5 +1,6 @@
 // `deplsim coverage` (see coverage.hpp and docs/model.md 3.8).
 #include "studies/coverage.hpp"
+#include "studies/figures.hpp"
 
 #include "learning/knowledge/kernel_knowledge.hpp"
 #include "learning/truth/trace_profile.hpp"
@@ -425,14 +426,6 @@ void write_coverage(const CoverageOptions& o, const CoverageResult& result) {
   partial.publish();
 }
 
-void draw_coverage_figures(const std::string& dir, const std::string& data_dir) {
-  const std::string script = data_dir + "/analysis/coverage.py";
-  if (access("/usr/bin/python3", X_OK) != 0 || access(script.c_str(), R_OK) != 0) {
-    fmt::print(stderr, "note: no figure (needs /usr/bin/python3 and {})\n", script);
-    return;
-  }
-  const auto [rc, text] = capture({"/usr/bin/python3", script, dir}, true);
-  if (rc != 0) fmt::print(stderr, "note: the figures could not be drawn: {}\n", text);
-}
+void draw_coverage_figures(const std::string& dir, const std::string& data_dir) { draw_figures("coverage.py", dir, data_dir); }
 
 } // namespace deplsim
