@@ -60,6 +60,11 @@ check "    the same figure and report bytes" bash -c "for f in figures/loss-cdf.
   cmp '$TMP/a/'\$f '$TMP/a-again/'\$f || exit 1; done"
 check "  --no-figures" expect_rc 0 compare "$TINY" --orchestrators full-only "${ARGS[@]}" --out "$TMP/nofig" --no-figures
 check "    neither figures nor report.html" bash -c "test ! -e '$TMP/nofig/figures' && test ! -e '$TMP/nofig/report.html' && test -f '$TMP/nofig/comparison.md'"
+# An unknown guarantee says how many replications would decide it (run's report and comparison.md).
+check "an undecided guarantee: run" expect_rc 0 run "$TINY" --orchestrator expected-loss --replications 1000 --set target.loss=0.65 --set target.probability=0.83 --out "$TMP/u"
+check "  says how many replications would decide it" grep -qE "^  the guarantee is unknown: .* about [0-9]+ replications would decide it \(--replications [0-9]+\)$" "$TMP/rc.out"
+check "  compare's comparison.md too" expect_rc 0 compare "$TINY" --orchestrators expected-loss --replications 1000 --set target.loss=0.65 --set target.probability=0.83 --out "$TMP/cu" --no-figures
+check "    (the note)" grep -qE "^- expected-loss: the guarantee is unknown: .* replications would decide it" "$TMP/cu/comparison.md"
 # analysis/run_table.py (the demo's table): the same "up to" for the adaptive plan; a p* column once rows differ in p*.
 check "run_table.py: one target, no L*/p* column; the adaptive plan 'up to'" bash -c "
   '$PY' '$SOURCE_DIR/analysis/run_table.py' '$TMP/a' >'$TMP/t1' && head -1 '$TMP/t1' | grep -qv 'p\*' &&

@@ -2,10 +2,13 @@
 // DIR.partial, published as DIR when complete; crash-safe and resumable (--resume), interruptible (exit 130).
 #include "commands/command.hpp"
 
+#include "report/statistics.hpp"
+
 #include "experiment/external.hpp"
 #include "experiment/run_state.hpp"
 #include "experiment/run_unit.hpp"
 #include "report/run_outputs.hpp"
+#include "report/statistics.hpp"
 #include "support/exit_codes.hpp"
 #include "support/files.hpp"
 #include "support/hash.hpp"
@@ -121,6 +124,7 @@ void print_result(const Context& ctx, const RunArgs& a, std::uint64_t seed, cons
              q["p_target_met"].get<double>(), q["p_target_met_ci95"][0].get<double>(), q["p_target_met_ci95"][1].get<double>(),
              pred(result.plan.predicted.p_target_met, "{:.4f}"), ctx.scenario().target.probability,
              summary["guarantee"].get<std::string>());
+  if (const std::string note = undecided_note(summary, a.replications); !note.empty()) fmt::print("  {}\n", note);
   fmt::print("  energy {:.6g} J (predicted {}), time {:.6g} s (predicted {})\n", c["energy_j_mean"].get<double>(),
              pred(result.plan.predicted.energy_j, "{:.6g}"), c["time_s_mean"].get<double>(), pred(result.plan.predicted.time_s, "{:.6g}"));
   fmt::print("results in {}\n", out);

@@ -1,9 +1,12 @@
 // Summary statistics (see statistics.hpp).
 #include "report/statistics.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 namespace deplsim {
 
@@ -73,6 +76,41 @@ const char* guarantee_verdict(long long k, long long n, double p_star) {
   if ((n >= 20000 && p >= p_star - 0.01) || ci[0] >= p_star - 0.01) return "met";
   if (ci[1] < p_star) return "violated";
   return "unknown";
+}
+
+std::optional<long long> runs_to_decide(double p, long long n, double p_star) {
+  auto verdict = [&](long long m) { return std::string(guarantee_verdict(std::llround(p * static_cast<double>(m)), m, p_star)); };
+  if (n <= 0 || verdict(n) != "unknown") return std::nullopt;
+  // The smallest decisive count, by bisection between n (unknown) and a count that decides: 20,000 when p >= p* - 0.01
+  // (the rule's own count), else the first doubling whose interval lies below p*.
+  long long hi = 20000;
+  if (p < p_star - 0.01) {
+    hi = std::max<long long>(n, 1);
+    while (verdict(hi) == "unknown" && hi < (1LL << 40)) hi *= 2;
+  }
+  if (verdict(hi) == "unknown") return std::nullopt;
+  long long lo = n;
+  while (hi - lo > 1) {
+    const long long mid = lo + (hi - lo) / 2;
+    (verdict(mid) == "unknown" ? lo : hi) = mid;
+  }
+  return hi;
+}
+
+std::string undecided_note(const nlohmann::ordered_json& summary, long long replications) {
+  if (summary.value("guarantee", "") != "unknown" || summary.value("status", "") != "ok" || !summary["quality"].is_object())
+    return "";
+  const auto& q = summary["quality"];
+  const double p_star = summary["target"]["probability"].get<double>();
+  const long long n = q.value("independent_runs", 0LL);
+  const auto m = runs_to_decide(q["p_target_met"].get<double>(), n, p_star);
+  if (!m) return "";
+  if (n < replications)  // a measured profile: the replications resample its n evaluation seeds
+    return fmt::format("the guarantee is unknown: the 95% interval holds both p* - 0.01 and p*, over the {} measured runs the "
+                       "replications resample; at this P about {} measured runs would decide it (more replications would not)",
+                       n, *m);
+  return fmt::format("the guarantee is unknown: the 95% interval holds both p* - 0.01 and p*; at this P about {} replications "
+                     "would decide it (--replications {})", *m, *m);
 }
 
 } // namespace deplsim

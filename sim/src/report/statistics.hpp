@@ -2,7 +2,11 @@
 // interval for a mean, quantiles by linear interpolation between order statistics (type 7).
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <array>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace deplsim {
@@ -24,6 +28,14 @@ double binomial_upper_tail(long long m, long long n, double p);
 /// tolerance of 0.01 (the empirical P >= p* - 0.01 on at least 20,000 runs, or the whole Wilson 95% interval at or above
 /// p* - 0.01), "violated" when the whole interval lies below p* (at any number of runs), "unknown" otherwise.
 const char* guarantee_verdict(long long k, long long n, double p_star);
+
+/// For an `unknown` verdict at the fraction `p` over `n` independent runs: about how many runs, the fraction staying
+/// p, would decide it (met or violated); nothing when the verdict is already decided or n is not positive.
+std::optional<long long> runs_to_decide(double p, long long n, double p_star);
+
+/// The sentence that says so for a run's summary.json (empty unless its guarantee is `unknown` and a count decides
+/// it): with `replications` the run's count, it tells whether more replications or more measured runs would help.
+std::string undecided_note(const nlohmann::ordered_json& summary, long long replications);
 
 /// Quantile of type 7 (R's default): linear interpolation between order statistics. `sorted` ascending.
 double quantile7(const std::vector<double>& sorted, double p);

@@ -250,6 +250,12 @@ std::string comparison_md(const std::vector<Unit>& units, const Optimum& optimum
                       s["target"]["probability"].dump());
   }
   md += markdown_table(units);
+  std::string notes;
+  for (const auto& u : units)
+    if (u.failure.empty())
+      if (const std::string note = undecided_note(u.summary, u.summary.value("replications", 0LL)); !note.empty())
+        notes += fmt::format("- {}: {}.\n", u.orchestrator, note);
+  if (!notes.empty()) md += "\n" + notes;
   md += relative_to_optimum(units, optimum);
   md += paired_differences(units);
   return md;
