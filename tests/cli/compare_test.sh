@@ -13,12 +13,17 @@ check "comparison.csv has the contract's columns and one row per orchestrator" "
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1] + "/comparison.csv")))
 assert list(rows[0].keys()) == ["orchestrator", "status", "guarantee", "p_predicted", "p_target_met", "p_lo", "p_hi",
-                                "energy_j_mean", "energy_lo", "energy_hi", "time_s_mean", "energy_vs_optimum"], rows[0].keys()
+                                "energy_j_mean", "energy_lo", "energy_hi", "time_s_mean", "energy_vs_optimum",
+                                "energy_shipping_j", "energy_compute_j", "energy_synchronisation_j", "energy_checkpoints_j",
+                                "energy_other_j", "energy_hosts_j", "energy_links_j"], rows[0].keys()
 assert [r["orchestrator"] for r in rows] == sys.argv[2].split(","), [r["orchestrator"] for r in rows]
 for r in rows:
     assert r["status"] == "ok", r
     assert float(r["p_lo"]) <= float(r["p_target_met"]) <= float(r["p_hi"])
     assert r["energy_vs_optimum"] == ""
+    e = float(r["energy_j_mean"])  # the breakdown's columns add up to the mean energy, by phase and by kind
+    phases = sum(float(r["energy_%s_j" % k]) for k in ("shipping", "compute", "synchronisation", "checkpoints", "other"))
+    assert abs(phases - e) <= 1e-9 * e and abs(float(r["energy_hosts_j"]) + float(r["energy_links_j"]) - e) <= 1e-9 * e, r
 t = list(csv.DictReader(open(sys.argv[1] + "/timings.csv")))
 assert [r["orchestrator"] for r in t] == sys.argv[2].split(",")
 PYEOF

@@ -62,6 +62,19 @@ assert sum(int(r["failures"]) for r in rows) > 10 and sum(int(r["replans"]) for 
 assert abs(f["failures_mean"] - sum(int(r["failures"]) for r in rows) / 100) < 1e-12
 assert f["checkpoint_every"] == 2
 PYEOF
+check "  the energy breakdown adds up to the mean energy, by phase and by kind; checkpoints and lost work counted" "$PY" - "$TMP/r1" "$TMP/ok" <<'PYEOF'
+import json, sys
+for d, faulty in ((sys.argv[1], True), (sys.argv[2], False)):
+    c = json.load(open(d + "/summary.json"))["cost"]
+    b, e = c["energy_breakdown_j"], c["energy_j_mean"]
+    assert set(b["by_phase"]) == {"shipping", "compute", "synchronisation", "checkpoints", "other"}, b
+    assert abs(sum(b["by_phase"].values()) - e) <= 1e-9 * e, (sum(b["by_phase"].values()), e)
+    assert abs(sum(b["by_kind"].values()) - e) <= 1e-9 * e, (sum(b["by_kind"].values()), e)
+    assert all(v >= -1e-9 * e for v in b["by_phase"].values()), b
+    assert b["by_phase"]["shipping"] > 0 and b["by_phase"]["compute"] > 0 and b["by_phase"]["synchronisation"] > 0, b
+    assert (b["by_phase"]["checkpoints"] > 0) == faulty and (b["lost_work"] > 0) == faulty, b
+    assert b["lost_work"] < e, b
+PYEOF
 check "every node off: the replication fails" expect_rc 0 run "$TINY" --orchestrator full-only --replications 2 \
   --set faults.events=../faults/all-off.csv --out "$TMP/dead"
 check "  state failed, no loss, the summary counts it" "$PY" - "$TMP/dead" <<'PYEOF'

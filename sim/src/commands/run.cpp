@@ -127,6 +127,16 @@ void print_result(const Context& ctx, const RunArgs& a, std::uint64_t seed, cons
   if (const std::string note = undecided_note(summary, a.replications); !note.empty()) fmt::print("  {}\n", note);
   fmt::print("  energy {:.6g} J (predicted {}), time {:.6g} s (predicted {})\n", c["energy_j_mean"].get<double>(),
              pred(result.plan.predicted.energy_j, "{:.6g}"), c["time_s_mean"].get<double>(), pred(result.plan.predicted.time_s, "{:.6g}"));
+  if (c.contains("energy_breakdown_j")) {
+    const auto& b = c["energy_breakdown_j"];
+    const auto& ph = b["by_phase"];
+    fmt::print("  energy by phase: shipping {:.4g}, compute {:.4g}, synchronisation {:.4g}, checkpoints {:.4g}, other {:.4g} J; "
+               "hosts {:.4g}, links {:.4g} J{}\n",
+               ph["shipping"].get<double>(), ph["compute"].get<double>(), ph["synchronisation"].get<double>(),
+               ph["checkpoints"].get<double>(), ph["other"].get<double>(), b["by_kind"]["hosts"].get<double>(),
+               b["by_kind"]["links"].get<double>(),
+               b["lost_work"].get<double>() > 0 ? fmt::format(" (of which work lost to faults {:.4g} J)", b["lost_work"].get<double>()) : "");
+  }
   fmt::print("results in {}\n", out);
 }
 

@@ -37,6 +37,16 @@ struct FaultRecord {
   std::string what;     ///< e.g. "off edge-a-n1", "on edge-a-n1", "lost 2 epochs", "restart on 1 node", "replan"
 };
 
+/// Where a replication's energy went, by what was running when it was drawn (every host and link in use, idle
+/// watts included, is charged to the phase running at the time): the parts add up to CostTrace::energy_j.
+struct EnergyBreakdown {
+  double shipping_j = 0.0;         ///< data and model shipped to a segment's nodes (its start, and restarts)
+  double compute_j = 0.0;          ///< the rounds' computations
+  double synchronisation_j = 0.0;  ///< the rounds' synchronisation steps
+  double checkpoints_j = 0.0;      ///< the model shipped to the controller (faults only)
+  double other_j = 0.0;            ///< between those: waiting for a node to come back, the end of a failed epoch
+};
+
 /// The measured cost of one replication.
 struct CostTrace {
   std::vector<EpochMeasure> epochs;
@@ -44,6 +54,7 @@ struct CostTrace {
   double energy_j = 0.0;
   double host_energy_j = 0.0;
   double link_energy_j = 0.0;
+  EnergyBreakdown breakdown;  ///< energy_j by phase
   long long activities = 0;  ///< SimGrid executions and communications started
   std::vector<Segment> executed;  ///< the segments actually run (an adaptive orchestrator may have revised them)
   // Faults (docs/model.md 4.10):

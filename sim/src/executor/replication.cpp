@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace deplsim::execution {
 
@@ -37,6 +38,12 @@ CostTrace ReplicationRunner::run() {
   trace_.host_energy_j = meter_.hosts();
   trace_.link_energy_j = meter_.links();
   trace_.energy_j = trace_.host_energy_j + trace_.link_energy_j;
+  EnergyBreakdown& b = trace_.breakdown;
+  b.other_j = trace_.energy_j - (b.shipping_j + b.compute_j + b.synchronisation_j + b.checkpoints_j);
+  if (std::abs(b.other_j) <= 1e-9 * std::max(1.0, trace_.energy_j)) {  // rounding, not a phase: kept where most went
+    b.compute_j += b.other_j;
+    b.other_j = 0.0;
+  }
   *sim_.current_meter = nullptr;
   // Restore the platform for the next replication: no injector, every node on.
   faults_.stop();
@@ -98,10 +105,10 @@ bool ReplicationRunner::restart(SegmentRun& seg, bool planned) {
       for (auto h : up) entry.push_back({sim_.controller_index, h, seg.version_bytes});
       trace_.events.push_back({now_rel(), epoch_, fmt::format("restart on {} of {} nodes", up.size(), old.size())});
     }
-    if (entry.empty() || run_step(Step{{}, entry}, sim_.r, meter_, trace_.activities)) {
+    if (entry.empty() || charged_step(Step{{}, entry}, &EnergyBreakdown::shipping_j)) {
       // A checkpoint of the segment's starting model, so that a failure never rolls back across segments.
       if (!sim_.faulty ||
-          run_step(Step{{}, {{sp.hosts.front(), sim_.controller_index, seg.version_bytes}}}, sim_.r, meter_, trace_.activities))
+          charged_step(Step{{}, {{sp.hosts.front(), sim_.controller_index, seg.version_bytes}}}, &EnergyBreakdown::checkpoints_j))
         return true;
     }
     ++trace_.failures;
@@ -132,8 +139,17 @@ bool ReplicationRunner::replan(Plan done) {
 bool ReplicationRunner::run_epoch(SegmentRun& seg) {
   const std::map<std::size_t, double> slow = faults_.slowdowns(seg.sp, epoch_);
   for (const auto& st : seg.sp.epoch)
-    if (!run_step(st, sim_.r, meter_, trace_.activities, slow.empty() ? nullptr : &slow)) return false;
+    if (!charged_step(st, st.compute.empty() ? &EnergyBreakdown::synchronisation_j : &EnergyBreakdown::compute_j,
+                      slow.empty() ? nullptr : &slow))
+      return false;
   return true;
+}
+
+bool ReplicationRunner::charged_step(const Step& step, double EnergyBreakdown::*part, const std::map<std::size_t, double>* slow) {
+  const double before = energy();
+  const bool ok = run_step(step, sim_.r, meter_, trace_.activities, slow);
+  trace_.breakdown.*part += energy() - before;
+  return ok;
 }
 
 void ReplicationRunner::recover(SegmentRun& seg) {
@@ -178,7 +194,7 @@ void ReplicationRunner::end_epoch(SegmentRun& seg) {
 // The model shipped to the controller; a checkpoint that fails leaves the previous one (the next epoch's failure
 // handling rolls back to it).
 void ReplicationRunner::checkpoint(SegmentRun& seg) {
-  if (run_step(Step{{}, {{seg.sp.hosts.front(), sim_.controller_index, seg.version_bytes}}}, sim_.r, meter_, trace_.activities)) {
+  if (charged_step(Step{{}, {{seg.sp.hosts.front(), sim_.controller_index, seg.version_bytes}}}, &EnergyBreakdown::checkpoints_j)) {
     seg.ckpt_time = now_rel();
     seg.ckpt_energy = energy();
     seg.ckpt_done = seg.done;

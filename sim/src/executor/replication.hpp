@@ -52,6 +52,8 @@ private:
 
   [[nodiscard]] double now_rel() const;
   [[nodiscard]] double energy() const { return meter_.hosts() + meter_.links(); }
+  /// Runs one step and charges the energy drawn meanwhile to `part` of the breakdown; false when a node failed.
+  bool charged_step(const Step& step, double EnergyBreakdown::*part, const std::map<std::size_t, double>* slow = nullptr);
   void run_segment();
   /// (Re)starts the segment on the nodes that are up: the data to each, the model from the last checkpoint (the
   /// controller) — or, on the first try with every node up, the planned entry. False when no node is up.

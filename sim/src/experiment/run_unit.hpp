@@ -8,6 +8,7 @@
 #include "executor/executor.hpp"
 #include "experiment/context.hpp"
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <optional>
@@ -52,6 +53,10 @@ struct ReplicationRow {
   double work_lost_s = 0.0;    ///< time of the work thrown away
   double energy_lost_j = 0.0;  ///< energy spent on it
   int replans = 0;             ///< times the rest of the plan was moved off lost nodes
+  /// energy_j by phase (shipping, compute, synchronisation, checkpoints, other) and by kind (hosts, links)
+  std::array<double, 5> phase_energy_j{};
+  double host_energy_j = 0.0;
+  double link_energy_j = 0.0;
 };
 
 struct TraceRow {

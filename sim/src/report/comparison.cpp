@@ -18,6 +18,33 @@ std::optional<double> optimum_energy_of(const nlohmann::json& s) {
   return e;
 }
 
+const char* const kComparisonHeader =
+    "status,guarantee,p_predicted,p_target_met,p_lo,p_hi,energy_j_mean,energy_lo,energy_hi,time_s_mean,energy_vs_optimum,"
+    "energy_shipping_j,energy_compute_j,energy_synchronisation_j,energy_checkpoints_j,energy_other_j,energy_hosts_j,"
+    "energy_links_j";
+
+std::string empty_comparison_columns() {
+  std::string out;
+  for (const char* c = kComparisonHeader; *c != '\0'; ++c)
+    if (*c == ',') out += ',';
+  return out;
+}
+
+namespace {
+
+// The energy breakdown's columns (empty without one: no plan, or a summary written before it existed).
+std::string breakdown_columns(const nlohmann::json& c) {
+  const bool has = c.is_object() && c.contains("energy_breakdown_j") && c["energy_breakdown_j"].is_object();
+  std::string out;
+  for (const char* phase : {"shipping", "compute", "synchronisation", "checkpoints", "other"})
+    out += "," + (has ? csv_num(c["energy_breakdown_j"]["by_phase"][phase]) : std::string());
+  for (const char* kind : {"hosts", "links"})
+    out += "," + (has ? csv_num(c["energy_breakdown_j"]["by_kind"][kind]) : std::string());
+  return out;
+}
+
+} // namespace
+
 std::string comparison_columns(const nlohmann::json& s, std::optional<double> optimum_energy) {
   const auto& q = s["quality"];
   const auto& c = s["cost"];
@@ -29,7 +56,8 @@ std::string comparison_columns(const nlohmann::json& s, std::optional<double> op
                      csv_num(pred["p_target_met"]), q.is_null() ? "" : csv_num(q["p_target_met"]),
                      q.is_null() ? "" : csv_num(q["p_target_met_ci95"][0]), q.is_null() ? "" : csv_num(q["p_target_met_ci95"][1]),
                      c.is_null() ? "" : csv_num(c["energy_j_mean"]), c.is_null() ? "" : csv_num(c["energy_j_ci95"][0]),
-                     c.is_null() ? "" : csv_num(c["energy_j_ci95"][1]), c.is_null() ? "" : csv_num(c["time_s_mean"]), vs);
+                     c.is_null() ? "" : csv_num(c["energy_j_ci95"][1]), c.is_null() ? "" : csv_num(c["time_s_mean"]), vs) +
+         breakdown_columns(c);
 }
 
 } // namespace deplsim

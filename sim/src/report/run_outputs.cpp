@@ -40,6 +40,29 @@ const char* guarantee(const Scenario& sc, const RunResult& r, long long k, std::
 // Each file is written whole and fsynced before the folder is published (support/files.hpp).
 void write_file(const fs::path& path, const std::string& text) { write_atomically(path, text); }
 
+// Where the mean energy went (docs/outputs.md 3.6): by phase, each part the mean over the replications of the energy
+// drawn while that phase ran, and by kind (hosts, links); each set adds up to energy_j_mean.
+nlohmann::ordered_json energy_breakdown(const std::vector<ReplicationRow>& rows) {
+  static const char* const kPhases[] = {"shipping", "compute", "synchronisation", "checkpoints", "other"};
+  std::array<double, 5> phase{};
+  double hosts = 0, links = 0;
+  for (const auto& r : rows) {
+    for (std::size_t i = 0; i < phase.size(); ++i) phase[i] += r.phase_energy_j[i];
+    hosts += r.host_energy_j;
+    links += r.link_energy_j;
+  }
+  const double n = static_cast<double>(std::max<std::size_t>(rows.size(), 1));
+  nlohmann::ordered_json by_phase;
+  for (std::size_t i = 0; i < phase.size(); ++i) by_phase[kPhases[i]] = phase[i] / n;
+  nlohmann::ordered_json out;
+  out["by_phase"] = by_phase;
+  out["by_kind"] = {{"hosts", hosts / n}, {"links", links / n}};
+  double lost = 0;
+  for (const auto& r : rows) lost += r.energy_lost_j;
+  out["lost_work"] = lost / n;
+  return out;
+}
+
 } // namespace
 
 nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& inputs, const RunOptions& options,
@@ -120,6 +143,7 @@ nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& in
     c["energy_j_ci95"] = pair(e.ci95);
     c["time_s_mean"] = t.mean;
     c["time_s_ci95"] = pair(t.ci95);
+    c["energy_breakdown_j"] = energy_breakdown(result.rows);
     j["cost"] = c;
   }
   if (has_faults(sc, ctx.loaded.faults) && n > 0) {

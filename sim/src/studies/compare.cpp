@@ -120,11 +120,10 @@ Optimum find_optimum(const std::vector<Unit>& units) {
 
 // comparison.csv: one line per orchestrator.
 std::string comparison_csv(const std::vector<Unit>& units, std::optional<double> optimum_energy) {
-  std::string csv = "orchestrator,status,guarantee,p_predicted,p_target_met,p_lo,p_hi,energy_j_mean,energy_lo,energy_hi,"
-                    "time_s_mean,energy_vs_optimum\n";
+  std::string csv = std::string("orchestrator,") + kComparisonHeader + "\n";
   for (const auto& u : units) {
     if (!u.failure.empty()) {
-      csv += fmt::format("{},error,unknown,,,,,,,,,\n", field(u.orchestrator));
+      csv += fmt::format("{},error,unknown{}\n", field(u.orchestrator), empty_comparison_columns().substr(1));
       continue;
     }
     csv += fmt::format("{},{}\n", field(u.orchestrator), comparison_columns(u.summary, optimum_energy));

@@ -649,8 +649,7 @@ void merge(const Prepared& p, const fs::path& work, const std::vector<Failure>& 
   for (const auto& f : failures) failed.insert(f.unit);
   std::string header = "cell,scenario,platform";
   for (const auto& k : p.grid_keys) header += "," + csv_field(k);
-  header += ",orchestrator,seed,replications,target_loss,target_probability,status,guarantee,p_predicted,p_target_met,p_lo,"
-            "p_hi,energy_j_mean,energy_lo,energy_hi,time_s_mean,energy_vs_optimum\n";
+  header += std::string(",orchestrator,seed,replications,target_loss,target_probability,") + kComparisonHeader + "\n";
   std::string results = header;
   std::string timings = "cell,orchestrator,seed,planner_wall_s,simulation_wall_s,peak_rss_mb,replications_per_s\n";
   // Per (cell, seed): the optimum's energy, when it is in the sweep.
@@ -669,7 +668,7 @@ void merge(const Prepared& p, const fs::path& work, const std::vector<Failure>& 
     const auto& s = summaries[i];
     row += fmt::format(",{},{},{}", csv_field(u.orchestrator), u.seed, s ? std::to_string((*s)["replications"].get<long long>()) : "");
     if (!s) {
-      results += row + ",,,error,unknown,,,,,,,,,\n";
+      results += row + ",,,error,unknown" + empty_comparison_columns().substr(1) + "\n";
       continue;
     }
     std::optional<double> opt;
