@@ -15,6 +15,47 @@ sed -e "s#^platform: .*#platform: $TMP/p.xml#" -e 's/{name: main, zone: tiny}/{n
     "$SOURCE_DIR/tests/data/scenarios/tiny.yaml" >"$TMP/on-generated.yaml"
 check "a scenario on it validates" expect_rc 0 validate "$TMP/on-generated.yaml"
 check "  and plans" expect_rc 0 plan "$TMP/on-generated.yaml" --orchestrator full-only
+# Heterogeneous clusters (host_types: explicit hosts of several kinds in a Floyd zone) and host-name patterns.
+cat >"$TMP/het.yaml" <<'YAML'
+clusters:
+  - prefix: site
+    count: 2
+    host_types:
+      - {count: 2, name: "site{c}-orin-{i:02}", speed: "2130.7Gf,1336.9Gf", wattage_per_state: "7:60:60, 7:27.87:27.87"}
+      - {count: 3, name: "site{c}-nano-{i}", speed: "94.37Gf,65.54Gf", wattage_per_state: "1.5:10:10, 1.5:5:5"}
+  - {prefix: cloud, hosts: 2, host_names: "dgx-{i}.dc", speed: "7796.7Gf", cores: 8, wattage_per_state: "1500:1500:6500"}
+YAML
+check "heterogeneous clusters and name patterns: generated" expect_rc 0 platform generate "$TMP/het.yaml" --out "$TMP/het.xml"
+check "  (3 clusters, 14 hosts)" err_has "3 clusters, 14 hosts"
+check "  platform show: the names and both kinds in one zone" bash -c "'$DEPLSIM' platform show '$TMP/het.xml' --json >'$TMP/het.json'"
+check "    (each host as its type says)" "$PY" - "$TMP/het.json" <<'PYEOF'
+import json, sys
+h = {x["name"]: x for x in json.load(open(sys.argv[1]))["hosts"]}
+for c in (0, 1):
+    for i in ("00", "01"):
+        assert h["site%d-orin-%s" % (c, i)]["zone"] == "site-%d" % c and h["site%d-orin-%s" % (c, i)]["pstates"][0]["flops"] - 2130.7e9 < 1e-3 * 2130.7e9 and h["site%d-orin-%s" % (c, i)]["pstates"][0]["flops"] > 2e12
+    for i in range(3):
+        assert h["site%d-nano-%d" % (c, i)]["pstates"][1]["idle_w"] == 1.5
+assert h["dgx-1.dc"]["cores"] == 8 and h["dgx-1.dc"]["zone"] == "cloud"
+PYEOF
+sed -e "s#^platform: .*#platform: $TMP/het.xml#" -e 's/{name: main, zone: tiny}/{name: main, zone: site-1}/' \
+    -e 's/{name: second, zone: tiny2, price_per_node_s: 0.001}/{name: second, zone: cloud}/' -e 's/host: src1/host: src-1/g' \
+    "$SOURCE_DIR/tests/data/scenarios/tiny.yaml" >"$TMP/on-het.yaml"
+check "  a scenario on the heterogeneous cluster: the fastest hosts first" bash -c "'$DEPLSIM' validate '$TMP/on-het.yaml' | grep -qF 'cluster main (zone site-1): site1-orin-00, site1-orin-01, site1-nano-0, site1-nano-1, site1-nano-2'"
+check "  and runs" expect_rc 0 run "$TMP/on-het.yaml" --orchestrator full-only --set clusters.main.zone=site-1 --replications 50 --out "$TMP/het-run"
+printf 'clusters:\n  - {prefix: e, hosts: 2, host_types: [{count: 1, name: "a{i}", speed: 1Gf, wattage_per_state: "1:1:2"}]}\n' >"$TMP/badh1.yaml"
+check "host_types with hosts: exit 2" expect_rc 2 platform generate "$TMP/badh1.yaml" --out "$TMP/x.xml"
+check "  (message)" err_has "clusters.0.hosts: not with host_types"
+printf 'clusters:\n  - {prefix: e, host_types: [{count: 2, name: "a b", speed: 1Gf, wattage_per_state: "1:1:2"}]}\n' >"$TMP/badh2.yaml"
+check "a bad name pattern: exit 2" expect_rc 2 platform generate "$TMP/badh2.yaml" --out "$TMP/x.xml"
+check "  (message)" err_has "clusters.0.host_types.0.name: 'a b': expected letters"
+printf 'clusters:\n  - {prefix: e, host_types: [{count: 2, name: "same{c}", speed: 1Gf, wattage_per_state: "1:1:2"}]}\n' >"$TMP/badh3.yaml"
+check "a pattern without {i}: exit 2" expect_rc 2 platform generate "$TMP/badh3.yaml" --out "$TMP/x.xml"
+printf 'clusters:\n  - {prefix: e, host_types: [{count: 1, name: "h{i}", speed: 1Gf, wattage_per_state: "1:1:2"}, {count: 1, name: "h{i}", speed: 1Gf, wattage_per_state: "1:1:2"}]}\n' >"$TMP/badh4.yaml"
+check "two types naming the same host: exit 2, nothing written" expect_rc 2 platform generate "$TMP/badh4.yaml" --out "$TMP/x.xml"
+check "  (nothing written)" test ! -e "$TMP/x.xml"
+printf 'clusters:\n  - {prefix: e, hosts: 2, host_names: "n{i}-{i}", speed: 1Gf, wattage_per_state: "1:1:2"}\n' >"$TMP/badh5.yaml"
+check "host_names with {i} twice: exit 2" expect_rc 2 platform generate "$TMP/badh5.yaml" --out "$TMP/x.xml"
 check "the large benchmark spec: 10,005 hosts" bash -c "'$DEPLSIM' platform generate '$SOURCE_DIR/bench/platforms/large.yaml' --out '$TMP/large.xml' 2>&1 | grep -q '160 clusters, 10005 hosts'"
 printf 'clusters:\n  - {prefix: 9bad, hosts: 2, speed: 1Gf, wattage_per_state: "1:1:2"}\n' >"$TMP/bad1.yaml"
 check "a bad prefix: exit 2" expect_rc 2 platform generate "$TMP/bad1.yaml" --out "$TMP/x.xml"

@@ -21,8 +21,20 @@ namespace {
 /// The largest file written: what the platform checker reads (kMaxPlatformBytes in xml_check.cpp).
 constexpr double kMaxGeneratedBytes = 256.0 * 1024 * 1024;
 
+/// Hosts of one kind inside a heterogeneous cluster (a group's `host_types`).
+struct HostType {
+  int count = 1;
+  std::string name;      // pattern: {c} the cluster's index in its group, {i} (or {i:0N}) the host's index in its type
+  std::string speed;
+  int cores = 1;
+  std::string wattage;
+  double wattage_off = 0;
+};
+
 struct Group {
   std::string prefix;
+  std::string host_names;       // pattern of a homogeneous cluster's host names: {c}, and {i} once (default PREFIX-n{i})
+  std::vector<HostType> types;  // a heterogeneous cluster: explicit hosts of these kinds (then no hosts/speed/...)
   int count = 1;
   int hosts = 1;
   std::string speed;     // SimGrid speeds, one per power state: "2Gf,1Gf"
@@ -41,6 +53,76 @@ struct Spec {
   std::string controller_speed = "100Gf";
   int controller_cores = 16;
 };
+
+// A host-name pattern: letters, digits, '_', '-', '.', and the placeholders {c} and {i} (or {i:0N}, N <= 9).
+bool pattern_ok(const std::string& p, bool padded_i) {
+  static const std::regex plain("([A-Za-z0-9_.-]|\\{c\\}|\\{i\\})+");
+  static const std::regex padded("([A-Za-z0-9_.-]|\\{c\\}|\\{i(:0[1-9])?\\})+");
+  return p.size() <= 128 && std::regex_match(p, padded_i ? padded : plain) && p.find("{i") != std::string::npos;
+}
+
+// A <cluster> names its hosts PREFIX RADICAL SUFFIX: {i} exactly once, no padding.
+bool cluster_pattern_ok(const std::string& p) {
+  const auto first = p.find("{i}");
+  return pattern_ok(p, false) && first != std::string::npos && p.find("{i}", first + 1) == std::string::npos;
+}
+
+// {c} and {i}/{i:0N} replaced.
+std::string expand(const std::string& pattern, int c, int i) {
+  std::string out;
+  for (std::size_t k = 0; k < pattern.size();) {
+    if (pattern.compare(k, 3, "{c}") == 0) {
+      out += std::to_string(c);
+      k += 3;
+    } else if (pattern.compare(k, 3, "{i}") == 0) {
+      out += std::to_string(i);
+      k += 3;
+    } else if (pattern.compare(k, 4, "{i:0") == 0 && k + 6 <= pattern.size() && pattern[k + 5] == '}') {
+      out += fmt::format("{:0{}}", i, pattern[k + 4] - '0');
+      k += 6;
+    } else {
+      out += pattern[k++];
+    }
+  }
+  return out;
+}
+
+// A group's `host_types` (a heterogeneous cluster); false when it has none. Such a group takes no hosts, speed,
+// cores, wattage or host_names of its own.
+bool read_host_types(yaml::Document& doc, yaml::Map& m, Group& g) {
+  YAML::Node list = m.get("host_types");
+  if (!list.IsDefined() || list.IsNull()) return false;
+  if (!list.IsSequence() || list.size() == 0 || list.size() > 1000) {
+    doc.issue(list, m.key_path("host_types"), "expected a list of 1 to 1000 host types");
+    return true;
+  }
+  for (const char* k : {"hosts", "speed", "cores", "wattage_per_state", "wattage_off", "host_names", "backbone_bandwidth", "backbone_latency"})
+    if (m.get(k).IsDefined())
+      doc.issue(m.get(k), m.key_path(k), "not with host_types (each host type gives its own; hosts reach their switch over `bandwidth`)");
+  for (std::size_t t = 0; t < list.size(); ++t) {
+    yaml::Map h(doc, list[t], m.key_path(fmt::format("host_types.{}", t)));
+    if (!h.valid()) continue;
+    HostType ht;
+    ht.count = static_cast<int>(std::clamp<long long>(h.integer("count", 1), -1, 1'000'000));
+    if (h.ok("count") && (ht.count < 1 || ht.count > 100000)) doc.issue(h.get("count"), h.key_path("count"), fmt::format("must be in [1, 100000], got {}", ht.count));
+    ht.name = h.string("name");
+    if (h.ok("name") && !pattern_ok(ht.name, true))
+      doc.issue(h.get("name"), h.key_path("name"),
+                fmt::format("'{}': expected letters, digits, '_', '-', '.', with {{i}} or {{i:0N}} (the host's index in its type, "
+                            "from 0) and optionally {{c}} (the cluster's index in its group)", shown(ht.name)));
+    ht.speed = h.string("speed");
+    ht.cores = static_cast<int>(std::clamp<long long>(h.integer("cores", 1), -1, 1'000'000));
+    if (h.ok("cores") && (ht.cores < 1 || ht.cores > 4096)) doc.issue(h.get("cores"), h.key_path("cores"), fmt::format("must be in [1, 4096], got {}", ht.cores));
+    ht.wattage = h.string("wattage_per_state");
+    ht.wattage_off = h.number("wattage_off", 0.0);
+    if (h.ok("wattage_off") && !(ht.wattage_off >= 0)) doc.issue(h.get("wattage_off"), h.key_path("wattage_off"), "must be >= 0");
+    h.reject_unknown_keys();
+    g.types.push_back(ht);
+  }
+  g.hosts = 0;
+  for (const auto& ht : g.types) g.hosts += std::max(0, ht.count);
+  return true;
+}
 
 Spec read_spec(const std::string& path) {
   yaml::Document doc = yaml::Document::load_file(path);
@@ -61,6 +143,20 @@ Spec read_spec(const std::string& path) {
                     fmt::format("'{}' is not a valid prefix (1 to 64 characters: a letter, then letters, digits, '_', '-')", shown(g.prefix)));
         g.count = static_cast<int>(std::clamp<long long>(m.integer("count", 1), -1, 1'000'000));
         if (m.ok("count") && (g.count < 1 || g.count > 100000)) doc.issue(m.get("count"), m.key_path("count"), fmt::format("must be in [1, 100000], got {}", g.count));
+        if (read_host_types(doc, m, g)) {
+          g.bandwidth = m.string("bandwidth", g.bandwidth);
+          g.latency = m.string("latency", g.latency);
+          g.uplink_bandwidth = m.string("uplink_bandwidth", g.uplink_bandwidth);
+          g.uplink_latency = m.string("uplink_latency", g.uplink_latency);
+          m.reject_unknown_keys();
+          sp.groups.push_back(g);
+          continue;
+        }
+        g.host_names = m.string("host_names", "");
+        if (m.ok("host_names") && !g.host_names.empty() && !cluster_pattern_ok(g.host_names))
+          doc.issue(m.get("host_names"), m.key_path("host_names"),
+                    fmt::format("'{}': expected letters, digits, '_', '-', '.', with {{i}} exactly once (the host's index) and "
+                                "optionally {{c}} (the cluster's index in its group)", shown(g.host_names)));
         g.hosts = static_cast<int>(std::clamp<long long>(m.integer("hosts"), -1, 1'000'000));
         if (m.ok("hosts") && (g.hosts < 1 || g.hosts > 100000)) doc.issue(m.get("hosts"), m.key_path("hosts"), fmt::format("must be in [1, 100000], got {}", g.hosts));
         g.speed = m.string("speed");
@@ -124,6 +220,28 @@ std::string attr(const std::string& s) {
   return out;
 }
 
+// A heterogeneous cluster: a Floyd zone of explicit hosts (each host type's), each behind its own SPLITDUPLEX link
+// to the zone's router ID-gw; Floyd joins those host-to-router routes into host-to-host ones.
+std::string heterogeneous_zone(const Group& g, const std::string& id, int c) {
+  std::string x = fmt::format("    <zone id=\"{}\" routing=\"Floyd\">\n", attr(id));
+  std::vector<std::string> names;
+  for (const auto& t : g.types)
+    for (int i = 0; i < t.count; ++i) {
+      names.push_back(expand(t.name, c, i));
+      x += fmt::format("      <host id=\"{}\" speed=\"{}\" core=\"{}\"><prop id=\"wattage_per_state\" value=\"{}\"/><prop id=\"wattage_off\" "
+                       "value=\"{}\"/></host>\n",
+                       attr(names.back()), attr(t.speed), t.cores, attr(t.wattage), t.wattage_off);
+    }
+  x += fmt::format("      <router id=\"{}-gw\"/>\n", attr(id));
+  for (const auto& n : names)
+    x += fmt::format("      <link id=\"{}-link\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\"/>\n", attr(n), attr(g.bandwidth),
+                     attr(g.latency));
+  for (const auto& n : names)
+    x += fmt::format("      <route src=\"{0}\" dst=\"{1}-gw\"><link_ctn id=\"{0}-link\" direction=\"UP\"/></route>\n", attr(n), attr(id));
+  x += "    </zone>\n";
+  return x;
+}
+
 } // namespace
 
 int generate_platform(const std::string& spec_path, const std::string& out_path) {
@@ -139,6 +257,7 @@ int generate_platform(const std::string& spec_path, const std::string& out_path)
       const double id = static_cast<double>(g.prefix.size()) + (g.count == 1 ? 0 : 1 + std::to_string(g.count - 1).size());
       zones += g.count;
       widths += g.count * (3 * id + 6);
+      for (const auto& t : g.types) body += static_cast<double>(g.count) * t.count * (400.0 + 3 * static_cast<double>(t.name.size() + 8));
       body += g.count * (700 + 4 * id + static_cast<double>(g.speed.size() + g.wattage.size() + g.bandwidth.size() + g.latency.size() +
                                                            g.backbone_bandwidth.size() + g.backbone_latency.size() +
                                                            g.uplink_bandwidth.size() + g.uplink_latency.size()));
@@ -164,13 +283,20 @@ int generate_platform(const std::string& spec_path, const std::string& out_path)
   for (const auto& g : sp.groups)
     for (int c = 0; c < g.count; ++c) {
       const std::string id = g.count == 1 ? g.prefix : fmt::format("{}-{}", g.prefix, c);
-      x += fmt::format("    <cluster id=\"{0}\" prefix=\"{0}-n\" suffix=\"\" radical=\"0-{1}\" speed=\"{2}\" core=\"{3}\" bw=\"{4}\" lat=\"{5}\" "
-                       "bb_bw=\"{6}\" bb_lat=\"{7}\" sharing_policy=\"SPLITDUPLEX\" router_id=\"{0}-gw\">\n",
-                       attr(id), g.hosts - 1, attr(g.speed), g.cores, attr(g.bandwidth), attr(g.latency), attr(g.backbone_bandwidth),
-                       attr(g.backbone_latency));
-      x += fmt::format("      <prop id=\"wattage_per_state\" value=\"{}\"/>\n      <prop id=\"wattage_off\" value=\"{}\"/>\n", attr(g.wattage),
-                       g.wattage_off);
-      x += "    </cluster>\n";
+      if (!g.types.empty()) {
+        x += heterogeneous_zone(g, id, c);
+      } else {
+        // Host names PREFIX RADICAL SUFFIX: the pattern's text around {i} ({c} expanded), or ID-n{i}.
+        const std::string pattern = g.host_names.empty() ? id + "-n{i}" : g.host_names;
+        const auto at = pattern.find("{i}");
+        x += fmt::format("    <cluster id=\"{0}\" prefix=\"{8}\" suffix=\"{9}\" radical=\"0-{1}\" speed=\"{2}\" core=\"{3}\" bw=\"{4}\" "
+                         "lat=\"{5}\" bb_bw=\"{6}\" bb_lat=\"{7}\" sharing_policy=\"SPLITDUPLEX\" router_id=\"{0}-gw\">\n",
+                         attr(id), g.hosts - 1, attr(g.speed), g.cores, attr(g.bandwidth), attr(g.latency), attr(g.backbone_bandwidth),
+                         attr(g.backbone_latency), attr(expand(pattern.substr(0, at), c, 0)), attr(expand(pattern.substr(at + 3), c, 0)));
+        x += fmt::format("      <prop id=\"wattage_per_state\" value=\"{}\"/>\n      <prop id=\"wattage_off\" value=\"{}\"/>\n", attr(g.wattage),
+                         g.wattage_off);
+        x += "    </cluster>\n";
+      }
       zones.push_back(id);
       gateways.push_back(id + "-gw");
       uplinks.push_back(id + "-up");
