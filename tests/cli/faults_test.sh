@@ -75,6 +75,32 @@ for d, faulty in ((sys.argv[1], True), (sys.argv[2], False)):
     assert (b["by_phase"]["checkpoints"] > 0) == faulty and (b["lost_work"] > 0) == faulty, b
     assert b["lost_work"] < e, b
 PYEOF
+# One cluster only: when a segment's nodes are all down, the re-plan runs on the cluster's nodes still up (not only on
+# another cluster's), so a replication fails only when every node of the cluster is off.
+grep -v "name: second" "$TINY" | sed "s#platform: ../../../platforms/tiny.xml#platform: $SOURCE_DIR/platforms/tiny.xml#" >"$TMP/one-cluster.yaml"
+check "one cluster, nodes failing for good (mtbf 40 s, mttr 1000 s)" expect_rc 0 run "$TMP/one-cluster.yaml" --orchestrator full-only \
+  --replications 200 --set clusters.main.mtbf_s=40 --set clusters.main.mttr_s=1000 --trace-all --out "$TMP/oc"
+check "  re-plans onto the nodes still up; a replication fails only with all three nodes off; every end state counted" "$PY" - "$TMP/oc" <<'PYEOF'
+import csv, json, sys
+d = sys.argv[1]
+f = json.load(open(d + "/summary.json"))["faults"]
+rows = list(csv.DictReader(open(d + "/replications.csv")))
+assert f["met"] + f["missed"] + f["failed"] == len(rows) == 200, f
+assert sum(int(r["replans"]) for r in rows) > 0, f
+events = {}
+for t in csv.DictReader(open(d + "/trace.csv")):
+    if t["event"]:
+        events.setdefault(t["replication"], []).append(t["event"])
+replanned_ok = 0
+for r in rows:
+    ev = events.get(r["replication"], [])
+    off = {e.split()[1] for e in ev if e.startswith("off ")}
+    if r["state"] == "failed":
+        assert off == {"tiny-n0", "tiny-n1", "tiny-n2"}, (r["replication"], ev)
+    elif "replan" in ev:
+        replanned_ok += 1
+assert replanned_ok > 0 and f["failed"] < 0.15 * len(rows), (replanned_ok, f)
+PYEOF
 check "every node off: the replication fails" expect_rc 0 run "$TINY" --orchestrator full-only --replications 2 \
   --set faults.events=../faults/all-off.csv --out "$TMP/dead"
 check "  state failed, no loss, the summary counts it" "$PY" - "$TMP/dead" <<'PYEOF'

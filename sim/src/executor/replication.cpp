@@ -132,8 +132,24 @@ bool ReplicationRunner::replan(Plan done) {
   done.segments.insert(done.segments.end(), next->begin(), next->end());
   plan_ = done;
   prog_ = sim_.cost.program(plan_);
+  for (std::size_t s = kept; s < prog_.size(); ++s) place_on_up_hosts(prog_[s]);
   s_ = kept - 1;  // the loop's ++s_ continues with the first new segment (wraps to 0 when kept is 0)
   return true;
+}
+
+// A re-planned segment names a cluster and a node count; its nodes are the cluster's fastest that are up now (its
+// first nodes may be the ones that failed), the data and the checkpointed model shipped to them.
+void ReplicationRunner::place_on_up_hosts(SegmentProgram& sp) {
+  auto is_up = [this](std::size_t h) { return sim_.r.hosts[h]->is_on(); };
+  if (std::all_of(sp.hosts.begin(), sp.hosts.end(), is_up)) return;
+  std::vector<std::size_t> up;
+  for (auto h : sim_.view.cluster_hosts[sp.cluster])
+    if (is_up(h) && up.size() < sp.hosts.size()) up.push_back(h);
+  if (up.size() < sp.hosts.size()) return;  // fewer up than planned: restart() runs on what is up, or re-plans again
+  sp.hosts = up;
+  sp.epoch = sim_.cost.epoch_steps(sp.version, up, sp.pstate, samples_);
+  sp.entry = sim_.cost.shipping_flows(sources_, up, static_cast<std::size_t>(sp.pstate));
+  for (auto h : up) sp.entry.push_back({sim_.controller_index, h, sim_.scenario.model.versions[sp.version].param_bytes});
 }
 
 bool ReplicationRunner::run_epoch(SegmentRun& seg) {

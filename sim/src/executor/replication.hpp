@@ -61,6 +61,8 @@ private:
   /// No node of the segment is up: the orchestrator re-plans the rest after `done` (the loop goes on with the first
   /// new segment), or the replication fails (false).
   bool replan(Plan done);
+  /// A re-planned segment whose planned nodes are not all up runs on the fastest nodes of its cluster that are.
+  void place_on_up_hosts(SegmentProgram& sp);
   /// One epoch's steps; false when a node failed during it.
   bool run_epoch(SegmentRun& seg);
   /// A node failed mid-epoch: the work since the last checkpoint is lost; restart from it on the nodes still up, or

@@ -67,7 +67,9 @@ bool plan_or_resume(const Problem& problem, Orchestrator& orchestrator, const Ru
 }
 
 // Lost nodes: the orchestrator's plan is kept — same versions and epochs — and only what remains moves to the
-// cheapest resource choice (by the scenario's objective, cost model) whose nodes are all up (docs/model.md 4.10).
+// cheapest resource choice (by the scenario's objective, cost model) whose nodes are all up; when there is none
+// (e.g. a single cluster that lost its fastest node, which every choice includes), to the cheapest whose cluster
+// has that many nodes up, which the executor runs on the fastest of them (docs/model.md 4.10).
 std::optional<std::vector<Segment>> move_off_lost_nodes(const Context& ctx, double samples, const Plan& done, const Plan& planned,
                                                         const std::function<bool(std::size_t)>& is_up) {
   const Scenario& sc = ctx.scenario();
@@ -81,21 +83,29 @@ std::optional<std::vector<Segment>> move_off_lost_nodes(const Context& ctx, doub
     if (x.epochs > 0) rest.push_back(x);
   }
   if (rest.empty()) return std::nullopt;
+  // Pass 1: choices whose planned nodes are all up; pass 2 (only when pass 1 found none): clusters with enough up.
+  auto nodes_up = [&](const Resources& rc, bool planned_hosts) {
+    int up = 0;
+    for (auto h : planned_hosts ? ctx.cost->segment_hosts(rc.cluster, rc.nodes) : ctx.platform().cluster_hosts[rc.cluster])
+      up += is_up(h) ? 1 : 0;
+    return up;
+  };
   std::optional<Resources> best;
   double best_obj = 0;
-  for (const Resources& rc : ctx.cost->resource_choices()) {
-    bool up = true;
-    for (auto h : ctx.cost->segment_hosts(rc.cluster, rc.nodes)) up = up && is_up(h);
-    if (!up) continue;
-    double obj = 0;
-    for (const auto& seg : rest) {
-      const EpochCost e = ctx.cost->epoch(*sc.version_index(seg.version), rc, samples);
-      const PlanCost pc{e.time_s, e.energy_j, sc.clusters[rc.cluster].price_per_node_s * rc.nodes * e.time_s, 0, {}, {}};
-      obj += seg.epochs * ctx.cost->objective(pc);
-    }
-    if (!best || obj < best_obj) {
-      best = rc;
-      best_obj = obj;
+  for (const bool planned_hosts : {true, false}) {
+    if (best) break;
+    for (const Resources& rc : ctx.cost->resource_choices()) {
+      if (nodes_up(rc, planned_hosts) < rc.nodes) continue;
+      double obj = 0;
+      for (const auto& seg : rest) {
+        const EpochCost e = ctx.cost->epoch(*sc.version_index(seg.version), rc, samples);
+        const PlanCost pc{e.time_s, e.energy_j, sc.clusters[rc.cluster].price_per_node_s * rc.nodes * e.time_s, 0, {}, {}};
+        obj += seg.epochs * ctx.cost->objective(pc);
+      }
+      if (!best || obj < best_obj) {
+        best = rc;
+        best_obj = obj;
+      }
     }
   }
   if (!best) return std::nullopt;
