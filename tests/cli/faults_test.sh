@@ -74,6 +74,9 @@ for d, faulty in ((sys.argv[1], True), (sys.argv[2], False)):
     assert b["by_phase"]["shipping"] > 0 and b["by_phase"]["compute"] > 0 and b["by_phase"]["synchronisation"] > 0, b
     assert (b["by_phase"]["checkpoints"] > 0) == faulty and (b["lost_work"] > 0) == faulty, b
     assert b["lost_work"] < e, b
+    # the training nodes' energy by cluster adds up to the hosts' part
+    assert abs(sum(b["by_cluster_hosts"].values()) - b["by_kind"]["hosts"]) <= 1e-9 * e, b
+    assert set(b["by_cluster_hosts"]) == {"main", "second"} and b["by_cluster_hosts"]["main"] > 0, b
 PYEOF
 # One cluster only: when a segment's nodes are all down, the re-plan runs on the cluster's nodes still up (not only on
 # another cluster's), so a replication fails only when every node of the cluster is off.

@@ -62,6 +62,8 @@ Simulation prepare(const Scenario& sc, const PlatformView& view, const CostModel
   sim.controller = sg4::Host::by_name_or_null(sc.controller);
   if (sim.controller == nullptr) throw std::runtime_error("controller host not found: " + sc.controller);
   sim.controller_index = *view.host_index(sc.controller);
+  for (std::size_t c = 0; c < view.cluster_hosts.size(); ++c)
+    for (auto h : view.cluster_hosts[c]) sim.cluster_of.emplace(sim.r.hosts[h], c);
   for (std::size_t c = 0; c < view.cluster_hosts.size() && c < sc.clusters.size(); ++c)
     for (auto h : view.cluster_hosts[c]) sim.fallible.emplace_back(h, c);
   return sim;

@@ -55,6 +55,7 @@ struct CostTrace {
   double host_energy_j = 0.0;
   double link_energy_j = 0.0;
   EnergyBreakdown breakdown;  ///< energy_j by phase
+  std::vector<double> cluster_host_energy_j;  ///< host_energy_j by scenario cluster (its training nodes)
   long long activities = 0;  ///< SimGrid executions and communications started
   std::vector<Segment> executed;  ///< the segments actually run (an adaptive orchestrator may have revised them)
   // Faults (docs/model.md 4.10):

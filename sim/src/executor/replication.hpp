@@ -26,6 +26,7 @@ struct Simulation {
   bool faulty = false;  ///< nodes can fail, straggle or follow an events file
   std::vector<std::pair<std::size_t, std::size_t>> fallible;  ///< training hosts that may fail: (host, cluster)
   EnergyMeter** current_meter = nullptr;  ///< the meter SimGrid's state-change callback brings up to date
+  std::map<const sg4::Host*, std::size_t> cluster_of;  ///< each training host's scenario cluster (energy by cluster)
 };
 
 class ReplicationRunner {

@@ -224,6 +224,7 @@ void draw_losses(const Context& ctx, const Problem& problem, const RunOptions& o
     row.phase_energy_j = {b.shipping_j, b.compute_j, b.synchronisation_j, b.checkpoints_j, b.other_j};
     row.host_energy_j = cost.host_energy_j;
     row.link_energy_j = cost.link_energy_j;
+    row.cluster_host_energy_j = cost.cluster_host_energy_j;
     row.time_s = cost.time_s;
     row.epochs = static_cast<int>(t.test.size());
     result.rows.push_back(row);

@@ -57,6 +57,7 @@ struct ReplicationRow {
   std::array<double, 5> phase_energy_j{};
   double host_energy_j = 0.0;
   double link_energy_j = 0.0;
+  std::vector<double> cluster_host_energy_j;  ///< host_energy_j by scenario cluster
 };
 
 struct TraceRow {

@@ -42,7 +42,7 @@ void write_file(const fs::path& path, const std::string& text) { write_atomicall
 
 // Where the mean energy went (docs/outputs.md 3.6): by phase, each part the mean over the replications of the energy
 // drawn while that phase ran, and by kind (hosts, links); each set adds up to energy_j_mean.
-nlohmann::ordered_json energy_breakdown(const std::vector<ReplicationRow>& rows) {
+nlohmann::ordered_json energy_breakdown(const Scenario& sc, const std::vector<ReplicationRow>& rows) {
   static const char* const kPhases[] = {"shipping", "compute", "synchronisation", "checkpoints", "other"};
   std::array<double, 5> phase{};
   double hosts = 0, links = 0;
@@ -57,6 +57,13 @@ nlohmann::ordered_json energy_breakdown(const std::vector<ReplicationRow>& rows)
   nlohmann::ordered_json out;
   out["by_phase"] = by_phase;
   out["by_kind"] = {{"hosts", hosts / n}, {"links", links / n}};
+  // The training nodes' energy by cluster (the hosts of by_kind, split; a cluster never used draws nothing).
+  std::vector<double> cluster(sc.clusters.size(), 0.0);
+  for (const auto& r : rows)
+    for (std::size_t c = 0; c < cluster.size() && c < r.cluster_host_energy_j.size(); ++c) cluster[c] += r.cluster_host_energy_j[c];
+  nlohmann::ordered_json by_cluster;
+  for (std::size_t c = 0; c < cluster.size(); ++c) by_cluster[sc.clusters[c].name] = cluster[c] / n;
+  out["by_cluster_hosts"] = by_cluster;
   double lost = 0;
   for (const auto& r : rows) lost += r.energy_lost_j;
   out["lost_work"] = lost / n;
@@ -143,7 +150,7 @@ nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& in
     c["energy_j_ci95"] = pair(e.ci95);
     c["time_s_mean"] = t.mean;
     c["time_s_ci95"] = pair(t.ci95);
-    c["energy_breakdown_j"] = energy_breakdown(result.rows);
+    c["energy_breakdown_j"] = energy_breakdown(sc, result.rows);
     j["cost"] = c;
   }
   if (has_faults(sc, ctx.loaded.faults) && n > 0) {
