@@ -9,7 +9,7 @@ DIR/report.html (the comparison table and the figures, embedded, readable offlin
 same drawing code as `deplsim reproduce` (analysis/figures.py, analysis/report.py).
 
   loss-cdf   empirical CDF of each orchestrator's final test loss over its replications, L* and p* marked
-  energy     mean energy per replication with its 95% interval, one bar per orchestrator, its guarantee beside it
+  energy     mean energy per replication with its 95% interval, stacked by phase, its guarantee beside it
   guarantee  simulated P(test loss <= L*) with its Wilson 95% interval, the predicted P, the line p*
 
 Same inputs, same bytes. Exit status: 0, or 2 with a message naming the file on a missing or malformed input.
@@ -99,29 +99,45 @@ def fig_loss_cdf(units, target):
                  "99.8% quantiles of the losses drawn.")
 
 
+PHASES = (("shipping", "shipping data and model", "orange"), ("compute", "compute", "blue"),
+          ("synchronisation", "synchronisation", "green"), ("checkpoints", "checkpoints", "purple"),
+          ("other", "other (waiting)", "grey"))
+
+
 def fig_energy(units):
+    """Mean energy per replication, stacked by phase (comparison.csv's energy_*_j columns) when the folder has them."""
     have = [u for u in units if u.number("energy_j_mean") is not None]
+    split = all(u.row.get(f"energy_{k}_j", "") not in ("", None) for u in have for k, _, _ in PHASES)
     fig, ((ax,),) = fg.panels(1, height=max(2.4, 0.45 * len(units) + 1.4))
     ys = list(range(len(have)))
     for y, u in zip(ys, have):
-        colour, _, _ = ps.style(u.name)
         e = u.number("energy_j_mean")
-        err = fg.bars([e], [u.number("energy_lo")], [u.number("energy_hi")])
-        ax.barh([y], [e], color=colour, alpha=0.85, xerr=err, ecolor="black")
+        if split:
+            left = 0.0
+            for k, _, colour in PHASES:
+                part = max(0.0, u.number(f"energy_{k}_j"))
+                ax.barh([y], [part], left=[left], color=ps.OKABE_ITO[colour], alpha=0.85)
+                left += part
+        else:
+            ax.barh([y], [e], color=ps.style(u.name)[0], alpha=0.85)
+        ax.errorbar([e], [y], xerr=fg.bars([e], [u.number("energy_lo")], [u.number("energy_hi")]), color="black",
+                    linestyle="none")
         vs = u.number("energy_vs_optimum")
         note = u.row["guarantee"] + ("" if vs is None else f", {100 * vs:+.1f}% vs optimum")
-        ax.annotate(f" {ps.fmt_num(e, 5)} J ({note})", xy=(e, y), va="center", fontsize=7)
+        ax.annotate(f"  {ps.fmt_num(e, 5)} J ({note})", xy=(max(e, u.number("energy_hi") or e), y), va="center", fontsize=7)
     ax.set_yticks(ys)
     ax.set_yticklabels([u.name for u in have])
     ax.invert_yaxis()
     ax.set_xlim(0, 1.45 * max([u.number("energy_hi") or u.number("energy_j_mean") for u in have] or [1.0]))
     ax.set_xlabel(fg.ENERGY_LABEL)
     missing = [u.name for u in units if u not in have]
-    fg.finish(fig, "Energy per replication" + (f" (no plan: {', '.join(missing)})" if missing else ""), [])
+    handles = [fg.Patch(color=ps.OKABE_ITO[c], alpha=0.85, label=label) for _, label, c in PHASES] if split else []
+    fg.finish(fig, "Energy per replication" + (f" (no plan: {', '.join(missing)})" if missing else ""), handles)
     return fig, ("Mean energy per replication with its 95% interval (a point when the cost is simulated once), one "
-                 "bar per orchestrator with a plan, labelled with its guarantee (met, violated, unknown) and, when "
-                 "the optimum is among them, its energy relative to the optimum's: a cheaper bar is worth reading "
-                 "only with a met guarantee.")
+                 "bar per orchestrator with a plan, split by what was running when it was drawn (shipping, compute, "
+                 "synchronisation, checkpoints, other: summary.json's energy breakdown), labelled with its guarantee "
+                 "(met, violated, unknown) and, when the optimum is among them, its energy relative to the optimum's: "
+                 "a cheaper bar is worth reading only with a met guarantee.")
 
 
 def fig_guarantee(units, target):
