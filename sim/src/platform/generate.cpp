@@ -87,6 +87,16 @@ std::string expand(const std::string& pattern, int c, int i) {
   return out;
 }
 
+// What one kind of host is (a homogeneous group's, or one of `host_types`): speed, cores, watts.
+void read_host_kind(yaml::Document& doc, yaml::Map& m, std::string& speed, int& cores, std::string& wattage, double& wattage_off) {
+  speed = m.string("speed");
+  cores = static_cast<int>(std::clamp<long long>(m.integer("cores", 1), -1, 1'000'000));
+  if (m.ok("cores") && (cores < 1 || cores > 4096)) doc.issue(m.get("cores"), m.key_path("cores"), fmt::format("must be in [1, 4096], got {}", cores));
+  wattage = m.string("wattage_per_state");
+  wattage_off = m.number("wattage_off", 0.0);
+  if (m.ok("wattage_off") && !(wattage_off >= 0)) doc.issue(m.get("wattage_off"), m.key_path("wattage_off"), "must be >= 0");
+}
+
 // A group's `host_types` (a heterogeneous cluster); false when it has none. Such a group takes no hosts, speed,
 // cores, wattage or host_names of its own.
 bool read_host_types(yaml::Document& doc, yaml::Map& m, Group& g) {
@@ -110,12 +120,7 @@ bool read_host_types(yaml::Document& doc, yaml::Map& m, Group& g) {
       doc.issue(h.get("name"), h.key_path("name"),
                 fmt::format("'{}': expected letters, digits, '_', '-', '.', with {{i}} or {{i:0N}} (the host's index in its type, "
                             "from 0) and optionally {{c}} (the cluster's index in its group)", shown(ht.name)));
-    ht.speed = h.string("speed");
-    ht.cores = static_cast<int>(std::clamp<long long>(h.integer("cores", 1), -1, 1'000'000));
-    if (h.ok("cores") && (ht.cores < 1 || ht.cores > 4096)) doc.issue(h.get("cores"), h.key_path("cores"), fmt::format("must be in [1, 4096], got {}", ht.cores));
-    ht.wattage = h.string("wattage_per_state");
-    ht.wattage_off = h.number("wattage_off", 0.0);
-    if (h.ok("wattage_off") && !(ht.wattage_off >= 0)) doc.issue(h.get("wattage_off"), h.key_path("wattage_off"), "must be >= 0");
+    read_host_kind(doc, h, ht.speed, ht.cores, ht.wattage, ht.wattage_off);
     h.reject_unknown_keys();
     g.types.push_back(ht);
   }
@@ -159,12 +164,7 @@ Spec read_spec(const std::string& path) {
                                 "optionally {{c}} (the cluster's index in its group)", shown(g.host_names)));
         g.hosts = static_cast<int>(std::clamp<long long>(m.integer("hosts"), -1, 1'000'000));
         if (m.ok("hosts") && (g.hosts < 1 || g.hosts > 100000)) doc.issue(m.get("hosts"), m.key_path("hosts"), fmt::format("must be in [1, 100000], got {}", g.hosts));
-        g.speed = m.string("speed");
-        g.cores = static_cast<int>(std::clamp<long long>(m.integer("cores", 1), -1, 1'000'000));
-        if (m.ok("cores") && (g.cores < 1 || g.cores > 4096)) doc.issue(m.get("cores"), m.key_path("cores"), fmt::format("must be in [1, 4096], got {}", g.cores));
-        g.wattage = m.string("wattage_per_state");
-        g.wattage_off = m.number("wattage_off", 0.0);
-        if (m.ok("wattage_off") && !(g.wattage_off >= 0)) doc.issue(m.get("wattage_off"), m.key_path("wattage_off"), "must be >= 0");
+        read_host_kind(doc, m, g.speed, g.cores, g.wattage, g.wattage_off);
         g.bandwidth = m.string("bandwidth", g.bandwidth);
         g.latency = m.string("latency", g.latency);
         g.backbone_bandwidth = m.string("backbone_bandwidth", g.backbone_bandwidth);

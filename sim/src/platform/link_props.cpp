@@ -17,6 +17,11 @@ std::string attr(xmlNode* n, const char* name) {
   return s;
 }
 
+// The file's tree (no network, no messages); null when it cannot be read.
+std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> parse(const std::string& path) {
+  return {xmlReadFile(path.c_str(), nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING), &xmlFreeDoc};
+}
+
 bool is(xmlNode* n, const char* name) {
   return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, reinterpret_cast<const xmlChar*>(name)) == 0;
 }
@@ -59,16 +64,14 @@ bool any_profile(xmlNode* n) {
 } // namespace
 
 bool platform_has_profiles(const std::string& path) {
-  std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
-      xmlReadFile(path.c_str(), nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING), &xmlFreeDoc);
+  const auto doc = parse(path);
   if (!doc) return false;
   return any_profile(xmlDocGetRootElement(doc.get()));
 }
 
 std::map<std::string, LinkProps> read_link_props(const std::string& path) {
   std::map<std::string, LinkProps> out;
-  std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
-      xmlReadFile(path.c_str(), nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING), &xmlFreeDoc);
+  const auto doc = parse(path);
   if (!doc) return out;
   walk(xmlDocGetRootElement(doc.get()), out);
   return out;
@@ -76,8 +79,7 @@ std::map<std::string, LinkProps> read_link_props(const std::string& path) {
 
 std::map<std::string, ZoneDeclaration> read_zone_declarations(const std::string& path) {
   std::map<std::string, ZoneDeclaration> out;
-  std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
-      xmlReadFile(path.c_str(), nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING), &xmlFreeDoc);
+  const auto doc = parse(path);
   if (!doc) return out;
   walk_zones(xmlDocGetRootElement(doc.get()), out);
   return out;

@@ -105,16 +105,7 @@ json links_json(const PlatformView& pf, json& warnings) {
 json rate_json(const PlatformView& pf, const std::string& kind, const std::string& from, const std::string& to, std::size_t a,
                std::size_t b, double bytes) {
   json r{{"kind", kind}, {"from", from}, {"to", to}, {"src_host", pf.hosts[a].name}, {"dst_host", pf.hosts[b].name}};
-  if (a == b) {
-    r["links"] = json::array();
-    r["latency_s"] = 0.0;
-    r["bottleneck_Bps"] = nullptr;
-    r["rate_Bps"] = nullptr;
-    r["bytes"] = bytes;
-    r["seconds"] = 0.0;
-    return r;
-  }
-  if (!pf.has_route(a, b)) {
+  if (!pf.has_route(a, b)) {  // (a != b: sources and the controller are never training hosts, clusters never overlap)
     r["error"] = "no route";
     return r;
   }
@@ -206,7 +197,7 @@ void hosts_text(const json& r, std::string& out) {
 
 std::string rate_text(const json& x) {
   if (x.contains("error")) return "NO ROUTE";
-  std::string s = x["rate_Bps"].is_null() ? std::string("same host") : fmt::format("{}B/s", si(x["rate_Bps"].get<double>()));
+  std::string s = x["rate_Bps"].is_null() ? std::string("no rate") : fmt::format("{}B/s", si(x["rate_Bps"].get<double>()));
   s += fmt::format(" over {} link{}, latency {}", x["links"].size(), x["links"].size() == 1 ? "" : "s",
                    seconds(x["latency_s"].get<double>()));
   if (!x["bottleneck_Bps"].is_null()) s += fmt::format(", narrowest {}B/s", si(x["bottleneck_Bps"].get<double>()));
