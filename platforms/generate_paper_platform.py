@@ -46,17 +46,20 @@ NODE_TYPES = {
     # Jetson Nano 4GB: 128-core Maxwell GPU, 921.6 MHz max; nvpmodel MAXN (10 W)
     # and 5W (GPU capped at 640 MHz).
     "jetson-nano": dict(
+        memory="4GB",  # 4 GB LPDDR4 shared by CPU and GPU (Jetson Nano module data sheet)
         cores=1, cuda=128, f_max=921.6e6, p_idle=1.5, p_max=10.0, p_off=0.1,
         states=[("MAXN-10W", 128, 921.6e6, 10.0), ("5W", 128, 640.0e6, 5.0)]),
     # Jetson Xavier NX: 384-core Volta GPU, 1109.25 MHz max; nvpmodel 20W
     # (1109.25 MHz) and 10W (803.25 MHz) modes.
     "jetson-xavier-nx": dict(
+        memory="8GB",  # 8 GB LPDDR4x shared by CPU and GPU (Jetson Xavier NX module data sheet)
         cores=1, cuda=384, f_max=1109.25e6, p_idle=3.0, p_max=20.0, p_off=0.1,
         states=[("20W", 384, 1109.25e6, 20.0), ("10W", 384, 803.25e6, 10.0)]),
     # Jetson AGX Orin 64GB: 2048-core Ampere GPU (8 TPC x 256 cores), 1.3 GHz max,
     # module up to 60 W; nvpmodel 50W (8 TPC, 816 MHz), 30W (4 TPC, 612 MHz),
     # 15W (3 TPC, 408 MHz).
     "jetson-agx-orin": dict(
+        memory="64GB",  # 64 GB LPDDR5 shared by CPU and GPU (Jetson AGX Orin 64GB module data sheet)
         cores=1, cuda=2048, f_max=1300.5e6, p_idle=7.0, p_max=60.0, p_off=0.2,
         states=[("MAXN", 2048, 1300.5e6, 60.0), ("50W", 2048, 816.0e6, 50.0),
                 ("30W", 1024, 612.0e6, 30.0), ("15W", 768, 408.0e6, 15.0)]),
@@ -64,6 +67,7 @@ NODE_TYPES = {
     # FP32), system up to 6.5 kW. Host = server, core = GPU. States = SM
     # application clocks 1410 / 1110 / 810 MHz.
     "dgx-a100": dict(
+        memory="40GB",  # per GPU: 8 x 40 GB HBM2, 320 GB in all (DGX A100 320GB system data sheet)
         cores=8, cuda=6912, f_max=1410e6, p_idle=1500.0, p_max=6500.0, p_off=40.0,
         states=[("1410MHz", 6912, 1410e6, None), ("1110MHz", 6912, 1110e6, None),
                 ("810MHz", 6912, 810e6, None)]),
@@ -163,18 +167,18 @@ class Xml:
         self.line(s)
 
 
-def link(x, lid, cls=None, bw=None, lat=None, watts=None, comment=None):
+def link(x, lid, cls=None, bw=None, lat=None, watts=None, comment=None, kind=None):
+    """A SPLITDUPLEX link of class `cls` (LINKS), or with explicit figures; its `class` property is `cls` or
+    `kind` (deplsim's energy breakdown by link class)."""
     if cls is not None:
         bw, lat, watts = LINKS[cls]
     if comment:
         x.line(f"<!-- {comment} -->")
-    head = f'<link id="{lid}" bandwidth="{bw}" latency="{lat}" sharing_policy="SPLITDUPLEX"'
-    if watts is None:
-        x.line(head + "/>")
-    else:
-        x.open(head + ">")
+    x.open(f'<link id="{lid}" bandwidth="{bw}" latency="{lat}" sharing_policy="SPLITDUPLEX">')
+    x.line(f'<prop id="class" value="{cls or kind}"/>')
+    if watts is not None:
         x.line(f'<prop id="wattage_range" value="{watts}"/>')
-        x.close("</link>")
+    x.close("</link>")
 
 
 def route(x, src, dst, links, tag="route", gw=None):
@@ -212,15 +216,17 @@ def cluster_host_writer(t):
         x.open(f'<host id="{name}" speed="{speeds}" pstate="0" core="{t["cores"]}">')
         x.line(f'<prop id="wattage_per_state" value="{watts}"/>')
         x.line(f'<prop id="wattage_off" value="{fmt(t["p_off"])}"/>')
+        x.line(f'<prop id="memory" value="{t["memory"]}"/>')
         x.close("</host>")
     return write
 
 
-def plain_host_writer(speed, cores, watts, off):
+def plain_host_writer(speed, cores, watts, off, memory):
     def write(x, name):
         x.open(f'<host id="{name}" speed="{speed}" pstate="0" core="{cores}">')
         x.line(f'<prop id="wattage_per_state" value="{watts}"/>')
         x.line(f'<prop id="wattage_off" value="{off}"/>')
+        x.line(f'<prop id="memory" value="{memory}"/>')
         x.close("</host>")
     return write
 
@@ -247,7 +253,8 @@ def main(out, small=False):
 
     # Data sources, one zone per edge site. Not charged by deplsim; nominal
     # Raspberry-Pi-4-class gateways (4 cores).
-    src_writer = plain_host_writer("2Gf", 4, "2.7:2.7:6.4", "0")
+    # 4 GB: the Raspberry Pi 4 Model B's 4 GB variant (its product brief lists 1, 2, 4 and 8 GB).
+    src_writer = plain_host_writer("2Gf", 4, "2.7:2.7:6.4", "0", "4GB")
     for site, (count, cls) in SOURCES.items():
         hosts = [f"src-{site}{i + 1}" for i in range(count)]
         x.line(f"<!-- data sources at edge site {site} -->")
@@ -255,7 +262,8 @@ def main(out, small=False):
 
     # Controller, in the datacentre core next to the cloud. Not charged.
     x.line("<!-- controller (not charged) -->")
-    star_zone(x, "core", ["controller"], plain_host_writer("100Gf", 16, "100:100:250", "0"),
+    # Memory: an assumption (a 16-core server with 64 GB); the controller never trains.
+    star_zone(x, "core", ["controller"], plain_host_writer("100Gf", 16, "100:100:250", "0", "64GB"),
               lambda h: ("dc-10g",), "core-sw")
 
     # Backbone links (world level). UP = towards the cloud.
@@ -264,8 +272,8 @@ def main(out, small=False):
         link(x, f"lan-{site}", "site-lan")
     for site, (bw, lat) in WANS.items():
         busy = WAN_ENERGY_J_PER_BIT * bw
-        link(x, f"wan-{site}", bw=f"{bw / 1e6:g}Mbps", lat=lat, watts=f"0:{fmt(busy)}")
-    link(x, "dc-core", bw="10Gbps", lat="100us", watts="2:3")
+        link(x, f"wan-{site}", bw=f"{bw / 1e6:g}Mbps", lat=lat, watts=f"0:{fmt(busy)}", kind="wan")
+    link(x, "dc-core", bw="10Gbps", lat="100us", watts="2:3", kind="dc-core")
 
     # Zone routes. Every pair of zones gets one (symmetrical: the reverse route
     # uses the opposite direction of each SPLITDUPLEX link).

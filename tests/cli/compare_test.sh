@@ -15,7 +15,8 @@ rows = list(csv.DictReader(open(sys.argv[1] + "/comparison.csv")))
 assert list(rows[0].keys()) == ["orchestrator", "status", "guarantee", "p_predicted", "p_target_met", "p_lo", "p_hi",
                                 "energy_j_mean", "energy_lo", "energy_hi", "time_s_mean", "energy_vs_optimum",
                                 "energy_shipping_j", "energy_compute_j", "energy_synchronisation_j", "energy_checkpoints_j",
-                                "energy_other_j", "energy_hosts_j", "energy_links_j"], rows[0].keys()
+                                "energy_other_j", "energy_hosts_j", "energy_links_j", "energy_by_cluster_j",
+                                "energy_by_link_class_j"], rows[0].keys()
 assert [r["orchestrator"] for r in rows] == sys.argv[2].split(","), [r["orchestrator"] for r in rows]
 for r in rows:
     assert r["status"] == "ok", r
@@ -24,6 +25,13 @@ for r in rows:
     e = float(r["energy_j_mean"])  # the breakdown's columns add up to the mean energy, by phase and by kind
     phases = sum(float(r["energy_%s_j" % k]) for k in ("shipping", "compute", "synchronisation", "checkpoints", "other"))
     assert abs(phases - e) <= 1e-9 * e and abs(float(r["energy_hosts_j"]) + float(r["energy_links_j"]) - e) <= 1e-9 * e, r
+    # "name=J;name=J": tiny's two clusters (their training nodes: at most the hosts' part) and its link classes (the
+    # links' part, split)
+    clusters = dict(kv.split("=") for kv in r["energy_by_cluster_j"].split(";"))
+    assert sorted(clusters) == ["main", "second"] and sum(map(float, clusters.values())) <= float(r["energy_hosts_j"]) * (1 + 1e-9), r
+    classes = dict(kv.split("=") for kv in r["energy_by_link_class_j"].split(";"))
+    assert sorted(classes) == ["access", "loopback", "uplink"], classes
+    assert abs(sum(map(float, classes.values())) - float(r["energy_links_j"])) <= 1e-9 * e, r
 t = list(csv.DictReader(open(sys.argv[1] + "/timings.csv")))
 assert [r["orchestrator"] for r in t] == sys.argv[2].split(",")
 PYEOF

@@ -62,7 +62,7 @@ assert sum(int(r["failures"]) for r in rows) > 10 and sum(int(r["replans"]) for 
 assert abs(f["failures_mean"] - sum(int(r["failures"]) for r in rows) / 100) < 1e-12
 assert f["checkpoint_every"] == 2
 PYEOF
-check "  the energy breakdown adds up to the mean energy, by phase and by kind; checkpoints and lost work counted" "$PY" - "$TMP/r1" "$TMP/ok" <<'PYEOF'
+check "  the energy breakdown adds up to the mean energy, by phase and by kind (and by cluster, link class); checkpoints and lost work counted" "$PY" - "$TMP/r1" "$TMP/ok" <<'PYEOF'
 import json, sys
 for d, faulty in ((sys.argv[1], True), (sys.argv[2], False)):
     c = json.load(open(d + "/summary.json"))["cost"]
@@ -77,6 +77,10 @@ for d, faulty in ((sys.argv[1], True), (sys.argv[2], False)):
     # the training nodes' energy by cluster adds up to the hosts' part
     assert abs(sum(b["by_cluster_hosts"].values()) - b["by_kind"]["hosts"]) <= 1e-9 * e, b
     assert set(b["by_cluster_hosts"]) == {"main", "second"} and b["by_cluster_hosts"]["main"] > 0, b
+    # the links' energy by link class adds up to the links' part; tiny.xml's classes (its loopback: SimGrid's own)
+    assert abs(sum(b["by_link_class"].values()) - b["by_kind"]["links"]) <= 1e-9 * e, b
+    assert set(b["by_link_class"]) == {"access", "uplink", "loopback"} and b["by_link_class"]["uplink"] > 0, b
+    assert b["by_link_class"]["loopback"] == 0 and b["by_link_class"]["access"] > 0, b
 PYEOF
 # One cluster only: when a segment's nodes are all down, the re-plan runs on the cluster's nodes still up (not only on
 # another cluster's), so a replication fails only when every node of the cluster is off.

@@ -59,7 +59,7 @@ check "  (not a regular file)" err_has "host[id=tiny-n0].availability_file: file
 sed 's#<host id="tiny-n2"#<host id="tiny-n2\&\#10;evil"#' "$TINY_XML" >"$TMP/newline.xml"
 scenario "$TMP/newline.xml" "$TMP/newline.yaml"
 check "a host name with a newline: run is exit 2" expect_rc 2 run "$TMP/newline.yaml" --orchestrator full-only --out "$TMP/run2"
-check "  (names the line and the character, on one line)" err_has "newline.xml:22: host[id=tiny-n2\\nevil].id: control character U+000A in 'tiny-n2\\nevil'"
+check "  (names the line and the character, on one line)" err_has "newline.xml:24: host[id=tiny-n2\\nevil].id: control character U+000A in 'tiny-n2\\nevil'"
 check "  (no trace.csv)" test ! -e "$TMP/run2/trace.csv"
 sed 's#<zone id="tiny" #<zone id="ti\&\#9;ny" #' "$TINY_XML" >"$TMP/tab.xml"
 check "a zone name with a tab: exit 2" expect_rc 2 validate "$SOURCE_DIR/tests/data/scenarios/tiny.yaml" --platform "$TMP/tab.xml"
@@ -80,7 +80,7 @@ attrs = ' '.join('a%d=\"1\"' % i for i in range(100000))
 text = open(sys.argv[1]).read().replace('<router id=\"tiny-sw\"/>', '<router id=\"tiny-sw\" ' + attrs + '/>', 1)
 open(sys.argv[2], 'w').write(text)" "$TINY_XML" "$TMP/attrs.xml"
 check "100,000 attributes on one element: exit 2" expect_rc 2 validate "$SOURCE_DIR/tests/data/scenarios/tiny.yaml" --platform "$TMP/attrs.xml"
-check "  (the limit, at the line)" err_has "attrs.xml:26: xml: an element with more than 64 attributes"
+check "  (the limit, at the line)" err_has "attrs.xml:29: xml: an element with more than 64 attributes"
 
 printf 'clusters:\n  - {prefix: e, count: 5, hosts: 50001, speed: 1Gf, wattage_per_state: "1:1:2"}\n' >"$TMP/huge.yaml"
 check "platform generate: 250,005 hosts is exit 2 at once" expect_rc 2 platform generate "$TMP/huge.yaml" --out "$TMP/huge.xml"
@@ -90,7 +90,7 @@ check "  (nothing written)" test ! -e "$TMP/huge.xml"
 # 5. Power states and watts (docs/platforms.md, section 4).
 sed 's#<host id="tiny-n2" speed="1Gf,0.5Gf"#<host id="tiny-n2" speed="0.5Gf,1Gf"#' "$TINY_XML" >"$TMP/pstates.xml"
 check "power-state speeds that increase: exit 2" expect_rc 2 validate "$SOURCE_DIR/tests/data/scenarios/tiny.yaml" --platform "$TMP/pstates.xml"
-check "  (names the host)" err_has "pstates.xml:22: host[id=tiny-n2].speed: power-state speeds must strictly decrease"
+check "  (names the host)" err_has "pstates.xml:24: host[id=tiny-n2].speed: power-state speeds must strictly decrease"
 grep -v 'wattage_per_state' "$TINY_XML" | sed 's#<prop id="wattage_off" value="1"/>##' >"$TMP/nowatts.xml"
 scenario "$TMP/nowatts.xml" "$TMP/nowatts-energy.yaml" energy
 scenario "$TMP/nowatts.xml" "$TMP/nowatts-time.yaml" time

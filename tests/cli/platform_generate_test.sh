@@ -21,9 +21,9 @@ clusters:
   - prefix: site
     count: 2
     host_types:
-      - {count: 2, name: "site{c}-orin-{i:02}", speed: "2130.7Gf,1336.9Gf", wattage_per_state: "7:60:60, 7:27.87:27.87"}
+      - {count: 2, name: "site{c}-orin-{i:02}", speed: "2130.7Gf,1336.9Gf", wattage_per_state: "7:60:60, 7:27.87:27.87", memory: 64GB}
       - {count: 3, name: "site{c}-nano-{i}", speed: "94.37Gf,65.54Gf", wattage_per_state: "1.5:10:10, 1.5:5:5"}
-  - {prefix: cloud, hosts: 2, host_names: "dgx-{i}.dc", speed: "7796.7Gf", cores: 8, wattage_per_state: "1500:1500:6500"}
+  - {prefix: cloud, hosts: 2, host_names: "dgx-{i}.dc", speed: "7796.7Gf", cores: 8, wattage_per_state: "1500:1500:6500", memory: 40GiB}
 YAML
 check "heterogeneous clusters and name patterns: generated" expect_rc 0 platform generate "$TMP/het.yaml" --out "$TMP/het.xml"
 check "  (3 clusters, 14 hosts)" err_has "3 clusters, 14 hosts"
@@ -37,6 +37,12 @@ for c in (0, 1):
     for i in range(3):
         assert h["site%d-nano-%d" % (c, i)]["pstates"][1]["idle_w"] == 1.5
 assert h["dgx-1.dc"]["cores"] == 8 and h["dgx-1.dc"]["zone"] == "cloud"
+# memory where a kind declares it (per core), none where it does not; links classed
+assert h["site0-orin-01"]["memory_bytes"] == 64e9 and h["dgx-0.dc"]["memory_bytes"] == 40 * 2**30, h["dgx-0.dc"]
+assert h["site1-nano-2"]["memory_bytes"] is None
+links = {l["name"]: l for l in json.load(open(sys.argv[1]))["links"]}
+assert links["site1-nano-2-link_UP"]["class"] == "host" and links["site-0-up_DOWN"]["class"] == "uplink", links.keys()
+assert links["src-1-link_UP"]["class"] == "source"
 PYEOF
 sed -e "s#^platform: .*#platform: $TMP/het.xml#" -e 's/{name: main, zone: tiny}/{name: main, zone: site-1}/' \
     -e 's/{name: second, zone: tiny2, price_per_node_s: 0.001}/{name: second, zone: cloud}/' -e 's/host: src1/host: src-1/g' \
@@ -46,6 +52,9 @@ check "  and runs" expect_rc 0 run "$TMP/on-het.yaml" --orchestrator full-only -
 printf 'clusters:\n  - {prefix: e, hosts: 2, host_types: [{count: 1, name: "a{i}", speed: 1Gf, wattage_per_state: "1:1:2"}]}\n' >"$TMP/badh1.yaml"
 check "host_types with hosts: exit 2" expect_rc 2 platform generate "$TMP/badh1.yaml" --out "$TMP/x.xml"
 check "  (message)" err_has "clusters.0.hosts: not with host_types"
+printf 'clusters:\n  - {prefix: e, host_types: [{count: 1, name: "a{i}", speed: 1Gf, wattage_per_state: "1:1:2", memory: 8Gb}]}\n' >"$TMP/badmem.yaml"
+check "a memory that is not a size: exit 2" expect_rc 2 platform generate "$TMP/badmem.yaml" --out "$TMP/x.xml"
+check "  (message)" err_has "clusters.0.host_types.0.memory: '8Gb': expected a positive size per core with a unit"
 printf 'clusters:\n  - {prefix: e, host_types: [{count: 2, name: "a b", speed: 1Gf, wattage_per_state: "1:1:2"}]}\n' >"$TMP/badh2.yaml"
 check "a bad name pattern: exit 2" expect_rc 2 platform generate "$TMP/badh2.yaml" --out "$TMP/x.xml"
 check "  (message)" err_has "clusters.0.host_types.0.name: 'a b': expected letters"

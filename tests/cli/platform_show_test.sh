@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `deplsim platform show`: on every shipped platform it lists every host with its speed and watts per power state and
-# every link; with a scenario, each cluster's hosts in plan order, the hosts of a cluster zone left out and why, and
+# its memory, and every link with its class; with a scenario, each cluster's hosts in plan order, the hosts of a cluster zone left out and why, and
 # one route with an effective rate per (data source, cluster), (controller, cluster) and (cluster, cluster) pair;
 # text and JSON say the same; unit slips are warned about; bad input is exit 2.
 source "$(dirname "$0")/testlib.sh" platform-show
@@ -22,6 +22,11 @@ for h in r["hosts"]:
     assert h["name"] in rows, "text lacks host " + h["name"]
     assert rows[h["name"]].count("| p") == len(h["pstates"]), h["name"]
 assert len(rows) == len(r["hosts"]), (len(rows), len(r["hosts"]))
+# The shipped platforms declare every host's memory and every link's class (SimGrid's own loopback aside).
+for h in r["hosts"]:
+    assert h["memory_bytes"] is not None and h["memory_bytes"] >= 1e9, h
+    assert "| memory %s" % "not declared" not in rows[h["name"]] and "| memory " in rows[h["name"]], h["name"]
+assert all(l["class"] for l in r["links"] if l["name"] != "__loopback__"), [l["name"] for l in r["links"] if not l["class"]]
 assert all(l["bandwidth_Bps"] > 0 for l in r["links"])
 assert r["scenario"] is None
 PYEOF
@@ -54,10 +59,11 @@ check "  (the reason)" grep -qF "left out: tiny-n2 (the host of data source 'cam
 check "  (and not among the cluster's hosts)" grep -qE "^  cluster main \(zone tiny\).*: tiny-n0, tiny-n1$" "$TMP/tiny.txt"
 # Unit slips: a bare number is flop/s (speed) or bytes/s (bandwidth).
 sed -e 's/speed="1Gf,0.5Gf"/speed="1000,500"/' -e '0,/bandwidth="125MBps"/s//bandwidth="125"/' \
-  "$SOURCE_DIR/platforms/tiny.xml" >"$TMP/slip.xml"
+  -e '0,/value="8GB"/s//value="8000"/' "$SOURCE_DIR/platforms/tiny.xml" >"$TMP/slip.xml"
 check "unit slips: shown, with warnings" bash -c "'$DEPLSIM' platform show '$TMP/slip.xml' >'$TMP/slip.txt'"
 check "  (the slow host)" grep -qF "warning: host 'tiny-n2': 1 kflop/s per core at pstate 0 is slower than any computer" "$TMP/slip.txt"
 check "  (the slow link)" grep -qE "warning: link 'tiny-n0-link_(UP|DOWN)': 125 B/s: a unit missing" "$TMP/slip.txt"
+check "  (the memory in bytes)" grep -qF "warning: host 'tiny-n0': memory 8 kB per core: a unit missing?" "$TMP/slip.txt"
 check "  (none on the shipped tiny platform)" bash -c "! grep -q '^warning' '$TMP/tiny.xml.txt'"
 # Routes. Full cluster zones with host-to-router routes only: one grouped error per zone (its line, routing model,
 # pairs, the fix), not one line per pair; the same zones with routing="Floyd" or "Dijkstra" load, and a run on them

@@ -103,6 +103,8 @@ TEST_CASE("xml_check: every bad platform fixture is reported at its line with it
       {"wattage_not_number.xml", 6, "host[id=h1].prop[wattage_per_state]", "got 'abc'"},
       {"wattage_off.xml", 6, "host[id=h1].prop[wattage_off]", "got 'ten'"},
       {"wattage_range.xml", 6, "link[id=l1].prop[wattage_range]", "idle:busy"},
+      {"memory_format.xml", 6, "host[id=h1].prop[memory]", "expected a positive size with a unit such as 8GB"},
+      {"link_class.xml", 6, "link[id=l1].prop[class]", "got 'wi fi'"},
       // issue 22: what a platform may make SimGrid write or read, names, power-state order, sizes
       {"config_tracing.xml", 5, "config[id=general].prop[tracing/filename]", "cannot be set by a platform file"},
       {"config_path.xml", 6, "config.prop[path]", "only SimGrid's model settings"},
@@ -286,6 +288,36 @@ TEST_CASE("parse_bandwidth follows SimGrid's units", "[xml_check][units]")
     CHECK_FALSE(deplsim::parse_bandwidth(bad, v));
   }
   CHECK(v == 7);
+}
+
+TEST_CASE("parse_size follows SimGrid's units", "[xml_check][units]")
+{
+  double v = -1;
+  CHECK(deplsim::parse_size("8GB", v));
+  CHECK(v == Approx(8e9));
+  CHECK(deplsim::parse_size("40GiB", v));
+  CHECK(v == Approx(40.0 * 1024 * 1024 * 1024));
+  CHECK(deplsim::parse_size("512MiB", v));
+  CHECK(v == Approx(512.0 * 1024 * 1024));
+  CHECK(deplsim::parse_size("4kB", v));
+  CHECK(v == Approx(4000));
+  CHECK(deplsim::parse_size("1e9", v));  // a bare number is bytes
+  CHECK(v == Approx(1e9));
+  CHECK(deplsim::parse_size("2gigabytes", v));
+  CHECK(v == Approx(2e9));
+  v = -1;
+  CHECK_FALSE(deplsim::parse_size("8 gigs", v));
+  CHECK_FALSE(deplsim::parse_size("8Gb", v));  // bits are not a size
+  CHECK_FALSE(deplsim::parse_size("GB", v));
+  CHECK(v == -1);
+  // A memory property: a size > 0.
+  const auto check = [](const std::string& body) {
+    TempFile file(kHead + body + kTail, "deplsim_xml_check_memory.xml");
+    return deplsim::check_platform_xml(file.path.string());
+  };
+  CHECK(check("    <host id=\"a\" speed=\"1Gf\"><prop id=\"memory\" value=\"0GB\"/></host>\n").at(0).key ==
+        "host[id=a].prop[memory]");
+  CHECK(check("    <host id=\"a\" speed=\"1Gf\"><prop id=\"memory\" value=\"16GiB\"/></host>\n").empty());
 }
 
 TEST_CASE("parse_latency follows SimGrid's units", "[xml_check][units]")

@@ -28,6 +28,9 @@ struct HostView {
   int cores = 1;
   std::vector<PowerState> pstates;
   double off_w = 0.0;
+  /// Memory one core can use for training (the host's `memory` property: a GPU's device memory, a board's unified
+  /// memory), in bytes; 0 when the platform does not declare it.
+  double memory_bytes = 0.0;
   /// Total flop/s of the host at power state `p` (speed x cores).
   [[nodiscard]] double total_speed(std::size_t p) const { return pstates.at(p).speed * cores; }
   [[nodiscard]] bool in_zone(const std::string& zone) const;
@@ -40,6 +43,7 @@ struct LinkView {
   bool fatpipe = false;    ///< FATPIPE: flows do not share the bandwidth
   double idle_w = 0.0;     ///< link energy plugin: watts when idle
   double busy_w = 0.0;     ///< watts at full load
+  std::string link_class;  ///< the link's `class` property (wifi, wan, ...); empty when not declared
 };
 
 /// @brief A route between two hosts: the links in order and the summed raw latency.
@@ -76,6 +80,12 @@ public:
   [[nodiscard]] bool has_route(std::size_t src, std::size_t dst) const;
   void add_route(std::size_t src, std::size_t dst, RouteView r);
   void index_hosts();
+  /// The links' classes, sorted, each once: a link's `class` property; SimGrid's __loopback__ link is "loopback";
+  /// any other link without one is kUnclassified.
+  [[nodiscard]] std::vector<std::string> link_classes() const;
+  /// Index in link_classes() of link `l`'s class.
+  [[nodiscard]] std::size_t link_class_index(std::size_t l) const;
+  static constexpr const char* kUnclassified = "unclassified";
   /// Power states usable by every one of `hosts` (the smallest count).
   [[nodiscard]] std::size_t common_pstates(const std::vector<std::size_t>& hosts) const;
 

@@ -136,6 +136,15 @@ void print_result(const Context& ctx, const RunArgs& a, std::uint64_t seed, cons
                ph["checkpoints"].get<double>(), ph["other"].get<double>(), b["by_kind"]["hosts"].get<double>(),
                b["by_kind"]["links"].get<double>(),
                b["lost_work"].get<double>() > 0 ? fmt::format(" (of which work lost to faults {:.4g} J)", b["lost_work"].get<double>()) : "");
+    // Where it went: the clusters' training nodes and the link classes that drew anything.
+    for (const auto& [key, what] : {std::pair{"by_cluster_hosts", "training nodes' energy by cluster"},
+                                     std::pair{"by_link_class", "links' energy by class"}}) {
+      std::string parts;
+      if (b.contains(key))
+        for (const auto& [name, joules] : b[key].items())
+          if (joules.get<double>() != 0.0) parts += fmt::format("{}{} {:.4g}", parts.empty() ? "" : ", ", name, joules.get<double>());
+      if (!parts.empty()) fmt::print("  {}: {} J\n", what, parts);
+    }
   }
   fmt::print("results in {}\n", out);
 }

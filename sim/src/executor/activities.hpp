@@ -60,6 +60,11 @@ public:
   void each_host(F&& f) const {
     for (const auto& [h, start] : hosts_) f(h, sg_host_get_consumed_energy(h) - start);
   }
+  /// Each link charged, in order of first use, with its energy since then.
+  template <class F>
+  void each_link(F&& f) const {
+    for (const auto& [l, start] : links_) f(l, sg_link_get_consumed_energy(l) - start);
+  }
   [[nodiscard]] double links() const {
     double e = 0;
     for (const auto& [l, start] : links_) e += sg_link_get_consumed_energy(l) - start;

@@ -56,7 +56,7 @@ sg4::Engine* start_engine(const ExecutorOptions& options) {
 // and the meter SimGrid's state-change callback keeps up to date.
 Simulation prepare(const Scenario& sc, const PlatformView& view, const CostModel& cost, const ExecutorOptions& options,
                    EnergyMeter** current_meter) {
-  Simulation sim{sc, view, cost, options, {}, nullptr, 0, has_faults(sc, options.faults), {}, current_meter};
+  Simulation sim{sc, view, cost, options, {}, nullptr, 0, has_faults(sc, options.faults), {}, current_meter, {}, {}, 0};
   for (const auto& h : view.hosts) sim.r.hosts.push_back(sg4::Host::by_name(h.name));
   sim.r.latency_factor = view.network.latency_factor;
   sim.controller = sg4::Host::by_name_or_null(sc.controller);
@@ -64,6 +64,9 @@ Simulation prepare(const Scenario& sc, const PlatformView& view, const CostModel
   sim.controller_index = *view.host_index(sc.controller);
   for (std::size_t c = 0; c < view.cluster_hosts.size(); ++c)
     for (auto h : view.cluster_hosts[c]) sim.cluster_of.emplace(sim.r.hosts[h], c);
+  sim.link_class_count = view.link_classes().size();
+  for (std::size_t l = 0; l < view.links.size(); ++l)
+    if (const auto* link = sg4::Link::by_name_or_null(view.links[l].name)) sim.class_of.emplace(link, view.link_class_index(l));
   for (std::size_t c = 0; c < view.cluster_hosts.size() && c < sc.clusters.size(); ++c)
     for (auto h : view.cluster_hosts[c]) sim.fallible.emplace_back(h, c);
   return sim;

@@ -56,6 +56,7 @@ struct CostTrace {
   double link_energy_j = 0.0;
   EnergyBreakdown breakdown;  ///< energy_j by phase
   std::vector<double> cluster_host_energy_j;  ///< host_energy_j by scenario cluster (its training nodes)
+  std::vector<double> link_class_energy_j;    ///< link_energy_j by link class (PlatformView::link_classes())
   long long activities = 0;  ///< SimGrid executions and communications started
   std::vector<Segment> executed;  ///< the segments actually run (an adaptive orchestrator may have revised them)
   // Faults (docs/model.md 4.10):

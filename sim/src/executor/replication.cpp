@@ -42,6 +42,10 @@ CostTrace ReplicationRunner::run() {
   meter_.each_host([&](const sg4::Host* h, double e) {
     if (auto it = sim_.cluster_of.find(h); it != sim_.cluster_of.end()) trace_.cluster_host_energy_j[it->second] += e;
   });
+  trace_.link_class_energy_j.assign(sim_.link_class_count, 0.0);
+  meter_.each_link([&](const sg4::Link* l, double e) {
+    if (auto it = sim_.class_of.find(l); it != sim_.class_of.end()) trace_.link_class_energy_j[it->second] += e;
+  });
   EnergyBreakdown& b = trace_.breakdown;
   b.other_j = trace_.energy_j - (b.shipping_j + b.compute_j + b.synchronisation_j + b.checkpoints_j);
   if (std::abs(b.other_j) <= 1e-9 * std::max(1.0, trace_.energy_j)) {  // rounding, not a phase: kept where most went

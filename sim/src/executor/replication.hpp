@@ -27,6 +27,8 @@ struct Simulation {
   std::vector<std::pair<std::size_t, std::size_t>> fallible;  ///< training hosts that may fail: (host, cluster)
   EnergyMeter** current_meter = nullptr;  ///< the meter SimGrid's state-change callback brings up to date
   std::map<const sg4::Host*, std::size_t> cluster_of;  ///< each training host's scenario cluster (energy by cluster)
+  std::map<const sg4::Link*, std::size_t> class_of;    ///< each link's index in view.link_classes() (energy by class)
+  std::size_t link_class_count = 0;
 };
 
 class ReplicationRunner {

@@ -225,6 +225,7 @@ void draw_losses(const Context& ctx, const Problem& problem, const RunOptions& o
     row.host_energy_j = cost.host_energy_j;
     row.link_energy_j = cost.link_energy_j;
     row.cluster_host_energy_j = cost.cluster_host_energy_j;
+    row.link_class_energy_j = cost.link_class_energy_j;
     row.time_s = cost.time_s;
     row.epochs = static_cast<int>(t.test.size());
     result.rows.push_back(row);

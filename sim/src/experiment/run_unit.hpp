@@ -58,6 +58,7 @@ struct ReplicationRow {
   double host_energy_j = 0.0;
   double link_energy_j = 0.0;
   std::vector<double> cluster_host_energy_j;  ///< host_energy_j by scenario cluster
+  std::vector<double> link_class_energy_j;    ///< link_energy_j by link class (PlatformView::link_classes())
 };
 
 struct TraceRow {

@@ -29,6 +29,7 @@ struct HostType {
   int cores = 1;
   std::string wattage;
   double wattage_off = 0;
+  std::string memory;  // SimGrid size per core ("8GB"); empty: not declared
 };
 
 struct Group {
@@ -41,6 +42,7 @@ struct Group {
   int cores = 1;
   std::string wattage;   // wattage_per_state: "idle:epsilon:all, ..."
   double wattage_off = 0;
+  std::string memory;    // SimGrid size per core ("8GB"); empty: not declared
   std::string bandwidth = "1Gbps", latency = "100us";
   std::string backbone_bandwidth = "10Gbps", backbone_latency = "100us";
   std::string uplink_bandwidth = "1Gbps", uplink_latency = "5ms";
@@ -88,13 +90,19 @@ std::string expand(const std::string& pattern, int c, int i) {
 }
 
 // What one kind of host is (a homogeneous group's, or one of `host_types`): speed, cores, watts.
-void read_host_kind(yaml::Document& doc, yaml::Map& m, std::string& speed, int& cores, std::string& wattage, double& wattage_off) {
+void read_host_kind(yaml::Document& doc, yaml::Map& m, std::string& speed, int& cores, std::string& wattage, double& wattage_off,
+                    std::string& memory) {
   speed = m.string("speed");
   cores = static_cast<int>(std::clamp<long long>(m.integer("cores", 1), -1, 1'000'000));
   if (m.ok("cores") && (cores < 1 || cores > 4096)) doc.issue(m.get("cores"), m.key_path("cores"), fmt::format("must be in [1, 4096], got {}", cores));
   wattage = m.string("wattage_per_state");
   wattage_off = m.number("wattage_off", 0.0);
   if (m.ok("wattage_off") && !(wattage_off >= 0)) doc.issue(m.get("wattage_off"), m.key_path("wattage_off"), "must be >= 0");
+  memory = m.string("memory", "");
+  double bytes = 0;
+  if (m.ok("memory") && !memory.empty() && !(parse_size(memory, bytes) && bytes > 0))
+    doc.issue(m.get("memory"), m.key_path("memory"),
+              fmt::format("'{}': expected a positive size per core with a unit, such as 8GB or 40GiB", shown(memory)));
 }
 
 // A group's `host_types` (a heterogeneous cluster); false when it has none. Such a group takes no hosts, speed,
@@ -106,7 +114,8 @@ bool read_host_types(yaml::Document& doc, yaml::Map& m, Group& g) {
     doc.issue(list, m.key_path("host_types"), "expected a list of 1 to 1000 host types");
     return true;
   }
-  for (const char* k : {"hosts", "speed", "cores", "wattage_per_state", "wattage_off", "host_names", "backbone_bandwidth", "backbone_latency"})
+  for (const char* k : {"hosts", "speed", "cores", "wattage_per_state", "wattage_off", "memory", "host_names", "backbone_bandwidth",
+                        "backbone_latency"})
     if (m.get(k).IsDefined())
       doc.issue(m.get(k), m.key_path(k), "not with host_types (each host type gives its own; hosts reach their switch over `bandwidth`)");
   for (std::size_t t = 0; t < list.size(); ++t) {
@@ -120,7 +129,7 @@ bool read_host_types(yaml::Document& doc, yaml::Map& m, Group& g) {
       doc.issue(h.get("name"), h.key_path("name"),
                 fmt::format("'{}': expected letters, digits, '_', '-', '.', with {{i}} or {{i:0N}} (the host's index in its type, "
                             "from 0) and optionally {{c}} (the cluster's index in its group)", shown(ht.name)));
-    read_host_kind(doc, h, ht.speed, ht.cores, ht.wattage, ht.wattage_off);
+    read_host_kind(doc, h, ht.speed, ht.cores, ht.wattage, ht.wattage_off, ht.memory);
     h.reject_unknown_keys();
     g.types.push_back(ht);
   }
@@ -164,7 +173,7 @@ Spec read_spec(const std::string& path) {
                                 "optionally {{c}} (the cluster's index in its group)", shown(g.host_names)));
         g.hosts = static_cast<int>(std::clamp<long long>(m.integer("hosts"), -1, 1'000'000));
         if (m.ok("hosts") && (g.hosts < 1 || g.hosts > 100000)) doc.issue(m.get("hosts"), m.key_path("hosts"), fmt::format("must be in [1, 100000], got {}", g.hosts));
-        read_host_kind(doc, m, g.speed, g.cores, g.wattage, g.wattage_off);
+        read_host_kind(doc, m, g.speed, g.cores, g.wattage, g.wattage_off, g.memory);
         g.bandwidth = m.string("bandwidth", g.bandwidth);
         g.latency = m.string("latency", g.latency);
         g.backbone_bandwidth = m.string("backbone_bandwidth", g.backbone_bandwidth);
@@ -220,6 +229,12 @@ std::string attr(const std::string& s) {
   return out;
 }
 
+// The optional memory property of a host, and a link's class (docs/platforms.md).
+std::string memory_prop(const std::string& memory) {
+  return memory.empty() ? std::string() : fmt::format("<prop id=\"memory\" value=\"{}\"/>", attr(memory));
+}
+std::string class_prop(const char* cls) { return fmt::format("<prop id=\"class\" value=\"{}\"/>", cls); }
+
 // A heterogeneous cluster: a Floyd zone of explicit hosts (each host type's), each behind its own SPLITDUPLEX link
 // to the zone's router ID-gw; Floyd joins those host-to-router routes into host-to-host ones.
 std::string heterogeneous_zone(const Group& g, const std::string& id, int c) {
@@ -229,13 +244,13 @@ std::string heterogeneous_zone(const Group& g, const std::string& id, int c) {
     for (int i = 0; i < t.count; ++i) {
       names.push_back(expand(t.name, c, i));
       x += fmt::format("      <host id=\"{}\" speed=\"{}\" core=\"{}\"><prop id=\"wattage_per_state\" value=\"{}\"/><prop id=\"wattage_off\" "
-                       "value=\"{}\"/></host>\n",
-                       attr(names.back()), attr(t.speed), t.cores, attr(t.wattage), t.wattage_off);
+                       "value=\"{}\"/>{}</host>\n",
+                       attr(names.back()), attr(t.speed), t.cores, attr(t.wattage), t.wattage_off, memory_prop(t.memory));
     }
   x += fmt::format("      <router id=\"{}-gw\"/>\n", attr(id));
   for (const auto& n : names)
-    x += fmt::format("      <link id=\"{}-link\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\"/>\n", attr(n), attr(g.bandwidth),
-                     attr(g.latency));
+    x += fmt::format("      <link id=\"{}-link\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\">{}</link>\n", attr(n),
+                     attr(g.bandwidth), attr(g.latency), class_prop("host"));
   for (const auto& n : names)
     x += fmt::format("      <route src=\"{0}\" dst=\"{1}-gw\"><link_ctn id=\"{0}-link\" direction=\"UP\"/></route>\n", attr(n), attr(id));
   x += "    </zone>\n";
@@ -296,13 +311,14 @@ int generate_platform(const std::string& spec_path, const std::string& out_path)
                          attr(g.backbone_latency), attr(expand(pattern.substr(0, at), c, 0)), attr(expand(pattern.substr(at + 3), c, 0)));
         x += fmt::format("      <prop id=\"wattage_per_state\" value=\"{}\"/>\n      <prop id=\"wattage_off\" value=\"{}\"/>\n", attr(g.wattage),
                          g.wattage_off);
+        if (!g.memory.empty()) x += "      " + memory_prop(g.memory) + "\n";
         x += "    </cluster>\n";
       }
       zones.push_back(id);
       gateways.push_back(id + "-gw");
       uplinks.push_back(id + "-up");
-      x += fmt::format("    <link id=\"{}-up\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\"/>\n", attr(id), attr(g.uplink_bandwidth),
-                       attr(g.uplink_latency));
+      x += fmt::format("    <link id=\"{}-up\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\">{}</link>\n", attr(id),
+                       attr(g.uplink_bandwidth), attr(g.uplink_latency), class_prop("uplink"));
     }
   // Data sources and the controller, each zone behind an uplink.
   x += "    <zone id=\"sensors\" routing=\"Full\">\n";
@@ -310,24 +326,25 @@ int generate_platform(const std::string& spec_path, const std::string& out_path)
     x += fmt::format("      <host id=\"src-{}\" speed=\"1Gf\" core=\"1\"><prop id=\"wattage_per_state\" value=\"1:1:2\"/></host>\n", s + 1);
   x += "      <router id=\"sensors-gw\"/>\n";
   for (int s = 0; s < sp.sources; ++s)
-    x += fmt::format("      <link id=\"src-{}-link\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\"/>\n", s + 1,
-                     attr(sp.source_bandwidth), attr(sp.source_latency));
+    x += fmt::format("      <link id=\"src-{}-link\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\">{}</link>\n", s + 1,
+                     attr(sp.source_bandwidth), attr(sp.source_latency), class_prop("source"));
   for (int s = 0; s < sp.sources; ++s)
     x += fmt::format("      <route src=\"src-{0}\" dst=\"sensors-gw\"><link_ctn id=\"src-{0}-link\" direction=\"UP\"/></route>\n", s + 1);
   x += "    </zone>\n";
   zones.push_back("sensors");
   gateways.push_back("sensors-gw");
   uplinks.push_back("sensors-up");
-  x += "    <link id=\"sensors-up\" bandwidth=\"1Gbps\" latency=\"5ms\" sharing_policy=\"SPLITDUPLEX\"/>\n";
+  x += "    <link id=\"sensors-up\" bandwidth=\"1Gbps\" latency=\"5ms\" sharing_policy=\"SPLITDUPLEX\">" + class_prop("uplink") + "</link>\n";
   x += fmt::format("    <zone id=\"core\" routing=\"Full\">\n      <host id=\"controller\" speed=\"{}\" core=\"{}\"><prop id=\"wattage_per_state\" "
                    "value=\"100:100:250\"/></host>\n      <router id=\"core-gw\"/>\n      <link id=\"controller-link\" bandwidth=\"10Gbps\" "
-                   "latency=\"100us\" sharing_policy=\"SPLITDUPLEX\"/>\n      <route src=\"controller\" dst=\"core-gw\"><link_ctn "
+                   "latency=\"100us\" sharing_policy=\"SPLITDUPLEX\">{}</link>\n      <route src=\"controller\" dst=\"core-gw\"><link_ctn "
                    "id=\"controller-link\" direction=\"UP\"/></route>\n    </zone>\n",
-                   attr(sp.controller_speed), sp.controller_cores);
+                   attr(sp.controller_speed), sp.controller_cores, class_prop("controller"));
   zones.push_back("core");
   gateways.push_back("core-gw");
   uplinks.push_back("core-up");
-  x += "    <link id=\"core-up\" bandwidth=\"10Gbps\" latency=\"1ms\" sharing_policy=\"SPLITDUPLEX\"/>\n";
+  x += "    <link id=\"core-up\" bandwidth=\"10Gbps\" latency=\"1ms\" sharing_policy=\"SPLITDUPLEX\">" + class_prop("uplink") +
+       "</link>\n";
   // Every pair of zones: up the first's uplink, down the second's.
   for (std::size_t i = 0; i < zones.size(); ++i)
     for (std::size_t j = i + 1; j < zones.size(); ++j)

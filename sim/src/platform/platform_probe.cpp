@@ -157,6 +157,7 @@ std::map<std::string, std::size_t> read_links(simgrid::s4u::Engine* engine, Plat
     lv.bandwidth = l->get_bandwidth();
     lv.latency = l->get_latency();
     lv.fatpipe = l->get_sharing_policy() == simgrid::s4u::Link::SharingPolicy::FATPIPE;
+    if (const char* c = l->get_property("class")) lv.link_class = c;
     const char* w = l->get_property("wattage_range");
     if (w != nullptr) {
       auto vals = parse_number_list(w, ':');
@@ -195,6 +196,10 @@ std::vector<simgrid::s4u::Host*> read_hosts(simgrid::s4u::Engine* engine, Platfo
       read_watts(hv, h->get_property("wattage_per_state"));
     }
     if (const char* off = h->get_property("wattage_off")) hv.off_w = std::stod(off);
+    if (const char* mem = h->get_property("memory")) {
+      double bytes = 0;
+      if (parse_size(mem, bytes) && bytes > 0) hv.memory_bytes = bytes;  // checked before loading
+    }
     v.hosts.push_back(hv);
   }
   return sg_hosts;
@@ -426,13 +431,14 @@ nlohmann::json to_json(const ProbeResult& r) {
   for (const auto& h : v.hosts) {
     json ps = json::array();
     for (const auto& p : h.pstates) ps.push_back({p.speed, p.idle_w, p.epsilon_w, p.all_cores_w});
-    hosts.push_back({{"name", h.name}, {"zones", h.zones}, {"cores", h.cores}, {"pstates", ps}, {"off_w", h.off_w}});
+    hosts.push_back({{"name", h.name}, {"zones", h.zones}, {"cores", h.cores}, {"pstates", ps}, {"off_w", h.off_w},
+                     {"memory_bytes", h.memory_bytes}});
   }
   j["hosts"] = hosts;
   json links = json::array();
   for (const auto& l : v.links)
     links.push_back({{"name", l.name}, {"bandwidth", l.bandwidth}, {"latency", l.latency}, {"fatpipe", l.fatpipe},
-                     {"idle_w", l.idle_w}, {"busy_w", l.busy_w}});
+                     {"idle_w", l.idle_w}, {"busy_w", l.busy_w}, {"class", l.link_class}});
   j["links"] = links;
   j["cluster_hosts"] = v.cluster_hosts;
   json routes = json::array();
@@ -466,11 +472,13 @@ ProbeResult probe_result_from_json(const nlohmann::json& j) {
     hv.cores = h.at("cores").get<int>();
     for (const auto& p : h.at("pstates")) hv.pstates.push_back({p[0].get<double>(), p[1].get<double>(), p[2].get<double>(), p[3].get<double>()});
     hv.off_w = h.at("off_w").get<double>();
+    hv.memory_bytes = h.at("memory_bytes").get<double>();
     v.hosts.push_back(hv);
   }
   for (const auto& l : j.at("links"))
     v.links.push_back({l.at("name").get<std::string>(), l.at("bandwidth").get<double>(), l.at("latency").get<double>(),
-                       l.at("fatpipe").get<bool>(), l.at("idle_w").get<double>(), l.at("busy_w").get<double>()});
+                       l.at("fatpipe").get<bool>(), l.at("idle_w").get<double>(), l.at("busy_w").get<double>(),
+                       l.at("class").get<std::string>()});
   v.cluster_hosts = j.at("cluster_hosts").get<std::vector<std::vector<std::size_t>>>();
   for (const auto& rt : j.at("routes")) {
     r.route_pairs.emplace_back(rt[0].get<std::size_t>(), rt[1].get<std::size_t>());

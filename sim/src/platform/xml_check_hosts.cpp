@@ -3,8 +3,8 @@
 /// the wattage properties of the host energy plug-in.
 ///
 /// What: each host's speeds (one per power state), core count and pstate, the energy properties wattage_per_state
-/// (one "idle:one_core:all_cores" entry per speed) and wattage_off, the hosts, links and router a <cluster> or a
-/// <cabinet> generates from its radicals, and the one namespace of hosts and routers.
+/// (one "idle:one_core:all_cores" entry per speed) and wattage_off, the memory property (a size), the hosts, links
+/// and router a <cluster> or a <cabinet> generates from its radicals, and the one namespace of hosts and routers.
 /// Why: SimGrid 3.32 aborts the process on a wattage_per_state with the wrong number of entries, a host with
 /// core="0" or a pstate out of range (xml_check.hpp), and a typo in a radical could make millions of hosts.
 #include "platform/xml_check.hpp"
@@ -147,7 +147,7 @@ void PlatformChecker::check_wattage_per_state(const xmlNode* prop, const std::st
   }
 }
 
-void PlatformChecker::check_host_energy_props(const xmlNode* owner, std::optional<std::size_t> pstate_count)
+void PlatformChecker::check_host_props(const xmlNode* owner, std::optional<std::size_t> pstate_count)
 {
   for (const xmlNode* prop : child_elements(owner)) {
     if (element_name(prop) != "prop")
@@ -155,11 +155,18 @@ void PlatformChecker::check_host_energy_props(const xmlNode* owner, std::optiona
     const std::string id    = attribute_or(prop, "id", "");
     const std::string value = attribute_or(prop, "value", "");
     const std::string key   = label(owner) + "." + label(prop);
-    if (id == "wattage_per_state")
+    if (id == "wattage_per_state") {
       check_wattage_per_state(prop, key, value, pstate_count);
-    else if (id == "wattage_off")
+    } else if (id == "wattage_off") {
       if (auto problem = energy_number_problem(trim(value)))
         report(prop, key, "wattage_off: " + *problem);
+    } else if (id == "memory") {
+      double bytes = 0;
+      if (!parse_size(value, bytes) || !(bytes > 0))
+        report(prop, key,
+               "memory: expected a positive size with a unit such as 8GB, 40GiB or 512MiB (the memory one core can "
+               "use for training), got " + in_quotes(value));
+    }
   }
 }
 
@@ -170,7 +177,7 @@ void PlatformChecker::check_cluster(const xmlNode* node)
   const std::string id = attribute_or(node, "id", "");
   auto pstates         = check_speeds(node, "speed");
   check_core(node);
-  check_host_energy_props(node, pstates);
+  check_host_props(node, pstates);
   check_bandwidth(node, "bw");
   check_latency(node, "lat");
   auto bb_bw        = check_bandwidth(node, "bb_bw", true);

@@ -133,7 +133,7 @@ private:
   static std::optional<std::string> energy_number_problem(const std::string& text);
   void check_wattage_per_state(const xmlNode* prop, const std::string& key, const std::string& value,
                                std::optional<std::size_t> pstate_count);
-  void check_host_energy_props(const xmlNode* owner, std::optional<std::size_t> pstate_count);
+  void check_host_props(const xmlNode* owner, std::optional<std::size_t> pstate_count);
   void check_cluster(const xmlNode* node);
   void check_cabinet(const xmlNode* node);
   void declare_node(const xmlNode* node, const std::string& id, const std::string& kind);
@@ -143,7 +143,7 @@ private:
   std::optional<double> check_bandwidth(const xmlNode* node, const char* attr_name, bool optional_empty = false);
   std::optional<double> check_latency(const xmlNode* node, const char* attr_name, bool optional_empty = false);
   void check_link(const xmlNode* node);
-  void check_link_energy_props(const xmlNode* link);
+  void check_link_props(const xmlNode* link);
   void declare_link(const xmlNode* node, const std::string& id, const std::string& origin, bool split_duplex);
   bool link_declared(const std::string& id) const;
 

@@ -3,7 +3,7 @@
 /// properties of the link energy plug-in, and link names.
 ///
 /// What: each link's bandwidth (several only on WIFI links) and latency in SimGrid's units, wattage_range (or
-/// watt_range) and wattage_off, and every link name declared, with the _UP and _DOWN halves SimGrid creates for a
+/// watt_range), wattage_off and class (docs/platforms.md), and every link name declared, with the _UP and _DOWN halves SimGrid creates for a
 /// SPLITDUPLEX link, so that routes can be checked against them.
 /// Why: SimGrid 3.32 aborts the process on some of these mistakes, a link declared twice among them (xml_check.hpp),
 /// and the check of the routes (xml_check_routes.cpp) needs every link name.
@@ -11,6 +11,7 @@
 #include "platform/xml_check_internal.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace deplsim::platform_xml {
 
@@ -71,11 +72,11 @@ void PlatformChecker::check_link(const xmlNode* node)
     }
   }
   check_latency(node, "latency");
-  check_link_energy_props(node);
+  check_link_props(node);
   declare_link(node, attribute_or(node, "id", ""), "link", policy == "SPLITDUPLEX" || policy == "FULLDUPLEX");
 }
 
-void PlatformChecker::check_link_energy_props(const xmlNode* link)
+void PlatformChecker::check_link_props(const xmlNode* link)
 {
   for (const xmlNode* prop : child_elements(link)) {
     if (element_name(prop) != "prop")
@@ -98,6 +99,14 @@ void PlatformChecker::check_link_energy_props(const xmlNode* link)
     } else if (id == "wattage_off") {
       if (auto problem = energy_number_problem(trim(value)))
         report(prop, key, "wattage_off: " + *problem);
+    } else if (id == "class") {
+      const bool valid = !value.empty() && value.size() <= 64 && std::all_of(value.begin(), value.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+      });
+      if (!valid)
+        report(prop, key,
+               "class: expected a name of 1 to 64 letters, digits, '-', '_' or '.' (such as wifi or wan), got " +
+                   in_quotes(value));
     }
   }
 }

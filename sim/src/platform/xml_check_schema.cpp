@@ -294,7 +294,7 @@ void PlatformChecker::check_values(const xmlNode* node, const std::string& name)
     auto pstates = check_speeds(node, "speed");
     check_core(node);
     check_pstate(node, pstates);
-    check_host_energy_props(node, pstates);
+    check_host_props(node, pstates);
     declare_node(node, attribute_or(node, "id", ""), "host");
   } else if (name == "cluster") {
     check_cluster(node);

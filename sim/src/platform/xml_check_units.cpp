@@ -71,6 +71,20 @@ const UnitTable& bandwidth_units()
   return table;
 }
 
+/// Sizes (SimGrid's disk and RAM units): B and bytes, in decimal and binary multiples (kB, KiB, GB, GiB...).
+const UnitTable& size_units()
+{
+  static const UnitTable table = [] {
+    UnitTable t;
+    add_unit_family(t, "B", 1.0, 2, true);
+    add_unit_family(t, "B", 1.0, 10, true);
+    add_unit_family(t, "bytes", 1.0, 2, false);
+    add_unit_family(t, "bytes", 1.0, 10, false);
+    return t;
+  }();
+  return table;
+}
+
 const UnitTable& time_units()
 {
   static const UnitTable table{{"w", 7 * 24 * 60 * 60.0}, {"d", 24 * 60 * 60.0}, {"h", 60 * 60.0}, {"m", 60.0},
@@ -233,6 +247,15 @@ bool parse_bandwidth(const std::string& text, double& bytes_per_s)
   if (!value)
     return false;
   bytes_per_s = *value;
+  return true;
+}
+
+bool parse_size(const std::string& text, double& bytes)
+{
+  auto value = parse_with_unit(text, size_units());
+  if (!value)
+    return false;
+  bytes = *value;
   return true;
 }
 

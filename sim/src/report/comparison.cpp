@@ -21,7 +21,7 @@ std::optional<double> optimum_energy_of(const nlohmann::json& s) {
 const char* const kComparisonHeader =
     "status,guarantee,p_predicted,p_target_met,p_lo,p_hi,energy_j_mean,energy_lo,energy_hi,time_s_mean,energy_vs_optimum,"
     "energy_shipping_j,energy_compute_j,energy_synchronisation_j,energy_checkpoints_j,energy_other_j,energy_hosts_j,"
-    "energy_links_j";
+    "energy_links_j,energy_by_cluster_j,energy_by_link_class_j";
 
 std::string empty_comparison_columns() {
   std::string out;
@@ -40,6 +40,14 @@ std::string breakdown_columns(const nlohmann::json& c) {
     out += "," + (has ? csv_num(c["energy_breakdown_j"]["by_phase"][phase]) : std::string());
   for (const char* kind : {"hosts", "links"})
     out += "," + (has ? csv_num(c["energy_breakdown_j"]["by_kind"][kind]) : std::string());
+  // By cluster and by link class: one cell each, "name=J;name=J" (the names differ between scenarios and platforms).
+  for (const char* key : {"by_cluster_hosts", "by_link_class"}) {
+    std::string cell;
+    if (has && c["energy_breakdown_j"].contains(key) && c["energy_breakdown_j"][key].is_object())
+      for (const auto& [name, joules] : c["energy_breakdown_j"][key].items())
+        cell += (cell.empty() ? "" : ";") + name + "=" + csv_num(joules);
+    out += "," + csv_field(cell);
+  }
   return out;
 }
 

@@ -20,6 +20,8 @@ constexpr double kMostWatts = 1e5;          // W per host
 constexpr double kSlowestLink = 1e3;        // bytes/s
 constexpr double kFastestLink = 1e13;       // bytes/s (80 Tb/s)
 constexpr double kLongestLatency = 10.0;    // s
+constexpr double kLeastMemory = 1e6;        // bytes per core: below any device that trains a network
+constexpr double kMostMemory = 1e13;        // bytes per core (10 TB): above any accelerator or board
 
 // A number with an SI prefix: 1.25e9 -> "1.25 G".
 std::string si(double x) {
@@ -62,6 +64,12 @@ void host_warnings(const HostView& h, json& warnings) {
   }
   if (!any_watts)
     warnings.push_back(fmt::format("host '{}': no wattage_per_state: SimGrid's energy plug-in counts it as drawing 0 W", h.name));
+  if (h.memory_bytes > 0 && h.memory_bytes < kLeastMemory)
+    warnings.push_back(fmt::format("host '{}': memory {}B per core: a unit missing? (a bare number is bytes; write e.g. 8GB)",
+                                   h.name, si(h.memory_bytes)));
+  if (h.memory_bytes > kMostMemory)
+    warnings.push_back(fmt::format("host '{}': memory {}B per core is above any accelerator or board: a unit slip, or the "
+                                   "host's total written per core?", h.name, si(h.memory_bytes)));
 }
 
 void link_warnings(const LinkView& l, json& warnings) {
@@ -84,7 +92,7 @@ json hosts_json(const PlatformView& pf, json& warnings) {
                     {"epsilon_w", s.epsilon_w}, {"all_cores_w", s.all_cores_w}});
     }
     hosts.push_back({{"name", h.name}, {"zone", h.zones.empty() ? "" : h.zones.front()}, {"cores", h.cores}, {"pstates", ps},
-                     {"off_w", h.off_w}});
+                     {"off_w", h.off_w}, {"memory_bytes", h.memory_bytes > 0 ? json(h.memory_bytes) : json(nullptr)}});
     host_warnings(h, warnings);
   }
   return hosts;
@@ -94,7 +102,8 @@ json links_json(const PlatformView& pf, json& warnings) {
   json links = json::array();
   for (const auto& l : pf.links) {
     links.push_back({{"name", l.name}, {"bandwidth_Bps", l.bandwidth}, {"latency_s", l.latency},
-                     {"sharing", l.fatpipe ? "FATPIPE" : "SHARED"}, {"idle_w", l.idle_w}, {"busy_w", l.busy_w}});
+                     {"sharing", l.fatpipe ? "FATPIPE" : "SHARED"}, {"idle_w", l.idle_w}, {"busy_w", l.busy_w},
+                     {"class", l.link_class.empty() ? json(nullptr) : json(l.link_class)}});
     link_warnings(l, warnings);
   }
   return links;
@@ -177,8 +186,8 @@ json scenario_json(const PlatformView& pf, const Scenario& sc) {
 
 // Text: the platform's hosts and links as aligned rows.
 void hosts_text(const json& r, std::string& out) {
-  out += fmt::format("hosts ({}): name, zone, cores; per power state: flop/s per core (in all), watts idle / epsilon / all cores; off\n",
-                     r["hosts"].size());
+  out += fmt::format("hosts ({}): name, zone, cores; per power state: flop/s per core (in all), watts idle / epsilon / all cores; "
+                     "off; memory per core\n", r["hosts"].size());
   for (const auto& h : r["hosts"]) {
     out += fmt::format("  {}  zone {}  {} core{}", h["name"].get<std::string>(), h["zone"].get<std::string>(), h["cores"].get<int>(),
                        h["cores"].get<int>() == 1 ? "" : "s");
@@ -186,13 +195,15 @@ void hosts_text(const json& r, std::string& out) {
       out += fmt::format("  | p{}: {}f/s ({}f/s), {} / {} / {} W", p["pstate"].get<int>(), si(p["flops_per_core"].get<double>()),
                          si(p["flops"].get<double>()), p["idle_w"].get<double>(), p["epsilon_w"].get<double>(),
                          p["all_cores_w"].get<double>());
-    out += fmt::format("  | off {} W\n", h["off_w"].get<double>());
+    out += fmt::format("  | off {} W  | memory {}\n", h["off_w"].get<double>(),
+                       h["memory_bytes"].is_null() ? std::string("not declared") : si(h["memory_bytes"].get<double>()) + "B");
   }
-  out += fmt::format("links ({}): name, bandwidth, latency, sharing, watts idle / busy\n", r["links"].size());
+  out += fmt::format("links ({}): name, bandwidth, latency, sharing, watts idle / busy, class\n", r["links"].size());
   for (const auto& l : r["links"])
-    out += fmt::format("  {}  {}B/s ({}b/s)  {}  {}  {} / {} W\n", l["name"].get<std::string>(), si(l["bandwidth_Bps"].get<double>()),
+    out += fmt::format("  {}  {}B/s ({}b/s)  {}  {}  {} / {} W  {}\n", l["name"].get<std::string>(), si(l["bandwidth_Bps"].get<double>()),
                        si(l["bandwidth_Bps"].get<double>() * 8), seconds(l["latency_s"].get<double>()),
-                       l["sharing"].get<std::string>(), l["idle_w"].get<double>(), l["busy_w"].get<double>());
+                       l["sharing"].get<std::string>(), l["idle_w"].get<double>(), l["busy_w"].get<double>(),
+                       l["class"].is_null() ? std::string("-") : l["class"].get<std::string>());
 }
 
 std::string rate_text(const json& x) {

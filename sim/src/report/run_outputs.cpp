@@ -41,8 +41,9 @@ const char* guarantee(const Scenario& sc, const RunResult& r, long long k, std::
 void write_file(const fs::path& path, const std::string& text) { write_atomically(path, text); }
 
 // Where the mean energy went (docs/outputs.md 3.6): by phase, each part the mean over the replications of the energy
-// drawn while that phase ran, and by kind (hosts, links); each set adds up to energy_j_mean.
-nlohmann::ordered_json energy_breakdown(const Scenario& sc, const std::vector<ReplicationRow>& rows) {
+// drawn while that phase ran, and by kind (hosts, links); each set adds up to energy_j_mean; the hosts' part by
+// cluster (training nodes only) and the links' part by link class.
+nlohmann::ordered_json energy_breakdown(const Scenario& sc, const PlatformView& pf, const std::vector<ReplicationRow>& rows) {
   static const char* const kPhases[] = {"shipping", "compute", "synchronisation", "checkpoints", "other"};
   std::array<double, 5> phase{};
   double hosts = 0, links = 0;
@@ -64,6 +65,14 @@ nlohmann::ordered_json energy_breakdown(const Scenario& sc, const std::vector<Re
   nlohmann::ordered_json by_cluster;
   for (std::size_t c = 0; c < cluster.size(); ++c) by_cluster[sc.clusters[c].name] = cluster[c] / n;
   out["by_cluster_hosts"] = by_cluster;
+  // The links' energy by link class (the links of by_kind, split; every class of the platform, used or not).
+  const std::vector<std::string> classes = pf.link_classes();
+  std::vector<double> per_class(classes.size(), 0.0);
+  for (const auto& r : rows)
+    for (std::size_t c = 0; c < per_class.size() && c < r.link_class_energy_j.size(); ++c) per_class[c] += r.link_class_energy_j[c];
+  nlohmann::ordered_json by_class = nlohmann::ordered_json::object();
+  for (std::size_t c = 0; c < classes.size(); ++c) by_class[classes[c]] = per_class[c] / n;
+  out["by_link_class"] = by_class;
   double lost = 0;
   for (const auto& r : rows) lost += r.energy_lost_j;
   out["lost_work"] = lost / n;
@@ -150,7 +159,7 @@ nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& in
     c["energy_j_ci95"] = pair(e.ci95);
     c["time_s_mean"] = t.mean;
     c["time_s_ci95"] = pair(t.ci95);
-    c["energy_breakdown_j"] = energy_breakdown(sc, result.rows);
+    c["energy_breakdown_j"] = energy_breakdown(sc, ctx.platform(), result.rows);
     j["cost"] = c;
   }
   if (has_faults(sc, ctx.loaded.faults) && n > 0) {

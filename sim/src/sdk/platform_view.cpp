@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace deplsim {
 
@@ -36,6 +37,29 @@ std::size_t PlatformView::common_pstates(const std::vector<std::size_t>& hs) con
   std::size_t n = hs.empty() ? 0 : hosts.at(hs.front()).pstates.size();
   for (auto h : hs) n = std::min(n, hosts.at(h).pstates.size());
   return n;
+}
+
+namespace {
+// A link's class: its `class` property; SimGrid's own loopback link is "loopback"; any other link without one is
+// unclassified.
+std::string class_of(const LinkView& l) {
+  if (!l.link_class.empty()) return l.link_class;
+  return l.name == "__loopback__" ? "loopback" : PlatformView::kUnclassified;
+}
+} // namespace
+
+std::vector<std::string> PlatformView::link_classes() const {
+  std::vector<std::string> out;
+  for (const auto& l : links) out.push_back(class_of(l));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::size_t PlatformView::link_class_index(std::size_t l) const {
+  const auto classes = link_classes();
+  const std::string c = class_of(links.at(l));
+  return static_cast<std::size_t>(std::lower_bound(classes.begin(), classes.end(), c) - classes.begin());
 }
 
 } // namespace deplsim
