@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""Figures and a self-contained report of one `deplsim compare` folder (docs/outputs.md section 9.4).
+"""Figures and a self-contained report of one `deplsim compare` folder (docs/outputs.md section 9.4), or of one
+`deplsim run` folder (section 3.9: the same figures for its one orchestrator).
 
 Usage: analysis/compare_figures.py DIR [--formats png,pdf]
 
-Reads DIR/comparison.csv and, per orchestrator with a plan, DIR/ORCHESTRATOR/{summary.json,replications.csv}; writes
+Reads DIR/comparison.csv and, per orchestrator with a plan, DIR/ORCHESTRATOR/{summary.json,replications.csv} (a
+run folder: DIR/summary.json and DIR/replications.csv, its row built from the summary); writes
 DIR/figures/{loss-cdf,energy,guarantee}.{png,pdf}, DIR/figures/figures.json (the figures with their captions) and
 DIR/report.html (the comparison table and the figures, embedded, readable offline), each file atomically, with the
 same drawing code as `deplsim reproduce` (analysis/figures.py, analysis/report.py).
@@ -51,10 +53,47 @@ class Unit:
         return float(v) if v not in ("", None) else None
 
 
+def run_row(summary):
+    """A run's summary.json as a row of comparison.csv (the columns the figures read)."""
+    q, c = summary.get("quality") or {}, summary.get("cost") or {}
+    pred = (summary.get("plan") or {}).get("predicted") or {}
+    row = {"orchestrator": summary["orchestrator"], "status": summary["status"], "guarantee": summary["guarantee"],
+           "p_predicted": pred.get("p_target_met"), "p_target_met": q.get("p_target_met"),
+           "p_lo": (q.get("p_target_met_ci95") or [None, None])[0], "p_hi": (q.get("p_target_met_ci95") or [None, None])[1],
+           "energy_j_mean": c.get("energy_j_mean"), "energy_lo": (c.get("energy_j_ci95") or [None, None])[0],
+           "energy_hi": (c.get("energy_j_ci95") or [None, None])[1], "time_s_mean": c.get("time_s_mean"),
+           "energy_vs_optimum": None}
+    for k, v in ((c.get("energy_breakdown_j") or {}).get("by_phase") or {}).items():
+        row[f"energy_{k}_j"] = v
+    return {k: ("" if v is None else repr(v) if isinstance(v, float) else str(v)) for k, v in row.items()}
+
+
+def read_run(folder):
+    """One `deplsim run` folder as a comparison of one."""
+    try:
+        summary = json.loads((folder / "summary.json").read_text())
+        row = run_row(summary)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ps.InputError(f"{folder / 'summary.json'}: {e}") from e
+    unit = Unit(row, folder.parent)
+    unit.summary = None
+    unit.losses = []
+    if row["status"] in ("ok", "partial"):
+        try:
+            unit.summary = summary
+            with (folder / "replications.csv").open() as f:
+                unit.losses = [float(r["final_loss"]) for r in csv.DictReader(f) if r["final_loss"] not in ("", "nan")]
+        except (OSError, ValueError, KeyError) as e:
+            raise ps.InputError(f"{folder / 'replications.csv'}: {e}") from e
+    return [unit], unit.summary["target"] if unit.summary else None
+
+
 def read(folder):
     path = folder / "comparison.csv"
+    if not path.exists() and (folder / "summary.json").exists():
+        return read_run(folder)
     if not path.exists():
-        raise ps.InputError(f"{path}: no such file (not a `deplsim compare` folder?)")
+        raise ps.InputError(f"{path}: no such file (not a `deplsim compare` or `deplsim run` folder?)")
     with path.open() as f:
         rows = list(csv.DictReader(f))
     need = {"orchestrator", "status", "guarantee", "p_predicted", "p_target_met", "p_lo", "p_hi", "energy_j_mean",
@@ -175,12 +214,18 @@ def fig_guarantee(units, target):
                  "it is unknown (half-filled). Short bars: each orchestrator's own predicted P.")
 
 
-def report_blocks(units, target, entries, folder):
+def report_blocks(units, target, entries, folder, one_run=False):
     s = next((u.summary for u in units if u.summary), {})
-    blocks = [("h", 1, f"Comparison on `{s.get('scenario', folder.name)}`", "")]
-    blocks.append(("p", f"Seed {s.get('seed', '')}, {s.get('replications', '')} replications per orchestrator; target "
-                        f"P(L ≤ {ps.fmt_num(target['loss'])}) ≥ {ps.fmt_num(target['probability'])}. The full "
-                        "tables (plans, paired differences) are in comparison.md, the numbers in comparison.csv."))
+    if one_run:
+        blocks = [("h", 1, f"`{units[0].name}` on `{s.get('scenario', folder.name)}`", "")]
+        blocks.append(("p", f"Seed {s.get('seed', '')}, {s.get('replications', '')} replications; target "
+                            f"P(L ≤ {ps.fmt_num(target['loss'])}) ≥ {ps.fmt_num(target['probability'])}. The plan and "
+                            "every number are in summary.json, each replication in replications.csv."))
+    else:
+        blocks = [("h", 1, f"Comparison on `{s.get('scenario', folder.name)}`", "")]
+        blocks.append(("p", f"Seed {s.get('seed', '')}, {s.get('replications', '')} replications per orchestrator; target "
+                            f"P(L ≤ {ps.fmt_num(target['loss'])}) ≥ {ps.fmt_num(target['probability'])}. The full "
+                            "tables (plans, paired differences) are in comparison.md, the numbers in comparison.csv."))
     header = ["orchestrator", "status", "guarantee", "P predicted", "P simulated [95% CI]", "energy J [95% CI]",
               "time s", "energy vs optimum"]
     rows, classes = [], []
@@ -227,7 +272,9 @@ def main(argv=None):
         files = fg.save(fig, out, name, formats)
         entries.append({"name": name, "title": title, "caption": caption, "files": files})
     ps.atomic_write(out / "figures.json", json.dumps({"figures": entries}, indent=2) + "\n")
-    ps.atomic_write(folder / "report.html", rp.render_html(report_blocks(units, target, entries, folder), folder, TITLE))
+    one_run = not (folder / "comparison.csv").exists()
+    title = f"deplsim: {units[0].name} on {target and next(u.summary for u in units if u.summary).get('scenario', '')}" if one_run else TITLE
+    ps.atomic_write(folder / "report.html", rp.render_html(report_blocks(units, target, entries, folder, one_run), folder, title))
     return 0
 
 

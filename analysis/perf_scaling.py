@@ -52,7 +52,7 @@ def main():
             subprocess.run([deplsim, "platform", "generate", spec, "--out", xml], check=True, stderr=subprocess.DEVNULL)
             env["FIXED_PLAN"] = json.dumps({"data_sources": ["cam1"], "segments": [
                 {"version": "full", "cluster": "edge-0", "nodes": 64, "pstate": 0, "epochs": 10}]})
-            w = run([deplsim, "run", os.path.join(ROOT, "bench/platforms/large-scenario.yaml"), "--platform", xml,
+            w = run([deplsim, "run", "--no-figures", os.path.join(ROOT, "bench/platforms/large-scenario.yaml"), "--platform", xml,
                      "--set", "clusters.cloud-0.zone=cloud",
                      "--set", "clusters.edge-0.mtbf_s=0", "--set", "clusters.edge-1.mtbf_s=0",
                      "--orchestrator", "external", "--external-cmd", f"/usr/bin/python3 {ROOT}/bench/fixed_plan.py",
@@ -68,18 +68,18 @@ def main():
                 {"version": "full", "cluster": "main", "nodes": 2, "pstate": 0, "epochs": epochs}]})
             return e
         for k in (10, 20, 40, 80):
-            w = run([deplsim, "run", tiny, *fixed, "--set", "target.max_epochs=80", "--replications", "200",
+            w = run([deplsim, "run", "--no-figures", tiny, *fixed, "--set", "target.max_epochs=80", "--replications", "200",
                      "--simulate-every-replication", "--out", os.path.join(tmp, f"k{k}")], plan_env(k))
             rows.append(("epochs (200 replications, each simulated)", k, w))
         for r in (1, 2, 5, 10, 20):
-            w = run([deplsim, "run", tiny, *fixed, "--set", f"training.rounds_per_epoch={r}", "--replications", "200",
+            w = run([deplsim, "run", "--no-figures", tiny, *fixed, "--set", f"training.rounds_per_epoch={r}", "--replications", "200",
                      "--simulate-every-replication", "--out", os.path.join(tmp, f"rpe{r}")], plan_env(13))
             rows.append(("rounds per epoch (13 epochs, 200 replications)", r, w))
         for n in (1000, 10000, 100000):
-            w = run([deplsim, "run", tiny, *fixed, "--replications", str(n), "--out", os.path.join(tmp, f"n{n}")], plan_env(13))
+            w = run([deplsim, "run", "--no-figures", tiny, *fixed, "--replications", str(n), "--out", os.path.join(tmp, f"n{n}")], plan_env(13))
             rows.append(("replications (cost simulated once)", n, w))
         for n in (100, 1000, 5000):
-            w = run([deplsim, "run", tiny, *fixed, "--replications", str(n), "--simulate-every-replication",
+            w = run([deplsim, "run", "--no-figures", tiny, *fixed, "--replications", str(n), "--simulate-every-replication",
                      "--out", os.path.join(tmp, f"e{n}")], plan_env(13))
             rows.append(("replications (each simulated)", n, w))
         for b in (25, 50, 100, 200, 400):

@@ -17,17 +17,17 @@ trap 'rm -rf "$TMP"' EXIT
 if [ $QUICK = 1 ]; then N_ONCE=20000; N_EVERY=50; N_SYNC=20; else N_ONCE=100000; N_EVERY=500; N_SYNC=50; fi
 
 # 1. Nothing random in platform or plan: the cost is simulated once, losses sampled per replication.
-"$DEPLSIM" run "$SCENARIO" --replications $N_ONCE --out "$TMP/once" >/dev/null
+"$DEPLSIM" run "$SCENARIO" --no-figures --replications $N_ONCE --out "$TMP/once" >/dev/null
 # 2. The same plan simulated for every replication (single-node plan: computations only).
-"$DEPLSIM" run "$SCENARIO" --replications $N_EVERY --simulate-every-replication --out "$TMP/every" >/dev/null
+"$DEPLSIM" run "$SCENARIO" --no-figures --replications $N_EVERY --simulate-every-replication --out "$TMP/every" >/dev/null
 # 3. A synchronisation-heavy plan (fastest cluster, ring all-reduce every round), simulated every replication.
-"$DEPLSIM" run "$SCENARIO" --replications $N_SYNC --simulate-every-replication --set objective=time --out "$TMP/sync" >/dev/null
+"$DEPLSIM" run "$SCENARIO" --no-figures --replications $N_SYNC --simulate-every-replication --set objective=time --out "$TMP/sync" >/dev/null
 
 # 4. Planner knowledge: propagation for K = 200, B = 200 and the build of one kernel chain.
 "$ROOT/build/release/bench/knowledge_bench" "$SCENARIO" --benchmark_format=json >"$TMP/knowledge.json" 2>/dev/null
 
 # 5. depl's planning time on the paper scenario, and against the instance size (exponents fitted below).
-"$DEPLSIM" run "$SCENARIO" --orchestrator depl --replications 1 --out "$TMP/depl" >/dev/null
+"$DEPLSIM" run "$SCENARIO" --no-figures --orchestrator depl --replications 1 --out "$TMP/depl" >/dev/null
 if [ $QUICK = 0 ]; then
   "$ROOT/build/release/bench/depl_bench" "$SCENARIO" --benchmark_format=json >"$TMP/depl_bench.json" 2>/dev/null
 fi
@@ -46,14 +46,14 @@ fi
 # 8. replications_per_s_faults: the paper plan with node failures on every cluster (mtbf 600 s, mttr 120 s).
 FAULTS=(--set clusters.edge-a.mtbf_s=600 --set clusters.edge-a.mttr_s=120 --set clusters.edge-b.mtbf_s=600 --set clusters.edge-b.mttr_s=120
         --set clusters.edge-c.mtbf_s=600 --set clusters.edge-c.mttr_s=120 --set clusters.cloud.mtbf_s=600 --set clusters.cloud.mttr_s=120)
-"$DEPLSIM" run "$SCENARIO" --replications $N_EVERY "${FAULTS[@]}" --out "$TMP/faults" >/dev/null
+"$DEPLSIM" run "$SCENARIO" --no-figures --replications $N_EVERY "${FAULTS[@]}" --out "$TMP/faults" >/dev/null
 # 9. The 10,000-host platform (deplsim platform generate), a 100-epoch plan on a 64-node cluster with one round per
 #    epoch, 10 replications with faults on: wall time and peak memory of the whole `deplsim run`.
 "$DEPLSIM" platform generate "$ROOT/bench/platforms/large.yaml" --out "$TMP/large.xml" 2>/dev/null
 LARGE_EPOCHS=100
 [ $QUICK = 1 ] && LARGE_EPOCHS=100
 export FIXED_PLAN="{\"data_sources\": [\"cam1\"], \"segments\": [{\"version\": \"full\", \"cluster\": \"edge-0\", \"nodes\": 64, \"pstate\": 0, \"epochs\": $LARGE_EPOCHS}]}"
-/usr/bin/time -f "%e %M" -o "$TMP/large.time" "$DEPLSIM" run "$ROOT/bench/platforms/large-scenario.yaml" --platform "$TMP/large.xml" \
+/usr/bin/time -f "%e %M" -o "$TMP/large.time" "$DEPLSIM" run --no-figures "$ROOT/bench/platforms/large-scenario.yaml" --platform "$TMP/large.xml" \
   --orchestrator external --external-cmd "/usr/bin/python3 $ROOT/bench/fixed_plan.py" --replications 10 --out "$TMP/large" >/dev/null
 # 10. sweep_speedup_jobs2: the same sweep with --jobs 1 and --jobs 2 (wall time ratio).
 SWEEP="$ROOT/bench/sweeps/speedup.yaml"

@@ -21,6 +21,21 @@ check "same run again" expect_rc 0 "$TINY" --replications 50 --seed 3 --out "$TM
 for f in summary.json replications.csv trace.csv; do
   check "$f is byte-identical for the same seed" cmp "$TMP/a/$f" "$TMP/b/$f"
 done
+# Figures by default: the loss CDF, the energy by phase, the guarantee (PNG and PDF) and report.html embedding them,
+# the same bytes for the same seed; --no-figures draws none; a run without a plan draws none either.
+for f in loss-cdf energy guarantee; do
+  check "figure $f.png and $f.pdf drawn by default" test -s "$TMP/a/figures/$f.png" -a -s "$TMP/a/figures/$f.pdf"
+  check "  $f.png byte-identical for the same seed" cmp "$TMP/a/figures/$f.png" "$TMP/b/figures/$f.png"
+done
+check "report.html embeds the three figures and names the orchestrator" "$PY" - "$TMP/a/report.html" <<'PYEOF'
+import sys
+html = open(sys.argv[1]).read()
+assert html.count("data:image/png;base64,") == 3, html.count("data:image/png;base64,")
+import json, os
+orch = json.load(open(os.path.join(os.path.dirname(sys.argv[1]), "summary.json")))["orchestrator"]
+assert orch in html and "tiny" in html, orch
+PYEOF
+check "--no-figures: no figure, no report" bash -c "'$DEPLSIM' run '$TINY' --replications 20 --no-figures --out '$TMP/nofig' >/dev/null 2>&1 && test ! -e '$TMP/nofig/figures' -a ! -e '$TMP/nofig/report.html' -a -s '$TMP/nofig/summary.json'"
 check "no .partial folder is left" test ! -e "$TMP/a.partial"
 check "summary.json has every key of the contract" "$PY" - "$TMP/a/summary.json" <<'PYEOF'
 import json, sys

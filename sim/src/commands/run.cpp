@@ -16,8 +16,15 @@
 #include "support/json_input.hpp"
 #include "support/kill_point.hpp"
 #include "support/process.hpp"
+#include "studies/figures.hpp"
 
 #include <fmt/format.h>
+
+#include <cstdlib>
+
+#ifndef DEPLSIM_SOURCE_DIR
+#define DEPLSIM_SOURCE_DIR "."
+#endif
 
 #include <fstream>
 #include <unistd.h>
@@ -33,6 +40,7 @@ struct RunArgs {
   bool resume = false;
   bool trace_all = false;
   bool simulate_every = false;
+  bool no_figures = false;
 };
 
 /// Memory: a traced epoch is a row of about 100 bytes in memory (and as many in trace.csv); --trace-all traces
@@ -166,6 +174,7 @@ public:
     run->add_flag("--trace-all", a_.trace_all, "trace every replication in trace.csv (default: the first 10)");
     run->add_flag("--simulate-every-replication", a_.simulate_every,
                   "simulate each replication's cost even when nothing in platform or plan is random (same results, slower)");
+    run->add_flag("--no-figures", a_.no_figures, "write no figures and no report.html (they need /usr/bin/python3 with matplotlib)");
     return run;
   }
 
@@ -224,7 +233,12 @@ private:
                  e.signal, dir.string(), work.string());
       return exit_code::interrupted;
     }
-    write_run_outputs(work, dir, ctx, copts, ro, result);
+    write_run_outputs(work, dir, ctx, copts, ro, result, [this, &result](const std::filesystem::path& folder) {
+      // The figures and report.html of a plan's run, in the folder before it is published; a failed drawing is a note.
+      if (a_.no_figures || result.plan.status != PlanStatus::ok) return;
+      const char* env = std::getenv("DEPLSIM_DATA_DIR");
+      draw_figures("compare_figures.py", folder.string(), env != nullptr && *env != '\0' ? env : DEPLSIM_SOURCE_DIR);
+    });
     const auto summary = summary_json(ctx, copts, ro, result);
     if (result.plan.status != PlanStatus::ok) {
       fmt::print("{} {}: {} ({})\nresults in {}\n", ctx.scenario().name, a_.choice.name, to_string(result.plan.status),

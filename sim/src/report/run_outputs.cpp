@@ -195,7 +195,8 @@ nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& in
 }
 
 void write_run_outputs(const fs::path& work, const fs::path& dir, const Context& ctx, const ContextOptions& inputs,
-                       const RunOptions& options, const RunResult& result) {
+                       const RunOptions& options, const RunResult& result,
+                       const std::function<void(const fs::path&)>& before_publish) {
   const fs::path& partial = work;
   std::error_code ec;
   fs::create_directories(partial, ec);
@@ -234,6 +235,7 @@ void write_run_outputs(const fs::path& work, const fs::path& dir, const Context&
   write_file(partial / "timing.json", timing.dump(2) + "\n");
 
   fs::remove(partial / "run-state.json", ec);
+  if (before_publish) before_publish(partial);
   test_kill_point("run:publish");
   publish_directory(partial, dir);
 }

@@ -51,8 +51,9 @@ Unit run_one(const CompareOptions& o, const fs::path& partial, std::size_t i) {
   Unit u;
   u.orchestrator = o.orchestrators[i];
   if (!quiet()) fmt::print(stderr, "[{}/{}] {}\n", i + 1, o.orchestrators.size(), u.orchestrator);
+  // No figures per unit: the comparison draws its own, for all of them.
   std::vector<std::string> args = {o.self, "run", o.scenario, "--orchestrator", u.orchestrator, "--out",
-                                   (partial / u.orchestrator).string()};
+                                   (partial / u.orchestrator).string(), "--no-figures"};
   for (const auto& p : o.plugins) {
     args.emplace_back("--plugin");
     args.push_back(p);

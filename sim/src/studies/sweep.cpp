@@ -382,7 +382,7 @@ Prepared prepare(const SweepOptions& o) {
         u.seed = seed;
         u.dir = fmt::format("cells/{}/{}-s{}", c.id, orch, seed);
         u.args = {"run", c.scenario_file, "--orchestrator", orch, "--seed", std::to_string(seed), "--replications",
-                  std::to_string(replications)};
+                  std::to_string(replications), "--no-figures"};  // a sweep's units: its tables and figures are whole-sweep
         if (!c.platform.empty()) u.args.insert(u.args.end(), {"--platform", c.platform});
         for (const auto& ov : c.overrides) u.args.insert(u.args.end(), {"--set", ov});
         for (const auto& pl : o.plugins) u.args.insert(u.args.end(), {"--plugin", fs::absolute(pl).string()});
