@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Figures and a self-contained report of one `deplsim compare` folder (docs/outputs.md section 9.4), or of one
-`deplsim run` folder (section 3.9: the same figures for its one orchestrator).
+`deplsim run` folder (section 7.1: the same figures for its one orchestrator).
 
 Usage: analysis/compare_figures.py DIR [--formats png,pdf]
 
@@ -35,18 +35,26 @@ TITLE = "deplsim: comparison of orchestrators"
 class Unit:
     """One orchestrator's row of comparison.csv, its summary and its final losses (none without a plan)."""
 
-    def __init__(self, row, folder):
+    def __init__(self, row, folder, unit_folder=None):
+        """`unit_folder`: where its summary.json and replications.csv are (default: folder/ORCHESTRATOR)."""
         self.name = row["orchestrator"]
         self.row = row
         self.summary = None
-        self.losses = []
-        if row["status"] in ("ok", "partial") and (folder / self.name / "summary.json").exists():
+        self.losses = []   # final test losses of the replications that delivered a model
+        self.failed = 0    # replications that failed (faults): no model, they never reach L*
+        where = unit_folder if unit_folder is not None else folder / self.name
+        if row["status"] in ("ok", "partial") and (where / "summary.json").exists():
             try:
-                self.summary = json.loads((folder / self.name / "summary.json").read_text())
-                with (folder / self.name / "replications.csv").open() as f:
-                    self.losses = [float(r["final_loss"]) for r in csv.DictReader(f)]
+                self.summary = json.loads((where / "summary.json").read_text())
+                with (where / "replications.csv").open() as f:
+                    for r in csv.DictReader(f):
+                        v = r["final_loss"]
+                        if v in ("", "nan", "NaN"):
+                            self.failed += 1
+                        else:
+                            self.losses.append(float(v))
             except (OSError, ValueError, KeyError) as e:
-                raise ps.InputError(f"{folder / self.name}: {e}") from e
+                raise ps.InputError(f"{where}: {e}") from e
 
     def number(self, key):
         v = self.row.get(key, "")
@@ -75,16 +83,7 @@ def read_run(folder):
         row = run_row(summary)
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ps.InputError(f"{folder / 'summary.json'}: {e}") from e
-    unit = Unit(row, folder.parent)
-    unit.summary = None
-    unit.losses = []
-    if row["status"] in ("ok", "partial"):
-        try:
-            unit.summary = summary
-            with (folder / "replications.csv").open() as f:
-                unit.losses = [float(r["final_loss"]) for r in csv.DictReader(f) if r["final_loss"] not in ("", "nan")]
-        except (OSError, ValueError, KeyError) as e:
-            raise ps.InputError(f"{folder / 'replications.csv'}: {e}") from e
+    unit = Unit(row, folder, unit_folder=folder)
     return [unit], unit.summary["target"] if unit.summary else None
 
 
@@ -112,11 +111,17 @@ def fig_loss_cdf(units, target):
     for u in units:
         colour, _, line = ps.style(u.name)
         if not u.losses:
-            ax.plot([], [], color=colour, linestyle="none", marker="x", label=f"{u.name}: no plan ({u.row['status']})")
+            what = f"all {u.failed} replications failed" if u.failed else f"no plan ({u.row['status']})"
+            ax.plot([], [], color=colour, linestyle="none", marker="x", label=f"{u.name}: {what}")
             continue
         xs, ys = fg.ecdf(u.losses)
+        # Over every replication: a failed one delivered no model and never reaches L*, so the curve tops out at
+        # the share that delivered one, and its height at L* is the simulated P.
+        share = len(u.losses) / (len(u.losses) + u.failed)
+        ys = [y * share for y in ys]
         ax.step(xs, ys, where="post", color=colour, linestyle=line,
-                label=f"{u.name}: P = {u.number('p_target_met'):.4f} ({u.row['guarantee']})")
+                label=f"{u.name}: P = {u.number('p_target_met'):.4f} ({u.row['guarantee']})"
+                      + (f", {u.failed} failed" if u.failed else ""))
         tails += list(fg.quantile_range(u.losses))
     ax.axvline(l_star, color="black", linestyle="--", linewidth=1)
     ax.axhline(p_star, color=ps.OKABE_ITO["grey"], linestyle=":", linewidth=1.2)
@@ -135,7 +140,8 @@ def fig_loss_cdf(units, target):
     return fig, ("Empirical CDF of the final test loss over each orchestrator's replications (its replications.csv). "
                  "An orchestrator keeps its promise when its curve crosses the vertical line L* at or above the "
                  "horizontal line p*; the legend gives its simulated P and guarantee. The x axis spans the 0.2% to "
-                 "99.8% quantiles of the losses drawn.")
+                 "99.8% quantiles of the losses drawn. A replication that failed (faults) delivered no model: it "
+                 "counts as not reaching L*, so that curve ends below 1.")
 
 
 PHASES = (("shipping", "shipping data and model", "orange"), ("compute", "compute", "blue"),

@@ -107,7 +107,9 @@ for r in rows:
     elif "replan" in ev:
         replanned_ok += 1
 assert replanned_ok > 0 and f["failed"] < 0.15 * len(rows), (replanned_ok, f)
+assert f["failed"] > 0, f  # (so that the figures below are drawn with failed replications)
 PYEOF
+check "  its figures drawn, the failed replications counted as not reaching L*" bash -c "test -s '$TMP/oc/figures/loss-cdf.png' -a -s '$TMP/oc/report.html' && ! grep -q 'could not be drawn' '$TMP/rc.err'"
 check "every node off: the replication fails" expect_rc 0 run "$TINY" --orchestrator full-only --replications 2 \
   --set faults.events=../faults/all-off.csv --out "$TMP/dead"
 check "  state failed, no loss, the summary counts it" "$PY" - "$TMP/dead" <<'PYEOF'

@@ -245,4 +245,20 @@ check "  exit 2" expect_rc 2 "${RUN[@]}" --out "$TMP/rs-format-type" --resume
 check "  names the key" err_has "run-state.json: format: not a run state this deplsim writes"
 check "  not an internal error" not_internal
 
+# ---- deplsim killed outright (SIGKILL, at the kill point after planning) while the orchestrator runs: no handler
+# runs, but the guardian sees its pipe close and kills the orchestrator's process group. (The grandchild that left
+# the group and the session with setsid is beyond it: stopped here by hand.)
+S="$TMP/s-sigkill"
+fresh "$S"
+gone() {  # gone PID: vanishes within $HOSTILE_WAIT_S (3 minutes by default)
+  local i
+  for i in $(seq $((${HOSTILE_WAIT_S:-180} * 10))); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  echo "still running: $1"; ps -o pid,ppid,pgid,sid,stat,args -p "$1"; kill -KILL "$1"; return 1
+}
+killed_run() { DEPLSIM_TEST_KILL_AT=run:planned expect_rc 137 run "$TINY" --orchestrator external --external-cmd "$(cmd ok "$S")" \
+  --replications 5 --out "$TMP/run-killed"; }
+check "SIGKILL after planning with an external orchestrator: killed (exit 137)" killed_run
+check "  the orchestrator (in its process group) is gone" gone "$(cat "$S/orchestrator.pid")"
+[ -s "$S/grandchild.pid" ] && kill -KILL "$(cat "$S/grandchild.pid")" 2>/dev/null
+
 finish

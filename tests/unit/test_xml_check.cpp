@@ -103,7 +103,7 @@ TEST_CASE("xml_check: every bad platform fixture is reported at its line with it
       {"wattage_not_number.xml", 6, "host[id=h1].prop[wattage_per_state]", "got 'abc'"},
       {"wattage_off.xml", 6, "host[id=h1].prop[wattage_off]", "got 'ten'"},
       {"wattage_range.xml", 6, "link[id=l1].prop[wattage_range]", "idle:busy"},
-      {"memory_format.xml", 6, "host[id=h1].prop[memory]", "expected a positive size with a unit such as 8GB"},
+      {"memory_format.xml", 6, "host[id=h1].prop[memory]", "expected a positive size such as 8GB"},
       {"link_class.xml", 6, "link[id=l1].prop[class]", "got 'wi fi'"},
       // issue 22: what a platform may make SimGrid write or read, names, power-state order, sizes
       {"config_tracing.xml", 5, "config[id=general].prop[tracing/filename]", "cannot be set by a platform file"},
@@ -318,6 +318,11 @@ TEST_CASE("parse_size follows SimGrid's units", "[xml_check][units]")
   CHECK(check("    <host id=\"a\" speed=\"1Gf\"><prop id=\"memory\" value=\"0GB\"/></host>\n").at(0).key ==
         "host[id=a].prop[memory]");
   CHECK(check("    <host id=\"a\" speed=\"1Gf\"><prop id=\"memory\" value=\"16GiB\"/></host>\n").empty());
+  // A link class: a name, not one of the two reserved ones.
+  CHECK(check("    <link id=\"l\" bandwidth=\"1Gbps\" latency=\"0\"><prop id=\"class\" value=\"wan-2.a\"/></link>\n").empty());
+  const auto reserved = check("    <link id=\"l\" bandwidth=\"1Gbps\" latency=\"0\"><prop id=\"class\" value=\"loopback\"/></link>\n");
+  REQUIRE(reserved.size() == 1);
+  CHECK(reserved[0].message.find("is reserved") != std::string::npos);
 }
 
 TEST_CASE("parse_latency follows SimGrid's units", "[xml_check][units]")

@@ -83,8 +83,10 @@ public:
   /// The links' classes, sorted, each once: a link's `class` property; SimGrid's __loopback__ link is "loopback";
   /// any other link without one is kUnclassified.
   [[nodiscard]] std::vector<std::string> link_classes() const;
-  /// Index in link_classes() of link `l`'s class.
-  [[nodiscard]] std::size_t link_class_index(std::size_t l) const;
+  /// Link `l`'s class (its `class` property, "loopback" for SimGrid's __loopback__, else kUnclassified).
+  [[nodiscard]] std::string link_class_of(std::size_t l) const;
+  /// Each link's index in link_classes(), by link index (computed in one pass).
+  [[nodiscard]] std::vector<std::size_t> link_class_indices() const;
   static constexpr const char* kUnclassified = "unclassified";
   /// Power states usable by every one of `hosts` (the smallest count).
   [[nodiscard]] std::size_t common_pstates(const std::vector<std::size_t>& hosts) const;

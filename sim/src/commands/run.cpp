@@ -235,7 +235,12 @@ private:
     }
     write_run_outputs(work, dir, ctx, copts, ro, result, [this, &result](const std::filesystem::path& folder) {
       // The figures and report.html of a plan's run, in the folder before it is published; a failed drawing is a note.
-      if (a_.no_figures || result.plan.status != PlanStatus::ok) return;
+      if (a_.no_figures || result.plan.status != PlanStatus::ok) {  // none, not even from an earlier attempt (--resume)
+        std::error_code ec;
+        std::filesystem::remove_all(folder / "figures", ec);
+        std::filesystem::remove(folder / "report.html", ec);
+        return;
+      }
       const char* env = std::getenv("DEPLSIM_DATA_DIR");
       draw_figures("compare_figures.py", folder.string(), env != nullptr && *env != '\0' ? env : DEPLSIM_SOURCE_DIR);
     });

@@ -65,8 +65,9 @@ Simulation prepare(const Scenario& sc, const PlatformView& view, const CostModel
   for (std::size_t c = 0; c < view.cluster_hosts.size(); ++c)
     for (auto h : view.cluster_hosts[c]) sim.cluster_of.emplace(sim.r.hosts[h], c);
   sim.link_class_count = view.link_classes().size();
+  const std::vector<std::size_t> link_class = view.link_class_indices();
   for (std::size_t l = 0; l < view.links.size(); ++l)
-    if (const auto* link = sg4::Link::by_name_or_null(view.links[l].name)) sim.class_of.emplace(link, view.link_class_index(l));
+    if (const auto* link = sg4::Link::by_name_or_null(view.links[l].name)) sim.class_of.emplace(link, link_class[l]);
   for (std::size_t c = 0; c < view.cluster_hosts.size() && c < sc.clusters.size(); ++c)
     for (auto h : view.cluster_hosts[c]) sim.fallible.emplace_back(h, c);
   return sim;

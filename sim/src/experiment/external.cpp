@@ -441,6 +441,7 @@ void ExternalOrchestrator::start() {
   from_child_ = out[0];
   if (rc != 0) fail(fmt::format("cannot start /bin/sh -c: {}", std::strerror(rc)));
   pid_ = pid;
+  start_guardian();
   fcntl(to_child_, F_SETFL, fcntl(to_child_, F_GETFL) | O_NONBLOCK);
   fcntl(from_child_, F_SETFL, fcntl(from_child_, F_GETFL) | O_NONBLOCK);
 
@@ -711,6 +712,30 @@ json ExternalOrchestrator::receive(const std::vector<std::string>& expected, dou
   }
 }
 
+void ExternalOrchestrator::start_guardian() noexcept {
+  int g[2] = {-1, -1};
+  if (pipe2(g, O_CLOEXEC) != 0) return;  // no guardian: only a SIGKILL of this process would show it
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, g[0], STDIN_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  // `cat` returns at end of file, which comes when the write end's only holder, this process, is gone; ignored
+  // signals stay ignored across exec, so Ctrl-C (sent to the whole foreground group) does not end the guardian.
+  std::string sh = "sh", dash_c = "-c", pgid = std::to_string(pid_);
+  std::string script = "trap '' INT TERM HUP; cat; kill -KILL -- \"-$0\" 2>/dev/null";
+  char* argv[] = {sh.data(), dash_c.data(), script.data(), pgid.data(), nullptr};
+  pid_t guardian = -1;
+  const int rc = posix_spawn(&guardian, "/bin/sh", &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(g[0]);
+  if (rc != 0) {
+    ::close(g[1]);
+    return;
+  }
+  guard_ = g[1];
+}
+
 bool ExternalOrchestrator::wait_exit(double seconds) noexcept {
   if (pid_ <= 0 || wait_status_) return true;
   const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
@@ -739,8 +764,10 @@ void ExternalOrchestrator::kill_child() noexcept {
   int st = 0;
   while (waitpid(pid_, &st, 0) < 0 && errno == EINTR) {}
   wait_status_ = st;
-  // What left the group (setsid) or its parent: this process is their subreaper, they are its descendants.
+  // What left the group (setsid) or its parent: this process is their subreaper, they are its descendants (the
+  // guardian among them: its work is done).
   (void)stop_descendants(spare_);
+  if (guard_ >= 0) ::close(guard_), guard_ = -1;
 }
 
 void ExternalOrchestrator::stop_if_interrupted() {

@@ -104,6 +104,10 @@ private:
   /// Sends replication_end for `replication` if it is the one open; an error is kept for the next call.
   void end_replication(int replication) noexcept;
   bool wait_exit(double seconds) noexcept;
+  /// A guardian for the case where this process is killed outright (SIGKILL, the OOM killer) and so cannot stop the
+  /// orchestrator: a small shell, ignoring SIGINT/SIGTERM/SIGHUP, that reads a pipe whose only writer is this process
+  /// and, at its end of file, kills the orchestrator's process group. A normal end stops it with the rest of the tree.
+  void start_guardian() noexcept;
   /// Stops the orchestrator's whole tree: its process group and every descendant (this process is their subreaper,
   /// so even one that called setsid and left its parent), SIGTERM then, after kill_grace_s, SIGKILL; reaps them all.
   void kill_child() noexcept;
@@ -118,6 +122,7 @@ private:
   pid_t pid_ = -1;
   int to_child_ = -1;    ///< its stdin
   int from_child_ = -1;  ///< its stdout
+  int guard_ = -1;       ///< write end of the guardian's pipe (start_guardian): open while the orchestrator runs
   std::string buffer_;   ///< bytes read past the last line
   bool started_ = false;
   bool dead_ = false;    ///< failed or closed: every further call fails

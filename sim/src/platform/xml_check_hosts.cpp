@@ -164,8 +164,8 @@ void PlatformChecker::check_host_props(const xmlNode* owner, std::optional<std::
       double bytes = 0;
       if (!parse_size(value, bytes) || !(bytes > 0))
         report(prop, key,
-               "memory: expected a positive size with a unit such as 8GB, 40GiB or 512MiB (the memory one core can "
-               "use for training), got " + in_quotes(value));
+               "memory: expected a positive size such as 8GB, 40GiB or 512MiB (a bare number is bytes; the memory one "
+               "core can use for training), got " + in_quotes(value));
     }
   }
 }

@@ -107,6 +107,8 @@ void PlatformChecker::check_link_props(const xmlNode* link)
         report(prop, key,
                "class: expected a name of 1 to 64 letters, digits, '-', '_' or '.' (such as wifi or wan), got " +
                    in_quotes(value));
+      else if (value == "unclassified" || value == "loopback")
+        report(prop, key, "class: '" + value + "' is reserved (links without a class, SimGrid's own loopback link)");
     }
   }
 }

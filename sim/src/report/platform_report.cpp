@@ -100,10 +100,12 @@ json hosts_json(const PlatformView& pf, json& warnings) {
 
 json links_json(const PlatformView& pf, json& warnings) {
   json links = json::array();
-  for (const auto& l : pf.links) {
+  for (std::size_t i = 0; i < pf.links.size(); ++i) {
+    const LinkView& l = pf.links[i];
+    const std::string cls = pf.link_class_of(i);  // the energy breakdown's class; null when not declared
     links.push_back({{"name", l.name}, {"bandwidth_Bps", l.bandwidth}, {"latency_s", l.latency},
                      {"sharing", l.fatpipe ? "FATPIPE" : "SHARED"}, {"idle_w", l.idle_w}, {"busy_w", l.busy_w},
-                     {"class", l.link_class.empty() ? json(nullptr) : json(l.link_class)}});
+                     {"class", cls == PlatformView::kUnclassified ? json(nullptr) : json(cls)}});
     link_warnings(l, warnings);
   }
   return links;

@@ -234,8 +234,8 @@ void write_run_outputs(const fs::path& work, const fs::path& dir, const Context&
                                    : nlohmann::ordered_json(nullptr);
   write_file(partial / "timing.json", timing.dump(2) + "\n");
 
+  if (before_publish) before_publish(partial);  // (run-state.json still there: a kill while drawing keeps the plan)
   fs::remove(partial / "run-state.json", ec);
-  if (before_publish) before_publish(partial);
   test_kill_point("run:publish");
   publish_directory(partial, dir);
 }

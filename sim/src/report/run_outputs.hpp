@@ -18,8 +18,8 @@ namespace deplsim {
 nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& inputs, const RunOptions& options,
                                     const RunResult& result);
 
-/// Writes every file into `work` (DIR.partial, which exists), removes what only an interrupted run needs
-/// (run-state.json), runs `before_publish` on `work` (the figures; it may add files), then renames `work` to `dir`
+/// Writes every file into `work` (DIR.partial, which exists), runs `before_publish` on `work` (the figures; it may
+/// add files), removes what only an interrupted run needs (run-state.json), then renames `work` to `dir`
 /// (replacing an existing `dir` only once the new one is complete).
 void write_run_outputs(const std::filesystem::path& work, const std::filesystem::path& dir, const Context& ctx,
                        const ContextOptions& inputs, const RunOptions& options, const RunResult& result,

@@ -56,10 +56,15 @@ std::vector<std::string> PlatformView::link_classes() const {
   return out;
 }
 
-std::size_t PlatformView::link_class_index(std::size_t l) const {
+std::string PlatformView::link_class_of(std::size_t l) const { return class_of(links.at(l)); }
+
+std::vector<std::size_t> PlatformView::link_class_indices() const {
   const auto classes = link_classes();
-  const std::string c = class_of(links.at(l));
-  return static_cast<std::size_t>(std::lower_bound(classes.begin(), classes.end(), c) - classes.begin());
+  std::vector<std::size_t> out;
+  out.reserve(links.size());
+  for (const auto& l : links)
+    out.push_back(static_cast<std::size_t>(std::lower_bound(classes.begin(), classes.end(), class_of(l)) - classes.begin()));
+  return out;
 }
 
 } // namespace deplsim
