@@ -22,12 +22,23 @@ if [ $QUICK = 1 ]; then N_ONCE=20000; N_EVERY=50; N_SYNC=20; else N_ONCE=100000;
 "$DEPLSIM" run "$SCENARIO" --no-figures --replications $N_EVERY --simulate-every-replication --out "$TMP/every" >/dev/null
 # 3. A synchronisation-heavy plan (fastest cluster, ring all-reduce every round), simulated every replication.
 "$DEPLSIM" run "$SCENARIO" --no-figures --replications $N_SYNC --simulate-every-replication --set objective=time --out "$TMP/sync" >/dev/null
+# Paired runs for the ratio of 7 (a number that moves by half between two runs cannot show a 10% gain): PAIRS times
+# deplsim then the bare program, interleaved, so that both see the same load; the median and min-max are reported.
+PAIRS=5
+/usr/bin/python3 -c "import json,sys; json.dump(json.load(open(sys.argv[1]))['plan'], open(sys.argv[2], 'w'))" "$TMP/sync/summary.json" "$TMP/sync-plan.json"
+for i in $(seq $PAIRS); do
+  "$DEPLSIM" run "$SCENARIO" --no-figures --replications $N_SYNC --simulate-every-replication --set objective=time --out "$TMP/sync-$i" >/dev/null
+  "$ROOT/build/release/bench/bare_sim" "$SCENARIO" "$TMP/sync-plan.json" $N_SYNC >"$TMP/bare-$i.json"
+done
 
 # 4. Planner knowledge: propagation for K = 200, B = 200 and the build of one kernel chain.
 "$ROOT/build/release/bench/knowledge_bench" "$SCENARIO" --benchmark_format=json >"$TMP/knowledge.json" 2>/dev/null
 
 # 5. depl's planning time on the paper scenario, and against the instance size (exponents fitted below).
-"$DEPLSIM" run "$SCENARIO" --no-figures --orchestrator depl --replications 1 --out "$TMP/depl" >/dev/null
+"$DEPLSIM" run "$SCENARIO" --no-figures --orchestrator depl --replications 1 --out "$TMP/depl" >/dev/null  # (warms the cache)
+for i in $(seq 10); do  # the p95 of 10 plans, knowledge cached
+  "$DEPLSIM" run "$SCENARIO" --no-figures --orchestrator depl --replications 1 --out "$TMP/depl-$i" >/dev/null
+done
 if [ $QUICK = 0 ]; then
   "$ROOT/build/release/bench/depl_bench" "$SCENARIO" --benchmark_format=json >"$TMP/depl_bench.json" 2>/dev/null
 fi
@@ -40,9 +51,7 @@ fi
 "$ROOT/build/release/bench/optimum_bench" --json $([ $QUICK = 1 ] && echo --quick) >"$TMP/optimum_bench.jsonl"
 
 # 7. sim_overhead_vs_bare: the synchronisation-heavy plan of 3 simulated by deplsim (engine time) and by a bare
-#    SimGrid program running the same activities (bench/bare_sim.cpp), in this run.
-/usr/bin/python3 -c "import json,sys; json.dump(json.load(open(sys.argv[1]))['plan'], open(sys.argv[2], 'w'))" "$TMP/sync/summary.json" "$TMP/sync-plan.json"
-"$ROOT/build/release/bench/bare_sim" "$SCENARIO" "$TMP/sync-plan.json" $N_SYNC >"$TMP/bare.json"
+#    SimGrid program running the same activities (bench/bare_sim.cpp): the PAIRS interleaved pairs run in 3.
 # 8. replications_per_s_faults: the paper plan with node failures on every cluster (mtbf 600 s, mttr 120 s).
 FAULTS=(--set clusters.edge-a.mtbf_s=600 --set clusters.edge-a.mttr_s=120 --set clusters.edge-b.mtbf_s=600 --set clusters.edge-b.mttr_s=120
         --set clusters.edge-c.mtbf_s=600 --set clusters.edge-c.mttr_s=120 --set clusters.cloud.mtbf_s=600 --set clusters.cloud.mttr_s=120)
@@ -98,8 +107,11 @@ for b in kb["benchmarks"]:
         results[key] = b["real_time"]
     if name.startswith("BM_ChainBuild/8000"):
         results["knowledge_chain_build_ms_8000"] = b["real_time"]
-results["depl_plan_s_paper"] = json.load(open(os.path.join(tmp, "depl", "timing.json")))["planner_wall_s"]
-print(f"{'depl_plan_s_paper':<34} {results['depl_plan_s_paper']:>14.3f}  s (target: 0.1 s)")
+import statistics
+plans = sorted(json.load(open(os.path.join(tmp, f"depl-{i}", "timing.json")))["planner_wall_s"] for i in range(1, 11))
+results["depl_plan_s_paper"] = plans[-1 - len(plans) // 20]  # p95 by nearest rank: the 10th of 10 is the max
+results["depl_plan_s_paper_detail"] = {"runs": plans, "median": statistics.median(plans), "p95": results["depl_plan_s_paper"]}
+print(f"{'depl_plan_s_paper (p95 of 10)':<34} {results['depl_plan_s_paper']:>14.3f}  s (target: 0.1 s; median {statistics.median(plans):.3f}, min {plans[0]:.3f})")
 db = os.path.join(tmp, "depl_bench.json")
 if os.path.exists(db):
     import math
@@ -113,12 +125,18 @@ if os.path.exists(db):
             slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
             results[f"depl_exponent_{counter}"] = slope
             print(f"{'depl time ~ ' + counter + '^a, a =':<34} {slope:>14.2f}  ({len(pts)} sizes above 5 ms)")
-bare = json.load(open(os.path.join(tmp, "bare.json")))
-engine_s = t["sync"]["simgrid_activities"] / t["sync"]["activities_per_s"]
-results["sim_overhead_vs_bare"] = engine_s / bare["wall_s"]
-results["sim_overhead_detail"] = {"deplsim_engine_s": engine_s, "bare_s": bare["wall_s"], "activities": bare["activities"],
-                                   "same_activities": bare["activities"] == t["sync"]["simgrid_activities"]}
-print(f"{'sim_overhead_vs_bare':<34} {results['sim_overhead_vs_bare']:>14.3f}  (target: 1.3; {bare['activities']} activities each)")
+pairs = []
+for i in range(1, 1 + len([d for d in os.listdir(tmp) if d.startswith("bare-")])):
+    ts = json.load(open(os.path.join(tmp, f"sync-{i}", "timing.json")))
+    bare = json.load(open(os.path.join(tmp, f"bare-{i}.json")))
+    engine_s = ts["simgrid_activities"] / ts["activities_per_s"]
+    pairs.append({"deplsim_engine_s": engine_s, "bare_s": bare["wall_s"], "ratio": engine_s / bare["wall_s"],
+                  "same_activities": bare["activities"] == ts["simgrid_activities"]})
+ratios = sorted(p["ratio"] for p in pairs)
+results["sim_overhead_vs_bare"] = statistics.median(ratios)
+results["sim_overhead_detail"] = {"pairs": pairs, "min": ratios[0], "max": ratios[-1], "activities": bare["activities"]}
+print(f"{'sim_overhead_vs_bare (median)':<34} {results['sim_overhead_vs_bare']:>14.3f}  (target: 1.3; {len(pairs)} interleaved pairs, "
+      f"min-max {ratios[0]:.3f}-{ratios[-1]:.3f}; {bare['activities']} activities each)")
 tf = json.load(open(os.path.join(tmp, "faults", "timing.json")))
 sf = json.load(open(os.path.join(tmp, "faults", "summary.json")))
 results["replications_per_s_faults"] = tf["replications_per_s"]

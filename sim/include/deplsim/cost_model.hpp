@@ -121,8 +121,9 @@ public:
   /// synchronisation steps), as program() builds it (the executor rebuilds it when nodes fail).
   [[nodiscard]] std::vector<Step> epoch_steps(std::size_t version, const std::vector<std::size_t>& hosts, int pstate,
                                               double samples) const;
-  /// What the plan does, segment by segment (shared by the executor and by evaluate()).
-  [[nodiscard]] std::vector<SegmentProgram> program(const Plan& plan) const;
+  /// What the plan does, segment by segment (shared by the executor and by evaluate()); without `epoch_steps`,
+  /// each segment's `epoch` is left empty (evaluate() needs its synchronisation flows only).
+  [[nodiscard]] std::vector<SegmentProgram> program(const Plan& plan, bool epoch_steps = true) const;
 
   /// Cost of a whole plan (docs/model.md 4.3 and 4.5: hosts and links charged from first use to the end, idle included).
   /// The plan must be valid (see validate_plan).

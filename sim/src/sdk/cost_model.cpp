@@ -218,7 +218,7 @@ std::vector<Step> CostModel::epoch_steps(std::size_t version, const std::vector<
   return out;
 }
 
-std::vector<SegmentProgram> CostModel::program(const Plan& plan) const {
+std::vector<SegmentProgram> CostModel::program(const Plan& plan, bool with_epoch_steps) const {
   std::vector<std::size_t> sources;
   double samples = 0;
   for (const auto& name : plan.data_sources) {
@@ -246,7 +246,7 @@ std::vector<SegmentProgram> CostModel::program(const Plan& plan) const {
             sp.entry.push_back({prev.front(), h, scenario_.model.versions[sp.version].param_bytes});
       }
     }
-    sp.epoch = epoch_steps(sp.version, sp.hosts, sp.pstate, samples);
+    if (with_epoch_steps) sp.epoch = epoch_steps(sp.version, sp.hosts, sp.pstate, samples);
     out.push_back(std::move(sp));
   }
   return out;
@@ -300,7 +300,7 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
       if (link_first_use.contains(l)) e += (platform_.links[l].busy_w - platform_.links[l].idle_w) * x / platform_.links[l].bandwidth;
     return e;
   };
-  for (const SegmentProgram& sp : program(plan)) {
+  for (const SegmentProgram& sp : program(plan, /*epoch_steps=*/false)) {
     const auto p = static_cast<std::size_t>(sp.pstate);
     for (auto h : sp.hosts) set_pstate(h, p);
     if (!sp.entry.empty()) {
@@ -315,12 +315,17 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
     // first used when that step first starts: after the first round's compute and the steps before it.
     const EpochCost e = epoch(sp.version, Resources{sp.cluster, static_cast<int>(sp.hosts.size()), sp.pstate}, samples);
     const double compute_round = e.compute_s / scenario_.training.rounds_per_epoch;
+    // (The epoch's steps are rounds x (compute, then the synchronisation steps); only the first step_offsets.size()
+    // synchronisation steps with flows matter here, so they are walked without building the epoch's program.)
     std::size_t sync_index = 0;
-    for (const auto& step : sp.epoch) {
-      if (step.flows.empty()) continue;
-      if (sync_index < e.step_offsets.size()) use_links(step.flows, now + compute_round + e.step_offsets[sync_index]);
-      ++sync_index;
-    }
+    const auto sync = sync_steps(sp.version, sp.hosts);
+    for (int round = 0; round < scenario_.training.rounds_per_epoch && sync_index < e.step_offsets.size(); ++round)
+      for (const auto& flows : sync) {
+        if (flows.empty()) continue;
+        if (sync_index >= e.step_offsets.size()) break;
+        use_links(flows, now + compute_round + e.step_offsets[sync_index]);
+        ++sync_index;
+      }
     for (auto h : sp.hosts) {
       const PowerState& ps = platform_.hosts[h].pstates[p];
       host_energy += sp.epochs * e.compute_s * (ps.all_cores_w - ps.idle_w);
