@@ -49,10 +49,7 @@ public:
     co.out = out_option_->count() == 0 ? fmt::format("results/compare/{}-s{}", ctx->scenario().name, o_.seed) : out_;
     co.force = force_;
     co.self = self_executable();
-    if (!no_figures_) {  // the figures' script from deplsim's source tree ($DEPLSIM_DATA_DIR overrides it)
-      const char* env = std::getenv("DEPLSIM_DATA_DIR");
-      co.figures_data_dir = env != nullptr && *env != '\0' ? env : DEPLSIM_SOURCE_DIR;
-    }
+    if (!no_figures_) co.figures_data_dir = data_dir();  // the figures' script (data_dir: $DEPLSIM_DATA_DIR or the source tree)
     co.run_arguments = {"--replications", std::to_string(replications_), "--seed", std::to_string(o_.seed)};
     for (const auto& s : o_.overrides) co.run_arguments.insert(co.run_arguments.end(), {"--set", s});
     if (!o_.platform.empty()) co.run_arguments.insert(co.run_arguments.end(), {"--platform", o_.platform});

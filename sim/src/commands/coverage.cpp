@@ -14,9 +14,6 @@
 #include <cstdlib>
 #include <sstream>
 
-#ifndef DEPLSIM_SOURCE_DIR
-#define DEPLSIM_SOURCE_DIR "."
-#endif
 
 namespace deplsim::commands {
 namespace {
@@ -80,10 +77,7 @@ public:
 
 private:
   // The figures (analysis/coverage.py) from deplsim's source tree ($DEPLSIM_DATA_DIR overrides it).
-  static void draw(const std::string& out) {
-    const char* env = std::getenv("DEPLSIM_DATA_DIR");
-    draw_coverage_figures(out, env != nullptr && *env != '\0' ? env : DEPLSIM_SOURCE_DIR);
-  }
+  static void draw(const std::string& out) { draw_coverage_figures(out, data_dir()); }
 
   ScenarioOptions o_;
   CoverageOptions options_;

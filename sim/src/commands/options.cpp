@@ -12,6 +12,10 @@
 #include <cstring>
 #include <stdexcept>
 
+#ifndef DEPLSIM_SOURCE_DIR
+#define DEPLSIM_SOURCE_DIR "."
+#endif
+
 namespace deplsim::commands {
 
 void add_scenario_options(CLI::App* cmd, ScenarioOptions& o, bool with_seed) {
@@ -114,6 +118,11 @@ void print_issues(const InputError& e) {
     }
     fmt::print(stderr, "error: {}\n", line);
   }
+}
+
+std::string data_dir() {
+  const char* env = std::getenv("DEPLSIM_DATA_DIR");
+  return env != nullptr && *env != '\0' ? env : DEPLSIM_SOURCE_DIR;
 }
 
 } // namespace deplsim::commands

@@ -71,5 +71,8 @@ void check_orchestrator(const OrchestratorChoice& choice, const OrchestratorRegi
 std::unique_ptr<Orchestrator> make_orchestrator(const OrchestratorChoice& choice, const Context& ctx, std::optional<TempDir>& knowledge);
 
 void print_issues(const InputError& e);
+/// Where deplsim's data files (analysis/ scripts, scenarios) are read from: $DEPLSIM_DATA_DIR when set and not
+/// empty, else the source tree deplsim was built from.
+std::string data_dir();
 
 } // namespace deplsim::commands

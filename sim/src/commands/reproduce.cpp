@@ -8,9 +8,6 @@
 #include <cstdlib>
 #include <thread>
 
-#ifndef DEPLSIM_SOURCE_DIR
-#define DEPLSIM_SOURCE_DIR "."
-#endif
 
 namespace deplsim::commands {
 namespace {
@@ -33,8 +30,7 @@ public:
 
   int run(Session&) override {
     o_.self = self_executable();
-    const char* env = std::getenv("DEPLSIM_DATA_DIR");
-    o_.data_dir = env != nullptr && *env != '\0' ? env : DEPLSIM_SOURCE_DIR;
+    o_.data_dir = data_dir();
     return run_reproduce(o_);
   }
 

@@ -22,9 +22,6 @@
 
 #include <cstdlib>
 
-#ifndef DEPLSIM_SOURCE_DIR
-#define DEPLSIM_SOURCE_DIR "."
-#endif
 
 #include <fstream>
 #include <unistd.h>
@@ -241,8 +238,7 @@ private:
         std::filesystem::remove(folder / "report.html", ec);
         return;
       }
-      const char* env = std::getenv("DEPLSIM_DATA_DIR");
-      draw_figures("compare_figures.py", folder.string(), env != nullptr && *env != '\0' ? env : DEPLSIM_SOURCE_DIR);
+      draw_figures("compare_figures.py", folder.string(), data_dir());
     });
     const auto summary = summary_json(ctx, copts, ro, result);
     if (result.plan.status != PlanStatus::ok) {

@@ -11,9 +11,6 @@
 #include <cstdlib>
 #include <thread>
 
-#ifndef DEPLSIM_SOURCE_DIR
-#define DEPLSIM_SOURCE_DIR "."
-#endif
 
 namespace deplsim::commands {
 namespace {
@@ -44,8 +41,7 @@ public:
 
   int run(Session& session) override {
     o_.self = self_executable();
-    const char* env = std::getenv("DEPLSIM_DATA_DIR");
-    o_.data_dir = env != nullptr && *env != '\0' ? env : DEPLSIM_SOURCE_DIR;
+    o_.data_dir = data_dir();
     o_.plugins = session.plugins;
     o_.replications = replications_;
     o_.registry = &session.registry;

@@ -157,27 +157,20 @@ Spec read_spec(const std::string& path) {
                     fmt::format("'{}' is not a valid prefix (1 to 64 characters: a letter, then letters, digits, '_', '-')", shown(g.prefix)));
         g.count = static_cast<int>(std::clamp<long long>(m.integer("count", 1), -1, 1'000'000));
         if (m.ok("count") && (g.count < 1 || g.count > 100000)) doc.issue(m.get("count"), m.key_path("count"), fmt::format("must be in [1, 100000], got {}", g.count));
-        if (read_host_types(doc, m, g)) {
-          g.bandwidth = m.string("bandwidth", g.bandwidth);
-          g.latency = m.string("latency", g.latency);
-          g.uplink_bandwidth = m.string("uplink_bandwidth", g.uplink_bandwidth);
-          g.uplink_latency = m.string("uplink_latency", g.uplink_latency);
-          m.reject_unknown_keys();
-          sp.groups.push_back(g);
-          continue;
+        if (!read_host_types(doc, m, g)) {  // a homogeneous cluster: its hosts' kind and names, its backbone
+          g.host_names = m.string("host_names", "");
+          if (m.ok("host_names") && !g.host_names.empty() && !cluster_pattern_ok(g.host_names))
+            doc.issue(m.get("host_names"), m.key_path("host_names"),
+                      fmt::format("'{}': expected letters, digits, '_', '-', '.', with {{i}} exactly once (the host's index) and "
+                                  "optionally {{c}} (the cluster's index in its group)", shown(g.host_names)));
+          g.hosts = static_cast<int>(std::clamp<long long>(m.integer("hosts"), -1, 1'000'000));
+          if (m.ok("hosts") && (g.hosts < 1 || g.hosts > 100000)) doc.issue(m.get("hosts"), m.key_path("hosts"), fmt::format("must be in [1, 100000], got {}", g.hosts));
+          read_host_kind(doc, m, g.speed, g.cores, g.wattage, g.wattage_off, g.memory);
+          g.backbone_bandwidth = m.string("backbone_bandwidth", g.backbone_bandwidth);
+          g.backbone_latency = m.string("backbone_latency", g.backbone_latency);
         }
-        g.host_names = m.string("host_names", "");
-        if (m.ok("host_names") && !g.host_names.empty() && !cluster_pattern_ok(g.host_names))
-          doc.issue(m.get("host_names"), m.key_path("host_names"),
-                    fmt::format("'{}': expected letters, digits, '_', '-', '.', with {{i}} exactly once (the host's index) and "
-                                "optionally {{c}} (the cluster's index in its group)", shown(g.host_names)));
-        g.hosts = static_cast<int>(std::clamp<long long>(m.integer("hosts"), -1, 1'000'000));
-        if (m.ok("hosts") && (g.hosts < 1 || g.hosts > 100000)) doc.issue(m.get("hosts"), m.key_path("hosts"), fmt::format("must be in [1, 100000], got {}", g.hosts));
-        read_host_kind(doc, m, g.speed, g.cores, g.wattage, g.wattage_off, g.memory);
         g.bandwidth = m.string("bandwidth", g.bandwidth);
         g.latency = m.string("latency", g.latency);
-        g.backbone_bandwidth = m.string("backbone_bandwidth", g.backbone_bandwidth);
-        g.backbone_latency = m.string("backbone_latency", g.backbone_latency);
         g.uplink_bandwidth = m.string("uplink_bandwidth", g.uplink_bandwidth);
         g.uplink_latency = m.string("uplink_latency", g.uplink_latency);
         m.reject_unknown_keys();
