@@ -59,6 +59,19 @@ std::vector<std::vector<std::size_t>> candidate_data_sets(const Scenario& sc, co
   return out;
 }
 
+std::string memory_limits(const Problem& pb) {
+  std::string out;
+  const auto all = pb.cost.resource_choices();
+  for (std::size_t v = 0; v < pb.scenario.model.versions.size() && !all.empty(); ++v) {
+    if (!pb.cost.resource_choices(v).empty()) continue;
+    std::string why;
+    (void)pb.cost.fits(v, all.back(), &why);  // the last choice: the most nodes of the last cluster
+    out += fmt::format("; in memory, version '{}' fits on no (cluster, nodes, power state): on the largest choice, {}",
+                       pb.scenario.model.versions[v].name, why);
+  }
+  return out;
+}
+
 SearchResult search_plan(const Problem& pb, const Criterion& criterion, const std::string& name) {
   const Scenario& sc = pb.scenario;
   const PlannerKnowledge* kk = &pb.knowledge;
@@ -102,6 +115,7 @@ SearchResult search_plan(const Problem& pb, const Criterion& criterion, const st
       ++result.candidates;
       const auto& [dist, expected] = each[static_cast<std::size_t>(k - 1)];
       for (const Resources& r : resources) {
+        if (!pb.cost.fits(sh.first, r) || (sh.at != 0 && !pb.cost.fits(sh.second, r))) continue;  // out of memory
         Plan p = base;
         const std::string& cluster = sc.clusters[r.cluster].name;
         if (sh.at == 0) p.segments = {Segment{sc.model.versions[sh.first].name, cluster, r.nodes, r.pstate, k}};
@@ -126,8 +140,9 @@ SearchResult search_plan(const Problem& pb, const Criterion& criterion, const st
   if (too_little_data > 0) why += fmt::format("  {} data sets below the smallest data bucket skipped\n", too_little_data);
   if (!std::isfinite(best.objective)) {
     result.plan.status = PlanStatus::infeasible;
-    result.plan.reason = fmt::format("no plan passes {} within max_epochs = {}{}", criterion.description, sc.target.max_epochs,
-                                     sc.target.deadline_s ? fmt::format(" and the deadline of {} s", *sc.target.deadline_s) : "");
+    result.plan.reason = fmt::format("no plan passes {} within max_epochs = {}{}{}", criterion.description, sc.target.max_epochs,
+                                     sc.target.deadline_s ? fmt::format(" and the deadline of {} s", *sc.target.deadline_s) : "",
+                                     memory_limits(pb));
     result.plan.explanation = why + "  infeasible: " + result.plan.reason + "\n";
     return result;
   }

@@ -55,6 +55,11 @@ std::vector<ScheduleShape> schedule_shapes(const Scenario& scenario);
 /// same prediction. At most one set per bucket: time and memory O(sources x buckets), not O(sources^2).
 std::vector<std::vector<std::size_t>> candidate_data_sets(const Scenario& scenario, const PlannerKnowledge& knowledge);
 
+/// What memory rules out, for an infeasible plan's reason: "" when every version fits somewhere, else "; in memory,
+/// version 'x' fits on no (cluster, nodes, power state): <why, on the largest choice>" for each version that fits
+/// nowhere.
+std::string memory_limits(const Problem& problem);
+
 /// Searches for the cheapest plan passing `criterion`. `name` is used in explanations.
 SearchResult search_plan(const Problem& problem, const Criterion& criterion, const std::string& name);
 

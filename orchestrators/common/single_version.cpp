@@ -49,7 +49,9 @@ Plan single_version_plan(const Problem& pb, std::size_t v, const std::string& na
   };
   std::vector<Candidate> ok;
   int over_deadline = 0;
-  for (const Resources& r : pb.cost.resource_choices()) {
+  const auto all = pb.cost.resource_choices();
+  const auto fitting = pb.cost.resource_choices(v);
+  for (const Resources& r : fitting) {
     Plan trial = plan;
     trial.segments = {Segment{vname, sc.clusters[r.cluster].name, r.nodes, r.pstate, epochs}};
     PlanCost c = pb.cost.evaluate(trial);
@@ -61,8 +63,13 @@ Plan single_version_plan(const Problem& pb, std::size_t v, const std::string& na
   }
   if (ok.empty()) {
     plan.status = PlanStatus::infeasible;
-    plan.reason = fmt::format("no (cluster, nodes, power state) trains {} epochs within the deadline of {} s "
-                              "({} choices, all too slow)", epochs, sc.target.deadline_s.value_or(0), over_deadline);
+    std::string misfit;
+    if (fitting.empty() && !all.empty()) (void)pb.cost.fits(v, all.back(), &misfit);
+    plan.reason = fitting.empty()
+                      ? fmt::format("version '{}' fits in memory on no (cluster, nodes, power state) (on the largest "
+                                    "choice: {})", vname, misfit)
+                      : fmt::format("no (cluster, nodes, power state) trains {} epochs within the deadline of {} s "
+                                    "({} choices, all too slow)", epochs, sc.target.deadline_s.value_or(0), over_deadline);
     plan.explanation = why + "  infeasible: " + plan.reason + "\n";
     return plan;
   }

@@ -152,7 +152,8 @@ private:
       // also pays, is left out of the bound: costing it for every set and resource took longer than it saved.)
       double epoch = kInf;
       for (const auto& r : resources)
-        for (std::size_t v = 0; v < sc.model.versions.size(); ++v) epoch = std::min(epoch, objective_of_epoch(pb, v, r, c.samples));
+        for (std::size_t v = 0; v < sc.model.versions.size(); ++v)
+          if (pb.cost.fits(v, r)) epoch = std::min(epoch, objective_of_epoch(pb, v, r, c.samples));
       // The fewest epochs with this set's own knowledge (its bucket), when any schedule reaches p* there; else
       // the set cannot give a plan at all.
       const std::size_t b = kk->bucket_of(c.samples);
@@ -253,6 +254,7 @@ private:
       p.reason = fmt::format("max_epochs = {}: no schedule found by the graph verifies P(L <= {}) >= {} within it "
                              "(with all the data, the fewest epochs are {})", sc.target.max_epochs, sc.target.loss,
                              sc.target.probability, k_min);
+    p.reason += memory_limits(pb);
     p.explanation = why + "  infeasible: " + p.reason + "\n";
     return p;
   }
@@ -366,6 +368,7 @@ private:
     // stay charged until the end (docs/model.md 4.5): faster resources save it.
     for (std::size_t v = 0; v < nv; ++v)
       for (const auto& r : resources) {
+        if (!pb.cost.fits(v, r)) continue;  // never a plan that does not fit in memory
         const EpochCost e = pb.cost.epoch(v, r, q);
         double standing = 0;
         if (sc.objective == Objective::energy)

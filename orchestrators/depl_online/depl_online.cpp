@@ -395,11 +395,13 @@ private:
     pol->cluster = basis.base.segments.front().cluster;
     pol->k_max = k_max;
     for (const auto& v : sc.model.versions) pol->version_names.push_back(v.name);
-    // Chains: v0 alone, and every declared switch from v0 at every declared epoch.
+    // Chains: v0 alone, and every declared switch from v0 at every declared epoch; only versions that fit in the
+    // memory of depl's nodes.
+    if (!pb.cost.fits(v0, basis.res)) return pol;
     std::vector<ScheduleShape> shapes{{v0, v0, 0}};
     if (sc.model.max_switches >= 1)
       for (const auto& sw : sc.model.switches)
-        if (sw.from_index == v0)
+        if (sw.from_index == v0 && pb.cost.fits(sw.to_index, basis.res))
           for (int e : sc.model.switch_epochs)
             if (e < k_max) shapes.push_back({v0, sw.to_index, e});
     for (const auto& sh : shapes) {

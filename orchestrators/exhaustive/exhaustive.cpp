@@ -75,9 +75,11 @@ public:
           std::vector<std::size_t> choice(static_cast<std::size_t>(k), 0);
           while (true) {
             Plan p = base;
-            for (int e = 0; e < k; ++e) {
+            bool fits = true;
+            for (int e = 0; e < k && fits; ++e) {
               const std::size_t v = (sh.at == 0 || e < sh.at) ? sh.first : sh.second;
               const Resources& res = resources[choice[static_cast<std::size_t>(e)]];
+              fits = pb.cost.fits(v, res);
               const std::string& vn = sc.model.versions[v].name;
               const std::string& cn = sc.clusters[res.cluster].name;
               if (!p.segments.empty() && p.segments.back().version == vn && p.segments.back().cluster == cn &&
@@ -87,8 +89,8 @@ public:
                 p.segments.push_back(Segment{vn, cn, res.nodes, res.pstate, 1});
             }
             ++evaluated;
-            const PlanCost c = pb.cost.evaluate(p);
-            if (!sc.target.deadline_s || c.time_s <= *sc.target.deadline_s) {
+            const PlanCost c = fits ? pb.cost.evaluate(p) : PlanCost{};
+            if (fits && (!sc.target.deadline_s || c.time_s <= *sc.target.deadline_s)) {
               const double obj = pb.cost.objective(c);
               if (obj < best_obj) {
                 best_obj = obj;

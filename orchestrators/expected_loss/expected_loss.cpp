@@ -56,7 +56,8 @@ public:
     }
     Plan p;
     p.status = PlanStatus::infeasible;
-    p.reason = fmt::format("no margin on L* in [0, 1) gives a plan with predicted P >= {}", pb.scenario.target.probability);
+    p.reason = fmt::format("no margin on L* in [0, 1) gives a plan with predicted P >= {}{}", pb.scenario.target.probability,
+                           memory_limits(pb));
     p.explanation = name() + ": " + p.reason + "\n" + found.tried;
     return p;
   }

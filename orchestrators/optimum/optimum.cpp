@@ -118,9 +118,9 @@ Term epoch_term(const Problem& pb, std::size_t v, const Resources& r, double sam
   const auto p = static_cast<std::size_t>(r.pstate);
   Term t;
   t.time = e.time_s;
-  for (auto h : hosts) {
-    const PowerState& st = pf.hosts[h].pstates[p];
-    t.energy += st.idle_w * e.time_s + (st.all_cores_w - st.idle_w) * e.compute_s;
+  for (std::size_t j = 0; j < hosts.size(); ++j) {
+    const PowerState& st = pf.hosts[hosts[j]].pstates[p];
+    t.energy += st.idle_w * e.time_s + (st.all_cores_w - st.idle_w) * e.busy_s[j];
   }
   t.money = sc.clusters[r.cluster].price_per_node_s * static_cast<double>(hosts.size()) * e.time_s;
   const double compute_round = e.compute_s / sc.training.rounds_per_epoch;
@@ -148,7 +148,7 @@ Term entry_term(const Problem& pb, const std::vector<std::size_t>& sources, cons
   std::vector<Flow> flows = pb.cost.shipping_flows(sources, hosts, p);
   if (!prev.empty())
     for (auto h : hosts)
-      if (std::find(prev.begin(), prev.end(), h) == prev.end()) flows.push_back({prev.front(), h, sc.model.versions[v].param_bytes});
+      if (std::find(prev.begin(), prev.end(), h) == prev.end()) flows.push_back({prev.front(), h, sc.dense_bytes(v)});
   Term t;
   if (flows.empty()) return t;
   const FlowOutcome o = simulate_flows(pf, flows);
@@ -337,7 +337,9 @@ private:
         if (vmax[v] > 0)
           for (std::size_t r = 0; r < R; ++r) {
             const auto si = static_cast<std::size_t>(s);
-            b.z[si][v][r] = m.add_var(fmt::format("z_s{}_{}_{}", s, vname(v), rname(r)), 0, 1, 0, true);
+            // A version that does not fit in the nodes' memory cannot be chosen there (bound to 0).
+            const double fits = pb.cost.fits(v, resources[r]) ? 1 : 0;
+            b.z[si][v][r] = m.add_var(fmt::format("z_s{}_{}_{}", s, vname(v), rname(r)), 0, fits, 0, true);
             b.n[si][v][r] = m.add_var(fmt::format("n_s{}_{}_{}", s, vname(v), rname(r)), 0, vmax[v], pick(sc, ep[v][r]), true);
             m.add_row(fmt::format("n_le_s{}_{}_{}", s, vname(v), rname(r)), -kInf, 0, {{b.n[si][v][r], 1.0}, {b.z[si][v][r], -vmax[v]}});
             m.add_row(fmt::format("n_ge_s{}_{}_{}", s, vname(v), rname(r)), 0, kInf, {{b.n[si][v][r], 1.0}, {b.z[si][v][r], -1.0}});
@@ -849,6 +851,7 @@ private:
       out.reason = fmt::format("no plan reaching P(L <= {}) >= {} meets the deadline of {} s", sc.target.loss,
                                sc.target.probability, sc.target.deadline_s ? *sc.target.deadline_s : kInf);
     }
+    if (out.status == PlanStatus::infeasible) out.reason += memory_limits(pb);
     out.solver = rep;
     explanation += fmt::format("optimum: {}: {}; {} MILPs, {:.3f} s solving, {:.3f} s in all\n", rep.status, out.reason,
                                rep.milps, search.total_solve, elapsed);
@@ -922,8 +925,8 @@ private:
     double first_entry = kInf;
     for (std::size_t v = 0; v < sc.model.versions.size(); ++v)
       for (const auto& r : resources) {
-        cheapest[v] = std::min(cheapest[v], pick(sc, epoch_term(pb, v, r, c.samples)));
         if (v == 0) first_entry = std::min(first_entry, pick(sc, entry_term(pb, c.set, {}, v, r)));
+        if (pb.cost.fits(v, r)) cheapest[v] = std::min(cheapest[v], pick(sc, epoch_term(pb, v, r, c.samples)));
       }
     double best = kInf;
     for (const auto& col : c.columns) {

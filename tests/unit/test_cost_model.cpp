@@ -161,3 +161,84 @@ TEST_CASE("a plan's program: data shipped first, again with the model after a mi
   CHECK(prog[2].epoch[0].compute[0].flops_per_thread == Approx(1000 * 5e5 / 2 * (4.0 / 6.0) / 2));
   CHECK(prog[0].epoch.size() == 2);  // one node: compute only
 }
+
+TEST_CASE("unstructured pruning trains as the full network unless a host realises sparse savings", "[cost][pruning]") {
+  PlatformView v = hand_view();
+  Scenario sc = hand_scenario();
+  sc.model.versions.push_back(ModelVersion{"u50", 5e5, 5e5, 0.5, PruningKind::unstructured, 0.0});
+  CHECK(sc.dense_bytes(1) == 5e5);  // structured: its own
+  CHECK(sc.dense_bytes(2) == 1e6);  // unstructured: the full network's
+  CHECK(sc.flops_on(2, 0.0) == 1e6);
+  CHECK(sc.flops_on(2, 0.5) == 7.5e5);
+  CHECK(sc.flops_on(2, 1.0) == 5e5);
+  CHECK(sc.flops_on(1, 0.0) == 5e5);  // structured: its own everywhere
+  {
+    // Dense hosts: the unstructured version costs exactly what the full one does, time, bytes and energy.
+    const CostModel cm(sc, v);
+    const EpochCost full = cm.epoch(0, Resources{0, 2, 0}, 1000);
+    const EpochCost u = cm.epoch(2, Resources{0, 2, 0}, 1000);
+    CHECK(u.time_s == full.time_s);
+    CHECK(u.energy_j == full.energy_j);
+    CHECK(cm.sync_steps(2, {1, 2}).front().front().bytes == 5e5);  // ring of 2: S_full / 2
+    CHECK(cm.epoch(1, Resources{0, 2, 0}, 1000).compute_s == Approx(full.compute_s / 2));
+  }
+  // h1 realises the whole saving, h2 none: work is still shared by speed (4:2), h1 finishes its share in half the
+  // time of h2's; the round waits for h2, and h1 idles meanwhile.
+  v.hosts[1].sparse_efficiency = 1.0;
+  const CostModel cm(sc, v);
+  const EpochCost u = cm.epoch(2, Resources{0, 2, 0}, 1000);
+  const double h1 = 1000 * 5e5 * (4.0 / 6.0) / 4e9;  // its share, half the flops, 4e9 flop/s
+  const double h2 = 1000 * 1e6 * (2.0 / 6.0) / 2e9;
+  REQUIRE(u.busy_s.size() == 2);
+  CHECK(u.busy_s[0] == Approx(h1));
+  CHECK(u.busy_s[1] == Approx(h2));
+  CHECK(u.compute_s == Approx(h2));
+  CHECK(u.host_energy_j == Approx(h1 * 30 + (u.time_s - h1) * 10 + h2 * 30 + (u.time_s - h2) * 10));
+  // The executor's computations carry each host's own flops (per core).
+  const auto steps = cm.epoch_steps(2, {1, 2}, 0, 1000);
+  REQUIRE(steps.front().compute.size() == 2);
+  CHECK(steps.front().compute[0].flops_per_thread == Approx(1000 * 5e5 / 2 * (4.0 / 6.0) / 2));
+  CHECK(steps.front().compute[1].flops_per_thread == Approx(1000 * 1e6 / 2 * (2.0 / 6.0) / 2));
+  // A whole plan charges each host its own busy time.
+  Plan p;
+  p.data_sources = {"d"};
+  p.segments = {Segment{"u50", "a", 2, 0, 3}};
+  Plan dense = p;
+  dense.segments.front().version = "full";
+  const double saved = 3 * (h2 - h1) * (30 - 10);  // h1's busy time above idle, per epoch, that it no longer spends
+  CHECK(cm.evaluate(dense).energy_j - cm.evaluate(p).energy_j == Approx(saved));
+}
+
+TEST_CASE("a version fits a node when weights, gradients, optimizer state and activations do", "[cost][memory]") {
+  PlatformView v = hand_view();
+  Scenario sc = hand_scenario();
+  sc.model.batch_size = 60;
+  sc.training.optimizer_state_copies = 2;  // Adam
+  sc.model.versions[0].activation_bytes_per_sample = 1e5;
+  // full on g1 (1 core, whole batch): 1e6 x (2 + 2) + 1e5 x 60 = 1e7 bytes.
+  CHECK(sc.memory_needed(0, 60) == 1e7);
+  v.hosts[3].memory_bytes = 1e7;
+  {
+    const CostModel cm(sc, v);
+    CHECK(cm.fits(0, Resources{1, 1, 0}));
+  }
+  v.hosts[3].memory_bytes = 1e7 - 1;
+  // h1 and h2 (2 cores each, shares 4:2 of the batch): per core 20 and 10 samples: 6e6 and 5e6 bytes.
+  v.hosts[1].memory_bytes = 6e6;
+  v.hosts[2].memory_bytes = 5e6 - 1;
+  const CostModel cm(sc, v);
+  std::string why;
+  CHECK_FALSE(cm.fits(0, Resources{1, 1, 0}, &why));
+  CHECK(why.find("host 'g1'") != std::string::npos);
+  CHECK_FALSE(cm.fits(0, Resources{0, 2, 0}, &why));
+  CHECK(why.find("host 'h2'") != std::string::npos);
+  CHECK(cm.fits(1, Resources{0, 2, 0}));  // p50: 5e5 x 4, no activations declared
+  CHECK_FALSE(cm.fits(0, Resources{0, 1, 0}));  // h1 alone: 1e6 x 4 + 1e5 x 30 = 7e6 > 6e6
+  // resource_choices(v) keeps the fitting ones: here none for full, every one for p50.
+  CHECK(cm.resource_choices(0).empty());
+  CHECK(cm.resource_choices(1).size() == cm.resource_choices().size());
+  // Hosts that declare no memory always fit.
+  for (auto& h : v.hosts) h.memory_bytes = 0;
+  const CostModel undeclared(sc, v);
+  CHECK(undeclared.resource_choices(0).size() == undeclared.resource_choices().size());
+}

@@ -52,7 +52,7 @@ public:
       }
       // Cheapest resources for that many epochs, within the deadline.
       std::optional<Best> mine;
-      for (const Resources& r : pb.cost.resource_choices()) {
+      for (const Resources& r : pb.cost.resource_choices(v)) {  // where the version fits in memory
         Plan trial = plan;
         trial.segments = {Segment{version, sc.clusters[r.cluster].name, r.nodes, r.pstate, epochs}};
         const PlanCost c = pb.cost.evaluate(trial);

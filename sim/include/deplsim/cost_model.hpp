@@ -40,7 +40,10 @@ FlowOutcome simulate_flows(const PlatformView& platform, const std::vector<Flow>
 /// @brief Time and energy of one epoch of a segment (hosts and the links it synchronises over).
 struct EpochCost {
   double time_s = 0.0;
-  double compute_s = 0.0;   ///< per epoch (all rounds)
+  double compute_s = 0.0;   ///< per epoch (all rounds): until the slowest node is done
+  /// Per node (the segment's hosts, in order), per epoch: the time it computes. Equal to compute_s for every node
+  /// unless nodes differ in sparse support for an unstructured version (then the others wait, idle, for the slowest).
+  std::vector<double> busy_s;
   double sync_s = 0.0;      ///< per epoch (all rounds)
   double energy_j = 0.0;    ///< hosts + synchronisation links (idle and dynamic) over the epoch
   double host_energy_j = 0.0;
@@ -114,6 +117,12 @@ public:
   [[nodiscard]] std::vector<std::vector<Flow>> sync_steps(std::size_t version, const std::vector<std::size_t>& hosts) const;
   [[nodiscard]] std::vector<Flow> shipping_flows(const std::vector<std::size_t>& sources, const std::vector<std::size_t>& hosts,
                                                  std::size_t pstate) const;
+  /// Whether version `version` fits in the memory of every node of `res` (docs/model.md 4.9): each core holds
+  /// the weights, gradients and optimizer state and the activations of its part of the batch. Hosts that do not
+  /// declare memory always fit. When it does not fit, `why` (if given) says where and by how much.
+  [[nodiscard]] bool fits(std::size_t version, const Resources& res, std::string* why = nullptr) const;
+  /// The resource choices on which `version` fits (resource_choices() filtered by fits()).
+  [[nodiscard]] std::vector<Resources> resource_choices(std::size_t version) const;
   /// Work share of each host (proportional to total speed at the power state).
   [[nodiscard]] std::vector<double> shares(const std::vector<std::size_t>& hosts, std::size_t pstate) const;
 
@@ -149,6 +158,7 @@ private:
   mutable std::map<std::tuple<std::size_t, std::size_t, int, int, double>, EpochCost> epoch_cache_;
   mutable std::map<std::tuple<std::vector<std::size_t>, std::size_t, int, int>, PlanCost> shipping_cache_;
   mutable std::map<std::tuple<std::size_t, std::vector<std::size_t>>, SyncRound> sync_cache_;
+  mutable std::map<std::tuple<std::size_t, std::size_t, int, int>, bool> fit_cache_;  // planners ask for every choice
   /// A plan's entry flows (data shipping, model migration) and their replay: planners cost many plans that ship the
   /// same data to the same nodes.
   mutable std::map<std::vector<std::tuple<std::size_t, std::size_t, double>>, FlowOutcome> entry_cache_;

@@ -19,7 +19,7 @@ namespace deplsim {
 
 /// SDK version: plug-ins carry it; 0.x may change until the adaptive orchestrators have landed.
 constexpr int kSdkVersionMajor = 0;
-constexpr int kSdkVersionMinor = 3;  // 0.3: HostView::memory_bytes, LinkView::link_class
+constexpr int kSdkVersionMinor = 4;  // 0.4: pruning kinds, memory fit (ModelVersion, HostView, EpochCost::busy_s, CostModel::fits)
 
 /// @brief What an adaptive orchestrator observes at the end of an epoch.
 struct Observation {

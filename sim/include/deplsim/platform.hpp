@@ -31,6 +31,9 @@ struct HostView {
   /// Memory one core can use for training (the host's `memory` property: a GPU's device memory, a board's unified
   /// memory), in bytes; 0 when the platform does not declare it.
   double memory_bytes = 0.0;
+  /// Fraction of an unstructured-pruned version's flop saving the host realises (the `sparse_efficiency` property:
+  /// 0, dense kernels, the default; 1, sparse kernels as fast per non-zero weight as dense ones).
+  double sparse_efficiency = 0.0;
   /// Total flop/s of the host at power state `p` (speed x cores).
   [[nodiscard]] double total_speed(std::size_t p) const { return pstates.at(p).speed * cores; }
   [[nodiscard]] bool in_zone(const std::string& zone) const;

@@ -47,12 +47,23 @@ struct DataSource {
   double sample_bytes = 0.0;
 };
 
+/// @brief How a version was pruned, which decides what its training costs (docs/model.md 4.8).
+/// structured: whole neurons or channels removed, a smaller dense network: it computes its own flops and sends its
+/// own bytes everywhere. unstructured: single weights zeroed in the full network's dense tensors: it computes the
+/// full network's flops (less the part of the saving a device with sparse support realises) and stores and sends
+/// the full network's bytes.
+enum class PruningKind { structured, unstructured };
+
 /// @brief A model version: the full DNN or a pruned one.
 struct ModelVersion {
   std::string name;
-  double flops_per_sample = 0.0;  ///< F_v: forward + backward, per sample and epoch
-  double param_bytes = 0.0;       ///< S_v
+  double flops_per_sample = 0.0;  ///< F_v: forward + backward, per sample and epoch (non-zero weights only)
+  double param_bytes = 0.0;       ///< S_v (non-zero weights only)
   double pruning = 0.0;           ///< fraction of weights removed (informational)
+  PruningKind pruning_kind = PruningKind::structured;
+  /// Activation memory a node holds per sample of its local batch while training (forward values kept for the
+  /// backward pass); 0 when not declared.
+  double activation_bytes_per_sample = 0.0;
 };
 
 /// @brief A declared model switch v -> v': a plan may change from `from` to `to` at a declared switch epoch.
@@ -77,6 +88,8 @@ enum class SyncKind { ring_allreduce, parameter_server };
 struct Training {
   SyncKind sync = SyncKind::ring_allreduce;
   int rounds_per_epoch = 1;  ///< R: synchronisation rounds per epoch
+  /// Optimizer state per weight, in copies of the weights (SGD 0, SGD with momentum 1, Adam 2): memory only.
+  int optimizer_state_copies = 1;
 };
 
 /// @brief A whole validated scenario.
@@ -98,6 +111,15 @@ struct Scenario {
   [[nodiscard]] std::optional<std::size_t> version_index(const std::string& name) const;
   [[nodiscard]] std::optional<std::size_t> cluster_index(const std::string& name) const;
   [[nodiscard]] std::optional<std::size_t> source_index(const std::string& name) const;
+  /// Bytes of version v's weights as nodes store and send them (gradients, the model shipped to new nodes or a
+  /// checkpoint): its own for structured pruning, the full network's (the first version's) for unstructured.
+  [[nodiscard]] double dense_bytes(std::size_t v) const;
+  /// Flops per sample version v computes on a device that realises `sparse_efficiency` (in [0, 1]) of an
+  /// unstructured version's saving: F_v for structured pruning, F_full - e x (F_full - F_v) for unstructured.
+  [[nodiscard]] double flops_on(std::size_t v, double sparse_efficiency) const;
+  /// Memory a node training version v on `local_batch` samples per iteration holds: weights, gradients and
+  /// optimizer state (dense_bytes x (2 + optimizer_state_copies)) plus activations (per sample x local batch).
+  [[nodiscard]] double memory_needed(std::size_t v, double local_batch) const;
   /// Index of the most-pruned version (fewest flops per sample; ties: the later one).
   [[nodiscard]] std::size_t most_pruned_version() const;
   /// Whether any node can fail or straggle at random (cluster rates; a user's fault events file is the
@@ -118,5 +140,6 @@ struct Scenario {
 
 const char* to_string(Objective o);
 const char* to_string(SyncKind s);
+const char* to_string(PruningKind k);
 
 } // namespace deplsim

@@ -37,7 +37,37 @@ public:
     for (const auto& d : sc.data_sources) q += d.samples;
     fmt::print("  {} data sources, {} samples; {} model versions; {} declared switches\n", sc.data_sources.size(), q,
                sc.model.versions.size(), sc.model.switches.size());
+    for (std::size_t v = 0; v < sc.model.versions.size(); ++v) fmt::print("{}", version_line(*ctx, v));
     return exit_code::ok;
+  }
+
+  // One version: how it is costed (its pruning kind) and where it fits in memory (docs/model.md 4.8-4.9).
+  static std::string version_line(const Context& ctx, std::size_t v) {
+    const Scenario& sc = ctx.scenario();
+    const ModelVersion& mv = sc.model.versions[v];
+    std::string out = fmt::format("  version {}: {:.6g} flop/sample, {:.6g} bytes", mv.name, mv.flops_per_sample, mv.param_bytes);
+    if (mv.pruning_kind == PruningKind::unstructured)
+      out += fmt::format(" (unstructured pruning: trains with the full network's {:.6g} flop/sample on hosts without sparse "
+                         "support, sends and stores {:.6g} bytes)", sc.flops_on(v, 0.0), sc.dense_bytes(v));
+    out += "\n";
+    // Where it fits: per cluster, the node counts (at power state 0: shares, hence local batches, follow speed).
+    std::string misfits;
+    for (std::size_t c = 0; c < sc.clusters.size(); ++c) {
+      const int size = static_cast<int>(ctx.platform().cluster_hosts[c].size());
+      int least = 0;
+      std::string why;
+      for (int n = size; n >= 1; --n) {
+        std::string w;
+        if (ctx.cost->fits(v, Resources{c, n, 0}, &w)) least = n;
+        else if (why.empty()) why = w;
+      }
+      if (least == 1) continue;
+      misfits += least == 0 ? fmt::format("    does not fit on cluster {}: {}\n", sc.clusters[c].name, why)
+                            : fmt::format("    fits on cluster {} only with {} or more nodes: with fewer, {}\n",
+                                          sc.clusters[c].name, least, why);
+    }
+    out += misfits.empty() ? "    fits in memory on every cluster, on any number of nodes\n" : misfits;
+    return out;
   }
 
 private:

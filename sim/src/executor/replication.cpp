@@ -65,7 +65,7 @@ CostTrace ReplicationRunner::run() {
 void ReplicationRunner::run_segment() {
   SegmentRun seg;
   seg.sp = prog_[s_];  // a copy: a revision replaces prog_, which must not leave a dangling reference
-  seg.version_bytes = sim_.scenario.model.versions[seg.sp.version].param_bytes;
+  seg.version_bytes = sim_.scenario.dense_bytes(seg.sp.version);
   for (auto h : seg.sp.hosts) {
     // Charge from first use; the power state is set after the reading so the idle time before it was spent at
     // whatever state the host had (it is not charged anyway).
@@ -157,7 +157,7 @@ void ReplicationRunner::place_on_up_hosts(SegmentProgram& sp) {
   sp.hosts = up;
   sp.epoch = sim_.cost.epoch_steps(sp.version, up, sp.pstate, samples_);
   sp.entry = sim_.cost.shipping_flows(sources_, up, static_cast<std::size_t>(sp.pstate));
-  for (auto h : up) sp.entry.push_back({sim_.controller_index, h, sim_.scenario.model.versions[sp.version].param_bytes});
+  for (auto h : up) sp.entry.push_back({sim_.controller_index, h, sim_.scenario.dense_bytes(sp.version)});
 }
 
 bool ReplicationRunner::run_epoch(SegmentRun& seg) {

@@ -254,7 +254,12 @@ ojson problem_to_json(const Problem& pb) {
       const HostView& host = pf.hosts[h];
       ojson ps = ojson::array();
       for (std::size_t p = 0; p < host.pstates.size(); ++p) ps.push_back(pstate_json(host, p));
-      hosts.push_back(ojson{{"name", host.name}, {"cores", host.cores}, {"off_w", host.off_w}, {"pstates", ps}});
+      hosts.push_back(ojson{{"name", host.name},
+                            {"cores", host.cores},
+                            {"off_w", host.off_w},
+                            {"pstates", ps},
+                            {"memory_bytes", host.memory_bytes > 0 ? ojson(host.memory_bytes) : ojson(nullptr)},
+                            {"sparse_efficiency", host.sparse_efficiency}});
     }
     clusters.push_back(ojson{{"name", sc.clusters[c].name},
                              {"zone", sc.clusters[c].zone},
@@ -275,7 +280,10 @@ ojson problem_to_json(const Problem& pb) {
                              {"name", mv.name},
                              {"flops_per_sample", mv.flops_per_sample},
                              {"param_bytes", mv.param_bytes},
-                             {"pruning", mv.pruning}});
+                             {"pruning", mv.pruning},
+                             {"pruning_kind", to_string(mv.pruning_kind)},
+                             {"dense_bytes", sc.dense_bytes(v)},
+                             {"activation_bytes_per_sample", mv.activation_bytes_per_sample}});
   }
   s["versions"] = versions;
   ojson switches = ojson::array();
@@ -283,7 +291,9 @@ ojson problem_to_json(const Problem& pb) {
   s["switches"] = switches;
   s["switch_epochs"] = sc.model.switch_epochs;
   s["max_switches"] = sc.model.max_switches;
-  s["training"] = ojson{{"sync", to_string(sc.training.sync)}, {"rounds_per_epoch", sc.training.rounds_per_epoch}};
+  s["training"] = ojson{{"sync", to_string(sc.training.sync)},
+                        {"rounds_per_epoch", sc.training.rounds_per_epoch},
+                        {"optimizer_state_copies", sc.training.optimizer_state_copies}};
 
   ojson m;
   m["type"] = "problem";

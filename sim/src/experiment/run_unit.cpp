@@ -96,6 +96,8 @@ std::optional<std::vector<Segment>> move_off_lost_nodes(const Context& ctx, doub
     if (best) break;
     for (const Resources& rc : ctx.cost->resource_choices()) {
       if (nodes_up(rc, planned_hosts) < rc.nodes) continue;
+      if (std::any_of(rest.begin(), rest.end(), [&](const Segment& seg) { return !ctx.cost->fits(*sc.version_index(seg.version), rc); }))
+        continue;  // a version of the rest does not fit in these nodes' memory
       double obj = 0;
       for (const auto& seg : rest) {
         const EpochCost e = ctx.cost->epoch(*sc.version_index(seg.version), rc, samples);

@@ -200,6 +200,7 @@ std::vector<simgrid::s4u::Host*> read_hosts(simgrid::s4u::Engine* engine, Platfo
       double bytes = 0;
       if (parse_size(mem, bytes) && bytes > 0) hv.memory_bytes = bytes;  // checked before loading
     }
+    if (const char* e = h->get_property("sparse_efficiency")) hv.sparse_efficiency = std::stod(e);  // checked before loading
     v.hosts.push_back(hv);
   }
   return sg_hosts;
@@ -432,7 +433,7 @@ nlohmann::json to_json(const ProbeResult& r) {
     json ps = json::array();
     for (const auto& p : h.pstates) ps.push_back({p.speed, p.idle_w, p.epsilon_w, p.all_cores_w});
     hosts.push_back({{"name", h.name}, {"zones", h.zones}, {"cores", h.cores}, {"pstates", ps}, {"off_w", h.off_w},
-                     {"memory_bytes", h.memory_bytes}});
+                     {"memory_bytes", h.memory_bytes}, {"sparse_efficiency", h.sparse_efficiency}});
   }
   j["hosts"] = hosts;
   json links = json::array();
@@ -473,6 +474,7 @@ ProbeResult probe_result_from_json(const nlohmann::json& j) {
     for (const auto& p : h.at("pstates")) hv.pstates.push_back({p[0].get<double>(), p[1].get<double>(), p[2].get<double>(), p[3].get<double>()});
     hv.off_w = h.at("off_w").get<double>();
     hv.memory_bytes = h.at("memory_bytes").get<double>();
+    hv.sparse_efficiency = h.at("sparse_efficiency").get<double>();
     v.hosts.push_back(hv);
   }
   for (const auto& l : j.at("links"))

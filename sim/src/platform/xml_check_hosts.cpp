@@ -166,6 +166,12 @@ void PlatformChecker::check_host_props(const xmlNode* owner, std::optional<std::
         report(prop, key,
                "memory: expected a positive size such as 8GB, 40GiB or 512MiB (a bare number is bytes; the memory one "
                "core can use for training), got " + in_quotes(value));
+    } else if (id == "sparse_efficiency") {
+      const auto e = parse_plain_number(trim(value));
+      if (!e || !(*e >= 0 && *e <= 1))
+        report(prop, key,
+               "sparse_efficiency: expected a number in [0, 1] (the fraction of an unstructured-pruned version's flop "
+               "saving this host realises; 0 for dense kernels), got " + in_quotes(value));
     }
   }
 }

@@ -92,7 +92,8 @@ json hosts_json(const PlatformView& pf, json& warnings) {
                     {"epsilon_w", s.epsilon_w}, {"all_cores_w", s.all_cores_w}});
     }
     hosts.push_back({{"name", h.name}, {"zone", h.zones.empty() ? "" : h.zones.front()}, {"cores", h.cores}, {"pstates", ps},
-                     {"off_w", h.off_w}, {"memory_bytes", h.memory_bytes > 0 ? json(h.memory_bytes) : json(nullptr)}});
+                     {"off_w", h.off_w}, {"memory_bytes", h.memory_bytes > 0 ? json(h.memory_bytes) : json(nullptr)},
+                     {"sparse_efficiency", h.sparse_efficiency}});
     host_warnings(h, warnings);
   }
   return hosts;
@@ -197,8 +198,11 @@ void hosts_text(const json& r, std::string& out) {
       out += fmt::format("  | p{}: {}f/s ({}f/s), {} / {} / {} W", p["pstate"].get<int>(), si(p["flops_per_core"].get<double>()),
                          si(p["flops"].get<double>()), p["idle_w"].get<double>(), p["epsilon_w"].get<double>(),
                          p["all_cores_w"].get<double>());
-    out += fmt::format("  | off {} W  | memory {}\n", h["off_w"].get<double>(),
+    out += fmt::format("  | off {} W  | memory {}", h["off_w"].get<double>(),
                        h["memory_bytes"].is_null() ? std::string("not declared") : si(h["memory_bytes"].get<double>()) + "B");
+    // Only where declared: dense kernels (0) are the default.
+    if (const double e = h["sparse_efficiency"].get<double>(); e > 0) out += fmt::format("  | sparse efficiency {}", e);
+    out += "\n";
   }
   out += fmt::format("links ({}): name, bandwidth, latency, sharing, watts idle / busy, class\n", r["links"].size());
   for (const auto& l : r["links"])

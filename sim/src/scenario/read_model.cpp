@@ -79,6 +79,24 @@ void read_versions(ModelReading& mr, Map& model, Scenario& sc, LearningSpec& ls)
     v.pruning = m.number("pruning", 0.0);
     if (m.ok("pruning") && !(v.pruning >= 0 && v.pruning < 1))
       r.doc.issue(m.get("pruning"), m.key_path("pruning"), fmt::format("must be in [0, 1), got {}", shown(m.written("pruning"))));
+    const bool first = sc.model.versions.empty();
+    const std::string kind = m.choice("pruning_kind", {"structured", "unstructured"}, "structured");
+    v.pruning_kind = kind == "unstructured" ? PruningKind::unstructured : PruningKind::structured;
+    if (m.ok("pruning_kind") && kind == "unstructured") {
+      // Costed against the full network (the first version): it must be that network, and this one a part of it.
+      const ModelVersion* full = first ? nullptr : &sc.model.versions.front();
+      if (full == nullptr)
+        r.doc.issue(m.get("pruning_kind"), m.key_path("pruning_kind"),
+                    "the first version is the full network an unstructured version is costed against; it cannot be "
+                    "unstructured-pruned itself");
+      else if (v.flops_per_sample > full->flops_per_sample || v.param_bytes > full->param_bytes)
+        r.doc.issue(m.get("pruning_kind"), m.key_path("pruning_kind"),
+                    fmt::format("an unstructured version keeps a part of the full network's weights: its flops_per_sample "
+                                "and param_bytes must be at most the first version's ({} and {}), got {} and {}",
+                                full->flops_per_sample, full->param_bytes, v.flops_per_sample, v.param_bytes));
+    }
+    v.activation_bytes_per_sample = m.number("activation_bytes_per_sample", 0.0);
+    if (m.ok("activation_bytes_per_sample")) r.range(m, "activation_bytes_per_sample", v.activation_bytes_per_sample, 0, 1e12);
     ls.versions.push_back(read_version_learning(mr, m));
     sc.model.versions.push_back(v);
   });

@@ -35,6 +35,7 @@ void read_training(Reader& r, Map& top, Scenario& sc) {
   const std::string sync = t.choice("sync", {"ring-allreduce", "parameter-server"}, "ring-allreduce");
   sc.training.sync = sync == "parameter-server" ? SyncKind::parameter_server : SyncKind::ring_allreduce;
   sc.training.rounds_per_epoch = static_cast<int>(t.integer_in("rounds_per_epoch", 1, 100000, 1));
+  sc.training.optimizer_state_copies = static_cast<int>(t.integer_in("optimizer_state_copies", 0, 8, 1));
   t.reject_unknown_keys();
 }
 

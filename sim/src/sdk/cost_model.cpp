@@ -5,6 +5,8 @@
 // links at wattage_range idle + (busy - idle) x load / bandwidth from first use to the end.
 #include "deplsim/cost_model.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -31,6 +33,49 @@ std::vector<Resources> CostModel::resource_choices() const {
   return out;
 }
 
+bool CostModel::fits(std::size_t version, const Resources& res, std::string* why) const {
+  const auto key = std::make_tuple(version, res.cluster, res.nodes, res.pstate);
+  if (why == nullptr) {
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = fit_cache_.find(key); it != fit_cache_.end()) return it->second;
+    }
+    std::string reason;
+    const bool ok = fits(version, res, &reason);
+    std::lock_guard lock(mutex_);
+    fit_cache_.emplace(key, ok);
+    return ok;
+  }
+  const auto hosts = segment_hosts(res.cluster, res.nodes);
+  const auto sh = shares(hosts, static_cast<std::size_t>(res.pstate));
+  for (std::size_t j = 0; j < hosts.size(); ++j) {
+    const HostView& hv = platform_.hosts[hosts[j]];
+    if (hv.memory_bytes <= 0) continue;  // not declared
+    // Each core holds a replica and trains on its part of the node's share of every batch.
+    const double local_batch = scenario_.model.batch_size * sh[j] / hv.cores;
+    const double need = scenario_.memory_needed(version, local_batch);
+    if (need > hv.memory_bytes) {
+      auto size = [](double b) { return b >= 1e9 ? fmt::format("{:.4g} GB", b / 1e9) : fmt::format("{:.4g} MB", b / 1e6); };
+      if (why != nullptr)
+        *why = fmt::format("version '{}' needs {} per core on host '{}' (weights, gradients and {} optimizer state "
+                           "cop{} of {} each, activations of {:.4g} samples), which has {}",
+                           scenario_.model.versions[version].name, size(need), hv.name,
+                           scenario_.training.optimizer_state_copies,
+                           scenario_.training.optimizer_state_copies == 1 ? "y" : "ies", size(scenario_.dense_bytes(version)),
+                           local_batch, size(hv.memory_bytes));
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<Resources> CostModel::resource_choices(std::size_t version) const {
+  std::vector<Resources> out;
+  for (const Resources& r : resource_choices())
+    if (fits(version, r)) out.push_back(r);
+  return out;
+}
+
 std::vector<double> CostModel::shares(const std::vector<std::size_t>& hosts, std::size_t pstate) const {
   std::vector<double> out;
   double total = 0;
@@ -43,7 +88,7 @@ std::vector<std::vector<Flow>> CostModel::sync_steps(std::size_t version, const 
   std::vector<std::vector<Flow>> steps;
   const std::size_t n = hosts.size();
   if (n < 2) return steps;
-  const double bytes = scenario_.model.versions.at(version).param_bytes;
+  const double bytes = scenario_.dense_bytes(version);
   if (scenario_.training.sync == SyncKind::ring_allreduce) {
     // Ring all-reduce: 2(n-1) steps (reduce-scatter then all-gather), each node sends S/n bytes to the next.
     std::vector<Flow> step;
@@ -129,8 +174,24 @@ EpochCost CostModel::epoch(std::size_t version, const Resources& res, double sam
   const double rounds = scenario_.training.rounds_per_epoch;
   double total_speed = 0;
   for (auto h : hosts) total_speed += platform_.hosts[h].total_speed(p);
-  const double flops = samples * scenario_.model.versions.at(version).flops_per_sample;
-  const double compute_round = flops / rounds / total_speed;
+  const double flops_per_sample = scenario_.model.versions.at(version).flops_per_sample;
+  const double flops = samples * flops_per_sample;
+  double compute_round = flops / rounds / total_speed;
+  // Work is shared in proportion to speed, so every node computes for compute_round; unless an unstructured version
+  // costs nodes different flops (their sparse support differs): then each has its own time and the round waits for
+  // the slowest.
+  std::vector<double> busy_round(hosts.size(), compute_round);
+  if (std::any_of(hosts.begin(), hosts.end(), [&](std::size_t h) {
+        return scenario_.flops_on(version, platform_.hosts[h].sparse_efficiency) != flops_per_sample;
+      })) {
+    const auto sh = shares(hosts, p);
+    compute_round = 0;
+    for (std::size_t j = 0; j < hosts.size(); ++j) {
+      const HostView& hv = platform_.hosts[hosts[j]];
+      busy_round[j] = samples * scenario_.flops_on(version, hv.sparse_efficiency) / rounds * sh[j] / hv.total_speed(p);
+      compute_round = std::max(compute_round, busy_round[j]);
+    }
+  }
 
   // The synchronisation of a round depends on the version (bytes) and the nodes only, not on the data or the
   // power state: simulated once per (version, nodes) and reused (planners ask for every data set).
@@ -158,9 +219,11 @@ EpochCost CostModel::epoch(std::size_t version, const Resources& res, double sam
   c.compute_s = rounds * compute_round;
   c.sync_s = rounds * sync_round;
   c.time_s = c.compute_s + c.sync_s;
-  for (auto h : hosts) {
-    const PowerState& ps = platform_.hosts[h].pstates[p];
-    c.host_energy_j += c.compute_s * ps.all_cores_w + c.sync_s * ps.idle_w;
+  for (std::size_t j = 0; j < hosts.size(); ++j) {
+    const PowerState& ps = platform_.hosts[hosts[j]].pstates[p];
+    const double busy = busy_round[j] == compute_round ? c.compute_s : rounds * busy_round[j];
+    c.busy_s.push_back(busy);
+    c.host_energy_j += busy * ps.all_cores_w + (c.compute_s - busy + c.sync_s) * ps.idle_w;
   }
   c.link_energy_j = rounds * link_dynamic_round;
   for (auto l : sync_links) c.link_energy_j += platform_.links[l].idle_w * c.time_s;
@@ -203,11 +266,15 @@ std::vector<Step> CostModel::epoch_steps(std::size_t version, const std::vector<
                                          double samples) const {
   const int rounds = scenario_.training.rounds_per_epoch;
   const auto sh = shares(hosts, static_cast<std::size_t>(pstate));
-  const double flops = samples * scenario_.model.versions[version].flops_per_sample / rounds;
+  const double flops_per_sample = scenario_.model.versions[version].flops_per_sample;
+  const double flops = samples * flops_per_sample / rounds;
   Step compute;
   for (std::size_t j = 0; j < hosts.size(); ++j) {
-    const int cores = platform_.hosts[hosts[j]].cores;
-    compute.compute.push_back({hosts[j], flops * sh[j] / cores, cores});
+    const HostView& hv = platform_.hosts[hosts[j]];
+    // An unstructured version computes the dense flops, less what this host's sparse support saves.
+    const double own = scenario_.flops_on(version, hv.sparse_efficiency);
+    const double host_flops = own == flops_per_sample ? flops : samples * own / rounds;
+    compute.compute.push_back({hosts[j], host_flops * sh[j] / hv.cores, hv.cores});
   }
   const auto sync = sync_steps(version, hosts);
   std::vector<Step> out;
@@ -243,7 +310,7 @@ std::vector<SegmentProgram> CostModel::program(const Plan& plan, bool with_epoch
         const auto& prev = out.back().hosts;
         for (auto h : sp.hosts)
           if (std::find(prev.begin(), prev.end(), h) == prev.end())
-            sp.entry.push_back({prev.front(), h, scenario_.model.versions[sp.version].param_bytes});
+            sp.entry.push_back({prev.front(), h, scenario_.dense_bytes(sp.version)});
       }
     }
     if (with_epoch_steps) sp.epoch = epoch_steps(sp.version, sp.hosts, sp.pstate, samples);
@@ -326,9 +393,9 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
         use_links(flows, now + compute_round + e.step_offsets[sync_index]);
         ++sync_index;
       }
-    for (auto h : sp.hosts) {
-      const PowerState& ps = platform_.hosts[h].pstates[p];
-      host_energy += sp.epochs * e.compute_s * (ps.all_cores_w - ps.idle_w);
+    for (std::size_t j = 0; j < sp.hosts.size(); ++j) {
+      const PowerState& ps = platform_.hosts[sp.hosts[j]].pstates[p];
+      host_energy += sp.epochs * e.busy_s[j] * (ps.all_cores_w - ps.idle_w);
     }
     link_dynamic += sp.epochs * dynamic(e.link_load);
     now += sp.epochs * e.time_s;

@@ -60,6 +60,9 @@ std::vector<std::string> validate_plan(const Problem& problem, const Plan& plan,
         const auto ps = static_cast<int>(problem.cost.platform().common_pstates(problem.cost.segment_hosts(*c, s.nodes)));
         if (s.pstate < 0 || s.pstate >= ps)
           err(f + ".pstate", fmt::format("the {} nodes have power states 0..{}, got {}", s.nodes, ps - 1, s.pstate));
+        else if (std::string why; v && !problem.cost.fits(*v, Resources{*c, s.nodes, s.pstate}, &why))
+          err(f, fmt::format("does not fit in memory on {} node{} of cluster '{}': {}", s.nodes, s.nodes == 1 ? "" : "s",
+                             s.cluster, why));
       }
     }
     if (v && previous && *v != *previous) {

@@ -61,6 +61,19 @@ std::optional<std::size_t> Scenario::cluster_index(const std::string& n) const {
 std::optional<std::size_t> Scenario::source_index(const std::string& n) const {
   return find(name_indexes, *this, data_sources, [](const NameIndexes& m) -> const auto& { return m.sources; }, n);
 }
+double Scenario::dense_bytes(std::size_t v) const {
+  const ModelVersion& mv = model.versions.at(v);
+  return mv.pruning_kind == PruningKind::unstructured ? model.versions.front().param_bytes : mv.param_bytes;
+}
+double Scenario::flops_on(std::size_t v, double sparse_efficiency) const {
+  const ModelVersion& mv = model.versions.at(v);
+  if (mv.pruning_kind != PruningKind::unstructured || sparse_efficiency >= 1.0) return mv.flops_per_sample;
+  const double dense = model.versions.front().flops_per_sample;
+  return dense - sparse_efficiency * (dense - mv.flops_per_sample);
+}
+double Scenario::memory_needed(std::size_t v, double local_batch) const {
+  return dense_bytes(v) * (2.0 + training.optimizer_state_copies) + model.versions.at(v).activation_bytes_per_sample * local_batch;
+}
 std::size_t Scenario::most_pruned_version() const {
   std::size_t best = 0;
   for (std::size_t i = 1; i < model.versions.size(); ++i)
@@ -72,6 +85,7 @@ const SwitchDecl* Scenario::switch_declared(std::size_t from, std::size_t to) co
     if (s.from_index == from && s.to_index == to) return &s;
   return nullptr;
 }
+const char* to_string(PruningKind k) { return k == PruningKind::unstructured ? "unstructured" : "structured"; }
 const char* to_string(Objective o) {
   switch (o) {
   case Objective::energy: return "energy";
