@@ -63,6 +63,21 @@ HIDDEN = (128, 64)
 VERSIONS = {"full": 0.0, "p50": 0.5, "p75": 0.75}   # name -> fraction of each layer's weights pruned
 BASES = ("full", "p50", "p75")
 SWITCHES = (("full", "p50"), ("full", "p75"), ("p75", "full"))
+PRUNING = "unstructured"
+# --pruning structured: whole hidden neurons removed (the rows of their layer, their bias, and the columns of the
+# next layer that read them), so a pruned version is a smaller dense network; its own profile and versions.
+STRUCTURED = dict(name="fashion-mnist-structured", versions={"full": 0.0, "s50": 0.5, "s75": 0.75},
+                  bases=("full", "s50", "s75"), switches=(("full", "s50"), ("full", "s75"), ("s75", "full")))
+
+
+def use_pruning(kind: str) -> None:
+    """Switch the module's settings to the structured profile (the unstructured one is the default)."""
+    global NAME, VERSIONS, BASES, SWITCHES, PRUNING, REGENERATE
+    if kind == "structured":
+        NAME, VERSIONS = STRUCTURED["name"], dict(STRUCTURED["versions"])
+        BASES, SWITCHES = STRUCTURED["bases"], STRUCTURED["switches"]
+        REGENERATE = REGENERATE.replace("--fresh", "--pruning structured --fresh")
+    PRUNING = kind
 FRACTIONS = (0.25, 0.5, 1.0)
 DEFAULTS = dict(pool_size=8000, holdout_size=2000, batch_size=32, lr=0.02, epochs=20, seeds=100,
                 switch_epochs=(5, 10))
@@ -172,15 +187,49 @@ class Trainer:
     def linears(self, model):
         return [m for m in model if isinstance(m, self.nn.Linear)]
 
-    def set_version(self, model, version: str):
-        """Make `model` the given version: release any mask, then prune each Linear weight by magnitude."""
+    def set_version(self, model, version: str, seed: int = 0):
+        """Make `model` the given version: release any mask, then prune by magnitude (weights, or neurons)."""
         amount = VERSIONS[version]
-        for m in self.linears(model):
-            if self.prune.is_pruned(m):
-                self.prune.remove(m, "weight")       # zeroed weights become ordinary, trainable weights
-            if amount > 0:
+        layers = self.linears(model)
+        regrow = []  # structured: (parameter, removed entries) of neurons that come back
+        for m in layers:
+            for name in ("weight", "bias"):
+                if hasattr(m, name + "_orig"):
+                    mask = getattr(m, name + "_mask").detach().clone()
+                    self.prune.remove(m, name)       # zeroed parameters become ordinary, trainable ones
+                    regrow.append((getattr(m, name), mask == 0))
+        if PRUNING == "structured" and regrow:
+            # A removed neuron's row and the next layer's column are both 0, so neither gets a gradient: at 0 it
+            # would stay removed. It comes back with the seed's initial weights instead.
+            init = [p for layer in self.linears(self.build(seed)) for p in (layer.weight, layer.bias)]
+            with self.torch.no_grad():
+                for (param, removed), fresh in zip(regrow, init):
+                    param[removed] = fresh.detach()[removed]
+        if amount > 0 and PRUNING == "structured":
+            self.prune_neurons(layers, amount)
+        elif amount > 0:
+            for m in layers:
                 self.prune.l1_unstructured(m, "weight", amount=amount)  # mask kept: pruned weights stay 0
         return self.torch.optim.SGD(model.parameters(), lr=self.cfg["lr"])
+
+    def prune_neurons(self, layers, amount: float) -> None:
+        """Structured pruning: in each hidden layer keep the round((1 - amount) x width) neurons whose incoming
+        weight rows have the largest L2 norm; mask their rows' complement, their biases, and the next layer's
+        columns that read the removed neurons (masks kept: the removed neurons stay 0, so the network computes
+        exactly as a dense one of the smaller widths)."""
+        torch = self.torch
+        keep_in = torch.ones(layers[0].in_features, device=self.device)
+        for i, m in enumerate(layers):
+            w = m.weight.detach()
+            keep_out = torch.ones(m.out_features, device=self.device)
+            if i + 1 < len(layers):  # a hidden layer (the output layer keeps every class)
+                kept = max(1, round((1.0 - amount) * m.out_features))
+                norms = (w * keep_in).norm(dim=1)
+                keep_out = torch.zeros(m.out_features, device=self.device)
+                keep_out[torch.topk(norms, kept).indices] = 1.0
+            self.prune.custom_from_mask(m, "weight", torch.outer(keep_out, keep_in))
+            self.prune.custom_from_mask(m, "bias", keep_out.clone())
+            keep_in = keep_out
 
     def order(self, seed: int, epoch: int, n: int):
         g = self.torch.Generator()
@@ -212,6 +261,9 @@ class Trainer:
             layers.append({"shape": [int(m.in_features), int(m.out_features)], "weights": int(w.numel()),
                            "nonzero_weights": int((w != 0).sum()), "biases": int(m.bias.numel())})
         nz = sum(l["nonzero_weights"] for l in layers)
+        if PRUNING == "structured":  # a removed neuron's bias is masked to 0: count the kept ones
+            for l, m in zip(layers, self.linears(model)):
+                l["biases"] = int((m.bias.detach() != 0).sum())
         bias = sum(l["biases"] for l in layers)
         return {"layers": layers, "nonzero_weights": nz, "biases": bias,
                 "nonzero_params": nz + bias, "forward_macs": nz}
@@ -296,7 +348,7 @@ def run_group(trainer: Trainer, cfg: dict, work: str, base: str, fraction: float
         t1 = time.perf_counter()
         (_, to), (s,) = parse_run(r)
         m = copy.deepcopy(snaps[s])
-        o = trainer.set_version(m, to)
+        o = trainer.set_version(m, to, seed)
         sval, stest = list(val[:s]), list(test[:s])
         for e in range(s + 1, k + 1):
             trainer.train_epoch(m, o, seed, e, n)
@@ -413,6 +465,25 @@ def summary(units: dict, runs: list[str], seeds: list[int], k: int) -> list:
     return rows
 
 
+def pruning_meta() -> dict:
+    """How the versions were pruned (the meta file's `pruning`)."""
+    common = {"pruned_versions": "pruned at initialisation (the seed's initial weights), trained with the "
+                                 "mask kept (pruned weights stay 0)",
+              "full_to_pruned": "the trained full network is pruned by magnitude after the switch epoch, "
+                                "then trained with the mask kept",
+              "pruned_to_full": "prune.remove after the switch epoch: the pruned weights start at 0 and "
+                                "train again"}
+    if PRUNING == "structured":
+        return dict(kind="structured", method=(
+            "whole neurons: in each hidden layer the round((1 - pruning) x width) neurons whose incoming weight rows "
+            "have the largest L2 norm are kept; a removed neuron's weight row, its bias and the next layer's column "
+            "that reads it are masked to 0 (torch.nn.utils.prune.custom_from_mask), so the network computes "
+            "exactly as a dense MLP of the smaller widths; the output layer keeps its 10 classes"), **common)
+    return dict(kind="unstructured", method=(
+        "torch.nn.utils.prune.l1_unstructured, per layer, on the weight of every Linear layer (biases "
+        "untouched), amount = the version's pruning"), **common)
+
+
 def write_meta(path: str, csv_path: str, rows: int, cfg: dict, device, torch, trainer: Trainer, splits: fm.Splits,
                units: dict, runs: list[str], seeds: list[int], work: str, command: str) -> None:
     import numpy as np
@@ -457,20 +528,17 @@ def write_meta(path: str, csv_path: str, rows: int, cfg: dict, device, torch, tr
                            "and 75% leaves a network that still learns (docs/profiles.md)"},
         "versions": [dict(name=v, **c) for v, c in costs.items()],
         "cost_convention": "flops_per_sample = 3 x 2 x forward MACs (forward + backward = 3 x forward, 2 flop per "
-                           "MAC); forward MACs = non-zero weights of the Linear layers (sparse kernels: only MACs "
-                           "with a non-zero weight; biases, ReLU and softmax ignored, < 0.2%). param_bytes = 4 x "
-                           "(non-zero weights + biases), fp32, no index overhead. Counted on the network itself "
+                           "MAC); forward MACs = non-zero weights of the Linear layers ("
+                           + ("a structured version is a smaller dense network: its non-zero weights are its dense "
+                              "weights, what dense kernels compute" if PRUNING == "structured" else
+                              "only MACs with a non-zero weight: what sparse kernels would compute; dense kernels "
+                              "compute the full network's, docs/model.md 4.11")
+                           + "; biases, ReLU and softmax ignored, < 0.2%). param_bytes = 4 x "
+                           "(non-zero weights + non-zero biases), fp32, no index overhead. Counted on the network itself "
                            "(seed 1, pruned as the version is); per-layer pruning makes the counts the same for "
                            "every seed, checked on every trained run below (checked_on_trained_runs: non-zero "
                            "parameters at the end of each run that ends in the version).",
-        "pruning": {"method": "torch.nn.utils.prune.l1_unstructured, per layer, on the weight of every Linear "
-                              "layer (biases untouched), amount = the version's pruning",
-                    "pruned_versions": "pruned at initialisation (the seed's initial weights), trained with the "
-                                       "mask kept (pruned weights stay 0)",
-                    "full_to_pruned": "the trained full network is pruned by magnitude after the switch epoch, "
-                                      "then trained with the mask kept",
-                    "pruned_to_full": "prune.remove after the switch epoch: the pruned weights start at 0 and "
-                                      "train again"},
+        "pruning": pruning_meta(),
         "training": {"optimizer": "SGD (torch.optim.SGD, no momentum, no weight decay)", "lr": cfg["lr"],
                      "batch_size": cfg["batch_size"], "loss": "cross-entropy (mean over the batch)",
                      "last_partial_batch": "kept (smaller)",
@@ -513,6 +581,9 @@ def write_meta(path: str, csv_path: str, rows: int, cfg: dict, device, torch, tr
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--pruning", choices=("unstructured", "structured"), default="unstructured",
+                   help="unstructured: p50/p75 zero single weights (writes fashion-mnist.*); structured: s50/s75 remove "
+                        "whole hidden neurons (writes fashion-mnist-structured.*); default %(default)s")
     p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="auto",
                    help="where to train (auto: cuda when available); default %(default)s")
     p.add_argument("--seeds", type=int, help=f"training seeds 1..N (default {DEFAULTS['seeds']}; --quick {QUICK['seeds']})")
@@ -533,6 +604,7 @@ def main(argv=None) -> int:
                    help="smoke test: 2 seeds, 2 epochs, switch after epoch 1, a 400-image pool, 200+200 held out, "
                         f"fresh work folder, output in {QUICK_OUT} unless --out-dir (seconds)")
     a = p.parse_args(argv)
+    use_pruning(a.pruning)
 
     base = dict(DEFAULTS, **(QUICK if a.quick else {}))
     cfg = {

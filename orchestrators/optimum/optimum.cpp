@@ -134,6 +134,7 @@ Term epoch_term(const Problem& pb, std::size_t v, const Resources& r, double sam
         if (it == t.offset.end() || at < it->second) t.offset[l] = at;
       }
   t.add_link_energy(pf, e.link_load);
+  t.energy += e.transmit_energy_j;
   return t;
 }
 
@@ -161,6 +162,7 @@ Term entry_term(const Problem& pb, const std::vector<std::size_t>& sources, cons
       t.offset[l] = 0.0;
     }
   t.add_link_energy(pf, o.link_load_integral);
+  t.energy += transmit_energy(pf, flows, o);
   return t;
 }
 

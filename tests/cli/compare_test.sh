@@ -16,7 +16,7 @@ assert list(rows[0].keys()) == ["orchestrator", "status", "guarantee", "p_predic
                                 "energy_j_mean", "energy_lo", "energy_hi", "time_s_mean", "energy_vs_optimum",
                                 "energy_shipping_j", "energy_compute_j", "energy_synchronisation_j", "energy_checkpoints_j",
                                 "energy_other_j", "energy_hosts_j", "energy_links_j", "energy_by_cluster_j",
-                                "energy_by_link_class_j"], rows[0].keys()
+                                "energy_by_link_class_j", "energy_transmit_j"], rows[0].keys()
 assert [r["orchestrator"] for r in rows] == sys.argv[2].split(","), [r["orchestrator"] for r in rows]
 for r in rows:
     assert r["status"] == "ok", r

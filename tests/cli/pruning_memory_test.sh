@@ -3,7 +3,8 @@
 # `validate` says what fits where; every planner keeps to the resources where its versions fit, even when its
 # favourite choice is ruled out; with nothing fitting, planners say so (exit 3); a plan that does not fit is refused
 # (exit 2, naming the host and the bytes); bad pruning_kind, activation_bytes_per_sample, optimizer_state_copies
-# and sparse_efficiency values are input errors (exit 2, naming the key or the line).
+# and sparse_efficiency values are input errors (exit 2, naming the key or the line); the senders' radios
+# (transmit_w) are charged, predicted and measured alike.
 source "$(dirname "$0")/testlib.sh" pruning-memory
 cd "$SOURCE_DIR" || exit 2
 SC=tests/data/scenarios/tiny-pruning.yaml
@@ -58,6 +59,31 @@ misfit_refused() {
   [ ! -e "$TMP/misfit" ] || { echo "an output folder was left"; return 1; }
 }
 check "a plan that does not fit is refused before any simulation" misfit_refused
+
+# Radios (docs/model.md 4.13): src1 (2 W) and tiny-n1 (0.5 W) draw transmit_w while they send; the summary's
+# by_kind.transmit holds it, the kinds add up to the total, and the cost model predicted the same energy.
+radios_charged() {
+  expect_rc 0 run "$SC" --orchestrator full-only --replications 20 --out "$TMP/radios" --no-figures || return 1
+  grep -q "senders' radios" "$TMP/rc.out" || { cat "$TMP/rc.out"; return 1; }
+  "$PY" - "$TMP/radios/summary.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+c = s["cost"]
+k = c["energy_breakdown_j"]["by_kind"]
+assert k["transmit"] > 0, k
+total = k["hosts"] + k["links"] + k["transmit"]
+assert abs(total - c["energy_j_mean"]) <= 1e-9 * c["energy_j_mean"], (total, c["energy_j_mean"])
+pred = s["plan"]["predicted"]["energy_j"]
+assert abs(pred - c["energy_j_mean"]) <= 1e-6 * pred, (pred, c["energy_j_mean"])
+PY
+}
+check "the senders' radios are charged, predicted and measured alike" radios_charged
+transmit_refused() {
+  sed 's/"transmit_w" value="2"/"transmit_w" value="-2"/' tests/data/platforms/tiny-sparse-memory.xml > "$TMP/bad-radio.xml"
+  expect_rc 2 validate "$SC" --platform "$TMP/bad-radio.xml" || return 1
+  err_has "transmit_w: expected watts in [0, 100000]"
+}
+check "a negative transmit_w is refused" transmit_refused
 
 bad_value() {  # bad_value KEY=VALUE TEXT
   expect_rc 2 validate "$SC" --set "$1" || return 1

@@ -24,7 +24,7 @@ assert list(rows[0].keys()) == ["cell", "scenario", "platform", "target.probabil
     "target_loss", "target_probability", "status", "guarantee", "p_predicted", "p_target_met", "p_lo", "p_hi",
     "energy_j_mean", "energy_lo", "energy_hi", "time_s_mean", "energy_vs_optimum", "energy_shipping_j", "energy_compute_j",
     "energy_synchronisation_j", "energy_checkpoints_j", "energy_other_j", "energy_hosts_j", "energy_links_j",
-    "energy_by_cluster_j", "energy_by_link_class_j"], list(rows[0].keys())
+    "energy_by_cluster_j", "energy_by_link_class_j", "energy_transmit_j"], list(rows[0].keys())
 want = [(c, o, s) for c in ("c001", "c002") for o in ("full-only", "depl") for s in ("1", "2")]
 assert [(r["cell"], r["orchestrator"], r["seed"]) for r in rows] == want, rows
 for r in rows:

@@ -242,3 +242,34 @@ TEST_CASE("a version fits a node when weights, gradients, optimizer state and ac
   const CostModel undeclared(sc, v);
   CHECK(undeclared.resource_choices(0).size() == undeclared.resource_choices().size());
 }
+
+TEST_CASE("a sender's radio draws transmit_w from a phase's start until its last byte is sent", "[cost][transmit]") {
+  PlatformView v = hand_view();
+  const Scenario sc = hand_scenario();
+  Plan p;
+  p.data_sources = {"d"};
+  p.segments = {Segment{"full", "a", 2, 0, 3}};
+  const CostModel dark(sc, v);
+  const PlanCost before = dark.evaluate(p);
+  const EpochCost epoch_before = dark.epoch(0, Resources{0, 2, 0}, 1000);
+  const double ship_before = dark.shipping({0}, Resources{0, 2, 0}).energy_j;
+  v.hosts[0].transmit_w = 2.0;  // the data source (the cost models read the view by reference: costs above are cached)
+  v.hosts[1].transmit_w = 0.5;  // h1, a training node: its sends in the ring
+  const CostModel cm(sc, v);
+  // Shipping: src sends to h1 and h2 at once over l0 (shared): 1e7 x 4/6 and 1e7 x 2/6 bytes; its radio is on until
+  // the bigger one ends.
+  const auto flows = cm.shipping_flows({0}, {1, 2}, 0);
+  const FlowOutcome o = simulate_flows(v, flows);
+  const double ship_until = std::max(o.finish[0], o.finish[1]);
+  CHECK(transmit_energy(v, flows, o) == Approx(2.0 * ship_until));
+  CHECK(cm.shipping({0}, Resources{0, 2, 0}).energy_j - ship_before == Approx(2.0 * ship_until));
+  // Synchronisation: in each of the 2 x 2 ring steps h1 sends one flow, for the whole step (both flows are equal).
+  const EpochCost e = cm.epoch(0, Resources{0, 2, 0}, 1000);
+  CHECK(e.transmit_energy_j == Approx(0.5 * e.sync_s));
+  CHECK(e.energy_j - epoch_before.energy_j == Approx(e.transmit_energy_j));
+  CHECK(e.time_s == epoch_before.time_s);  // radios cost energy, not time
+  // A plan: the shipping once, the epochs' synchronisation three times.
+  const PlanCost after = cm.evaluate(p);
+  CHECK(after.energy_j - before.energy_j == Approx(2.0 * ship_until + 3 * e.transmit_energy_j));
+  CHECK(after.time_s == before.time_s);
+}

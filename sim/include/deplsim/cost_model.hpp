@@ -37,6 +37,10 @@ struct FlowOutcome {
 /// @brief Fluid replay of SimGrid's LMM sharing for flows that start together (exact for LV08/CM02 models).
 FlowOutcome simulate_flows(const PlatformView& platform, const std::vector<Flow>& flows);
 
+/// @brief Energy of the senders' radios in a phase of flows that start together (docs/model.md 4.13): each source
+/// host that declares transmit_w draws it from the phase's start until its last flow of the phase ends.
+double transmit_energy(const PlatformView& platform, const std::vector<Flow>& flows, const FlowOutcome& outcome);
+
 /// @brief Time and energy of one epoch of a segment (hosts and the links it synchronises over).
 struct EpochCost {
   double time_s = 0.0;
@@ -48,6 +52,7 @@ struct EpochCost {
   double energy_j = 0.0;    ///< hosts + synchronisation links (idle and dynamic) over the epoch
   double host_energy_j = 0.0;
   double link_energy_j = 0.0;
+  double transmit_energy_j = 0.0;  ///< the senders' radios during synchronisation (hosts declaring transmit_w)
   /// Per link: integral of its load (bytes/s) over the epoch, cross-traffic included; the start of each
   /// synchronisation step within a round (seconds after the round's compute).
   std::map<std::size_t, double> link_load;
@@ -147,6 +152,7 @@ private:
   struct SyncRound {
     double time = 0.0;
     double link_dynamic = 0.0;
+    double transmit = 0.0;
     std::set<std::size_t> links;
     std::map<std::size_t, double> link_load;
     std::vector<double> step_offsets;

@@ -34,6 +34,10 @@ struct HostView {
   /// Fraction of an unstructured-pruned version's flop saving the host realises (the `sparse_efficiency` property:
   /// 0, dense kernels, the default; 1, sparse kernels as fast per non-zero weight as dense ones).
   double sparse_efficiency = 0.0;
+  /// Watts the host's network interface or radio draws while it sends (the `transmit_w` property; 0 when not
+  /// declared): charged from the start of each phase in which it sends until its last byte of the phase is sent,
+  /// whether or not the host trains (a data source's radio, docs/model.md 4.13).
+  double transmit_w = 0.0;
   /// Total flop/s of the host at power state `p` (speed x cores).
   [[nodiscard]] double total_speed(std::size_t p) const { return pstates.at(p).speed * cores; }
   [[nodiscard]] bool in_zone(const std::string& zone) const;

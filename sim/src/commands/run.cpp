@@ -136,10 +136,11 @@ void print_result(const Context& ctx, const RunArgs& a, std::uint64_t seed, cons
     const auto& b = c["energy_breakdown_j"];
     const auto& ph = b["by_phase"];
     fmt::print("  energy by phase: shipping {:.4g}, compute {:.4g}, synchronisation {:.4g}, checkpoints {:.4g}, other {:.4g} J; "
-               "hosts {:.4g}, links {:.4g} J{}\n",
+               "hosts {:.4g}, links {:.4g}{} J{}\n",
                ph["shipping"].get<double>(), ph["compute"].get<double>(), ph["synchronisation"].get<double>(),
                ph["checkpoints"].get<double>(), ph["other"].get<double>(), b["by_kind"]["hosts"].get<double>(),
                b["by_kind"]["links"].get<double>(),
+               b["by_kind"].value("transmit", 0.0) > 0 ? fmt::format(", senders' radios {:.4g}", b["by_kind"]["transmit"].get<double>()) : "",
                b["lost_work"].get<double>() > 0 ? fmt::format(" (of which work lost to faults {:.4g} J)", b["lost_work"].get<double>()) : "");
     // Where it went: the clusters' training nodes and the link classes that drew anything.
     for (const auto& [key, what] : {std::pair{"by_cluster_hosts", "training nodes' energy by cluster"},

@@ -7,10 +7,29 @@
 
 namespace deplsim::execution {
 
+namespace {
+// The senders' radios (docs/model.md 4.13): each host with transmit_w draws it from the step's start until its last
+// flow ends (or now, for flows cut short by a failure).
+void charge_transmit(const Step& step, const std::vector<sg4::CommPtr>& comms, const Resolved& r, double start,
+                     EnergyMeter& meter) {
+  std::map<std::size_t, double> until;
+  const double now = sg4::Engine::get_clock();
+  for (std::size_t i = 0; i < comms.size(); ++i) {
+    const std::size_t src = step.flows[i].src;
+    if (r.transmit_w[src] <= 0) continue;
+    const double end = comms[i]->get_state() == sg4::Activity::State::FINISHED ? comms[i]->get_finish_time() : now;
+    double& u = until[src];
+    u = std::max(u, end - start);
+  }
+  for (auto [h, t] : until) meter.add_transmit(r.transmit_w[h] * t);
+}
+} // namespace
+
 bool run_step(const Step& step, Resolved& r, EnergyMeter& meter, long long& activities,
               const std::map<std::size_t, double>* slow) {
   std::vector<sg4::ExecPtr> execs;
   std::vector<sg4::CommPtr> comms;
+  const double start = sg4::Engine::get_clock();
   auto running = [](const sg4::Activity& a) {
     const auto st = a.get_state();
     return st == sg4::Activity::State::STARTED || st == sg4::Activity::State::STARTING || st == sg4::Activity::State::INITED;
@@ -38,7 +57,6 @@ bool run_step(const Step& step, Resolved& r, EnergyMeter& meter, long long& acti
       execs.push_back(e);
     }
     std::vector<double> activations;  // when each flow's latency phase ends and it starts loading its links
-    const double start = sg4::Engine::get_clock();
     std::vector<sg4::Link*> active;
     for (const auto& f : step.flows) {
       if (!r.hosts[f.src]->is_on() || !r.hosts[f.dst]->is_on()) {
@@ -86,9 +104,11 @@ bool run_step(const Step& step, Resolved& r, EnergyMeter& meter, long long& acti
     cancel_all();
     meter.touch_links();
     meter.clear_active();
+    charge_transmit(step, comms, r, start, meter);
     return false;
   }
   meter.clear_active();
+  charge_transmit(step, comms, r, start, meter);
   return true;
 }
 

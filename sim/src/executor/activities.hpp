@@ -65,6 +65,9 @@ public:
   void each_link(F&& f) const {
     for (const auto& [l, start] : links_) f(l, sg_link_get_consumed_energy(l) - start);
   }
+  /// The senders' radios (hosts declaring transmit_w, docs/model.md 4.13): charged by run_step per phase.
+  void add_transmit(double joules) { transmit_ += joules; }
+  [[nodiscard]] double transmit() const { return transmit_; }
   [[nodiscard]] double links() const {
     double e = 0;
     for (const auto& [l, start] : links_) e += sg_link_get_consumed_energy(l) - start;
@@ -78,11 +81,13 @@ private:
   std::vector<std::pair<sg4::Link*, double>> links_;
   std::vector<sg4::Link*> active_;
   double last_touch_ = -1;
+  double transmit_ = 0.0;
 };
 
 /// The platform as SimGrid objects: hosts by view index, routes looked up once.
 struct Resolved {
   std::vector<sg4::Host*> hosts;                    // by view index
+  std::vector<double> transmit_w;                   // by view index: the host's radio watts while it sends (0: none)
   double latency_factor = 1.0;
   std::map<std::pair<std::size_t, std::size_t>, std::vector<sg4::Link*>> routes;  // links by (src, dst)
   std::map<std::pair<std::size_t, std::size_t>, double> latency_phase;            // route latency x latency factor

@@ -57,7 +57,10 @@ sg4::Engine* start_engine(const ExecutorOptions& options) {
 Simulation prepare(const Scenario& sc, const PlatformView& view, const CostModel& cost, const ExecutorOptions& options,
                    EnergyMeter** current_meter) {
   Simulation sim{sc, view, cost, options, {}, nullptr, 0, has_faults(sc, options.faults), {}, current_meter, {}, {}, 0};
-  for (const auto& h : view.hosts) sim.r.hosts.push_back(sg4::Host::by_name(h.name));
+  for (const auto& h : view.hosts) {
+    sim.r.hosts.push_back(sg4::Host::by_name(h.name));
+    sim.r.transmit_w.push_back(h.transmit_w);
+  }
   sim.r.latency_factor = view.network.latency_factor;
   sim.controller = sg4::Host::by_name_or_null(sc.controller);
   if (sim.controller == nullptr) throw std::runtime_error("controller host not found: " + sc.controller);

@@ -54,6 +54,7 @@ struct CostTrace {
   double energy_j = 0.0;
   double host_energy_j = 0.0;
   double link_energy_j = 0.0;
+  double transmit_energy_j = 0.0;  ///< the senders' radios (hosts declaring transmit_w), data sources included
   EnergyBreakdown breakdown;  ///< energy_j by phase
   std::vector<double> cluster_host_energy_j;  ///< host_energy_j by scenario cluster (its training nodes)
   std::vector<double> link_class_energy_j;    ///< link_energy_j by link class (PlatformView::link_classes())

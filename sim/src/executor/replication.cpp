@@ -37,7 +37,8 @@ CostTrace ReplicationRunner::run() {
   trace_.time_s = now_rel();
   trace_.host_energy_j = meter_.hosts();
   trace_.link_energy_j = meter_.links();
-  trace_.energy_j = trace_.host_energy_j + trace_.link_energy_j;
+  trace_.transmit_energy_j = meter_.transmit();
+  trace_.energy_j = trace_.host_energy_j + trace_.link_energy_j + trace_.transmit_energy_j;
   trace_.cluster_host_energy_j.assign(sim_.view.cluster_hosts.size(), 0.0);
   meter_.each_host([&](const sg4::Host* h, double e) {
     if (auto it = sim_.cluster_of.find(h); it != sim_.cluster_of.end()) trace_.cluster_host_energy_j[it->second] += e;

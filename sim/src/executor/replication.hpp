@@ -54,7 +54,7 @@ private:
   };
 
   [[nodiscard]] double now_rel() const;
-  [[nodiscard]] double energy() const { return meter_.hosts() + meter_.links(); }
+  [[nodiscard]] double energy() const { return meter_.hosts() + meter_.links() + meter_.transmit(); }
   /// Runs one step and charges the energy drawn meanwhile to `part` of the breakdown; false when a node failed.
   bool charged_step(const Step& step, double EnergyBreakdown::*part, const std::map<std::size_t, double>* slow = nullptr);
   void run_segment();

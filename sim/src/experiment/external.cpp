@@ -259,7 +259,8 @@ ojson problem_to_json(const Problem& pb) {
                             {"off_w", host.off_w},
                             {"pstates", ps},
                             {"memory_bytes", host.memory_bytes > 0 ? ojson(host.memory_bytes) : ojson(nullptr)},
-                            {"sparse_efficiency", host.sparse_efficiency}});
+                            {"sparse_efficiency", host.sparse_efficiency},
+                            {"transmit_w", host.transmit_w}});
     }
     clusters.push_back(ojson{{"name", sc.clusters[c].name},
                              {"zone", sc.clusters[c].zone},
@@ -269,7 +270,11 @@ ojson problem_to_json(const Problem& pb) {
   s["clusters"] = clusters;
   ojson sources = ojson::array();
   for (const auto& d : sc.data_sources)
-    sources.push_back(ojson{{"name", d.name}, {"host", d.host}, {"samples", d.samples}, {"sample_bytes", d.sample_bytes}});
+    sources.push_back(ojson{{"name", d.name},
+                            {"host", d.host},
+                            {"samples", d.samples},
+                            {"sample_bytes", d.sample_bytes},
+                            {"transmit_w", pf.hosts[*pf.host_index(d.host)].transmit_w}});
   s["data_sources"] = sources;
   s["model"] = sc.model.name;
   s["batch_size"] = sc.model.batch_size;

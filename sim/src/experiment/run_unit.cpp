@@ -226,6 +226,7 @@ void draw_losses(const Context& ctx, const Problem& problem, const RunOptions& o
     row.phase_energy_j = {b.shipping_j, b.compute_j, b.synchronisation_j, b.checkpoints_j, b.other_j};
     row.host_energy_j = cost.host_energy_j;
     row.link_energy_j = cost.link_energy_j;
+    row.transmit_energy_j = cost.transmit_energy_j;
     row.cluster_host_energy_j = cost.cluster_host_energy_j;
     row.link_class_energy_j = cost.link_class_energy_j;
     row.time_s = cost.time_s;

@@ -57,6 +57,7 @@ struct ReplicationRow {
   std::array<double, 5> phase_energy_j{};
   double host_energy_j = 0.0;
   double link_energy_j = 0.0;
+  double transmit_energy_j = 0.0;  ///< the senders' radios (docs/model.md 4.13)
   std::vector<double> cluster_host_energy_j;  ///< host_energy_j by scenario cluster
   std::vector<double> link_class_energy_j;    ///< link_energy_j by link class (PlatformView::link_classes())
 };

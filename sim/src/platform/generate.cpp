@@ -22,14 +22,20 @@ namespace {
 constexpr double kMaxGeneratedBytes = 256.0 * 1024 * 1024;
 
 /// Hosts of one kind inside a heterogeneous cluster (a group's `host_types`).
+// What one kind of host is: speed, cores, watts, memory, sparse support.
+struct HostKind {
+  std::string speed;     // SimGrid speeds, one per power state: "2Gf,1Gf"
+  int cores = 1;
+  std::string wattage;   // wattage_per_state: "idle:epsilon:all, ..."
+  double wattage_off = 0;
+  std::string memory;    // SimGrid size per core ("8GB"); empty: not declared
+  double sparse_efficiency = 0;  // 0: not declared (dense kernels)
+};
+
 struct HostType {
   int count = 1;
   std::string name;      // pattern: {c} the cluster's index in its group, {i} (or {i:0N}) the host's index in its type
-  std::string speed;
-  int cores = 1;
-  std::string wattage;
-  double wattage_off = 0;
-  std::string memory;  // SimGrid size per core ("8GB"); empty: not declared
+  HostKind kind;
 };
 
 struct Group {
@@ -38,11 +44,7 @@ struct Group {
   std::vector<HostType> types;  // a heterogeneous cluster: explicit hosts of these kinds (then no hosts/speed/...)
   int count = 1;
   int hosts = 1;
-  std::string speed;     // SimGrid speeds, one per power state: "2Gf,1Gf"
-  int cores = 1;
-  std::string wattage;   // wattage_per_state: "idle:epsilon:all, ..."
-  double wattage_off = 0;
-  std::string memory;    // SimGrid size per core ("8GB"); empty: not declared
+  HostKind kind;         // a homogeneous cluster's hosts
   std::string bandwidth = "1Gbps", latency = "100us";
   std::string backbone_bandwidth = "10Gbps", backbone_latency = "100us";
   std::string uplink_bandwidth = "1Gbps", uplink_latency = "5ms";
@@ -52,6 +54,7 @@ struct Spec {
   std::vector<Group> groups;
   int sources = 1;
   std::string source_bandwidth = "100Mbps", source_latency = "1ms";
+  double source_transmit_w = 0;  // each source's radio while it sends; 0: not declared
   std::string controller_speed = "100Gf";
   int controller_cores = 16;
 };
@@ -89,20 +92,25 @@ std::string expand(const std::string& pattern, int c, int i) {
   return out;
 }
 
-// What one kind of host is (a homogeneous group's, or one of `host_types`): speed, cores, watts.
-void read_host_kind(yaml::Document& doc, yaml::Map& m, std::string& speed, int& cores, std::string& wattage, double& wattage_off,
-                    std::string& memory) {
-  speed = m.string("speed");
-  cores = static_cast<int>(std::clamp<long long>(m.integer("cores", 1), -1, 1'000'000));
-  if (m.ok("cores") && (cores < 1 || cores > 4096)) doc.issue(m.get("cores"), m.key_path("cores"), fmt::format("must be in [1, 4096], got {}", cores));
-  wattage = m.string("wattage_per_state");
-  wattage_off = m.number("wattage_off", 0.0);
-  if (m.ok("wattage_off") && !(wattage_off >= 0)) doc.issue(m.get("wattage_off"), m.key_path("wattage_off"), "must be >= 0");
-  memory = m.string("memory", "");
+// What one kind of host is (a homogeneous group's, or one of `host_types`).
+HostKind read_host_kind(yaml::Document& doc, yaml::Map& m) {
+  HostKind k;
+  k.speed = m.string("speed");
+  k.cores = static_cast<int>(std::clamp<long long>(m.integer("cores", 1), -1, 1'000'000));
+  if (m.ok("cores") && (k.cores < 1 || k.cores > 4096))
+    doc.issue(m.get("cores"), m.key_path("cores"), fmt::format("must be in [1, 4096], got {}", k.cores));
+  k.wattage = m.string("wattage_per_state");
+  k.wattage_off = m.number("wattage_off", 0.0);
+  if (m.ok("wattage_off") && !(k.wattage_off >= 0)) doc.issue(m.get("wattage_off"), m.key_path("wattage_off"), "must be >= 0");
+  k.memory = m.string("memory", "");
   double bytes = 0;
-  if (m.ok("memory") && !memory.empty() && !(parse_size(memory, bytes) && bytes > 0))
+  if (m.ok("memory") && !k.memory.empty() && !(parse_size(k.memory, bytes) && bytes > 0))
     doc.issue(m.get("memory"), m.key_path("memory"),
-              fmt::format("'{}': expected a positive size per core with a unit, such as 8GB or 40GiB", shown(memory)));
+              fmt::format("'{}': expected a positive size per core with a unit, such as 8GB or 40GiB", shown(k.memory)));
+  k.sparse_efficiency = m.number("sparse_efficiency", 0.0);
+  if (m.ok("sparse_efficiency") && !(k.sparse_efficiency >= 0 && k.sparse_efficiency <= 1))
+    doc.issue(m.get("sparse_efficiency"), m.key_path("sparse_efficiency"), "must be in [0, 1]");
+  return k;
 }
 
 // A group's `host_types` (a heterogeneous cluster); false when it has none. Such a group takes no hosts, speed,
@@ -114,8 +122,8 @@ bool read_host_types(yaml::Document& doc, yaml::Map& m, Group& g) {
     doc.issue(list, m.key_path("host_types"), "expected a list of 1 to 1000 host types");
     return true;
   }
-  for (const char* k : {"hosts", "speed", "cores", "wattage_per_state", "wattage_off", "memory", "host_names", "backbone_bandwidth",
-                        "backbone_latency"})
+  for (const char* k : {"hosts", "speed", "cores", "wattage_per_state", "wattage_off", "memory", "sparse_efficiency", "host_names",
+                        "backbone_bandwidth", "backbone_latency"})
     if (m.get(k).IsDefined())
       doc.issue(m.get(k), m.key_path(k), "not with host_types (each host type gives its own; hosts reach their switch over `bandwidth`)");
   for (std::size_t t = 0; t < list.size(); ++t) {
@@ -129,7 +137,7 @@ bool read_host_types(yaml::Document& doc, yaml::Map& m, Group& g) {
       doc.issue(h.get("name"), h.key_path("name"),
                 fmt::format("'{}': expected letters, digits, '_', '-', '.', with {{i}} or {{i:0N}} (the host's index in its type, "
                             "from 0) and optionally {{c}} (the cluster's index in its group)", shown(ht.name)));
-    read_host_kind(doc, h, ht.speed, ht.cores, ht.wattage, ht.wattage_off, ht.memory);
+    ht.kind = read_host_kind(doc, h);
     h.reject_unknown_keys();
     g.types.push_back(ht);
   }
@@ -165,7 +173,7 @@ Spec read_spec(const std::string& path) {
                                   "optionally {{c}} (the cluster's index in its group)", shown(g.host_names)));
           g.hosts = static_cast<int>(std::clamp<long long>(m.integer("hosts"), -1, 1'000'000));
           if (m.ok("hosts") && (g.hosts < 1 || g.hosts > 100000)) doc.issue(m.get("hosts"), m.key_path("hosts"), fmt::format("must be in [1, 100000], got {}", g.hosts));
-          read_host_kind(doc, m, g.speed, g.cores, g.wattage, g.wattage_off, g.memory);
+          g.kind = read_host_kind(doc, m);
           g.backbone_bandwidth = m.string("backbone_bandwidth", g.backbone_bandwidth);
           g.backbone_latency = m.string("backbone_latency", g.backbone_latency);
         }
@@ -185,6 +193,9 @@ Spec read_spec(const std::string& path) {
         if (m.ok("count") && (sp.sources < 1 || sp.sources > 10000)) doc.issue(m.get("count"), "sources.count", fmt::format("must be in [1, 10000], got {}", sp.sources));
         sp.source_bandwidth = m.string("bandwidth", sp.source_bandwidth);
         sp.source_latency = m.string("latency", sp.source_latency);
+        sp.source_transmit_w = m.number("transmit_w", 0.0);
+        if (m.ok("transmit_w") && !(sp.source_transmit_w >= 0 && sp.source_transmit_w <= 1e5))
+          doc.issue(m.get("transmit_w"), "sources.transmit_w", "must be in [0, 100000] W");
         m.reject_unknown_keys();
       }
     }
@@ -222,9 +233,12 @@ std::string attr(const std::string& s) {
   return out;
 }
 
-// The optional memory property of a host, and a link's class (docs/platforms.md).
-std::string memory_prop(const std::string& memory) {
-  return memory.empty() ? std::string() : fmt::format("<prop id=\"memory\" value=\"{}\"/>", attr(memory));
+// A kind's optional properties, memory and sparse support, and a link's class (docs/platforms.md).
+std::string optional_props(const HostKind& k) {
+  std::string out;
+  if (!k.memory.empty()) out += fmt::format("<prop id=\"memory\" value=\"{}\"/>", attr(k.memory));
+  if (k.sparse_efficiency > 0) out += fmt::format("<prop id=\"sparse_efficiency\" value=\"{}\"/>", k.sparse_efficiency);
+  return out;
 }
 std::string class_prop(const char* cls) { return fmt::format("<prop id=\"class\" value=\"{}\"/>", cls); }
 
@@ -238,7 +252,8 @@ std::string heterogeneous_zone(const Group& g, const std::string& id, int c) {
       names.push_back(expand(t.name, c, i));
       x += fmt::format("      <host id=\"{}\" speed=\"{}\" core=\"{}\"><prop id=\"wattage_per_state\" value=\"{}\"/><prop id=\"wattage_off\" "
                        "value=\"{}\"/>{}</host>\n",
-                       attr(names.back()), attr(t.speed), t.cores, attr(t.wattage), t.wattage_off, memory_prop(t.memory));
+                       attr(names.back()), attr(t.kind.speed), t.kind.cores, attr(t.kind.wattage), t.kind.wattage_off,
+                       optional_props(t.kind));
     }
   x += fmt::format("      <router id=\"{}-gw\"/>\n", attr(id));
   for (const auto& n : names)
@@ -261,7 +276,7 @@ void check_generated_size(const std::string& spec_path, const Spec& sp) {
     zones += g.count;
     widths += g.count * (3 * id + 6);
     for (const auto& t : g.types) body += static_cast<double>(g.count) * t.count * (400.0 + 3 * static_cast<double>(t.name.size() + 8));
-    body += g.count * (700 + 4 * id + static_cast<double>(g.speed.size() + g.wattage.size() + g.bandwidth.size() + g.latency.size() +
+    body += g.count * (700 + 4 * id + static_cast<double>(g.kind.speed.size() + g.kind.wattage.size() + g.bandwidth.size() + g.latency.size() +
                                                          g.backbone_bandwidth.size() + g.backbone_latency.size() +
                                                          g.uplink_bandwidth.size() + g.uplink_latency.size()));
   }
@@ -300,11 +315,11 @@ int generate_platform(const std::string& spec_path, const std::string& out_path)
         const auto at = pattern.find("{i}");
         x += fmt::format("    <cluster id=\"{0}\" prefix=\"{8}\" suffix=\"{9}\" radical=\"0-{1}\" speed=\"{2}\" core=\"{3}\" bw=\"{4}\" "
                          "lat=\"{5}\" bb_bw=\"{6}\" bb_lat=\"{7}\" sharing_policy=\"SPLITDUPLEX\" router_id=\"{0}-gw\">\n",
-                         attr(id), g.hosts - 1, attr(g.speed), g.cores, attr(g.bandwidth), attr(g.latency), attr(g.backbone_bandwidth),
+                         attr(id), g.hosts - 1, attr(g.kind.speed), g.kind.cores, attr(g.bandwidth), attr(g.latency), attr(g.backbone_bandwidth),
                          attr(g.backbone_latency), attr(expand(pattern.substr(0, at), c, 0)), attr(expand(pattern.substr(at + 3), c, 0)));
-        x += fmt::format("      <prop id=\"wattage_per_state\" value=\"{}\"/>\n      <prop id=\"wattage_off\" value=\"{}\"/>\n", attr(g.wattage),
-                         g.wattage_off);
-        if (!g.memory.empty()) x += "      " + memory_prop(g.memory) + "\n";
+        x += fmt::format("      <prop id=\"wattage_per_state\" value=\"{}\"/>\n      <prop id=\"wattage_off\" value=\"{}\"/>\n", attr(g.kind.wattage),
+                         g.kind.wattage_off);
+        if (const std::string props = optional_props(g.kind); !props.empty()) x += "      " + props + "\n";
         x += "    </cluster>\n";
       }
       zones.push_back(id);
@@ -316,7 +331,8 @@ int generate_platform(const std::string& spec_path, const std::string& out_path)
   // Data sources and the controller, each zone behind an uplink.
   x += "    <zone id=\"sensors\" routing=\"Full\">\n";
   for (int s = 0; s < sp.sources; ++s)
-    x += fmt::format("      <host id=\"src-{}\" speed=\"1Gf\" core=\"1\"><prop id=\"wattage_per_state\" value=\"1:1:2\"/></host>\n", s + 1);
+    x += fmt::format("      <host id=\"src-{}\" speed=\"1Gf\" core=\"1\"><prop id=\"wattage_per_state\" value=\"1:1:2\"/>{}</host>\n", s + 1,
+                     sp.source_transmit_w > 0 ? fmt::format("<prop id=\"transmit_w\" value=\"{}\"/>", sp.source_transmit_w) : "");
   x += "      <router id=\"sensors-gw\"/>\n";
   for (int s = 0; s < sp.sources; ++s)
     x += fmt::format("      <link id=\"src-{}-link\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\">{}</link>\n", s + 1,

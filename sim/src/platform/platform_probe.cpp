@@ -201,6 +201,7 @@ std::vector<simgrid::s4u::Host*> read_hosts(simgrid::s4u::Engine* engine, Platfo
       if (parse_size(mem, bytes) && bytes > 0) hv.memory_bytes = bytes;  // checked before loading
     }
     if (const char* e = h->get_property("sparse_efficiency")) hv.sparse_efficiency = std::stod(e);  // checked before loading
+    if (const char* w = h->get_property("transmit_w")) hv.transmit_w = std::stod(w);                // checked before loading
     v.hosts.push_back(hv);
   }
   return sg_hosts;
@@ -433,7 +434,8 @@ nlohmann::json to_json(const ProbeResult& r) {
     json ps = json::array();
     for (const auto& p : h.pstates) ps.push_back({p.speed, p.idle_w, p.epsilon_w, p.all_cores_w});
     hosts.push_back({{"name", h.name}, {"zones", h.zones}, {"cores", h.cores}, {"pstates", ps}, {"off_w", h.off_w},
-                     {"memory_bytes", h.memory_bytes}, {"sparse_efficiency", h.sparse_efficiency}});
+                     {"memory_bytes", h.memory_bytes}, {"sparse_efficiency", h.sparse_efficiency},
+                     {"transmit_w", h.transmit_w}});
   }
   j["hosts"] = hosts;
   json links = json::array();
@@ -475,6 +477,7 @@ ProbeResult probe_result_from_json(const nlohmann::json& j) {
     hv.off_w = h.at("off_w").get<double>();
     hv.memory_bytes = h.at("memory_bytes").get<double>();
     hv.sparse_efficiency = h.at("sparse_efficiency").get<double>();
+    hv.transmit_w = h.at("transmit_w").get<double>();
     v.hosts.push_back(hv);
   }
   for (const auto& l : j.at("links"))

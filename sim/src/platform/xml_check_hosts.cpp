@@ -172,6 +172,12 @@ void PlatformChecker::check_host_props(const xmlNode* owner, std::optional<std::
         report(prop, key,
                "sparse_efficiency: expected a number in [0, 1] (the fraction of an unstructured-pruned version's flop "
                "saving this host realises; 0 for dense kernels), got " + in_quotes(value));
+    } else if (id == "transmit_w") {
+      const auto w = parse_plain_number(trim(value));
+      if (!w || !(*w >= 0 && *w <= 1e5))
+        report(prop, key,
+               "transmit_w: expected watts in [0, 100000] (what the host's radio or network interface draws while it "
+               "sends), got " + in_quotes(value));
     }
   }
 }

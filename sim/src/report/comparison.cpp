@@ -21,7 +21,7 @@ std::optional<double> optimum_energy_of(const nlohmann::json& s) {
 const char* const kComparisonHeader =
     "status,guarantee,p_predicted,p_target_met,p_lo,p_hi,energy_j_mean,energy_lo,energy_hi,time_s_mean,energy_vs_optimum,"
     "energy_shipping_j,energy_compute_j,energy_synchronisation_j,energy_checkpoints_j,energy_other_j,energy_hosts_j,"
-    "energy_links_j,energy_by_cluster_j,energy_by_link_class_j";
+    "energy_links_j,energy_by_cluster_j,energy_by_link_class_j,energy_transmit_j";
 
 std::string empty_comparison_columns() {
   std::string out;
@@ -48,6 +48,9 @@ std::string breakdown_columns(const nlohmann::json& c) {
         cell += (cell.empty() ? "" : ";") + name + "=" + csv_num(joules);
     out += "," + csv_field(cell);
   }
+  // The senders' radios (a later column: summaries written before it have none).
+  const bool radios = has && c["energy_breakdown_j"]["by_kind"].contains("transmit");
+  out += "," + (radios ? csv_num(c["energy_breakdown_j"]["by_kind"]["transmit"]) : std::string());
   return out;
 }
 

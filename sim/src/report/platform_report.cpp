@@ -93,7 +93,7 @@ json hosts_json(const PlatformView& pf, json& warnings) {
     }
     hosts.push_back({{"name", h.name}, {"zone", h.zones.empty() ? "" : h.zones.front()}, {"cores", h.cores}, {"pstates", ps},
                      {"off_w", h.off_w}, {"memory_bytes", h.memory_bytes > 0 ? json(h.memory_bytes) : json(nullptr)},
-                     {"sparse_efficiency", h.sparse_efficiency}});
+                     {"sparse_efficiency", h.sparse_efficiency}, {"transmit_w", h.transmit_w}});
     host_warnings(h, warnings);
   }
   return hosts;
@@ -202,6 +202,7 @@ void hosts_text(const json& r, std::string& out) {
                        h["memory_bytes"].is_null() ? std::string("not declared") : si(h["memory_bytes"].get<double>()) + "B");
     // Only where declared: dense kernels (0) are the default.
     if (const double e = h["sparse_efficiency"].get<double>(); e > 0) out += fmt::format("  | sparse efficiency {}", e);
+    if (const double w = h["transmit_w"].get<double>(); w > 0) out += fmt::format("  | transmit {} W", w);
     out += "\n";
   }
   out += fmt::format("links ({}): name, bandwidth, latency, sharing, watts idle / busy, class\n", r["links"].size());

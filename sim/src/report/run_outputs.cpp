@@ -46,18 +46,19 @@ void write_file(const fs::path& path, const std::string& text) { write_atomicall
 nlohmann::ordered_json energy_breakdown(const Scenario& sc, const PlatformView& pf, const std::vector<ReplicationRow>& rows) {
   static const char* const kPhases[] = {"shipping", "compute", "synchronisation", "checkpoints", "other"};
   std::array<double, 5> phase{};
-  double hosts = 0, links = 0;
+  double hosts = 0, links = 0, transmit = 0;
   for (const auto& r : rows) {
     for (std::size_t i = 0; i < phase.size(); ++i) phase[i] += r.phase_energy_j[i];
     hosts += r.host_energy_j;
     links += r.link_energy_j;
+    transmit += r.transmit_energy_j;
   }
   const double n = static_cast<double>(std::max<std::size_t>(rows.size(), 1));
   nlohmann::ordered_json by_phase;
   for (std::size_t i = 0; i < phase.size(); ++i) by_phase[kPhases[i]] = phase[i] / n;
   nlohmann::ordered_json out;
   out["by_phase"] = by_phase;
-  out["by_kind"] = {{"hosts", hosts / n}, {"links", links / n}};
+  out["by_kind"] = {{"hosts", hosts / n}, {"links", links / n}, {"transmit", transmit / n}};
   // The training nodes' energy by cluster (the hosts of by_kind, split; a cluster never used draws nothing).
   std::vector<double> cluster(sc.clusters.size(), 0.0);
   for (const auto& r : rows)

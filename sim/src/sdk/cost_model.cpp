@@ -121,6 +121,18 @@ std::vector<Flow> CostModel::shipping_flows(const std::vector<std::size_t>& sour
   return flows;
 }
 
+double transmit_energy(const PlatformView& pf, const std::vector<Flow>& flows, const FlowOutcome& o) {
+  std::map<std::size_t, double> until;  // per sending host with a radio: when its last flow of the phase ends
+  for (std::size_t i = 0; i < flows.size(); ++i)
+    if (pf.hosts[flows[i].src].transmit_w > 0) {
+      double& u = until[flows[i].src];
+      u = std::max(u, o.finish[i]);
+    }
+  double e = 0;
+  for (auto [h, t] : until) e += pf.hosts[h].transmit_w * t;
+  return e;
+}
+
 namespace {
 // Dynamic energy of the links on the flows' routes (the links a plan uses; the 5% cross-traffic a flow puts on
 // its reverse route is counted where that route is itself used, as the executor's meter does).
@@ -155,6 +167,7 @@ CostModel::SyncRound CostModel::sync_round_of(std::size_t version, const std::ve
     out.step_offsets.push_back(out.time);
     out.time += o->makespan;
     out.link_dynamic += link_energy(platform_, step, *o);
+    out.transmit += transmit_energy(platform_, step, *o);
     for (auto [l, x] : o->link_load_integral) out.link_load[l] += x;
     for (const auto& f : step)
       for (auto l : platform_.route(f.src, f.dst).links) out.links.insert(l);
@@ -227,7 +240,8 @@ EpochCost CostModel::epoch(std::size_t version, const Resources& res, double sam
   }
   c.link_energy_j = rounds * link_dynamic_round;
   for (auto l : sync_links) c.link_energy_j += platform_.links[l].idle_w * c.time_s;
-  c.energy_j = c.host_energy_j + c.link_energy_j;
+  c.transmit_energy_j = rounds * sr.transmit;
+  c.energy_j = c.host_energy_j + c.link_energy_j + c.transmit_energy_j;
   for (auto [l, x] : link_load) c.link_load[l] = rounds * x;
   c.step_offsets = std::move(step_offsets);
   std::lock_guard lock(mutex_);
@@ -251,6 +265,7 @@ PlanCost CostModel::shipping(const std::vector<std::size_t>& sources, const Reso
     c.time_s = c.shipping_s = o.makespan;
     for (auto h : hosts) c.energy_j += platform_.hosts[h].pstates[p].idle_w * o.makespan;
     c.energy_j += link_energy(platform_, flows, o);
+    c.energy_j += transmit_energy(platform_, flows, o);
     for (const auto& f : flows)
       for (auto l : platform_.route(f.src, f.dst).links) c.links_used.insert(l);
     for (auto l : c.links_used) c.energy_j += platform_.links[l].idle_w * o.makespan;
@@ -348,6 +363,7 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
   std::map<std::size_t, double> link_first_use;
   double host_energy = 0;
   double link_dynamic = 0;
+  double transmit = 0;  // the senders' radios (docs/model.md 4.13)
   double now = 0;
   auto set_pstate = [&](std::size_t h, std::size_t p) {
     auto it = host_pstate.find(h);
@@ -374,6 +390,7 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
       use_links(sp.entry, now);
       const FlowOutcome o = entry_outcome(sp.entry);
       link_dynamic += dynamic(o.link_load_integral);
+      transmit += transmit_energy(platform_, sp.entry, o);
       now += o.makespan;
       out.shipping_s += o.makespan;
       out.money += scenario_.clusters[sp.cluster].price_per_node_s * static_cast<double>(sp.hosts.size()) * o.makespan;
@@ -398,6 +415,7 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
       host_energy += sp.epochs * e.busy_s[j] * (ps.all_cores_w - ps.idle_w);
     }
     link_dynamic += sp.epochs * dynamic(e.link_load);
+    transmit += sp.epochs * e.transmit_energy_j;
     now += sp.epochs * e.time_s;
     out.money += scenario_.clusters[sp.cluster].price_per_node_s * static_cast<double>(sp.hosts.size()) * sp.epochs * e.time_s;
   }
@@ -411,7 +429,7 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
     out.links_used.insert(l);
   }
   out.time_s = now;
-  out.energy_j = host_energy + link_idle + link_dynamic;
+  out.energy_j = host_energy + link_idle + link_dynamic + transmit;
   return out;
 }
 
