@@ -72,6 +72,17 @@ std::string memory_limits(const Problem& pb) {
   return out;
 }
 
+std::string memory_fit_lines(const Problem& pb) {
+  std::string out;
+  const std::size_t all = pb.cost.resource_choices().size();
+  for (std::size_t v = 0; v < pb.scenario.model.versions.size(); ++v)
+    if (const std::size_t fit = pb.cost.resource_choices(v).size(); fit < all)
+      out += fmt::format("  memory: version '{}' fits on {} of {} (cluster, nodes, power state) choices (the others are "
+                         "never chosen; `deplsim validate` says where and why)\n",
+                         pb.scenario.model.versions[v].name, fit, all);
+  return out;
+}
+
 SearchResult search_plan(const Problem& pb, const Criterion& criterion, const std::string& name) {
   const Scenario& sc = pb.scenario;
   const PlannerKnowledge* kk = &pb.knowledge;
@@ -82,6 +93,7 @@ SearchResult search_plan(const Problem& pb, const Criterion& criterion, const st
     PlanCost cost;
   } best;
   std::string why = fmt::format("{}: criterion {}\n  knowledge: {}\n", name, criterion.description, pb.knowledge.describe());
+  why += memory_fit_lines(pb);
   const auto resources = pb.cost.resource_choices();
   int too_little_data = 0;
   for (const auto& set : candidate_data_sets(sc, pb.knowledge)) {

@@ -60,6 +60,10 @@ std::vector<std::vector<std::size_t>> candidate_data_sets(const Scenario& scenar
 /// nowhere.
 std::string memory_limits(const Problem& problem);
 
+/// For an explanation: one line per version that does not fit in memory on every resource choice ("  memory:
+/// version 'x' fits on 12 of 40 (cluster, nodes, power state) choices"); "" when every version fits everywhere.
+std::string memory_fit_lines(const Problem& problem);
+
 /// Searches for the cheapest plan passing `criterion`. `name` is used in explanations.
 SearchResult search_plan(const Problem& problem, const Criterion& criterion, const std::string& name);
 

@@ -1,6 +1,8 @@
 // The single-version plan (see single_version.hpp).
 #include "single_version.hpp"
 
+#include "search_engine.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,6 +19,7 @@ Plan single_version_plan(const Problem& pb, std::size_t v, const std::string& na
   why += fmt::format("{}: version '{}' ({} flop/sample), all {} data sources ({} samples per epoch)\n", name, vname,
                      sc.model.versions[v].flops_per_sample, plan.data_sources.size(), q);
   why += fmt::format("  knowledge: {}\n", pb.knowledge.describe());
+  why += memory_fit_lines(pb);
 
   const auto per_epoch = pb.knowledge.predict_each_epoch(q, v, sc.target.max_epochs);
   int epochs = 0;

@@ -82,6 +82,7 @@ public:
     fastest_over_deadline_ = kInf;
     std::string why = fmt::format("depl: target P(L <= {}) >= {}{}\n  knowledge: {}\n", sc.target.loss, sc.target.probability,
                                   sc.target.deadline_s ? fmt::format(" within {} s", *sc.target.deadline_s) : "", kk->describe());
+    why += memory_fit_lines(pb);
     const auto resources = pb.cost.resource_choices();
 
     // Fewest epochs any schedule needs at the largest data (for the data loop's lower bound).

@@ -804,6 +804,7 @@ private:
         "optimum: exact MILP (CBC {}) per data set over schedules x resources, at most {} segments; {} of {} data sets "
         "have a schedule reaching P >= {}; node limit {}, gap {}\n",
         "2.10", ps.max_segments, n_cands, n_sets, sc.target.probability, ps.node_limit, ps.gap);
+    explanation += memory_fit_lines(pb);
     for (const auto& o : search.outcomes) {
       explanation += fmt::format("  data set {}: {}", o.label, o.status);
       if (o.plan) explanation += fmt::format(", {} {:.9g} (MILP {:.9g})", to_string(sc.objective), o.exact_value, o.milp_value);

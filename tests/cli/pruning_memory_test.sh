@@ -32,6 +32,7 @@ favourite_is_one_node() {
   segments "$TMP/rc.out" | grep -qx "p50 main 1" || { segments "$TMP/rc.out"; return 1; }
 }
 check "without the memory squeeze, depl trains p50 on one main node" favourite_is_one_node
+check "  its explanation says where the versions do not fit" err_has "memory: version 'full' fits on 8 of 10 (cluster, nodes, power state) choices"
 planner_fits() {  # planner_fits ORCHESTRATOR
   expect_rc 0 plan "$SC" --orchestrator "$1" "${BIG[@]}" || return 1
   segments "$TMP/rc.out" > "$TMP/segs" || return 1
