@@ -21,6 +21,16 @@ std::optional<Plan> insufficient_data(const Problem& pb, const std::string& plan
   return p;
 }
 
+Plan shape_plan(const Scenario& sc, const Plan& base, const ScheduleShape& sh, const Resources& r, int k) {
+  Plan p = base;
+  const std::string& cluster = sc.clusters[r.cluster].name;
+  if (sh.at == 0) p.segments = {Segment{sc.model.versions[sh.first].name, cluster, r.nodes, r.pstate, k}};
+  else
+    p.segments = {Segment{sc.model.versions[sh.first].name, cluster, r.nodes, r.pstate, sh.at},
+                  Segment{sc.model.versions[sh.second].name, cluster, r.nodes, r.pstate, k - sh.at}};
+  return p;
+}
+
 std::vector<ScheduleShape> schedule_shapes(const Scenario& sc) {
   std::vector<ScheduleShape> out;
   for (std::size_t v = 0; v < sc.model.versions.size(); ++v) out.push_back({v, v, 0});
@@ -128,12 +138,7 @@ SearchResult search_plan(const Problem& pb, const Criterion& criterion, const st
       const auto& [dist, expected] = each[static_cast<std::size_t>(k - 1)];
       for (const Resources& r : resources) {
         if (!pb.cost.fits(sh.first, r) || (sh.at != 0 && !pb.cost.fits(sh.second, r))) continue;  // out of memory
-        Plan p = base;
-        const std::string& cluster = sc.clusters[r.cluster].name;
-        if (sh.at == 0) p.segments = {Segment{sc.model.versions[sh.first].name, cluster, r.nodes, r.pstate, k}};
-        else
-          p.segments = {Segment{sc.model.versions[sh.first].name, cluster, r.nodes, r.pstate, sh.at},
-                        Segment{sc.model.versions[sh.second].name, cluster, r.nodes, r.pstate, k - sh.at}};
+        Plan p = shape_plan(sc, base, sh, r, k);
         const PlanCost c = pb.cost.evaluate(p);
         if (sc.target.deadline_s && c.time_s > *sc.target.deadline_s) continue;
         const double obj = pb.cost.objective(c);

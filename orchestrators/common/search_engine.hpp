@@ -45,6 +45,10 @@ struct ScheduleShape {
   [[nodiscard]] int first_stop() const { return at == 0 ? 1 : at + 1; }
 };
 
+/// The plan of a shape stopped after `epochs` epochs on one resource choice for the whole plan, training on `base`'s
+/// data sources (base's segments are replaced).
+Plan shape_plan(const Scenario& scenario, const Plan& base, const ScheduleShape& shape, const Resources& resources, int epochs);
+
 /// Each version alone, and each declared switch at each declared epoch when the scenario allows a switch.
 std::vector<ScheduleShape> schedule_shapes(const Scenario& scenario);
 

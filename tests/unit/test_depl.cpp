@@ -7,6 +7,9 @@
 #include "orchestrators/builtins.hpp"
 #include "experiment/context.hpp"
 #include "learning/knowledge/kernel_knowledge.hpp"
+#include "experiment/plan_json.hpp"
+#include "orchestrators/common/margin_search.hpp"
+#include "orchestrators/common/search_engine.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -77,4 +80,69 @@ TEST_CASE("depl's plans verify, are valid, meet the deadline and are no dearer t
   }
   CHECK(feasible >= 4);  // the draws must exercise the feasible path
   unsetenv("DEPLSIM_CACHE_DIR");
+}
+
+TEST_CASE("the margin sweep returns what the margin-by-margin search returns", "[depl][margin]") {
+  setenv("DEPLSIM_CACHE_DIR", "off", 1);
+  // The reference: the shared search asked margin by margin (what margin_search did before its sweep).
+  auto reference = [](const Problem& pb, double step) {
+    MarginSearch out;
+    for (int i = 0; i * step < 1.0; ++i) {
+      const double m = i * step;
+      const double bound = (1 - m) * pb.scenario.target.loss;
+      const Criterion c{fmt::format("E[L] <= {} ((1 - {}) L*)", bound, m),
+                        [bound](const LossDistribution&, double expected) { return expected <= bound; }};
+      SearchResult r = search_plan(pb, c, "expected-loss+margin");
+      if (r.plan.status != PlanStatus::ok) {
+        out.tried += fmt::format("  margin {}: no plan\n", m);
+        continue;
+      }
+      const double p = r.plan.predicted.p_target_met.value_or(0);
+      if (reaches(p, pb.scenario.target.probability)) {
+        r.plan.predicted.margin = m;
+        out.tried += fmt::format("  margin {}: P = {:.4f} >= p*\n", m, p);
+        out.plan = std::move(r.plan);
+        return out;
+      }
+      out.tried += fmt::format("  margin {}: P = {:.4f} < p*\n", m, p);
+    }
+    return out;
+  };
+  int plans = 0;
+  for (std::uint32_t i = 0; i < 12; ++i) {
+    const Instance in = draw(i);
+    INFO(in.label);
+    ContextOptions co;
+    co.scenario = std::string(DEPLSIM_SOURCE_DIR) + "/tests/data/scenarios/tiny.yaml";
+    co.overrides = in.overrides;
+    co.seed = 7;
+    const auto ctx = build_context(co);
+    const Problem pb = ctx->problem();
+    for (const double step : {0.01, 0.05}) {
+      const MarginSearch fast = margin_search(pb, step, "expected-loss+margin");
+      const MarginSearch slow = reference(pb, step);
+      CHECK(fast.tried == slow.tried);
+      REQUIRE(fast.plan.has_value() == slow.plan.has_value());
+      if (!fast.plan) continue;
+      ++plans;
+      CHECK(plan_to_json(*fast.plan).dump() == plan_to_json(*slow.plan).dump());
+      CHECK(fast.plan->explanation == slow.plan->explanation);
+    }
+  }
+  // And on a paper scenario and the measured profile (a traces knowledge), at the default step.
+  for (const char* file : {"/scenarios/paper/alexnet-cifar10.yaml", "/scenarios/fashion_mnist/edge.yaml"}) {
+    INFO(file);
+    ContextOptions co;
+    co.scenario = std::string(DEPLSIM_SOURCE_DIR) + file;
+    const auto ctx = build_context(co);
+    const Problem pb = ctx->problem();
+    const MarginSearch fast = margin_search(pb, 0.01, "expected-loss+margin");
+    const MarginSearch slow = reference(pb, 0.01);
+    CHECK(fast.tried == slow.tried);
+    REQUIRE(fast.plan.has_value());
+    REQUIRE(slow.plan.has_value());
+    CHECK(plan_to_json(*fast.plan).dump() == plan_to_json(*slow.plan).dump());
+    ++plans;
+  }
+  CHECK(plans >= 8);  // most instances have a plan: the comparison is not vacuous
 }
