@@ -158,6 +158,9 @@ private:
     std::vector<double> step_offsets;
   };
   [[nodiscard]] SyncRound sync_round_of(std::size_t version, const std::vector<std::size_t>& hosts) const;
+  /// epoch()'s cached entry itself (entries are never changed or erased, so the reference stays valid): evaluate()
+  /// reads it without copying its maps.
+  [[nodiscard]] const EpochCost& epoch_entry(std::size_t version, const Resources& res, double samples) const;
   const Scenario& scenario_;
   const PlatformView& platform_;
   mutable std::mutex mutex_;

@@ -6,9 +6,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -100,7 +102,11 @@ public:
 
 private:
   std::map<std::string, std::size_t> by_name_;
-  std::map<std::pair<std::size_t, std::size_t>, RouteView> routes_;
+  /// Routes by src x 2^32 + dst: looked up for every flow the cost model replays (hashed: never iterated).
+  std::unordered_map<std::uint64_t, RouteView> routes_;
+  static std::uint64_t route_key(std::size_t src, std::size_t dst) {
+    return (static_cast<std::uint64_t>(src) << 32) | static_cast<std::uint64_t>(dst);
+  }
 };
 
 } // namespace deplsim

@@ -176,6 +176,10 @@ CostModel::SyncRound CostModel::sync_round_of(std::size_t version, const std::ve
 }
 
 EpochCost CostModel::epoch(std::size_t version, const Resources& res, double samples) const {
+  return epoch_entry(version, res, samples);
+}
+
+const EpochCost& CostModel::epoch_entry(std::size_t version, const Resources& res, double samples) const {
   const auto key = std::make_tuple(version, res.cluster, res.nodes, res.pstate, samples);
   {
     std::lock_guard lock(mutex_);
@@ -245,8 +249,7 @@ EpochCost CostModel::epoch(std::size_t version, const Resources& res, double sam
   for (auto [l, x] : link_load) c.link_load[l] = rounds * x;
   c.step_offsets = std::move(step_offsets);
   std::lock_guard lock(mutex_);
-  epoch_cache_.emplace(key, c);
-  return c;
+  return epoch_cache_.emplace(key, std::move(c)).first->second;
 }
 
 PlanCost CostModel::shipping(const std::vector<std::size_t>& sources, const Resources& res) const {
@@ -397,7 +400,7 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
     }
     // Epochs: identical, so one is costed (epoch(), cached) and multiplied. A synchronisation step's links are
     // first used when that step first starts: after the first round's compute and the steps before it.
-    const EpochCost e = epoch(sp.version, Resources{sp.cluster, static_cast<int>(sp.hosts.size()), sp.pstate}, samples);
+    const EpochCost& e = epoch_entry(sp.version, Resources{sp.cluster, static_cast<int>(sp.hosts.size()), sp.pstate}, samples);
     const double compute_round = e.compute_s / scenario_.training.rounds_per_epoch;
     // (The epoch's steps are rounds x (compute, then the synchronisation steps); only the first step_offsets.size()
     // synchronisation steps with flows matter here, so they are walked without building the epoch's program.)

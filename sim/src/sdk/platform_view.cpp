@@ -18,15 +18,15 @@ std::optional<std::size_t> PlatformView::host_index(const std::string& name) con
 }
 
 const RouteView& PlatformView::route(std::size_t src, std::size_t dst) const {
-  auto it = routes_.find({src, dst});
+  auto it = routes_.find(route_key(src, dst));
   if (it == routes_.end())
     throw std::out_of_range("no route extracted from " + hosts.at(src).name + " to " + hosts.at(dst).name);
   return it->second;
 }
 
-bool PlatformView::has_route(std::size_t src, std::size_t dst) const { return routes_.contains({src, dst}); }
+bool PlatformView::has_route(std::size_t src, std::size_t dst) const { return routes_.contains(route_key(src, dst)); }
 
-void PlatformView::add_route(std::size_t src, std::size_t dst, RouteView r) { routes_[{src, dst}] = std::move(r); }
+void PlatformView::add_route(std::size_t src, std::size_t dst, RouteView r) { routes_[route_key(src, dst)] = std::move(r); }
 
 void PlatformView::index_hosts() {
   by_name_.clear();
