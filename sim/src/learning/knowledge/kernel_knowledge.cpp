@@ -196,6 +196,10 @@ struct KernelKnowledge::Impl {
   mutable std::mutex mutex;
   mutable std::map<std::pair<std::size_t, std::size_t>, KnowledgeChain> singles;
   mutable std::map<std::tuple<std::size_t, std::size_t, std::size_t, int>, KnowledgeChain> switches;
+  /// certify_epochs' counts (runs meeting L* after each epoch) per (samples, schedule, runs counted): planners test
+  /// the same schedule as several candidates (their own plan, a baseline's, the version alone). Small: one count per
+  /// epoch.
+  mutable std::map<std::tuple<double, std::vector<std::pair<std::size_t, int>>, bool>, std::vector<long long>> met_counts;
 
   // Counts a chain from trajectories of `schedule`, starting at epoch `first` (1-based): the initial
   // distribution at `first` (if `first` == 1) or the transition into `first` from `first` - 1, then kernels.
@@ -430,16 +434,27 @@ Certification fixed_sequence(std::size_t runs, std::size_t candidates, double co
 Certification KernelKnowledge::certify_epochs(double samples, const Schedule& schedule, const std::vector<int>& epochs,
                                               double p_star, int family, CertifyOn on) const {
   const double target = impl_->scenario.target.loss;
-  // Each run's test loss after every epoch of the schedule: counted once, then read per candidate.
-  std::vector<long long> met(static_cast<std::size_t>(schedule.total_epochs()), 0);
-  auto count = [&](const Trajectory& t) {
-    for (std::size_t k = 0; k < t.test.size() && k < met.size(); ++k) met[k] += t.test[k] <= target ? 1 : 0;
-  };
-  for (std::size_t i = 0; i < impl_->certification; ++i) count(impl_->certification_trajectory(i, samples, schedule));
-  std::size_t runs = impl_->certification;
-  if (on == CertifyOn::all_runs && runs > 0) {
-    for (std::size_t r = 0; r < impl_->selection; ++r) count(impl_->selection_trajectory(r, samples, schedule));
-    runs += impl_->selection;
+  const bool all = on == CertifyOn::all_runs && impl_->certification > 0;
+  const std::size_t runs = impl_->certification + (all ? impl_->selection : 0);
+  // Each run's test loss after every epoch of the schedule: counted once per schedule, then read per candidate.
+  std::vector<std::pair<std::size_t, int>> parts;
+  for (const auto& p : schedule.parts) parts.emplace_back(p.version, p.epochs);
+  const auto key = std::make_tuple(samples, std::move(parts), all);
+  std::vector<long long> met;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (auto it = impl_->met_counts.find(key); it != impl_->met_counts.end()) met = it->second;
+  }
+  if (met.empty()) {
+    met.assign(static_cast<std::size_t>(schedule.total_epochs()), 0);
+    auto count = [&](const Trajectory& t) {
+      for (std::size_t k = 0; k < t.test.size() && k < met.size(); ++k) met[k] += t.test[k] <= target ? 1 : 0;
+    };
+    for (std::size_t i = 0; i < impl_->certification; ++i) count(impl_->certification_trajectory(i, samples, schedule));
+    if (all)
+      for (std::size_t r = 0; r < impl_->selection; ++r) count(impl_->selection_trajectory(r, samples, schedule));
+    std::lock_guard lock(impl_->mutex);
+    impl_->met_counts.emplace(key, met);
   }
   return fixed_sequence(runs, epochs.size(), confidence(), family, p_star, [&](std::size_t i) {
     const int e = epochs[i];
