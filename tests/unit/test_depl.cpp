@@ -41,6 +41,16 @@ Instance draw(std::uint32_t i) {
   return in;
 }
 
+// The context of drawn instance i on tiny.yaml (seed 7).
+std::unique_ptr<Context> instance_context(const Instance& in, std::vector<std::string> more = {}) {
+  ContextOptions co;
+  co.scenario = std::string(DEPLSIM_SOURCE_DIR) + "/tests/data/scenarios/tiny.yaml";
+  co.overrides = in.overrides;
+  co.overrides.insert(co.overrides.end(), more.begin(), more.end());
+  co.seed = 7;
+  return build_context(co);
+}
+
 } // namespace
 
 TEST_CASE("depl's plans verify, are valid, meet the deadline and are no dearer than full-only's or pruned-only's", "[depl]") {
@@ -51,12 +61,7 @@ TEST_CASE("depl's plans verify, are valid, meet the deadline and are no dearer t
   for (std::uint32_t i = 0; i < 12; ++i) {
     const Instance in = draw(i);
     INFO(in.label);
-    ContextOptions co;
-    co.scenario = std::string(DEPLSIM_SOURCE_DIR) + "/tests/data/scenarios/tiny.yaml";
-    co.overrides = in.overrides;
-    co.seed = 7;
-    co.overrides.push_back("model.learning.certification_share=0");  // the planners\' search itself, uncertified
-    const auto ctx = build_context(co);
+    const auto ctx = instance_context(in, {"model.learning.certification_share=0"});  // the planners' search itself, uncertified
     const Problem pb = ctx->problem();
     const Plan plan = registry.make("depl")->plan(pb);
     const Plan full = registry.make("full-only")->plan(pb);
@@ -112,11 +117,7 @@ TEST_CASE("the margin sweep returns what the margin-by-margin search returns", "
   for (std::uint32_t i = 0; i < 12; ++i) {
     const Instance in = draw(i);
     INFO(in.label);
-    ContextOptions co;
-    co.scenario = std::string(DEPLSIM_SOURCE_DIR) + "/tests/data/scenarios/tiny.yaml";
-    co.overrides = in.overrides;
-    co.seed = 7;
-    const auto ctx = build_context(co);
+    const auto ctx = instance_context(in);
     const Problem pb = ctx->problem();
     for (const double step : {0.01, 0.05}) {
       const MarginSearch fast = margin_search(pb, step, "expected-loss+margin");

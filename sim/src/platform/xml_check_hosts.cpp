@@ -147,6 +147,14 @@ void PlatformChecker::check_wattage_per_state(const xmlNode* prop, const std::st
   }
 }
 
+void PlatformChecker::check_number_prop(const xmlNode* prop, const std::string& key, const std::string& value, double lo,
+                                        double hi, const std::string& expected)
+{
+  const auto x = parse_plain_number(trim(value));
+  if (!x || !(*x >= lo && *x <= hi))
+    report(prop, key, expected + ", got " + in_quotes(value));
+}
+
 void PlatformChecker::check_host_props(const xmlNode* owner, std::optional<std::size_t> pstate_count)
 {
   for (const xmlNode* prop : child_elements(owner)) {
@@ -167,17 +175,13 @@ void PlatformChecker::check_host_props(const xmlNode* owner, std::optional<std::
                "memory: expected a positive size such as 8GB, 40GiB or 512MiB (a bare number is bytes; the memory one "
                "core can use for training), got " + in_quotes(value));
     } else if (id == "sparse_efficiency") {
-      const auto e = parse_plain_number(trim(value));
-      if (!e || !(*e >= 0 && *e <= 1))
-        report(prop, key,
-               "sparse_efficiency: expected a number in [0, 1] (the fraction of an unstructured-pruned version's flop "
-               "saving this host realises; 0 for dense kernels), got " + in_quotes(value));
+      check_number_prop(prop, key, value, 0, 1,
+                        "sparse_efficiency: expected a number in [0, 1] (the fraction of an unstructured-pruned version's "
+                        "flop saving this host realises; 0 for dense kernels)");
     } else if (id == "transmit_w") {
-      const auto w = parse_plain_number(trim(value));
-      if (!w || !(*w >= 0 && *w <= 1e5))
-        report(prop, key,
-               "transmit_w: expected watts in [0, 100000] (what the host's radio or network interface draws while it "
-               "sends), got " + in_quotes(value));
+      check_number_prop(prop, key, value, 0, 1e5,
+                        "transmit_w: expected watts in [0, 100000] (what the host's radio or network interface draws "
+                        "while it sends)");
     }
   }
 }

@@ -134,6 +134,9 @@ private:
   void check_wattage_per_state(const xmlNode* prop, const std::string& key, const std::string& value,
                                std::optional<std::size_t> pstate_count);
   void check_host_props(const xmlNode* owner, std::optional<std::size_t> pstate_count);
+  /// A host property that must be a plain number in [lo, hi]; `expected` starts the message.
+  void check_number_prop(const xmlNode* prop, const std::string& key, const std::string& value, double lo, double hi,
+                         const std::string& expected);
   void check_cluster(const xmlNode* node);
   void check_cabinet(const xmlNode* node);
   void declare_node(const xmlNode* node, const std::string& id, const std::string& kind);
