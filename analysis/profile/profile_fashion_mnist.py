@@ -474,6 +474,9 @@ def pruning_meta() -> dict:
               "pruned_to_full": "prune.remove after the switch epoch: the pruned weights start at 0 and "
                                 "train again"}
     if PRUNING == "structured":
+        common["pruned_to_full"] = ("the masks are released after the switch epoch and the removed neurons come back with "
+                                    "the seed's initial weights (at 0 they would get no gradient: a removed neuron's "
+                                    "row and column are both 0)")
         return dict(kind="structured", method=(
             "whole neurons: in each hidden layer the round((1 - pruning) x width) neurons whose incoming weight rows "
             "have the largest L2 norm are kept; a removed neuron's weight row, its bias and the next layer's column "

@@ -35,4 +35,19 @@ lo, hi = q["p_target_met_ci95"]
 p = s["target"]["probability"]
 assert s["guarantee"] == ("met" if lo >= p - 0.01 else "violated" if hi < p else "unknown"), s["guarantee"]
 PYEOF
+# The structured profile (docs/profiles.md 2.1): the same network's full runs, pruned versions that are really
+# smaller. At L* = 0.5, p* = 0.8 the most-pruned version alone is certified on both profiles, and costs less when it
+# is structured (s75) than when it is unstructured (p75, trained at the full network's cost).
+STRUCT="$SOURCE_DIR/scenarios/fashion_mnist/edge-structured.yaml"
+check "the structured profile loads (validate)" expect_rc 0 validate "$STRUCT"
+pruned_energy() {  # pruned_energy SCENARIO: the energy of pruned-only's certified plan at L* = 0.5, p* = 0.8
+  "$DEPLSIM" plan "$1" --orchestrator pruned-only --set target.loss=0.5 --set target.probability=0.8 2>/dev/null |
+    "$PY" -c 'import json,sys; p=json.load(sys.stdin); assert p["status"] == "ok", p["status"]; print(p["predicted"]["energy_j"])'
+}
+structured_cheaper() {
+  local u s
+  u=$(pruned_energy "$EDGE") && s=$(pruned_energy "$STRUCT") || return 1
+  "$PY" -c "import sys; u, s = $u, $s; assert s < 0.8 * u, (u, s)" || { echo "unstructured $u J, structured $s J"; return 1; }
+}
+check "  pruned-only: the structured version alone is cheaper than the unstructured one" structured_cheaper
 finish
