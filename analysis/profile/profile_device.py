@@ -35,7 +35,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from profile_fashion_mnist import blas_library  # noqa: E402  (the BLAS library the process loaded)
+from profile_fashion_mnist import blas_library, cpu_model  # noqa: E402  (the BLAS library loaded, the CPU's name)
 
 VERSIONS = {  # name -> (pruning kind, hidden widths, fraction of weights zeroed by magnitude)
     "full": ("none", (128, 64), 0.0),
@@ -143,17 +143,6 @@ def measure_one(version: str, batch: int, iterations: int, warmup: int, device_a
             "local_batch": batch, "iterations": iterations, "s_per_iteration": seconds / iterations,
             "samples_per_s": batch * iterations / seconds, "peak_memory_bytes": memory, "memory_measured_as": memory_how,
             "power_w": power, "power_measured_as": power_how}
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def overhead(rows: list) -> dict:
