@@ -122,7 +122,7 @@ public:
   [[nodiscard]] std::vector<std::vector<Flow>> sync_steps(std::size_t version, const std::vector<std::size_t>& hosts) const;
   [[nodiscard]] std::vector<Flow> shipping_flows(const std::vector<std::size_t>& sources, const std::vector<std::size_t>& hosts,
                                                  std::size_t pstate) const;
-  /// Whether version `version` fits in the memory of every node of `res` (docs/model.md 4.9): each core holds
+  /// Whether version `version` fits in the memory of every node of `res` (docs/model.md 4.12): each core holds
   /// the weights, gradients and optimizer state and the activations of its part of the batch. Hosts that do not
   /// declare memory always fit. When it does not fit, `why` (if given) says where and by how much.
   [[nodiscard]] bool fits(std::size_t version, const Resources& res, std::string* why = nullptr) const;

@@ -47,7 +47,7 @@ struct DataSource {
   double sample_bytes = 0.0;
 };
 
-/// @brief How a version was pruned, which decides what its training costs (docs/model.md 4.8).
+/// @brief How a version was pruned, which decides what its training costs (docs/model.md 4.11).
 /// structured: whole neurons or channels removed, a smaller dense network: it computes its own flops and sends its
 /// own bytes everywhere. unstructured: single weights zeroed in the full network's dense tensors: it computes the
 /// full network's flops (less the part of the saving a device with sparse support realises) and stores and sends

@@ -41,7 +41,7 @@ public:
     return exit_code::ok;
   }
 
-  // One version: how it is costed (its pruning kind) and where it fits in memory (docs/model.md 4.8-4.9).
+  // One version: how it is costed (its pruning kind) and where it fits in memory (docs/model.md 4.11-4.12).
   static std::string version_line(const Context& ctx, std::size_t v) {
     const Scenario& sc = ctx.scenario();
     const ModelVersion& mv = sc.model.versions[v];
