@@ -52,7 +52,6 @@ Plan single_version_plan(const Problem& pb, std::size_t v, const std::string& na
   };
   std::vector<Candidate> ok;
   int over_deadline = 0;
-  const auto all = pb.cost.resource_choices();
   const auto fitting = pb.cost.resource_choices(v);
   for (const Resources& r : fitting) {
     Plan trial = plan;
@@ -66,13 +65,10 @@ Plan single_version_plan(const Problem& pb, std::size_t v, const std::string& na
   }
   if (ok.empty()) {
     plan.status = PlanStatus::infeasible;
-    std::string misfit;
-    if (fitting.empty() && !all.empty()) (void)pb.cost.fits(v, all.back(), &misfit);
-    plan.reason = fitting.empty()
-                      ? fmt::format("version '{}' fits in memory on no (cluster, nodes, power state) (on the largest "
-                                    "choice: {})", vname, misfit)
-                      : fmt::format("no (cluster, nodes, power state) trains {} epochs within the deadline of {} s "
-                                    "({} choices, all too slow)", epochs, sc.target.deadline_s.value_or(0), over_deadline);
+    // Nothing fits in memory (memory_limits says so, as the other planners do), or every choice is too slow.
+    plan.reason = fitting.empty() ? fmt::format("no (cluster, nodes, power state) for version '{}'{}", vname, memory_limits(pb))
+                                  : fmt::format("no (cluster, nodes, power state) trains {} epochs within the deadline of {} s "
+                                                "({} choices, all too slow)", epochs, sc.target.deadline_s.value_or(0), over_deadline);
     plan.explanation = why + "  infeasible: " + plan.reason + "\n";
     return plan;
   }
