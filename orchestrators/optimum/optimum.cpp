@@ -123,8 +123,12 @@ Term epoch_term(const Problem& pb, std::size_t v, const Resources& r, double sam
     t.energy += st.idle_w * e.time_s + (st.all_cores_w - st.idle_w) * e.busy_s[j];
   }
   t.money = sc.clusters[r.cluster].price_per_node_s * static_cast<double>(hosts.size()) * e.time_s;
+  for (auto [l, at] : e.link_first_s) {  // iterations mode: where the epoch first uses its links
+    t.links.insert(l);
+    t.offset[l] = at;
+  }
   const double compute_round = e.compute_s / sc.training.rounds_per_epoch;
-  const auto steps = pb.cost.sync_steps(v, hosts);
+  const auto steps = e.link_first_s.empty() ? pb.cost.sync_steps(v, hosts) : std::vector<std::vector<Flow>>{};
   for (std::size_t i = 0; i < steps.size(); ++i)
     for (const auto& f : steps[i])
       for (auto l : pf.route(f.src, f.dst).links) {

@@ -1,10 +1,11 @@
 // The analytical cost model against the SimGrid executor (docs/model.md 0.4: the simulation is the measurement; section 4.9).
-//   cost_vs_simulation SCENARIO [TOLERANCE]
+//   cost_vs_simulation SCENARIO [TOLERANCE] [--one-host | --unused-hosts] [--set KEY=VALUE]...
 // Simulates, in one SimGrid run, a two-epoch plan for every (version, cluster, nodes, power state) of the
 // scenario's platform, plus plans with a migration, a change of node set and a version switch, and compares
 // with the cost model: epoch time, plan time and plan energy must agree within TOLERANCE (default 2%).
 // With `--one-host`, also checks that an epoch on a one-host platform costs exactly watts x seconds; with
-// `--unused-hosts`, that a one-node plan charges that node only (not the cluster's other hosts).
+// `--unused-hosts`, that a one-node plan charges that node only (not the cluster's other hosts). `--set` overrides
+// a scenario key as the CLI's does (the iterations mode's variants share one scenario file).
 #include "executor/executor.hpp"
 #include "experiment/context.hpp"
 
@@ -22,10 +23,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   const double tolerance = argc > 2 && argv[2][0] != '-' ? std::stod(argv[2]) : 0.02;
-  const bool one_host = std::strcmp(argv[argc - 1], "--one-host") == 0;
-  const bool unused_hosts = std::strcmp(argv[argc - 1], "--unused-hosts") == 0;
+  bool one_host = false;
+  bool unused_hosts = false;
   ContextOptions co;
   co.scenario = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    one_host = one_host || std::strcmp(argv[i], "--one-host") == 0;
+    unused_hosts = unused_hosts || std::strcmp(argv[i], "--unused-hosts") == 0;
+    if (std::strcmp(argv[i], "--set") == 0 && i + 1 < argc) co.overrides.emplace_back(argv[++i]);
+  }
   std::unique_ptr<Context> ctx;
   try {
     ctx = build_context(co);

@@ -41,6 +41,11 @@ FlowOutcome simulate_flows(const PlatformView& platform, const std::vector<Flow>
 /// host that declares transmit_w draws it from the phase's start until its last flow of the phase ends.
 double transmit_energy(const PlatformView& platform, const std::vector<Flow>& flows, const FlowOutcome& outcome);
 
+/// @brief Dynamic energy (above idle) of the links on the flows' routes in a phase of flows that start together (the
+/// 5% cross-traffic a flow puts on its reverse route counts where that route is itself used, as the executor's
+/// meters read it).
+double link_energy(const PlatformView& platform, const std::vector<Flow>& flows, const FlowOutcome& outcome);
+
 /// @brief Time and energy of one epoch of a segment (hosts and the links it synchronises over).
 struct EpochCost {
   double time_s = 0.0;
@@ -57,6 +62,9 @@ struct EpochCost {
   /// synchronisation step within a round (seconds after the round's compute).
   std::map<std::size_t, double> link_load;
   std::vector<double> step_offsets;
+  /// Iterations mode: when each synchronisation link is first used, seconds after the epoch's start (rounds mode:
+  /// empty; the first uses follow from step_offsets).
+  std::map<std::size_t, double> link_first_s;
 };
 
 /// @brief Cost of a whole plan, as the executor will measure it.
@@ -83,6 +91,44 @@ struct Step {
   std::vector<Flow> flows;
 };
 
+/// @brief One data-parallel iteration (iterations mode, docs/model.md 4.14), as the executor runs it and the cost
+/// model times it. Each node waits its fixed overhead, computes its forward pass, then its backward pass in one part
+/// per gradient bucket; a bucket's collective starts once every node has produced the bucket and the previous
+/// bucket's collective is done (one communication stream, as in PyTorch DDP), so communication overlaps the rest of
+/// the backward pass; the iteration ends when every node and every bucket is done.
+struct IterationWork {
+  struct Node {
+    std::size_t host = 0;
+    int threads = 1;
+    double forward_flops_per_thread = 0.0;
+    double backward_flops_per_thread = 0.0;
+    double overhead_s = 0.0;
+  };
+  struct Bucket {
+    double share = 1.0;                    ///< its bytes over the model's: the part of the backward pass producing it
+    std::vector<std::vector<Flow>> steps;  ///< its collective: steps of flows started together, one after the other
+  };
+  int pstate = 0;
+  std::vector<Node> nodes;
+  std::vector<Bucket> buckets;  ///< in the order backward produces them; empty: no synchronisation this iteration
+};
+
+/// @brief `count` identical iterations in a row.
+struct IterationRun {
+  std::shared_ptr<const IterationWork> work;
+  long long count = 1;
+};
+
+/// @brief What one iteration costs (CostModel::iteration_cost): its duration, each node's busy time, its links.
+struct IterationCost {
+  double time_s = 0.0;
+  std::vector<double> busy_s;  ///< per node: forward + backward
+  double link_dynamic_j = 0.0;
+  double transmit_j = 0.0;
+  std::map<std::size_t, double> link_load;     ///< per link: integral of its load over the iteration
+  std::map<std::size_t, double> link_first_s;  ///< per link: when the iteration first uses it
+};
+
 /// @brief What one segment of a plan does, as the executor runs it and the cost model predicts it.
 struct SegmentProgram {
   std::size_t version = 0;
@@ -91,7 +137,8 @@ struct SegmentProgram {
   int pstate = 0;
   int epochs = 0;
   std::vector<Flow> entry;         ///< data (and model) shipped before the first epoch; may be empty
-  std::vector<Step> epoch;         ///< one epoch: R rounds of (compute, synchronisation steps)
+  std::vector<Step> epoch;         ///< rounds mode: one epoch, R rounds of (compute, synchronisation steps)
+  std::vector<IterationRun> iterations;  ///< iterations mode: one epoch, runs of identical iterations in order
 };
 
 /// @brief A resource choice for a segment.
@@ -120,6 +167,8 @@ public:
 
   /// The flows of one synchronisation round / of shipping (what the executor runs).
   [[nodiscard]] std::vector<std::vector<Flow>> sync_steps(std::size_t version, const std::vector<std::size_t>& hosts) const;
+  /// The collective that synchronises `bytes` of gradients among `hosts` (training.sync), as steps of flows.
+  [[nodiscard]] std::vector<std::vector<Flow>> collective_steps(double bytes, const std::vector<std::size_t>& hosts) const;
   [[nodiscard]] std::vector<Flow> shipping_flows(const std::vector<std::size_t>& sources, const std::vector<std::size_t>& hosts,
                                                  std::size_t pstate) const;
   /// Whether version `version` fits in the memory of every node of `res` (docs/model.md 4.12): each core holds
@@ -138,6 +187,14 @@ public:
   /// What the plan does, segment by segment (shared by the executor and by evaluate()); without `epoch_steps`,
   /// each segment's `epoch` is left empty (evaluate() needs its synchronisation flows only).
   [[nodiscard]] std::vector<SegmentProgram> program(const Plan& plan, bool epoch_steps = true) const;
+  /// Sets a segment program's epoch for its version, hosts and power state: `epoch` (rounds mode) or `iterations`.
+  void set_epoch(SegmentProgram& sp, double samples) const;
+  /// Iterations mode: one epoch of `version` on `hosts` as runs of identical iterations (ceil(samples / B) of them,
+  /// the last with the rest of the samples; synchronising every training.sync_every and at the epoch's end).
+  [[nodiscard]] std::vector<IterationRun> epoch_iterations(std::size_t version, const std::vector<std::size_t>& hosts,
+                                                           int pstate, double samples) const;
+  /// The time line of one iteration as the executor runs it (docs/model.md 4.14).
+  [[nodiscard]] IterationCost iteration_cost(const IterationWork& work) const;
 
   /// Cost of a whole plan (docs/model.md 4.3 and 4.5: hosts and links charged from first use to the end, idle included).
   /// The plan must be valid (see validate_plan).
@@ -158,6 +215,9 @@ private:
     std::vector<double> step_offsets;
   };
   [[nodiscard]] SyncRound sync_round_of(std::size_t version, const std::vector<std::size_t>& hosts) const;
+  /// Iterations mode: one epoch composed from its iterations' costs (epoch_entry's work there).
+  [[nodiscard]] EpochCost iteration_epoch(std::size_t version, const std::vector<std::size_t>& hosts, int pstate,
+                                          double samples) const;
   /// epoch()'s cached entry itself (entries are never changed or erased, so the reference stays valid): evaluate()
   /// reads it without copying its maps.
   [[nodiscard]] const EpochCost& epoch_entry(std::size_t version, const Resources& res, double samples) const;

@@ -40,6 +40,10 @@ struct HostView {
   /// declared): charged from the start of each phase in which it sends until its last byte of the phase is sent,
   /// whether or not the host trains (a data source's radio, docs/model.md 4.13).
   double transmit_w = 0.0;
+  /// Seconds of fixed overhead per training iteration (the `iteration_overhead_s` property: kernel launches, the
+  /// framework's Python, the optimizer step's bookkeeping), spent at idle power before each iteration's forward pass
+  /// (iterations mode, docs/model.md 4.14); 0 when not declared.
+  double iteration_overhead_s = 0.0;
   /// Total flop/s of the host at power state `p` (speed x cores).
   [[nodiscard]] double total_speed(std::size_t p) const { return pstates.at(p).speed * cores; }
   [[nodiscard]] bool in_zone(const std::string& zone) const;

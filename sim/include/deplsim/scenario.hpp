@@ -85,11 +85,24 @@ struct Model {
 
 enum class SyncKind { ring_allreduce, parameter_server };
 
+/// How an epoch is executed (docs/model.md 4.14): the paper's abstraction (R rounds of compute, then synchronisation)
+/// or data-parallel iterations (a global batch per iteration, gradients synchronised in buckets that overlap the
+/// backward pass).
+enum class TrainingMode { rounds, iterations };
+
 struct Training {
   SyncKind sync = SyncKind::ring_allreduce;
-  int rounds_per_epoch = 1;  ///< R: synchronisation rounds per epoch
+  int rounds_per_epoch = 1;  ///< R: synchronisation rounds per epoch (rounds mode)
   /// Optimizer state per weight, in copies of the weights (SGD 0, SGD with momentum 1, Adam 2): memory only.
   int optimizer_state_copies = 1;
+  TrainingMode mode = TrainingMode::rounds;
+  /// Iterations mode: gradient bucket size in bytes (PyTorch DDP's default bucket_cap_mb = 25, i.e. 25 MiB).
+  double bucket_bytes = 25.0 * 1024 * 1024;
+  /// Iterations mode: the backward pass's share of an iteration's flops (backward costs about twice the forward).
+  double backward_share = 2.0 / 3.0;
+  /// Iterations mode: synchronise every H iterations (local SGD; 1: every iteration, as DDP). The last iteration of
+  /// an epoch always synchronises, so that every epoch ends with one model.
+  int sync_every = 1;
 };
 
 /// @brief A whole validated scenario.
@@ -120,6 +133,8 @@ struct Scenario {
   /// Memory a node training version v on `local_batch` samples per iteration holds: weights, gradients and
   /// optimizer state (dense_bytes x (2 + optimizer_state_copies)) plus activations (per sample x local batch).
   [[nodiscard]] double memory_needed(std::size_t v, double local_batch) const;
+  /// Iterations mode: iterations per epoch on `samples` samples, ceil(samples / global batch).
+  [[nodiscard]] long long iterations_per_epoch(double samples) const;
   /// Index of the most-pruned version (fewest flops per sample; ties: the later one).
   [[nodiscard]] std::size_t most_pruned_version() const;
   /// Whether any node can fail or straggle at random (cluster rates; a user's fault events file is the

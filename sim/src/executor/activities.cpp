@@ -7,15 +7,12 @@
 
 namespace deplsim::execution {
 
-namespace {
-// The senders' radios (docs/model.md 4.13): each host with transmit_w draws it from the step's start until its last
-// flow ends (or now, for flows cut short by a failure).
-void charge_transmit(const Step& step, const std::vector<sg4::CommPtr>& comms, const Resolved& r, double start,
-                     EnergyMeter& meter) {
+void charge_transmit(const std::vector<Flow>& flows, const std::vector<sg4::CommPtr>& comms, const Resolved& r,
+                     double start, EnergyMeter& meter) {
   std::map<std::size_t, double> until;
   const double now = sg4::Engine::get_clock();
   for (std::size_t i = 0; i < comms.size(); ++i) {
-    const std::size_t src = step.flows[i].src;
+    const std::size_t src = flows[i].src;
     if (r.transmit_w[src] <= 0) continue;
     const double end = comms[i]->get_state() == sg4::Activity::State::FINISHED ? comms[i]->get_finish_time() : now;
     double& u = until[src];
@@ -23,7 +20,6 @@ void charge_transmit(const Step& step, const std::vector<sg4::CommPtr>& comms, c
   }
   for (auto [h, t] : until) meter.add_transmit(r.transmit_w[h] * t);
 }
-} // namespace
 
 bool run_step(const Step& step, Resolved& r, EnergyMeter& meter, long long& activities,
               const std::map<std::size_t, double>* slow) {
@@ -104,11 +100,11 @@ bool run_step(const Step& step, Resolved& r, EnergyMeter& meter, long long& acti
     cancel_all();
     meter.touch_links();
     meter.clear_active();
-    charge_transmit(step, comms, r, start, meter);
+    charge_transmit(step.flows, comms, r, start, meter);
     return false;
   }
   meter.clear_active();
-  charge_transmit(step, comms, r, start, meter);
+  charge_transmit(step.flows, comms, r, start, meter);
   return true;
 }
 

@@ -104,10 +104,22 @@ struct Resolved {
   }
 };
 
+/// The senders' radios (docs/model.md 4.13): each host with transmit_w draws it from the phase's `start` until its
+/// last flow of `flows` (started as `comms`, in the same order) ends — or now, for flows cut short by a failure.
+void charge_transmit(const std::vector<Flow>& flows, const std::vector<sg4::CommPtr>& comms, const Resolved& r,
+                     double start, EnergyMeter& meter);
+
 /// Runs one step: its computations and communications start together; returns when all are done, or false as soon as
 /// one fails because a host went off (then the others are cancelled). `slow[h]` > 1 makes host h compute that much
 /// slower (a straggler or a user's speed event). Counts the activities started in `activities`.
 bool run_step(const Step& step, Resolved& r, EnergyMeter& meter, long long& activities,
               const std::map<std::size_t, double>* slow = nullptr);
+
+/// Runs one data-parallel iteration (iterations mode, docs/model.md 4.14): each node, after its fixed overhead, its
+/// forward pass then its backward pass in one execution per gradient bucket; each bucket's collective, step by step,
+/// once every node has produced it and the previous bucket's is done. Returns when all are done, or false as soon as
+/// a host of it goes off. `slow` as for run_step.
+bool run_iteration(const IterationWork& work, Resolved& r, EnergyMeter& meter, long long& activities,
+                   const std::map<std::size_t, double>* slow = nullptr);
 
 } // namespace deplsim::execution

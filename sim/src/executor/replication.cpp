@@ -109,7 +109,7 @@ bool ReplicationRunner::restart(SegmentRun& seg, bool planned) {
     } else {
       const std::vector<std::size_t> old = sp.hosts;
       sp.hosts = up;
-      sp.epoch = sim_.cost.epoch_steps(sp.version, up, sp.pstate, samples_);
+      sim_.cost.set_epoch(sp, samples_);
       entry = sim_.cost.shipping_flows(sources_, up, static_cast<std::size_t>(sp.pstate));
       for (auto h : up) entry.push_back({sim_.controller_index, h, seg.version_bytes});
       trace_.events.push_back({now_rel(), epoch_, fmt::format("restart on {} of {} nodes", up.size(), old.size())});
@@ -156,13 +156,24 @@ void ReplicationRunner::place_on_up_hosts(SegmentProgram& sp) {
     if (is_up(h) && up.size() < sp.hosts.size()) up.push_back(h);
   if (up.size() < sp.hosts.size()) return;  // fewer up than planned: restart() runs on what is up, or re-plans again
   sp.hosts = up;
-  sp.epoch = sim_.cost.epoch_steps(sp.version, up, sp.pstate, samples_);
+  sim_.cost.set_epoch(sp, samples_);
   sp.entry = sim_.cost.shipping_flows(sources_, up, static_cast<std::size_t>(sp.pstate));
   for (auto h : up) sp.entry.push_back({sim_.controller_index, h, sim_.scenario.dense_bytes(sp.version)});
 }
 
 bool ReplicationRunner::run_epoch(SegmentRun& seg) {
   const std::map<std::size_t, double> slow = faults_.slowdowns(seg.sp, epoch_);
+  // Iterations mode: every iteration in SimGrid; its hosts' energy counts as compute, its links' and radios' as
+  // synchronisation (they overlap).
+  for (const auto& run : seg.sp.iterations)
+    for (long long i = 0; i < run.count; ++i) {
+      const double hosts_before = meter_.hosts();
+      const double links_before = meter_.links() + meter_.transmit();
+      const bool ok = run_iteration(*run.work, sim_.r, meter_, trace_.activities, slow.empty() ? nullptr : &slow);
+      trace_.breakdown.compute_j += meter_.hosts() - hosts_before;
+      trace_.breakdown.synchronisation_j += meter_.links() + meter_.transmit() - links_before;
+      if (!ok) return false;
+    }
   for (const auto& st : seg.sp.epoch)
     if (!charged_step(st, st.compute.empty() ? &EnergyBreakdown::synchronisation_j : &EnergyBreakdown::compute_j,
                       slow.empty() ? nullptr : &slow))

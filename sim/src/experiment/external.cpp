@@ -260,7 +260,8 @@ ojson problem_to_json(const Problem& pb) {
                             {"pstates", ps},
                             {"memory_bytes", host.memory_bytes > 0 ? ojson(host.memory_bytes) : ojson(nullptr)},
                             {"sparse_efficiency", host.sparse_efficiency},
-                            {"transmit_w", host.transmit_w}});
+                            {"transmit_w", host.transmit_w},
+                            {"iteration_overhead_s", host.iteration_overhead_s}});
     }
     clusters.push_back(ojson{{"name", sc.clusters[c].name},
                              {"zone", sc.clusters[c].zone},
@@ -298,7 +299,12 @@ ojson problem_to_json(const Problem& pb) {
   s["max_switches"] = sc.model.max_switches;
   s["training"] = ojson{{"sync", to_string(sc.training.sync)},
                         {"rounds_per_epoch", sc.training.rounds_per_epoch},
-                        {"optimizer_state_copies", sc.training.optimizer_state_copies}};
+                        {"optimizer_state_copies", sc.training.optimizer_state_copies},
+                        {"mode", sc.training.mode == TrainingMode::iterations ? "iterations" : "rounds"},
+                        {"batch_size", sc.model.batch_size},
+                        {"bucket_bytes", sc.training.bucket_bytes},
+                        {"backward_share", sc.training.backward_share},
+                        {"sync_every", sc.training.sync_every}};
 
   ojson m;
   m["type"] = "problem";

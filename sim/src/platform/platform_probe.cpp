@@ -202,6 +202,7 @@ std::vector<simgrid::s4u::Host*> read_hosts(simgrid::s4u::Engine* engine, Platfo
     }
     if (const char* e = h->get_property("sparse_efficiency")) hv.sparse_efficiency = std::stod(e);  // checked before loading
     if (const char* w = h->get_property("transmit_w")) hv.transmit_w = std::stod(w);                // checked before loading
+    if (const char* o = h->get_property("iteration_overhead_s")) hv.iteration_overhead_s = std::stod(o);  // checked too
     v.hosts.push_back(hv);
   }
   return sg_hosts;
@@ -435,7 +436,7 @@ nlohmann::json to_json(const ProbeResult& r) {
     for (const auto& p : h.pstates) ps.push_back({p.speed, p.idle_w, p.epsilon_w, p.all_cores_w});
     hosts.push_back({{"name", h.name}, {"zones", h.zones}, {"cores", h.cores}, {"pstates", ps}, {"off_w", h.off_w},
                      {"memory_bytes", h.memory_bytes}, {"sparse_efficiency", h.sparse_efficiency},
-                     {"transmit_w", h.transmit_w}});
+                     {"transmit_w", h.transmit_w}, {"iteration_overhead_s", h.iteration_overhead_s}});
   }
   j["hosts"] = hosts;
   json links = json::array();
@@ -478,6 +479,7 @@ ProbeResult probe_result_from_json(const nlohmann::json& j) {
     hv.memory_bytes = h.at("memory_bytes").get<double>();
     hv.sparse_efficiency = h.at("sparse_efficiency").get<double>();
     hv.transmit_w = h.at("transmit_w").get<double>();
+    hv.iteration_overhead_s = h.at("iteration_overhead_s").get<double>();
     v.hosts.push_back(hv);
   }
   for (const auto& l : j.at("links"))

@@ -182,6 +182,10 @@ void PlatformChecker::check_host_props(const xmlNode* owner, std::optional<std::
       check_number_prop(prop, key, value, 0, 1e5,
                         "transmit_w: expected watts in [0, 100000] (what the host's radio or network interface draws "
                         "while it sends)");
+    } else if (id == "iteration_overhead_s") {
+      check_number_prop(prop, key, value, 0, 3600,
+                        "iteration_overhead_s: expected seconds in [0, 3600] (the fixed time a training iteration "
+                        "costs on this host besides its flops: kernel launches, the framework's own work)");
     }
   }
 }

@@ -93,7 +93,8 @@ json hosts_json(const PlatformView& pf, json& warnings) {
     }
     hosts.push_back({{"name", h.name}, {"zone", h.zones.empty() ? "" : h.zones.front()}, {"cores", h.cores}, {"pstates", ps},
                      {"off_w", h.off_w}, {"memory_bytes", h.memory_bytes > 0 ? json(h.memory_bytes) : json(nullptr)},
-                     {"sparse_efficiency", h.sparse_efficiency}, {"transmit_w", h.transmit_w}});
+                     {"sparse_efficiency", h.sparse_efficiency}, {"transmit_w", h.transmit_w},
+                     {"iteration_overhead_s", h.iteration_overhead_s}});
     host_warnings(h, warnings);
   }
   return hosts;
@@ -203,6 +204,7 @@ void hosts_text(const json& r, std::string& out) {
     // Only where declared: dense kernels (0) are the default.
     if (const double e = h["sparse_efficiency"].get<double>(); e > 0) out += fmt::format("  | sparse efficiency {}", e);
     if (const double w = h["transmit_w"].get<double>(); w > 0) out += fmt::format("  | transmit {} W", w);
+    if (const double o = h["iteration_overhead_s"].get<double>(); o > 0) out += fmt::format("  | {} s per iteration", o);
     out += "\n";
   }
   out += fmt::format("links ({}): name, bandwidth, latency, sharing, watts idle / busy, class\n", r["links"].size());

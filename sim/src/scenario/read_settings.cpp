@@ -34,7 +34,25 @@ void read_training(Reader& r, Map& top, Scenario& sc) {
   if (!t.valid()) return;
   const std::string sync = t.choice("sync", {"ring-allreduce", "parameter-server"}, "ring-allreduce");
   sc.training.sync = sync == "parameter-server" ? SyncKind::parameter_server : SyncKind::ring_allreduce;
+  sc.training.mode = t.choice("mode", {"rounds", "iterations"}, "rounds") == "iterations" ? TrainingMode::iterations
+                                                                                         : TrainingMode::rounds;
+  if (sc.training.mode == TrainingMode::iterations && t.get("rounds_per_epoch").IsDefined())
+    r.doc.issue(t.get("rounds_per_epoch"), "training.rounds_per_epoch",
+                "applies to mode: rounds only; with mode: iterations an epoch is ceil(samples / model.batch_size) "
+                "iterations (remove the key)");
   sc.training.rounds_per_epoch = static_cast<int>(t.integer_in("rounds_per_epoch", 1, 100000, 1));
+  sc.training.bucket_bytes = t.number("bucket_bytes", 25.0 * 1024 * 1024);
+  if (t.ok("bucket_bytes") && !(sc.training.bucket_bytes >= 1 && sc.training.bucket_bytes <= 1e12))
+    r.doc.issue(t.get("bucket_bytes"), "training.bucket_bytes", "expected bytes in [1, 1e12] (a gradient bucket's size)");
+  sc.training.backward_share = t.number("backward_share", 2.0 / 3.0);
+  if (t.ok("backward_share") && !(sc.training.backward_share > 0 && sc.training.backward_share < 1))
+    r.doc.issue(t.get("backward_share"), "training.backward_share",
+                "expected a number in (0, 1) (the backward pass's share of an iteration's flops)");
+  sc.training.sync_every = static_cast<int>(t.integer_in("sync_every", 1, 1'000'000, 1));
+  if (sc.training.mode == TrainingMode::rounds)
+    for (const char* k : {"bucket_bytes", "backward_share", "sync_every"})
+      if (t.get(k).IsDefined())
+        r.doc.issue(t.get(k), std::string("training.") + k, "applies to mode: iterations only (training.mode is rounds)");
   sc.training.optimizer_state_copies = static_cast<int>(t.integer_in("optimizer_state_copies", 0, 8, 1));
   t.reject_unknown_keys();
 }

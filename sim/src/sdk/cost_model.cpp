@@ -85,10 +85,13 @@ std::vector<double> CostModel::shares(const std::vector<std::size_t>& hosts, std
 }
 
 std::vector<std::vector<Flow>> CostModel::sync_steps(std::size_t version, const std::vector<std::size_t>& hosts) const {
+  return collective_steps(scenario_.dense_bytes(version), hosts);
+}
+
+std::vector<std::vector<Flow>> CostModel::collective_steps(double bytes, const std::vector<std::size_t>& hosts) const {
   std::vector<std::vector<Flow>> steps;
   const std::size_t n = hosts.size();
   if (n < 2) return steps;
-  const double bytes = scenario_.dense_bytes(version);
   if (scenario_.training.sync == SyncKind::ring_allreduce) {
     // Ring all-reduce: 2(n-1) steps (reduce-scatter then all-gather), each node sends S/n bytes to the next.
     std::vector<Flow> step;
@@ -133,9 +136,6 @@ double transmit_energy(const PlatformView& pf, const std::vector<Flow>& flows, c
   return e;
 }
 
-namespace {
-// Dynamic energy of the links on the flows' routes (the links a plan uses; the 5% cross-traffic a flow puts on
-// its reverse route is counted where that route is itself used, as the executor's meter does).
 double link_energy(const PlatformView& pf, const std::vector<Flow>& flows, const FlowOutcome& o) {
   std::set<std::size_t> used;
   for (const auto& f : flows)
@@ -145,7 +145,6 @@ double link_energy(const PlatformView& pf, const std::vector<Flow>& flows, const
     if (used.contains(l)) e += (pf.links[l].busy_w - pf.links[l].idle_w) * integral / pf.links[l].bandwidth;
   return e;
 }
-} // namespace
 
 CostModel::SyncRound CostModel::sync_round_of(std::size_t version, const std::vector<std::size_t>& hosts) const {
   SyncRound out;
@@ -187,6 +186,11 @@ const EpochCost& CostModel::epoch_entry(std::size_t version, const Resources& re
     if (it != epoch_cache_.end()) return it->second;
   }
   const auto hosts = segment_hosts(res.cluster, res.nodes);
+  if (scenario_.training.mode == TrainingMode::iterations) {
+    EpochCost c = iteration_epoch(version, hosts, res.pstate, samples);
+    std::lock_guard lock(mutex_);
+    return epoch_cache_.emplace(key, std::move(c)).first->second;
+  }
   const auto p = static_cast<std::size_t>(res.pstate);
   const double rounds = scenario_.training.rounds_per_epoch;
   double total_speed = 0;
@@ -331,7 +335,7 @@ std::vector<SegmentProgram> CostModel::program(const Plan& plan, bool with_epoch
             sp.entry.push_back({prev.front(), h, scenario_.dense_bytes(sp.version)});
       }
     }
-    if (with_epoch_steps) sp.epoch = epoch_steps(sp.version, sp.hosts, sp.pstate, samples);
+    if (with_epoch_steps) set_epoch(sp, samples);
     out.push_back(std::move(sp));
   }
   return out;
@@ -401,11 +405,12 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
     // Epochs: identical, so one is costed (epoch(), cached) and multiplied. A synchronisation step's links are
     // first used when that step first starts: after the first round's compute and the steps before it.
     const EpochCost& e = epoch_entry(sp.version, Resources{sp.cluster, static_cast<int>(sp.hosts.size()), sp.pstate}, samples);
+    for (auto [l, at] : e.link_first_s) link_first_use.emplace(l, now + at);  // iterations mode
     const double compute_round = e.compute_s / scenario_.training.rounds_per_epoch;
     // (The epoch's steps are rounds x (compute, then the synchronisation steps); only the first step_offsets.size()
     // synchronisation steps with flows matter here, so they are walked without building the epoch's program.)
     std::size_t sync_index = 0;
-    const auto sync = sync_steps(sp.version, sp.hosts);
+    const auto sync = e.link_first_s.empty() ? sync_steps(sp.version, sp.hosts) : std::vector<std::vector<Flow>>{};
     for (int round = 0; round < scenario_.training.rounds_per_epoch && sync_index < e.step_offsets.size(); ++round)
       for (const auto& flows : sync) {
         if (flows.empty()) continue;

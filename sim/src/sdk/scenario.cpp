@@ -1,6 +1,8 @@
 // Lookups on a validated scenario (see deplsim/scenario.hpp).
 #include "deplsim/scenario.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <mutex>
 #include <unordered_map>
 
@@ -73,6 +75,9 @@ double Scenario::flops_on(std::size_t v, double sparse_efficiency) const {
 }
 double Scenario::memory_needed(std::size_t v, double local_batch) const {
   return dense_bytes(v) * (2.0 + training.optimizer_state_copies) + model.versions.at(v).activation_bytes_per_sample * local_batch;
+}
+long long Scenario::iterations_per_epoch(double samples) const {
+  return std::max(1LL, static_cast<long long>(std::ceil(samples / static_cast<double>(std::max(1, model.batch_size)))));
 }
 std::size_t Scenario::most_pruned_version() const {
   std::size_t best = 0;

@@ -1,0 +1,158 @@
+// Iterations mode of the cost model (docs/model.md 4.14): an epoch as data-parallel iterations of a global batch,
+// each a forward and a backward pass on every node, the gradients synchronised in buckets whose collectives overlap
+// the rest of the backward pass; identical iterations are timed once and composed.
+#include "deplsim/cost_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace deplsim {
+
+void CostModel::set_epoch(SegmentProgram& sp, double samples) const {
+  if (scenario_.training.mode == TrainingMode::iterations) {
+    sp.epoch.clear();
+    sp.iterations = epoch_iterations(sp.version, sp.hosts, sp.pstate, samples);
+  } else {
+    sp.iterations.clear();
+    sp.epoch = epoch_steps(sp.version, sp.hosts, sp.pstate, samples);
+  }
+}
+
+std::vector<IterationRun> CostModel::epoch_iterations(std::size_t version, const std::vector<std::size_t>& hosts, int pstate,
+                                                      double samples) const {
+  const Training& tr = scenario_.training;
+  const auto batch = static_cast<double>(std::max(1, scenario_.model.batch_size));
+  const long long count = scenario_.iterations_per_epoch(samples);
+  const double last_batch = samples - static_cast<double>(count - 1) * batch;
+  const auto sh = shares(hosts, static_cast<std::size_t>(pstate));
+  // Buckets: full ones of bucket_bytes, the last with the rest (the same for every synchronising iteration).
+  std::vector<IterationWork::Bucket> buckets;
+  if (hosts.size() >= 2) {
+    const double model = scenario_.dense_bytes(version);
+    const auto k = static_cast<long long>(std::max(1.0, std::ceil(model / tr.bucket_bytes)));
+    for (long long b = 0; b < k; ++b) {
+      const double bytes = b + 1 < k ? tr.bucket_bytes : model - static_cast<double>(k - 1) * tr.bucket_bytes;
+      buckets.push_back({bytes / model, collective_steps(bytes, hosts)});
+    }
+  }
+  auto work = [&](double samples_in_batch, bool sync) {
+    auto w = std::make_shared<IterationWork>();
+    w->pstate = pstate;
+    for (std::size_t j = 0; j < hosts.size(); ++j) {
+      const HostView& hv = platform_.hosts[hosts[j]];
+      const double per_thread = samples_in_batch * scenario_.flops_on(version, hv.sparse_efficiency) * sh[j] / hv.cores;
+      w->nodes.push_back({hosts[j], hv.cores, per_thread * (1.0 - tr.backward_share), per_thread * tr.backward_share,
+                          hv.iteration_overhead_s});
+    }
+    if (sync) w->buckets = buckets;
+    return std::shared_ptr<const IterationWork>(std::move(w));
+  };
+  // Iterations 1..count: a full batch each but the last; a synchronisation every H-th and at the last.
+  std::vector<IterationRun> runs;
+  const long long h = tr.sync_every;
+  const long long before_last = count - 1;
+  if (before_last > 0) {
+    if (h == 1) {
+      runs.push_back({work(batch, true), before_last});
+    } else {
+      const auto local = work(batch, false);
+      const auto synced = work(batch, true);
+      for (long long i = 0; i + h <= before_last; i += h) {
+        runs.push_back({local, h - 1});
+        runs.push_back({synced, 1});
+      }
+      if (before_last % h > 0) runs.push_back({local, before_last % h});
+    }
+  }
+  if (last_batch == batch && !runs.empty() && runs.back().work->buckets.size() == buckets.size() && h == 1)
+    ++runs.back().count;  // the last iteration is like the others
+  else
+    runs.push_back({work(last_batch, true), 1});
+  return runs;
+}
+
+IterationCost CostModel::iteration_cost(const IterationWork& w) const {
+  IterationCost c;
+  const std::size_t n = w.nodes.size();
+  const auto p = static_cast<std::size_t>(w.pstate);
+  std::vector<double> at(n);        // when each node's current part ends
+  std::vector<double> backward(n);  // each node's backward pass, seconds
+  for (std::size_t j = 0; j < n; ++j) {
+    const IterationWork::Node& nd = w.nodes[j];
+    const double speed = platform_.hosts[nd.host].pstates[p].speed;  // per core: each thread has one
+    at[j] = nd.overhead_s + nd.forward_flops_per_thread / speed;
+    backward[j] = nd.backward_flops_per_thread / speed;
+    c.busy_s.push_back(nd.forward_flops_per_thread / speed + backward[j]);
+  }
+  // Identical steps (every full bucket's) are replayed once.
+  std::vector<std::pair<const std::vector<Flow>*, FlowOutcome>> replayed;
+  auto outcome = [&](const std::vector<Flow>& step) -> const FlowOutcome& {
+    for (auto& [flows, o] : replayed)
+      if (flows->size() == step.size() && std::equal(flows->begin(), flows->end(), step.begin(), [](const Flow& a, const Flow& b) {
+            return a.src == b.src && a.dst == b.dst && a.bytes == b.bytes;
+          }))
+        return o;
+    replayed.emplace_back(&step, simulate_flows(platform_, step));
+    return replayed.back().second;
+  };
+  double stream = 0.0;  // when the communication stream is free
+  for (const auto& bucket : w.buckets) {
+    double ready = 0.0;
+    for (std::size_t j = 0; j < n; ++j) ready = std::max(ready, at[j] += backward[j] * bucket.share);
+    double t = std::max(ready, stream);
+    for (const auto& step : bucket.steps) {
+      const FlowOutcome& o = outcome(step);
+      for (const auto& f : step)
+        for (auto l : platform_.route(f.src, f.dst).links) c.link_first_s.emplace(l, t);
+      t += o.makespan;
+      c.link_dynamic_j += link_energy(platform_, step, o);
+      c.transmit_j += transmit_energy(platform_, step, o);
+      for (auto [l, x] : o.link_load_integral) c.link_load[l] += x;
+    }
+    stream = t;
+  }
+  c.time_s = stream;
+  for (std::size_t j = 0; j < n; ++j) c.time_s = std::max(c.time_s, w.buckets.empty() ? at[j] + backward[j] : at[j]);
+  return c;
+}
+
+EpochCost CostModel::iteration_epoch(std::size_t version, const std::vector<std::size_t>& hosts, int pstate,
+                                     double samples) const {
+  const auto runs = epoch_iterations(version, hosts, pstate, samples);
+  std::vector<std::pair<const IterationWork*, IterationCost>> costed;  // each distinct work once
+  EpochCost c;
+  c.busy_s.assign(hosts.size(), 0.0);
+  for (const auto& run : runs) {
+    auto it = std::find_if(costed.begin(), costed.end(), [&](const auto& x) { return x.first == run.work.get(); });
+    if (it == costed.end()) {
+      costed.emplace_back(run.work.get(), iteration_cost(*run.work));
+      it = std::prev(costed.end());
+    }
+    const IterationCost& ic = it->second;
+    const auto k = static_cast<double>(run.count);
+    if (c.link_first_s.empty())  // the first synchronising iteration: where its links are first used
+      for (auto [l, t] : ic.link_first_s) c.link_first_s.emplace(l, c.time_s + t);
+    c.time_s += k * ic.time_s;
+    double slowest = 0.0;
+    for (std::size_t j = 0; j < hosts.size(); ++j) {
+      c.busy_s[j] += k * ic.busy_s[j];
+      slowest = std::max(slowest, ic.busy_s[j]);
+    }
+    c.compute_s += k * slowest;
+    c.link_energy_j += k * ic.link_dynamic_j;
+    c.transmit_energy_j += k * ic.transmit_j;
+    for (auto [l, x] : ic.link_load) c.link_load[l] += k * x;
+  }
+  c.sync_s = c.time_s - c.compute_s;  // communication the backward pass did not hide, and the fixed overheads
+  const auto p = static_cast<std::size_t>(pstate);
+  for (std::size_t j = 0; j < hosts.size(); ++j) {
+    const PowerState& ps = platform_.hosts[hosts[j]].pstates[p];
+    c.host_energy_j += c.busy_s[j] * ps.all_cores_w + (c.time_s - c.busy_s[j]) * ps.idle_w;
+  }
+  for (auto [l, t] : c.link_first_s) c.link_energy_j += platform_.links[l].idle_w * c.time_s;
+  c.energy_j = c.host_energy_j + c.link_energy_j + c.transmit_energy_j;
+  return c;
+}
+
+} // namespace deplsim
