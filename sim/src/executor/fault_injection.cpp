@@ -72,9 +72,10 @@ void FaultInjector::start_user_events() {
   }));
 }
 
-// Stragglers: a node computes straggler_slowdown times slower this epoch with straggler_probability; a user's
-// speed factor divides its speed.
-std::map<std::size_t, double> FaultInjector::slowdowns(const SegmentProgram& sp, int epoch) const {
+// Stragglers: a node computes straggler_slowdown times slower this epoch (rounds mode) or this iteration of the epoch
+// (iterations mode: `iteration` >= 0, each its own draw) with straggler_probability; a user's speed factor divides its
+// speed.
+std::map<std::size_t, double> FaultInjector::slowdowns(const SegmentProgram& sp, int epoch, long long iteration) const {
   std::map<std::size_t, double> slow;
   if (!sim_.faulty) return slow;
   for (auto h : sp.hosts) {
@@ -82,7 +83,8 @@ std::map<std::size_t, double> FaultInjector::slowdowns(const SegmentProgram& sp,
     const Cluster& cl = sim_.scenario.clusters[sp.cluster];
     if (cl.straggler_probability > 0 && cl.straggler_slowdown > 1 &&
         uniform01(StreamKey{sim_.options.seed, Purpose::evaluation, StreamKind::fault, static_cast<std::uint32_t>(rep_),
-                            static_cast<std::uint32_t>(epoch + 1), static_cast<std::uint32_t>(h), 0x10000}) <
+                            static_cast<std::uint32_t>(epoch + 1), static_cast<std::uint32_t>(h),
+                            iteration < 0 ? 0x10000u : 0x20000000u | static_cast<std::uint32_t>(iteration & 0x1fffffff)}) <
             cl.straggler_probability)
       f *= cl.straggler_slowdown;
     if (auto it = user_speed_.find(h); it != user_speed_.end()) f /= it->second;

@@ -29,7 +29,7 @@ public:
   /// Kills the injectors.
   void stop();
   /// This epoch's slowdown per node of `sp` (stragglers, and a user's speed factors), empty when none.
-  [[nodiscard]] std::map<std::size_t, double> slowdowns(const SegmentProgram& sp, int epoch) const;
+  [[nodiscard]] std::map<std::size_t, double> slowdowns(const SegmentProgram& sp, int epoch, long long iteration = -1) const;
 
 private:
   [[nodiscard]] double now_rel() const;

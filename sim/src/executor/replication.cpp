@@ -162,18 +162,20 @@ void ReplicationRunner::place_on_up_hosts(SegmentProgram& sp) {
 }
 
 bool ReplicationRunner::run_epoch(SegmentRun& seg) {
-  const std::map<std::size_t, double> slow = faults_.slowdowns(seg.sp, epoch_);
-  // Iterations mode: every iteration in SimGrid; its hosts' energy counts as compute, its links' and radios' as
-  // synchronisation (they overlap).
+  // Iterations mode: every iteration in SimGrid, stragglers drawn per iteration; its hosts' energy counts as compute,
+  // its links' and radios' as synchronisation (they overlap).
+  long long iteration = 0;
   for (const auto& run : seg.sp.iterations)
-    for (long long i = 0; i < run.count; ++i) {
+    for (long long i = 0; i < run.count; ++i, ++iteration) {
       const double hosts_before = meter_.hosts();
       const double links_before = meter_.links() + meter_.transmit();
+      const auto slow = faults_.slowdowns(seg.sp, epoch_, iteration);
       const bool ok = run_iteration(*run.work, sim_.r, meter_, trace_.activities, slow.empty() ? nullptr : &slow);
       trace_.breakdown.compute_j += meter_.hosts() - hosts_before;
       trace_.breakdown.synchronisation_j += meter_.links() + meter_.transmit() - links_before;
       if (!ok) return false;
     }
+  const std::map<std::size_t, double> slow = faults_.slowdowns(seg.sp, epoch_);
   for (const auto& st : seg.sp.epoch)
     if (!charged_step(st, st.compute.empty() ? &EnergyBreakdown::synchronisation_j : &EnergyBreakdown::compute_j,
                       slow.empty() ? nullptr : &slow))
