@@ -1,11 +1,14 @@
 // The analytical cost model against the SimGrid executor (docs/model.md 0.4: the simulation is the measurement; section 4.9).
-//   cost_vs_simulation SCENARIO [TOLERANCE] [--one-host | --unused-hosts] [--set KEY=VALUE]...
+//   cost_vs_simulation SCENARIO [TOLERANCE] [--one-host | --unused-hosts] [--simulate-every-iteration] [--set KEY=VALUE]...
+//                      [--dump FILE]
 // Simulates, in one SimGrid run, a two-epoch plan for every (version, cluster, nodes, power state) of the
 // scenario's platform, plus plans with a migration, a change of node set and a version switch, and compares
 // with the cost model: epoch time, plan time and plan energy must agree within TOLERANCE (default 2%).
 // With `--one-host`, also checks that an epoch on a one-host platform costs exactly watts x seconds; with
 // `--unused-hosts`, that a one-node plan charges that node only (not the cluster's other hosts). `--set` overrides
-// a scenario key as the CLI's does (the iterations mode's variants share one scenario file).
+// a scenario key as the CLI's does (the iterations mode's variants share one scenario file). `--dump` writes every
+// plan's measured time and energies, per epoch too, at full precision: composition_test.sh compares two runs, with
+// and without `--simulate-every-iteration`.
 #include "executor/executor.hpp"
 #include "experiment/context.hpp"
 
@@ -25,12 +28,16 @@ int main(int argc, char** argv) {
   const double tolerance = argc > 2 && argv[2][0] != '-' ? std::stod(argv[2]) : 0.02;
   bool one_host = false;
   bool unused_hosts = false;
+  bool every_iteration = false;
+  std::string dump;
   ContextOptions co;
   co.scenario = argv[1];
   for (int i = 2; i < argc; ++i) {
     one_host = one_host || std::strcmp(argv[i], "--one-host") == 0;
     unused_hosts = unused_hosts || std::strcmp(argv[i], "--unused-hosts") == 0;
+    every_iteration = every_iteration || std::strcmp(argv[i], "--simulate-every-iteration") == 0;
     if (std::strcmp(argv[i], "--set") == 0 && i + 1 < argc) co.overrides.emplace_back(argv[++i]);
+    if (std::strcmp(argv[i], "--dump") == 0 && i + 1 < argc) dump = argv[++i];
   }
   std::unique_ptr<Context> ctx;
   try {
@@ -75,8 +82,24 @@ int main(int argc, char** argv) {
 
   ExecutorOptions eo;
   eo.simgrid_cfg = sc.simgrid_cfg;
+  eo.compose_iterations = !every_iteration;
   const auto traces = simulate_plans(sc, ctx->platform(), cm, plans, 1, eo);
 
+  if (!dump.empty()) {
+    std::string out;
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+      const CostTrace& t = traces[i].front();
+      out += fmt::format("{}|activities {}|time {:.17g}|energy {:.17g}|hosts {:.17g}|links {:.17g}|transmit {:.17g}", names[i],
+                         t.activities, t.time_s, t.energy_j, t.host_energy_j, t.link_energy_j, t.transmit_energy_j);
+      for (const auto& m : t.epochs) out += fmt::format("|epoch {} {:.17g} {:.17g}", m.epoch, m.time_s, m.energy_j);
+      out += "\n";
+    }
+    std::FILE* f = std::fopen(dump.c_str(), "w");
+    if (f == nullptr || std::fputs(out.c_str(), f) < 0 || std::fclose(f) != 0) {
+      fmt::print(stderr, "cannot write {}\n", dump);
+      return 2;
+    }
+  }
   int failures = 0;
   int checks = 0;
   double worst_time = 0, worst_energy = 0, worst_epoch = 0;

@@ -119,6 +119,13 @@ struct IterationRun {
   long long count = 1;
 };
 
+/// @brief `repeat` times in a row, its runs in order (local SGD: H − 1 iterations that do not synchronise, then one
+/// that does).
+struct IterationBlock {
+  std::vector<IterationRun> runs;
+  long long repeat = 1;
+};
+
 /// @brief What one iteration costs (CostModel::iteration_cost): its duration, each node's busy time, its links.
 struct IterationCost {
   double time_s = 0.0;
@@ -138,7 +145,7 @@ struct SegmentProgram {
   int epochs = 0;
   std::vector<Flow> entry;         ///< data (and model) shipped before the first epoch; may be empty
   std::vector<Step> epoch;         ///< rounds mode: one epoch, R rounds of (compute, synchronisation steps)
-  std::vector<IterationRun> iterations;  ///< iterations mode: one epoch, runs of identical iterations in order
+  std::vector<IterationBlock> iterations;  ///< iterations mode: one epoch, blocks of runs of identical iterations in order
 };
 
 /// @brief A resource choice for a segment.
@@ -189,9 +196,9 @@ public:
   [[nodiscard]] std::vector<SegmentProgram> program(const Plan& plan, bool epoch_steps = true) const;
   /// Sets a segment program's epoch for its version, hosts and power state: `epoch` (rounds mode) or `iterations`.
   void set_epoch(SegmentProgram& sp, double samples) const;
-  /// Iterations mode: one epoch of `version` on `hosts` as runs of identical iterations (ceil(samples / B) of them,
-  /// the last with the rest of the samples; synchronising every training.sync_every and at the epoch's end).
-  [[nodiscard]] std::vector<IterationRun> epoch_iterations(std::size_t version, const std::vector<std::size_t>& hosts,
+  /// Iterations mode: one epoch of `version` on `hosts` as blocks of runs of identical iterations (ceil(samples / B)
+  /// of them, the last with the rest of the samples; synchronising every training.sync_every and at the epoch's end).
+  [[nodiscard]] std::vector<IterationBlock> epoch_iterations(std::size_t version, const std::vector<std::size_t>& hosts,
                                                            int pstate, double samples) const;
   /// The time line of one iteration as the executor runs it (docs/model.md 4.14).
   [[nodiscard]] IterationCost iteration_cost(const IterationWork& work) const;

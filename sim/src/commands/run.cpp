@@ -37,6 +37,7 @@ struct RunArgs {
   bool resume = false;
   bool trace_all = false;
   bool simulate_every = false;
+  bool simulate_every_iteration = false;
   bool no_figures = false;
 };
 
@@ -71,6 +72,7 @@ nlohmann::ordered_json run_fingerprint(const Context& ctx, const ContextOptions&
   f["replications"] = a.replications;
   f["trace_all"] = a.trace_all;
   f["simulate_every_replication"] = a.simulate_every;
+  f["simulate_every_iteration"] = a.simulate_every_iteration;
   return f;
 }
 
@@ -172,6 +174,8 @@ public:
     run->add_flag("--trace-all", a_.trace_all, "trace every replication in trace.csv (default: the first 10)");
     run->add_flag("--simulate-every-replication", a_.simulate_every,
                   "simulate each replication's cost even when nothing in platform or plan is random (same results, slower)");
+    run->add_flag("--simulate-every-iteration", a_.simulate_every_iteration,
+                  "iterations mode: run every iteration in SimGrid instead of composing identical ones (same results, slower)");
     run->add_flag("--no-figures", a_.no_figures, "write no figures and no report.html (they need /usr/bin/python3 with matplotlib)");
     return run;
   }
@@ -271,6 +275,7 @@ private:
     ro.replications = a_.replications;
     ro.trace_all = a_.trace_all;
     ro.simulate_every = a_.simulate_every;
+    ro.simulate_every_iteration = a_.simulate_every_iteration;
     ro.simgrid_log = o_.log;
     ro.progress = true;  // a terminal line, or a line every few seconds in a log; none with --quiet
     ro.resumed = resumed;

@@ -22,10 +22,16 @@ namespace sg4 = simgrid::s4u;
 class EnergyMeter {
 public:
   void use_host(sg4::Host* h) {
-    if (seen_hosts_.insert(h).second) hosts_.emplace_back(h, sg_host_get_consumed_energy(h));
+    if (seen_hosts_.insert(h).second) {
+      hosts_.emplace_back(h, sg_host_get_consumed_energy(h));
+      host_extra_.push_back(0.0);
+    }
   }
   void use_link(sg4::Link* l) {
-    if (seen_links_.insert(l).second) links_.emplace_back(l, sg_link_get_consumed_energy(l));
+    if (seen_links_.insert(l).second) {
+      links_.emplace_back(l, sg_link_get_consumed_energy(l));
+      link_extra_.push_back(0.0);
+    }
   }
   /// Brings every link's counter up to now. SimGrid's link energy plugin integrates a link's power as
   /// piecewise constant between updates, with the load found at the update; it updates on the start and end of
@@ -52,26 +58,59 @@ public:
   void clear_active() { active_.clear(); }
   [[nodiscard]] double hosts() const {
     double e = 0;
-    for (const auto& [h, start] : hosts_) e += sg_host_get_consumed_energy(h) - start;
+    each_host([&](const sg4::Host*, double x) { e += x; });
     return e;
   }
   /// Each host charged, in order of first use, with its energy since then.
   template <class F>
   void each_host(F&& f) const {
-    for (const auto& [h, start] : hosts_) f(h, sg_host_get_consumed_energy(h) - start);
+    for (std::size_t i = 0; i < hosts_.size(); ++i)
+      f(hosts_[i].first, sg_host_get_consumed_energy(hosts_[i].first) - hosts_[i].second + host_extra_[i]);
   }
   /// Each link charged, in order of first use, with its energy since then.
   template <class F>
   void each_link(F&& f) const {
-    for (const auto& [l, start] : links_) f(l, sg_link_get_consumed_energy(l) - start);
+    for (std::size_t i = 0; i < links_.size(); ++i)
+      f(links_[i].first, sg_link_get_consumed_energy(links_[i].first) - links_[i].second + link_extra_[i]);
   }
   /// The senders' radios (hosts declaring transmit_w, docs/model.md 4.13): charged by run_step per phase.
   void add_transmit(double joules) { transmit_ += joules; }
   [[nodiscard]] double transmit() const { return transmit_; }
   [[nodiscard]] double links() const {
     double e = 0;
-    for (const auto& [l, start] : links_) e += sg_link_get_consumed_energy(l) - start;
+    each_link([&](const sg4::Link*, double x) { e += x; });
     return e;
+  }
+
+  /// What every host and link charged so far has consumed (SimGrid's counters, composed copies included), and the
+  /// radios' energy.
+  struct Reading {
+    std::vector<double> hosts;
+    std::vector<double> links;
+    double transmit = 0.0;
+  };
+  [[nodiscard]] Reading read() const {
+    Reading r;
+    for (std::size_t i = 0; i < hosts_.size(); ++i) r.hosts.push_back(sg_host_get_consumed_energy(hosts_[i].first) + host_extra_[i]);
+    for (std::size_t i = 0; i < links_.size(); ++i) r.links.push_back(sg_link_get_consumed_energy(links_[i].first) + link_extra_[i]);
+    r.transmit = transmit_;
+    return r;
+  }
+  /// Composition (docs/model.md 4.14): what happened between readings `a` and `b` stands for `times` more copies of
+  /// itself, played during the idle stretch between `b` and now (of the copies' duration). Each host and link is
+  /// charged the copies' energy instead of what it drew in that stretch; a host or link first charged after `a`
+  /// counts from its first use.
+  void repeat(const Reading& a, const Reading& b, double times) {
+    const Reading c = read();
+    for (std::size_t i = 0; i < hosts_.size(); ++i) {
+      const double from = i < a.hosts.size() ? a.hosts[i] : hosts_[i].second;
+      host_extra_[i] += times * (b.hosts[i] - from) - (c.hosts[i] - b.hosts[i]);
+    }
+    for (std::size_t i = 0; i < links_.size(); ++i) {
+      const double from = i < a.links.size() ? a.links[i] : links_[i].second;
+      link_extra_[i] += times * (b.links[i] - from) - (c.links[i] - b.links[i]);
+    }
+    transmit_ += times * (b.transmit - a.transmit);
   }
 
 private:
@@ -79,6 +118,8 @@ private:
   std::set<sg4::Link*> seen_links_;
   std::vector<std::pair<sg4::Host*, double>> hosts_;
   std::vector<std::pair<sg4::Link*, double>> links_;
+  std::vector<double> host_extra_;  // by hosts_ index: energy of composed iterations over what SimGrid charged then
+  std::vector<double> link_extra_;  // by links_ index: the same for links
   std::vector<sg4::Link*> active_;
   double last_touch_ = -1;
   double transmit_ = 0.0;

@@ -162,24 +162,65 @@ void ReplicationRunner::place_on_up_hosts(SegmentProgram& sp) {
 }
 
 bool ReplicationRunner::run_epoch(SegmentRun& seg) {
-  // Iterations mode: every iteration in SimGrid, stragglers drawn per iteration; its hosts' energy counts as compute,
-  // its links' and radios' as synchronisation (they overlap).
-  long long iteration = 0;
-  for (const auto& run : seg.sp.iterations)
-    for (long long i = 0; i < run.count; ++i, ++iteration) {
-      const double hosts_before = meter_.hosts();
-      const double links_before = meter_.links() + meter_.transmit();
-      const auto slow = faults_.slowdowns(seg.sp, epoch_, iteration);
-      const bool ok = run_iteration(*run.work, sim_.r, meter_, trace_.activities, slow.empty() ? nullptr : &slow);
-      trace_.breakdown.compute_j += meter_.hosts() - hosts_before;
-      trace_.breakdown.synchronisation_j += meter_.links() + meter_.transmit() - links_before;
-      if (!ok) return false;
-    }
+  if (!seg.sp.iterations.empty()) return run_iterations(seg);
   const std::map<std::size_t, double> slow = faults_.slowdowns(seg.sp, epoch_);
   for (const auto& st : seg.sp.epoch)
     if (!charged_step(st, st.compute.empty() ? &EnergyBreakdown::synchronisation_j : &EnergyBreakdown::compute_j,
                       slow.empty() ? nullptr : &slow))
       return false;
+  return true;
+}
+
+// Iterations mode (docs/model.md 4.14): the epoch's blocks of runs of identical iterations, stragglers drawn per
+// iteration. With nothing random, a run (or a block) of more than two is composed. The hosts' energy counts as
+// compute, the links' and radios' as synchronisation (they overlap).
+bool ReplicationRunner::run_iterations(SegmentRun& seg) {
+  const double hosts_before = meter_.hosts();
+  const double links_before = meter_.links() + meter_.transmit();
+  const bool compose = sim_.options.compose_iterations && !sim_.faulty;
+  long long iteration = 0;  // within the epoch: the straggler draws' index
+  auto run_one = [&](const IterationWork& work) {
+    const auto slow = faults_.slowdowns(seg.sp, epoch_, iteration++);
+    return run_iteration(work, sim_.r, meter_, trace_.activities, slow.empty() ? nullptr : &slow);
+  };
+  auto run_block = [&](const IterationBlock& block) {
+    for (const auto& run : block.runs) {
+      if (compose && run.count > 2) {
+        if (!composed([&] { return run_one(*run.work); }, run.count)) return false;
+        continue;
+      }
+      for (long long i = 0; i < run.count; ++i)
+        if (!run_one(*run.work)) return false;
+    }
+    return true;
+  };
+  bool ok = true;
+  for (const auto& block : seg.sp.iterations) {
+    if (compose && block.repeat > 2) {
+      ok = composed([&] { return run_block(block); }, block.repeat);
+    } else {
+      for (long long r = 0; ok && r < block.repeat; ++r) ok = run_block(block);
+    }
+    if (!ok) break;
+  }
+  trace_.breakdown.compute_j += meter_.hosts() - hosts_before;
+  trace_.breakdown.synchronisation_j += meter_.links() + meter_.transmit() - links_before;
+  return ok;
+}
+
+// Nothing random: the first two of `times` identical repetitions of `once` run in SimGrid, the others are copies of
+// the second — the clock advanced by their duration (every host and link idle meanwhile), then each charged the
+// copies' energy. (The second, not the first: a link first used during the first is charged from its first use,
+// the copies for their whole duration.)
+bool ReplicationRunner::composed(const std::function<bool()>& once, long long times) {
+  if (!once()) return false;
+  const EnergyMeter::Reading a = meter_.read();
+  const double t0 = sg4::Engine::get_clock();
+  if (!once()) return false;
+  const double dt = sg4::Engine::get_clock() - t0;
+  const EnergyMeter::Reading b = meter_.read();
+  sg4::this_actor::sleep_for(static_cast<double>(times - 2) * dt);
+  meter_.repeat(a, b, static_cast<double>(times - 2));
   return true;
 }
 

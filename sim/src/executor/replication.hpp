@@ -9,6 +9,7 @@
 #include "executor/fault_injection.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -66,8 +67,13 @@ private:
   bool replan(Plan done);
   /// A re-planned segment whose planned nodes are not all up runs on the fastest nodes of its cluster that are.
   void place_on_up_hosts(SegmentProgram& sp);
-  /// One epoch's steps; false when a node failed during it.
+  /// One epoch's steps (or iterations); false when a node failed during it.
   bool run_epoch(SegmentRun& seg);
+  /// Iterations mode: one epoch's iterations, composed where nothing is random; false when a node failed.
+  bool run_iterations(SegmentRun& seg);
+  /// `times` identical repetitions of `once` (no faults: nothing differs between them): two run in SimGrid, the
+  /// others composed from the second; false when one failed.
+  bool composed(const std::function<bool()>& once, long long times);
   /// A node failed mid-epoch: the work since the last checkpoint is lost; restart from it on the nodes still up, or
   /// let the orchestrator move the rest of the plan.
   void recover(SegmentRun& seg);

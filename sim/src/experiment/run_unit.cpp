@@ -268,6 +268,7 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
   result.simulated_replications = every ? options.replications : 1;
 
   ExecutorOptions eo;
+  eo.compose_iterations = !options.simulate_every_iteration;
   eo.seed = ctx.seed;
   eo.faults = ctx.loaded.faults;
   eo.on_nodes_lost = [&](int, const Plan& done, const Plan& plan, const std::function<bool(std::size_t)>& is_up) {

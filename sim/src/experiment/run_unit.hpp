@@ -30,6 +30,7 @@ struct RunOptions {
   int replications = 1000;
   bool trace_all = false;          ///< trace every replication (default: the first 10)
   bool simulate_every = false;     ///< simulate each replication even when the cost cannot vary
+  bool simulate_every_iteration = false;  ///< iterations mode: no composition of identical iterations (docs/model.md 4.14)
   std::vector<std::string> simgrid_log;
   bool progress = false;           ///< progress with time left on stderr
   /// Resuming an interrupted run: its plan, used instead of planning again (unless the orchestrator is adaptive

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <limits>
 
 namespace deplsim {
@@ -19,7 +20,7 @@ void CostModel::set_epoch(SegmentProgram& sp, double samples) const {
   }
 }
 
-std::vector<IterationRun> CostModel::epoch_iterations(std::size_t version, const std::vector<std::size_t>& hosts, int pstate,
+std::vector<IterationBlock> CostModel::epoch_iterations(std::size_t version, const std::vector<std::size_t>& hosts, int pstate,
                                                       double samples) const {
   const Training& tr = scenario_.training;
   const auto batch = static_cast<double>(std::max(1, scenario_.model.batch_size));
@@ -49,27 +50,20 @@ std::vector<IterationRun> CostModel::epoch_iterations(std::size_t version, const
     return std::shared_ptr<const IterationWork>(std::move(w));
   };
   // Iterations 1..count: a full batch each but the last; a synchronisation every H-th and at the last.
-  std::vector<IterationRun> runs;
+  std::vector<IterationBlock> blocks;
   const long long h = tr.sync_every;
   const long long before_last = count - 1;
-  if (before_last > 0) {
-    if (h == 1) {
-      runs.push_back({work(batch, true), before_last});
-    } else {
-      const auto local = work(batch, false);
-      const auto synced = work(batch, true);
-      for (long long i = 0; i + h <= before_last; i += h) {
-        runs.push_back({local, h - 1});
-        runs.push_back({synced, 1});
-      }
-      if (before_last % h > 0) runs.push_back({local, before_last % h});
-    }
+  if (h == 1) {
+    const long long full = before_last + (last_batch == batch ? 1 : 0);  // the last may be like the others
+    if (full > 0) blocks.push_back({{{work(batch, true), full}}, 1});
+    if (last_batch != batch) blocks.push_back({{{work(last_batch, true), 1}}, 1});
+    return blocks;
   }
-  if (last_batch == batch && !runs.empty() && runs.back().work->buckets.size() == buckets.size() && h == 1)
-    ++runs.back().count;  // the last iteration is like the others
-  else
-    runs.push_back({work(last_batch, true), 1});
-  return runs;
+  const auto local = work(batch, false);
+  if (before_last / h > 0) blocks.push_back({{{local, h - 1}, {work(batch, true), 1}}, before_last / h});
+  if (before_last % h > 0) blocks.push_back({{{local, before_last % h}}, 1});
+  blocks.push_back({{{work(last_batch, true), 1}}, 1});
+  return blocks;
 }
 
 IterationCost CostModel::iteration_cost(const IterationWork& w) const {
@@ -119,20 +113,30 @@ IterationCost CostModel::iteration_cost(const IterationWork& w) const {
 
 EpochCost CostModel::iteration_epoch(std::size_t version, const std::vector<std::size_t>& hosts, int pstate,
                                      double samples) const {
-  const auto runs = epoch_iterations(version, hosts, pstate, samples);
-  std::vector<std::pair<const IterationWork*, IterationCost>> costed;  // each distinct work once
+  const auto blocks = epoch_iterations(version, hosts, pstate, samples);
+  std::deque<std::pair<const IterationWork*, IterationCost>> costed;  // each distinct work once (stable references)
   EpochCost c;
   c.busy_s.assign(hosts.size(), 0.0);
-  for (const auto& run : runs) {
-    auto it = std::find_if(costed.begin(), costed.end(), [&](const auto& x) { return x.first == run.work.get(); });
-    if (it == costed.end()) {
-      costed.emplace_back(run.work.get(), iteration_cost(*run.work));
-      it = std::prev(costed.end());
+  auto cost_of = [&](const IterationWork* w) -> const IterationCost& {
+    auto it = std::find_if(costed.begin(), costed.end(), [&](const auto& x) { return x.first == w; });
+    if (it != costed.end()) return it->second;
+    return costed.emplace_back(w, iteration_cost(*w)).second;
+  };
+  double block_start = 0.0;  // the epoch's time when the block starts
+  for (const auto& block : blocks) {
+    double in_block = 0.0;  // time into the block's first repetition
+    for (const auto& run : block.runs) {
+      const IterationCost& ic = cost_of(run.work.get());
+      if (c.link_first_s.empty())  // the first synchronising iteration: where its links are first used
+        for (auto [l, t] : ic.link_first_s) c.link_first_s.emplace(l, block_start + in_block + t);
+      in_block += static_cast<double>(run.count) * ic.time_s;
     }
-    const IterationCost& ic = it->second;
-    const auto k = static_cast<double>(run.count);
-    if (c.link_first_s.empty())  // the first synchronising iteration: where its links are first used
-      for (auto [l, t] : ic.link_first_s) c.link_first_s.emplace(l, c.time_s + t);
+    block_start += static_cast<double>(block.repeat) * in_block;
+  }
+  for (const auto& block : blocks)
+  for (const auto& run : block.runs) {
+    const IterationCost& ic = cost_of(run.work.get());
+    const auto k = static_cast<double>(run.count) * static_cast<double>(block.repeat);
     c.time_s += k * ic.time_s;
     double slowest = 0.0;
     for (std::size_t j = 0; j < hosts.size(); ++j) {
