@@ -80,6 +80,26 @@ nlohmann::ordered_json energy_breakdown(const Scenario& sc, const PlatformView& 
   return out;
 }
 
+// summary.json's "simulation": how the cost was simulated, and how an epoch runs.
+nlohmann::ordered_json simulation_json(const Scenario& sc, const RunResult& result) {
+  using json = nlohmann::ordered_json;
+  json sim;
+  sim["mode"] = result.simulation_mode.empty() ? json(nullptr) : json(result.simulation_mode);
+  sim["simulated_replications"] = result.simulated_replications;
+  sim["rounds_per_epoch"] = sc.training.rounds_per_epoch;
+  if (sc.training.mode == TrainingMode::iterations) {  // docs/model.md 4.14 (absent in rounds mode)
+    double samples = 0;
+    for (const auto& name : result.plan.data_sources)
+      if (auto s = sc.source_index(name)) samples += static_cast<double>(sc.data_sources[*s].samples);
+    sim["training_mode"] = "iterations";
+    sim["batch_size"] = sc.model.batch_size;
+    sim["iterations_per_epoch"] = sc.iterations_per_epoch(samples);
+    sim["bucket_bytes"] = sc.training.bucket_bytes;
+    sim["sync_every"] = sc.training.sync_every;
+  }
+  return sim;
+}
+
 } // namespace
 
 nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& inputs, const RunOptions& options,
@@ -187,21 +207,7 @@ nlohmann::ordered_json summary_json(const Context& ctx, const ContextOptions& in
     f["checkpoint_every"] = sc.faults.checkpoint_every;
     j["faults"] = f;
   }
-  json sim;
-  sim["mode"] = result.simulation_mode.empty() ? json(nullptr) : json(result.simulation_mode);
-  sim["simulated_replications"] = result.simulated_replications;
-  sim["rounds_per_epoch"] = sc.training.rounds_per_epoch;
-  if (sc.training.mode == TrainingMode::iterations) {  // docs/model.md 4.14 (absent in rounds mode)
-    double samples = 0;
-    for (const auto& name : result.plan.data_sources)
-      if (auto s = sc.source_index(name)) samples += static_cast<double>(sc.data_sources[*s].samples);
-    sim["training_mode"] = "iterations";
-    sim["batch_size"] = sc.model.batch_size;
-    sim["iterations_per_epoch"] = sc.iterations_per_epoch(samples);
-    sim["bucket_bytes"] = sc.training.bucket_bytes;
-    sim["sync_every"] = sc.training.sync_every;
-  }
-  j["simulation"] = sim;
+  j["simulation"] = simulation_json(sc, result);
   return j;
 }
 
