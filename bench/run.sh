@@ -69,6 +69,15 @@ SWEEP="$ROOT/bench/sweeps/speedup.yaml"
 s1=$(date +%s.%N); "$DEPLSIM" sweep "$SWEEP" --out "$TMP/sw1" --jobs 1 2>/dev/null; e1=$(date +%s.%N)
 s2=$(date +%s.%N); "$DEPLSIM" sweep "$SWEEP" --out "$TMP/sw2" --jobs 2 2>/dev/null; e2=$(date +%s.%N)
 echo "$s1 $e1 $s2 $e2" >"$TMP/sweep.times"
+# 11. Iterations mode (docs/model.md 4.14): a 16-node ring plan (ResNet-50 on the 16 A100 instances, 25 MiB buckets),
+#     every iteration in SimGrid (sim_iterations_per_s) and composed (iter_composed_speedup), one replication each.
+ITER_EPOCHS=4
+export FIXED_PLAN="{\"data_sources\": [\"site-1\", \"site-2\"], \"segments\": [{\"version\": \"full\", \"cluster\": \"cloud\", \"nodes\": 16, \"pstate\": 0, \"epochs\": $ITER_EPOCHS}]}"
+for mode in plain composed; do
+  "$DEPLSIM" run "$ROOT/scenarios/distributed/resnet50-edge-cloud.yaml" --no-figures --replications 1 \
+    --orchestrator external --external-cmd "/usr/bin/python3 $ROOT/bench/fixed_plan.py" --out "$TMP/iter-$mode" \
+    $([ $mode = plain ] && echo --simulate-every-iteration) >/dev/null
+done
 
 /usr/bin/python3 - "$TMP" "$ROOT/bench/results.json" <<'PYEOF'
 import json, os, platform, sys
@@ -172,6 +181,15 @@ for r in rows:
 for k in ("propagation_ms_K200_B200", "propagation_ms_K200_B200_switch", "knowledge_chain_build_ms_8000"):
     if k in results:
         print(f"{k:<34} {results[k]:>14.3f}  ms" + ("  (target: under 5 ms)" if k.startswith("propagation") else ""))
+it = {m: json.load(open(os.path.join(tmp, f"iter-{m}", "timing.json"))) for m in ("plain", "composed")}
+isum = json.load(open(os.path.join(tmp, "iter-plain", "summary.json")))
+iterations = isum["simulation"]["iterations_per_epoch"] * isum["plan"]["segments"][0]["epochs"]
+results["sim_iterations_per_s"] = iterations / it["plain"]["simulation_wall_s"]
+results["sim_iterations_activities_per_s"] = it["plain"]["activities_per_s"]
+results["iter_composed_speedup"] = it["plain"]["simulation_wall_s"] / it["composed"]["simulation_wall_s"]
+print(f"{'sim_iterations_per_s':<34} {results['sim_iterations_per_s']:>14.1f}  (16-node ring, {iterations} iterations, "
+      f"{it['plain']['simgrid_activities']} activities at {it['plain']['activities_per_s']:.0f}/s)")
+print(f"{'iter_composed_speedup':<34} {results['iter_composed_speedup']:>14.1f}  (the same plan, identical iterations composed)")
 with open(tmpf, "w") as f:
     json.dump(results, f, indent=2)
     f.write("\n")

@@ -103,4 +103,8 @@ check "  (each named)" bash -c "grep -qF \"clusters.0.hosts: expected an integer
 printf 'clusters:\n  - {prefix: e%s, hosts: 2, speed: 1Gf, wattage_per_state: "1:1:2"}\n' "$(printf 'x%.0s' $(seq 70))" >"$TMP/bad7.yaml"
 check "a prefix over 64 characters: exit 2" expect_rc 2 platform generate "$TMP/bad7.yaml" --out "$TMP/x.xml"
 check "  (nothing written)" test ! -e "$TMP/x.xml"
+# The shipped distributed platform is its spec's output (regenerate both together: docs/platforms.md section 8).
+check "distributed-edge-cloud.xml is what its spec generates" bash -c "
+  '$DEPLSIM' platform generate '$SOURCE_DIR/platforms/distributed-edge-cloud.yaml' --out '$TMP/dist.xml' >/dev/null &&
+  cmp '$TMP/dist.xml' '$SOURCE_DIR/platforms/distributed-edge-cloud.xml'"
 finish
