@@ -273,3 +273,82 @@ TEST_CASE("a sender's radio draws transmit_w from a phase's start until its last
   CHECK(after.energy_j - before.energy_j == Approx(2.0 * ship_until + 3 * e.transmit_energy_j));
   CHECK(after.time_s == before.time_s);
 }
+
+TEST_CASE("an iteration: forward, backward in bucket parts, each bucket's ring after its part and the last bucket's", "[cost][iterations]") {
+  const PlatformView v = hand_view();
+  Scenario sc = hand_scenario();
+  sc.training.mode = TrainingMode::iterations;
+  sc.model.batch_size = 300;          // 1000 samples: 4 iterations, the last of 100
+  sc.training.bucket_bytes = 4e5;     // 1e6 bytes: buckets of 4e5, 4e5, 2e5
+  sc.training.backward_share = 0.5;
+  const CostModel cm(sc, v);
+  const auto blocks = cm.epoch_iterations(0, {1, 2}, 0, 1000);
+  REQUIRE(blocks.size() == 2);
+  CHECK(blocks[0].runs[0].count == 3);
+  CHECK(blocks[1].runs[0].count == 1);
+  const IterationWork& w = *blocks[0].runs[0].work;
+  REQUIRE(w.buckets.size() == 3);
+  CHECK(w.buckets[2].share == Approx(0.2));
+  // 300 samples x 1e6 flop over 6e9 flop/s: 0.05 s of compute on each node, 0.025 forward, 0.025 backward.
+  const IterationCost c = cm.iteration_cost(w);
+  CHECK(c.busy_s[0] == Approx(0.05));
+  CHECK(c.busy_s[1] == Approx(0.05));
+  // A ring of 2 on a bucket of B bytes: 2 steps of (2 ms + (B/2) / 5e7 B/s).
+  auto ring = [](double bytes) { return 2 * (2e-3 + bytes / 2 / 5e7); };
+  // Bucket 1 ready at 0.025 + 0.4 x 0.025 = 0.035; its ring (0.012 s) ends at 0.047; bucket 2 ready at 0.045, starts
+  // at 0.047, ends 0.059; bucket 3 ready at 0.05, starts at 0.059, ends 0.059 + ring(2e5) = 0.067.
+  const double e1 = 0.035 + ring(4e5);
+  const double e2 = std::max(0.045, e1) + ring(4e5);
+  const double e3 = std::max(0.05, e2) + ring(2e5);
+  CHECK(c.time_s == Approx(e3));
+  // The epoch: 3 full iterations and the last of 100 samples (compute 1/3, same buckets).
+  const EpochCost e = cm.epoch(0, Resources{0, 2, 0}, 1000);
+  const double last_compute = 0.05 / 3;
+  const double l1 = last_compute / 2 + 0.4 * last_compute / 2 + ring(4e5);
+  const double l2 = std::max(last_compute / 2 + 0.8 * last_compute / 2, l1) + ring(4e5);
+  const double l3 = std::max(last_compute, l2) + ring(2e5);
+  CHECK(e.time_s == Approx(3 * e3 + l3));
+  CHECK(e.busy_s[0] == Approx(3 * 0.05 + last_compute));
+  CHECK(e.host_energy_j == Approx(2 * (e.busy_s[0] * 30 + (e.time_s - e.busy_s[0]) * 10)));
+  // The links are first used when the first bucket's ring starts.
+  CHECK(e.link_first_s.at(1) == Approx(0.035));
+  // One bucket for the whole model: no overlap, compute then the ring.
+  sc.training.bucket_bytes = 1e9;
+  const CostModel one(sc, v);
+  CHECK(one.iteration_cost(*one.epoch_iterations(0, {1, 2}, 0, 1000)[0].runs[0].work).time_s == Approx(0.05 + ring(1e6)));
+  // Local SGD, H = 2: iterations 2 and 4 synchronise (4 as the epoch's last); 1 and 3 compute only.
+  sc.training.bucket_bytes = 4e5;
+  sc.training.sync_every = 2;
+  const CostModel local(sc, v);
+  const auto lb = local.epoch_iterations(0, {1, 2}, 0, 1000);
+  REQUIRE(lb.size() == 3);
+  CHECK(lb[0].repeat == 1);
+  CHECK(lb[0].runs.size() == 2);
+  CHECK(lb[0].runs[0].work->buckets.empty());
+  CHECK(lb[1].runs[0].work->buckets.empty());
+  CHECK(lb[2].runs[0].work->buckets.size() == 3);
+  CHECK(local.epoch(0, Resources{0, 2, 0}, 1000).time_s == Approx(0.05 + e3 + 0.05 + l3));
+}
+
+TEST_CASE("a measured device profile replaces flops / speed on its hosts, scaled to slower power states", "[cost][devices]") {
+  const PlatformView v = hand_view();
+  Scenario sc = hand_scenario();
+  MeasuredDevice dev;
+  dev.hosts = {"h2"};
+  dev.versions = {MeasuredVersion{2e-4, 0.01}, std::nullopt};  // full measured, p50 not
+  sc.devices = {dev};
+  const CostModel cm(sc, v);
+  // h2: 2 cores x 1e9 flop/s at power state 0; 2e-4 s per sample -> 4e5 "flops" per sample at its speed.
+  CHECK(cm.host_flops(0, 2) == Approx(4e5));
+  CHECK(cm.host_flops(1, 2) == Approx(5e5));  // p50 not measured: its flops
+  CHECK(cm.host_flops(0, 1) == Approx(1e6));  // h1 has no profile
+  CHECK(cm.host_overhead(0, 2) == Approx(0.01));
+  CHECK(cm.host_overhead(1, 2) == 0);
+  // One node, rounds mode: 1000 samples x 2e-4 s, twice that at the half-speed power state.
+  CHECK(cm.epoch(0, Resources{0, 1, 0}, 1000).compute_s == Approx(1e9 / 4e9));  // h1 alone (fastest first): flops
+  const auto both = cm.epoch(0, Resources{0, 2, 0}, 1000);
+  // Shares by speed: h1 4/6, h2 2/6 of the samples; h1 computes 667 x 1e6 / 4e9, h2 333 x 2e-4.
+  CHECK(both.busy_s[0] == Approx(1000.0 * 4 / 6 * 1e6 / 4e9));
+  CHECK(both.busy_s[1] == Approx(1000.0 * 2 / 6 * 2e-4));
+  CHECK(cm.epoch(0, Resources{0, 2, 1}, 1000).busy_s[1] == Approx(2 * both.busy_s[1]));
+}

@@ -184,6 +184,13 @@ public:
   [[nodiscard]] bool fits(std::size_t version, const Resources& res, std::string* why = nullptr) const;
   /// The resource choices on which `version` fits (resource_choices() filtered by fits()).
   [[nodiscard]] std::vector<Resources> resource_choices(std::size_t version) const;
+  /// Flops per sample version `version` costs on host `host` (a platform host index), in flops at the host's speed:
+  /// measured by a device profile (seconds per sample x the host's speed at power state 0, so that a slower power
+  /// state scales it by the platform's speed ratio; docs/model.md 4.15), else F_v with the host's sparse support.
+  [[nodiscard]] double host_flops(std::size_t version, std::size_t host) const;
+  /// Iterations mode: the fixed seconds per iteration of `version` on `host`: a device profile's fit, else the host's
+  /// iteration_overhead_s.
+  [[nodiscard]] double host_overhead(std::size_t version, std::size_t host) const;
   /// Work share of each host (proportional to total speed at the power state).
   [[nodiscard]] std::vector<double> shares(const std::vector<std::size_t>& hosts, std::size_t pstate) const;
 
@@ -230,6 +237,8 @@ private:
   [[nodiscard]] const EpochCost& epoch_entry(std::size_t version, const Resources& res, double samples) const;
   const Scenario& scenario_;
   const PlatformView& platform_;
+  /// By platform host index, by version: what a device profile measured (scenario.devices), if any.
+  std::vector<std::vector<std::optional<MeasuredVersion>>> measured_;
   mutable std::mutex mutex_;
   mutable std::map<std::tuple<std::size_t, std::size_t, int, int, double>, EpochCost> epoch_cache_;
   mutable std::map<std::tuple<std::vector<std::size_t>, std::size_t, int, int>, PlanCost> shipping_cache_;

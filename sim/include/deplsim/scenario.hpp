@@ -105,6 +105,22 @@ struct Training {
   int sync_every = 1;
 };
 
+/// @brief A device's speed for one version, measured by training it (analysis/profile/profile_device.py): seconds
+/// per sample of forward + backward, and fixed seconds per iteration (the fit over the local batch sizes measured).
+struct MeasuredVersion {
+  double s_per_sample = 0.0;
+  double fixed_s_per_iteration = 0.0;
+};
+
+/// @brief A device profile applied to training hosts (`devices`, docs/scenario.md 2.13; docs/model.md 4.15): on them a
+/// version measured in the profile computes at its measured speed instead of flops / host speed.
+struct MeasuredDevice {
+  std::string profile;             ///< resolved path of the profile file
+  std::vector<std::string> hosts;  ///< the hosts named (`hosts`)
+  std::string zone;                ///< or every host of this zone (`zone`)
+  std::vector<std::optional<MeasuredVersion>> versions;  ///< by scenario version index; unset: not measured
+};
+
 /// @brief A whole validated scenario.
 struct Scenario {
   std::string path;            ///< the file it came from
@@ -119,6 +135,7 @@ struct Scenario {
   Model model;
   Training training;
   Faults faults;
+  std::vector<MeasuredDevice> devices;   ///< device profiles applied to hosts (empty: speeds from the platform)
   std::vector<std::string> simgrid_cfg;  ///< `key:value` settings passed to SimGrid
 
   [[nodiscard]] std::optional<std::size_t> version_index(const std::string& name) const;

@@ -88,6 +88,18 @@ void check_against_platform(const Context& ctx) {
                                   fmt::format("host '{}' is also in cluster '{}': clusters must not overlap", pf.hosts[h].name,
                                               sc.clusters[it->second].name)));
     }
+  // A device profile applies to training hosts: named ones, or a zone's.
+  for (std::size_t d = 0; d < sc.devices.size(); ++d) {
+    const MeasuredDevice& dev = sc.devices[d];
+    const std::string key = fmt::format("devices.{}", d);
+    for (const auto& name : dev.hosts) {
+      const auto h = pf.host_index(name);
+      if (!h || !owner.contains(*h))
+        issues.push_back(where.at(key, fmt::format("host '{}' is not a training host of any cluster", shown(name))));
+    }
+    if (!dev.zone.empty() && std::none_of(owner.begin(), owner.end(), [&](const auto& o) { return pf.hosts[o.first].in_zone(dev.zone); }))
+      issues.push_back(where.at(key, fmt::format("zone '{}' holds no training host of any cluster", shown(dev.zone))));
+  }
   // A fault events file names training hosts (the controller and data sources never fail).
   for (const auto& e : ctx.loaded.faults.events) {
     const auto h = pf.host_index(e.host);

@@ -67,6 +67,7 @@ void read(Document& doc, LoadedScenario& out, const std::optional<std::string>& 
   scenario_sections::read_data_sources(r, top, sc);
   scenario_sections::read_model(r, top, max_epochs_ok, sc, out.learning);
   scenario_sections::read_training(r, top, sc);
+  scenario_sections::read_devices(r, top, sc);
   scenario_sections::read_planners(r, top, out.planners);
   scenario_sections::read_faults(r, top, sc, out.faults);
   scenario_sections::read_simgrid(r, top, sc);

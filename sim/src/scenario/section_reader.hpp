@@ -71,5 +71,7 @@ void read_training(Reader& r, yaml::Map& top, Scenario& sc);
 void read_simgrid(Reader& r, yaml::Map& top, Scenario& sc);
 void read_planners(Reader& r, yaml::Map& top, PlannerSettings& planners);
 void read_faults(Reader& r, yaml::Map& top, Scenario& sc, FaultSchedule& schedule);
+/// devices[] (2.13): device profiles applied to hosts; after the model (it maps the model's versions).
+void read_devices(Reader& r, yaml::Map& top, Scenario& sc);
 
 } // namespace deplsim::scenario_sections

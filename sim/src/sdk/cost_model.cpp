@@ -14,7 +14,28 @@
 
 namespace deplsim {
 
-CostModel::CostModel(const Scenario& scenario, const PlatformView& platform) : scenario_(scenario), platform_(platform) {}
+CostModel::CostModel(const Scenario& scenario, const PlatformView& platform) : scenario_(scenario), platform_(platform) {
+  if (scenario_.devices.empty()) return;
+  measured_.resize(platform_.hosts.size());
+  for (const auto& dev : scenario_.devices)
+    for (std::size_t h = 0; h < platform_.hosts.size(); ++h) {
+      const HostView& hv = platform_.hosts[h];
+      const bool named = std::find(dev.hosts.begin(), dev.hosts.end(), hv.name) != dev.hosts.end();
+      if (named || (!dev.zone.empty() && hv.in_zone(dev.zone))) measured_[h] = dev.versions;  // a later entry wins
+    }
+}
+
+double CostModel::host_flops(std::size_t version, std::size_t host) const {
+  if (!measured_.empty() && version < measured_[host].size() && measured_[host][version])
+    return measured_[host][version]->s_per_sample * platform_.hosts[host].total_speed(0);
+  return scenario_.flops_on(version, platform_.hosts[host].sparse_efficiency);
+}
+
+double CostModel::host_overhead(std::size_t version, std::size_t host) const {
+  if (!measured_.empty() && version < measured_[host].size() && measured_[host][version])
+    return measured_[host][version]->fixed_s_per_iteration;
+  return platform_.hosts[host].iteration_overhead_s;
+}
 
 std::vector<std::size_t> CostModel::segment_hosts(std::size_t cluster, int nodes) const {
   const auto& all = platform_.cluster_hosts.at(cluster);
@@ -203,13 +224,13 @@ const EpochCost& CostModel::epoch_entry(std::size_t version, const Resources& re
   // the slowest.
   std::vector<double> busy_round(hosts.size(), compute_round);
   if (std::any_of(hosts.begin(), hosts.end(), [&](std::size_t h) {
-        return scenario_.flops_on(version, platform_.hosts[h].sparse_efficiency) != flops_per_sample;
+        return host_flops(version, h) != flops_per_sample;
       })) {
     const auto sh = shares(hosts, p);
     compute_round = 0;
     for (std::size_t j = 0; j < hosts.size(); ++j) {
       const HostView& hv = platform_.hosts[hosts[j]];
-      busy_round[j] = samples * scenario_.flops_on(version, hv.sparse_efficiency) / rounds * sh[j] / hv.total_speed(p);
+      busy_round[j] = samples * host_flops(version, hosts[j]) / rounds * sh[j] / hv.total_speed(p);
       compute_round = std::max(compute_round, busy_round[j]);
     }
   }
@@ -294,7 +315,7 @@ std::vector<Step> CostModel::epoch_steps(std::size_t version, const std::vector<
   for (std::size_t j = 0; j < hosts.size(); ++j) {
     const HostView& hv = platform_.hosts[hosts[j]];
     // An unstructured version computes the dense flops, less what this host's sparse support saves.
-    const double own = scenario_.flops_on(version, hv.sparse_efficiency);
+    const double own = host_flops(version, hosts[j]);
     const double host_flops = own == flops_per_sample ? flops : samples * own / rounds;
     compute.compute.push_back({hosts[j], host_flops * sh[j] / hv.cores, hv.cores});
   }

@@ -42,9 +42,9 @@ std::vector<IterationBlock> CostModel::epoch_iterations(std::size_t version, con
     w->pstate = pstate;
     for (std::size_t j = 0; j < hosts.size(); ++j) {
       const HostView& hv = platform_.hosts[hosts[j]];
-      const double per_thread = samples_in_batch * scenario_.flops_on(version, hv.sparse_efficiency) * sh[j] / hv.cores;
+      const double per_thread = samples_in_batch * host_flops(version, hosts[j]) * sh[j] / hv.cores;
       w->nodes.push_back({hosts[j], hv.cores, per_thread * (1.0 - tr.backward_share), per_thread * tr.backward_share,
-                          hv.iteration_overhead_s});
+                          host_overhead(version, hosts[j])});
     }
     if (sync) w->buckets = buckets;
     return std::shared_ptr<const IterationWork>(std::move(w));
