@@ -5,6 +5,9 @@
 #include "support/exit_codes.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <optional>
 
 namespace deplsim::commands {
 namespace {
@@ -37,8 +40,39 @@ public:
     for (const auto& d : sc.data_sources) q += d.samples;
     fmt::print("  {} data sources, {} samples; {} model versions; {} declared switches\n", sc.data_sources.size(), q,
                sc.model.versions.size(), sc.model.switches.size());
+    if (sc.training.mode == TrainingMode::iterations)
+      fmt::print("  iterations mode: global batch {}, {} iterations per epoch on all the data, buckets of {:.6g} bytes, "
+                 "synchronisation every {} iteration{}\n", sc.model.batch_size, sc.iterations_per_epoch(static_cast<double>(q)),
+                 sc.training.bucket_bytes, sc.training.sync_every, sc.training.sync_every == 1 ? "" : "s");
     for (std::size_t v = 0; v < sc.model.versions.size(); ++v) fmt::print("{}", version_line(*ctx, v));
+    for (const auto& dev : sc.devices) fmt::print("{}", device_line(*ctx, dev));
     return exit_code::ok;
+  }
+
+  // One device profile: where it applies and, per version, its measured speed against the platform's.
+  static std::string device_line(const Context& ctx, const MeasuredDevice& dev) {
+    const Scenario& sc = ctx.scenario();
+    const PlatformView& pf = ctx.platform();
+    std::string out = fmt::format("  device profile {} on {}\n", dev.profile,
+                                  dev.zone.empty() ? fmt::format("hosts {}", fmt::join(dev.hosts, ", ")) : "zone " + dev.zone);
+    const std::string first = dev.zone.empty() ? dev.hosts.front() : std::string();
+    std::optional<std::size_t> h = first.empty() ? std::nullopt : pf.host_index(first);
+    for (std::size_t i = 0; !h && i < pf.hosts.size(); ++i)
+      if (pf.hosts[i].in_zone(dev.zone)) h = i;
+    for (std::size_t v = 0; v < sc.model.versions.size(); ++v) {
+      const auto& m = dev.versions[v];
+      if (!m) {
+        out += fmt::format("    {}: not measured (flops / speed)\n", sc.model.versions[v].name);
+        continue;
+      }
+      out += fmt::format("    {}: {:.4g} s per sample, {:.4g} s per iteration", sc.model.versions[v].name, m->s_per_sample,
+                         m->fixed_s_per_iteration);
+      if (h)
+        out += fmt::format(" (on {} at power state 0: {:.3g}x the speed its flops and the platform give)", pf.hosts[*h].name,
+                           sc.flops_on(v, pf.hosts[*h].sparse_efficiency) / ctx.cost->host_flops(v, *h));
+      out += "\n";
+    }
+    return out;
   }
 
   // One version: how it is costed (its pruning kind) and where it fits in memory (docs/model.md 4.11-4.12).
