@@ -2,7 +2,7 @@
 // first N training hosts of a scenario's cluster, timed by the cost model's replay of SimGrid's network model (which
 // the executor matches: the cost_vs_simulation tests). For each N and BYTES prints "N BYTES SECONDS HOST..." (the
 // hosts in ring order), for tests/cli/smpi_allreduce_test.sh to hold against SMPI's MPI_Allreduce on the same hosts.
-//   collective_time SCENARIO CLUSTER N1,N2,... BYTES1,BYTES2,...
+//   collective_time SCENARIO CLUSTER N1,N2,... BYTES1,BYTES2,... [--set KEY=VALUE]...
 #include "experiment/context.hpp"
 
 #include <fmt/format.h>
@@ -21,12 +21,14 @@ std::vector<double> numbers(const std::string& list) {
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    fmt::print(stderr, "usage: collective_time SCENARIO CLUSTER N1,N2,... BYTES1,BYTES2,...\n");
+  if (argc < 5) {
+    fmt::print(stderr, "usage: collective_time SCENARIO CLUSTER N1,N2,... BYTES1,BYTES2,... [--set KEY=VALUE]...\n");
     return 2;
   }
   ContextOptions co;
   co.scenario = argv[1];
+  for (int i = 5; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--set") co.overrides.emplace_back(argv[++i]);
   std::unique_ptr<Context> ctx;
   try {
     ctx = build_context(co);

@@ -352,3 +352,49 @@ TEST_CASE("a measured device profile replaces flops / speed on its hosts, scaled
   CHECK(both.busy_s[1] == Approx(1000.0 * 2 / 6 * 2e-4));
   CHECK(cm.epoch(0, Resources{0, 2, 1}, 1000).busy_s[1] == Approx(2 * both.busy_s[1]));
 }
+
+TEST_CASE("hierarchical synchronisation: a ring within each zone group, across the groups, within again", "[cost][hierarchical]") {
+  // Four hosts in two racks (zones r0 and r1), every pair routed over its two private links.
+  PlatformView v;
+  v.network = NetworkSettings{"CM02", 1.0, 1.0, 0.0, 0.0, false};
+  for (int i = 0; i < 4; ++i) {
+    HostView h;
+    h.name = "n" + std::to_string(i);
+    h.zones = {i < 2 ? "r0" : "r1", "racks", "world"};
+    h.pstates = {PowerState{1e9, 10, 10, 30}};
+    v.hosts.push_back(h);
+    v.links.push_back(LinkView{"l" + std::to_string(i), 1e8, 1e-3, false, 1.0, 3.0});
+  }
+  v.index_hosts();
+  for (std::size_t a = 0; a < 4; ++a)
+    for (std::size_t b = 0; b < 4; ++b)
+      if (a != b) v.add_route(a, b, RouteView{{a, b}, 2e-3});
+  v.cluster_hosts = {{0, 1, 2, 3}};
+  Scenario sc = hand_scenario();
+  sc.clusters = {Cluster{"racks", "racks", 0.0}};
+  sc.training.sync = SyncKind::hierarchical;
+  const CostModel cm(sc, v);
+  CHECK(hierarchical_groups(v, {0, 1, 2, 3}) == std::vector<std::vector<std::size_t>>{{0, 1}, {2, 3}});
+  const auto steps = cm.collective_steps(1e6, {0, 1, 2, 3});
+  // m = 2 per group, g = 2 groups: 1 reduce-scatter step within (shards of 5e5), 2 steps across (5e5 / 2), 1 within.
+  REQUIRE(steps.size() == 4);
+  CHECK(steps[0].size() == 4);
+  CHECK(steps[0][0].src == 0);
+  CHECK(steps[0][0].dst == 1);
+  CHECK(steps[0][0].bytes == Approx(5e5));
+  CHECK(steps[1][0].src == 0);
+  CHECK(steps[1][0].dst == 2);
+  CHECK(steps[1][0].bytes == Approx(2.5e5));
+  CHECK(steps[2][1].src == 2);
+  CHECK(steps[2][1].dst == 0);
+  CHECK(steps[3][3].src == 3);
+  CHECK(steps[3][3].dst == 2);
+  // Three hosts: groups of 2 and 1, unequal: the flat ring (2 (n - 1) steps of S / n).
+  CHECK(hierarchical_groups(v, {0, 1, 2}).empty());
+  const auto flat = cm.collective_steps(9e5, {0, 1, 2});
+  REQUIRE(flat.size() == 4);
+  CHECK(flat[0].size() == 3);
+  CHECK(flat[0][0].bytes == Approx(3e5));
+  // Hosts of one zone: one group, the flat ring.
+  CHECK(hierarchical_groups(v, {0, 1}).empty());
+}

@@ -34,6 +34,10 @@ struct FlowOutcome {
   std::map<std::size_t, double> link_load_integral;  ///< per link: integral of its load (bytes/s) over time
 };
 
+/// @brief The groups a hierarchical collective uses for `hosts` (in that order): the hosts that share their englobing
+/// zone, in order of first appearance. Empty unless there are two groups or more, all of the same size, two or more.
+std::vector<std::vector<std::size_t>> hierarchical_groups(const PlatformView& platform, const std::vector<std::size_t>& hosts);
+
 /// @brief Fluid replay of SimGrid's LMM sharing for flows that start together (exact for LV08/CM02 models).
 FlowOutcome simulate_flows(const PlatformView& platform, const std::vector<Flow>& flows);
 
@@ -229,6 +233,9 @@ private:
     std::vector<double> step_offsets;
   };
   [[nodiscard]] SyncRound sync_round_of(std::size_t version, const std::vector<std::size_t>& hosts) const;
+  /// training.sync hierarchical: the steps for `hosts` grouped by englobing zone (equal groups of two or more, at
+  /// least two groups), or none (then the flat ring).
+  [[nodiscard]] std::vector<std::vector<Flow>> hierarchical_steps(double bytes, const std::vector<std::size_t>& hosts) const;
   /// Iterations mode: one epoch composed from its iterations' costs (epoch_entry's work there).
   [[nodiscard]] EpochCost iteration_epoch(std::size_t version, const std::vector<std::size_t>& hosts, int pstate,
                                           double samples) const;

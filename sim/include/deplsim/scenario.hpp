@@ -83,7 +83,9 @@ struct Model {
   std::vector<SwitchDecl> switches;    ///< the switches a plan may make (model.learning.switches)
 };
 
-enum class SyncKind { ring_allreduce, parameter_server };
+/// How nodes synchronise (docs/model.md 4.2, 4.14): a ring all-reduce over all nodes, a parameter server on the first,
+/// or hierarchical: a ring within each group of nodes that share a zone, then across the groups, then within again.
+enum class SyncKind { ring_allreduce, parameter_server, hierarchical };
 
 /// How an epoch is executed (docs/model.md 4.14): the paper's abstraction (R rounds of compute, then synchronisation)
 /// or data-parallel iterations (a global batch per iteration, gradients synchronised in buckets that overlap the

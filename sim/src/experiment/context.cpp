@@ -62,6 +62,7 @@ ProbeRequest probe_request(const Scenario& sc, const ContextOptions& o) {
   for (const auto& d : sc.data_sources) req.source_hosts.push_back(d.host);
   for (const auto& c : sc.clusters) req.cluster_zones.push_back(c.zone);
   req.require_wattage = sc.objective == Objective::energy;
+  req.hierarchical = sc.training.sync == SyncKind::hierarchical;
   return req;
 }
 

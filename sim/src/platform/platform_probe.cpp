@@ -3,6 +3,7 @@
 #include "platform/platform_probe.hpp"
 
 #include "platform/link_props.hpp"
+#include "deplsim/cost_model.hpp"
 #include "platform/xml_check.hpp"
 
 #include <simgrid/plugins/energy.h>
@@ -345,10 +346,25 @@ void route_problems(const std::string& platform, const PlatformView& v,
   }
 }
 
+// A hierarchical collective on the first n hosts of a cluster, for every n whose hosts form equal zone groups: the
+// ring neighbours within each group and across the groups (CostModel::hierarchical_steps).
+template <class F>
+void hierarchical_pairs(const PlatformView& v, const std::vector<std::size_t>& members, F&& both) {
+  for (std::size_t n = 4; n <= members.size(); ++n) {
+    const auto groups = hierarchical_groups(v, std::vector<std::size_t>(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(n)));
+    for (std::size_t k = 0; k < groups.size(); ++k)
+      for (std::size_t i = 0; i < groups[k].size(); ++i) {
+        both(groups[k][i], groups[k][(i + 1) % groups[k].size()]);
+        both(groups[k][i], groups[(k + 1) % groups.size()][i]);
+      }
+  }
+}
+
 // Routes: sources and controller <-> every cluster host; ring and parameter-server pairs inside a cluster;
 // first node of a cluster <-> every host of the other clusters (migrations).
-void read_routes(const std::string& platform, const ScenarioHosts& named, const std::vector<simgrid::s4u::Host*>& sg_hosts,
+void read_routes(const ProbeRequest& req, const ScenarioHosts& named, const std::vector<simgrid::s4u::Host*>& sg_hosts,
                  const std::map<std::string, std::size_t>& link_index, ProbeResult& out) {
+  const std::string& platform = req.platform;
   PlatformView& v = out.view;
   std::vector<std::pair<std::size_t, std::size_t>> missing;
   std::set<std::pair<std::size_t, std::size_t>> pairs;
@@ -368,6 +384,7 @@ void read_routes(const std::string& platform, const ScenarioHosts& named, const 
       both(m[0], m[i]);
     }
     if (m.empty()) continue;
+    if (req.hierarchical) hierarchical_pairs(v, m, both);
     for (std::size_t d = 0; d < v.cluster_hosts.size(); ++d)
       if (d != c)
         for (auto h : v.cluster_hosts[d]) both(m[0], h);
@@ -416,7 +433,7 @@ ProbeResult extract_platform_view(const ProbeRequest& req) {
   // Floyd and Dijkstra zones compute their routes when sealed: a route asked before would be missing (Floyd) or
   // abort SimGrid (Dijkstra). The probe's engine never simulates, so sealing here costs nothing.
   engine->seal_platform();
-  read_routes(req.platform, named, sg_hosts, link_index, out);
+  read_routes(req, named, sg_hosts, link_index, out);
   return out;
 }
 

@@ -28,6 +28,8 @@ struct ProbeRequest {
   /// The scenario's objective is energy: every training host needs a `wattage_per_state` (a problem otherwise, as
   /// SimGrid's energy plug-in would count such a host as drawing nothing).
   bool require_wattage = false;
+  /// training.sync is hierarchical: also the routes between the rings' neighbours within and across zone groups.
+  bool hierarchical = false;
 };
 
 /// A name of the scenario that the platform does not satisfy.

@@ -32,8 +32,10 @@ void read_training(Reader& r, Map& top, Scenario& sc) {
   if (!tn.IsDefined()) return;
   Map t(r.doc, tn, "training");
   if (!t.valid()) return;
-  const std::string sync = t.choice("sync", {"ring-allreduce", "parameter-server"}, "ring-allreduce");
-  sc.training.sync = sync == "parameter-server" ? SyncKind::parameter_server : SyncKind::ring_allreduce;
+  const std::string sync = t.choice("sync", {"ring-allreduce", "parameter-server", "hierarchical"}, "ring-allreduce");
+  sc.training.sync = sync == "parameter-server" ? SyncKind::parameter_server
+                     : sync == "hierarchical"   ? SyncKind::hierarchical
+                                                : SyncKind::ring_allreduce;
   sc.training.mode = t.choice("mode", {"rounds", "iterations"}, "rounds") == "iterations" ? TrainingMode::iterations
                                                                                          : TrainingMode::rounds;
   if (sc.training.mode == TrainingMode::iterations && t.get("rounds_per_epoch").IsDefined())

@@ -99,6 +99,13 @@ const char* to_string(Objective o) {
   }
   return "?";
 }
-const char* to_string(SyncKind s) { return s == SyncKind::ring_allreduce ? "ring-allreduce" : "parameter-server"; }
+const char* to_string(SyncKind s) {
+  switch (s) {
+  case SyncKind::ring_allreduce: return "ring-allreduce";
+  case SyncKind::parameter_server: return "parameter-server";
+  case SyncKind::hierarchical: return "hierarchical";
+  }
+  return "ring-allreduce";
+}
 
 } // namespace deplsim
