@@ -12,6 +12,7 @@
 //     by the scenario's objective plus a Lagrangian price on time, raised until the plan meets the deadline.
 // The final cost of each verified plan is the cost model's exact evaluation, not the graph's estimate.
 #include "../common/certify.hpp"
+#include "../common/deadline_mix.hpp"
 #include "../common/margin_search.hpp"
 #include "../common/search_engine.hpp"
 #include "deplsim/knowledge.hpp"
@@ -105,7 +106,12 @@ public:
     if (kk->certification_runs() > 0)
       if (MarginSearch m = margin_search(pb, margin_step_, name()); m.plan)
         candidates.insert(candidates.begin() + 1, deplsim::Candidate{"expected-loss+margin's plan", std::move(*m.plan)});
-    return certify_best(pb, std::move(candidates), name());
+    // Under a deadline each candidate's epochs may split between a frugal and a fast resource choice, before
+    // certification (to rank them) and after it (certification may change the last segment's epochs); what a plan
+    // learns, hence its claim, does not depend on its resources.
+    for (auto& c : candidates) c.plan = mix_for_deadline(pb, c.plan);
+    Plan out = certify_best(pb, std::move(candidates), name());
+    return out.status == PlanStatus::ok ? mix_for_deadline(pb, out) : out;
   }
 
   void configure(const PlannerSettings& s) override { margin_step_ = s.number("margin_step", 0.01, {1e-4, 0.5}); }

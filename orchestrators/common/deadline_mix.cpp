@@ -1,0 +1,120 @@
+// Splitting segments between two resource choices to meet a deadline cheaply (see deadline_mix.hpp).
+#include "deadline_mix.hpp"
+
+#include "deplsim/cost_model.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace deplsim {
+namespace {
+
+struct Choice {
+  Resources r;
+  double time_s = 0.0;     // one epoch
+  double objective = 0.0;  // one epoch, by the scenario's objective
+};
+
+// The resource choices on which version v fits that no other beats on both one epoch's time and its objective (on
+// `samples`), quickest first: a dominated choice is never the better half of a mix.
+std::vector<Choice> frontier(const Problem& pb, std::size_t v, double samples) {
+  std::vector<Choice> all;
+  for (const Resources& r : pb.cost.resource_choices(v)) {
+    const EpochCost e = pb.cost.epoch(v, r, samples);
+    PlanCost c;
+    c.energy_j = e.energy_j;
+    c.time_s = e.time_s;
+    c.money = pb.scenario.clusters[r.cluster].price_per_node_s * r.nodes * e.time_s;
+    all.push_back({r, e.time_s, pb.cost.objective(c)});
+  }
+  std::sort(all.begin(), all.end(), [](const Choice& a, const Choice& b) {
+    return a.time_s < b.time_s || (a.time_s == b.time_s && a.objective < b.objective);
+  });
+  std::vector<Choice> out;
+  for (const Choice& c : all)
+    if (out.empty() || c.objective < out.back().objective) out.push_back(c);
+  return out;
+}
+
+Segment on(const Problem& pb, Segment s, const Resources& r, int epochs) {
+  s.cluster = pb.scenario.clusters[r.cluster].name;
+  s.nodes = r.nodes;
+  s.pstate = r.pstate;
+  s.epochs = epochs;
+  return s;
+}
+
+// Segment i of `plan` split into k epochs on `slow` and the rest on `fast` (slow first or last).
+Plan split(const Problem& pb, const Plan& plan, std::size_t i, const Resources& slow, const Resources& fast, int k, bool slow_first) {
+  Plan out = plan;
+  const Segment& s = plan.segments[i];
+  const Segment a = on(pb, s, slow, k);
+  const Segment b = on(pb, s, fast, s.epochs - k);
+  out.segments.erase(out.segments.begin() + static_cast<std::ptrdiff_t>(i));
+  out.segments.insert(out.segments.begin() + static_cast<std::ptrdiff_t>(i), slow_first ? b : a);
+  out.segments.insert(out.segments.begin() + static_cast<std::ptrdiff_t>(i), slow_first ? a : b);
+  return out;
+}
+
+} // namespace
+
+Plan mix_for_deadline(const Problem& pb, const Plan& plan) {
+  const Scenario& sc = pb.scenario;
+  if (!sc.target.deadline_s || plan.segments.empty()) return plan;
+  const double deadline = *sc.target.deadline_s;
+  const double samples = pb.samples(plan.data_sources);
+  auto cost_of = [&](const Plan& p) { return pb.cost.evaluate(p); };
+  Plan best = plan;
+  PlanCost best_cost = cost_of(best);
+  if (best_cost.time_s > deadline) return plan;
+  double best_obj = pb.cost.objective(best_cost);
+  for (int pass = 0; pass < 3; ++pass) {
+    const Plan base = best;
+    for (std::size_t i = 0; i < base.segments.size(); ++i) {
+      const Segment& s = base.segments[i];
+      if (s.epochs < 2) continue;
+      const auto v = *sc.version_index(s.version);
+      // Pairs of the frontier: a fast choice and a slower, cheaper one.
+      const std::vector<Choice> front = frontier(pb, v, samples);
+      for (std::size_t a = 0; a < front.size(); ++a)
+        for (std::size_t b = a + 1; b < front.size(); ++b) {
+          const Choice& f = front[a];
+          const Choice& slow = front[b];
+          for (bool slow_first : {true, false}) {
+            // The largest k (epochs on the slow choice) within the deadline: time grows with k.
+            int lo = 0, hi = s.epochs - 1;
+            while (lo < hi) {
+              const int mid = (lo + hi + 1) / 2;
+              if (cost_of(split(pb, base, i, slow.r, f.r, mid, slow_first)).time_s <= deadline) lo = mid;
+              else hi = mid - 1;
+            }
+            if (lo == 0) continue;
+            const Plan cand = split(pb, base, i, slow.r, f.r, lo, slow_first);
+            const PlanCost cc = cost_of(cand);
+            const double obj = pb.cost.objective(cc);
+            if (cc.time_s <= deadline && obj < best_obj && validate_plan(pb, cand, "").empty()) {
+              best = cand;
+              best_cost = cc;
+              best_obj = obj;
+            }
+          }
+        }
+    }
+    if (best.segments.size() == base.segments.size()) break;  // nothing split in this pass
+  }
+  if (best.segments.size() == plan.segments.size()) return plan;
+  best.predicted.energy_j = best_cost.energy_j;
+  best.predicted.time_s = best_cost.time_s;
+  best.explanation += fmt::format("  under the deadline, epochs split between a frugal and a fast resource choice: {} {:.6g} "
+                       "(from {:.6g}), time {:.6g} s of {} s\n", to_string(sc.objective), best_obj,
+                       pb.cost.objective(cost_of(plan)), best_cost.time_s, deadline);
+  for (std::size_t i = 0; i < best.segments.size(); ++i) {
+    const Segment& s = best.segments[i];
+    best.explanation += fmt::format("    segment {}: {} on {} x{} power state {} for {} epochs\n", i + 1, s.version, s.cluster,
+                                    s.nodes, s.pstate, s.epochs);
+  }
+  return best;
+}
+
+} // namespace deplsim
