@@ -125,7 +125,7 @@ TEST_CASE("errors name the file, line, column and key", "[scenario]") {
   CHECK_THAT(first_error(replace(valid_text(), "[5, 10]", "[10, 5]")), Catch::Contains("strictly increasing"));
   CHECK_THAT(first_error(replace(valid_text(), "to: p50", "to: p90")), Catch::Contains("no version named 'p90'"));
   CHECK_THAT(first_error(replace(valid_text(), "sync: parameter-server", "sync: gossip")),
-             Catch::Contains("training.sync: expected one of ring-allreduce, parameter-server, got 'gossip'"));
+             Catch::Contains("training.sync: expected one of ring-allreduce, parameter-server, hierarchical, got 'gossip'"));
   CHECK_THAT(first_error(replace(valid_text(), "platform: ../../platforms/tiny.xml", "platform: nowhere.xml")),
              Catch::Contains("platform: platform file") && Catch::Contains("does not exist"));
   CHECK_THAT(first_error(replace(valid_text(), "floor: 0.4,", "floor: 2.5,")), Catch::Contains("must be below model.learning.initial_loss"));
