@@ -34,7 +34,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-PIXELS, HIDDEN, CLASSES = 784, (128, 64), 10
+sys.path.insert(0, os.path.join(ROOT, "analysis", "profile"))
+
+from profile_device import CLASSES, PIXELS, build_mlp, sgd_step  # noqa: E402  (the device profiler's network and step)
+
+HIDDEN = (128, 64)  # the full network
 FULL = dict(device_batches=(16, 32, 64, 128, 256, 512), processes=(1, 2), global_batches=(64, 256, 1024),
             iterations=200, warmup=20, pingpong_reps=50)
 QUICK = dict(device_batches=(16, 64, 256), processes=(1, 2), global_batches=(64, 256), iterations=20, warmup=3,
@@ -46,13 +50,7 @@ def log(msg: str) -> None:
 
 
 def make_model():
-    import torch.nn as nn
-    layers, width = [], PIXELS
-    for h in HIDDEN:
-        layers += [nn.Linear(width, h), nn.ReLU()]
-        width = h
-    layers.append(nn.Linear(width, CLASSES))
-    return nn.Sequential(*layers)
+    return build_mlp(HIDDEN)
 
 
 def free_port() -> int:
@@ -64,16 +62,10 @@ def free_port() -> int:
 def train_timed(model, batch: int, iterations: int, warmup: int, barrier=None) -> float:
     """Seconds per iteration of SGD on random inputs of `batch` samples (after `warmup` iterations)."""
     import torch
-    import torch.nn.functional as F
     torch.manual_seed(1)
     x = torch.randn(batch, PIXELS)
     y = torch.randint(0, CLASSES, (batch,))
-    opt = torch.optim.SGD(model.parameters(), lr=0.02)
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        F.cross_entropy(model(x), y).backward()
-        opt.step()
+    step = sgd_step(model, x, y)
 
     for _ in range(warmup):
         step()

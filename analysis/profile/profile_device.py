@@ -81,11 +81,35 @@ def gpu_power_w():
         return None
 
 
+def build_mlp(hidden):
+    """The Fashion-MNIST MLP with these hidden widths (784-h1-h2-10, ReLU)."""
+    import torch.nn as nn
+    layers, width = [], PIXELS
+    for h in hidden:
+        layers += [nn.Linear(width, h), nn.ReLU()]
+        width = h
+    layers.append(nn.Linear(width, CLASSES))
+    return nn.Sequential(*layers)
+
+
+def sgd_step(model, x, y, lr: float = 0.02):
+    """One SGD step of cross-entropy on (x, y), as a closure for timing loops."""
+    import torch
+    import torch.nn.functional as F
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    return step
+
+
 def measure_one(version: str, batch: int, iterations: int, warmup: int, device_arg: str, threads: int) -> dict:
     """One (version, batch) in this process: the timing loop, peak memory, power."""
     import torch
     import torch.nn as nn
-    import torch.nn.functional as F
     import torch.nn.utils.prune as prune
     torch.set_num_threads(threads)
     device = torch.device(device_arg)
@@ -96,22 +120,12 @@ def measure_one(version: str, batch: int, iterations: int, warmup: int, device_a
     before = peak_rss_bytes()
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
-    layers, width = [], PIXELS
-    for h in hidden:
-        layers += [nn.Linear(width, h), nn.ReLU()]
-        width = h
-    layers.append(nn.Linear(width, CLASSES))
-    model = nn.Sequential(*layers).to(device)
+    model = build_mlp(hidden).to(device)
     if amount > 0:
         for m in model:
             if isinstance(m, nn.Linear):
                 prune.l1_unstructured(m, "weight", amount=amount)
-    opt = torch.optim.SGD(model.parameters(), lr=0.02)
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        F.cross_entropy(model(x), y).backward()
-        opt.step()
+    step = sgd_step(model, x, y)
 
     for _ in range(warmup):
         step()

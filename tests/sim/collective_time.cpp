@@ -3,7 +3,7 @@
 // the executor matches: the cost_vs_simulation tests). For each N and BYTES prints "N BYTES SECONDS HOST..." (the
 // hosts in ring order), for tests/cli/smpi_allreduce_test.sh to hold against SMPI's MPI_Allreduce on the same hosts.
 //   collective_time SCENARIO CLUSTER N1,N2,... BYTES1,BYTES2,... [--set KEY=VALUE]...
-#include "experiment/context.hpp"
+#include "tool_context.hpp"
 
 #include <fmt/format.h>
 
@@ -29,20 +29,11 @@ int main(int argc, char** argv) {
   co.scenario = argv[1];
   for (int i = 5; i + 1 < argc; ++i)
     if (std::string(argv[i]) == "--set") co.overrides.emplace_back(argv[++i]);
-  std::unique_ptr<Context> ctx;
-  try {
-    ctx = build_context(co);
-  } catch (const InputError& e) {
-    fmt::print(stderr, "{}\n", e.what());
-    return 2;
-  }
-  const Scenario& sc = ctx->scenario();
+  const auto ctx = testtools::load_context(co);
+  if (!ctx) return 2;
   const CostModel& cm = *ctx->cost;
-  const auto cluster = sc.cluster_index(argv[2]);
-  if (!cluster) {
-    fmt::print(stderr, "no cluster '{}' in {}\n", argv[2], argv[1]);
-    return 2;
-  }
+  const auto cluster = testtools::cluster_named(*ctx, argv[2]);
+  if (!cluster) return 2;
   for (double n : numbers(argv[3]))
     for (double bytes : numbers(argv[4])) {
       const auto hosts = cm.segment_hosts(*cluster, static_cast<int>(n));

@@ -10,7 +10,7 @@
 // plan's measured time and energies, per epoch too, at full precision: composition_test.sh compares two runs, with
 // and without `--simulate-every-iteration`.
 #include "executor/executor.hpp"
-#include "experiment/context.hpp"
+#include "tool_context.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -39,13 +39,8 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--set") == 0 && i + 1 < argc) co.overrides.emplace_back(argv[++i]);
     if (std::strcmp(argv[i], "--dump") == 0 && i + 1 < argc) dump = argv[++i];
   }
-  std::unique_ptr<Context> ctx;
-  try {
-    ctx = build_context(co);
-  } catch (const InputError& e) {
-    fmt::print(stderr, "{}\n", e.what());
-    return 2;
-  }
+  const auto ctx = testtools::load_context(co);
+  if (!ctx) return 2;
   const Scenario& sc = ctx->scenario();
   const CostModel& cm = *ctx->cost;
   std::vector<std::string> sources;

@@ -5,7 +5,7 @@
 // one bucket for the whole model (no overlap: the collective waits for the whole backward pass) and with tiny
 // buckets (each pays the collective's latency steps), fastest in between.
 //   iteration_shape SCENARIO CLUSTER NODES [--set KEY=VALUE]...
-#include "experiment/context.hpp"
+#include "tool_context.hpp"
 
 #include <fmt/format.h>
 
@@ -30,20 +30,12 @@ int main(int argc, char** argv) {
     co.overrides = overrides;
     co.overrides.push_back("training.mode=iterations");
     co.overrides.push_back(fmt::format("training.bucket_bytes={}", b));
-    std::unique_ptr<Context> ctx;
-    try {
-      ctx = build_context(co);
-    } catch (const InputError& e) {
-      fmt::print(stderr, "{}\n", e.what());
-      return 2;
-    }
+    const auto ctx = testtools::load_context(co);
+    if (!ctx) return 2;
     const Scenario& sc = ctx->scenario();
     const CostModel& cm = *ctx->cost;
-    const auto cluster = sc.cluster_index(argv[2]);
-    if (!cluster) {
-      fmt::print(stderr, "no cluster {}\n", argv[2]);
-      return 2;
-    }
+    const auto cluster = testtools::cluster_named(*ctx, argv[2]);
+    if (!cluster) return 2;
     double samples = 0;
     for (const auto& d : sc.data_sources) samples += static_cast<double>(d.samples);
     const auto hosts = cm.segment_hosts(*cluster, std::stoi(argv[3]));
