@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
+#include <utility>
 #include <stdexcept>
 
 namespace deplsim::execution {
@@ -41,14 +43,17 @@ private:
   static constexpr double kNever = std::numeric_limits<double>::infinity();
 
   // The links the collectives load (routes and reverse routes): their meters are kept exact through the iteration.
+  // (Every bucket's collective and every step of a ring use the same host pairs: each pair is looked up once.)
   void watch_links() {
-    std::vector<sg4::Link*> active;
+    std::set<std::pair<std::size_t, std::size_t>> pairs;
     for (const auto& b : w_.buckets)
       for (const auto& step : b.steps)
-        for (const auto& f : step) {
-          for (auto* l : r_.route(f)) active.push_back(l);
-          for (auto* l : r_.route(Flow{f.dst, f.src, 0})) active.push_back(l);
-        }
+        for (const auto& f : step) pairs.emplace(std::min(f.src, f.dst), std::max(f.src, f.dst));
+    std::vector<sg4::Link*> active;
+    for (auto [a, b] : pairs) {
+      for (auto* l : r_.route(Flow{a, b, 0})) active.push_back(l);
+      for (auto* l : r_.route(Flow{b, a, 0})) active.push_back(l);
+    }
     meter_.set_active(std::move(active));
   }
 
