@@ -156,3 +156,26 @@ TEST_CASE("kernel knowledge reproduces the knowledge stream's marginals, never t
   // P rises with epochs on plenty of data.
   CHECK(per_epoch[59].p_target_met >= per_epoch[4].p_target_met);
 }
+
+TEST_CASE("the batch-size law: past the noise scale a larger batch progresses less per epoch", "[learning][batch]") {
+  Fixture f = learning_scenario();
+  for (auto& v : f.lm.versions) v.overfit_slope = 0;
+  // No law: the factor is exactly 1 whatever the batch (the curves of before it, bit for bit).
+  CHECK(f.lm.batch_rate_factor(64) == 1.0);
+  CHECK(f.lm.batch_rate_factor(1e6) == 1.0);
+  f.lm.batch_noise_scale = 1000;
+  f.lm.reference_batch = 100;
+  CHECK(f.lm.batch_rate_factor(100) == Approx(1.0));
+  CHECK(f.lm.batch_rate_factor(1000) == Approx(1.1 / 2.0));
+  CHECK(f.lm.batch_rate_factor(10) == Approx(1.1 / 1.01));  // small batches: about the same progress
+  // The clean curve at B = 1000 is the curve at B_ref with its epochs scaled by the factor (beta_v = 1 here).
+  f.sc.model.batch_size = 100;
+  const ParametricLearning ref(f.sc, f.lm);
+  f.sc.model.batch_size = 1000;
+  const ParametricLearning big(f.sc, f.lm);
+  const auto a = ref.clean_curve(0.3, -0.2, 10000, single(0, 40));
+  const auto b = big.clean_curve(0.3, -0.2, 10000, single(0, 40));
+  for (std::size_t k = 0; k < b.size(); ++k) CHECK(b[k] >= a[k]);  // never ahead of the reference batch
+  // rate x 0.55: after 20 epochs the large batch is where the reference was after 11.
+  CHECK(b[19] == Approx(a[10]).epsilon(1e-9));
+}

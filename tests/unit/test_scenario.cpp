@@ -126,6 +126,14 @@ TEST_CASE("errors name the file, line, column and key", "[scenario]") {
   CHECK_THAT(first_error(replace(valid_text(), "to: p50", "to: p90")), Catch::Contains("no version named 'p90'"));
   CHECK_THAT(first_error(replace(valid_text(), "sync: parameter-server", "sync: gossip")),
              Catch::Contains("training.sync: expected one of ring-allreduce, parameter-server, hierarchical, got 'gossip'"));
+  CHECK_THAT(first_error(replace(valid_text(), "    initial_loss: 2.302585", "    initial_loss: 2.302585\n    batch_noise_scale: 512")),
+             Catch::Contains("model.learning.batch_noise_scale: the batch-size law needs both"));
+  CHECK_THAT(first_error(replace(valid_text(), "sync: parameter-server", "sync: parameter-server\n  mode: iterations")),
+             Catch::Contains("training.rounds_per_epoch: applies to mode: rounds only"));
+  CHECK_THAT(first_error(replace(valid_text(), "sync: parameter-server", "sync: parameter-server\n  bucket_bytes: 1000")),
+             Catch::Contains("training.bucket_bytes: applies to mode: iterations only"));
+  CHECK_THAT(first_error(replace(valid_text(), "  rounds_per_epoch: 4", "  mode: iterations\n  backward_share: 1.5")),
+             Catch::Contains("training.backward_share: expected a number in (0, 1)"));
   CHECK_THAT(first_error(replace(valid_text(), "platform: ../../platforms/tiny.xml", "platform: nowhere.xml")),
              Catch::Contains("platform: platform file") && Catch::Contains("does not exist"));
   CHECK_THAT(first_error(replace(valid_text(), "floor: 0.4,", "floor: 2.5,")), Catch::Contains("must be below model.learning.initial_loss"));

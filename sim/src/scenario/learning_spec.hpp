@@ -41,6 +41,17 @@ struct LearningSpec {
   double rate_spread = 0.0;           ///< sigma_rate
   double epoch_noise = 0.0;           ///< sigma_ep
   double eval_noise = 0.0;            ///< sigma_eval
+  /// Parametric: the gradient noise scale B_noise of the batch-size law (docs/model.md 1.2; 0: progress per epoch
+  /// does not depend on the batch), and the global batch B_ref the curves' rates were set for.
+  double batch_noise_scale = 0.0;
+  double reference_batch = 0.0;
+  /// The batch-size law's factor on every version's rate for global batch `batch`: (1 + B_ref / B_noise) /
+  /// (1 + batch / B_noise) — epochs to a given loss grow as 1 + B / B_noise (McCandlish et al. 2018); exactly 1
+  /// without the law.
+  [[nodiscard]] double batch_rate_factor(double batch) const {
+    if (batch_noise_scale <= 0) return 1.0;
+    return (1.0 + reference_batch / batch_noise_scale) / (1.0 + batch / batch_noise_scale);
+  }
   int knowledge_trajectories = 8000;  ///< parametric: the runs the planners know (model.learning.knowledge_runs)
   double certification_share = 0.5;   ///< of the runs the planners know, the share kept to certify claims (0: none)
   double confidence = 0.95;           ///< confidence of certified claims

@@ -191,6 +191,16 @@ void read_curves(ModelReading& mr, Map& l, LearningSpec& lm) {
   r.range(l, "epoch_noise", lm.epoch_noise, 0, 1);
   lm.eval_noise = l.number("eval_noise", 0.0);
   r.non_negative(l, "eval_noise", lm.eval_noise);
+  // The batch-size law (docs/model.md 1.2): both keys or neither.
+  lm.batch_noise_scale = l.number("batch_noise_scale", 0.0);
+  r.range(l, "batch_noise_scale", lm.batch_noise_scale, 0, 1e9);
+  lm.reference_batch = l.number("reference_batch", 0.0);
+  r.range(l, "reference_batch", lm.reference_batch, 0, 1e9);
+  if (l.ok("batch_noise_scale") && l.ok("reference_batch") && (lm.batch_noise_scale > 0) != (lm.reference_batch > 0))
+    r.doc.issue(l.get(lm.batch_noise_scale > 0 ? "batch_noise_scale" : "reference_batch"),
+                lm.batch_noise_scale > 0 ? "model.learning.batch_noise_scale" : "model.learning.reference_batch",
+                "the batch-size law needs both batch_noise_scale (B_noise) and reference_batch (the global batch the "
+                "versions' rates are for)");
 }
 
 // How much knowledge the planners get: its runs, how they are split for certification, its loss levels (the totals

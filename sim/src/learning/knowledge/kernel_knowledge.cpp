@@ -217,6 +217,8 @@ struct KernelKnowledge::Impl {
       k += fmt::format("|{} x{}: {} {} {} {} {} {}", v.name, p.epochs, l.floor, l.rate, l.shape, l.spread, l.overfit_slope, l.overfit_start);
     }
     for (const auto& s : lm.switches) k += fmt::format("|sw {} {} {} {}", s.from_index, s.to_index, s.jump, s.floor);
+    if (lm.batch_noise_scale > 0)  // the batch-size law (absent: the keys of before it)
+      k += fmt::format("|batch {} ref {} noise {}", scenario.model.batch_size, lm.reference_batch, lm.batch_noise_scale);
     return sha256_text(k);
   }
 

@@ -30,7 +30,8 @@ Schedule merged(const Schedule& s) {
 } // namespace
 
 ParametricLearning::ParametricLearning(const Scenario& scenario, const LearningSpec& learning)
-    : scenario_(scenario), learning_(learning) {}
+    : scenario_(scenario), learning_(learning),
+      batch_factor_(learning.batch_rate_factor(static_cast<double>(scenario.model.batch_size))) {}
 
 namespace {
 // Part of the planner-knowledge cache key: bump whenever the trajectories this file generates change.
@@ -59,7 +60,7 @@ std::vector<double> ParametricLearning::clean_curve(double z, double w, double s
       start = out.back() + s->jump;
     }
     const double spread = p.spread * std::pow(ratio, -lm.spread_data_exponent);
-    const double rate = p.rate * std::exp(lm.rate_spread * w);
+    const double rate = p.rate * std::exp(lm.rate_spread * w) * batch_factor_;
     const double overfit = p.overfit_slope * std::pow(ratio, -lm.overfit_data_exponent);
     const double f = floor * std::pow(ratio, -lm.floor_data_exponent) * std::exp(spread * z);
     for (int j = 1; j <= part.epochs; ++j) {

@@ -27,6 +27,7 @@ public:
 private:
   const Scenario& scenario_;
   const LearningSpec& learning_;
+  const double batch_factor_;  ///< the batch-size law's factor on the rates for the scenario's global batch (1: none)
 };
 
 } // namespace deplsim
