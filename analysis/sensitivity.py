@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""How depl's plan and energy on the paper scenarios move when each assumed platform figure is halved or doubled
+(docs/platforms.md section 9).
+
+  /usr/bin/python3 analysis/sensitivity.py --deplsim build/release/deplsim --out results/sensitivity
+
+The paper platform's figures that are assumptions, not datasheet values (platforms/generate_paper_platform.py's
+ASSUMED: the utilisation of peak FP32, the power model's exponent, the idle watts, the WAN's energy per bit), each
+scaled by 0.5 and 2 in turn: the platform regenerated with `--scale NAME=FACTOR`, then `deplsim plan` with depl on
+every paper scenario against it. Writes sensitivity.csv (figure, factor, scenario, energy, time, the plan, whether it
+changed) and sensitivity.md (energy relative to the shipped platform's, and the plans that changed), atomically.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+FIGURES = ("utilisation", "freq_exponent", "idle", "wan_energy")
+FACTORS = (0.5, 2.0)
+SCENARIOS = ("alexnet-cifar10", "alexnet-gtsrb", "mobilenet-cifar10", "mobilenet-gtsrb")
+
+
+def plan(deplsim: str, scenario: str, platform: str) -> dict:
+    out = subprocess.run([deplsim, "-q", "plan", scenario, "--platform", platform], capture_output=True, text=True)
+    if out.returncode not in (0, 3):
+        sys.exit(f"deplsim plan {scenario} --platform {platform}: exit {out.returncode}\n{out.stderr}")
+    return json.loads(out.stdout)
+
+
+def describe(p: dict) -> str:
+    if p["status"] != "ok":
+        return p["status"]
+    return " + ".join(f"{s['version']} on {s['cluster']} x{s['nodes']} ps{s['pstate']} {s['epochs']} ep" for s in p["segments"])
+
+
+def write_atomic(path: str, text: str) -> None:
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--deplsim", required=True, help="the deplsim binary")
+    ap.add_argument("--out", required=True, help="folder for sensitivity.csv, sensitivity.md and the platforms")
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS), help="paper scenarios (default: the four)")
+    a = ap.parse_args(argv)
+    os.makedirs(a.out, exist_ok=True)
+    generator = os.path.join(ROOT, "platforms", "generate_paper_platform.py")
+    variants = [("shipped", 1.0)] + [(f, x) for f in FIGURES for x in FACTORS]
+    rows, base = [], {}
+    for figure, factor in variants:
+        path = os.path.join(a.out, f"paper-{figure}-{factor:g}.xml")
+        args = [] if figure == "shipped" else ["--scale", f"{figure}={factor:g}"]
+        xml = subprocess.run([sys.executable, generator] + args, capture_output=True, text=True, check=True).stdout
+        write_atomic(path, xml)
+        for name in a.scenarios.split(","):
+            p = plan(os.path.abspath(a.deplsim), os.path.join(ROOT, "scenarios", "paper", f"{name}.yaml"), path)
+            energy = p["predicted"]["energy_j"] if p["status"] == "ok" else None
+            if figure == "shipped":
+                base[name] = (energy, describe(p))
+            b_energy, b_plan = base[name]
+            rows.append({"figure": figure, "factor": factor, "scenario": name, "status": p["status"], "energy_j": energy,
+                         "time_s": p["predicted"]["time_s"] if p["status"] == "ok" else None,
+                         "energy_vs_shipped": None if energy is None or not b_energy else energy / b_energy,
+                         "plan": describe(p), "plan_changed": describe(p) != b_plan})
+            print(f"{figure} x{factor:g} {name}: {describe(p)}"
+                  + (f", {energy:.6g} J" if energy is not None else ""), file=sys.stderr, flush=True)
+    lines = []
+    with open(os.path.join(a.out, "sensitivity.csv.tmp"), "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    os.replace(os.path.join(a.out, "sensitivity.csv.tmp"), os.path.join(a.out, "sensitivity.csv"))
+    names = a.scenarios.split(",")
+    lines.append("| figure | factor | " + " | ".join(names) + " |")
+    lines.append("|---|---|" + "---|" * len(names))
+    for figure, factor in variants[1:]:
+        cells = []
+        for name in names:
+            r = next(r for r in rows if r["figure"] == figure and r["factor"] == factor and r["scenario"] == name)
+            if r["energy_vs_shipped"] is None:
+                cells.append(r["status"])
+            else:
+                cells.append(f"{100 * (r['energy_vs_shipped'] - 1):+.1f}%" + (" (plan changed)" if r["plan_changed"] else ""))
+        lines.append(f"| {figure} | ×{factor:g} | " + " | ".join(cells) + " |")
+    changed = [r for r in rows if r["plan_changed"]]
+    lines.append("")
+    lines.append("Plans that changed:")
+    lines.append("")
+    for r in changed:
+        lines.append(f"- {r['figure']} ×{r['factor']:g}, {r['scenario']}: {r['plan']} (shipped: {base[r['scenario']][1]})")
+    if not changed:
+        lines.append("- none")
+    write_atomic(os.path.join(a.out, "sensitivity.md"), "\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
