@@ -55,10 +55,14 @@ public:
     const PlatformView& pf = ctx.platform();
     std::string out = fmt::format("  device profile {} on {}\n", dev.profile,
                                   dev.zone.empty() ? fmt::format("hosts {}", fmt::join(dev.hosts, ", ")) : "zone " + dev.zone);
-    const std::string first = dev.zone.empty() ? dev.hosts.front() : std::string();
-    std::optional<std::size_t> h = first.empty() ? std::nullopt : pf.host_index(first);
-    for (std::size_t i = 0; !h && i < pf.hosts.size(); ++i)
-      if (pf.hosts[i].in_zone(dev.zone)) h = i;
+    // The host the ratio is shown for: the first named, or the zone's first (pf.hosts.size(): none).
+    std::size_t h = pf.hosts.size();
+    if (dev.zone.empty()) {
+      if (auto i = pf.host_index(dev.hosts.front())) h = *i;
+    } else {
+      for (std::size_t i = 0; h == pf.hosts.size() && i < pf.hosts.size(); ++i)
+        if (pf.hosts[i].in_zone(dev.zone)) h = i;
+    }
     for (std::size_t v = 0; v < sc.model.versions.size(); ++v) {
       const auto& m = dev.versions[v];
       if (!m) {
@@ -67,9 +71,9 @@ public:
       }
       out += fmt::format("    {}: {:.4g} s per sample, {:.4g} s per iteration", sc.model.versions[v].name, m->s_per_sample,
                          m->fixed_s_per_iteration);
-      if (h)
-        out += fmt::format(" (on {} at power state 0: {:.3g}x the speed its flops and the platform give)", pf.hosts[*h].name,
-                           sc.flops_on(v, pf.hosts[*h].sparse_efficiency) / ctx.cost->host_flops(v, *h));
+      if (h < pf.hosts.size())
+        out += fmt::format(" (on {} at power state 0: {:.3g}x the speed its flops and the platform give)", pf.hosts[h].name,
+                           sc.flops_on(v, pf.hosts[h].sparse_efficiency) / ctx.cost->host_flops(v, h));
       out += "\n";
     }
     return out;
