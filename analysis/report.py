@@ -17,6 +17,7 @@ depend only on the inputs (no dates, no absolute paths). Exit status: 0, or 2 wi
 """
 import argparse
 import base64
+import csv
 import html
 import json
 import pathlib
@@ -343,6 +344,7 @@ def build(root):
         blocks += sweep_blocks(sweep, aggs[name])
     for name, (folder, summary) in coverage.items():
         blocks += coverage_blocks(name, folder, summary, root)
+    blocks += sensitivity_blocks(root)
     blocks.append(("h", 2, "Skipped", "skipped"))
     skipped = [f"sweep `{n}` not found ({ps.KNOWN_SWEEPS[n]}): its figures and table are left out" for n in missing]
     skipped += [f"figure `{s['name']}` ({s['title']}): {s['reason']}" for s in index["skipped"]]
@@ -350,6 +352,32 @@ def build(root):
 
     md_blocks = [b for b in blocks if b[0] != "nav"]
     return render_md(md_blocks), render_html(blocks, root)
+
+
+def sensitivity_blocks(root):
+    """The platform sensitivity study (analysis/sensitivity.py's sensitivity.csv under R/sensitivity/), if run."""
+    path = root / "sensitivity" / "sensitivity.csv"
+    if not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    scenarios = list(dict.fromkeys(r["scenario"] for r in rows))
+    variants = list(dict.fromkeys((r["figure"], r["factor"]) for r in rows if r["figure"] != "shipped"))
+    table = []
+    for figure, factor in variants:
+        cells = [figure, f"×{float(factor):g}"]
+        for name in scenarios:
+            r = next(x for x in rows if x["figure"] == figure and x["factor"] == factor and x["scenario"] == name)
+            if not r["energy_vs_shipped"]:
+                cells.append(r["status"])
+            else:
+                changed = " (plan changed)" if r["plan_changed"] == "True" else ""
+                cells.append(f"{100 * (float(r['energy_vs_shipped']) - 1):+.1f}%{changed}")
+        table.append(cells)
+    return [("h", 2, "Sensitivity to the platform's assumed figures", "sensitivity"),
+            ("p", "depl's predicted energy when one assumed figure of the paper platform is halved or doubled, against "
+                  "the shipped platform's (analysis/sensitivity.py; docs/platforms.md section 9)."),
+            ("table", ["figure", "factor"] + scenarios, table, [[""] * len(row) for row in table])]
 
 
 def main(argv=None):

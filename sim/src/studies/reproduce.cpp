@@ -65,6 +65,20 @@ int run_reproduce(const ReproduceOptions& o) {
     if (rc == 130) return 130;
     worst = std::max(worst, rc);
   }
+  // How depl's plans move with the platform's assumed figures (docs/platforms.md section 9): every paper scenario, or
+  // one with --quick; report.py adds the table.
+  {
+    const fs::path sensitivity = data / "analysis" / "sensitivity.py";
+    fmt::print(stderr, "[reproduce] {}\n", sensitivity.filename().string());
+    const fs::path log = work / "sensitivity.log";
+    std::vector<std::string> args = {python, sensitivity.string(), "--deplsim", o.self, "--out", (work / "sensitivity").string()};
+    if (o.quick) args.insert(args.end(), {"--scenarios", "alexnet-cifar10"});
+    if (const int rc = run_process(args, log); rc != 0) {
+      fmt::print(stderr, "{}", read_text(log));
+      throw std::runtime_error(fmt::format("sensitivity.py failed (exit {}); its output is above and in {}", rc, log.string()));
+    }
+    fs::remove(log, ec);
+  }
   for (const auto& script : {figures, report}) {
     fmt::print(stderr, "[reproduce] {}\n", script.filename().string());
     const fs::path log = work / (script.stem().string() + ".log");
