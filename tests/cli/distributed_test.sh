@@ -3,7 +3,9 @@
 # platforms/distributed-edge-cloud.xml. Without a deadline depl trains on one edge board; with a day it uses more
 # than one node; with 12 hours it trains most epochs on two edge boards and migrates to the cloud for the last ones —
 # within the deadline, far cheaper than the cheapest single resource choice (full-only's plan), and its guarantee met
-# over 20,000 replications with the simulated cost equal to the predicted one.
+# over 20,000 replications with the simulated cost equal to the predicted one. With every cluster of the platform
+# (resnet50-multi-site.yaml: Jetson Nanos on Wi-Fi, a DGX's GPUs on NVLink besides), the full network fits no Nano,
+# tight deadlines go to the DGX rather than to the instances, and the Nanos alone cannot reach the target.
 source "$(dirname "$0")/testlib.sh" distributed
 S="$SOURCE_DIR/scenarios/distributed/resnet50-edge-cloud.yaml"
 for d in null 86400 43200; do
@@ -36,4 +38,27 @@ assert abs(s["cost"]["energy_j_mean"] / s["plan"]["predicted"]["energy_j"] - 1) 
 assert abs(s["cost"]["time_s_mean"] / s["plan"]["predicted"]["time_s"] - 1) < 1e-6
 assert s["simulation"]["training_mode"] == "iterations" and s["simulation"]["iterations_per_epoch"] == 495
 PYEOF
+M="$SOURCE_DIR/scenarios/distributed/resnet50-multi-site.yaml"
+check "multi-site: validate says the full network fits no Nano" bash -c "'$DEPLSIM' validate '$M' >'$TMP/ms-validate.out' 2>&1 &&
+  grep -qF \"does not fit on cluster wifi: version 'full' needs 4.573 GB per core on host 'wifi-n0'\" '$TMP/ms-validate.out' &&
+  grep -qF 'fits on cluster wifi only with 4 or more nodes' '$TMP/ms-validate.out'"
+for d in null 43200 10800; do
+  check "multi-site: depl plans (deadline $d)" bash -c "'$DEPLSIM' plan '$M' --set target.deadline_s=$d >'$TMP/ms-$d.json' 2>/dev/null"
+done
+check "edge-cloud: depl plans (deadline 10800)" bash -c "'$DEPLSIM' plan '$S' --set target.deadline_s=10800 >'$TMP/depl-10800.json' 2>/dev/null"
+check "  (no plan on the Nanos; three hours on the DGX's GPUs, cheaper than on the instances)" "$PY" - "$TMP" <<'PYEOF'
+import json, sys, os
+t = sys.argv[1]
+ms = {d: json.load(open(os.path.join(t, f"ms-{d}.json"))) for d in ("null", "43200", "10800")}
+assert all(p["status"] == "ok" and all(s["cluster"] != "wifi" for s in p["segments"]) for p in ms.values()), ms
+fast = ms["10800"]
+assert fast["predicted"]["time_s"] <= 10800
+assert any(s["cluster"] == "dgx" and s["nodes"] > 1 for s in fast["segments"]), fast["segments"]
+instances = json.load(open(os.path.join(t, "depl-10800.json")))
+assert {s["cluster"] for s in instances["segments"]} <= {"edge", "cloud"}, instances["segments"]
+assert fast["predicted"]["energy_j"] < instances["predicted"]["energy_j"], (fast["predicted"], instances["predicted"])
+PYEOF
+check "multi-site on the Nanos alone: depl infeasible, saying the full network fits nowhere" bash -c "
+  '$DEPLSIM' plan '$M' --set 'clusters=[{name: wifi, zone: wifi}]' >/dev/null 2>'$TMP/ms-wifi.err'; [ \$? -eq 3 ] &&
+  grep -qF \"in memory, version 'full' fits on no (cluster, nodes, power state)\" '$TMP/ms-wifi.err'"
 finish

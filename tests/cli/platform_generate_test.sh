@@ -23,9 +23,9 @@ clusters:
     host_types:
       - {count: 2, name: "site{c}-orin-{i:02}", speed: "2130.7Gf,1336.9Gf", wattage_per_state: "7:60:60, 7:27.87:27.87", memory: 64GB,
          sparse_efficiency: 0.25}
-      - {count: 3, name: "site{c}-nano-{i}", speed: "94.37Gf,65.54Gf", wattage_per_state: "1.5:10:10, 1.5:5:5"}
+      - {count: 3, name: "site{c}-nano-{i}", speed: "94.37Gf,65.54Gf", wattage_per_state: "1.5:10:10, 1.5:5:5", transmit_w: 2}
   - {prefix: cloud, hosts: 2, host_names: "dgx-{i}.dc", speed: "7796.7Gf", cores: 8, wattage_per_state: "1500:1500:6500", memory: 40GiB,
-     sparse_efficiency: 1}
+     sparse_efficiency: 1, transmit_w: 0.75}
 sources: {count: 1, transmit_w: 1.5}
 YAML
 check "heterogeneous clusters and name patterns: generated" expect_rc 0 platform generate "$TMP/het.yaml" --out "$TMP/het.xml"
@@ -45,7 +45,9 @@ assert h["site0-orin-01"]["memory_bytes"] == 64e9 and h["dgx-0.dc"]["memory_byte
 assert h["site1-nano-2"]["memory_bytes"] is None
 # sparse support where a kind declares it, and the sources' radios
 assert h["site1-orin-00"]["sparse_efficiency"] == 0.25 and h["dgx-1.dc"]["sparse_efficiency"] == 1, h["dgx-1.dc"]
-assert h["site1-nano-0"]["sparse_efficiency"] == 0 and h["site1-nano-0"]["transmit_w"] == 0
+assert h["site1-nano-0"]["sparse_efficiency"] == 0 and h["site1-orin-00"]["transmit_w"] == 0
+# a kind's radio (a Wi-Fi board's, a homogeneous cluster's)
+assert h["site1-nano-0"]["transmit_w"] == 2 and h["dgx-0.dc"]["transmit_w"] == 0.75, (h["site1-nano-0"], h["dgx-0.dc"])
 assert h["src-1"]["transmit_w"] == 1.5, h["src-1"]
 links = {l["name"]: l for l in json.load(open(sys.argv[1]))["links"]}
 assert links["site1-nano-2-link_UP"]["class"] == "host" and links["site-0-up_DOWN"]["class"] == "uplink", links.keys()
@@ -62,9 +64,9 @@ check "  (message)" err_has "clusters.0.hosts: not with host_types"
 printf 'clusters:\n  - {prefix: e, host_types: [{count: 1, name: "a{i}", speed: 1Gf, wattage_per_state: "1:1:2", memory: 8Gb}]}\n' >"$TMP/badmem.yaml"
 check "a memory that is not a size: exit 2" expect_rc 2 platform generate "$TMP/badmem.yaml" --out "$TMP/x.xml"
 check "  (message)" err_has "clusters.0.host_types.0.memory: '8Gb': expected a positive size per core with a unit"
-printf 'clusters:\n  - {prefix: e, hosts: 1, speed: 1Gf, wattage_per_state: "1:1:2", sparse_efficiency: 2}\nsources: {transmit_w: -1}\n' >"$TMP/badsparse.yaml"
-check "a sparse_efficiency above 1 and a negative radio: exit 2" expect_rc 2 platform generate "$TMP/badsparse.yaml" --out "$TMP/x.xml"
-check "  (messages)" bash -c "grep -qF 'clusters.0.sparse_efficiency: must be in [0, 1]' '$TMP/rc.err' && grep -qF 'sources.transmit_w: must be in [0, 100000] W' '$TMP/rc.err'"
+printf 'clusters:\n  - {prefix: e, hosts: 1, speed: 1Gf, wattage_per_state: "1:1:2", sparse_efficiency: 2, transmit_w: 1e6}\nsources: {transmit_w: -1}\n' >"$TMP/badsparse.yaml"
+check "a sparse_efficiency above 1 and negative or huge radios: exit 2" expect_rc 2 platform generate "$TMP/badsparse.yaml" --out "$TMP/x.xml"
+check "  (messages)" bash -c "grep -qF 'clusters.0.sparse_efficiency: must be in [0, 1]' '$TMP/rc.err' && grep -qF 'sources.transmit_w: must be in [0, 100000] W' '$TMP/rc.err' && grep -qF 'clusters.0.transmit_w: must be in [0, 100000] W' '$TMP/rc.err'"
 printf 'clusters:\n  - {prefix: e, host_types: [{count: 2, name: "a b", speed: 1Gf, wattage_per_state: "1:1:2"}]}\n' >"$TMP/badh2.yaml"
 check "a bad name pattern: exit 2" expect_rc 2 platform generate "$TMP/badh2.yaml" --out "$TMP/x.xml"
 check "  (message)" err_has "clusters.0.host_types.0.name: 'a b': expected letters"

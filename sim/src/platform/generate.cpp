@@ -30,6 +30,7 @@ struct HostKind {
   double wattage_off = 0;
   std::string memory;    // SimGrid size per core ("8GB"); empty: not declared
   double sparse_efficiency = 0;  // 0: not declared (dense kernels)
+  double transmit_w = 0;         // the host's radio or NIC while it sends; 0: not declared
 };
 
 struct HostType {
@@ -110,6 +111,9 @@ HostKind read_host_kind(yaml::Document& doc, yaml::Map& m) {
   k.sparse_efficiency = m.number("sparse_efficiency", 0.0);
   if (m.ok("sparse_efficiency") && !(k.sparse_efficiency >= 0 && k.sparse_efficiency <= 1))
     doc.issue(m.get("sparse_efficiency"), m.key_path("sparse_efficiency"), "must be in [0, 1]");
+  k.transmit_w = m.number("transmit_w", 0.0);
+  if (m.ok("transmit_w") && !(k.transmit_w >= 0 && k.transmit_w <= 1e5))
+    doc.issue(m.get("transmit_w"), m.key_path("transmit_w"), "must be in [0, 100000] W");
   return k;
 }
 
@@ -122,7 +126,7 @@ bool read_host_types(yaml::Document& doc, yaml::Map& m, Group& g) {
     doc.issue(list, m.key_path("host_types"), "expected a list of 1 to 1000 host types");
     return true;
   }
-  for (const char* k : {"hosts", "speed", "cores", "wattage_per_state", "wattage_off", "memory", "sparse_efficiency", "host_names",
+  for (const char* k : {"hosts", "speed", "cores", "wattage_per_state", "wattage_off", "memory", "sparse_efficiency", "transmit_w", "host_names",
                         "backbone_bandwidth", "backbone_latency"})
     if (m.get(k).IsDefined())
       doc.issue(m.get(k), m.key_path(k), "not with host_types (each host type gives its own; hosts reach their switch over `bandwidth`)");
@@ -233,11 +237,12 @@ std::string attr(const std::string& s) {
   return out;
 }
 
-// A kind's optional properties, memory and sparse support, and a link's class (docs/platforms.md).
+// A kind's optional properties, memory, sparse support and radio, and a link's class (docs/platforms.md).
 std::string optional_props(const HostKind& k) {
   std::string out;
   if (!k.memory.empty()) out += fmt::format("<prop id=\"memory\" value=\"{}\"/>", attr(k.memory));
   if (k.sparse_efficiency > 0) out += fmt::format("<prop id=\"sparse_efficiency\" value=\"{}\"/>", k.sparse_efficiency);
+  if (k.transmit_w > 0) out += fmt::format("<prop id=\"transmit_w\" value=\"{}\"/>", k.transmit_w);
   return out;
 }
 std::string class_prop(const char* cls) { return fmt::format("<prop id=\"class\" value=\"{}\"/>", cls); }
