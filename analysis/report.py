@@ -345,6 +345,7 @@ def build(root):
     for name, (folder, summary) in coverage.items():
         blocks += coverage_blocks(name, folder, summary, root)
     blocks += sensitivity_blocks(root)
+    blocks += model_variant_blocks(root)
     blocks.append(("h", 2, "Skipped", "skipped"))
     skipped = [f"sweep `{n}` not found ({ps.KNOWN_SWEEPS[n]}): its figures and table are left out" for n in missing]
     skipped += [f"figure `{s['name']}` ({s['title']}): {s['reason']}" for s in index["skipped"]]
@@ -378,6 +379,36 @@ def sensitivity_blocks(root):
             ("p", "depl's predicted energy when one assumed figure of the paper platform is halved or doubled, against "
                   "the shipped platform's (analysis/sensitivity.py; docs/platforms.md section 9)."),
             ("table", ["figure", "factor"] + scenarios, table, [[""] * len(row) for row in table])]
+
+
+def model_variant_blocks(root):
+    """The paper scenarios under the richer training model (analysis/model_variants.py's model_variants.csv under
+    R/model_variants/), if run."""
+    path = root / "model_variants" / "model_variants.csv"
+    if not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    planners = list(dict.fromkeys(r["orchestrator"] for r in rows))
+    energy = {(r["scenario"], r["variant"], r["orchestrator"]): float(r["energy_j"]) for r in rows if r["energy_j"]}
+
+    def versus(key, other):
+        a, b = energy.get(key), energy.get(other)
+        return f"{100 * (a / b - 1):+.1f}%" if a is not None and b else "-"
+
+    table = []
+    for scenario, variant in dict.fromkeys((r["scenario"], r["variant"]) for r in rows):
+        cells = [scenario, variant]
+        cells += [f"{energy[(scenario, variant, o)]:.0f}" if (scenario, variant, o) in energy else "-" for o in planners]
+        depl = (scenario, variant, "depl")
+        cells += [versus(depl, (scenario, variant, "full-only")), versus(depl, (scenario, variant, "optimum"))]
+        table.append(cells)
+    return [("h", 2, "The paper scenarios under the richer training model", "model-variants"),
+            ("p", "Each planner's energy (J, planned = simulated) when the paper scenarios run as data-parallel "
+                  "iterations instead of rounds, and when their pruned versions are unstructured (dense flops and "
+                  "gradients) instead of charged their non-zero weights (analysis/model_variants.py)."),
+            ("table", ["scenario", "variant"] + planners + ["depl vs full-only", "depl vs optimum"], table,
+             [[""] * len(row) for row in table])]
 
 
 def main(argv=None):

@@ -26,6 +26,9 @@ assert all(p["repetitions"] == 4 for c in s["cells"] for p in c["planners"])
 PYEOF
 check "the platform sensitivity study (--quick: one paper scenario) and its table" bash -c "
   test -s '$R/sensitivity/sensitivity.csv' && grep -qF '## Sensitivity to the platform' '$R/results.md' && grep -qF '| utilisation | ×0.5 |' '$R/results.md'"
+check "the richer-model study (--quick: one paper scenario, no optimum) and its table" bash -c "
+  test -s '$R/model_variants/model_variants.csv' && grep -qF '## The paper scenarios under the richer training model' '$R/results.md' &&
+  grep -qF '| alexnet-cifar10 | iterations+unstructured |' '$R/results.md'"
 check "results.md has a table per sweep" bash -c "for s in targets losses levels safety size; do grep -q \"## Sweep \\\`\$s\\\`\" '$R/results.md' || exit 1; done"
 check "report.html is self-contained (no external reference)" bash -c "! grep -Eq '(src|href)=\"(https?:)?//' '$R/report.html'"
 check "Chromium (headless) loads report.html with every figure" bash -c "

@@ -177,4 +177,9 @@ TEST_CASE("overrides (--set) by dotted path, list name and index", "[scenario]")
   CHECK_THAT(first_error(valid_text(), {"target"}), Catch::Contains("expected KEY=VALUE"));
   CHECK_THAT(first_error(valid_text(), {"data_sources.s1.samples=0"}), Catch::Contains("--set data_sources.s1.samples: must be in"));
   CHECK_THAT(first_error(valid_text(), {"target.lossy=1"}), Catch::Contains("target.lossy: unknown key"));
+  // A rounds scenario switched to iterations: its rounds_per_epoch set to null counts as absent (not without it).
+  const auto it = load_scenario_text(valid_text(), kPath, {"training.mode=iterations", "training.rounds_per_epoch=null"});
+  CHECK(it.scenario.training.mode == TrainingMode::iterations);
+  CHECK_THAT(first_error(valid_text(), {"training.mode=iterations"}),
+             Catch::Contains("training.rounds_per_epoch: applies to mode: rounds only") && Catch::Contains("or set it to null"));
 }

@@ -38,10 +38,12 @@ void read_training(Reader& r, Map& top, Scenario& sc) {
                                                 : SyncKind::ring_allreduce;
   sc.training.mode = t.choice("mode", {"rounds", "iterations"}, "rounds") == "iterations" ? TrainingMode::iterations
                                                                                          : TrainingMode::rounds;
-  if (sc.training.mode == TrainingMode::iterations && t.get("rounds_per_epoch").IsDefined())
+  // A key set to null counts as absent (so `--set training.rounds_per_epoch=null` switches a rounds scenario over).
+  const auto declared = [&t](const char* k) { return t.get(k).IsDefined() && !t.get(k).IsNull(); };
+  if (sc.training.mode == TrainingMode::iterations && declared("rounds_per_epoch"))
     r.doc.issue(t.get("rounds_per_epoch"), "training.rounds_per_epoch",
                 "applies to mode: rounds only; with mode: iterations an epoch is ceil(samples / model.batch_size) "
-                "iterations (remove the key)");
+                "iterations (remove the key, or set it to null)");
   sc.training.rounds_per_epoch = static_cast<int>(t.integer_in("rounds_per_epoch", 1, 100000, 1));
   sc.training.bucket_bytes = t.number("bucket_bytes", 25.0 * 1024 * 1024);
   if (t.ok("bucket_bytes") && !(sc.training.bucket_bytes >= 1 && sc.training.bucket_bytes <= 1e12))
@@ -53,7 +55,7 @@ void read_training(Reader& r, Map& top, Scenario& sc) {
   sc.training.sync_every = static_cast<int>(t.integer_in("sync_every", 1, 1'000'000, 1));
   if (sc.training.mode == TrainingMode::rounds)
     for (const char* k : {"bucket_bytes", "backward_share", "sync_every"})
-      if (t.get(k).IsDefined())
+      if (declared(k))
         r.doc.issue(t.get(k), std::string("training.") + k, "applies to mode: iterations only (training.mode is rounds)");
   sc.training.optimizer_state_copies = static_cast<int>(t.integer_in("optimizer_state_copies", 0, 8, 1));
   t.reject_unknown_keys();
