@@ -64,7 +64,9 @@ def plan(deplsim: str, scenario: str, orchestrator: str, sets: list[str]) -> dic
 def describe(p: dict) -> str:
     if p["status"] != "ok":
         return p["status"]
-    return " + ".join(f"{s['version']} on {s['cluster']} x{s['nodes']} ps{s['pstate']} {s['epochs']} ep" for s in p["segments"])
+    data = "+".join(p["data_sources"])
+    return f"data {data}: " + " + ".join(f"{s['version']} on {s['cluster']} x{s['nodes']} ps{s['pstate']} {s['epochs']} ep"
+                                          for s in p["segments"])
 
 
 def write_atomic(path: str, text: str) -> None:
