@@ -854,9 +854,12 @@ private:
     } else if (n_cands == 0) {
       out.reason = fmt::format("no schedule reaches P(L <= {}) >= {} within max_epochs = {}", sc.target.loss,
                                sc.target.probability, sc.target.max_epochs);
-    } else {
+    } else if (sc.target.deadline_s) {
       out.reason = fmt::format("no plan reaching P(L <= {}) >= {} meets the deadline of {} s", sc.target.loss,
-                               sc.target.probability, sc.target.deadline_s ? *sc.target.deadline_s : kInf);
+                               sc.target.probability, *sc.target.deadline_s);
+    } else {  // no deadline: what rules the schedules out is where the versions fit (memory_limits says)
+      out.reason = fmt::format("no plan reaching P(L <= {}) >= {} runs on the resources where its versions fit",
+                               sc.target.loss, sc.target.probability);
     }
     if (out.status == PlanStatus::infeasible) out.reason += memory_limits(pb);
     out.solver = rep;

@@ -61,4 +61,8 @@ PYEOF
 check "multi-site on the Nanos alone: depl infeasible, saying the full network fits nowhere" bash -c "
   '$DEPLSIM' plan '$M' --set 'clusters=[{name: wifi, zone: wifi}]' >/dev/null 2>'$TMP/ms-wifi.err'; [ \$? -eq 3 ] &&
   grep -qF \"in memory, version 'full' fits on no (cluster, nodes, power state)\" '$TMP/ms-wifi.err'"
+check "  and the optimum says the same" bash -c "
+  '$DEPLSIM' plan '$M' --orchestrator optimum --set 'clusters=[{name: wifi, zone: wifi}]' >/dev/null 2>'$TMP/ms-wifi-opt.err'; [ \$? -eq 3 ] &&
+  grep -qF 'no plan reaching P(L <= 1.25) >= 0.9 runs on the resources where its versions fit' '$TMP/ms-wifi-opt.err' &&
+  grep -qF \"in memory, version 'full' fits on no (cluster, nodes, power state)\" '$TMP/ms-wifi-opt.err'"
 finish
