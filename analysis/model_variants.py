@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import os
 import subprocess
@@ -32,6 +33,8 @@ import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from plotstyle import atomic_write  # noqa: E402
 SCENARIOS = ("alexnet-cifar10", "alexnet-gtsrb", "mobilenet-cifar10", "mobilenet-gtsrb")
 ORCHESTRATORS = ("full-only", "pruned-only", "expected-loss+margin", "depl", "optimum")
 VARIANTS = ("rounds", "iterations", "rounds+unstructured", "iterations+unstructured")
@@ -67,12 +70,6 @@ def describe(p: dict) -> str:
     data = "+".join(p["data_sources"])
     return f"data {data}: " + " + ".join(f"{s['version']} on {s['cluster']} x{s['nodes']} ps{s['pstate']} {s['epochs']} ep"
                                           for s in p["segments"])
-
-
-def write_atomic(path: str, text: str) -> None:
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(path + ".tmp", path)
 
 
 def energy(rows: list[dict], scenario: str, variant: str, orchestrator: str):
@@ -131,13 +128,12 @@ def main(argv=None) -> int:
                              "time_s": repr(p["predicted"]["time_s"]) if ok else "", "plan": describe(p)})
                 print(f"{name} {v} {o}: {rows[-1]['plan']}", file=sys.stderr)
     names = [os.path.splitext(os.path.basename(s))[0] for s in scenarios]
-    csv_path = os.path.join(a.out, "model_variants.csv")
-    with open(csv_path + ".tmp", "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["scenario"])
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(csv_path + ".tmp", csv_path)
-    write_atomic(os.path.join(a.out, "model_variants.md"), markdown(rows, names, orchestrators))
+    table = io.StringIO(newline="")
+    w = csv.DictWriter(table, fieldnames=list(rows[0]) if rows else ["scenario"], lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    atomic_write(os.path.join(a.out, "model_variants.csv"), table.getvalue())
+    atomic_write(os.path.join(a.out, "model_variants.md"), markdown(rows, names, orchestrators))
     return 0
 
 

@@ -355,13 +355,20 @@ def build(root):
     return render_md(md_blocks), render_html(blocks, root)
 
 
+def study_rows(root, name):
+    """The rows of a plan-only study's NAME.csv under R/NAME/ (written by analysis/NAME.py), or None if not run."""
+    path = root / name / f"{name}.csv"
+    if not path.exists():
+        return None
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
 def sensitivity_blocks(root):
     """The platform sensitivity study (analysis/sensitivity.py's sensitivity.csv under R/sensitivity/), if run."""
-    path = root / "sensitivity" / "sensitivity.csv"
-    if not path.exists():
+    rows = study_rows(root, "sensitivity")
+    if rows is None:
         return []
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
     scenarios = list(dict.fromkeys(r["scenario"] for r in rows))
     variants = list(dict.fromkeys((r["figure"], r["factor"]) for r in rows if r["figure"] != "shipped"))
     table = []
@@ -384,11 +391,9 @@ def sensitivity_blocks(root):
 def model_variant_blocks(root):
     """The paper scenarios under the richer training model (analysis/model_variants.py's model_variants.csv under
     R/model_variants/), if run."""
-    path = root / "model_variants" / "model_variants.csv"
-    if not path.exists():
+    rows = study_rows(root, "model_variants")
+    if rows is None:
         return []
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
     planners = list(dict.fromkeys(r["orchestrator"] for r in rows))
     energy = {(r["scenario"], r["variant"], r["orchestrator"]): float(r["energy_j"]) for r in rows if r["energy_j"]}
 

@@ -8,9 +8,17 @@
 # tight deadlines go to the DGX rather than to the instances, and the Nanos alone cannot reach the target.
 source "$(dirname "$0")/testlib.sh" distributed
 S="$SOURCE_DIR/scenarios/distributed/resnet50-edge-cloud.yaml"
-for d in null 86400 43200; do
-  check "depl plans (deadline $d)" bash -c "'$DEPLSIM' plan '$S' --set target.deadline_s=$d >'$TMP/depl-$d.json' 2>'$TMP/depl-$d.err'"
-done
+M="$SOURCE_DIR/scenarios/distributed/resnet50-multi-site.yaml"
+plans() {  # plans SCENARIO PREFIX DEADLINE...: depl's plan for each deadline in $TMP/PREFIX-DEADLINE.json (and .err)
+  local scenario=$1 prefix=$2
+  shift 2
+  for d in "$@"; do
+    check "$(basename "$scenario" .yaml): depl plans (deadline $d)" bash -c "
+      '$DEPLSIM' plan '$scenario' --set target.deadline_s=$d >'$TMP/$prefix-$d.json' 2>'$TMP/$prefix-$d.err'"
+  done
+}
+plans "$S" depl null 86400 43200 10800
+plans "$M" ms null 43200 10800
 check "full-only plans (deadline 43200)" bash -c "'$DEPLSIM' plan '$S' --orchestrator full-only --set target.deadline_s=43200 >'$TMP/full-43200.json' 2>/dev/null"
 check "  (the plans' shapes)" "$PY" - "$TMP" <<'PYEOF'
 import json, sys, os
@@ -38,14 +46,9 @@ assert abs(s["cost"]["energy_j_mean"] / s["plan"]["predicted"]["energy_j"] - 1) 
 assert abs(s["cost"]["time_s_mean"] / s["plan"]["predicted"]["time_s"] - 1) < 1e-6
 assert s["simulation"]["training_mode"] == "iterations" and s["simulation"]["iterations_per_epoch"] == 495
 PYEOF
-M="$SOURCE_DIR/scenarios/distributed/resnet50-multi-site.yaml"
 check "multi-site: validate says the full network fits no Nano" bash -c "'$DEPLSIM' validate '$M' >'$TMP/ms-validate.out' 2>&1 &&
   grep -qF \"does not fit on cluster wifi: version 'full' needs 4.573 GB per core on host 'wifi-n0'\" '$TMP/ms-validate.out' &&
   grep -qF 'fits on cluster wifi only with 4 or more nodes' '$TMP/ms-validate.out'"
-for d in null 43200 10800; do
-  check "multi-site: depl plans (deadline $d)" bash -c "'$DEPLSIM' plan '$M' --set target.deadline_s=$d >'$TMP/ms-$d.json' 2>/dev/null"
-done
-check "edge-cloud: depl plans (deadline 10800)" bash -c "'$DEPLSIM' plan '$S' --set target.deadline_s=10800 >'$TMP/depl-10800.json' 2>/dev/null"
 check "  (no plan on the Nanos; three hours on the DGX's GPUs, cheaper than on the instances)" "$PY" - "$TMP" <<'PYEOF'
 import json, sys, os
 t = sys.argv[1]
