@@ -382,10 +382,15 @@ def sensitivity_blocks(root):
                 changed = " (plan changed)" if r["plan_changed"] == "True" else ""
                 cells.append(f"{100 * (float(r['energy_vs_shipped']) - 1):+.1f}%{changed}")
         table.append(cells)
-    return [("h", 2, "Sensitivity to the platform's assumed figures", "sensitivity"),
-            ("p", "depl's predicted energy when one assumed figure of the paper platform is halved or doubled, against "
-                  "the shipped platform's (analysis/sensitivity.py; docs/platforms.md section 9)."),
-            ("table", ["figure", "factor"] + scenarios, table, [[""] * len(row) for row in table])]
+    blocks = [("h", 2, "Sensitivity to the platform's assumed figures", "sensitivity"),
+              ("p", "depl's predicted energy when one assumed figure of the paper platform is halved or doubled, "
+                    "against the shipped platform's (analysis/sensitivity.py; docs/platforms.md section 9)."),
+              ("table", ["figure", "factor"] + scenarios, table, [[""] * len(row) for row in table])]
+    if (root / "sensitivity" / "sensitivity.png").exists():
+        blocks.append(("figure", {"name": "sensitivity", "title": "Sensitivity to the assumed figures",
+                                  "caption": "depl's energy change per halved or doubled figure and scenario; hatched "
+                                             "where the plan changed.", "files": ["sensitivity/sensitivity.png"]}))
+    return blocks
 
 
 def model_variant_blocks(root):

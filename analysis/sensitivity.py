@@ -8,7 +8,8 @@ The paper platform's figures that are assumptions, not datasheet values (platfor
 ASSUMED: the utilisation of peak FP32, the power model's exponent, the idle watts, the WAN's energy per bit), each
 scaled by 0.5 and 2 in turn: the platform regenerated with `--scale NAME=FACTOR`, then `deplsim plan` with depl on
 every paper scenario against it. Writes sensitivity.csv (figure, factor, scenario, energy, time, the plan, whether it
-changed) and sensitivity.md (energy relative to the shipped platform's, and the plans that changed), atomically.
+changed), sensitivity.md (energy relative to the shipped platform's, and the plans that changed) and sensitivity.png
+(the same as bars), atomically.
 """
 from __future__ import annotations
 
@@ -99,8 +100,47 @@ def main(argv=None) -> int:
     if not changed:
         lines.append("- none")
     write_atomic(os.path.join(a.out, "sensitivity.md"), "\n".join(lines) + "\n")
+    figure_png(rows, variants[1:], names, os.path.join(a.out, "sensitivity.png"))
     print("\n".join(lines))
     return 0
+
+
+def figure_png(rows: list[dict], variants: list[tuple], names: list[str], path: str) -> None:
+    """Bars: depl's energy change against the shipped platform's, per scaled figure and scenario (a plan that
+    changed hatched)."""
+    import io
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    width = 0.8 / max(len(names), 1)
+    colours = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+    for k, name in enumerate(names):
+        xs, ys, hatches = [], [], []
+        for i, (fig_name, factor) in enumerate(variants):
+            r = next(r for r in rows if r["figure"] == fig_name and r["factor"] == factor and r["scenario"] == name)
+            if r["energy_vs_shipped"] is None:
+                continue
+            xs.append(i - 0.4 + width * (k + 0.5))
+            ys.append(100 * (r["energy_vs_shipped"] - 1))
+            hatches.append("//" if r["plan_changed"] else "")
+        bars = ax.bar(xs, ys, width=width, color=colours[k % len(colours)], label=name, edgecolor="black", linewidth=0.4)
+        for b, h in zip(bars, hatches):
+            b.set_hatch(h)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(range(len(variants)))
+    ax.set_xticklabels([f"{f} ×{x:g}" for f, x in variants], rotation=20, ha="right")
+    ax.set_ylabel("depl's energy vs the shipped platform (%)")
+    ax.set_title("Sensitivity to the paper platform's assumed figures (hatched: the plan changed)")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120, metadata={"Software": None})
+    plt.close(fig)
+    with open(path + ".tmp", "wb") as f:
+        f.write(buf.getvalue())
+    os.replace(path + ".tmp", path)
 
 
 if __name__ == "__main__":

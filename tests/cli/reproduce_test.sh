@@ -25,17 +25,19 @@ assert [c["knowledge"]["certification_runs"] for c in s["cells"]] == [15, 0, 30,
 assert all(p["repetitions"] == 4 for c in s["cells"] for p in c["planners"])
 PYEOF
 check "the platform sensitivity study (--quick: one paper scenario) and its table" bash -c "
-  test -s '$R/sensitivity/sensitivity.csv' && grep -qF '## Sensitivity to the platform' '$R/results.md' && grep -qF '| utilisation | ×0.5 |' '$R/results.md'"
+  test -s '$R/sensitivity/sensitivity.csv' && grep -qF '## Sensitivity to the platform' '$R/results.md' && grep -qF '| utilisation | ×0.5 |' '$R/results.md' &&
+  grep -qF '**Sensitivity to the assumed figures** (\`sensitivity/sensitivity.png\`)' '$R/results.md' && grep -qF 'id=\"figure-sensitivity\"' '$R/report.html'"
 check "the richer-model study (--quick: one paper scenario, no optimum) and its table" bash -c "
   test -s '$R/model_variants/model_variants.csv' && grep -qF '## The paper scenarios under the richer training model' '$R/results.md' &&
   grep -qF '| alexnet-cifar10 | iterations+unstructured |' '$R/results.md'"
 check "results.md has a table per sweep" bash -c "for s in targets losses levels safety size; do grep -q \"## Sweep \\\`\$s\\\`\" '$R/results.md' || exit 1; done"
 check "report.html is self-contained (no external reference)" bash -c "! grep -Eq '(src|href)=\"(https?:)?//' '$R/report.html'"
+# 11 figures: the 8 sweep figures, the coverage sweep's 2, the sensitivity study's 1.
 check "Chromium (headless) loads report.html with every figure" bash -c "
   command -v chromium >/dev/null || { echo 'chromium is not installed (./run.sh installs it)'; exit 1; }
   dom=\$(timeout 120 chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=5000 --dump-dom 'file://$R/report.html' 2>/dev/null)
   n=\$(grep -c '<img' <<<\"\$dom\")
-  grep -q \"data-figures-loaded=\\\"10/10\\\"\" <<<\"\$dom\" || { echo \"figures loaded: \$(grep -o 'data-figures-loaded=\"[^\"]*\"' <<<\"\$dom\"), img tags: \$n\"; exit 1; }"
+  grep -q \"data-figures-loaded=\\\"11/11\\\"\" <<<\"\$dom\" || { echo \"figures loaded: \$(grep -o 'data-figures-loaded=\"[^\"]*\"' <<<\"\$dom\"), img tags: \$n\"; exit 1; }"
 check "--resume on a finished reproduction reruns no unit and keeps results" bash -c "
   cp '$R/sweeps/targets/results.csv' '$TMP/t.csv' && '$DEPLSIM' reproduce paper --sweeps '$SWEEPS' --out '$R' --resume 2>'$TMP/res.err' &&
   cmp '$TMP/t.csv' '$R/sweeps/targets/results.csv' &&

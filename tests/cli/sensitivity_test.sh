@@ -19,4 +19,5 @@ assert e("idle", 0.5) < 1 < e("idle", 2.0)
 assert e("wan_energy", 0.5) <= 1 <= e("wan_energy", 2.0)
 PYEOF
 check "  (the markdown table)" bash -c "grep -qF '| utilisation | ×0.5 |' '$TMP/s/sensitivity.md'"
+check "  (the figure, a PNG)" bash -c "head -c 8 '$TMP/s/sensitivity.png' | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'"
 finish
