@@ -65,6 +65,18 @@ int run_reproduce(const ReproduceOptions& o) {
     if (rc == 130) return 130;
     worst = std::max(worst, rc);
   }
+  // Runs one analysis script (python SCRIPT ARGS...), its output logged to WORK/STEM.log and shown if it fails.
+  auto run_script = [&](const fs::path& script, const std::vector<std::string>& args) {
+    fmt::print(stderr, "[reproduce] {}\n", script.filename().string());
+    const fs::path log = work / (script.stem().string() + ".log");
+    std::vector<std::string> command = {python, script.string()};
+    command.insert(command.end(), args.begin(), args.end());
+    if (const int rc = run_process(command, log); rc != 0) {
+      fmt::print(stderr, "{}", read_text(log));
+      throw std::runtime_error(fmt::format("{} failed (exit {}); its output is above and in {}", script.filename().string(), rc, log.string()));
+    }
+    fs::remove(log, ec);
+  };
   // Two plan-only studies; report.py adds their tables. How depl's plans move with the platform's assumed figures
   // (docs/platforms.md section 9), and the paper scenarios under the richer training model (docs/results.md): every
   // paper scenario, or one with --quick (the richer-model study then without the optimum, its slowest planner).
@@ -76,26 +88,11 @@ int run_reproduce(const ReproduceOptions& o) {
                              Study{"model_variants.py", {"--scenarios", "alexnet-cifar10", "--orchestrators",
                                                          "full-only,pruned-only,expected-loss+margin,depl"}}}) {
     const fs::path script = data / "analysis" / study.script;
-    fmt::print(stderr, "[reproduce] {}\n", script.filename().string());
-    const fs::path log = work / (script.stem().string() + ".log");
-    std::vector<std::string> args = {python, script.string(), "--deplsim", o.self, "--out", (work / script.stem()).string()};
+    std::vector<std::string> args = {"--deplsim", o.self, "--out", (work / script.stem()).string()};
     if (o.quick) args.insert(args.end(), study.quick_args.begin(), study.quick_args.end());
-    if (const int rc = run_process(args, log); rc != 0) {
-      fmt::print(stderr, "{}", read_text(log));
-      throw std::runtime_error(fmt::format("{} failed (exit {}); its output is above and in {}", script.filename().string(), rc, log.string()));
-    }
-    fs::remove(log, ec);
+    run_script(script, args);
   }
-  for (const auto& script : {figures, report}) {
-    fmt::print(stderr, "[reproduce] {}\n", script.filename().string());
-    const fs::path log = work / (script.stem().string() + ".log");
-    const int rc = run_process({python, script.string(), work.string()}, log);
-    if (rc != 0) {
-      fmt::print(stderr, "{}", read_text(log));
-      throw std::runtime_error(fmt::format("{} failed (exit {}); its output is above and in {}", script.filename().string(), rc, log.string()));
-    }
-    fs::remove(log, ec);
-  }
+  for (const auto& script : {figures, report}) run_script(script, {work.string()});
   publish_directory(work, dir);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   fmt::print(stderr, "[reproduce] done in {:.0f} s: {}/report.html, {}/results.md, figures in {}/figures/\n", s, dir.string(),
