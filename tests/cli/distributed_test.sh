@@ -61,6 +61,15 @@ instances = json.load(open(os.path.join(t, "depl-10800.json")))
 assert {s["cluster"] for s in instances["segments"]} <= {"edge", "cloud"}, instances["segments"]
 assert fast["predicted"]["energy_j"] < instances["predicted"]["energy_j"], (fast["predicted"], instances["predicted"])
 PYEOF
+check "multi-site: run the three-hour plan (DGX GPUs on NVLink), 20,000 replications" expect_rc 0 run "$M" --set target.deadline_s=10800 --replications 20000 --no-figures --out "$TMP/ms-run"
+check "  (guarantee met, cost as predicted, the GPUs charged)" "$PY" - "$TMP/ms-run/summary.json" <<'PYEOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["guarantee"] == "met", s["guarantee"]
+assert abs(s["cost"]["energy_j_mean"] / s["plan"]["predicted"]["energy_j"] - 1) < 1e-6
+assert abs(s["cost"]["time_s_mean"] / s["plan"]["predicted"]["time_s"] - 1) < 1e-6
+assert any(seg["cluster"] == "dgx" for seg in s["plan"]["segments"]), s["plan"]["segments"]
+PYEOF
 check "multi-site on the Nanos alone: depl infeasible, saying the full network fits nowhere" bash -c "
   '$DEPLSIM' plan '$M' --set 'clusters=[{name: wifi, zone: wifi}]' >/dev/null 2>'$TMP/ms-wifi.err'; [ \$? -eq 3 ] &&
   grep -qF \"in memory, version 'full' fits on no (cluster, nodes, power state)\" '$TMP/ms-wifi.err'"
