@@ -16,35 +16,18 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+from plans import describe, plan  # noqa: E402
 from plotstyle import atomic_write, style  # noqa: E402
 
 SCENARIOS = tuple(os.path.join(ROOT, "scenarios", "distributed", f"{s}.yaml")
                   for s in ("resnet50-edge-cloud", "resnet50-multi-site"))
 DEADLINES_H = (1.5, 2, 3, 4, 6, 8, 12, 16, 24, 36)
-
-
-def plan(deplsim: str, scenario: str, orchestrator: str, deadline_s: float, gap: float) -> dict:
-    cmd = [deplsim, "-q", "plan", scenario, "--orchestrator", orchestrator, "--set", f"target.deadline_s={deadline_s:g}"]
-    if orchestrator == "optimum":
-        cmd += ["--set", f"planners.optimum.gap={gap:g}"]
-    out = subprocess.run(cmd, capture_output=True, text=True)
-    if out.returncode not in (0, 3):
-        sys.exit(f"{' '.join(cmd)}: exit {out.returncode}\n{out.stderr}")
-    return json.loads(out.stdout)
-
-
-def describe(p: dict) -> str:
-    if p["status"] != "ok":
-        return p["status"]
-    return " + ".join(f"{s['version']} on {s['cluster']} x{s['nodes']} ps{s['pstate']} {s['epochs']} ep" for s in p["segments"])
 
 
 def label(p: dict) -> str:
@@ -115,7 +98,8 @@ def main(argv=None) -> int:
         name = os.path.splitext(os.path.basename(path))[0]
         for d in deadlines:
             for o in orchestrators:
-                p = plan(a.deplsim, path, o, d * 3600, a.gap)
+                gap = ["--set", f"planners.optimum.gap={a.gap:g}"] if o == "optimum" else []
+                p = plan(a.deplsim, path, "--orchestrator", o, "--set", f"target.deadline_s={d * 3600:g}", *gap)
                 ok = p["status"] == "ok"
                 rows.append({"scenario": name, "deadline_h": f"{d:g}", "orchestrator": o, "status": p["status"],
                              "energy_j": repr(p["predicted"]["energy_j"]) if ok else "",

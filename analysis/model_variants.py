@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import os
-import subprocess
 import sys
 
 import yaml
@@ -34,6 +32,7 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+from plans import describe, plan  # noqa: E402
 from plotstyle import atomic_write  # noqa: E402
 SCENARIOS = ("alexnet-cifar10", "alexnet-gtsrb", "mobilenet-cifar10", "mobilenet-gtsrb")
 ORCHESTRATORS = ("full-only", "pruned-only", "expected-loss+margin", "depl", "optimum")
@@ -54,22 +53,11 @@ def overrides(scenario: str, variant: str) -> list[str]:
     return sets
 
 
-def plan(deplsim: str, scenario: str, orchestrator: str, sets: list[str]) -> dict:
-    cmd = [deplsim, "-q", "plan", scenario, "--orchestrator", orchestrator]
-    for s in sets:
-        cmd += ["--set", s]
-    out = subprocess.run(cmd, capture_output=True, text=True)
-    if out.returncode not in (0, 3):
-        sys.exit(f"{' '.join(cmd)}: exit {out.returncode}\n{out.stderr}")
-    return json.loads(out.stdout)
-
-
-def describe(p: dict) -> str:
+def with_data(p: dict) -> str:
+    """The plan in one line, its data sources first."""
     if p["status"] != "ok":
         return p["status"]
-    data = "+".join(p["data_sources"])
-    return f"data {data}: " + " + ".join(f"{s['version']} on {s['cluster']} x{s['nodes']} ps{s['pstate']} {s['epochs']} ep"
-                                          for s in p["segments"])
+    return f"data {'+'.join(p['data_sources'])}: " + describe(p)
 
 
 def energy(rows: list[dict], scenario: str, variant: str, orchestrator: str):
@@ -121,11 +109,11 @@ def main(argv=None) -> int:
         for v in VARIANTS:
             sets = overrides(path, v)
             for o in orchestrators:
-                p = plan(a.deplsim, path, o, sets)
+                p = plan(a.deplsim, path, "--orchestrator", o, *[x for s in sets for x in ("--set", s)])
                 ok = p["status"] == "ok"
                 rows.append({"scenario": name, "variant": v, "orchestrator": o, "status": p["status"],
                              "energy_j": repr(p["predicted"]["energy_j"]) if ok else "",
-                             "time_s": repr(p["predicted"]["time_s"]) if ok else "", "plan": describe(p)})
+                             "time_s": repr(p["predicted"]["time_s"]) if ok else "", "plan": with_data(p)})
                 print(f"{name} {v} {o}: {rows[-1]['plan']}", file=sys.stderr)
     names = [os.path.splitext(os.path.basename(s))[0] for s in scenarios]
     table = io.StringIO(newline="")

@@ -15,29 +15,17 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from plans import describe, plan  # noqa: E402
 FIGURES = ("utilisation", "freq_exponent", "idle", "wan_energy")
 FACTORS = (0.5, 2.0)
 SCENARIOS = ("alexnet-cifar10", "alexnet-gtsrb", "mobilenet-cifar10", "mobilenet-gtsrb")
-
-
-def plan(deplsim: str, scenario: str, platform: str) -> dict:
-    out = subprocess.run([deplsim, "-q", "plan", scenario, "--platform", platform], capture_output=True, text=True)
-    if out.returncode not in (0, 3):
-        sys.exit(f"deplsim plan {scenario} --platform {platform}: exit {out.returncode}\n{out.stderr}")
-    return json.loads(out.stdout)
-
-
-def describe(p: dict) -> str:
-    if p["status"] != "ok":
-        return p["status"]
-    return " + ".join(f"{s['version']} on {s['cluster']} x{s['nodes']} ps{s['pstate']} {s['epochs']} ep" for s in p["segments"])
 
 
 def write_atomic(path: str, text: str) -> None:
@@ -62,7 +50,7 @@ def main(argv=None) -> int:
         xml = subprocess.run([sys.executable, generator] + args, capture_output=True, text=True, check=True).stdout
         write_atomic(path, xml)
         for name in a.scenarios.split(","):
-            p = plan(os.path.abspath(a.deplsim), os.path.join(ROOT, "scenarios", "paper", f"{name}.yaml"), path)
+            p = plan(os.path.abspath(a.deplsim), os.path.join(ROOT, "scenarios", "paper", f"{name}.yaml"), "--platform", path)
             energy = p["predicted"]["energy_j"] if p["status"] == "ok" else None
             if figure == "shipped":
                 base[name] = (energy, describe(p))

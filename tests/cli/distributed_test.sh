@@ -37,15 +37,19 @@ assert p["43200"]["predicted"]["time_s"] <= 43200
 assert p["43200"]["predicted"]["energy_j"] < 0.5 * full["predicted"]["energy_j"], (p["43200"]["predicted"], full["predicted"])
 PYEOF
 check "  (depl says why)" bash -c "grep -qF 'epochs split between a frugal and a fast resource choice' '$TMP/depl-43200.err'"
-check "run the migrating plan, 20,000 replications" expect_rc 0 run "$S" --set target.deadline_s=43200 --replications 20000 --no-figures --out "$TMP/run"
-check "  (guarantee met, cost as predicted)" "$PY" - "$TMP/run/summary.json" <<'PYEOF'
+run_checked() {  # run_checked WHAT SCENARIO DEADLINE OUT PYTHON-CONDITION: 20,000 replications of depl's plan,
+  # its guarantee met, its cost as predicted, and the condition on summary.json's `s`
+  check "run $1, 20,000 replications" expect_rc 0 run "$2" --set target.deadline_s=$3 --replications 20000 --no-figures --out "$4"
+  check "  (guarantee met, cost as predicted; $5)" "$PY" -c "
 import json, sys
 s = json.load(open(sys.argv[1]))
-assert s["guarantee"] == "met", s["guarantee"]
-assert abs(s["cost"]["energy_j_mean"] / s["plan"]["predicted"]["energy_j"] - 1) < 1e-6
-assert abs(s["cost"]["time_s_mean"] / s["plan"]["predicted"]["time_s"] - 1) < 1e-6
-assert s["simulation"]["training_mode"] == "iterations" and s["simulation"]["iterations_per_epoch"] == 495
-PYEOF
+assert s['guarantee'] == 'met', s['guarantee']
+assert abs(s['cost']['energy_j_mean'] / s['plan']['predicted']['energy_j'] - 1) < 1e-6
+assert abs(s['cost']['time_s_mean'] / s['plan']['predicted']['time_s'] - 1) < 1e-6
+assert $5, s['plan']['segments']" "$4/summary.json"
+}
+run_checked "the migrating plan" "$S" 43200 "$TMP/run" \
+  "s['simulation']['training_mode'] == 'iterations' and s['simulation']['iterations_per_epoch'] == 495"
 check "multi-site: validate says the full network fits no Nano" bash -c "'$DEPLSIM' validate '$M' >'$TMP/ms-validate.out' 2>&1 &&
   grep -qF \"does not fit on cluster wifi: version 'full' needs 4.573 GB per core on host 'wifi-n0'\" '$TMP/ms-validate.out' &&
   grep -qF 'fits on cluster wifi only with 4 or more nodes' '$TMP/ms-validate.out'"
@@ -61,15 +65,8 @@ instances = json.load(open(os.path.join(t, "depl-10800.json")))
 assert {s["cluster"] for s in instances["segments"]} <= {"edge", "cloud"}, instances["segments"]
 assert fast["predicted"]["energy_j"] < instances["predicted"]["energy_j"], (fast["predicted"], instances["predicted"])
 PYEOF
-check "multi-site: run the three-hour plan (DGX GPUs on NVLink), 20,000 replications" expect_rc 0 run "$M" --set target.deadline_s=10800 --replications 20000 --no-figures --out "$TMP/ms-run"
-check "  (guarantee met, cost as predicted, the GPUs charged)" "$PY" - "$TMP/ms-run/summary.json" <<'PYEOF'
-import json, sys
-s = json.load(open(sys.argv[1]))
-assert s["guarantee"] == "met", s["guarantee"]
-assert abs(s["cost"]["energy_j_mean"] / s["plan"]["predicted"]["energy_j"] - 1) < 1e-6
-assert abs(s["cost"]["time_s_mean"] / s["plan"]["predicted"]["time_s"] - 1) < 1e-6
-assert any(seg["cluster"] == "dgx" for seg in s["plan"]["segments"]), s["plan"]["segments"]
-PYEOF
+run_checked "the multi-site three-hour plan (DGX GPUs on NVLink)" "$M" 10800 "$TMP/ms-run" \
+  "any(seg['cluster'] == 'dgx' for seg in s['plan']['segments'])"
 check "multi-site on the Nanos alone: depl infeasible, saying the full network fits nowhere" bash -c "
   '$DEPLSIM' plan '$M' --set 'clusters=[{name: wifi, zone: wifi}]' >/dev/null 2>'$TMP/ms-wifi.err'; [ \$? -eq 3 ] &&
   grep -qF \"in memory, version 'full' fits on no (cluster, nodes, power state)\" '$TMP/ms-wifi.err'"
