@@ -6,7 +6,9 @@ source "$(dirname "$0")/testlib.sh" reproduce
 SWEEPS="$SOURCE_DIR/tests/data/reproduce"
 EXPECT_TIMEOUT=600
 R="$TMP/r"
-check "reproduce paper (tiny sweeps)" expect_rc 0 reproduce paper --sweeps "$SWEEPS" --out "$R" --jobs 2
+# --quick with --sweeps: the sweeps given, the two studies in their one-scenario form (the full studies are
+# analysis_scripts' and model_variants' tests).
+check "reproduce paper (tiny sweeps, quick studies)" expect_rc 0 reproduce paper --quick --sweeps "$SWEEPS" --out "$R" --jobs 2
 check "  it says where the report is" err_has "$R/report.html"
 check "every sweep merged" bash -c "for s in targets losses levels safety size; do test -f \"$R/sweeps/\$s/results.csv\" -a -f \"$R/sweeps/\$s/manifest.json\" || exit 1; done"
 check "every figure as PNG and PDF" bash -c "
@@ -39,7 +41,7 @@ check "Chromium (headless) loads report.html with every figure" bash -c "
   n=\$(grep -c '<img' <<<\"\$dom\")
   grep -q \"data-figures-loaded=\\\"11/11\\\"\" <<<\"\$dom\" || { echo \"figures loaded: \$(grep -o 'data-figures-loaded=\"[^\"]*\"' <<<\"\$dom\"), img tags: \$n\"; exit 1; }"
 check "--resume on a finished reproduction reruns no unit and keeps results" bash -c "
-  cp '$R/sweeps/targets/results.csv' '$TMP/t.csv' && '$DEPLSIM' reproduce paper --sweeps '$SWEEPS' --out '$R' --resume 2>'$TMP/res.err' &&
+  cp '$R/sweeps/targets/results.csv' '$TMP/t.csv' && '$DEPLSIM' reproduce paper --quick --sweeps '$SWEEPS' --out '$R' --resume 2>'$TMP/res.err' &&
   cmp '$TMP/t.csv' '$R/sweeps/targets/results.csv' &&
   ! grep -oE '\\[sweep\\] [0-9]+/[0-9]+ units done' '$TMP/res.err' | awk '{split(\$2, a, \"/\"); if (a[1] != a[2]) bad = 1} END {exit !bad}'"
 check "an existing --out: exit 2" expect_rc 2 reproduce paper --sweeps "$SWEEPS" --out "$R"
