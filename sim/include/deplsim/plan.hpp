@@ -70,6 +70,9 @@ struct Plan {
   std::string explanation;  ///< how the orchestrator chose, for people (printed on stderr by `deplsim plan`)
   std::optional<SolverReport> solver;  ///< exact solvers only
   std::optional<Claim> claim;          ///< how the claim P >= p* was certified, when it was
+  /// The global batch the plan trains with, where the scenario lets plans choose it (model.batch_sizes); 0: the
+  /// scenario's model.batch_size. deplsim sets it after each batch's planning (docs/model.md 1.2).
+  int batch_size = 0;
 
   [[nodiscard]] int total_epochs() const {
     int k = 0;

@@ -77,6 +77,8 @@ struct SwitchDecl {
 struct Model {
   std::string name;
   int batch_size = 0;
+  /// The global batches a plan may choose from (model.batch_sizes, docs/model.md 1.2); empty: batch_size only.
+  std::vector<int> batch_sizes;
   std::vector<ModelVersion> versions;  ///< the first is the full network
   std::vector<int> switch_epochs;      ///< epochs after which the version may change, increasing
   int max_switches = 0;

@@ -1,5 +1,6 @@
 // `deplsim plan SCENARIO --orchestrator NAME`: the plan as JSON on stdout, the orchestrator's reasoning on stderr;
 // with --write-model, the model a solver builds (e.g. the optimum's MILP) written to a file.
+#include "commands/batch_choice.hpp"
 #include "commands/command.hpp"
 
 #include "experiment/external.hpp"
@@ -36,6 +37,14 @@ public:
     check_orchestrator(choice_, session.registry);
     if (write_model_option_->count() > 0) check_model_file(session.registry);
     auto ctx = build_context(context_options(o_));
+    // model.batch_sizes: planned once per global batch, the cheapest kept with its batch's context (--write-model
+    // then writes the chosen batch's model: planned once more on it).
+    std::optional<Plan> chosen;
+    if (!ctx->scenario().model.batch_sizes.empty()) {
+      auto choice = choose_batch(*ctx, context_options(o_), choice_);
+      ctx = std::move(choice->ctx);
+      chosen = std::move(choice->planned.plan);
+    }
     std::optional<TempDir> knowledge;  // outlives the orchestrator (declared first)
     auto orchestrator = make_orchestrator(choice_, *ctx, knowledge);
     if (!write_model_.empty()) orchestrator->set_model_file(write_model_);
@@ -47,7 +56,8 @@ public:
     if (choice_.name == kExternalOrchestrator) guard.emplace(/*restart=*/true, /*once=*/true);
     Plan plan;
     try {
-      plan = orchestrator->plan(problem);
+      if (!chosen || !write_model_.empty()) plan = orchestrator->plan(problem);
+      if (chosen) plan = *chosen;  // the same plan, with its batch, claim and the batches' lines
       orchestrator->finish();
       if (interrupt_signal() != 0) throw Interrupted(interrupt_signal());
     } catch (const Interrupted& e) {

@@ -1,5 +1,6 @@
 // `deplsim run SCENARIO`: one unit of work (plan, simulate the replications on SimGrid, write the outputs) into
 // DIR.partial, published as DIR when complete; crash-safe and resumable (--resume), interruptible (exit 130).
+#include "commands/batch_choice.hpp"
 #include "commands/command.hpp"
 
 #include "report/statistics.hpp"
@@ -20,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 
@@ -204,7 +206,24 @@ public:
     std::filesystem::create_directories(work, ec);
     if (ec) throw_write_error(work, "create the folder", ec.value());
     try {
-      return plan_simulate_write(*ctx, copts, resumed, work, dir, fingerprint, out);
+      // With model.batch_sizes the unit runs on the chosen global batch's context: chosen now (planning once per
+      // batch), or on resume the batch of the plan kept.
+      std::unique_ptr<Context> batch_ctx;
+      std::optional<RunCheckpoint> planned;
+      if (!ctx->scenario().model.batch_sizes.empty()) {
+        if (!resumed) {
+          auto choice = choose_batch(*ctx, copts, a_.choice);
+          batch_ctx = std::move(choice->ctx);
+          planned = std::move(choice->planned);
+        } else if (const int b = resumed->plan.batch_size; b > 0) {
+          const auto& list = ctx->scenario().model.batch_sizes;
+          if (std::find(list.begin(), list.end(), b) == list.end())
+            throw InputError(InputIssue{(work / "run-state.json").string(), 0, 0, "plan.plan.batch_size",
+                                        fmt::format("{} is not one of the scenario's model.batch_sizes", b)});
+          batch_ctx = batch_context(*ctx, copts, b);
+        }
+      }
+      return plan_simulate_write(batch_ctx ? *batch_ctx : *ctx, copts, resumed, planned, work, dir, fingerprint, out);
     } catch (const InputError& e) {
       forget_failed_work(work, fresh, dynamic_cast<const WriteError*>(&e) != nullptr);
       throw;
@@ -213,11 +232,13 @@ public:
 
 private:
   int plan_simulate_write(const Context& ctx, const ContextOptions& copts, const std::optional<RunCheckpoint>& resumed,
+                          const std::optional<RunCheckpoint>& planned,
                           const std::filesystem::path& work, const std::filesystem::path& dir,
                           const nlohmann::ordered_json& fingerprint, const std::string& out) {
     std::optional<TempDir> knowledge;  // outlives the orchestrator (declared first)
     auto orchestrator = make_orchestrator(a_.choice, ctx, knowledge);
     RunOptions ro = run_options(resumed, work, fingerprint, *orchestrator);
+    ro.planned = planned;
     RunResult result;
     try {
       const InterruptGuard guard(/*restart=*/true, /*once=*/true);

@@ -44,6 +44,12 @@ public:
       fmt::print("  iterations mode: global batch {}, {} iterations per epoch on all the data, buckets of {:.6g} bytes, "
                  "synchronisation every {} iteration{}\n", sc.model.batch_size, sc.iterations_per_epoch(static_cast<double>(q)),
                  sc.training.bucket_bytes, sc.training.sync_every, sc.training.sync_every == 1 ? "" : "s");
+    if (!sc.model.batch_sizes.empty()) {
+      std::string list;
+      for (const int b : sc.model.batch_sizes) list += fmt::format("{}{}", list.empty() ? "" : ", ", b);
+      fmt::print("  global batch chosen per plan from [{}] (model.batch_sizes): planned once per batch, the cheapest kept; "
+                 "what fits below is for batch {}\n", list, sc.model.batch_size);
+    }
     for (std::size_t v = 0; v < sc.model.versions.size(); ++v) fmt::print("{}", version_line(*ctx, v));
     for (const auto& dev : sc.devices) fmt::print("{}", device_line(*ctx, dev));
     return exit_code::ok;

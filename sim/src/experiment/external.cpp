@@ -207,7 +207,11 @@ Plan plan_from_json(const json& message, const std::string& who) {
     return plan;
   }
   const json& body = need_object(*p, who, "plan");
-  only_keys(body, who, "plan", {"data_sources", "segments", "predicted"});
+  only_keys(body, who, "plan", {"data_sources", "batch_size", "segments", "predicted"});
+  if (auto b = body.find("batch_size"); b != body.end() && !b->is_null()) {
+    plan.batch_size = need_int(*b, who, "plan.batch_size");
+    if (plan.batch_size < 1) bad(who, "plan.batch_size", fmt::format("must be >= 1, got {}", plan.batch_size));
+  }
   const json& sources = need(body, who, "plan", "data_sources");
   if (!sources.is_array())
     bad(who, "plan.data_sources", fmt::format("expected an array of names, got {}: {}", type_name(sources), shown(sources)));

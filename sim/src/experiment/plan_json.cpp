@@ -70,6 +70,7 @@ Claim claim_from_json(const nlohmann::json& j, const std::string& file, const st
 nlohmann::ordered_json plan_to_json(const Plan& plan) {
   nlohmann::ordered_json j;
   j["data_sources"] = plan.data_sources;
+  if (plan.batch_size > 0) j["batch_size"] = plan.batch_size;  // only where the scenario lets plans choose it
   auto segs = nlohmann::ordered_json::array();
   for (const auto& s : plan.segments) {
     nlohmann::ordered_json o;

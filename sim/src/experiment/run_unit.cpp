@@ -43,19 +43,23 @@ void stop_if_interrupted(const RunOptions& options) {
 
 // A resumed run keeps the interrupted run's plan, unless the orchestrator must plan again to build its
 // per-replication policies (adaptive) or keeps state made by planning (e.g. it lives in another process).
-// Returns whether it planned.
+// A plan made before the unit (RunOptions::planned) is kept the same way. Returns whether it planned.
 bool plan_or_resume(const Problem& problem, Orchestrator& orchestrator, const RunOptions& options, RunResult& result) {
-  const bool replan = !options.resumed || options.resumed->adaptive || orchestrator.stateful();
+  const std::optional<RunCheckpoint>& given = options.resumed ? options.resumed : options.planned;
+  const bool replan = !given || given->adaptive || orchestrator.stateful();
   if (replan) {
     const auto t_plan = std::chrono::steady_clock::now();
     result.plan = orchestrator.plan(problem);
     result.planner_wall_s = seconds_since(t_plan);
+    // Planned again on the context of a chosen global batch: the plan is that batch's (set by the choice).
+    if (given && given->plan.batch_size > 0 && result.plan.status == PlanStatus::ok && result.plan.batch_size == 0)
+      result.plan.batch_size = given->plan.batch_size;
     if (options.resumed && plan_to_json(result.plan) != plan_to_json(options.resumed->plan))
       fmt::print(stderr, "note: {} planned differently than in the interrupted run (a non-deterministic orchestrator?): "
                          "the new plan is used for every replication\n", options.orchestrator);
   } else {
-    result.plan = options.resumed->plan;
-    result.planner_wall_s = options.resumed->planner_wall_s;
+    result.plan = given->plan;
+    result.planner_wall_s = given->planner_wall_s;
   }
   const auto problems = validate_plan(problem, result.plan, options.orchestrator);
   if (!problems.empty()) {
@@ -244,7 +248,8 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
   const bool planned = plan_or_resume(problem, orchestrator, options, result);
   // Adaptive: whether the orchestrator gives per-replication policies (known from the checkpoint when it did not plan).
   const bool adaptive = result.plan.status == PlanStatus::ok &&
-                        (planned ? orchestrator.start_replication(problem, result.plan) != nullptr : options.resumed->adaptive);
+                        (planned ? orchestrator.start_replication(problem, result.plan) != nullptr
+                                 : (options.resumed ? options.resumed : options.planned)->adaptive);
   if (options.on_planned) options.on_planned(RunCheckpoint{result.plan, adaptive, result.planner_wall_s});
   test_kill_point("run:planned");
   stop_if_interrupted(options);

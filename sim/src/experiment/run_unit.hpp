@@ -36,6 +36,9 @@ struct RunOptions {
   /// Resuming an interrupted run: its plan, used instead of planning again (unless the orchestrator is adaptive
   /// or external: then it plans again, and a different plan is reported on stderr and used).
   std::optional<RunCheckpoint> resumed;
+  /// A plan made before the unit started, by this orchestrator on this context (the global batch chosen, docs/model.md
+  /// 1.2): used like a resumed one. Ignored when `resumed` is set.
+  std::optional<RunCheckpoint> planned;
   /// Called once the plan is made and checked (to keep it for --resume).
   std::function<void(const RunCheckpoint&)> on_planned;
   /// Non-zero (a signal number) when the run must stop: checked after planning and between replications.

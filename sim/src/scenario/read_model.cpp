@@ -125,6 +125,46 @@ void read_switch_epochs(ModelReading& mr, Map& model, Scenario& sc) {
   }
 }
 
+// model.batch_sizes (docs/scenario.md 2.7): the global batches a plan chooses from, distinct, at most 16, with a
+// learning model whose knowledge can be drawn for each (parametric); model.batch_size, if written, is one of them.
+void read_batch_sizes(ModelReading& mr, Map& model, Scenario& sc) {
+  yaml::Document& doc = mr.r.doc;
+  YAML::Node list = model.get("batch_sizes");
+  mr.r.remember(list, "model.batch_sizes");
+  if (!list.IsDefined() || list.IsNull()) return;
+  if (!list.IsSequence() || list.size() == 0 || list.size() > 16) {
+    doc.issue(list, "model.batch_sizes", "expected a list of 1 to 16 global batch sizes, e.g. [256, 1024, 4096]");
+    return;
+  }
+  if (mr.traces) {
+    doc.issue(list, "model.batch_sizes",
+              "a measured profile (learning kind: traces) holds the losses of the one batch it was measured at; "
+              "choosing the batch needs kind: parametric (with the batch-size law)");
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string key = fmt::format("model.batch_sizes.{}", i);
+    auto b = yaml::to_integer(doc, list[i], key);
+    if (!b) continue;
+    if (*b < 1 || *b > 100'000'000) {
+      doc.issue(list[i], key, fmt::format("must be in [1, 100000000], got {}", *b));
+      continue;
+    }
+    if (std::find(sc.model.batch_sizes.begin(), sc.model.batch_sizes.end(), *b) != sc.model.batch_sizes.end()) {
+      doc.issue(list[i], key, fmt::format("{} listed twice", *b));
+      continue;
+    }
+    sc.model.batch_sizes.push_back(static_cast<int>(*b));
+  }
+  const YAML::Node written = model.get("batch_size");
+  if (!written.IsDefined() || written.IsNull()) {
+    if (!sc.model.batch_sizes.empty()) sc.model.batch_size = sc.model.batch_sizes.front();
+  } else if (!sc.model.batch_sizes.empty() && model.ok("batch_size") &&
+             std::find(sc.model.batch_sizes.begin(), sc.model.batch_sizes.end(), sc.model.batch_size) == sc.model.batch_sizes.end()) {
+    doc.issue(written, "model.batch_size", fmt::format("must be one of model.batch_sizes when both are written, got {}", sc.model.batch_size));
+  }
+}
+
 // The runs the planners know (docs/scenario.md 2.7): model.learning.knowledge_runs, or this kind's own name for them
 // (knowledge_seeds of a measured profile, knowledge_trajectories of the learning curves), not both. Its position is
 // remembered under both names.
@@ -341,6 +381,7 @@ void read_model(Reader& r, Map& top, bool max_epochs_ok, Scenario& sc, LearningS
   ModelReading mr{r, max_epochs_ok, is_traces(model.node()), {}};
   sc.model.name = model.string("name");
   sc.model.batch_size = static_cast<int>(model.integer_in("batch_size", 1, 100'000'000, 32));
+  read_batch_sizes(mr, model, sc);
   read_versions(mr, model, sc, learning);
   read_switch_epochs(mr, model, sc);
   sc.model.max_switches = static_cast<int>(model.integer_in("max_switches", 0, 100, 0));

@@ -34,6 +34,9 @@ std::vector<std::string> validate_plan(const Problem& problem, const Plan& plan,
   const Scenario& sc = problem.scenario;
   if (plan.status != PlanStatus::ok) return errors;
   if (plan.data_sources.empty()) err("data_sources", "no data source selected");
+  if (plan.batch_size != 0 && plan.batch_size != sc.model.batch_size)
+    err("batch_size", fmt::format("the problem's global batch is {} (a plan trains with the batch it was planned for), got {}",
+                                  sc.model.batch_size, plan.batch_size));
   std::set<std::string> seen;
   for (std::size_t i = 0; i < plan.data_sources.size(); ++i) {
     const auto& d = plan.data_sources[i];

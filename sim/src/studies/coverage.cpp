@@ -315,6 +315,10 @@ CoverageResult run_coverage(const CoverageOptions& o) {
     ContextOptions co = o.context;
     for (const auto& [k, v] : cell) co.overrides.push_back(k + "=" + v);
     contexts.push_back(build_context(co));
+    if (!contexts.back()->scenario().model.batch_sizes.empty())  // one context per cell: the batch must be fixed
+      throw InputError(InputIssue{contexts.back()->scenario().path, 0, 0, "model.batch_sizes",
+                                  "the coverage study plans on one global batch: fix it with --set model.batch_sizes=null "
+                                  "--set model.batch_size=B (or make model.batch_size a --grid axis)"});
     for (const auto& name : o.orchestrators) {
       try {
         (void)contexts.back()->orchestrators->make(name);

@@ -1,0 +1,103 @@
+// The global batch chosen per plan (see batch_choice.hpp).
+#include "commands/batch_choice.hpp"
+
+#include "deplsim/error.hpp"
+#include "deplsim/problem.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+namespace deplsim::commands {
+namespace {
+
+// Each batch's claims at 1 - (1 - c) / m: the m batches' claims all hold at c (union bound).
+double per_batch_confidence(double confidence, std::size_t batches) {
+  return 1.0 - (1.0 - confidence) / static_cast<double>(batches);
+}
+
+struct Tried {
+  int batch = 0;
+  std::unique_ptr<Context> ctx;
+  Plan plan;
+  bool adaptive = false;
+  double objective = 0.0;
+};
+
+} // namespace
+
+std::unique_ptr<Context> batch_context(const Context& base, const ContextOptions& options, int batch) {
+  const Model& m = base.scenario().model;
+  ContextOptions o = options;
+  o.overrides.push_back(fmt::format("model.batch_size={}", batch));
+  o.overrides.emplace_back("model.batch_sizes=null");
+  o.overrides.push_back(fmt::format("model.learning.confidence={:.17g}",
+                                    per_batch_confidence(base.loaded.learning.confidence, m.batch_sizes.size())));
+  return build_context(o);
+}
+
+std::optional<BatchChoice> choose_batch(const Context& base, const ContextOptions& options, const OrchestratorChoice& choice) {
+  const Model& m = base.scenario().model;
+  if (m.batch_sizes.empty()) return std::nullopt;
+  const double confidence = base.loaded.learning.confidence;
+  std::vector<Tried> tried;
+  double wall = 0;
+  std::optional<std::size_t> best;
+  for (const int batch : m.batch_sizes) {
+    Tried t;
+    t.batch = batch;
+    t.ctx = batch_context(base, options, batch);
+    std::optional<TempDir> knowledge;  // outlives the orchestrator (declared first)
+    auto orchestrator = make_orchestrator(choice, *t.ctx, knowledge);
+    const Problem problem = t.ctx->problem();
+    const auto t0 = std::chrono::steady_clock::now();
+    t.plan = orchestrator->plan(problem);
+    wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto problems = validate_plan(problem, t.plan, choice.name);
+    if (!problems.empty()) {
+      std::vector<InputIssue> issues;  // a plug-in's invalid plan is bad input (exit 2), named by orchestrator and field
+      for (const auto& p : problems) issues.push_back(InputIssue{"", 0, 0, "", fmt::format("global batch {}: {}", batch, p)});
+      throw InputError(issues);
+    }
+    if (t.plan.status == PlanStatus::ok) {
+      t.plan.batch_size = batch;
+      t.adaptive = orchestrator->start_replication(problem, t.plan) != nullptr;
+      t.objective = t.ctx->cost->objective(t.ctx->cost->evaluate(t.plan));
+      if (!best || t.objective < tried[*best].objective) best = tried.size();
+    }
+    orchestrator->finish();
+    tried.push_back(std::move(t));
+  }
+  // What each batch gave, for people: the explanation's first lines.
+  std::string lines = fmt::format("global batch (model.batch_sizes): planned once per batch, claims at confidence {:.6g} each "
+                                  "({:.6g} for all together); predicted objective per batch:\n",
+                                  per_batch_confidence(confidence, m.batch_sizes.size()), confidence);
+  for (const auto& t : tried)
+    lines += t.plan.status == PlanStatus::ok
+                 ? fmt::format("  batch {}: {:.6g}{}\n", t.batch, t.objective, best && tried[*best].batch == t.batch ? "  <- chosen" : "")
+                 : fmt::format("  batch {}: {} ({})\n", t.batch, to_string(t.plan.status), t.plan.reason);
+  BatchChoice out;
+  if (!best) {  // no batch gives a plan: the first batch's answer, with every batch's reason
+    Tried& first = tried.front();
+    std::string reason = "no global batch of model.batch_sizes gives a plan:";
+    for (const auto& t : tried) reason += fmt::format(" batch {}: {};", t.batch, t.plan.reason);
+    reason.pop_back();
+    first.plan.reason = reason;
+    first.plan.explanation = lines + first.plan.explanation;
+    out.ctx = std::move(first.ctx);
+    out.planned = RunCheckpoint{first.plan, false, wall};
+    return out;
+  }
+  Tried& chosen = tried[*best];
+  if (chosen.plan.claim) {  // the batch's claim, at its level; every batch's together at the scenario's confidence
+    chosen.plan.claim->confidence = confidence;
+    chosen.plan.claim->method += fmt::format("; the cheapest of {} global batches, each certified at confidence {:.6g}",
+                                             m.batch_sizes.size(), per_batch_confidence(confidence, m.batch_sizes.size()));
+  }
+  chosen.plan.explanation = lines + chosen.plan.explanation;
+  out.ctx = std::move(chosen.ctx);
+  out.planned = RunCheckpoint{chosen.plan, chosen.adaptive, wall};
+  return out;
+}
+
+} // namespace deplsim::commands

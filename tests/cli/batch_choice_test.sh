@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The global batch chosen per plan (model.batch_sizes, docs/model.md 1.2), on tests/data/scenarios/tiny-iterations.yaml
+# with the batch-size law: the plan of each listed batch is the plan of that batch fixed (at the per-batch
+# confidence), the cheapest is kept and says its batch; which batch wins moves with B_noise; `run` simulates and
+# judges the chosen batch (its replications equal a run of that batch fixed); a certified claim keeps the scenario's
+# confidence after the choice; an interrupted run resumes on its batch; bad lists are input errors (exit 2).
+source "$(dirname "$0")/testlib.sh" batch-choice
+cd "$SOURCE_DIR" || exit 2
+SC=tests/data/scenarios/tiny-iterations.yaml
+LIST=(--set 'model.batch_sizes=[64, 256, 1024]' --set model.learning.reference_batch=64)
+# Per-batch confidence with 3 batches: 1 - 0.05 / 3.
+C3=0.98333333333333328
+
+# plan_of BATCH NOISE ORCHESTRATOR: the plan with that batch fixed, at the per-batch confidence, in $TMP/fixed-BATCH.json.
+# Exit 0 or 3 (a batch may give no plan).
+plan_of() {
+  timeout 300 "$DEPLSIM" plan "$SC" --orchestrator "$3" --set model.learning.reference_batch=64 --set "model.learning.batch_noise_scale=$2" \
+    --set "model.batch_size=$1" --set model.learning.confidence=$C3 >"$TMP/fixed-$1.json" 2>"$TMP/fixed-$1.err"
+  local rc=$?
+  [ $rc = 0 ] || [ $rc = 3 ] || { echo "batch $1: exit $rc"; cat "$TMP/fixed-$1.err"; return 1; }
+}
+# chosen_is NOISE ORCHESTRATOR BATCH: the list's plan is the fixed plan of BATCH, with batch_size; every batch's line
+# in the explanation; the chosen objective is the least of them.
+chosen_is() {
+  local noise=$1 orch=$2 want=$3
+  expect_rc 0 plan "$SC" --orchestrator "$orch" "${LIST[@]}" --set "model.learning.batch_noise_scale=$noise" || return 1
+  cp "$TMP/rc.out" "$TMP/chosen.json"
+  cp "$TMP/rc.err" "$TMP/chosen.err"
+  for b in 64 256 1024; do plan_of "$b" "$noise" "$orch" || return 1; done
+  "$PY" - "$TMP" "$want" <<'PYEOF'
+import json, re, sys
+tmp, want = sys.argv[1], int(sys.argv[2])
+chosen = json.load(open(f"{tmp}/chosen.json"))
+assert chosen["batch_size"] == want, chosen.get("batch_size")
+fixed = json.load(open(f"{tmp}/fixed-{want}.json"))
+assert "batch_size" not in fixed, "a plan of a scenario without a list has no batch_size"
+for k in ("data_sources", "segments", "predicted"):
+    assert chosen[k] == fixed[k], (k, chosen[k], fixed[k])
+err = open(f"{tmp}/chosen.err").read()
+objs = {}
+for b in (64, 256, 1024):
+    m = re.search(rf"^  batch {b}: (\S+)", err, re.M)
+    assert m, f"no line for batch {b}:\n{err}"
+    if m.group(1) not in ("infeasible", "insufficient_data"):
+        objs[b] = float(m.group(1))
+assert min(objs, key=objs.get) == want, objs
+assert f"  batch {want}: " in err and "<- chosen" in [l for l in err.splitlines() if l.startswith(f"  batch {want}:")][0]
+PYEOF
+}
+check "B_noise 100000 (the law hardly bites): depl takes batch 1024, the cheapest, the plan of 1024 fixed" chosen_is 100000 depl 1024
+check "B_noise 256: batch 64 (larger batches need more epochs)" chosen_is 256 depl 64
+check "the same choice for full-only (every orchestrator, one rule)" chosen_is 100000 full-only 1024
+
+claim_kept() {
+  "$PY" - "$TMP/chosen.json" "$TMP/fixed-1024.json" <<'PYEOF'
+import json, sys
+c, f = (json.load(open(p)) for p in sys.argv[1:])
+assert "claim" in c and "claim" in f, "no certified claim"
+assert c["claim"]["confidence"] == 0.95, c["claim"]
+assert abs(f["claim"]["confidence"] - (1 - 0.05 / 3)) < 1e-12, f["claim"]
+assert c["claim"]["test_level"] == f["claim"]["test_level"], (c["claim"], f["claim"])
+assert "the cheapest of 3 global batches" in c["claim"]["method"], c["claim"]["method"]
+PYEOF
+}
+chosen_is 100000 depl 1024 >/dev/null 2>&1
+check "the chosen plan's claim: the scenario's 0.95 for all batches together, each batch tested at 1 - 0.05/3" claim_kept
+
+RUN=(run "$SC" "${LIST[@]}" --set model.learning.batch_noise_scale=100000 --replications 300 --no-figures)
+FIXED=(run "$SC" --set model.learning.reference_batch=64 --set model.learning.batch_noise_scale=100000 --set model.batch_size=1024
+       --set model.learning.confidence=$C3 --replications 300 --no-figures)
+run_is_fixed_batch() {
+  expect_rc 0 "${RUN[@]}" --out "$TMP/run" || return 1
+  expect_rc 0 "${FIXED[@]}" --out "$TMP/fixed" || return 1
+  cmp "$TMP/run/replications.csv" "$TMP/fixed/replications.csv" || return 1
+  "$PY" - "$TMP/run/summary.json" <<'PYEOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["simulation"]["batch_size"] == 1024, s["simulation"]
+assert s["plan"]["batch_size"] == 1024, s["plan"]
+samples = sum({"cam1": 2000, "cam2": 1000}[d] for d in s["plan"]["data_sources"])
+assert s["simulation"]["iterations_per_epoch"] == -(-samples // 1024), (samples, s["simulation"])
+PYEOF
+}
+check "run: simulated and judged on the chosen batch (replications.csv = the run of batch 1024 fixed)" run_is_fixed_batch
+
+resumes() {
+  DEPLSIM_TEST_KILL_AT=run:planned timeout 300 "$DEPLSIM" "${RUN[@]}" --out "$TMP/killed" >/dev/null 2>&1
+  [ -d "$TMP/killed.partial" ] || { echo "no work folder left"; return 1; }
+  expect_rc 0 "${RUN[@]}" --out "$TMP/killed" --resume || return 1
+  cmp "$TMP/killed/replications.csv" "$TMP/run/replications.csv"
+}
+check "an interrupted run resumes on its batch (same replications)" resumes
+
+compare_units() {
+  expect_rc 0 compare "$SC" "${LIST[@]}" --set model.learning.batch_noise_scale=100000 --orchestrators depl,full-only \
+    --replications 100 --no-figures --out "$TMP/cmp" || return 1
+  "$PY" - "$TMP/cmp" <<'PYEOF'
+import json, sys
+for o in ("depl", "full-only"):
+    s = json.load(open(f"{sys.argv[1]}/{o}/summary.json"))
+    assert s["plan"]["batch_size"] == 1024, (o, s["plan"])
+PYEOF
+}
+check "compare: each orchestrator's unit chooses its batch" compare_units
+
+check "validate says the batch is chosen per plan" bash -c "
+  '$DEPLSIM' validate $SC --set 'model.batch_sizes=[64, 256]' | grep -qF 'global batch chosen per plan from [64, 256] (model.batch_sizes)'"
+bad() {  # bad KEY-IN-MESSAGE SET...
+  local key=$1
+  shift
+  local args=()
+  for s in "$@"; do args+=(--set "$s"); done
+  expect_rc 2 plan "$SC" "${args[@]}" || return 1
+  err_has "$key"
+}
+check "a batch listed twice: exit 2" bad "model.batch_sizes.1" 'model.batch_sizes=[64, 64]'
+check "an empty list: exit 2" bad "model.batch_sizes" 'model.batch_sizes=[]'
+check "a batch out of range: exit 2" bad "model.batch_sizes.0" 'model.batch_sizes=[0, 64]'
+check "not a list: exit 2" bad "model.batch_sizes" 'model.batch_sizes=64'
+check "model.batch_size not in the list: exit 2" bad "model.batch_size" 'model.batch_sizes=[128, 256]'
+check "a measured profile (traces) cannot choose: exit 2" bash -c "
+  '$DEPLSIM' plan tests/data/scenarios/tiny-traces.yaml --set 'model.batch_sizes=[32, 64]' >/dev/null 2>'$TMP/t.err'; rc=\$?
+  [ \$rc = 2 ] && grep -qF 'model.batch_sizes' '$TMP/t.err' && grep -qF 'kind: parametric' '$TMP/t.err' || { echo rc \$rc; cat '$TMP/t.err'; exit 1; }"
+check "the coverage study refuses a list (one batch per cell): exit 2" bash -c "
+  '$DEPLSIM' coverage $SC --set 'model.batch_sizes=[64, 256]' --orchestrators depl --repetitions 2 --out '$TMP/cov' >/dev/null 2>'$TMP/c.err'; rc=\$?
+  [ \$rc = 2 ] && grep -qF 'model.batch_sizes' '$TMP/c.err' || { echo rc \$rc; cat '$TMP/c.err'; exit 1; }"
+finish
