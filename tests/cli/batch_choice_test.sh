@@ -91,6 +91,18 @@ resumes() {
 }
 check "an interrupted run resumes on its batch (same replications)" resumes
 
+adaptive_kept() {  # depl-online plans again in the unit (its policies): the kept plan's batch and claim stay
+  expect_rc 0 run "$SC" --orchestrator depl-online "${LIST[@]}" --set model.learning.batch_noise_scale=100000 --replications 50 \
+    --no-figures --out "$TMP/online" || return 1
+  "$PY" - "$TMP/online/summary.json" <<'PYEOF'
+import json, sys
+p = json.load(open(sys.argv[1]))["plan"]
+assert p["batch_size"] == 1024, p
+assert p["claim"]["confidence"] == 0.95 and "the cheapest of 3 global batches" in p["claim"]["method"], p["claim"]
+PYEOF
+}
+check "an adaptive orchestrator (depl-online) re-plans in the unit and keeps the chosen batch and claim" adaptive_kept
+
 compare_units() {
   expect_rc 0 compare "$SC" "${LIST[@]}" --set model.learning.batch_noise_scale=100000 --orchestrators depl,full-only \
     --replications 100 --no-figures --out "$TMP/cmp" || return 1

@@ -61,7 +61,8 @@ std::optional<BatchChoice> choose_batch(const Context& base, const ContextOption
     }
     if (t.plan.status == PlanStatus::ok) {
       t.plan.batch_size = batch;
-      t.adaptive = orchestrator->start_replication(problem, t.plan) != nullptr;
+      // Per-replication policies: the unit plans again to build them (an orchestrator in another process always does).
+      t.adaptive = !orchestrator->stateful() && orchestrator->start_replication(problem, t.plan) != nullptr;
       t.objective = t.ctx->cost->objective(t.ctx->cost->evaluate(t.plan));
       if (!best || t.objective < tried[*best].objective) best = tried.size();
     }

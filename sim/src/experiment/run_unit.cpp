@@ -13,10 +13,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <tuple>
 
 namespace deplsim {
 namespace {
@@ -41,6 +43,14 @@ void stop_if_interrupted(const RunOptions& options) {
   if (options.interrupted != nullptr && options.interrupted->load() != 0) throw Interrupted(options.interrupted->load());
 }
 
+// The same data sources and segments.
+bool same_choices(const Plan& a, const Plan& b) {
+  auto key = [](const Segment& s) { return std::tie(s.version, s.cluster, s.nodes, s.pstate, s.epochs); };
+  return a.data_sources == b.data_sources &&
+         std::equal(a.segments.begin(), a.segments.end(), b.segments.begin(), b.segments.end(),
+                    [&](const Segment& x, const Segment& y) { return key(x) == key(y); });
+}
+
 // A resumed run keeps the interrupted run's plan, unless the orchestrator must plan again to build its
 // per-replication policies (adaptive) or keeps state made by planning (e.g. it lives in another process).
 // A plan made before the unit (RunOptions::planned) is kept the same way. Returns whether it planned.
@@ -51,9 +61,15 @@ bool plan_or_resume(const Problem& problem, Orchestrator& orchestrator, const Ru
     const auto t_plan = std::chrono::steady_clock::now();
     result.plan = orchestrator.plan(problem);
     result.planner_wall_s = seconds_since(t_plan);
-    // Planned again on the context of a chosen global batch: the plan is that batch's (set by the choice).
-    if (given && given->plan.batch_size > 0 && result.plan.status == PlanStatus::ok && result.plan.batch_size == 0)
+    // Planned again on the context of a chosen global batch: the plan is that batch's, and where it is the plan the
+    // choice kept, so are its claim (stated for all batches together) and explanation (set by the choice).
+    if (given && given->plan.batch_size > 0 && result.plan.status == PlanStatus::ok && result.plan.batch_size == 0) {
       result.plan.batch_size = given->plan.batch_size;
+      if (same_choices(result.plan, given->plan)) {
+        result.plan.claim = given->plan.claim;
+        result.plan.explanation = given->plan.explanation;
+      }
+    }
     if (options.resumed && plan_to_json(result.plan) != plan_to_json(options.resumed->plan))
       fmt::print(stderr, "note: {} planned differently than in the interrupted run (a non-deterministic orchestrator?): "
                          "the new plan is used for every replication\n", options.orchestrator);
