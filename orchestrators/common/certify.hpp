@@ -9,7 +9,10 @@
 
 #include "deplsim/orchestrator.hpp"
 
+#include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace deplsim {
@@ -23,6 +26,10 @@ struct Candidate {
   bool prespecified = false;
 };
 
+/// What a plan trains, as (version, epochs) with consecutive segments of one version merged: a plan that splits a
+/// version's epochs over two resource choices learns what the unsplit plan learns.
+std::vector<std::pair<std::size_t, int>> version_runs(const Problem& problem, const Plan& plan);
+
 /// The candidates a planner certifies: `own` (its choice) first, then the plan of the full version and that of the
 /// most-pruned one on all the data (docs/model.md 5.1) — so that no certifying planner does worse than those anchors.
 std::vector<Candidate> with_single_version_candidates(const Problem& problem, Plan own);
@@ -32,6 +39,10 @@ std::vector<Candidate> with_single_version_candidates(const Problem& problem, Pl
 /// bound (plan.claim says how). When the knowledge keeps no certification runs, the first candidate is returned as it
 /// is (an uncertified claim). When no candidate is certified, the first one comes back infeasible with the reasons.
 /// `planner` names the planner in explanations.
-Plan certify_best(const Problem& problem, std::vector<Candidate> candidates, const std::string& planner);
+/// `retime`, when given, is asked for a candidate whose fewest certified epochs miss the deadline on its resources: a
+/// plan with the same data and schedule at those epochs (what it learns, hence its claim) on resources within the
+/// deadline, or nullopt. A plan it returns that learns anything else, or still misses the deadline, is not used.
+using Retime = std::function<std::optional<Plan>(const Plan& lengthened)>;
+Plan certify_best(const Problem& problem, std::vector<Candidate> candidates, const std::string& planner, const Retime& retime = {});
 
 } // namespace deplsim

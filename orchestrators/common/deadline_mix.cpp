@@ -117,4 +117,29 @@ Plan mix_for_deadline(const Problem& pb, const Plan& plan) {
   return best;
 }
 
+std::optional<Plan> retime_for_deadline(const Problem& pb, const Plan& plan) {
+  const Scenario& sc = pb.scenario;
+  if (!sc.target.deadline_s || plan.segments.empty()) return std::nullopt;
+  std::vector<Segment> runs;  // consecutive segments of one version merged
+  for (const Segment& s : plan.segments)
+    if (!runs.empty() && runs.back().version == s.version) runs.back().epochs += s.epochs;
+    else runs.push_back(s);
+  std::optional<Plan> best;
+  double best_objective = 0;
+  for (const Resources& r : pb.cost.resource_choices()) {
+    if (std::any_of(runs.begin(), runs.end(), [&](const Segment& s) { return !pb.cost.fits(*sc.version_index(s.version), r); })) continue;
+    Plan p = plan;
+    p.segments.clear();
+    for (const Segment& s : runs) p.segments.push_back(on(pb, s, r, s.epochs));
+    const PlanCost c = pb.cost.evaluate(p);
+    if (c.time_s > *sc.target.deadline_s) continue;
+    if (const double o = pb.cost.objective(c); !best || o < best_objective) {
+      best = std::move(p);
+      best_objective = o;
+    }
+  }
+  if (!best) return std::nullopt;
+  return mix_for_deadline(pb, *best);
+}
+
 } // namespace deplsim

@@ -6,6 +6,7 @@
 
 #include "deplsim/problem.hpp"
 
+#include <optional>
 #include <string>
 
 namespace deplsim {
@@ -15,5 +16,11 @@ namespace deplsim {
 /// bisection on exact evaluations); `plan` itself without a deadline or when nothing is cheaper. When it changes the
 /// plan, its predicted energy and time follow and its explanation says so.
 Plan mix_for_deadline(const Problem& pb, const Plan& plan);
+
+/// A plan whose epochs miss the deadline on its resources, on resources that meet it: each version's epochs (consecutive
+/// segments of one version merged) on the one resource choice, where every version fits, of least objective within
+/// the deadline, then mixed (mix_for_deadline). The same data and schedule: what the plan learns, hence its claim.
+/// nullopt without a deadline or when no single choice meets it. (certify_best's Retime for heuristic planners.)
+std::optional<Plan> retime_for_deadline(const Problem& pb, const Plan& plan);
 
 } // namespace deplsim

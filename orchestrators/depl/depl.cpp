@@ -110,7 +110,8 @@ public:
     // certification (to rank them) and after it (certification may change the last segment's epochs); what a plan
     // learns, hence its claim, does not depend on its resources.
     for (auto& c : candidates) c.plan = mix_for_deadline(pb, c.plan);
-    Plan out = certify_best(pb, std::move(candidates), name());
+    // A candidate whose certified epochs miss the deadline on its resources is certified on resources re-chosen for it.
+    Plan out = certify_best(pb, std::move(candidates), name(), [&pb](const Plan& p) { return retime_for_deadline(pb, p); });
     return out.status == PlanStatus::ok ? mix_for_deadline(pb, out) : out;
   }
 

@@ -737,7 +737,7 @@ private:
   }
 
   // Builds and solves one data set's MILP into `o` (not yet in search.outcomes), and writes the model when asked.
-  void solve_one(const Problem& pb, const Candidate& c, DataSetOutcome& o, Search& search) const {
+  void solve_one(const Problem& pb, const Candidate& c, DataSetOutcome& o, Search& search, bool may_write_model = true) const {
     const OptimumSettings& ps = settings_;
     Built b = build_model(pb, c.set, c.samples, c.columns, ps.max_segments);
     o.vars = b.model.vars().size();
@@ -753,7 +753,7 @@ private:
     search.total_nodes += r.nodes;
     search.total_solve += r.seconds;
     take_result(pb, c, b, st, r, o, search);
-    if (!ps.model_file.empty() && (o.plan || search.model_note.empty())) {
+    if (may_write_model && !ps.model_file.empty() && (o.plan || search.model_note.empty())) {
       // The model of the data set the best plan comes from (else of the first data set solved).
       if (!o.plan || search.best_index == search.outcomes.size()) {
         milp::write(b.model, ps.model_file);
@@ -822,7 +822,8 @@ private:
     rep.milps = static_cast<int>(std::count_if(search.outcomes.begin(), search.outcomes.end(), [](const DataSetOutcome& o) { return o.vars > 0; }));
     if (search.best_milp == kInf) return no_plan(pb, n_cands, search, rep, explanation, elapsed);
     const Plan milp = best_plan(pb, search, rep, explanation, elapsed);
-    Plan out = certify_best(pb, with_single_version_candidates(pb, milp), name());
+    Plan out = certify_best(pb, with_single_version_candidates(pb, milp), name(),
+                            [&](const Plan& lengthened) { return retime(pb, lengthened); });
     if (pb.knowledge.certification_runs() > 0 && out.status == PlanStatus::ok) {
       // What the certified plan is to the MILP's (SolverReport::certified_plan): the report stays the MILP's.
       const bool same_data = out.data_sources == milp.data_sources;
@@ -835,9 +836,45 @@ private:
         same_epochs = same_epochs && a.epochs == b.epochs;
       }
       out.solver = rep;
-      out.solver->certified_plan = !same_schedule ? "anchor" : same_epochs ? "solution" : "epoch_moved";
+      out.solver->certified_plan = same_schedule                                ? (same_epochs ? "solution" : "epoch_moved")
+                                   : same_data && same_shape(pb, out, milp) ? "retimed"
+                                                                            : "anchor";
     }
     return out;
+  }
+
+  // The same versions in the same order, switching at the same epoch (the last part's epochs may differ).
+  static bool same_shape(const Problem& pb, const Plan& a, const Plan& b) {
+    auto merged = [&](const Plan& p) {
+      auto runs = version_runs(pb, p);
+      if (!runs.empty()) runs.back().second = 0;
+      return runs;
+    };
+    return merged(a) == merged(b);
+  }
+
+  // A certified plan whose fewest certified epochs miss the deadline on its resources (certify_best's Retime): the
+  // data set's MILP again with that one schedule as its only column — the cheapest resources for exactly what the plan
+  // learns, within the deadline (the claim is about data and schedule only). nullopt when no resources meet it.
+  std::optional<Plan> retime(const Problem& pb, const Plan& lengthened) const {
+    const Scenario& sc = pb.scenario;
+    Candidate c;
+    for (const auto& name : lengthened.data_sources) c.set.push_back(*sc.source_index(name));
+    c.samples = pb.samples(lengthened.data_sources);
+    const auto parts = version_runs(pb, lengthened);
+    if (parts.empty() || parts.size() > 2) return std::nullopt;  // the shapes the MILP knows: one version, or one switch
+    Column col;
+    col.shape = parts.size() == 1 ? ScheduleShape{parts[0].first, parts[0].first, 0} : ScheduleShape{parts[0].first, parts[1].first, parts[0].second};
+    col.epochs = lengthened.total_epochs();
+    col.per_version.assign(sc.model.versions.size(), 0);
+    for (const auto& [v, e] : parts) col.per_version[v] += e;
+    col.p = lengthened.predicted.p_target_met.value_or(0.0);
+    col.expected_loss = lengthened.predicted.expected_loss.value_or(0.0);
+    c.columns = {col};
+    DataSetOutcome o;
+    Search search;
+    solve_one(pb, c, o, search, /*may_write_model=*/false);
+    return o.plan;
   }
 
   // No plan: the node limit was reached first, no schedule reaches p*, or none meets the deadline.

@@ -37,8 +37,9 @@ struct SolverReport {
   int milps = 0;          ///< MILPs solved (one per data set not bounded out)
   /// With certification (docs/model.md 3.7), what the plan returned is to the MILP's: "solution" (its plan as
   /// solved), "epoch_moved" (its schedule, stopping at the fewest certified epochs: status, objective, bound and
-  /// gap are the MILP's, not this plan's), "anchor" (a version alone on all the data, certified where the MILP's
-  /// plan was not, or cheaper); empty without certification.
+  /// gap are the MILP's, not this plan's), "retimed" (that schedule, which missed the deadline on the MILP's
+  /// resources, on resources its MILP re-chose for it), "anchor" (a version alone on all the data, certified where
+  /// the MILP's plan was not, or cheaper); empty without certification.
   std::string certified_plan;
 };
 
