@@ -3,7 +3,8 @@
 # with the batch-size law: the plan of each listed batch is the plan of that batch fixed (at the per-batch
 # confidence), the cheapest is kept and says its batch; which batch wins moves with B_noise; `run` simulates and
 # judges the chosen batch (its replications equal a run of that batch fixed); a certified claim keeps the scenario's
-# confidence after the choice; an interrupted run resumes on its batch; bad lists are input errors (exit 2).
+# confidence after the choice; an interrupted run resumes on its batch; the coverage study chooses per draw; bad
+# lists are input errors (exit 2).
 source "$(dirname "$0")/testlib.sh" batch-choice
 cd "$SOURCE_DIR" || exit 2
 SC=tests/data/scenarios/tiny-iterations.yaml
@@ -133,7 +134,34 @@ check "model.batch_size not in the list: exit 2" bad "model.batch_size" 'model.b
 check "a measured profile (traces) cannot choose: exit 2" bash -c "
   '$DEPLSIM' plan tests/data/scenarios/tiny-traces.yaml --set 'model.batch_sizes=[32, 64]' >/dev/null 2>'$TMP/t.err'; rc=\$?
   [ \$rc = 2 ] && grep -qF 'model.batch_sizes' '$TMP/t.err' && grep -qF 'kind: parametric' '$TMP/t.err' || { echo rc \$rc; cat '$TMP/t.err'; exit 1; }"
-check "the coverage study refuses a list (one batch per cell): exit 2" bash -c "
-  '$DEPLSIM' coverage $SC --set 'model.batch_sizes=[64, 256]' --orchestrators depl --repetitions 2 --out '$TMP/cov' >/dev/null 2>'$TMP/c.err'; rc=\$?
-  [ \$rc = 2 ] && grep -qF 'model.batch_sizes' '$TMP/c.err' || { echo rc \$rc; cat '$TMP/c.err'; exit 1; }"
+# The coverage study over a list: per repetition and planner, a plan per batch on that batch's draw, the cheapest
+# kept and judged on its batch's truth. Each row equals the row of a study with the kept batch fixed (at the
+# per-batch confidence: same draws), and no fixed batch's plan of that repetition is cheaper.
+COV=(--orchestrators depl,full-only --repetitions 6 --set model.learning.reference_batch=64 --set model.learning.batch_noise_scale=1000
+     --set model.learning.knowledge_trajectories=120)
+coverage_over_batches() {
+  expect_rc 0 coverage "$SC" "${COV[@]}" --set 'model.batch_sizes=[64, 256, 1024]' --jobs 2 --out "$TMP/cov" || return 1
+  for b in 64 256 1024; do
+    expect_rc 0 coverage "$SC" "${COV[@]}" --set "model.batch_size=$b" --set model.learning.confidence=$C3 --jobs 1 --out "$TMP/cov-$b" || return 1
+  done
+  "$PY" - "$TMP" <<'PYEOF'
+import csv, json, sys
+tmp = sys.argv[1]
+rows = list(csv.DictReader(open(f"{tmp}/cov/coverage.csv")))
+fixed = {b: {(r["repetition"], r["orchestrator"]): r for r in csv.DictReader(open(f"{tmp}/cov-{b}/coverage.csv"))} for b in (64, 256, 1024)}
+assert len(rows) == 12, len(rows)
+for r in rows:
+    assert r["status"] == "ok" and r["batch_size"] in ("64", "256", "1024"), r
+    key = (r["repetition"], r["orchestrator"])
+    same = fixed[int(r["batch_size"])][key]
+    for k in ("knowledge_seed", "claim", "true_p", "energy_j", "epochs", "certified"):
+        assert r[k] == same[k], (k, r, same)
+    others = [float(fixed[b][key]["energy_j"]) for b in (64, 256, 1024) if fixed[b][key]["status"] == "ok"]
+    assert float(r["energy_j"]) <= min(others) + 1e-9, (r, others)
+s = json.load(open(f"{tmp}/cov/summary.json"))
+assert s["cells"][0]["knowledge"]["confidence"] == 0.95, s["cells"][0]["knowledge"]
+assert all(r["batch_size"] == "" for r in csv.DictReader(open(f"{tmp}/cov-64/coverage.csv")))
+PYEOF
+}
+check "coverage over a batch list: each draw's plan is the cheapest batch's, judged on that batch's truth" coverage_over_batches
 finish

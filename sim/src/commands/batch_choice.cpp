@@ -26,16 +26,6 @@ struct Tried {
 
 } // namespace
 
-std::unique_ptr<Context> batch_context(const Context& base, const ContextOptions& options, int batch) {
-  const Model& m = base.scenario().model;
-  ContextOptions o = options;
-  o.overrides.push_back(fmt::format("model.batch_size={}", batch));
-  o.overrides.emplace_back("model.batch_sizes=null");
-  o.overrides.push_back(fmt::format("model.learning.confidence={:.17g}",
-                                    per_batch_confidence(base.loaded.learning.confidence, m.batch_sizes.size())));
-  return build_context(o);
-}
-
 std::optional<BatchChoice> choose_batch(const Context& base, const ContextOptions& options, const OrchestratorChoice& choice) {
   const Model& m = base.scenario().model;
   if (m.batch_sizes.empty()) return std::nullopt;
@@ -46,7 +36,7 @@ std::optional<BatchChoice> choose_batch(const Context& base, const ContextOption
   for (const int batch : m.batch_sizes) {
     Tried t;
     t.batch = batch;
-    t.ctx = batch_context(base, options, batch);
+    t.ctx = build_batch_context(base, options, batch);
     std::optional<TempDir> knowledge;  // outlives the orchestrator (declared first)
     auto orchestrator = make_orchestrator(choice, *t.ctx, knowledge);
     const Problem problem = t.ctx->problem();

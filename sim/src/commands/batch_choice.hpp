@@ -19,10 +19,6 @@ struct BatchChoice {
   RunCheckpoint planned;         ///< the plan made on it (batch_size set), whether it is adaptive, planning time (all batches)
 };
 
-/// The context of one global batch of the scenario's list: the user's options plus `model.batch_size=B`, no list,
-/// and the per-batch confidence.
-std::unique_ptr<Context> batch_context(const Context& base, const ContextOptions& options, int batch);
-
 /// Plans with `choice` for every batch of base's `model.batch_sizes` and keeps the cheapest plan (ties: the batch
 /// listed first); when no batch gives a plan, the first batch's context with a plan whose reason lists each batch's.
 /// Its explanation starts with what each batch gave. nullopt when the scenario lists no batches. Throws InputError

@@ -220,7 +220,7 @@ public:
           if (std::find(list.begin(), list.end(), b) == list.end())
             throw InputError(InputIssue{(work / "run-state.json").string(), 0, 0, "plan.plan.batch_size",
                                         fmt::format("{} is not one of the scenario's model.batch_sizes", b)});
-          batch_ctx = batch_context(*ctx, copts, b);
+          batch_ctx = build_batch_context(*ctx, copts, b);
         }
       }
       return plan_simulate_write(batch_ctx ? *batch_ctx : *ctx, copts, resumed, planned, work, dir, fingerprint, out);

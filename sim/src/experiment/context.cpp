@@ -207,4 +207,13 @@ std::unique_ptr<Context> build_context(const ContextOptions& o) {
   return ctx;
 }
 
+std::unique_ptr<Context> build_batch_context(const Context& base, const ContextOptions& options, int batch) {
+  ContextOptions o = options;
+  o.overrides.push_back(fmt::format("model.batch_size={}", batch));
+  o.overrides.emplace_back("model.batch_sizes=null");
+  const double batches = static_cast<double>(base.scenario().model.batch_sizes.size());
+  o.overrides.push_back(fmt::format("model.learning.confidence={:.17g}", 1.0 - (1.0 - base.loaded.learning.confidence) / batches));
+  return build_context(o);
+}
+
 } // namespace deplsim

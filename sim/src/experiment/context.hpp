@@ -55,6 +55,11 @@ public:
 /// Loads and checks everything. Throws InputError with every problem found.
 std::unique_ptr<Context> build_context(const ContextOptions& options);
 
+/// The context of one global batch of base's `model.batch_sizes` (docs/model.md 1.2): `options` plus
+/// `model.batch_size=B`, no list, and claims certified at 1 - (1 - c) / (batches listed), so that the claim of a plan
+/// chosen among the batches' plans holds at c (a union bound).
+std::unique_ptr<Context> build_batch_context(const Context& base, const ContextOptions& options, int batch);
+
 /// The scenario and its platform only, checked against each other (no ground truth, knowledge or cost model: those
 /// stay null). Throws InputError with every problem found.
 std::unique_ptr<Context> load_platform_context(const ContextOptions& options);

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <sys/prctl.h>
@@ -90,19 +91,18 @@ std::pair<double, long long> true_p(const Context& ctx, const GroundTruth& truth
   return {runs > 0 ? static_cast<double>(met) / static_cast<double>(runs) : 0.0, runs};
 }
 
-CoverageRow plan_and_judge(const Context& ctx, const GroundTruth& truth, const Problem& pb, const std::string& name, int r,
-                           std::uint64_t seed, int evaluation_replications) {
+// The row of a plan made by `orchestrator` on `pb` (ctx's problem with a draw's knowledge), judged on ctx's truth.
+CoverageRow judge(const Context& ctx, const GroundTruth& truth, const Problem& pb, Orchestrator& orchestrator, const Plan& plan,
+                  const std::string& name, int r, std::uint64_t seed, int evaluation_replications) {
   CoverageRow row;
   row.repetition = r;
   row.knowledge_seed = seed;
   row.orchestrator = name;
-  auto orchestrator = ctx.make_orchestrator(name);
-  const Plan plan = orchestrator->plan(pb);
   row.status = to_string(plan.status);
   if (plan.status != PlanStatus::ok) return row;
   row.certified = plan.claim.has_value();
   row.claim = plan.predicted.p_target_met.value_or(0.0);
-  std::tie(row.true_p, row.true_runs) = true_p(ctx, truth, pb, *orchestrator, plan, evaluation_replications);
+  std::tie(row.true_p, row.true_runs) = true_p(ctx, truth, pb, orchestrator, plan, evaluation_replications);
   const auto ci = wilson95(std::llround(row.true_p * static_cast<double>(row.true_runs)), row.true_runs);
   row.true_lo = ci[0];
   row.true_hi = ci[1];
@@ -113,6 +113,13 @@ CoverageRow plan_and_judge(const Context& ctx, const GroundTruth& truth, const P
   row.time_s = cost.time_s;
   row.epochs = plan.total_epochs();
   return row;
+}
+
+CoverageRow plan_and_judge(const Context& ctx, const GroundTruth& truth, const Problem& pb, const std::string& name, int r,
+                           std::uint64_t seed, int evaluation_replications) {
+  auto orchestrator = ctx.make_orchestrator(name);
+  const Plan plan = orchestrator->plan(pb);
+  return judge(ctx, truth, pb, *orchestrator, plan, name, r, seed, evaluation_replications);
 }
 
 // Per planner: how many repetitions made a claim, how many of those missed, the miss rate over the draws with its Wilson
@@ -189,11 +196,57 @@ nlohmann::ordered_json summarise_cell(const Context& ctx, const CoverageOptions&
   return s;
 }
 
+// One cell: its context, and where its scenario lists global batches, one context per batch (build_batch_context).
+struct CellContexts {
+  const Context* base = nullptr;
+  std::vector<std::unique_ptr<Context>> batches;
+};
+
+// Repetition r of a cell whose scenario lists batches: for each planner, a plan per batch on that batch's draw (the
+// same repetition seed, that batch's knowledge at the per-batch confidence), the cheapest kept (as `plan` and `run`
+// choose, docs/model.md 1.2) and judged on its batch's ground truth.
+void batch_repetition(const CellContexts& cc, const CoverageOptions& o, int cell, int r, std::vector<CoverageRow>& rows) {
+  std::vector<Draw> draws;
+  std::vector<Problem> problems;
+  for (const auto& b : cc.batches) {
+    draws.push_back(draw(*b, r));
+    problems.push_back(Problem{b->scenario(), b->platform(), *draws.back().knowledge, *b->cost, *b->orchestrators, b->loaded.planners,
+                               draws.back().seed});
+  }
+  for (const auto& name : o.orchestrators) {
+    std::vector<std::unique_ptr<Orchestrator>> made;
+    std::vector<Plan> plans;
+    std::optional<std::size_t> best;
+    double best_objective = 0;
+    for (std::size_t i = 0; i < cc.batches.size(); ++i) {
+      made.push_back(cc.batches[i]->make_orchestrator(name));
+      plans.push_back(made.back()->plan(problems[i]));
+      if (plans.back().status != PlanStatus::ok) continue;
+      const double obj = cc.batches[i]->cost->objective(cc.batches[i]->cost->evaluate(plans.back()));
+      if (!best || obj < best_objective) {
+        best = i;
+        best_objective = obj;
+      }
+    }
+    const std::size_t k = best.value_or(0);  // no plan at any batch: the first batch's answer
+    rows.push_back(judge(*cc.batches[k], *draws[k].truth, problems[k], *made[k], plans[k], name, r, draws[k].seed,
+                         o.evaluation_replications));
+    rows.back().cell = cell;
+    rows.back().batch_size = best ? cc.batches[k]->scenario().model.batch_size : 0;
+  }
+}
+
 // Repetitions r with r % stride == offset of one cell, in order (each planner in the order asked).
-std::vector<CoverageRow> run_repetitions(const Context& ctx, const CoverageOptions& o, int cell, int offset, int stride,
+std::vector<CoverageRow> run_repetitions(const CellContexts& cc, const CoverageOptions& o, int cell, int offset, int stride,
                                          const std::function<void(int)>& done) {
+  const Context& ctx = *cc.base;
   std::vector<CoverageRow> rows;
   for (int r = offset; r < o.repetitions; r += stride) {
+    if (!cc.batches.empty()) {
+      batch_repetition(cc, o, cell, r, rows);
+      done(r);
+      continue;
+    }
     const Draw d = draw(ctx, r);
     const Problem pb{ctx.scenario(), ctx.platform(), *d.knowledge, *ctx.cost, *ctx.orchestrators, ctx.loaded.planners, d.seed};
     for (const auto& name : o.orchestrators) {
@@ -207,7 +260,7 @@ std::vector<CoverageRow> run_repetitions(const Context& ctx, const CoverageOptio
 
 nlohmann::json row_json(const CoverageRow& r) {
   return nlohmann::json::array({r.cell, r.repetition, r.knowledge_seed, r.orchestrator, r.status, r.certified, r.claim, r.true_p,
-                                r.true_runs, r.miss, r.energy_j, r.time_s, r.epochs, r.true_lo, r.true_hi, r.clear_miss});
+                                r.true_runs, r.miss, r.energy_j, r.time_s, r.epochs, r.true_lo, r.true_hi, r.clear_miss, r.batch_size});
 }
 
 CoverageRow row_of(const nlohmann::json& j) {
@@ -228,12 +281,13 @@ CoverageRow row_of(const nlohmann::json& j) {
   r.true_lo = j[13];
   r.true_hi = j[14];
   r.clear_miss = j[15];
+  r.batch_size = j[16];
   return r;
 }
 
 // A cell's repetitions shared by `jobs` forked processes (each a stride of them, its rows in a file), merged in
 // repetition order: the same rows as one process computes. A child that fails makes the cell fail with its message.
-std::vector<CoverageRow> run_cell(const Context& ctx, const CoverageOptions& o, int cell, const std::function<void(int)>& done) {
+std::vector<CoverageRow> run_cell(const CellContexts& ctx, const CoverageOptions& o, int cell, const std::function<void(int)>& done) {
   const int jobs = std::clamp(o.jobs, 1, o.repetitions);
   if (jobs == 1) return run_repetitions(ctx, o, cell, 0, 1, done);
   char tmpl[] = "/tmp/deplsim-coverage-XXXXXX";
@@ -311,14 +365,15 @@ CoverageResult run_coverage(const CoverageOptions& o) {
   const auto cells = coverage_cells(o);
   // Every cell's scenario is read (and its orchestrators known) before any work: a bad value exits 2 at once.
   std::vector<std::unique_ptr<Context>> contexts;
+  std::vector<CellContexts> cell_contexts;
   for (const auto& cell : cells) {
     ContextOptions co = o.context;
     for (const auto& [k, v] : cell) co.overrides.push_back(k + "=" + v);
     contexts.push_back(build_context(co));
-    if (!contexts.back()->scenario().model.batch_sizes.empty())  // one context per cell: the batch must be fixed
-      throw InputError(InputIssue{contexts.back()->scenario().path, 0, 0, "model.batch_sizes",
-                                  "the coverage study plans on one global batch: fix it with --set model.batch_sizes=null "
-                                  "--set model.batch_size=B (or make model.batch_size a --grid axis)"});
+    CellContexts cc;
+    cc.base = contexts.back().get();
+    for (const int b : cc.base->scenario().model.batch_sizes) cc.batches.push_back(build_batch_context(*cc.base, co, b));
+    cell_contexts.push_back(std::move(cc));
     for (const auto& name : o.orchestrators) {
       try {
         (void)contexts.back()->orchestrators->make(name);
@@ -343,7 +398,7 @@ CoverageResult run_coverage(const CoverageOptions& o) {
       fmt::print(stderr, "coverage: cell {}/{}, {}/{} repetitions in all, {:.0f} s left\n", c + 1, cells.size(), finished, total,
                  el / static_cast<double>(finished) * static_cast<double>(total - finished));
     };
-    std::vector<CoverageRow> rows = run_cell(*contexts[c], o, static_cast<int>(c), done);
+    std::vector<CoverageRow> rows = run_cell(cell_contexts[c], o, static_cast<int>(c), done);
     cell_blocks.push_back(summarise_cell(*contexts[c], o, static_cast<int>(c), cells[c], rows));
     result.rows.insert(result.rows.end(), rows.begin(), rows.end());
   }
@@ -410,7 +465,7 @@ void write_coverage(const CoverageOptions& o, const CoverageResult& result) {
   for (const auto& [k, v] : o.grid) csv += csv_field(k) + ",";
   csv += "target_loss,target_probability,knowledge_runs,certification_runs,";
   csv += "repetition,knowledge_seed,orchestrator,status,certified,claim,true_p,true_lo,true_hi,true_runs,miss,clear_miss,energy_j,"
-         "time_s,epochs\n";
+         "time_s,epochs,batch_size\n";
   for (const auto& r : result.rows) {
     const bool ok = r.status == "ok";
     const auto& c = result.summary["cells"][static_cast<std::size_t>(r.cell)];
@@ -418,11 +473,12 @@ void write_coverage(const CoverageOptions& o, const CoverageResult& result) {
     for (const auto& [k, v] : cells[static_cast<std::size_t>(r.cell)]) csv += csv_field(v) + ",";
     csv += fmt::format("{},{},{},{},", csv_number(c["target"]["loss"].get<double>()), csv_number(c["target"]["probability"].get<double>()),
                        c["knowledge"]["knowledge_runs"].get<long long>(), c["knowledge"]["certification_runs"].get<long long>());
-    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.repetition, r.knowledge_seed, csv_field(r.orchestrator),
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.repetition, r.knowledge_seed, csv_field(r.orchestrator),
                        r.status, ok ? (r.certified ? "1" : "0") : "", ok ? csv_number(r.claim) : "", ok ? csv_number(r.true_p) : "",
                        ok ? csv_number(r.true_lo) : "", ok ? csv_number(r.true_hi) : "", ok ? std::to_string(r.true_runs) : "",
                        ok ? (r.miss ? "1" : "0") : "", ok ? (r.clear_miss ? "1" : "0") : "", ok ? csv_number(r.energy_j) : "",
-                       ok ? csv_number(r.time_s) : "", ok ? std::to_string(r.epochs) : "");
+                       ok ? csv_number(r.time_s) : "", ok ? std::to_string(r.epochs) : "",
+                       ok && r.batch_size > 0 ? std::to_string(r.batch_size) : "");
   }
   write_atomically(work / "coverage.csv", csv);
   write_atomically(work / "summary.json", result.summary.dump(2) + "\n");

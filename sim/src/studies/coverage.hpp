@@ -49,6 +49,7 @@ struct CoverageRow {
   double energy_j = 0.0;         ///< cost model
   double time_s = 0.0;
   int epochs = 0;
+  int batch_size = 0;            ///< the global batch the plan kept, where the scenario lists batches (0: none listed)
 };
 
 struct CoverageResult {
