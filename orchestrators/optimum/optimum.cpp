@@ -822,25 +822,35 @@ private:
     rep.milps = static_cast<int>(std::count_if(search.outcomes.begin(), search.outcomes.end(), [](const DataSetOutcome& o) { return o.vars > 0; }));
     if (search.best_milp == kInf) return no_plan(pb, n_cands, search, rep, explanation, elapsed);
     const Plan milp = best_plan(pb, search, rep, explanation, elapsed);
-    Plan out = certify_best(pb, with_single_version_candidates(pb, milp), name(),
-                            [&](const Plan& lengthened) { return retime(pb, lengthened); });
+    // The plan the MILP's own candidate was re-timed to, if it was (to say so in certified_plan below).
+    std::optional<Plan> own_retimed;
+    Plan out = certify_best(pb, with_single_version_candidates(pb, milp), name(), [&](const Plan& lengthened) {
+      std::optional<Plan> r = retime(pb, lengthened);
+      if (r && same_resources(lengthened, milp)) own_retimed = r;
+      return r;
+    });
     if (pb.knowledge.certification_runs() > 0 && out.status == PlanStatus::ok) {
       // What the certified plan is to the MILP's (SolverReport::certified_plan): the report stays the MILP's.
-      const bool same_data = out.data_sources == milp.data_sources;
-      bool same_schedule = same_data && out.segments.size() == milp.segments.size();
-      bool same_epochs = same_schedule;
-      for (std::size_t i = 0; same_schedule && i < out.segments.size(); ++i) {
-        const Segment &a = out.segments[i], &b = milp.segments[i];
-        same_schedule = a.version == b.version && a.cluster == b.cluster && a.nodes == b.nodes && a.pstate == b.pstate &&
-                        (i + 1 == out.segments.size() || a.epochs == b.epochs);
-        same_epochs = same_epochs && a.epochs == b.epochs;
-      }
+      const bool same_schedule = same_resources(out, milp);
+      const bool same_epochs = same_schedule && out.segments.back().epochs == milp.segments.back().epochs;
+      const bool retimed = !same_schedule && own_retimed && out.data_sources == own_retimed->data_sources &&
+                           same_resources(out, *own_retimed) && same_shape(pb, out, milp);
       out.solver = rep;
-      out.solver->certified_plan = same_schedule                                ? (same_epochs ? "solution" : "epoch_moved")
-                                   : same_data && same_shape(pb, out, milp) ? "retimed"
-                                                                            : "anchor";
+      out.solver->certified_plan = same_schedule ? (same_epochs ? "solution" : "epoch_moved") : retimed ? "retimed" : "anchor";
     }
     return out;
+  }
+
+  // The same data and segments (versions, resources, epochs), the last segment's epochs aside.
+  static bool same_resources(const Plan& a, const Plan& b) {
+    if (a.data_sources != b.data_sources || a.segments.size() != b.segments.size()) return false;
+    for (std::size_t i = 0; i < a.segments.size(); ++i) {
+      const Segment &x = a.segments[i], &y = b.segments[i];
+      if (x.version != y.version || x.cluster != y.cluster || x.nodes != y.nodes || x.pstate != y.pstate ||
+          (i + 1 < a.segments.size() && x.epochs != y.epochs))
+        return false;
+    }
+    return true;
   }
 
   // The same versions in the same order, switching at the same epoch (the last part's epochs may differ).

@@ -116,6 +116,17 @@ PYEOF
 }
 check "compare: each orchestrator's unit chooses its batch" compare_units
 
+no_batch_plans() {
+  expect_rc 3 plan "$SC" "${LIST[@]}" --set model.learning.batch_noise_scale=1000 --set target.loss=0.2 || return 1
+  "$PY" - "$TMP/rc.out" <<'PYEOF'
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["status"] == "infeasible" and p["batch_size"] == 64, p
+assert all(f"batch {b}:" in p["reason"] for b in (64, 256, 1024)), p["reason"]
+PYEOF
+}
+check "no batch gives a plan: exit 3, the first batch's answer, every batch's reason" no_batch_plans
+
 check "validate says the batch is chosen per plan" bash -c "
   '$DEPLSIM' validate $SC --set 'model.batch_sizes=[64, 256]' | grep -qF 'global batch chosen per plan from [64, 256] (model.batch_sizes)'"
 bad() {  # bad KEY-IN-MESSAGE SET...

@@ -3,10 +3,13 @@
 
 #include "deplsim/error.hpp"
 #include "deplsim/problem.hpp"
+#include "support/interrupt.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 namespace deplsim::commands {
 namespace {
@@ -41,7 +44,16 @@ std::optional<BatchChoice> choose_batch(const Context& base, const ContextOption
     auto orchestrator = make_orchestrator(choice, *t.ctx, knowledge);
     const Problem problem = t.ctx->problem();
     const auto t0 = std::chrono::steady_clock::now();
-    t.plan = orchestrator->plan(problem);
+    try {
+      t.plan = orchestrator->plan(problem);
+      if (interrupt_signal() != 0) throw Interrupted(interrupt_signal());  // under the caller's InterruptGuard
+    } catch (const Interrupted&) {
+      try {
+        orchestrator->finish();  // an external orchestrator: stopped already, this reaps what is left
+      } catch (const InputError&) {
+      }
+      throw;
+    }
     wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto problems = validate_plan(problem, t.plan, choice.name);
     if (!problems.empty()) {
@@ -74,14 +86,19 @@ std::optional<BatchChoice> choose_batch(const Context& base, const ContextOption
     for (const auto& t : tried) reason += fmt::format(" batch {}: {};", t.batch, t.plan.reason);
     reason.pop_back();
     first.plan.reason = reason;
+    first.plan.batch_size = first.batch;  // whose answer this is (a resumed run continues on that batch's context)
     first.plan.explanation = lines + first.plan.explanation;
     out.ctx = std::move(first.ctx);
     out.planned = RunCheckpoint{first.plan, false, wall};
     return out;
   }
   Tried& chosen = tried[*best];
-  if (chosen.plan.claim) {  // the batch's claim, at its level; every batch's together at the scenario's confidence
-    chosen.plan.claim->confidence = confidence;
+  if (chosen.plan.claim) {  // the batch's claim, at its level; every batch's together (union bound) at m times its risk
+    const double c_batch = per_batch_confidence(confidence, m.batch_sizes.size());
+    const double c_own = chosen.plan.claim->confidence;  // a plug-in may certify at a level of its own
+    chosen.plan.claim->confidence = std::abs(c_own - c_batch) < 1e-12
+                                        ? confidence
+                                        : std::max(0.0, 1.0 - static_cast<double>(m.batch_sizes.size()) * (1.0 - c_own));
     chosen.plan.claim->method += fmt::format("; the cheapest of {} global batches, each certified at confidence {:.6g}",
                                              m.batch_sizes.size(), per_batch_confidence(confidence, m.batch_sizes.size()));
   }

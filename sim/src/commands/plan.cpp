@@ -41,9 +41,16 @@ public:
     // then writes the chosen batch's model: planned once more on it).
     std::optional<Plan> chosen;
     if (!ctx->scenario().model.batch_sizes.empty()) {
-      auto choice = choose_batch(*ctx, context_options(o_), choice_);
-      ctx = std::move(choice->ctx);
-      chosen = std::move(choice->planned.plan);
+      std::optional<InterruptGuard> guard;  // as below: an external orchestrator's tree is stopped, exit 130
+      if (choice_.name == kExternalOrchestrator) guard.emplace(/*restart=*/true, /*once=*/true);
+      try {
+        auto choice = choose_batch(*ctx, context_options(o_), choice_);
+        ctx = std::move(choice->ctx);
+        chosen = std::move(choice->planned.plan);
+      } catch (const Interrupted& e) {
+        fmt::print(stderr, "\ninterrupted (signal {}): the external orchestrator is stopped, no plan printed\n", e.signal);
+        return exit_code::interrupted;
+      }
     }
     std::optional<TempDir> knowledge;  // outlives the orchestrator (declared first)
     auto orchestrator = make_orchestrator(choice_, *ctx, knowledge);

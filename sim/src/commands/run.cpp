@@ -212,7 +212,17 @@ public:
       std::optional<RunCheckpoint> planned;
       if (!ctx->scenario().model.batch_sizes.empty()) {
         if (!resumed) {
-          auto choice = choose_batch(*ctx, copts, a_.choice);
+          std::optional<BatchChoice> choice;
+          {
+            const InterruptGuard guard(/*restart=*/true, /*once=*/true);
+            try {
+              choice = choose_batch(*ctx, copts, a_.choice);
+            } catch (const Interrupted& e) {
+              forget_failed_work(work, fresh, false);  // nothing planned yet: nothing to resume
+              fmt::print(stderr, "\ninterrupted (signal {}) while planning per global batch: nothing written\n", e.signal);
+              return exit_code::interrupted;
+            }
+          }
           batch_ctx = std::move(choice->ctx);
           planned = std::move(choice->planned);
         } else if (const int b = resumed->plan.batch_size; b > 0) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -212,7 +213,8 @@ std::unique_ptr<Context> build_batch_context(const Context& base, const ContextO
   o.overrides.push_back(fmt::format("model.batch_size={}", batch));
   o.overrides.emplace_back("model.batch_sizes=null");
   const double batches = static_cast<double>(base.scenario().model.batch_sizes.size());
-  o.overrides.push_back(fmt::format("model.learning.confidence={:.17g}", 1.0 - (1.0 - base.loaded.learning.confidence) / batches));
+  const double c = std::min(1.0 - (1.0 - base.loaded.learning.confidence) / batches, std::nextafter(1.0, 0.0));
+  o.overrides.push_back(fmt::format("model.learning.confidence={:.17g}", c));
   return build_context(o);
 }
 

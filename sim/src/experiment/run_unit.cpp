@@ -63,11 +63,14 @@ bool plan_or_resume(const Problem& problem, Orchestrator& orchestrator, const Ru
     result.planner_wall_s = seconds_since(t_plan);
     // Planned again on the context of a chosen global batch: the plan is that batch's, and where it is the plan the
     // choice kept, so are its claim (stated for all batches together) and explanation (set by the choice).
-    if (given && given->plan.batch_size > 0 && result.plan.status == PlanStatus::ok && result.plan.batch_size == 0) {
+    if (given && given->plan.batch_size > 0 && result.plan.status == PlanStatus::ok) {
       result.plan.batch_size = given->plan.batch_size;
       if (same_choices(result.plan, given->plan)) {
         result.plan.claim = given->plan.claim;
         result.plan.explanation = given->plan.explanation;
+      } else if (result.plan.claim) {  // another plan (a non-deterministic orchestrator): its batch was still chosen
+        if (given->plan.claim) result.plan.claim->confidence = std::min(result.plan.claim->confidence, given->plan.claim->confidence);
+        else result.plan.claim.reset();  // no level known that holds after the choice: no claim rather than an overstated one
       }
     }
     if (options.resumed && plan_to_json(result.plan) != plan_to_json(options.resumed->plan))
