@@ -14,7 +14,6 @@ per deadline on the multi-site scenario, with `planners.optimum.gap` as given).
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import os
 import sys
@@ -22,7 +21,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from plans import describe, plan  # noqa: E402
+from plans import csv_text, describe, plan  # noqa: E402
 from plotstyle import atomic_write, style  # noqa: E402
 
 SCENARIOS = tuple(os.path.join(ROOT, "scenarios", "distributed", f"{s}.yaml")
@@ -106,11 +105,7 @@ def main(argv=None) -> int:
                              "time_s": repr(p["predicted"]["time_s"]) if ok else "",
                              "clusters": label(p) if ok else "", "plan": describe(p)})
                 print(f"{name} {d:g} h {o}: {rows[-1]['plan']}", file=sys.stderr)
-    table = io.StringIO(newline="")
-    w = csv.DictWriter(table, fieldnames=list(rows[0]), lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    atomic_write(os.path.join(a.out, "deadlines.csv"), table.getvalue())
+    atomic_write(os.path.join(a.out, "deadlines.csv"), csv_text(rows, ["scenario"]))
     figure(rows, os.path.join(a.out, "deadlines.png"))
     return 0
 

@@ -22,8 +22,6 @@ so no replication is run.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import os
 import sys
 
@@ -32,7 +30,7 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from plans import describe, plan  # noqa: E402
+from plans import csv_text, describe, plan  # noqa: E402
 from plotstyle import atomic_write  # noqa: E402
 SCENARIOS = ("alexnet-cifar10", "alexnet-gtsrb", "mobilenet-cifar10", "mobilenet-gtsrb")
 ORCHESTRATORS = ("full-only", "pruned-only", "expected-loss+margin", "depl", "optimum")
@@ -116,11 +114,7 @@ def main(argv=None) -> int:
                              "time_s": repr(p["predicted"]["time_s"]) if ok else "", "plan": with_data(p)})
                 print(f"{name} {v} {o}: {rows[-1]['plan']}", file=sys.stderr)
     names = [os.path.splitext(os.path.basename(s))[0] for s in scenarios]
-    table = io.StringIO(newline="")
-    w = csv.DictWriter(table, fieldnames=list(rows[0]) if rows else ["scenario"], lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    atomic_write(os.path.join(a.out, "model_variants.csv"), table.getvalue())
+    atomic_write(os.path.join(a.out, "model_variants.csv"), csv_text(rows, ["scenario"]))
     atomic_write(os.path.join(a.out, "model_variants.md"), markdown(rows, names, orchestrators))
     return 0
 

@@ -1,5 +1,7 @@
 """Shared by the plan-only studies (sensitivity.py, model_variants.py, distribution_deadlines.py): one
 `deplsim plan` as a dict, and a plan's segments in one line. Python 3 standard library only."""
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -20,3 +22,12 @@ def describe(p: dict) -> str:
     if p["status"] != "ok":
         return p["status"]
     return " + ".join(f"{s['version']} on {s['cluster']} x{s['nodes']} ps{s['pstate']} {s['epochs']} ep" for s in p["segments"])
+
+
+def csv_text(rows: list[dict], empty_header: list[str]) -> str:
+    """The rows as CSV text (the first row's keys as the header, `empty_header` when there is none)."""
+    table = io.StringIO(newline="")
+    w = csv.DictWriter(table, fieldnames=list(rows[0]) if rows else empty_header, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return table.getvalue()

@@ -14,11 +14,6 @@
 namespace deplsim::commands {
 namespace {
 
-// Each batch's claims at 1 - (1 - c) / m: the m batches' claims all hold at c (union bound).
-double per_batch_confidence(double confidence, std::size_t batches) {
-  return 1.0 - (1.0 - confidence) / static_cast<double>(batches);
-}
-
 struct Tried {
   int batch = 0;
   std::unique_ptr<Context> ctx;
@@ -74,7 +69,7 @@ std::optional<BatchChoice> choose_batch(const Context& base, const ContextOption
   // What each batch gave, for people: the explanation's first lines.
   std::string lines = fmt::format("global batch (model.batch_sizes): planned once per batch, claims at confidence {:.6g} each "
                                   "({:.6g} for all together); predicted objective per batch:\n",
-                                  per_batch_confidence(confidence, m.batch_sizes.size()), confidence);
+                                  per_batch_confidence(base), confidence);
   for (const auto& t : tried)
     lines += t.plan.status == PlanStatus::ok
                  ? fmt::format("  batch {}: {:.6g}{}\n", t.batch, t.objective, best && tried[*best].batch == t.batch ? "  <- chosen" : "")
@@ -94,13 +89,13 @@ std::optional<BatchChoice> choose_batch(const Context& base, const ContextOption
   }
   Tried& chosen = tried[*best];
   if (chosen.plan.claim) {  // the batch's claim, at its level; every batch's together (union bound) at m times its risk
-    const double c_batch = per_batch_confidence(confidence, m.batch_sizes.size());
+    const double c_batch = per_batch_confidence(base);
     const double c_own = chosen.plan.claim->confidence;  // a plug-in may certify at a level of its own
     chosen.plan.claim->confidence = std::abs(c_own - c_batch) < 1e-12
                                         ? confidence
                                         : std::max(0.0, 1.0 - static_cast<double>(m.batch_sizes.size()) * (1.0 - c_own));
     chosen.plan.claim->method += fmt::format("; the cheapest of {} global batches, each certified at confidence {:.6g}",
-                                             m.batch_sizes.size(), per_batch_confidence(confidence, m.batch_sizes.size()));
+                                             m.batch_sizes.size(), per_batch_confidence(base));
   }
   chosen.plan.explanation = lines + chosen.plan.explanation;
   out.ctx = std::move(chosen.ctx);

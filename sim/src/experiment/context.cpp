@@ -212,10 +212,13 @@ std::unique_ptr<Context> build_batch_context(const Context& base, const ContextO
   ContextOptions o = options;
   o.overrides.push_back(fmt::format("model.batch_size={}", batch));
   o.overrides.emplace_back("model.batch_sizes=null");
-  const double batches = static_cast<double>(base.scenario().model.batch_sizes.size());
-  const double c = std::min(1.0 - (1.0 - base.loaded.learning.confidence) / batches, std::nextafter(1.0, 0.0));
-  o.overrides.push_back(fmt::format("model.learning.confidence={:.17g}", c));
+  o.overrides.push_back(fmt::format("model.learning.confidence={:.17g}", per_batch_confidence(base)));
   return build_context(o);
+}
+
+double per_batch_confidence(const Context& base) {
+  const double batches = static_cast<double>(std::max<std::size_t>(1, base.scenario().model.batch_sizes.size()));
+  return std::min(1.0 - (1.0 - base.loaded.learning.confidence) / batches, std::nextafter(1.0, 0.0));
 }
 
 } // namespace deplsim

@@ -59,6 +59,8 @@ std::unique_ptr<Context> build_context(const ContextOptions& options);
 /// `model.batch_size=B`, no list, and claims certified at 1 - (1 - c) / (batches listed), so that the claim of a plan
 /// chosen among the batches' plans holds at c (a union bound).
 std::unique_ptr<Context> build_batch_context(const Context& base, const ContextOptions& options, int batch);
+/// That per-batch confidence, 1 - (1 - c) / (batches listed), kept below 1.
+double per_batch_confidence(const Context& base);
 
 /// The scenario and its platform only, checked against each other (no ground truth, knowledge or cost model: those
 /// stay null). Throws InputError with every problem found.
