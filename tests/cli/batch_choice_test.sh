@@ -4,7 +4,7 @@
 # confidence), the cheapest is kept and says its batch; which batch wins moves with B_noise; `run` simulates and
 # judges the chosen batch (its replications equal a run of that batch fixed); a certified claim keeps the scenario's
 # confidence after the choice; an interrupted run resumes on its batch; the coverage study chooses per draw; bad
-# lists are input errors (exit 2).
+# lists are input errors (exit 2); a list without a batch-size law is pointed out.
 source "$(dirname "$0")/testlib.sh" batch-choice
 cd "$SOURCE_DIR" || exit 2
 SC=tests/data/scenarios/tiny-iterations.yaml
@@ -137,6 +137,21 @@ bad() {  # bad KEY-IN-MESSAGE SET...
   expect_rc 2 plan "$SC" "${args[@]}" || return 1
   err_has "$key"
 }
+# A list without a batch-size law: said by validate and on plan's stderr (the batches then learn alike per epoch);
+# with the law, or with one batch, nothing is said.
+law_note() {
+  local note='model.batch_sizes lists 2 global batches but model.learning has no batch-size law'
+  "$DEPLSIM" validate $SC --set 'model.batch_sizes=[64, 256]' >"$TMP/law.out" 2>&1 || return 1
+  grep -qF "  note: $note" "$TMP/law.out" || { cat "$TMP/law.out"; return 1; }
+  expect_rc 0 plan "$SC" --orchestrator full-only --set 'model.batch_sizes=[64, 256]' || return 1
+  grep -qF "note: $note" "$TMP/rc.err" || { cat "$TMP/rc.err"; return 1; }
+  expect_rc 0 plan "$SC" --orchestrator full-only --set 'model.batch_sizes=[64, 256]' --set model.learning.reference_batch=64 \
+    --set model.learning.batch_noise_scale=1000 || return 1
+  ! grep -q "no batch-size law" "$TMP/rc.err" || return 1
+  "$DEPLSIM" validate $SC --set 'model.batch_sizes=[64]' >"$TMP/law1.out" 2>&1 || return 1
+  ! grep -q "no batch-size law" "$TMP/law1.out"
+}
+check "a list without a batch-size law is pointed out (validate, plan); not with the law or one batch" law_note
 check "a batch listed twice: exit 2" bad "model.batch_sizes.1" 'model.batch_sizes=[64, 64]'
 check "an empty list: exit 2" bad "model.batch_sizes" 'model.batch_sizes=[]'
 check "a batch out of range: exit 2" bad "model.batch_sizes.0" 'model.batch_sizes=[0, 64]'

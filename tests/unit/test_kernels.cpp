@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <numeric>
+#include <tuple>
 
 using namespace deplsim;
 
@@ -37,6 +38,27 @@ TEST_CASE("a distribution's P(L <= L*) is a sum of whole levels, cdf, mean, quan
   CHECK(d.mean() == Approx(0.1 * 0.25 + 0.2 * 0.75 + 0.3 * 1.25 + 0.4 * 1.75));
   CHECK(d.quantile(0.3) == Approx(1.0));
   CHECK(d.quantile(0.45) == Approx(1.25));
+}
+
+TEST_CASE("the Clopper-Pearson lower bound: closed forms, the tail it solves, the same bits when asked again", "[kernels]") {
+  // All n runs met L*: the bound is alpha^(1/n); one of n: 1 - (1 - alpha)^(1/n).
+  CHECK(clopper_pearson_lower(30, 30, 0.05) == Approx(std::pow(0.05, 1.0 / 30)).epsilon(1e-12));
+  CHECK(clopper_pearson_lower(1, 40, 0.01) == Approx(1 - std::pow(0.99, 1.0 / 40)).epsilon(1e-9));
+  CHECK(clopper_pearson_lower(0, 40, 0.05) == 0.0);
+  // Otherwise P(Binomial(n, p) >= m) = alpha at the bound, summed here independently.
+  for (const auto [m, n, alpha] : {std::tuple{17UL, 30UL, 0.05}, std::tuple{1800UL, 2000UL, 0.05 / 3}, std::tuple{3UL, 7UL, 0.2}}) {
+    const double p = clopper_pearson_lower(m, n, alpha);
+    double tail = 0;
+    for (std::size_t i = m; i <= n; ++i) {
+      double log_term = std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0);
+      log_term += static_cast<double>(i) * std::log(p) + static_cast<double>(n - i) * std::log(1 - p);
+      tail += std::exp(log_term);
+    }
+    CHECK(tail == Approx(alpha).epsilon(1e-6));
+    CHECK(p < static_cast<double>(m) / static_cast<double>(n));
+    CHECK(clopper_pearson_lower(m, n, alpha) == p);               // remembered: the same bits
+    CHECK(clopper_pearson_lower(m, n, alpha / 2) < p);            // a higher level, a lower bound
+  }
 }
 
 TEST_CASE("kernels from counts: stochastic rows, no smoothing, unvisited rows borrow the nearest", "[kernels]") {

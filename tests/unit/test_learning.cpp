@@ -84,6 +84,35 @@ TEST_CASE("a replication's loss at an epoch does not depend on the plan's length
   for (std::size_t k = 0; k < 10; ++k) CHECK(short_run.test[k] == long_run.test[k]);
 }
 
+TEST_CASE("the planner-side runs' memoised draws give the trajectories drawn afresh", "[learning]") {
+  // Knowledge and certification runs keep their draws (they do not depend on the schedule); final_test_loss always
+  // draws afresh. Grown in every order (short then long, test losses before validation), the memo must give the
+  // same bits as a fresh object asked in another order.
+  const Fixture f = learning_scenario();
+  const ParametricLearning grown(f.sc, f.lm);
+  const ParametricLearning fresh(f.sc, f.lm);
+  const Schedule sw{{{0, 7}, {1, 25}}};
+  for (const Purpose purpose : {Purpose::knowledge, Purpose::certification}) {
+    for (std::uint32_t r : {0U, 5U, 2U}) {
+      const auto short_test = grown.test_losses(4, purpose, r, 7500, single(0, 6));  // memo: 6 epochs, no validation
+      const auto long_run = grown.trajectory(4, purpose, r, 7500, sw);               // extends it, adds validation
+      const auto reference = fresh.trajectory(4, purpose, r, 7500, sw);
+      REQUIRE(long_run.test.size() == 32);
+      CHECK(long_run.test == reference.test);
+      CHECK(long_run.validation == reference.validation);
+      CHECK(long_run.clean == reference.clean);
+      CHECK(grown.test_losses(4, purpose, r, 7500, sw) == reference.test);
+      CHECK(fresh.final_test_loss(4, purpose, r, 7500, sw) == long_run.test.back());
+      for (std::size_t k = 0; k < short_test.size(); ++k) CHECK(short_test[k] == long_run.test[k]);
+    }
+    // Different seeds and purposes keep their own draws.
+    CHECK(grown.test_losses(5, purpose, 0, 7500, sw) != grown.test_losses(4, purpose, 0, 7500, sw));
+  }
+  CHECK(grown.test_losses(4, Purpose::knowledge, 1, 7500, sw) != grown.test_losses(4, Purpose::certification, 1, 7500, sw));
+  // The evaluation purpose is never memoised, and agrees with its own fast path.
+  CHECK(grown.test_losses(4, Purpose::evaluation, 3, 7500, sw) == fresh.trajectory(4, Purpose::evaluation, 3, 7500, sw).test);
+}
+
 TEST_CASE("more data lowers the floor and the spread between runs", "[learning]") {
   Fixture f = learning_scenario();
   const Scenario& sc = f.sc;

@@ -24,9 +24,20 @@ struct Tried {
 
 } // namespace
 
+std::optional<std::string> batch_law_note(const Context& ctx) {
+  const Model& m = ctx.scenario().model;
+  if (m.batch_sizes.size() < 2 || ctx.loaded.learning.batch_noise_scale > 0) return std::nullopt;
+  return fmt::format("model.batch_sizes lists {} global batches but model.learning has no batch-size law "
+                     "(batch_noise_scale, reference_batch): every batch then learns alike per epoch, so the choice weighs "
+                     "only what each batch costs (iterations per epoch, memory): in the iterations mode, usually the largest batch "
+                     "that fits",
+                     m.batch_sizes.size());
+}
+
 std::optional<BatchChoice> choose_batch(const Context& base, const ContextOptions& options, const OrchestratorChoice& choice) {
   const Model& m = base.scenario().model;
   if (m.batch_sizes.empty()) return std::nullopt;
+  if (const auto note = batch_law_note(base)) fmt::print(stderr, "note: {}\n", *note);
   const double confidence = base.loaded.learning.confidence;
   std::vector<Tried> tried;
   double wall = 0;

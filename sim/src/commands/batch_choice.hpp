@@ -25,4 +25,8 @@ struct BatchChoice {
 /// for an orchestrator's invalid plan.
 std::optional<BatchChoice> choose_batch(const Context& base, const ContextOptions& options, const OrchestratorChoice& choice);
 
+/// When `model.batch_sizes` lists several batches but the learning has no batch-size law: a note for people (the
+/// batches then learn alike per epoch, and the choice weighs only what each batch costs). nullopt otherwise.
+std::optional<std::string> batch_law_note(const Context& ctx);
+
 } // namespace deplsim::commands

@@ -1,5 +1,6 @@
 // `deplsim validate SCENARIO`: loads and checks a scenario and its platform, prints what was recognised,
 // simulates nothing.
+#include "commands/batch_choice.hpp"
 #include "commands/command.hpp"
 
 #include "support/exit_codes.hpp"
@@ -49,6 +50,7 @@ public:
       for (const int b : sc.model.batch_sizes) list += fmt::format("{}{}", list.empty() ? "" : ", ", b);
       fmt::print("  global batch chosen per plan from [{}] (model.batch_sizes): planned once per batch, the cheapest kept; "
                  "what fits below is for batch {}\n", list, sc.model.batch_size);
+      if (const auto note = batch_law_note(*ctx)) fmt::print("  note: {}\n", *note);
     }
     for (std::size_t v = 0; v < sc.model.versions.size(); ++v) fmt::print("{}", version_line(*ctx, v));
     for (const auto& dev : sc.devices) fmt::print("{}", device_line(*ctx, dev));

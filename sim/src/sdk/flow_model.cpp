@@ -44,23 +44,41 @@ void add_use(std::vector<std::pair<std::size_t, double>>& uses, std::size_t link
 // Every flow on the binding link (or at its own bound) is fixed at level / penalty (or its bound).
 void share(const PlatformView& pf, std::vector<FlowState*>& active) {
   const double inf = std::numeric_limits<double>::infinity();
-  std::map<std::size_t, double> remaining;  // per link
+  // The links in use (in increasing id) and, per link, its flows in the order of `active` with their coefficients:
+  // a link's usage is summed over its own flows only, in the same order as over all flows.
+  std::vector<std::size_t> links;
   for (auto* f : active)
-    for (auto [l, c] : f->uses) remaining.emplace(l, pf.links[l].bandwidth);
+    for (auto [l, c] : f->uses) links.push_back(l);
+  std::sort(links.begin(), links.end());
+  links.erase(std::unique(links.begin(), links.end()), links.end());
+  auto slot_of = [&](std::size_t l) { return static_cast<std::size_t>(std::lower_bound(links.begin(), links.end(), l) - links.begin()); };
+  std::vector<double> remaining(links.size());
+  for (std::size_t k = 0; k < links.size(); ++k) remaining[k] = pf.links[links[k]].bandwidth;
+  std::vector<std::vector<std::pair<std::size_t, double>>> on(links.size());  // (index in active, coefficient)
+  std::vector<std::vector<std::size_t>> slots(active.size());                  // per flow: its uses' slots
+  for (std::size_t i = 0; i < active.size(); ++i)
+    for (auto [l, c] : active[i]->uses) {
+      const std::size_t k = slot_of(l);
+      on[k].emplace_back(i, c);
+      slots[i].push_back(k);
+    }
   std::vector<bool> fixed(active.size(), false);
   std::size_t left = active.size();
-  auto link_level = [&](std::size_t l, double cap) {
+  auto link_level = [&](std::size_t k) {
+    const bool fatpipe = pf.links[links[k]].fatpipe;
     double usage = 0;
-    for (std::size_t i = 0; i < active.size(); ++i)
-      if (!fixed[i])
-        for (auto [ll, c] : active[i]->uses)
-          if (ll == l)
-            usage = pf.links[l].fatpipe ? std::max(usage, c / active[i]->penalty) : usage + c * active[i]->count / active[i]->penalty;
-    return usage > 0 ? std::max(0.0, cap) / usage : inf;
+    for (auto [i, c] : on[k])
+      if (!fixed[i]) usage = fatpipe ? std::max(usage, c / active[i]->penalty) : usage + c * active[i]->count / active[i]->penalty;
+    return usage > 0 ? std::max(0.0, remaining[k]) / usage : inf;
   };
+  std::vector<double> levels(links.size());
+  std::vector<bool> binding(links.size());
   while (left > 0) {
     double level = inf;
-    for (auto& [l, cap] : remaining) level = std::min(level, link_level(l, cap));
+    for (std::size_t k = 0; k < links.size(); ++k) {
+      levels[k] = link_level(k);
+      level = std::min(level, levels[k]);
+    }
     for (std::size_t i = 0; i < active.size(); ++i)
       if (!fixed[i]) level = std::min(level, active[i]->bound * active[i]->penalty);
     if (!std::isfinite(level)) {  // nothing limits these flows (not expected on real routes)
@@ -68,14 +86,12 @@ void share(const PlatformView& pf, std::vector<FlowState*>& active) {
         if (!fixed[i]) active[i]->value = inf;
       break;
     }
-    std::set<std::size_t> binding;
-    for (auto& [l, cap] : remaining)
-      if (link_level(l, cap) <= level * (1 + 1e-12)) binding.insert(l);
+    for (std::size_t k = 0; k < links.size(); ++k) binding[k] = levels[k] <= level * (1 + 1e-12);
     std::vector<std::size_t> to_fix;
     for (std::size_t i = 0; i < active.size(); ++i) {
       if (fixed[i]) continue;
       bool fix = active[i]->bound * active[i]->penalty <= level * (1 + 1e-12);
-      for (auto [l, c] : active[i]->uses) fix = fix || binding.contains(l);
+      for (auto k : slots[i]) fix = fix || binding[k];
       if (fix) to_fix.push_back(i);
     }
     if (to_fix.empty()) break;  // numerical safety
@@ -85,8 +101,10 @@ void share(const PlatformView& pf, std::vector<FlowState*>& active) {
       --left;
     }
     for (auto i : to_fix)
-      for (auto [l, c] : active[i]->uses)
-        if (!pf.links[l].fatpipe) remaining[l] -= c * active[i]->count * active[i]->value;
+      for (std::size_t u = 0; u < active[i]->uses.size(); ++u) {
+        const auto [l, c] = active[i]->uses[u];
+        if (!pf.links[l].fatpipe) remaining[slots[i][u]] -= c * active[i]->count * active[i]->value;
+      }
   }
 }
 

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <tuple>
+#include <vector>
 #include <stdexcept>
 
 namespace deplsim {
@@ -49,15 +52,26 @@ double LossDistribution::p_target() const {
 
 double clopper_pearson_lower(std::size_t m, std::size_t n, double alpha) {
   if (m == 0 || n == 0) return 0.0;
+  // Planners ask for the same (m, n, alpha) many times (every stopping epoch of every candidate): remembered per
+  // thread, the same bits as computing it afresh.
+  thread_local std::map<std::tuple<std::size_t, std::size_t, double>, double> memo;
+  const auto key = std::make_tuple(m, n, alpha);
+  if (const auto it = memo.find(key); it != memo.end()) return it->second;
   // P(Binomial(n, p) >= m) grows with p: bisect for the p where it equals alpha.
+  // The binomial coefficients' logs do not depend on p: computed once.
+  std::vector<double> log_choose;
+  log_choose.reserve(n - m + 1);
+  for (std::size_t i = m; i <= n; ++i)
+    log_choose.push_back(std::lgamma(static_cast<double>(n) + 1) - std::lgamma(static_cast<double>(i) + 1) -
+                         std::lgamma(static_cast<double>(n - i) + 1));
   auto upper_tail = [&](double p) {
     // sum_{i=m}^{n} C(n,i) p^i (1-p)^(n-i), in logs for stability.
+    const double lp = std::log(p);
+    const double lq = std::log1p(-p);
     double s = 0;
     for (std::size_t i = m; i <= n; ++i) {
-      const double lg = std::lgamma(static_cast<double>(n) + 1) - std::lgamma(static_cast<double>(i) + 1) -
-                        std::lgamma(static_cast<double>(n - i) + 1);
-      const double li = static_cast<double>(i) * std::log(p) + static_cast<double>(n - i) * std::log1p(-p);
-      s += std::exp(lg + li);
+      const double li = static_cast<double>(i) * lp + static_cast<double>(n - i) * lq;
+      s += std::exp(log_choose[i - m] + li);
     }
     return s;
   };
@@ -68,6 +82,8 @@ double clopper_pearson_lower(std::size_t m, std::size_t n, double alpha) {
     if (upper_tail(mid) < alpha) lo = mid;
     else hi = mid;
   }
+  if (memo.size() > 100000) memo.clear();  // bounded: a long study asks for many distinct (m, n)
+  memo.emplace(key, lo);
   return lo;
 }
 

@@ -193,6 +193,15 @@ struct KernelKnowledge::Impl {
     return measured ? truth.indexed_trajectory(Purpose::knowledge, selection + i, samples, schedule)
                     : truth.trajectory(seed, Purpose::certification, static_cast<std::uint32_t>(i), samples, schedule);
   }
+  /// Only the test losses of those runs: what certification counts (a generator skips the validation curve).
+  [[nodiscard]] std::vector<double> selection_tests(std::size_t r, double samples, const Schedule& schedule) const {
+    return measured ? truth.indexed_trajectory(Purpose::knowledge, r, samples, schedule).test
+                    : truth.test_losses(seed, Purpose::knowledge, static_cast<std::uint32_t>(r), samples, schedule);
+  }
+  [[nodiscard]] std::vector<double> certification_tests(std::size_t i, double samples, const Schedule& schedule) const {
+    return measured ? truth.indexed_trajectory(Purpose::knowledge, selection + i, samples, schedule).test
+                    : truth.test_losses(seed, Purpose::certification, static_cast<std::uint32_t>(i), samples, schedule);
+  }
   mutable std::mutex mutex;
   mutable std::map<std::pair<std::size_t, std::size_t>, KnowledgeChain> singles;
   mutable std::map<std::tuple<std::size_t, std::size_t, std::size_t, int>, KnowledgeChain> switches;
@@ -449,12 +458,12 @@ Certification KernelKnowledge::certify_epochs(double samples, const Schedule& sc
   }
   if (met.empty()) {
     met.assign(static_cast<std::size_t>(schedule.total_epochs()), 0);
-    auto count = [&](const Trajectory& t) {
-      for (std::size_t k = 0; k < t.test.size() && k < met.size(); ++k) met[k] += t.test[k] <= target ? 1 : 0;
+    auto count = [&](const std::vector<double>& test) {
+      for (std::size_t k = 0; k < test.size() && k < met.size(); ++k) met[k] += test[k] <= target ? 1 : 0;
     };
-    for (std::size_t i = 0; i < impl_->certification; ++i) count(impl_->certification_trajectory(i, samples, schedule));
+    for (std::size_t i = 0; i < impl_->certification; ++i) count(impl_->certification_tests(i, samples, schedule));
     if (all)
-      for (std::size_t r = 0; r < impl_->selection; ++r) count(impl_->selection_trajectory(r, samples, schedule));
+      for (std::size_t r = 0; r < impl_->selection; ++r) count(impl_->selection_tests(r, samples, schedule));
     std::lock_guard lock(impl_->mutex);
     impl_->met_counts.emplace(key, met);
   }

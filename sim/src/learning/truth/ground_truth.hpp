@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace deplsim {
 
@@ -22,6 +23,11 @@ public:
   /// The whole trajectory of replication `r` for `samples` samples per epoch under `schedule`.
   [[nodiscard]] virtual Trajectory trajectory(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
                                               const Schedule& schedule) const = 0;
+  /// Only the test losses after each epoch (the same values as trajectory(...).test): what certification counts.
+  [[nodiscard]] virtual std::vector<double> test_losses(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
+                                                        const Schedule& schedule) const {
+    return trajectory(seed, purpose, r, samples, schedule).test;
+  }
   /// Only the test loss after the last epoch (the same value as trajectory(...).test.back()).
   [[nodiscard]] virtual double final_test_loss(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
                                                const Schedule& schedule) const {

@@ -75,14 +75,67 @@ std::vector<double> ParametricLearning::clean_curve(double z, double w, double s
 }
 
 
+namespace {
+// The memo's bound: 16 M doubles (128 MiB), e.g. 4,000 knowledge runs of 1,300 epochs; past it, draws are made afresh.
+constexpr std::size_t kNoiseMemoDoubles = std::size_t{16} << 20;
+} // namespace
+
+const ParametricLearning::RunNoise* ParametricLearning::memo_noise(std::uint64_t seed, Purpose purpose, std::uint32_t r,
+                                                                   std::size_t epochs, bool validation) const {
+  auto& runs = noise_[{seed, purpose}];
+  if (r >= runs.size()) {
+    constexpr std::size_t per_run = (sizeof(RunNoise) + sizeof(double) - 1) / sizeof(double);
+    if (noise_doubles_ + per_run * (r + 1 - runs.size()) > kNoiseMemoDoubles) return nullptr;
+    noise_doubles_ += per_run * (r + 1 - runs.size());
+    const auto from = static_cast<std::uint32_t>(runs.size());
+    runs.resize(r + 1);
+    for (std::uint32_t i = from; i <= r; ++i) {
+      runs[i].z = standard_normal({seed, purpose, StreamKind::run_effect_floor, i, 0, 0, 0});
+      runs[i].w = standard_normal({seed, purpose, StreamKind::run_effect_rate, i, 0, 0, 0});
+    }
+  }
+  RunNoise& n = runs[r];
+  auto extend = [&](std::vector<double>& v, StreamKind kind) {
+    if (v.size() >= epochs) return true;
+    if (noise_doubles_ + (epochs - v.size()) > kNoiseMemoDoubles) return false;
+    noise_doubles_ += epochs - v.size();
+    for (auto k = static_cast<std::uint32_t>(v.size()); k < epochs; ++k) v.push_back(standard_normal({seed, purpose, kind, r, k + 1, 0, 0}));
+    return true;
+  };
+  if (!extend(n.eps, StreamKind::epoch_noise) || !extend(n.et, StreamKind::eval_test)) return nullptr;
+  if (validation && !extend(n.ev, StreamKind::eval_validation)) return nullptr;
+  return &n;
+}
+
+Trajectory ParametricLearning::memoised(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
+                                        const Schedule& schedule, bool validation) const {
+  if (purpose == Purpose::evaluation) return compute(seed, purpose, r, samples, schedule, nullptr, validation);
+  std::lock_guard lock(noise_mutex_);
+  std::size_t epochs = 0;
+  for (const auto& part : schedule.parts) epochs += static_cast<std::size_t>(std::max(0, part.epochs));
+  return compute(seed, purpose, r, samples, schedule, memo_noise(seed, purpose, r, epochs, validation), validation);
+}
+
 Trajectory ParametricLearning::trajectory(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
-                                          const Schedule& schedule_in) const {
+                                          const Schedule& schedule) const {
+  return memoised(seed, purpose, r, samples, schedule, true);
+}
+
+std::vector<double> ParametricLearning::test_losses(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
+                                                    const Schedule& schedule) const {
+  return memoised(seed, purpose, r, samples, schedule, false).test;
+}
+
+Trajectory ParametricLearning::compute(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
+                                       const Schedule& schedule_in, const RunNoise* noise, bool validation) const {
   const Schedule schedule = merged(schedule_in);
   const LearningSpec& lm = learning_;
-  const double z = standard_normal({seed, purpose, StreamKind::run_effect_floor, r, 0, 0, 0});
-  const double w = standard_normal({seed, purpose, StreamKind::run_effect_rate, r, 0, 0, 0});
+  const double z = noise != nullptr ? noise->z : standard_normal({seed, purpose, StreamKind::run_effect_floor, r, 0, 0, 0});
+  const double w = noise != nullptr ? noise->w : standard_normal({seed, purpose, StreamKind::run_effect_rate, r, 0, 0, 0});
   Trajectory t;
   t.clean = clean_curve(z, w, samples, schedule);
+  if (validation) t.validation.reserve(t.clean.size());
+  t.test.reserve(t.clean.size());
   // The epoch noise multiplies the decaying part only: recompute it per epoch from the clean curve's parts.
   const double ratio = samples / lm.reference_samples;
   std::size_t k = 0;
@@ -100,12 +153,14 @@ Trajectory ParametricLearning::trajectory(std::uint64_t seed, Purpose purpose, s
     const double overfit = p.overfit_slope * std::pow(ratio, -lm.overfit_data_exponent);
     for (int j = 1; j <= part.epochs; ++j, ++k) {
       const auto epoch = static_cast<std::uint32_t>(k + 1);
-      const double eps = lm.epoch_noise * standard_normal({seed, purpose, StreamKind::epoch_noise, r, epoch, 0, 0});
+      const double eps = lm.epoch_noise * (noise != nullptr ? noise->eps[k] : standard_normal({seed, purpose, StreamKind::epoch_noise, r, epoch, 0, 0}));
       const double o = overfit * std::max(0.0, j - p.overfit_start);
       const double noisy = f + (t.clean[k] - o - f) * (1.0 + eps) + o;
-      const double ev = lm.eval_noise * standard_normal({seed, purpose, StreamKind::eval_validation, r, epoch, 0, 0});
-      const double et = lm.eval_noise * standard_normal({seed, purpose, StreamKind::eval_test, r, epoch, 0, 0});
-      t.validation.push_back(std::max(0.0, noisy + ev));
+      if (validation) {
+        const double ev = lm.eval_noise * (noise != nullptr ? noise->ev[k] : standard_normal({seed, purpose, StreamKind::eval_validation, r, epoch, 0, 0}));
+        t.validation.push_back(std::max(0.0, noisy + ev));
+      }
+      const double et = lm.eval_noise * (noise != nullptr ? noise->et[k] : standard_normal({seed, purpose, StreamKind::eval_test, r, epoch, 0, 0}));
       t.test.push_back(std::max(0.0, noisy + et));
     }
     previous = part.version;
