@@ -33,7 +33,7 @@ struct Cell {
 
 class Sweep {
 public:
-  explicit Sweep(const Problem& pb) : pb_(pb), resources_(pb.cost.resource_choices()) {
+  explicit Sweep(const Problem& pb) : pb_(pb), resources_(pb.cost.resource_choices()), bounds_(pb) {
     const Scenario& sc = pb.scenario;
     for (const auto& set : candidate_data_sets(sc, pb.knowledge)) {
       Plan base;
@@ -74,11 +74,9 @@ public:
           break;
         }
       if (k == 0) continue;
-      // A plan of this cell costs at least its epochs' share that every plan pays (below): when that is already
-      // above the best so far (with a margin for rounding), the cell cannot give the (first) cheapest plan.
-      const int first = c.shape.at == 0 ? k : c.shape.at;
-      const double bound = first * epoch_bound(c.samples, c.shape.first) + (k - first) * epoch_bound(c.samples, c.shape.second);
-      if (bound > best * (1 + 1e-9)) continue;
+      // A plan of this cell costs at least its epochs' share that every plan pays (EpochBounds): when that is
+      // already above the best so far, the cell cannot give the (first) cheapest plan.
+      if (EpochBounds::above(bounds_.plan(c.samples, c.shape, k), best)) continue;
       const double obj = cheapest(c, k);
       if (obj < best) {
         best = obj;
@@ -89,28 +87,6 @@ public:
   }
 
 private:
-  // A lower bound on what one epoch of version v with `samples` samples adds to any plan's objective, over the
-  // resource choices where v fits: energy, the nodes' energy over the epoch (idle watts throughout, all-cores watts
-  // while computing) and the senders' radios (a plan charges the nodes from first use to the end, so at least this;
-  // links are left out: a plan charges a synchronisation link's idle watts only from its first use); time, the
-  // epoch's time; money, the nodes' price over it.
-  double epoch_bound(double samples, std::size_t v) {
-    const auto key = std::make_pair(samples, v);
-    if (auto it = bounds_.find(key); it != bounds_.end()) return it->second;
-    const Scenario& sc = pb_.scenario;
-    double best = std::numeric_limits<double>::infinity();
-    for (const Resources& r : resources_) {
-      if (!pb_.cost.fits(v, r)) continue;
-      const EpochCost e = pb_.cost.epoch(v, r, samples);
-      double x = e.time_s;
-      if (sc.objective == Objective::energy) x = e.host_energy_j + e.transmit_energy_j;
-      else if (sc.objective == Objective::money) x = sc.clusters[r.cluster].price_per_node_s * r.nodes * e.time_s;
-      best = std::min(best, x);
-    }
-    bounds_.emplace(key, best);
-    return best;
-  }
-
   // The search's resource loop for one cell and stopping epoch: the first cheapest, in the same order.
   double cheapest(Cell& c, int k) {
     if (auto it = c.cheapest.find(k); it != c.cheapest.end()) return it->second;
@@ -129,7 +105,7 @@ private:
   const Problem& pb_;
   std::vector<Resources> resources_;
   std::vector<Cell> cells_;
-  std::map<std::pair<double, std::size_t>, double> bounds_;  // (samples, version) -> epoch_bound
+  EpochBounds bounds_;
 };
 
 Criterion margin_criterion(const Problem& pb, double m) {

@@ -93,6 +93,30 @@ std::string memory_fit_lines(const Problem& pb) {
   return out;
 }
 
+EpochBounds::EpochBounds(const Problem& pb) : pb_(pb), resources_(pb.cost.resource_choices()) {}
+
+double EpochBounds::epoch(double samples, std::size_t v) {
+  const auto key = std::make_pair(samples, v);
+  if (auto it = bounds_.find(key); it != bounds_.end()) return it->second;
+  const Scenario& sc = pb_.scenario;
+  double best = std::numeric_limits<double>::infinity();
+  for (const Resources& r : resources_) {
+    if (!pb_.cost.fits(v, r)) continue;
+    const EpochCost e = pb_.cost.epoch(v, r, samples);
+    double x = e.time_s;
+    if (sc.objective == Objective::energy) x = e.host_energy_j + e.transmit_energy_j;
+    else if (sc.objective == Objective::money) x = sc.clusters[r.cluster].price_per_node_s * r.nodes * e.time_s;
+    best = std::min(best, x);
+  }
+  bounds_.emplace(key, best);
+  return best;
+}
+
+double EpochBounds::plan(double samples, const ScheduleShape& shape, int epochs) {
+  const int first = shape.at == 0 ? epochs : shape.at;
+  return first * epoch(samples, shape.first) + (epochs - first) * epoch(samples, shape.second);
+}
+
 SearchResult search_plan(const Problem& pb, const Criterion& criterion, const std::string& name) {
   const Scenario& sc = pb.scenario;
   const PlannerKnowledge* kk = &pb.knowledge;
@@ -105,6 +129,7 @@ SearchResult search_plan(const Problem& pb, const Criterion& criterion, const st
   std::string why = fmt::format("{}: criterion {}\n  knowledge: {}\n", name, criterion.description, pb.knowledge.describe());
   why += memory_fit_lines(pb);
   const auto resources = pb.cost.resource_choices();
+  EpochBounds bounds(pb);
   int too_little_data = 0;
   for (const auto& set : candidate_data_sets(sc, pb.knowledge)) {
     Plan base;
@@ -135,6 +160,9 @@ SearchResult search_plan(const Problem& pb, const Criterion& criterion, const st
         }
       if (k == 0) continue;
       ++result.candidates;
+      // Every plan of this candidate costs at least its epochs' bound: when that is above the best so far, none of
+      // its resource choices can be the (first) cheapest.
+      if (EpochBounds::above(bounds.plan(q, sh, k), best.objective)) continue;
       const auto& [dist, expected] = each[static_cast<std::size_t>(k - 1)];
       for (const Resources& r : resources) {
         if (!pb.cost.fits(sh.first, r) || (sh.at != 0 && !pb.cost.fits(sh.second, r))) continue;  // out of memory

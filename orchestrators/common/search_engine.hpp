@@ -9,8 +9,10 @@
 #include "deplsim/orchestrator.hpp"
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace deplsim {
@@ -67,6 +69,28 @@ std::string memory_limits(const Problem& problem);
 /// For an explanation: one line per version that does not fit in memory on every resource choice ("  memory:
 /// version 'x' fits on 12 of 40 (cluster, nodes, power state) choices"); "" when every version fits everywhere.
 std::string memory_fit_lines(const Problem& problem);
+
+/// @brief Lower bounds on a shape's plans, for skipping candidates that cannot be the cheapest: what one epoch of a
+/// version adds to any plan's objective over the resource choices where that version fits. Energy: the nodes'
+/// energy over the epoch (idle watts throughout, all-cores watts while computing) and the senders' radios (a plan
+/// charges the nodes from first use to the end, so at least this; links are left out: a plan charges a
+/// synchronisation link's idle watts only from its first use). Time: the epoch's time. Money: the nodes' price over
+/// it. Remembered per (samples, version).
+class EpochBounds {
+public:
+  explicit EpochBounds(const Problem& problem);
+  /// The bound for one epoch of version `v` with `samples` samples per epoch.
+  double epoch(double samples, std::size_t v);
+  /// The bound for `shape` stopped after `epochs` epochs.
+  double plan(double samples, const ScheduleShape& shape, int epochs);
+  /// Whether a plan bounded below by `bound` cannot beat `best` (with a margin for the bound's own rounding).
+  static bool above(double bound, double best) { return bound > best * (1 + 1e-9); }
+
+private:
+  const Problem& pb_;
+  std::vector<Resources> resources_;
+  std::map<std::pair<double, std::size_t>, double> bounds_;
+};
 
 /// Searches for the cheapest plan passing `criterion`. `name` is used in explanations.
 SearchResult search_plan(const Problem& problem, const Criterion& criterion, const std::string& name);

@@ -380,7 +380,7 @@ private:
         const EpochCost e = pb.cost.epoch(v, r, q);
         double standing = 0;
         if (sc.objective == Objective::energy)
-          for (auto l : pb.cost.shipping(sources, r).links_used) standing += pb.platform.links[l].idle_w;
+          for (auto l : pb.cost.shipping_links(sources, r)) standing += pb.platform.links[l].idle_w;
         const double w = objective_of_epoch(pb, v, r, q) + (price + standing) * e.time_s;
         if (w < weight[v][r.cluster]) {
           weight[v][r.cluster] = w;

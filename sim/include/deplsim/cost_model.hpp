@@ -175,6 +175,9 @@ public:
   /// nodes' idle energy and the links' energy while it lasts (cached). A lower bound on any plan's shipping
   /// to those resources; planners use it to compare data sets and clusters.
   [[nodiscard]] PlanCost shipping(const std::vector<std::size_t>& sources, const Resources& res) const;
+  /// The links that shipping the data of `sources` to the nodes of `res` uses (shipping(...).links_used, from the
+  /// routes alone, without replaying the flows).
+  [[nodiscard]] std::set<std::size_t> shipping_links(const std::vector<std::size_t>& sources, const Resources& res) const;
 
   /// The flows of one synchronisation round / of shipping (what the executor runs).
   [[nodiscard]] std::vector<std::vector<Flow>> sync_steps(std::size_t version, const std::vector<std::size_t>& hosts) const;

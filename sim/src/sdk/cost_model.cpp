@@ -278,6 +278,17 @@ PlanCost CostModel::shipping(const std::vector<std::size_t>& sources, const Reso
   return c;
 }
 
+std::set<std::size_t> CostModel::shipping_links(const std::vector<std::size_t>& sources, const Resources& res) const {
+  std::set<std::size_t> out;
+  const auto hosts = segment_hosts(res.cluster, res.nodes);
+  for (auto s : sources) {
+    const auto src = *platform_.host_index(scenario_.data_sources.at(s).host);
+    for (auto h : hosts)
+      for (auto l : platform_.route(src, h).links) out.insert(l);
+  }
+  return out;
+}
+
 std::vector<Step> CostModel::epoch_steps(std::size_t version, const std::vector<std::size_t>& hosts, int pstate,
                                          double samples) const {
   const int rounds = scenario_.training.rounds_per_epoch;
