@@ -86,7 +86,7 @@ Plan mix_for_deadline(const Problem& pb, const Plan& plan) {
             int lo = 0, hi = s.epochs - 1;
             while (lo < hi) {
               const int mid = (lo + hi + 1) / 2;
-              if (cost_of(split(pb, base, i, slow.r, f.r, mid, slow_first)).time_s <= deadline) lo = mid;
+              if (pb.cost.plan_time(split(pb, base, i, slow.r, f.r, mid, slow_first)) <= deadline) lo = mid;
               else hi = mid - 1;
             }
             if (lo == 0) continue;

@@ -123,6 +123,12 @@ TEST_CASE("a plan's cost: shipping, epochs, migration, energy from first use to 
   const double after_b = c2.time_s - (ship + 2 * e.time_s);
   CHECK(after_b > ea.time_s);
   CHECK(c2.energy_j > c1.energy_j - 3 * e.compute_s * 30);
+  // The plan's time alone is evaluate's, to the last bit.
+  CHECK(cm.plan_time(one) == c1.time_s);
+  CHECK(cm.plan_time(mig) == c2.time_s);
+  Plan back = mig;
+  back.segments.push_back(Segment{"full", "b", 1, 0, 4});  // and back to b: a second migration
+  CHECK(cm.plan_time(back) == cm.evaluate(back).time_s);
   // The links shipping uses, from the routes alone, are those its replay reports (l0 and l3 to g1; l0 to h1, h2).
   for (const Resources& r : {Resources{1, 1, 0}, Resources{0, 2, 0}, Resources{0, 1, 0}}) {
     CHECK(cm.shipping_links({0}, r) == cm.shipping({0}, r).links_used);

@@ -69,6 +69,9 @@ struct EpochCost {
   /// Iterations mode: when each synchronisation link is first used, seconds after the epoch's start (rounds mode:
   /// empty; the first uses follow from step_offsets).
   std::map<std::size_t, double> link_first_s;
+  /// Rounds mode: the links each synchronisation step whose start step_offsets gives uses for the first time in the
+  /// epoch (in route order; a link already used by an earlier step is not repeated). Iterations mode: empty.
+  std::vector<std::vector<std::size_t>> step_links;
 };
 
 /// @brief Cost of a whole plan, as the executor will measure it.
@@ -220,6 +223,9 @@ public:
   /// Cost of a whole plan (docs/model.md 4.3 and 4.5: hosts and links charged from first use to the end, idle included).
   /// The plan must be valid (see validate_plan).
   [[nodiscard]] PlanCost evaluate(const Plan& plan) const;
+  /// The plan's time alone: evaluate(plan).time_s, the same sum to the last bit, without the energy's bookkeeping
+  /// (for searches that test a deadline many times).
+  [[nodiscard]] double plan_time(const Plan& plan) const;
   /// The scenario's objective value of a cost.
   [[nodiscard]] double objective(const PlanCost& c) const;
 
@@ -257,7 +263,8 @@ private:
   /// A plan's entry flows (data shipping, model migration) and their replay: planners cost many plans that ship the
   /// same data to the same nodes.
   mutable std::map<std::vector<std::tuple<std::size_t, std::size_t, double>>, FlowOutcome> entry_cache_;
-  [[nodiscard]] FlowOutcome entry_outcome(const std::vector<Flow>& flows) const;
+  /// (A reference into the cache: its entries are never erased or moved.)
+  [[nodiscard]] const FlowOutcome& entry_outcome(const std::vector<Flow>& flows) const;
 };
 
 } // namespace deplsim

@@ -246,6 +246,20 @@ const EpochCost& CostModel::epoch_entry(std::size_t version, const Resources& re
   c.energy_j = c.host_energy_j + c.link_energy_j + c.transmit_energy_j;
   for (auto [l, x] : link_load) c.link_load[l] = rounds * x;
   c.step_offsets = std::move(step_offsets);
+  // The first uses of the synchronisation links, for evaluate: the steps with flows, round after round, until every
+  // step offset has had its step.
+  std::set<std::size_t> seen;
+  const auto sync = sync_steps(version, hosts);
+  for (int round = 0; round < scenario_.training.rounds_per_epoch && c.step_links.size() < c.step_offsets.size(); ++round)
+    for (const auto& flows : sync) {
+      if (flows.empty()) continue;
+      if (c.step_links.size() >= c.step_offsets.size()) break;
+      std::vector<std::size_t> fresh;
+      for (const auto& f : flows)
+        for (auto l : platform_.route(f.src, f.dst).links)
+          if (seen.insert(l).second) fresh.push_back(l);
+      c.step_links.push_back(std::move(fresh));
+    }
   std::lock_guard lock(mutex_);
   return epoch_cache_.emplace(key, std::move(c)).first->second;
 }
@@ -346,7 +360,7 @@ std::vector<SegmentProgram> CostModel::program(const Plan& plan, bool with_epoch
   return out;
 }
 
-FlowOutcome CostModel::entry_outcome(const std::vector<Flow>& flows) const {
+const FlowOutcome& CostModel::entry_outcome(const std::vector<Flow>& flows) const {
   std::vector<std::tuple<std::size_t, std::size_t, double>> key;
   key.reserve(flows.size());
   for (const auto& f : flows) key.emplace_back(f.src, f.dst, f.bytes);
@@ -356,8 +370,7 @@ FlowOutcome CostModel::entry_outcome(const std::vector<Flow>& flows) const {
   }
   FlowOutcome o = simulate_flows(platform_, flows);
   std::lock_guard lock(mutex_);
-  entry_cache_.emplace(std::move(key), o);
-  return o;
+  return entry_cache_.emplace(std::move(key), std::move(o)).first->second;
 }
 
 PlanCost CostModel::evaluate(const Plan& plan) const {
@@ -400,7 +413,7 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
     for (auto h : sp.hosts) set_pstate(h, p);
     if (!sp.entry.empty()) {
       use_links(sp.entry, now);
-      const FlowOutcome o = entry_outcome(sp.entry);
+      const FlowOutcome& o = entry_outcome(sp.entry);
       link_dynamic += dynamic(o.link_load_integral);
       transmit += transmit_energy(platform_, sp.entry, o);
       now += o.makespan;
@@ -413,16 +426,9 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
     for (auto [l, at] : e.link_first_s) link_first_use.emplace(l, now + at);  // iterations mode
     const double compute_round = e.compute_s / scenario_.training.rounds_per_epoch;
     // (The epoch's steps are rounds x (compute, then the synchronisation steps); only the first step_offsets.size()
-    // synchronisation steps with flows matter here, so they are walked without building the epoch's program.)
-    std::size_t sync_index = 0;
-    const auto sync = e.link_first_s.empty() ? sync_steps(sp.version, sp.hosts) : std::vector<std::vector<Flow>>{};
-    for (int round = 0; round < scenario_.training.rounds_per_epoch && sync_index < e.step_offsets.size(); ++round)
-      for (const auto& flows : sync) {
-        if (flows.empty()) continue;
-        if (sync_index >= e.step_offsets.size()) break;
-        use_links(flows, now + compute_round + e.step_offsets[sync_index]);
-        ++sync_index;
-      }
+    // synchronisation steps with flows matter here: their links, as epoch_entry listed them.)
+    for (std::size_t i = 0; i < e.step_links.size(); ++i)
+      for (auto l : e.step_links[i]) link_first_use.emplace(l, now + compute_round + e.step_offsets[i]);
     for (std::size_t j = 0; j < sp.hosts.size(); ++j) {
       const PowerState& ps = platform_.hosts[sp.hosts[j]].pstates[p];
       host_energy += sp.epochs * e.busy_s[j] * (ps.all_cores_w - ps.idle_w);
@@ -444,6 +450,22 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
   out.time_s = now;
   out.energy_j = host_energy + link_idle + link_dynamic + transmit;
   return out;
+}
+
+double CostModel::plan_time(const Plan& plan) const {
+  const double samples = [&] {
+    double q = 0;
+    for (const auto& name : plan.data_sources) q += static_cast<double>(scenario_.data_sources[*scenario_.source_index(name)].samples);
+    return q;
+  }();
+  // evaluate()'s clock, step for step: each entry's makespan, then the segment's epochs.
+  double now = 0;
+  for (const SegmentProgram& sp : program(plan, /*epoch_steps=*/false)) {
+    if (!sp.entry.empty()) now += entry_outcome(sp.entry).makespan;
+    const EpochCost& e = epoch_entry(sp.version, Resources{sp.cluster, static_cast<int>(sp.hosts.size()), sp.pstate}, samples);
+    now += sp.epochs * e.time_s;
+  }
+  return now;
 }
 
 double CostModel::objective(const PlanCost& c) const {
