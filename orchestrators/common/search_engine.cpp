@@ -93,7 +93,12 @@ std::string memory_fit_lines(const Problem& pb) {
   return out;
 }
 
-EpochBounds::EpochBounds(const Problem& pb) : pb_(pb), resources_(pb.cost.resource_choices()) {}
+EpochBounds::EpochBounds(const Problem& pb) : pb_(pb), resources_(pb.cost.resource_choices()) {
+  // A link busy below its idle watts (the platform allows it) would make a plan's dynamic link energy negative: no
+  // bound from the nodes alone then.
+  for (const auto& l : pb.platform.links)
+    if (l.busy_w < l.idle_w) valid_ = false;
+}
 
 double EpochBounds::epoch(double samples, std::size_t v) {
   const auto key = std::make_pair(samples, v);
@@ -113,6 +118,7 @@ double EpochBounds::epoch(double samples, std::size_t v) {
 }
 
 double EpochBounds::plan(double samples, const ScheduleShape& shape, int epochs) {
+  if (!valid_ && pb_.scenario.objective == Objective::energy) return -std::numeric_limits<double>::infinity();
   const int first = shape.at == 0 ? epochs : shape.at;
   return first * epoch(samples, shape.first) + (epochs - first) * epoch(samples, shape.second);
 }

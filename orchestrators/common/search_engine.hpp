@@ -75,7 +75,8 @@ std::string memory_fit_lines(const Problem& problem);
 /// energy over the epoch (idle watts throughout, all-cores watts while computing) and the senders' radios (a plan
 /// charges the nodes from first use to the end, so at least this; links are left out: a plan charges a
 /// synchronisation link's idle watts only from its first use). Time: the epoch's time. Money: the nodes' price over
-/// it. Remembered per (samples, version).
+/// it. Remembered per (samples, version). (Energy, on a platform with a link whose busy watts are below its idle
+/// watts: no bound, -infinity.)
 class EpochBounds {
 public:
   explicit EpochBounds(const Problem& problem);
@@ -90,6 +91,7 @@ private:
   const Problem& pb_;
   std::vector<Resources> resources_;
   std::map<std::pair<double, std::size_t>, double> bounds_;
+  bool valid_ = true;
 };
 
 /// Searches for the cheapest plan passing `criterion`. `name` is used in explanations.

@@ -76,17 +76,31 @@ std::vector<double> ParametricLearning::clean_curve(double z, double w, double s
 
 
 namespace {
-// The memo's bound: 16 M doubles (128 MiB), e.g. 4,000 knowledge runs of 1,300 epochs; past it, draws are made afresh.
+// The memo's bound: 16 M doubles (128 MiB), e.g. 4,000 knowledge runs of 1,300 epochs. A request that would pass it
+// empties the memo first (a long study draws knowledge for many seeds); one that alone passes it is drawn afresh.
 constexpr std::size_t kNoiseMemoDoubles = std::size_t{16} << 20;
 } // namespace
 
 const ParametricLearning::RunNoise* ParametricLearning::memo_noise(std::uint64_t seed, Purpose purpose, std::uint32_t r,
                                                                    std::size_t epochs, bool validation) const {
+  constexpr std::size_t per_run = (sizeof(RunNoise) + sizeof(double) - 1) / sizeof(double);
+  // What this request adds to the memo, in doubles.
+  auto needed = [&] {
+    const auto it = noise_.find({seed, purpose});
+    const std::size_t have = it == noise_.end() ? 0 : it->second.size();
+    if (r >= have) return per_run * (r + 1 - have) + (validation ? 3 : 2) * epochs;
+    const RunNoise& n = it->second[r];
+    auto more = [&](const std::vector<double>& v) { return v.size() >= epochs ? std::size_t{0} : epochs - v.size(); };
+    return more(n.eps) + more(n.et) + (validation ? more(n.ev) : 0);
+  };
+  if (noise_doubles_ + needed() > kNoiseMemoDoubles) {
+    noise_.clear();
+    noise_doubles_ = 0;
+    if (needed() > kNoiseMemoDoubles) return nullptr;
+  }
+  noise_doubles_ += needed();
   auto& runs = noise_[{seed, purpose}];
   if (r >= runs.size()) {
-    constexpr std::size_t per_run = (sizeof(RunNoise) + sizeof(double) - 1) / sizeof(double);
-    if (noise_doubles_ + per_run * (r + 1 - runs.size()) > kNoiseMemoDoubles) return nullptr;
-    noise_doubles_ += per_run * (r + 1 - runs.size());
     const auto from = static_cast<std::uint32_t>(runs.size());
     runs.resize(r + 1);
     for (std::uint32_t i = from; i <= r; ++i) {
@@ -96,14 +110,11 @@ const ParametricLearning::RunNoise* ParametricLearning::memo_noise(std::uint64_t
   }
   RunNoise& n = runs[r];
   auto extend = [&](std::vector<double>& v, StreamKind kind) {
-    if (v.size() >= epochs) return true;
-    if (noise_doubles_ + (epochs - v.size()) > kNoiseMemoDoubles) return false;
-    noise_doubles_ += epochs - v.size();
     for (auto k = static_cast<std::uint32_t>(v.size()); k < epochs; ++k) v.push_back(standard_normal({seed, purpose, kind, r, k + 1, 0, 0}));
-    return true;
   };
-  if (!extend(n.eps, StreamKind::epoch_noise) || !extend(n.et, StreamKind::eval_test)) return nullptr;
-  if (validation && !extend(n.ev, StreamKind::eval_validation)) return nullptr;
+  extend(n.eps, StreamKind::epoch_noise);
+  extend(n.et, StreamKind::eval_test);
+  if (validation) extend(n.ev, StreamKind::eval_validation);
   return &n;
 }
 
