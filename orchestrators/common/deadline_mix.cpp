@@ -1,6 +1,8 @@
 // Splitting segments between two resource choices to meet a deadline cheaply (see deadline_mix.hpp).
 #include "deadline_mix.hpp"
 
+#include "search_engine.hpp"
+
 #include "deplsim/cost_model.hpp"
 
 #include <fmt/format.h>
@@ -69,8 +71,25 @@ Plan mix_for_deadline(const Problem& pb, const Plan& plan) {
   PlanCost best_cost = cost_of(best);
   if (best_cost.time_s > deadline) return plan;
   double best_obj = pb.cost.objective(best_cost);
+  // What an epoch of version v on r adds at least to any plan's objective (EpochBounds' rule: the nodes' energy and
+  // radios, or the epoch's time, or its price), to skip the pairs whose every split costs more than the best so far.
+  bool bounded = true;
+  for (const auto& l : pb.platform.links)
+    if (l.busy_w < l.idle_w && sc.objective == Objective::energy) bounded = false;  // dynamic link energy may be negative
+  auto floor_of = [&](std::size_t v, const Resources& r) {
+    const EpochCost e = pb.cost.epoch(v, r, samples);
+    if (sc.objective == Objective::energy) return e.host_energy_j + e.transmit_energy_j;
+    if (sc.objective == Objective::money) return sc.clusters[r.cluster].price_per_node_s * r.nodes * e.time_s;
+    return e.time_s;
+  };
   for (int pass = 0; pass < 3; ++pass) {
     const Plan base = best;
+    std::vector<double> floors;  // per segment of base: its epochs' floor
+    double floor_all = 0;
+    for (const Segment& s : base.segments) {
+      floors.push_back(s.epochs * floor_of(*sc.version_index(s.version), Resources{*sc.cluster_index(s.cluster), s.nodes, s.pstate}));
+      floor_all += floors.back();
+    }
     for (std::size_t i = 0; i < base.segments.size(); ++i) {
       const Segment& s = base.segments[i];
       if (s.epochs < 2) continue;
@@ -81,6 +100,14 @@ Plan mix_for_deadline(const Problem& pb, const Plan& plan) {
         for (std::size_t b = a + 1; b < front.size(); ++b) {
           const Choice& f = front[a];
           const Choice& slow = front[b];
+          if (bounded) {
+            // Any split (1 to epochs - 1 on the slow choice) costs at least the other segments' floors and, for this
+            // one, the cheaper end of k x slow + (epochs - k) x fast.
+            const double fs = floor_of(v, slow.r);
+            const double ff = floor_of(v, f.r);
+            const double split = std::min(fs + (s.epochs - 1) * ff, (s.epochs - 1) * fs + ff);
+            if (EpochBounds::above(floor_all - floors[i] + split, best_obj)) continue;
+          }
           for (bool slow_first : {true, false}) {
             // The largest k (epochs on the slow choice) within the deadline: time grows with k.
             int lo = 0, hi = s.epochs - 1;
