@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 namespace deplsim {
 namespace {
@@ -76,12 +78,17 @@ Plan mix_for_deadline(const Problem& pb, const Plan& plan) {
   bool bounded = true;
   for (const auto& l : pb.platform.links)
     if (l.busy_w < l.idle_w && sc.objective == Objective::energy) bounded = false;  // dynamic link energy may be negative
+  std::map<std::tuple<std::size_t, std::size_t, int, int>, double> floors_memo;
   auto floor_of = [&](std::size_t v, const Resources& r) {
+    const auto key = std::make_tuple(v, r.cluster, r.nodes, r.pstate);
+    if (auto it = floors_memo.find(key); it != floors_memo.end()) return it->second;
     const EpochCost e = pb.cost.epoch(v, r, samples);
-    if (sc.objective == Objective::energy) return e.host_energy_j + e.transmit_energy_j;
-    if (sc.objective == Objective::money) return sc.clusters[r.cluster].price_per_node_s * r.nodes * e.time_s;
-    return e.time_s;
+    double x = e.time_s;
+    if (sc.objective == Objective::energy) x = e.host_energy_j + e.transmit_energy_j;
+    else if (sc.objective == Objective::money) x = sc.clusters[r.cluster].price_per_node_s * r.nodes * e.time_s;
+    return floors_memo.emplace(key, x).first->second;
   };
+  std::map<std::size_t, std::vector<Choice>> fronts;  // per version (the data, hence the samples, are the plan's)
   for (int pass = 0; pass < 3; ++pass) {
     const Plan base = best;
     std::vector<double> floors;  // per segment of base: its epochs' floor
@@ -95,28 +102,38 @@ Plan mix_for_deadline(const Problem& pb, const Plan& plan) {
       if (s.epochs < 2) continue;
       const auto v = *sc.version_index(s.version);
       // Pairs of the frontier: a fast choice and a slower, cheaper one.
-      const std::vector<Choice> front = frontier(pb, v, samples);
+      if (!fronts.contains(v)) fronts.emplace(v, frontier(pb, v, samples));
+      const std::vector<Choice>& front = fronts.at(v);
       for (std::size_t a = 0; a < front.size(); ++a)
         for (std::size_t b = a + 1; b < front.size(); ++b) {
           const Choice& f = front[a];
           const Choice& slow = front[b];
-          if (bounded) {
-            // Any split (1 to epochs - 1 on the slow choice) costs at least the other segments' floors and, for this
-            // one, the cheaper end of k x slow + (epochs - k) x fast.
-            const double fs = floor_of(v, slow.r);
-            const double ff = floor_of(v, f.r);
-            const double split = std::min(fs + (s.epochs - 1) * ff, (s.epochs - 1) * fs + ff);
-            if (EpochBounds::above(floor_all - floors[i] + split, best_obj)) continue;
-          }
+          // Any split (k = 1 to epochs - 1 on the slow choice) costs at least the other segments' floors and, for this
+          // one, k x slow + (epochs - k) x fast: at its cheaper end, the pair cannot beat the best mix so far.
+          const double fs = floor_of(v, slow.r);
+          const double ff = floor_of(v, f.r);
+          auto floor_at = [&](int k) { return floor_all - floors[i] + k * fs + (s.epochs - k) * ff; };
+          if (bounded && EpochBounds::above(std::min(floor_at(1), floor_at(s.epochs - 1)), best_obj)) continue;
           for (bool slow_first : {true, false}) {
-            // The largest k (epochs on the slow choice) within the deadline: time grows with k.
+            // The largest k (epochs on the slow choice) within the deadline: time grows with k. A split's entries and
+            // epoch times do not depend on k, so its time terms are costed once and summed again for each k (the
+            // same sum as evaluate's).
+            auto terms = pb.cost.time_terms(split(pb, base, i, slow.r, f.r, 1, slow_first));
+            const std::size_t on_slow = slow_first ? i : i + 1;
+            const std::size_t on_fast = slow_first ? i + 1 : i;
+            auto time_at = [&](int k) {
+              terms[on_slow].epochs = k;
+              terms[on_fast].epochs = s.epochs - k;
+              return CostModel::sum_time(terms);
+            };
             int lo = 0, hi = s.epochs - 1;
             while (lo < hi) {
               const int mid = (lo + hi + 1) / 2;
-              if (pb.cost.plan_time(split(pb, base, i, slow.r, f.r, mid, slow_first)) <= deadline) lo = mid;
+              if (time_at(mid) <= deadline) lo = mid;
               else hi = mid - 1;
             }
             if (lo == 0) continue;
+            if (bounded && EpochBounds::above(floor_at(lo), best_obj)) continue;  // cannot be cheaper: not costed
             const Plan cand = split(pb, base, i, slow.r, f.r, lo, slow_first);
             const PlanCost cc = cost_of(cand);
             const double obj = pb.cost.objective(cc);

@@ -129,6 +129,17 @@ TEST_CASE("a plan's cost: shipping, epochs, migration, energy from first use to 
   Plan back = mig;
   back.segments.push_back(Segment{"full", "b", 1, 0, 4});  // and back to b: a second migration
   CHECK(cm.plan_time(back) == cm.evaluate(back).time_s);
+  // Its terms do not depend on the epoch counts: changed and summed again, they give the time of the plan so changed.
+  auto terms = cm.time_terms(back);
+  REQUIRE(terms.size() == 3);
+  CHECK(terms[0].entry);
+  CHECK(terms[1].entry);  // the migration to a
+  terms[0].epochs = 5;
+  terms[2].epochs = 1;
+  Plan changed = back;
+  changed.segments[0].epochs = 5;
+  changed.segments[2].epochs = 1;
+  CHECK(CostModel::sum_time(terms) == cm.evaluate(changed).time_s);
   // The links shipping uses, from the routes alone, are those its replay reports (l0 and l3 to g1; l0 to h1, h2).
   for (const Resources& r : {Resources{1, 1, 0}, Resources{0, 2, 0}, Resources{0, 1, 0}}) {
     CHECK(cm.shipping_links({0}, r) == cm.shipping({0}, r).links_used);

@@ -226,6 +226,18 @@ public:
   /// The plan's time alone: evaluate(plan).time_s, the same sum to the last bit, without the energy's bookkeeping
   /// (for searches that test a deadline many times).
   [[nodiscard]] double plan_time(const Plan& plan) const;
+  /// What a plan's time sums, per segment in order: whether it starts with an entry (data shipping, model migration)
+  /// and that entry's makespan, then its epochs times one epoch's time. Neither depends on the segments' epoch counts,
+  /// so a search may change `epochs` and sum again (sum_time) without costing the plan anew.
+  struct TimeTerm {
+    bool entry = false;
+    double entry_s = 0.0;
+    double epoch_s = 0.0;
+    int epochs = 0;
+  };
+  [[nodiscard]] std::vector<TimeTerm> time_terms(const Plan& plan) const;
+  /// evaluate()'s sum of the terms, in its order (plan_time(p) == sum_time(time_terms(p)), bit for bit).
+  [[nodiscard]] static double sum_time(const std::vector<TimeTerm>& terms);
   /// The scenario's objective value of a cost.
   [[nodiscard]] double objective(const PlanCost& c) const;
 

@@ -452,18 +452,32 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
   return out;
 }
 
-double CostModel::plan_time(const Plan& plan) const {
+double CostModel::plan_time(const Plan& plan) const { return sum_time(time_terms(plan)); }
+
+std::vector<CostModel::TimeTerm> CostModel::time_terms(const Plan& plan) const {
   const double samples = [&] {
     double q = 0;
     for (const auto& name : plan.data_sources) q += static_cast<double>(scenario_.data_sources[*scenario_.source_index(name)].samples);
     return q;
   }();
+  std::vector<TimeTerm> out;
+  for (const SegmentProgram& sp : program(plan, /*epoch_steps=*/false)) {
+    TimeTerm t;
+    t.entry = !sp.entry.empty();
+    if (t.entry) t.entry_s = entry_outcome(sp.entry).makespan;
+    t.epoch_s = epoch_entry(sp.version, Resources{sp.cluster, static_cast<int>(sp.hosts.size()), sp.pstate}, samples).time_s;
+    t.epochs = sp.epochs;
+    out.push_back(t);
+  }
+  return out;
+}
+
+double CostModel::sum_time(const std::vector<TimeTerm>& terms) {
   // evaluate()'s clock, step for step: each entry's makespan, then the segment's epochs.
   double now = 0;
-  for (const SegmentProgram& sp : program(plan, /*epoch_steps=*/false)) {
-    if (!sp.entry.empty()) now += entry_outcome(sp.entry).makespan;
-    const EpochCost& e = epoch_entry(sp.version, Resources{sp.cluster, static_cast<int>(sp.hosts.size()), sp.pstate}, samples);
-    now += sp.epochs * e.time_s;
+  for (const TimeTerm& t : terms) {
+    if (t.entry) now += t.entry_s;
+    now += t.epochs * t.epoch_s;
   }
   return now;
 }
