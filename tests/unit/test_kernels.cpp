@@ -46,7 +46,7 @@ TEST_CASE("the Clopper-Pearson lower bound: closed forms, the tail it solves, th
   CHECK(clopper_pearson_lower(1, 40, 0.01) == Approx(1 - std::pow(0.99, 1.0 / 40)).epsilon(1e-9));
   CHECK(clopper_pearson_lower(0, 40, 0.05) == 0.0);
   // Otherwise P(Binomial(n, p) >= m) = alpha at the bound, summed here independently.
-  for (const auto [m, n, alpha] : {std::tuple{17UL, 30UL, 0.05}, std::tuple{1800UL, 2000UL, 0.05 / 3}, std::tuple{3UL, 7UL, 0.2}}) {
+  for (const auto& [m, n, alpha] : {std::tuple{17UL, 30UL, 0.05}, std::tuple{1800UL, 2000UL, 0.05 / 3}, std::tuple{3UL, 7UL, 0.2}}) {
     const double p = clopper_pearson_lower(m, n, alpha);
     double tail = 0;
     for (std::size_t i = m; i <= n; ++i) {
