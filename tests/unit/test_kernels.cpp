@@ -45,6 +45,7 @@ TEST_CASE("the Clopper-Pearson lower bound: closed forms, the tail it solves, th
   CHECK(clopper_pearson_lower(30, 30, 0.05) == Approx(std::pow(0.05, 1.0 / 30)).epsilon(1e-12));
   CHECK(clopper_pearson_lower(1, 40, 0.01) == Approx(1 - std::pow(0.99, 1.0 / 40)).epsilon(1e-9));
   CHECK(clopper_pearson_lower(0, 40, 0.05) == 0.0);
+  CHECK(clopper_pearson_lower(5, 3, 0.05) > 0.999);  // more successes than runs: no tail below it (no throw)
   // Otherwise P(Binomial(n, p) >= m) = alpha at the bound, summed here independently.
   for (const auto& [m, n, alpha] : {std::tuple{17UL, 30UL, 0.05}, std::tuple{1800UL, 2000UL, 0.05 / 3}, std::tuple{3UL, 7UL, 0.2}}) {
     const double p = clopper_pearson_lower(m, n, alpha);

@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <stdexcept>
 #include <tuple>
 #include <vector>
-#include <stdexcept>
 
 namespace deplsim {
 
@@ -60,7 +60,7 @@ double clopper_pearson_lower(std::size_t m, std::size_t n, double alpha) {
   // P(Binomial(n, p) >= m) grows with p: bisect for the p where it equals alpha.
   // The binomial coefficients' logs do not depend on p: computed once.
   std::vector<double> log_choose;
-  log_choose.reserve(n - m + 1);
+  if (m <= n) log_choose.reserve(n - m + 1);  // (m > n: no term, the tail is 0)
   for (std::size_t i = m; i <= n; ++i)
     log_choose.push_back(std::lgamma(static_cast<double>(n) + 1) - std::lgamma(static_cast<double>(i) + 1) -
                          std::lgamma(static_cast<double>(n - i) + 1));
