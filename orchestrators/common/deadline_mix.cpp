@@ -75,9 +75,7 @@ Plan mix_for_deadline(const Problem& pb, const Plan& plan) {
   double best_obj = pb.cost.objective(best_cost);
   // What an epoch of version v on r adds at least to any plan's objective (EpochBounds' rule: the nodes' energy and
   // radios, or the epoch's time, or its price), to skip the pairs whose every split costs more than the best so far.
-  bool bounded = true;
-  for (const auto& l : pb.platform.links)
-    if (l.busy_w < l.idle_w && sc.objective == Objective::energy) bounded = false;  // dynamic link energy may be negative
+  const bool bounded = sc.objective != Objective::energy || energy_floors_hold(pb.platform);
   std::map<std::tuple<std::size_t, std::size_t, int, int>, double> floors_memo;
   auto floor_of = [&](std::size_t v, const Resources& r) {
     const auto key = std::make_tuple(v, r.cluster, r.nodes, r.pstate);

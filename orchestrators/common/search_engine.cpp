@@ -93,12 +93,19 @@ std::string memory_fit_lines(const Problem& pb) {
   return out;
 }
 
-EpochBounds::EpochBounds(const Problem& pb) : pb_(pb), resources_(pb.cost.resource_choices()) {
-  // A link busy below its idle watts (the platform allows it) would make a plan's dynamic link energy negative: no
-  // bound from the nodes alone then.
-  for (const auto& l : pb.platform.links)
-    if (l.busy_w < l.idle_w) valid_ = false;
+bool energy_floors_hold(const PlatformView& platform) {
+  for (const auto& l : platform.links)
+    if (!(l.idle_w >= 0 && l.busy_w >= l.idle_w)) return false;
+  for (const auto& h : platform.hosts) {
+    if (!(h.transmit_w >= 0)) return false;
+    for (const auto& p : h.pstates)
+      if (!(p.idle_w >= 0)) return false;
+  }
+  return true;
 }
+
+EpochBounds::EpochBounds(const Problem& pb)
+    : pb_(pb), resources_(pb.cost.resource_choices()), valid_(energy_floors_hold(pb.platform)) {}
 
 double EpochBounds::epoch(double samples, std::size_t v) {
   const auto key = std::make_pair(samples, v);

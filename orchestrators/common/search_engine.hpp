@@ -70,13 +70,17 @@ std::string memory_limits(const Problem& problem);
 /// version 'x' fits on 12 of 40 (cluster, nodes, power state) choices"); "" when every version fits everywhere.
 std::string memory_fit_lines(const Problem& problem);
 
+/// Whether the energy floors of EpochBounds are lower bounds on this platform: every watt figure non-negative and every
+/// link's busy watts at least its idle watts (else a plan's link or idle energy could be negative). The platform
+/// checker refuses negative watts; busy below idle it allows.
+bool energy_floors_hold(const PlatformView& platform);
+
 /// @brief Lower bounds on a shape's plans, for skipping candidates that cannot be the cheapest: what one epoch of a
 /// version adds to any plan's objective over the resource choices where that version fits. Energy: the nodes'
 /// energy over the epoch (idle watts throughout, all-cores watts while computing) and the senders' radios (a plan
 /// charges the nodes from first use to the end, so at least this; links are left out: a plan charges a
 /// synchronisation link's idle watts only from its first use). Time: the epoch's time. Money: the nodes' price over
-/// it. Remembered per (samples, version). (Energy, on a platform with a link whose busy watts are below its idle
-/// watts: no bound, -infinity.)
+/// it. Remembered per (samples, version). (Energy, where energy_floors_hold is false: no bound, -infinity.)
 class EpochBounds {
 public:
   explicit EpochBounds(const Problem& problem);

@@ -109,7 +109,7 @@ TEST_CASE("the planner-side runs' memoised draws give the trajectories drawn afr
     CHECK(grown.test_losses(5, purpose, 0, 7500, sw) != grown.test_losses(4, purpose, 0, 7500, sw));
   }
   CHECK(grown.test_losses(4, Purpose::knowledge, 1, 7500, sw) != grown.test_losses(4, Purpose::certification, 1, 7500, sw));
-  // A run whose draws alone would pass the memo's bound (128 MiB) is drawn afresh, the memo emptied; the same bits,
+  // A run whose draws alone would pass the memo's bound (32 MiB) is drawn afresh, the memo emptied; the same bits,
   // and the memo serves again afterwards.
   const std::uint32_t far = 20'000'000;
   CHECK(grown.test_losses(4, Purpose::knowledge, far, 7500, sw).back() == fresh.final_test_loss(4, Purpose::knowledge, far, 7500, sw));

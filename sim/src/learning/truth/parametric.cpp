@@ -76,20 +76,26 @@ std::vector<double> ParametricLearning::clean_curve(double z, double w, double s
 
 
 namespace {
-// The memo's bound: 16 M doubles (128 MiB), e.g. 4,000 knowledge runs of 1,300 epochs. A request that would pass it
-// empties the memo first (a long study draws knowledge for many seeds); one that alone passes it is drawn afresh.
-constexpr std::size_t kNoiseMemoDoubles = std::size_t{16} << 20;
+// The memo's bound, per ground-truth object: 4 M doubles (32 MiB), e.g. 2,000 certification runs of 1,000 epochs. It
+// keeps one seed's draws: a request for another seed (a coverage study's next knowledge draw) empties it, and so does
+// a request that would pass the bound; one that alone passes it is drawn afresh.
+constexpr std::size_t kNoiseMemoDoubles = std::size_t{4} << 20;
 } // namespace
 
 const ParametricLearning::RunNoise* ParametricLearning::memo_noise(std::uint64_t seed, Purpose purpose, std::uint32_t r,
                                                                    std::size_t epochs, bool validation) const {
   constexpr std::size_t per_run = (sizeof(RunNoise) + sizeof(double) - 1) / sizeof(double);
+  const std::size_t run = r;  // (in size_t: r + 1 must not wrap)
+  if (!noise_.empty() && noise_.begin()->first.first != seed) {
+    noise_.clear();
+    noise_doubles_ = 0;
+  }
   // What this request adds to the memo, in doubles.
   auto needed = [&] {
     const auto it = noise_.find({seed, purpose});
     const std::size_t have = it == noise_.end() ? 0 : it->second.size();
-    if (r >= have) return per_run * (r + 1 - have) + (validation ? 3 : 2) * epochs;
-    const RunNoise& n = it->second[r];
+    if (run >= have) return per_run * (run + 1 - have) + (validation ? 3 : 2) * epochs;
+    const RunNoise& n = it->second[run];
     auto more = [&](const std::vector<double>& v) { return v.size() >= epochs ? std::size_t{0} : epochs - v.size(); };
     return more(n.eps) + more(n.et) + (validation ? more(n.ev) : 0);
   };
@@ -100,17 +106,21 @@ const ParametricLearning::RunNoise* ParametricLearning::memo_noise(std::uint64_t
   }
   noise_doubles_ += needed();
   auto& runs = noise_[{seed, purpose}];
-  if (r >= runs.size()) {
-    const auto from = static_cast<std::uint32_t>(runs.size());
-    runs.resize(r + 1);
-    for (std::uint32_t i = from; i <= r; ++i) {
-      runs[i].z = standard_normal({seed, purpose, StreamKind::run_effect_floor, i, 0, 0, 0});
-      runs[i].w = standard_normal({seed, purpose, StreamKind::run_effect_rate, i, 0, 0, 0});
+  if (run >= runs.size()) {
+    const std::size_t from = runs.size();
+    runs.resize(run + 1);
+    for (std::size_t i = from; i <= run; ++i) {
+      const auto ri = static_cast<std::uint32_t>(i);
+      runs[i].z = standard_normal({seed, purpose, StreamKind::run_effect_floor, ri, 0, 0, 0});
+      runs[i].w = standard_normal({seed, purpose, StreamKind::run_effect_rate, ri, 0, 0, 0});
     }
   }
-  RunNoise& n = runs[r];
+  RunNoise& n = runs[run];
   auto extend = [&](std::vector<double>& v, StreamKind kind) {
-    for (auto k = static_cast<std::uint32_t>(v.size()); k < epochs; ++k) v.push_back(standard_normal({seed, purpose, kind, r, k + 1, 0, 0}));
+    if (v.size() >= epochs) return;
+    v.reserve(epochs);  // exactly: the bound counts what is held
+    for (auto k = v.size(); k < epochs; ++k)
+      v.push_back(standard_normal({seed, purpose, kind, r, static_cast<std::uint32_t>(k + 1), 0, 0}));
   };
   extend(n.eps, StreamKind::epoch_noise);
   extend(n.et, StreamKind::eval_test);

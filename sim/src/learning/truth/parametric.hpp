@@ -52,7 +52,8 @@ private:
   const double batch_factor_;  ///< the batch-size law's factor on the rates for the scenario's global batch (1: none)
   /// The planner-side runs (knowledge and certification purposes) are asked for again and again, under every
   /// schedule a planner examines; their draws do not depend on the schedule, so they are drawn once and kept here
-  /// (bounded by kNoiseMemoDoubles, emptied when full). Evaluation replications are drawn once each: never kept.
+  /// (one seed's, at most kNoiseMemoDoubles per object, emptied for another seed or when full). Evaluation replications
+  /// are drawn once each: never kept.
   mutable std::mutex noise_mutex_;
   mutable std::map<std::pair<std::uint64_t, Purpose>, std::vector<RunNoise>> noise_;
   mutable std::size_t noise_doubles_ = 0;
