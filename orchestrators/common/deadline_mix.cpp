@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <map>
-#include <tuple>
 
 namespace deplsim {
 namespace {
@@ -75,17 +74,9 @@ Plan mix_for_deadline(const Problem& pb, const Plan& plan) {
   double best_obj = pb.cost.objective(best_cost);
   // What an epoch of version v on r adds at least to any plan's objective (EpochBounds' rule: the nodes' energy and
   // radios, or the epoch's time, or its price), to skip the pairs whose every split costs more than the best so far.
-  const bool bounded = sc.objective != Objective::energy || energy_floors_hold(pb.platform);
-  std::map<std::tuple<std::size_t, std::size_t, int, int>, double> floors_memo;
-  auto floor_of = [&](std::size_t v, const Resources& r) {
-    const auto key = std::make_tuple(v, r.cluster, r.nodes, r.pstate);
-    if (auto it = floors_memo.find(key); it != floors_memo.end()) return it->second;
-    const EpochCost e = pb.cost.epoch(v, r, samples);
-    double x = e.time_s;
-    if (sc.objective == Objective::energy) x = e.host_energy_j + e.transmit_energy_j;
-    else if (sc.objective == Objective::money) x = sc.clusters[r.cluster].price_per_node_s * r.nodes * e.time_s;
-    return floors_memo.emplace(key, x).first->second;
-  };
+  EpochBounds bounds(pb);
+  const bool bounded = bounds.holds();
+  auto floor_of = [&](std::size_t v, const Resources& r) { return bounds.on(samples, v, r); };
   std::map<std::size_t, std::vector<Choice>> fronts;  // per version (the data, hence the samples, are the plan's)
   for (int pass = 0; pass < 3; ++pass) {
     const Plan base = best;

@@ -107,25 +107,29 @@ bool energy_floors_hold(const PlatformView& platform) {
 EpochBounds::EpochBounds(const Problem& pb)
     : pb_(pb), resources_(pb.cost.resource_choices()), valid_(energy_floors_hold(pb.platform)) {}
 
+double EpochBounds::on(double samples, std::size_t v, const Resources& r) {
+  const auto key = std::make_tuple(samples, v, r.cluster, r.nodes, r.pstate);
+  if (auto it = on_.find(key); it != on_.end()) return it->second;
+  const Scenario& sc = pb_.scenario;
+  const EpochCost e = pb_.cost.epoch(v, r, samples);
+  double x = e.time_s;
+  if (sc.objective == Objective::energy) x = e.host_energy_j + e.transmit_energy_j;
+  else if (sc.objective == Objective::money) x = sc.clusters[r.cluster].price_per_node_s * r.nodes * e.time_s;
+  return on_.emplace(key, x).first->second;
+}
+
 double EpochBounds::epoch(double samples, std::size_t v) {
   const auto key = std::make_pair(samples, v);
   if (auto it = bounds_.find(key); it != bounds_.end()) return it->second;
-  const Scenario& sc = pb_.scenario;
   double best = std::numeric_limits<double>::infinity();
-  for (const Resources& r : resources_) {
-    if (!pb_.cost.fits(v, r)) continue;
-    const EpochCost e = pb_.cost.epoch(v, r, samples);
-    double x = e.time_s;
-    if (sc.objective == Objective::energy) x = e.host_energy_j + e.transmit_energy_j;
-    else if (sc.objective == Objective::money) x = sc.clusters[r.cluster].price_per_node_s * r.nodes * e.time_s;
-    best = std::min(best, x);
-  }
+  for (const Resources& r : resources_)
+    if (pb_.cost.fits(v, r)) best = std::min(best, on(samples, v, r));
   bounds_.emplace(key, best);
   return best;
 }
 
 double EpochBounds::plan(double samples, const ScheduleShape& shape, int epochs) {
-  if (!valid_ && pb_.scenario.objective == Objective::energy) return -std::numeric_limits<double>::infinity();
+  if (!holds()) return -std::numeric_limits<double>::infinity();
   const int first = shape.at == 0 ? epochs : shape.at;
   return first * epoch(samples, shape.first) + (epochs - first) * epoch(samples, shape.second);
 }

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -84,7 +85,12 @@ bool energy_floors_hold(const PlatformView& platform);
 class EpochBounds {
 public:
   explicit EpochBounds(const Problem& problem);
-  /// The bound for one epoch of version `v` with `samples` samples per epoch.
+  /// Whether the bounds bound anything (energy needs energy_floors_hold; time and money always do).
+  [[nodiscard]] bool holds() const { return valid_ || pb_.scenario.objective != Objective::energy; }
+  /// What one epoch of version `v` with `samples` samples adds at least on resource choice `r` (remembered).
+  double on(double samples, std::size_t v, const Resources& r);
+  /// The bound for one epoch of version `v` with `samples` samples per epoch: on() at its least over the choices where
+  /// v fits.
   double epoch(double samples, std::size_t v);
   /// The bound for `shape` stopped after `epochs` epochs.
   double plan(double samples, const ScheduleShape& shape, int epochs);
@@ -95,6 +101,7 @@ private:
   const Problem& pb_;
   std::vector<Resources> resources_;
   std::map<std::pair<double, std::size_t>, double> bounds_;
+  std::map<std::tuple<double, std::size_t, std::size_t, int, int>, double> on_;  // (samples, v, cluster, nodes, pstate)
   bool valid_ = true;
 };
 

@@ -275,6 +275,8 @@ private:
   /// A plan's entry flows (data shipping, model migration) and their replay: planners cost many plans that ship the
   /// same data to the same nodes.
   mutable std::map<std::vector<std::tuple<std::size_t, std::size_t, double>>, FlowOutcome> entry_cache_;
+  /// The samples per epoch of a plan's data sources (what evaluate and time_terms cost epochs on).
+  [[nodiscard]] double plan_samples(const Plan& plan) const;
   /// (A reference into the cache: its entries are never erased or moved.)
   [[nodiscard]] const FlowOutcome& entry_outcome(const std::vector<Flow>& flows) const;
 };

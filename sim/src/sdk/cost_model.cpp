@@ -373,13 +373,15 @@ const FlowOutcome& CostModel::entry_outcome(const std::vector<Flow>& flows) cons
   return entry_cache_.emplace(std::move(key), std::move(o)).first->second;
 }
 
+double CostModel::plan_samples(const Plan& plan) const {
+  double q = 0;
+  for (const auto& name : plan.data_sources) q += static_cast<double>(scenario_.data_sources[*scenario_.source_index(name)].samples);
+  return q;
+}
+
 PlanCost CostModel::evaluate(const Plan& plan) const {
   PlanCost out;
-  const double samples = [&] {
-    double q = 0;
-    for (const auto& name : plan.data_sources) q += static_cast<double>(scenario_.data_sources[*scenario_.source_index(name)].samples);
-    return q;
-  }();
+  const double samples = plan_samples(plan);
   // Hosts draw their power state's idle watts from first use to the end (accumulated per power-state
   // interval); phases add the energy above idle. Links draw idle watts from first use to the end, plus
   // (busy - idle) x load / bandwidth.
@@ -455,11 +457,7 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
 double CostModel::plan_time(const Plan& plan) const { return sum_time(time_terms(plan)); }
 
 std::vector<CostModel::TimeTerm> CostModel::time_terms(const Plan& plan) const {
-  const double samples = [&] {
-    double q = 0;
-    for (const auto& name : plan.data_sources) q += static_cast<double>(scenario_.data_sources[*scenario_.source_index(name)].samples);
-    return q;
-  }();
+  const double samples = plan_samples(plan);
   std::vector<TimeTerm> out;
   for (const SegmentProgram& sp : program(plan, /*epoch_steps=*/false)) {
     TimeTerm t;
