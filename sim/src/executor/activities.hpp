@@ -112,6 +112,44 @@ public:
     }
     transmit_ += times * (b.transmit - a.transmit);
   }
+  /// Composition by pattern (iteration_patterns.hpp): copies of iterations played during the idle stretch between
+  /// reading `b` and now, `total_s` long. Host i (link i) was the copies' own for `own_s[i]` of it, during which they
+  /// drew `drawn[i]` on it (index beyond a vector: none); it is charged that instead of what it drew asleep for that
+  /// share of the stretch (its draw asleep is constant: its idle power). What the others drew asleep stands.
+  void add_composed(const Reading& b, double total_s, const std::vector<double>& host_drawn, const std::vector<double>& host_own_s,
+                    const std::vector<double>& link_drawn, const std::vector<double>& link_own_s, double transmit) {
+    const Reading c = read();
+    for (std::size_t i = 0; i < hosts_.size() && i < host_own_s.size(); ++i)
+      if (host_own_s[i] > 0) host_extra_[i] += host_drawn[i] - (c.hosts[i] - b.hosts[i]) * (host_own_s[i] / total_s);
+    for (std::size_t i = 0; i < links_.size() && i < link_own_s.size(); ++i)
+      if (link_own_s[i] > 0) link_extra_[i] += link_drawn[i] - (c.links[i] - b.links[i]) * (link_own_s[i] / total_s);
+    transmit_ += transmit;
+  }
+  /// A host's (link's) meter index, or npos when it is not charged.
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  [[nodiscard]] std::size_t host_slot(const sg4::Host* h) const {
+    for (std::size_t i = 0; i < hosts_.size(); ++i)
+      if (hosts_[i].first == h) return i;
+    return npos;
+  }
+  [[nodiscard]] std::size_t link_slot(const sg4::Link* l) const {
+    for (std::size_t i = 0; i < links_.size(); ++i)
+      if (links_[i].first == l) return i;
+    return npos;
+  }
+  /// How many hosts and links are charged (it only grows).
+  [[nodiscard]] std::size_t size() const { return hosts_.size() + links_.size(); }
+  [[nodiscard]] std::size_t host_count() const { return hosts_.size(); }
+  [[nodiscard]] std::size_t link_count() const { return links_.size(); }
+  /// The hosts then the links charged, in order of first use (a null pointer between them).
+  [[nodiscard]] std::vector<const void*> layout() const {
+    std::vector<const void*> out;
+    out.reserve(hosts_.size() + links_.size() + 1);
+    for (const auto& [h, e] : hosts_) out.push_back(h);
+    out.push_back(nullptr);
+    for (const auto& [l, e] : links_) out.push_back(l);
+    return out;
+  }
 
 private:
   std::set<sg4::Host*> seen_hosts_;

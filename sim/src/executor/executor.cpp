@@ -56,7 +56,7 @@ sg4::Engine* start_engine(const ExecutorOptions& options) {
 // and the meter SimGrid's state-change callback keeps up to date.
 Simulation prepare(const Scenario& sc, const PlatformView& view, const CostModel& cost, const ExecutorOptions& options,
                    EnergyMeter** current_meter) {
-  Simulation sim{sc, view, cost, options, {}, nullptr, 0, has_faults(sc, options.faults), {}, current_meter, {}, {}, 0};
+  Simulation sim{sc, view, cost, options, {}, nullptr, 0, has_faults(sc, options.faults), {}, current_meter, {}, {}, 0, {}};
   for (const auto& h : view.hosts) {
     sim.r.hosts.push_back(sg4::Host::by_name(h.name));
     sim.r.transmit_w.push_back(h.transmit_w);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace deplsim::execution {
@@ -14,6 +15,8 @@ FaultInjector::FaultInjector(Simulation& sim, int replication, double t0, CostTr
     : sim_(sim), rep_(replication), t0_(t0), trace_(trace), epoch_(epoch) {}
 
 FaultInjector::~FaultInjector() { stop(); }
+
+bool FaultInjector::user_events() const { return !sim_.options.faults.events.empty(); }
 
 double FaultInjector::now_rel() const { return sg4::Engine::get_clock() - t0_; }
 
@@ -72,24 +75,65 @@ void FaultInjector::start_user_events() {
   }));
 }
 
-// Stragglers: a node computes straggler_slowdown times slower this epoch (rounds mode) or this iteration of the epoch
-// (iterations mode: `iteration` >= 0, each its own draw) with straggler_probability; a user's speed factor divides its
-// speed.
-std::map<std::size_t, double> FaultInjector::slowdowns(const SegmentProgram& sp, int epoch, long long iteration) const {
+// Stragglers (rounds mode): a node computes straggler_slowdown times slower this epoch with straggler_probability; a
+// user's speed factor divides its speed.
+std::map<std::size_t, double> FaultInjector::slowdowns(const SegmentProgram& sp, int epoch) const {
   std::map<std::size_t, double> slow;
   if (!sim_.faulty) return slow;
+  const Cluster& cl = sim_.scenario.clusters[sp.cluster];
   for (auto h : sp.hosts) {
     double f = 1.0;
-    const Cluster& cl = sim_.scenario.clusters[sp.cluster];
     if (cl.straggler_probability > 0 && cl.straggler_slowdown > 1 &&
         uniform01(StreamKey{sim_.options.seed, Purpose::evaluation, StreamKind::fault, static_cast<std::uint32_t>(rep_),
-                            static_cast<std::uint32_t>(epoch + 1), static_cast<std::uint32_t>(h),
-                            iteration < 0 ? 0x10000u : 0x20000000u | static_cast<std::uint32_t>(iteration & 0x1fffffff)}) <
+                            static_cast<std::uint32_t>(epoch + 1), static_cast<std::uint32_t>(h), 0x10000u}) <
             cl.straggler_probability)
       f *= cl.straggler_slowdown;
     if (auto it = user_speed_.find(h); it != user_speed_.end()) f /= it->second;
     if (f != 1.0) slow[h] = f;
   }
+  return slow;
+}
+
+// Stragglers (iterations mode): each node straggles in each iteration with straggler_probability, independently —
+// drawn as the gaps between its straggling iterations (geometric, by inversion of the j-th draw of its stream), so
+// that an epoch costs about (1 + p·I) draws per node instead of I.
+std::vector<std::pair<long long, std::uint32_t>> FaultInjector::straggles(const SegmentProgram& sp, int epoch,
+                                                                          long long iterations) const {
+  std::vector<std::pair<long long, std::uint32_t>> out;
+  if (!sim_.faulty) return out;
+  const Cluster& cl = sim_.scenario.clusters[sp.cluster];
+  const double p = cl.straggler_probability;
+  if (!(p > 0 && cl.straggler_slowdown > 1)) return out;
+  const double log_q = std::log1p(-p);  // -inf when p = 1: every gap is 0
+  for (std::uint32_t pos = 0; pos < sp.hosts.size(); ++pos) {
+    long long i = 0;
+    for (std::uint32_t j = 0; i < iterations; ++j) {
+      const double u = uniform01(StreamKey{sim_.options.seed, Purpose::evaluation, StreamKind::fault, static_cast<std::uint32_t>(rep_),
+                                           static_cast<std::uint32_t>(epoch + 1), static_cast<std::uint32_t>(sp.hosts[pos]),
+                                           0x20000000u | (j & 0x1fffffffu)});
+      const double gap = p >= 1.0 ? 0.0 : std::floor(std::log(u) / log_q);
+      if (!(gap < static_cast<double>(iterations - i))) break;
+      i += static_cast<long long>(gap);
+      out.emplace_back(i, pos);
+      ++i;
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::map<std::size_t, double> FaultInjector::slowdowns(const SegmentProgram& sp, const std::pair<long long, std::uint32_t>* first,
+                                                       const std::pair<long long, std::uint32_t>* last) const {
+  std::map<std::size_t, double> slow;
+  if (!sim_.faulty) return slow;
+  const double f = sim_.scenario.clusters[sp.cluster].straggler_slowdown;
+  for (auto* e = first; e != last; ++e) slow[sp.hosts[e->second]] = f;
+  for (const auto& [h, speed] : user_speed_)
+    if (std::find(sp.hosts.begin(), sp.hosts.end(), h) != sp.hosts.end()) {
+      auto [it, fresh] = slow.emplace(h, 1.0 / speed);
+      if (!fresh) it->second /= speed;
+      if (it->second == 1.0) slow.erase(it);
+    }
   return slow;
 }
 

@@ -9,6 +9,8 @@
 #include "executor/executor.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <utility>
 #include <map>
 #include <vector>
 
@@ -28,8 +30,18 @@ public:
   void start();
   /// Kills the injectors.
   void stop();
-  /// This epoch's slowdown per node of `sp` (stragglers, and a user's speed factors), empty when none.
-  [[nodiscard]] std::map<std::size_t, double> slowdowns(const SegmentProgram& sp, int epoch, long long iteration = -1) const;
+  /// Rounds mode: this epoch's slowdown per node of `sp` (stragglers, and a user's speed factors), empty when none.
+  [[nodiscard]] std::map<std::size_t, double> slowdowns(const SegmentProgram& sp, int epoch) const;
+  /// Iterations mode: the iterations (of `iterations`) in which each node of `sp` straggles this epoch, as (iteration,
+  /// position in sp.hosts) sorted by iteration then position; empty when its cluster has no stragglers.
+  [[nodiscard]] std::vector<std::pair<long long, std::uint32_t>> straggles(const SegmentProgram& sp, int epoch,
+                                                                           long long iterations) const;
+  /// Iterations mode: one iteration's slowdown per node — the straggling positions [first, last) of straggles()'s
+  /// list, and a user's speed factors now — empty when none.
+  [[nodiscard]] std::map<std::size_t, double> slowdowns(const SegmentProgram& sp, const std::pair<long long, std::uint32_t>* first,
+                                                        const std::pair<long long, std::uint32_t>* last) const;
+  /// Whether a user's events file can change speeds or states during the replication.
+  [[nodiscard]] bool user_events() const;
 
 private:
   [[nodiscard]] double now_rel() const;

@@ -172,39 +172,180 @@ bool ReplicationRunner::run_epoch(SegmentRun& seg) {
 }
 
 // Iterations mode (docs/model.md 4.14): the epoch's blocks of runs of identical iterations, stragglers drawn per
-// iteration. With nothing random, a run (or a block) of more than two is composed. The hosts' energy counts as
-// compute, the links' and radios' as synchronisation (they overlap).
+// iteration. With nothing random, a run (or a block) of more than two is composed; where stragglers are the only
+// random part, iterations are composed by straggler pattern. The hosts' energy counts as compute, the links' and
+// radios' as synchronisation (they overlap).
 bool ReplicationRunner::run_iterations(SegmentRun& seg) {
   const double hosts_before = meter_.hosts();
   const double links_before = meter_.links() + meter_.transmit();
-  const bool compose = sim_.options.compose_iterations && !sim_.faulty;
-  long long iteration = 0;  // within the epoch: the straggler draws' index
-  auto run_one = [&](const IterationWork& work) {
-    const auto slow = faults_.slowdowns(seg.sp, epoch_, iteration++);
-    return run_iteration(work, sim_.r, meter_, trace_.activities, slow.empty() ? nullptr : &slow);
-  };
-  auto run_block = [&](const IterationBlock& block) {
-    for (const auto& run : block.runs) {
-      if (compose && run.count > 2) {
-        if (!composed([&] { return run_one(*run.work); }, run.count)) return false;
-        continue;
-      }
-      for (long long i = 0; i < run.count; ++i)
-        if (!run_one(*run.work)) return false;
-    }
-    return true;
-  };
   bool ok = true;
-  for (const auto& block : seg.sp.iterations) {
-    if (compose && block.repeat > 2) {
-      ok = composed([&] { return run_block(block); }, block.repeat);
-    } else {
-      for (long long r = 0; ok && r < block.repeat; ++r) ok = run_block(block);
+  if (sim_.options.compose_iterations && !sim_.faulty) {
+    auto run_block = [&](const IterationBlock& block) {
+      for (const auto& run : block.runs) {
+        if (run.count > 2) {
+          if (!composed([&] { return run_iteration(*run.work, sim_.r, meter_, trace_.activities); }, run.count)) return false;
+          continue;
+        }
+        for (long long i = 0; i < run.count; ++i)
+          if (!run_iteration(*run.work, sim_.r, meter_, trace_.activities)) return false;
+      }
+      return true;
+    };
+    for (const auto& block : seg.sp.iterations) {
+      if (block.repeat > 2) {
+        ok = composed([&] { return run_block(block); }, block.repeat);
+      } else {
+        for (long long r = 0; ok && r < block.repeat; ++r) ok = run_block(block);
+      }
+      if (!ok) break;
     }
-    if (!ok) break;
+  } else {
+    long long n = 0;
+    for (const auto& block : seg.sp.iterations)
+      for (const auto& run : block.runs) n += block.repeat * run.count;
+    const auto straggles = faults_.straggles(seg.sp, epoch_, n);
+    ok = sim_.options.compose_iterations && patterns_apply(seg.sp) ? by_pattern(seg, straggles) : plain_iterations(seg, straggles);
   }
   trace_.breakdown.compute_j += meter_.hosts() - hosts_before;
   trace_.breakdown.synchronisation_j += meter_.links() + meter_.transmit() - links_before;
+  return ok;
+}
+
+// Every iteration in SimGrid, its stragglers from the epoch's list.
+bool ReplicationRunner::plain_iterations(SegmentRun& seg, const Straggles& straggles) {
+  long long i = 0;
+  std::size_t e = 0;
+  for (const auto& block : seg.sp.iterations)
+    for (long long r = 0; r < block.repeat; ++r)
+      for (const auto& run : block.runs)
+        for (long long k = 0; k < run.count; ++k, ++i) {
+          const std::size_t first = e;
+          while (e < straggles.size() && straggles[e].first == i) ++e;
+          const auto slow = faults_.slowdowns(seg.sp, straggles.data() + first, straggles.data() + e);
+          if (!run_iteration(*run.work, sim_.r, meter_, trace_.activities, slow.empty() ? nullptr : &slow)) return false;
+        }
+  return true;
+}
+
+// Composition by pattern applies where stragglers are all that is random for the segment: no node of its cluster can
+// fail, no events file, and at most 64 nodes (a pattern is a 64-bit mask).
+bool ReplicationRunner::patterns_apply(const SegmentProgram& sp) const {
+  return sim_.scenario.clusters[sp.cluster].mtbf_s <= 0 && !faults_.user_events() && sp.hosts.size() <= 64;
+}
+
+// One epoch composed by straggler pattern (iteration_patterns.hpp). In each segment run the first iteration of each
+// kind runs in SimGrid (its links are first used there, as in plain execution); then every iteration whose (kind,
+// pattern) is remembered is counted, and the others run in SimGrid and are remembered. At the epoch's end the
+// controller sleeps for the counted iterations' duration and each host, link and radio is charged what they drew.
+bool ReplicationRunner::by_pattern(SegmentRun& seg, const Straggles& straggles) {
+  IterationPatterns& memo = sim_.patterns;
+  std::vector<IterationPatterns::Outcome*> touched;
+  std::size_t layout_size = static_cast<std::size_t>(-1);
+  std::size_t layout = 0;
+  auto key = [&](const IterationWork* w, std::uint64_t mask) {
+    if (meter_.size() != layout_size) {
+      layout_size = meter_.size();
+      layout = memo.layout_id(meter_);
+    }
+    return IterationPatterns::Key{w, mask, layout};
+  };
+  // The iterations counted so far: their duration slept, their own hosts and links charged what they drew. Done
+  // before any iteration runs in SimGrid, so that iterations keep their order (a link is charged from its first use).
+  auto flush = [&] {
+    if (touched.empty()) return;
+    double dt = 0.0, transmit = 0.0;
+    std::vector<double> host_drawn(meter_.host_count(), 0.0), host_own(meter_.host_count(), 0.0);
+    std::vector<double> link_drawn(meter_.link_count(), 0.0), link_own(meter_.link_count(), 0.0);
+    for (auto* o : touched) {
+      const auto m = static_cast<double>(o->pending);
+      const double span = m * o->dt;
+      dt += span;
+      for (const auto& [h, x] : o->hosts) {
+        host_drawn[h] += m * x;
+        host_own[h] += span;
+      }
+      for (const auto& [l, x] : o->links) {
+        link_drawn[l] += m * x;
+        link_own[l] += span;
+      }
+      transmit += m * o->transmit;
+      o->pending = 0;
+    }
+    if (dt > 0) {
+      const EnergyMeter::Reading b = meter_.read();
+      sg4::this_actor::sleep_for(dt);
+      meter_.add_composed(b, dt, host_drawn, host_own, link_drawn, link_own, transmit);
+    }
+    touched.clear();
+  };
+  // `count` iterations of `run`'s kind with the stragglers [first, last).
+  auto iterations = [&](const IterationRun& run, const std::pair<long long, std::uint32_t>* first,
+                        const std::pair<long long, std::uint32_t>* last, long long count) {
+    std::uint64_t mask = 0;
+    for (auto* e = first; e != last; ++e) mask |= std::uint64_t{1} << e->second;
+    while (count > 0) {
+      const IterationPatterns::Key k = key(run.work.get(), mask);
+      if (IterationPatterns::Outcome* o = memo.find(k)) {
+        if (o->pending == 0) touched.push_back(o);
+        o->pending += count;
+        return true;
+      }
+      const auto slow = faults_.slowdowns(seg.sp, first, last);
+      flush();
+      const std::size_t size_before = meter_.size();
+      const EnergyMeter::Reading a = meter_.read();
+      const double t0 = sg4::Engine::get_clock();
+      if (!run_iteration(*run.work, sim_.r, meter_, trace_.activities, slow.empty() ? nullptr : &slow)) return false;
+      --count;
+      if (meter_.size() == size_before) {  // its hosts and links were charged throughout
+        const EnergyMeter::Reading b = meter_.read();
+        IterationPatterns::Outcome o;
+        o.dt = sg4::Engine::get_clock() - t0;
+        std::set<std::size_t> hosts, links;
+        for (const auto& nd : run.work->nodes) hosts.insert(meter_.host_slot(sim_.r.hosts[nd.host]));
+        for (const auto& bucket : run.work->buckets)
+          for (const auto& step : bucket.steps)
+            for (const auto& f : step) {
+              for (auto* l : sim_.r.route(f)) links.insert(meter_.link_slot(l));
+              for (auto* l : sim_.r.route(Flow{f.dst, f.src, 0})) links.insert(meter_.link_slot(l));
+            }
+        for (auto h : hosts)
+          if (h != EnergyMeter::npos) o.hosts.emplace_back(h, b.hosts[h] - a.hosts[h]);
+        for (auto l : links)
+          if (l != EnergyMeter::npos) o.links.emplace_back(l, b.links[l] - a.links[l]);
+        o.transmit = b.transmit - a.transmit;
+        memo.remember(run.work, k, std::move(o));
+      }
+    }
+    return true;
+  };
+  long long i = 0;
+  std::size_t e = 0;
+  bool ok = true;
+  for (const auto& block : seg.sp.iterations)
+    for (long long r = 0; ok && r < block.repeat; ++r)
+      for (const auto& run : block.runs) {
+        const long long end = i + run.count;
+        if (seg.first_use.insert(run.work.get()).second && i < end) {  // the kind's first iteration: plain
+          const std::size_t first = e;
+          while (e < straggles.size() && straggles[e].first == i) ++e;
+          const auto slow = faults_.slowdowns(seg.sp, straggles.data() + first, straggles.data() + e);
+          flush();
+          if (!(ok = run_iteration(*run.work, sim_.r, meter_, trace_.activities, slow.empty() ? nullptr : &slow))) break;
+          ++i;
+        }
+        long long clean = end - i;
+        while (ok && e < straggles.size() && straggles[e].first < end) {
+          const std::size_t first = e;
+          while (e < straggles.size() && straggles[e].first == straggles[first].first) ++e;
+          --clean;
+          ok = iterations(run, straggles.data() + first, straggles.data() + e, 1);
+        }
+        if (ok && clean > 0) ok = iterations(run, nullptr, nullptr, clean);
+        i = end;
+        if (!ok) break;
+      }
+  if (ok) flush();
   return ok;
 }
 

@@ -7,10 +7,12 @@
 #include "executor/activities.hpp"
 #include "executor/executor.hpp"
 #include "executor/fault_injection.hpp"
+#include "executor/iteration_patterns.hpp"
 
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <set>
 #include <vector>
 
 namespace deplsim::execution {
@@ -30,6 +32,7 @@ struct Simulation {
   std::map<const sg4::Host*, std::size_t> cluster_of;  ///< each training host's scenario cluster (energy by cluster)
   std::map<const sg4::Link*, std::size_t> class_of;    ///< each link's index in view.link_classes() (energy by class)
   std::size_t link_class_count = 0;
+  IterationPatterns patterns;  ///< iterations' outcomes by straggler pattern, shared by the replications
 };
 
 class ReplicationRunner {
@@ -52,7 +55,9 @@ private:
     double ckpt_time = 0.0;
     double ckpt_energy = 0.0;
     int ckpt_done = 0;
+    std::set<const IterationWork*> first_use;  ///< iteration kinds already run once (composition by pattern)
   };
+  using Straggles = std::vector<std::pair<long long, std::uint32_t>>;
 
   [[nodiscard]] double now_rel() const;
   [[nodiscard]] double energy() const { return meter_.hosts() + meter_.links() + meter_.transmit(); }
@@ -69,8 +74,15 @@ private:
   void place_on_up_hosts(SegmentProgram& sp);
   /// One epoch's steps (or iterations); false when a node failed during it.
   bool run_epoch(SegmentRun& seg);
-  /// Iterations mode: one epoch's iterations, composed where nothing is random; false when a node failed.
+  /// Iterations mode: one epoch's iterations, composed where nothing is random or by straggler pattern where
+  /// stragglers are all that is; false when a node failed.
   bool run_iterations(SegmentRun& seg);
+  /// Every iteration of the epoch in SimGrid, with the epoch's stragglers.
+  bool plain_iterations(SegmentRun& seg, const Straggles& straggles);
+  /// Whether composition by pattern is exact for the segment: stragglers are all that is random for it.
+  [[nodiscard]] bool patterns_apply(const SegmentProgram& sp) const;
+  /// One epoch composed by straggler pattern.
+  bool by_pattern(SegmentRun& seg, const Straggles& straggles);
   /// `times` identical repetitions of `once` (no faults: nothing differs between them): two run in SimGrid, the
   /// others composed from the second; false when one failed.
   bool composed(const std::function<bool()>& once, long long times);
