@@ -8,6 +8,7 @@
 #include <simgrid/plugins/energy.h>
 #include <simgrid/s4u.hpp>
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <utility>
@@ -23,12 +24,14 @@ class EnergyMeter {
 public:
   void use_host(sg4::Host* h) {
     if (seen_hosts_.insert(h).second) {
+      ++version_;
       hosts_.emplace_back(h, sg_host_get_consumed_energy(h));
       host_extra_.push_back(0.0);
     }
   }
   void use_link(sg4::Link* l) {
     if (seen_links_.insert(l).second) {
+      ++version_;
       links_.emplace_back(l, sg_link_get_consumed_energy(l));
       link_extra_.push_back(0.0);
     }
@@ -56,9 +59,15 @@ public:
     last_touch_ = sg4::Engine::get_clock();
   }
   void clear_active() { active_.clear(); }
+  /// The hosts' energy since their first use. Remembered for the instant: SimGrid's counters cannot change while the
+  /// clock stands (an update integrates over no time), so a second sum at the same instant would be the same bits.
   [[nodiscard]] double hosts() const {
+    const double now = sg4::Engine::get_clock();
+    if (hosts_sum_.first == now && hosts_sum_version_ == version_) return hosts_sum_.second;
     double e = 0;
     each_host([&](const sg4::Host*, double x) { e += x; });
+    hosts_sum_ = {now, e};
+    hosts_sum_version_ = version_;
     return e;
   }
   /// Each host charged, in order of first use, with its energy since then.
@@ -76,9 +85,14 @@ public:
   /// The senders' radios (hosts declaring transmit_w, docs/model.md 4.13): charged by run_step per phase.
   void add_transmit(double joules) { transmit_ += joules; }
   [[nodiscard]] double transmit() const { return transmit_; }
+  /// The links' energy since their first use (remembered for the instant, as hosts()).
   [[nodiscard]] double links() const {
+    const double now = sg4::Engine::get_clock();
+    if (links_sum_.first == now && links_sum_version_ == version_) return links_sum_.second;
     double e = 0;
     each_link([&](const sg4::Link*, double x) { e += x; });
+    links_sum_ = {now, e};
+    links_sum_version_ = version_;
     return e;
   }
 
@@ -101,6 +115,7 @@ public:
   /// charged the copies' energy instead of what it drew in that stretch; a host or link first charged after `a`
   /// counts from its first use.
   void repeat(const Reading& a, const Reading& b, double times) {
+    ++version_;
     const Reading c = read();
     for (std::size_t i = 0; i < hosts_.size(); ++i) {
       const double from = i < a.hosts.size() ? a.hosts[i] : hosts_[i].second;
@@ -118,6 +133,7 @@ public:
   /// share of the stretch (its draw asleep is constant: its idle power). What the others drew asleep stands.
   void add_composed(const Reading& b, double total_s, const std::vector<double>& host_drawn, const std::vector<double>& host_own_s,
                     const std::vector<double>& link_drawn, const std::vector<double>& link_own_s, double transmit) {
+    ++version_;
     const Reading c = read();
     for (std::size_t i = 0; i < hosts_.size() && i < host_own_s.size(); ++i)
       if (host_own_s[i] > 0) host_extra_[i] += host_drawn[i] - (c.hosts[i] - b.hosts[i]) * (host_own_s[i] / total_s);
@@ -125,6 +141,9 @@ public:
       if (link_own_s[i] > 0) link_extra_[i] += link_drawn[i] - (c.links[i] - b.links[i]) * (link_own_s[i] / total_s);
     transmit_ += transmit;
   }
+  /// Link i's counter when it was first charged, and the link.
+  [[nodiscard]] double link_base(std::size_t i) const { return links_[i].second; }
+  [[nodiscard]] sg4::Link* link_at(std::size_t i) const { return links_[i].first; }
   /// A host's (link's) meter index, or npos when it is not charged.
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
   [[nodiscard]] std::size_t host_slot(const sg4::Host* h) const {
@@ -161,6 +180,9 @@ private:
   std::vector<sg4::Link*> active_;
   double last_touch_ = -1;
   double transmit_ = 0.0;
+  std::uint64_t version_ = 0;  // changes with the hosts and links charged and their extras
+  mutable std::pair<double, double> hosts_sum_{-1.0, 0.0}, links_sum_{-1.0, 0.0};  // (instant, sum)
+  mutable std::uint64_t hosts_sum_version_ = 0, links_sum_version_ = 0;
 };
 
 /// The platform as SimGrid objects: hosts by view index, routes looked up once.

@@ -33,9 +33,8 @@ public:
   /// Rounds mode: this epoch's slowdown per node of `sp` (stragglers, and a user's speed factors), empty when none.
   [[nodiscard]] std::map<std::size_t, double> slowdowns(const SegmentProgram& sp, int epoch) const;
   /// Iterations mode: the iterations (of `iterations`) in which each node of `sp` straggles this epoch, as (iteration,
-  /// position in sp.hosts) sorted by iteration then position; empty when its cluster has no stragglers.
-  [[nodiscard]] std::vector<std::pair<long long, std::uint32_t>> straggles(const SegmentProgram& sp, int epoch,
-                                                                           long long iterations) const;
+  /// position in sp.hosts) sorted by iteration then position, into `out`; empty when its cluster has no stragglers.
+  void straggles(const SegmentProgram& sp, int epoch, long long iterations, std::vector<std::pair<long long, std::uint32_t>>& out) const;
   /// Iterations mode: one iteration's slowdown per node — the straggling positions [first, last) of straggles()'s
   /// list, and a user's speed factors now — empty when none.
   [[nodiscard]] std::map<std::size_t, double> slowdowns(const SegmentProgram& sp, const std::pair<long long, std::uint32_t>* first,
@@ -55,6 +54,8 @@ private:
   const int& epoch_;
   std::vector<sg4::ActorPtr> injectors_;
   std::map<std::size_t, double> user_speed_;  ///< host -> speed factor from the events file
+  mutable std::vector<std::pair<long long, std::uint32_t>> unsorted_;  ///< straggles()'s buffers, kept between epochs
+  mutable std::vector<std::size_t> start_;
 };
 
 } // namespace deplsim::execution

@@ -1,7 +1,60 @@
 // Composition by straggler pattern (see iteration_patterns.hpp).
 #include "executor/iteration_patterns.hpp"
 
+#include <algorithm>
+#include <string>
+#include <tuple>
+
 namespace deplsim::execution {
+
+const IterationPatterns::Shape& IterationPatterns::shape(const std::shared_ptr<const IterationWork>& work,
+                                                         const std::vector<std::size_t>& hosts, const Resolved& r) {
+  if (auto it = shapes_.find(work.get()); it != shapes_.end()) return it->second;
+  works_.emplace(work.get(), work);
+  using Signature = std::tuple<double, int, std::string, std::string, double, int, double, double, double>;
+  std::vector<Signature> classes;
+  Shape sh;
+  for (std::size_t h : hosts) {
+    const auto nd = std::find_if(work->nodes.begin(), work->nodes.end(), [h](const auto& n) { return n.host == h; });
+    if (nd == work->nodes.end()) {
+      sh.class_of.push_back(-1);
+      continue;
+    }
+    const sg4::Host* host = r.hosts[h];
+    auto property = [host](const char* key) {
+      const char* v = host->get_property(key);
+      return std::string(v == nullptr ? "" : v);
+    };
+    const Signature sig{host->get_pstate_speed(static_cast<unsigned long>(work->pstate)), host->get_core_count(),
+                        property("wattage_per_state"), property("wattage_off"), r.transmit_w[h], nd->threads,
+                        nd->forward_flops_per_thread, nd->backward_flops_per_thread, nd->overhead_s};
+    auto c = std::find(classes.begin(), classes.end(), sig);
+    if (c == classes.end()) c = classes.insert(classes.end(), sig);
+    sh.class_of.push_back(static_cast<int>(c - classes.begin()));
+  }
+  sh.packed = classes.size() <= 8;
+  if (!sh.packed)  // every node its own class
+    for (std::size_t j = 0; j < sh.class_of.size(); ++j)
+      if (sh.class_of[j] >= 0) sh.class_of[j] = static_cast<int>(j);
+  for (std::size_t j = 0; j < sh.class_of.size(); ++j) {
+    if (sh.class_of[j] < 0) continue;
+    const auto c = static_cast<std::size_t>(sh.class_of[j]);
+    if (sh.members.size() <= c) sh.members.resize(c + 1, 0);
+    sh.members[c] |= std::uint64_t{1} << j;
+  }
+  return shapes_.emplace(work.get(), std::move(sh)).first->second;
+}
+
+std::uint64_t IterationPatterns::code(const Shape& shape, const std::pair<long long, std::uint32_t>* first,
+                                      const std::pair<long long, std::uint32_t>* last) {
+  std::uint64_t c = 0;
+  for (auto* e = first; e != last; ++e) {
+    const int k = shape.class_of[e->second];
+    if (k < 0) continue;
+    c += shape.packed ? std::uint64_t{1} << (8 * k) : std::uint64_t{1} << e->second;
+  }
+  return c;
+}
 
 std::size_t IterationPatterns::layout_id(const EnergyMeter& meter) {
   std::vector<const void*> layout = meter.layout();
@@ -19,7 +72,7 @@ IterationPatterns::Outcome* IterationPatterns::find(const Key& k) {
 }
 
 void IterationPatterns::remember(const std::shared_ptr<const IterationWork>& work, const Key& k, Outcome o) {
-  const std::size_t n = 2 * (o.hosts.size() + o.links.size()) + 2;
+  const std::size_t n = o.draw.size() + 2 * o.links.size() + o.new_links.size() + o.straggled.size() + 2;
   if (k.layout == kNoLayout || doubles_ + n > kMaxDoubles) return;
   doubles_ += n;
   works_.emplace(work.get(), work);

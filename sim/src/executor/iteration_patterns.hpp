@@ -23,20 +23,40 @@ namespace deplsim::execution {
 
 class IterationPatterns {
 public:
-  /// What one iteration of a kind and pattern drew on its own hosts and links, by meter index, and its duration.
+  /// How a kind's nodes, by position in the segment's hosts, fall into classes of interchangeable nodes: the same
+  /// host speed at the power state, cores, power figures and radio, and the same threads, flops and overhead in the
+  /// kind. Every bucket's collective waits for all nodes, so the iteration's time line depends only on how many
+  /// nodes of each class straggle, and each node's draw on its class and whether it straggles.
+  struct Shape {
+    std::vector<int> class_of;           ///< by position; -1: not a node of the kind (its straggling changes nothing)
+    std::vector<std::uint64_t> members;  ///< by class: its positions as a mask
+    bool packed = false;                 ///< at most 8 classes: a pattern's code is its straggler count per class;
+                                         ///< otherwise each node is its own class and the code is the mask
+  };
+  /// What one iteration of a kind and pattern drew, and its duration: per class and straggling or not (2c + s), what
+  /// one node drew (NaN where the pattern has none such); on its own links (its flows' routes), by meter index, from
+  /// their first use; on the radios.
   struct Outcome {
     double dt = 0.0;
-    std::vector<std::pair<std::size_t, double>> hosts, links;
+    std::vector<double> draw;
+    std::vector<std::pair<std::size_t, double>> links;
+    std::vector<sg4::Link*> new_links;  ///< the links first used in it, in order (charged from then on)
     double transmit = 0.0;
-    long long pending = 0;  ///< copies to compose at the end of the current epoch
+    long long pending = 0;             ///< copies to compose at the next flush
+    std::vector<long long> straggled;  ///< by position: in how many of them the node straggles
   };
   struct Key {
     const IterationWork* work = nullptr;
-    std::uint64_t mask = 0;   ///< bit j: node j of the segment straggles
+    std::uint64_t code = 0;   ///< the pattern's code (Shape)
     std::size_t layout = 0;   ///< the meter's layout (layout_id)
-    bool operator==(const Key& o) const { return work == o.work && mask == o.mask && layout == o.layout; }
+    bool operator==(const Key& o) const { return work == o.work && code == o.code && layout == o.layout; }
   };
 
+  /// The shape of `work` on the segment's `hosts` (work's nodes run on some of them); computed once per kind.
+  const Shape& shape(const std::shared_ptr<const IterationWork>& work, const std::vector<std::size_t>& hosts, const Resolved& r);
+  /// The code of a pattern: the straggling positions [first, last) (an epoch's list, straggles()).
+  [[nodiscard]] static std::uint64_t code(const Shape& shape, const std::pair<long long, std::uint32_t>* first,
+                                          const std::pair<long long, std::uint32_t>* last);
   /// The id of the meter's current layout (its hosts, then its links, in order of first use); kNoLayout once
   /// kMaxLayouts are known.
   std::size_t layout_id(const EnergyMeter& meter);
@@ -55,13 +75,14 @@ private:
   struct KeyHash {
     std::size_t operator()(const Key& k) const {
       std::uint64_t h = reinterpret_cast<std::uintptr_t>(k.work) * 0x9e3779b97f4a7c15ull;
-      h ^= (k.mask + 0x632be59bd9b4e019ull + (h << 6) + (h >> 2));
+      h ^= (k.code + 0x632be59bd9b4e019ull + (h << 6) + (h >> 2));
       h ^= (k.layout + 0x85ebca77c2b2ae63ull + (h << 6) + (h >> 2));
       return static_cast<std::size_t>(h);
     }
   };
   std::unordered_map<Key, Outcome, KeyHash> outcomes_;
   std::map<const IterationWork*, std::shared_ptr<const IterationWork>> works_;
+  std::map<const IterationWork*, Shape> shapes_;
   std::map<std::vector<const void*>, std::size_t> layouts_;
   std::size_t doubles_ = 0;
 };

@@ -12,7 +12,6 @@
 #include <cstddef>
 #include <functional>
 #include <map>
-#include <set>
 #include <vector>
 
 namespace deplsim::execution {
@@ -55,7 +54,6 @@ private:
     double ckpt_time = 0.0;
     double ckpt_energy = 0.0;
     int ckpt_done = 0;
-    std::set<const IterationWork*> first_use;  ///< iteration kinds already run once (composition by pattern)
   };
   using Straggles = std::vector<std::pair<long long, std::uint32_t>>;
 
@@ -107,6 +105,7 @@ private:
   std::vector<std::size_t> sources_;
   double samples_ = 0.0;
   int ckpt_every_ = 1;
+  Straggles straggles_;                ///< iterations mode: the epoch's stragglers
   FaultInjector faults_;               ///< declared last: its actors go before what they refer to
 };
 

@@ -56,6 +56,11 @@ double uniform01(const StreamKey& key) {
   return to_open01(b[0], b[1]);
 }
 
+std::array<double, 2> uniform01_pair(const StreamKey& key) {
+  const auto b = random_block(key);
+  return {to_open01(b[0], b[1]), to_open01(b[2], b[3])};
+}
+
 double standard_normal(const StreamKey& key) {
   const auto b = random_block(key);
   const double u1 = to_open01(b[0], b[1]);

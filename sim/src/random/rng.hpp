@@ -47,6 +47,9 @@ std::array<std::uint32_t, 4> random_block(const StreamKey& key);
 /// @brief Uniform in the open interval (0, 1), 53-bit resolution, from the key's block.
 double uniform01(const StreamKey& key);
 
+/// @brief Two uniforms in (0, 1) from the key's block: its first and second halves (the first equals uniform01).
+std::array<double, 2> uniform01_pair(const StreamKey& key);
+
 /// @brief Standard normal by Box–Muller from the two 53-bit halves of the key's block (one normal per key).
 double standard_normal(const StreamKey& key);
 
