@@ -105,6 +105,24 @@ e1=$(date +%s.%N)
 e2=$(date +%s.%N)
 echo "$COV_FAST $s1 $e1 $COV_OPT $e2" >"$TMP/coverage.times"
 
+# 14. iter_replications_60s: 20,000 replications of a 16-node ring plan in iterations mode (ResNet-50 on the 16 A100
+#     instances, one data source of 64,000 samples in global batches of 160: 50 epochs x 400 iterations) with
+#     per-iteration stragglers (p = 0.05, x2), composed by straggler pattern (docs/model.md 4.14): the whole run's wall
+#     time. Its agreement with plain execution (every iteration in SimGrid) on ITER_CHECK_REPS replications of a plan of
+#     ITER_CHECK_EPOCHS epochs: the same replications' time and energy, to 1e-6 relative.
+if [ $QUICK = 1 ]; then ITER_CHECK_EPOCHS=5; else ITER_CHECK_EPOCHS=50; fi
+ITER_CHECK_REPS=1
+export ITER_CHECK_EPOCHS
+STRAG=("$ROOT/scenarios/distributed/resnet50-edge-cloud.yaml" --no-figures --orchestrator external --external-cmd "/usr/bin/python3 $ROOT/bench/fixed_plan.py"
+       --set model.batch_size=160 --set clusters.cloud.straggler_probability=0.05 --set clusters.cloud.straggler_slowdown=2)
+export FIXED_PLAN='{"data_sources": ["site-1"], "segments": [{"version": "full", "cluster": "cloud", "nodes": 16, "pstate": 0, "epochs": 50}]}'
+/usr/bin/time -f "%e %M" -o "$TMP/strag.time" "$DEPLSIM" run "${STRAG[@]}" --replications 20000 --out "$TMP/strag" >/dev/null 2>&1
+export FIXED_PLAN="{\"data_sources\": [\"site-1\"], \"segments\": [{\"version\": \"full\", \"cluster\": \"cloud\", \"nodes\": 16, \"pstate\": 0, \"epochs\": $ITER_CHECK_EPOCHS}]}"
+for mode in composed plain; do
+  "$DEPLSIM" run "${STRAG[@]}" --replications $ITER_CHECK_REPS --out "$TMP/strag-$mode" \
+    $([ $mode = plain ] && echo --simulate-every-iteration) >/dev/null 2>&1
+done
+
 /usr/bin/python3 - "$TMP" "$ROOT/bench/results.json" <<'PYEOF'
 import json, os, platform, sys
 tmp, out = sys.argv[1], sys.argv[2]
@@ -235,6 +253,23 @@ results["coverage_cell_detail"] = {"repetitions_timed": {"five planners": int(n_
                                    "without_optimum_s": 200 * fast_per}
 print(f"{'coverage_cell_s (200 repetitions)':<34} {results['coverage_cell_s']:>14.1f}  s (target: 120 s; without the optimum "
       f"{200 * fast_per:.1f} s; the optimum {opt_per:.1f} s per repetition)")
+wall, rss_kb = open(os.path.join(tmp, "strag.time")).read().split()[-2:]
+st = json.load(open(os.path.join(tmp, "strag", "timing.json")))
+import csv
+check = {m: list(csv.DictReader(open(os.path.join(tmp, f"strag-{m}", "replications.csv")))) for m in ("composed", "plain")}
+worst = max(abs(float(a[k]) - float(b[k])) / abs(float(b[k])) for a, b in zip(check["composed"], check["plain"]) for k in ("time_s", "energy_j"))
+ct = {m: json.load(open(os.path.join(tmp, f"strag-{m}", "timing.json"))) for m in ("composed", "plain")}
+results["iter_replications_60s"] = float(wall)
+results["iter_replications_detail"] = {
+    "replications": 20000, "nodes": 16, "epochs": 50, "iterations_per_epoch": 400, "straggler_probability": 0.05,
+    "straggler_slowdown": 2, "simulation_wall_s": st["simulation_wall_s"], "replications_per_s": st["replications_per_s"],
+    "simgrid_activities": st["simgrid_activities"], "peak_rss_mb": int(rss_kb) / 1024,
+    "agreement": {"replications": len(check["plain"]), "epochs": int(os.environ["ITER_CHECK_EPOCHS"]),
+                  "worst_relative_difference": worst, "activities_composed": ct["composed"]["simgrid_activities"],
+                  "activities_plain": ct["plain"]["simgrid_activities"], "plain_wall_s": ct["plain"]["simulation_wall_s"]}}
+print(f"{'iter_replications_60s':<34} {results['iter_replications_60s']:>14.1f}  s (target: 60 s; 20,000 replications, 16-node ring, "
+      f"50 x 400 iterations, stragglers p 0.05 x2; {st['replications_per_s']:.0f}/s; plain vs composed on "
+      f"{len(check['plain'])} replication(s): worst {worst:.1e} relative, {ct['plain']['simulation_wall_s']:.1f} s plain)")
 with open(tmpf, "w") as f:
     json.dump(results, f, indent=2)
     f.write("\n")

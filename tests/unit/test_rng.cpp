@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -62,4 +63,40 @@ TEST_CASE("normal and uniform draws have the right moments", "[rng]") {
   CHECK(std::fabs(s / n) < 0.01);
   CHECK(std::fabs(s2 / n - 1.0) < 0.015);
   CHECK(std::fabs(u / n - 0.5) < 0.005);
+}
+
+TEST_CASE("Bernoulli successes drawn as geometric gaps behave as independent trials", "[rng]") {
+  const StreamKey key{5, Purpose::evaluation, StreamKind::fault, 2, 3, 7, 0x20000000u};
+  for (const double p : {0.05, 0.3}) {
+    const long long n = 400000;
+    std::vector<long long> hits;
+    bernoulli_successes(key, p, n, [&](long long i) { hits.push_back(i); });
+    // The count: binomial(n, p), within 5 standard deviations.
+    const double sd = std::sqrt(static_cast<double>(n) * p * (1 - p));
+    CHECK(std::fabs(static_cast<double>(hits.size()) - static_cast<double>(n) * p) < 5 * sd);
+    // In order, inside [0, n), distinct.
+    CHECK(std::is_sorted(hits.begin(), hits.end()));
+    CHECK(std::adjacent_find(hits.begin(), hits.end()) == hits.end());
+    CHECK(hits.front() >= 0);
+    CHECK(hits.back() < n);
+    // Independence of neighbours: P(trial i+1 succeeds | trial i succeeds) = p.
+    long long pairs = 0;
+    for (std::size_t k = 1; k < hits.size(); ++k) pairs += hits[k] == hits[k - 1] + 1 ? 1 : 0;
+    const double m = static_cast<double>(hits.size());
+    CHECK(std::fabs(static_cast<double>(pairs) / m - p) < 5 * std::sqrt(p * (1 - p) / m));
+    // The same key, the same successes; a longer run extends a shorter one.
+    std::vector<long long> again, shorter;
+    bernoulli_successes(key, p, n, [&](long long i) { again.push_back(i); });
+    bernoulli_successes(key, p, n / 2, [&](long long i) { shorter.push_back(i); });
+    CHECK(again == hits);
+    REQUIRE(shorter.size() <= hits.size());
+    CHECK(std::equal(shorter.begin(), shorter.end(), hits.begin()));
+    CHECK((shorter.size() == hits.size() || hits[shorter.size()] >= n / 2));
+  }
+  std::vector<long long> all, none;
+  bernoulli_successes(key, 1.0, 50, [&](long long i) { all.push_back(i); });
+  bernoulli_successes(key, 0.0, 50, [&](long long i) { none.push_back(i); });
+  CHECK(all.size() == 50);
+  CHECK(all.back() == 49);
+  CHECK(none.empty());
 }

@@ -96,9 +96,8 @@ std::map<std::size_t, double> FaultInjector::slowdowns(const SegmentProgram& sp,
 }
 
 // Stragglers (iterations mode): each node straggles in each iteration with straggler_probability, independently —
-// drawn as the gaps between its straggling iterations (geometric, by inversion of uniforms), so that an epoch costs
-// about 1 + p·I uniforms per node instead of I. Node h's j-th uniform is half j mod 2 of the block of U(seed,
-// evaluation, fault, r, epoch k, variant h, index 2^29 + j / 2).
+// drawn as the gaps between its straggling iterations (bernoulli_successes), so that an epoch costs about 1 + p·I
+// uniforms per node instead of I: node h's from U(seed, evaluation, fault, r, epoch k, variant h, index 2^29 + j).
 void FaultInjector::straggles(const SegmentProgram& sp, int epoch, long long iterations,
                               std::vector<std::pair<long long, std::uint32_t>>& out) const {
   out.clear();
@@ -108,22 +107,10 @@ void FaultInjector::straggles(const SegmentProgram& sp, int epoch, long long ite
   if (!(p > 0 && cl.straggler_slowdown > 1)) return;
   std::vector<std::pair<long long, std::uint32_t>>& all = unsorted_;
   all.clear();
-  const double per_log = 1.0 / std::log1p(-p);  // -0 when p = 1: every gap is 0
-  for (std::uint32_t pos = 0; pos < sp.hosts.size(); ++pos) {
-    long long i = 0;
-    std::array<double, 2> u{};
-    for (std::uint32_t j = 0; i < iterations; ++j) {
-      if (j % 2 == 0)
-        u = uniform01_pair(StreamKey{sim_.options.seed, Purpose::evaluation, StreamKind::fault, static_cast<std::uint32_t>(rep_),
-                                     static_cast<std::uint32_t>(epoch + 1), static_cast<std::uint32_t>(sp.hosts[pos]),
-                                     0x20000000u | ((j / 2) & 0x1fffffffu)});
-      const double gap = p >= 1.0 ? 0.0 : std::floor(std::log(u[j % 2]) * per_log);
-      if (!(gap < static_cast<double>(iterations - i))) break;
-      i += static_cast<long long>(gap);
-      all.emplace_back(i, pos);
-      ++i;
-    }
-  }
+  for (std::uint32_t pos = 0; pos < sp.hosts.size(); ++pos)
+    bernoulli_successes(StreamKey{sim_.options.seed, Purpose::evaluation, StreamKind::fault, static_cast<std::uint32_t>(rep_),
+                                  static_cast<std::uint32_t>(epoch + 1), static_cast<std::uint32_t>(sp.hosts[pos]), 0x20000000u},
+                        p, iterations, [&](long long i) { all.emplace_back(i, pos); });
   // By iteration, then node: a counting sort (each node's list is in order, and nodes come in order).
   start_.assign(static_cast<std::size_t>(iterations) + 1, 0);
   for (const auto& ev : all) ++start_[static_cast<std::size_t>(ev.first) + 1];

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 
 namespace deplsim {
@@ -50,10 +51,36 @@ double uniform01(const StreamKey& key);
 /// @brief Two uniforms in (0, 1) from the key's block: its first and second halves (the first equals uniform01).
 std::array<double, 2> uniform01_pair(const StreamKey& key);
 
+/// @brief The successes among n independent Bernoulli(p) trials, in order, appended to `out` by `emit(index)`: drawn
+/// as the geometric gaps between them, by inversion, so that about 1 + p·n uniforms are used instead of n. The j-th
+/// uniform is half j mod 2 of the block of `key` with index `key.index + j / 2`.
+template <class Emit>
+void bernoulli_successes(StreamKey key, double p, long long n, Emit&& emit);
+
 /// @brief Standard normal by Box–Muller from the two 53-bit halves of the key's block (one normal per key).
 double standard_normal(const StreamKey& key);
 
 /// @brief Exponential with the given mean.
 double exponential(const StreamKey& key, double mean);
+
+template <class Emit>
+void bernoulli_successes(StreamKey key, double p, long long n, Emit&& emit) {
+  if (!(p > 0)) return;
+  const double per_log = p >= 1.0 ? 0.0 : 1.0 / std::log1p(-p);
+  const std::uint32_t base = key.index;
+  std::array<double, 2> u{};
+  long long i = 0;
+  for (std::uint32_t j = 0; i < n; ++j) {
+    if (j % 2 == 0) {
+      key.index = base + j / 2;
+      u = uniform01_pair(key);
+    }
+    const double gap = p >= 1.0 ? 0.0 : std::floor(std::log(u[j % 2]) * per_log);
+    if (!(gap < static_cast<double>(n - i))) return;
+    i += static_cast<long long>(gap);
+    emit(i);
+    ++i;
+  }
+}
 
 } // namespace deplsim

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Iterations mode with stragglers drawn per iteration: the executor's composition by straggler pattern (each kind
+# and pattern run in SimGrid once per process, later iterations composed from it; docs/model.md 4.14) against every
+# iteration run in SimGrid (--simulate-every-iteration). A two-segment plan on tests/data/scenarios/tiny-iterations.yaml
+# (3 nodes of two speeds, then 2 nodes at the slower power state), 20 replications, for the ring, the parameter server,
+# local SGD, one bucket, every node straggling, and a second cluster whose nodes fail (its segment runs plain, its
+# failures re-plan onto the first): every replication's time and energy and every epoch's time and energy must agree
+# to 1e-9 relative, the runs must be composed (at least 10 times fewer activities), and the same seed must give the
+# same bytes twice. Env: DEPLSIM, SOURCE_DIR.
+set -euo pipefail
+: "${DEPLSIM:?}" "${SOURCE_DIR:?}"
+PY=/usr/bin/python3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+scenario="$SOURCE_DIR/tests/data/scenarios/tiny-iterations.yaml"
+cat >"$work/plan.json" <<'JSON'
+{"data_sources": ["cam1", "cam2"], "segments": [{"version": "full", "cluster": "main", "nodes": 3, "pstate": 0, "epochs": 5},
+ {"version": "p50", "cluster": "second", "nodes": 2, "pstate": 1, "epochs": 6}]}
+JSON
+ext="$PY $SOURCE_DIR/tests/golden/fixed_plan.py $work/plan.json"
+stragglers=(--set clusters.main.straggler_probability=0.2 --set clusters.main.straggler_slowdown=3
+            --set clusters.second.straggler_probability=0.3 --set clusters.second.straggler_slowdown=1.5)
+fail=0
+n=0
+for variant in training.sync=ring-allreduce training.sync=parameter-server training.sync_every=4 training.bucket_bytes=1e9 \
+               clusters.main.straggler_probability=1 clusters.second.mtbf_s=30; do
+  n=$((n + 1))
+  for mode in composed plain; do
+    "$DEPLSIM" run "$scenario" --no-figures --replications 20 --orchestrator external --external-cmd "$ext" \
+      "${stragglers[@]}" --set "$variant" --set clusters.second.mttr_s=5 --out "$work/$n-$mode" \
+      $([ $mode = plain ] && echo --simulate-every-iteration) >/dev/null 2>"$work/$n-$mode.err" \
+      || { echo "FAIL $variant ($mode): exit $?"; cat "$work/$n-$mode.err"; fail=1; continue 2; }
+  done
+  if ! $PY - "$work/$n-composed" "$work/$n-plain" "$variant" <<'PY'
+import csv, json, sys
+a_dir, b_dir, variant = sys.argv[1:4]
+worst, values = 0.0, 0
+for name in ("replications.csv", "trace.csv"):
+    a = list(csv.DictReader(open(f"{a_dir}/{name}")))
+    b = list(csv.DictReader(open(f"{b_dir}/{name}")))
+    assert len(a) == len(b) and len(a) >= 20, (name, len(a), len(b))
+    for ra, rb in zip(a, b):
+        for k in ra:
+            try:
+                u, v = float(ra[k]), float(rb[k])
+            except ValueError:
+                if ra[k] != rb[k]:
+                    print(f"FAIL {variant}: {name} {k}: {ra[k]!r} composed, {rb[k]!r} plain")
+                    sys.exit(1)
+                continue
+            values += 1
+            rel = abs(u - v) / max(1e-12, abs(v))
+            worst = max(worst, rel)
+            if rel > 1e-9:
+                print(f"FAIL {variant}: {name} {k}: composed {u!r}, plain {v!r}, rel. {rel:.2e}")
+                sys.exit(1)
+ta = json.load(open(f"{a_dir}/timing.json"))["simgrid_activities"]
+tb = json.load(open(f"{b_dir}/timing.json"))["simgrid_activities"]
+if not ta * 10 < tb and "mtbf" not in variant:
+    print(f"FAIL {variant}: {ta} activities composed, {tb} plain: not composed?")
+    sys.exit(1)
+print(f"ok {variant}: {values} values, worst relative difference {worst:.1e}; activities {ta} composed, {tb} plain")
+PY
+  then fail=1; fi
+done
+# The same seed, the same bytes (the memo of patterns is per process: a second run starts it afresh).
+"$DEPLSIM" run "$scenario" --no-figures --replications 20 --orchestrator external --external-cmd "$ext" \
+  "${stragglers[@]}" --out "$work/again" >/dev/null 2>&1
+for f in replications.csv trace.csv; do
+  cmp -s "$work/1-composed/$f" "$work/again/$f" || { echo "FAIL the same seed gave other bytes in $f"; fail=1; }
+done
+# The stragglers are drawn: a higher probability means more of them (slower replications on average).
+$PY - "$work/1-composed" "$work/5-composed" <<'PY' || fail=1
+import csv, sys
+mean = lambda d: sum(float(r["time_s"]) for r in csv.DictReader(open(f"{d}/replications.csv"))) / 20
+low, high = mean(sys.argv[1]), mean(sys.argv[2])
+if not high > low:
+    print(f"FAIL every node straggling ({high:.3f} s) is not slower than some ({low:.3f} s)")
+    sys.exit(1)
+print(f"ok mean time {low:.3f} s with p = 0.2, {high:.3f} s with every node straggling")
+PY
+exit $fail
