@@ -64,6 +64,10 @@ LARGE_EPOCHS=100
 export FIXED_PLAN="{\"data_sources\": [\"cam1\"], \"segments\": [{\"version\": \"full\", \"cluster\": \"edge-0\", \"nodes\": 64, \"pstate\": 0, \"epochs\": $LARGE_EPOCHS}]}"
 /usr/bin/time -f "%e %M" -o "$TMP/large.time" "$DEPLSIM" run --no-figures "$ROOT/bench/platforms/large-scenario.yaml" --platform "$TMP/large.xml" \
   --orchestrator external --external-cmd "/usr/bin/python3 $ROOT/bench/fixed_plan.py" --replications 10 --out "$TMP/large" >/dev/null
+#    Its floor, in the same run: the bare SimGrid program (bench/bare_sim.cpp) on the same platform, plan and
+#    replications (no faults, meters or losses; the platform loaded but not checked).
+echo "$FIXED_PLAN" >"$TMP/large-plan.json"
+"$ROOT/build/release/bench/bare_sim" "$ROOT/bench/platforms/large-scenario.yaml" "$TMP/large-plan.json" 10 --platform "$TMP/large.xml" >"$TMP/large-bare.json"
 # 10. sweep_speedup_jobs2: the same sweep with --jobs 1 and --jobs 2 (wall time ratio).
 SWEEP="$ROOT/bench/sweeps/speedup.yaml"
 s1=$(date +%s.%N); "$DEPLSIM" sweep "$SWEEP" --out "$TMP/sw1" --jobs 1 2>/dev/null; e1=$(date +%s.%N)
@@ -78,6 +82,9 @@ for mode in plain composed; do
     --orchestrator external --external-cmd "/usr/bin/python3 $ROOT/bench/fixed_plan.py" --out "$TMP/iter-$mode" \
     $([ $mode = plain ] && echo --simulate-every-iteration) >/dev/null
 done
+#     Its floor: the bare program on the same iterations (their activities in stages, bench/bare_sim.cpp).
+echo "$FIXED_PLAN" >"$TMP/iter-plan.json"
+"$ROOT/build/release/bench/bare_sim" "$ROOT/scenarios/distributed/resnet50-edge-cloud.yaml" "$TMP/iter-plan.json" 1 >"$TMP/iter-bare.json"
 # 12. depl_plan_s_distributed: depl's plan where distribution pays (docs/results.md, "Choosing the global batch":
 #     ResNet-50 on Orin boards and A100 instances, the batch chosen from 256/1024/4096 under the batch-size law), no
 #     deadline and a 6-hour one: the p95 of DIST_RUNS plans each (timing.json planner_wall_s: all batches), knowledge
@@ -200,7 +207,12 @@ results["large_platform_rss_mb"] = int(rss_kb) / 1024
 lt = json.load(open(os.path.join(tmp, "large", "timing.json")))
 results["large_platform_detail"] = {"hosts": 10005, "epochs": 100, "nodes": 64, "replications": 10, "simulation_wall_s": lt["simulation_wall_s"],
                                      "activities": lt["simgrid_activities"], "activities_per_s": lt["activities_per_s"]}
-print(f"{'large_platform_s':<34} {results['large_platform_s']:>14.1f}  s (target: 30 s; simulation {lt['simulation_wall_s']:.1f} s, {lt['simgrid_activities']} activities)")
+lb = json.load(open(os.path.join(tmp, "large-bare.json")))
+results["large_platform_detail"]["bare_floor_s"] = lb["wall_s"]
+results["large_platform_detail"]["bare_activities"] = lb["activities"]
+results["large_platform_vs_floor"] = results["large_platform_s"] / lb["wall_s"]
+print(f"{'large_platform_s':<34} {results['large_platform_s']:>14.1f}  s (target: 30 s; simulation {lt['simulation_wall_s']:.1f} s, {lt['simgrid_activities']} activities; "
+      f"the bare floor {lb['wall_s']:.1f} s for {lb['activities']} activities without faults: x{results['large_platform_vs_floor']:.2f})")
 print(f"{'large_platform_rss_mb':<34} {results['large_platform_rss_mb']:>14.1f}  MiB (target: 2048)")
 s1, e1, s2, e2 = map(float, open(os.path.join(tmp, "sweep.times")).read().split())
 results["sweep_speedup_jobs2"] = (e1 - s1) / (e2 - s2)
@@ -231,8 +243,13 @@ iterations = isum["simulation"]["iterations_per_epoch"] * isum["plan"]["segments
 results["sim_iterations_per_s"] = iterations / it["plain"]["simulation_wall_s"]
 results["sim_iterations_activities_per_s"] = it["plain"]["activities_per_s"]
 results["iter_composed_speedup"] = it["plain"]["simulation_wall_s"] / it["composed"]["simulation_wall_s"]
+ib = json.load(open(os.path.join(tmp, "iter-bare.json")))
+results["sim_iterations_bare_per_s"] = ib["iterations"] / ib["wall_s"]
+results["sim_iterations_vs_bare"] = results["sim_iterations_per_s"] / results["sim_iterations_bare_per_s"]
 print(f"{'sim_iterations_per_s':<34} {results['sim_iterations_per_s']:>14.1f}  (16-node ring, {iterations} iterations, "
       f"{it['plain']['simgrid_activities']} activities at {it['plain']['activities_per_s']:.0f}/s)")
+print(f"{'sim_iterations_vs_bare':<34} {results['sim_iterations_vs_bare']:>14.3f}  (target: 0.8; the bare program: {results['sim_iterations_bare_per_s']:.1f} "
+      f"iterations/s, {ib['activities']} activities)")
 print(f"{'iter_composed_speedup':<34} {results['iter_composed_speedup']:>14.1f}  (the same plan, identical iterations composed)")
 dist = {}
 for cell in ("none", "21600"):

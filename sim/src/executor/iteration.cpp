@@ -119,8 +119,10 @@ private:
   // Waits for the next completion, overhead end or flow activation, and books a completion; false when the next
   // step of a collective cannot start (a host of it is off).
   bool wait() {
-    std::vector<sg4::ActivityPtr> running;
-    std::vector<std::pair<bool, std::size_t>> what;  // (is a node's execution, node or flow index)
+    std::vector<sg4::ActivityPtr>& running = running_;
+    std::vector<std::pair<bool, std::size_t>>& what = what_;
+    running.clear();
+    what.clear();
     for (std::size_t j = 0; j < exec_.size(); ++j)
       if (exec_[j]) {
         running.push_back(exec_[j]);
@@ -202,6 +204,8 @@ private:
   std::vector<sg4::CommPtr> comms_;      // the step's flows
   std::vector<bool> comm_done_;
   std::vector<double> activations_;      // when the step's flows end their latency phase
+  std::vector<sg4::ActivityPtr> running_;               // wait()'s: what is running (kept: no allocation per event)
+  std::vector<std::pair<bool, std::size_t>> what_;      // and what each is: (a node's execution?, node or flow index)
 };
 
 } // namespace

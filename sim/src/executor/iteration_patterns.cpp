@@ -7,6 +7,15 @@
 
 namespace deplsim::execution {
 
+void IterationPatterns::start_epoch() {
+  if (doubles_ < kMaxDoubles && works_.size() < kMaxKinds && layouts_.size() < kMaxLayouts) return;
+  outcomes_.clear();
+  shapes_.clear();
+  works_.clear();
+  layouts_.clear();
+  doubles_ = 0;
+}
+
 const IterationPatterns::Shape& IterationPatterns::shape(const std::shared_ptr<const IterationWork>& work,
                                                          const std::vector<std::size_t>& hosts, const Resolved& r) {
   if (auto it = shapes_.find(work.get()); it != shapes_.end()) return it->second;
@@ -71,11 +80,10 @@ IterationPatterns::Outcome* IterationPatterns::find(const Key& k) {
   return it == outcomes_.end() ? nullptr : &it->second;
 }
 
-void IterationPatterns::remember(const std::shared_ptr<const IterationWork>& work, const Key& k, Outcome o) {
+void IterationPatterns::remember(const Key& k, Outcome o) {
   const std::size_t n = o.draw.size() + 2 * o.links.size() + o.new_links.size() + o.straggled.size() + 2;
   if (k.layout == kNoLayout || doubles_ + n > kMaxDoubles) return;
   doubles_ += n;
-  works_.emplace(work.get(), work);
   o.pending = 0;
   outcomes_.insert_or_assign(k, std::move(o));
 }

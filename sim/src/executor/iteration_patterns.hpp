@@ -52,6 +52,9 @@ public:
     bool operator==(const Key& o) const { return work == o.work && code == o.code && layout == o.layout; }
   };
 
+  /// Before an epoch: forgets everything once the memo holds kMaxDoubles figures or kMaxKinds kinds (re-plans that
+  /// differ between replications), so that its memory stays bounded. (Nothing refers to it between epochs.)
+  void start_epoch();
   /// The shape of `work` on the segment's `hosts` (work's nodes run on some of them); computed once per kind.
   const Shape& shape(const std::shared_ptr<const IterationWork>& work, const std::vector<std::size_t>& hosts, const Resolved& r);
   /// The code of a pattern: the straggling positions [first, last) (an epoch's list, straggles()).
@@ -62,13 +65,14 @@ public:
   std::size_t layout_id(const EnergyMeter& meter);
   /// The remembered outcome for `k`, or null.
   Outcome* find(const Key& k);
-  /// Remembers an outcome (keeping `work` alive, so that its address stays its own); ignored once the memo holds
-  /// kMaxDoubles figures: later patterns then run in SimGrid every time.
-  void remember(const std::shared_ptr<const IterationWork>& work, const Key& k, Outcome o);
+  /// Remembers an outcome (`work` is kept alive by shape(), so that its address stays its own); ignored once the
+  /// memo holds kMaxDoubles figures (until the next start_epoch()).
+  void remember(const Key& k, Outcome o);
   [[nodiscard]] std::size_t size() const { return outcomes_.size(); }
 
   static constexpr std::size_t kMaxDoubles = std::size_t{1} << 22;  // 32 MiB of readings
   static constexpr std::size_t kMaxLayouts = 4096;
+  static constexpr std::size_t kMaxKinds = 256;
   static constexpr std::size_t kNoLayout = static_cast<std::size_t>(-1);  ///< past kMaxLayouts: never remembered
 
 private:

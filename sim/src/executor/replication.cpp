@@ -241,6 +241,7 @@ bool ReplicationRunner::patterns_apply(const SegmentProgram& sp) const {
 // before any iteration runs in SimGrid and at the epoch's end, so that the order of iterations is kept.
 bool ReplicationRunner::by_pattern(SegmentRun& seg, const Straggles& straggles) {
   IterationPatterns& memo = sim_.patterns;
+  memo.start_epoch();
   const std::size_t positions = seg.sp.hosts.size();
   std::vector<std::size_t> slot(positions);  // each node's meter index (charged from the segment's start)
   for (std::size_t j = 0; j < positions; ++j) slot[j] = meter_.host_slot(sim_.r.hosts[seg.sp.hosts[j]]);
@@ -322,7 +323,7 @@ bool ReplicationRunner::by_pattern(SegmentRun& seg, const Straggles& straggles) 
     for (std::size_t l = links_before; l < meter_.link_count(); ++l) o.new_links.push_back(meter_.link_at(l));
     o.transmit = b.transmit - a.transmit;
     o.straggled.assign(positions, 0);
-    memo.remember(run.work, k, std::move(o));
+    memo.remember(k, std::move(o));
     return true;
   };
   // The outcomes found this epoch, direct-mapped by code (the same few patterns come back all the time).

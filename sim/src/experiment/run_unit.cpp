@@ -278,7 +278,8 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
   const double samples = problem.samples(result.plan.data_sources);
   // An adaptive orchestrator gets a fresh policy per replication, which may revise the rest of the plan at each
   // epoch end from the validation loss it observes: its replications differ, so each is simulated.
-  const bool random_cost = platform_has_profiles(sc.platform) || has_faults(sc, ctx.loaded.faults);
+  const bool profiles = platform_has_profiles(sc.platform);
+  const bool random_cost = profiles || has_faults(sc, ctx.loaded.faults);
   const bool every = options.simulate_every || random_cost || adaptive;
   // Memory: each simulated replication keeps a record per epoch (about 60 bytes) until the files are written.
   if (every && static_cast<double>(options.replications) * result.plan.total_epochs() > 4e7)
@@ -292,7 +293,9 @@ RunResult run_unit(const Context& ctx, Orchestrator& orchestrator, const RunOpti
   result.simulated_replications = every ? options.replications : 1;
 
   ExecutorOptions eo;
-  eo.compose_iterations = !options.simulate_every_iteration;
+  // Composition repeats what an iteration drew at another instant: exact only while hosts and links keep their speed
+  // and state, i.e. without profiles in the platform.
+  eo.compose_iterations = !options.simulate_every_iteration && !profiles;
   eo.seed = ctx.seed;
   eo.faults = ctx.loaded.faults;
   eo.on_nodes_lost = [&](int, const Plan& done, const Plan& plan, const std::function<bool(std::size_t)>& is_up) {
