@@ -1,13 +1,12 @@
 // One replication of one plan (see replication.hpp).
 #include "executor/replication.hpp"
 
+#include "executor/pattern_epoch.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
-#include <limits>
-#include <set>
 
 namespace deplsim::execution {
 
@@ -207,7 +206,9 @@ bool ReplicationRunner::run_iterations(SegmentRun& seg) {
     for (const auto& block : seg.sp.iterations)
       for (const auto& run : block.runs) n += block.repeat * run.count;
     faults_.straggles(seg.sp, epoch_, n, straggles_);
-    ok = sim_.options.compose_iterations && patterns_apply(seg.sp) ? by_pattern(seg, straggles_) : plain_iterations(seg, straggles_);
+    ok = sim_.options.compose_iterations && patterns_apply(seg.sp)
+             ? PatternEpoch(sim_.patterns, meter_, sim_.r, faults_, seg.sp, trace_.activities).run(straggles_)
+             : plain_iterations(seg, straggles_);
   }
   trace_.breakdown.compute_j += meter_.hosts() - hosts_before;
   trace_.breakdown.synchronisation_j += meter_.links() + meter_.transmit() - links_before;
@@ -234,153 +235,6 @@ bool ReplicationRunner::plain_iterations(SegmentRun& seg, const Straggles& strag
 // fail, no events file, and at most 64 nodes (a pattern is a 64-bit mask).
 bool ReplicationRunner::patterns_apply(const SegmentProgram& sp) const {
   return sim_.scenario.clusters[sp.cluster].mtbf_s <= 0 && !faults_.user_events() && sp.hosts.size() <= 64;
-}
-
-// One epoch composed by straggler pattern (iteration_patterns.hpp): every iteration whose (kind, pattern code, meter
-// layout) is remembered is counted, the others run in SimGrid and are remembered. The counted iterations are composed
-// before any iteration runs in SimGrid and at the epoch's end, so that the order of iterations is kept.
-bool ReplicationRunner::by_pattern(SegmentRun& seg, const Straggles& straggles) {
-  IterationPatterns& memo = sim_.patterns;
-  memo.start_epoch();
-  const std::size_t positions = seg.sp.hosts.size();
-  std::vector<std::size_t> slot(positions);  // each node's meter index (charged from the segment's start)
-  for (std::size_t j = 0; j < positions; ++j) slot[j] = meter_.host_slot(sim_.r.hosts[seg.sp.hosts[j]]);
-  std::vector<std::pair<IterationPatterns::Outcome*, const IterationPatterns::Shape*>> touched;
-  std::size_t layout_size = static_cast<std::size_t>(-1);
-  std::size_t layout = 0;
-  auto key = [&](const IterationWork* w, std::uint64_t code) {
-    if (meter_.size() != layout_size) {
-      layout_size = meter_.size();
-      layout = memo.layout_id(meter_);
-    }
-    return IterationPatterns::Key{w, code, layout};
-  };
-  // The iterations counted so far: their duration slept, their nodes and links charged what they drew instead of
-  // what they drew asleep.
-  auto flush = [&] {
-    if (touched.empty()) return;
-    double dt = 0.0, transmit = 0.0;
-    std::vector<double> host_drawn(meter_.host_count(), 0.0), host_own(meter_.host_count(), 0.0);
-    std::vector<double> link_drawn(meter_.link_count(), 0.0), link_own(meter_.link_count(), 0.0);
-    for (auto [o, sh] : touched) {
-      const auto m = static_cast<double>(o->pending);
-      const double span = m * o->dt;
-      dt += span;
-      for (std::size_t j = 0; j < positions; ++j) {
-        const int c = sh->class_of[j];
-        if (c < 0 || slot[j] == EnergyMeter::npos) continue;
-        const auto slow = static_cast<double>(o->straggled[j]);
-        const auto c2 = 2 * static_cast<std::size_t>(c);
-        if (m > slow) host_drawn[slot[j]] += (m - slow) * o->draw[c2];
-        if (slow > 0) host_drawn[slot[j]] += slow * o->draw[c2 + 1];
-        host_own[slot[j]] += span;
-        o->straggled[j] = 0;
-      }
-      for (const auto& [l, x] : o->links) {
-        link_drawn[l] += m * x;
-        link_own[l] += span;
-      }
-      transmit += m * o->transmit;
-      o->pending = 0;
-    }
-    touched.clear();
-    if (dt > 0) {
-      const EnergyMeter::Reading b = meter_.read();
-      sg4::this_actor::sleep_for(dt);
-      meter_.add_composed(b, dt, host_drawn, host_own, link_drawn, link_own, transmit);
-    }
-  };
-  // One iteration in SimGrid with the stragglers [first, last), remembered under `k`: with the links first used in
-  // it (in order of first use) and what they drew from then on.
-  auto simulate = [&](const IterationRun& run, const IterationPatterns::Shape& sh, const IterationPatterns::Key& k, std::uint64_t mask,
-                      const std::pair<long long, std::uint32_t>* first, const std::pair<long long, std::uint32_t>* last) {
-    const auto slow = faults_.slowdowns(seg.sp, first, last);
-    flush();
-    const std::size_t hosts_before = meter_.host_count();
-    const std::size_t links_before = meter_.link_count();
-    const EnergyMeter::Reading a = meter_.read();
-    const double t0 = sg4::Engine::get_clock();
-    if (!run_iteration(*run.work, sim_.r, meter_, trace_.activities, slow.empty() ? nullptr : &slow)) return false;
-    if (meter_.host_count() != hosts_before) return true;  // (its nodes are charged from the segment's start)
-    const EnergyMeter::Reading b = meter_.read();
-    IterationPatterns::Outcome o;
-    o.dt = sg4::Engine::get_clock() - t0;
-    o.draw.assign(2 * sh.members.size(), std::numeric_limits<double>::quiet_NaN());
-    for (std::size_t j = 0; j < positions; ++j) {
-      if (sh.class_of[j] < 0 || slot[j] == EnergyMeter::npos) continue;
-      double& d = o.draw[2 * static_cast<std::size_t>(sh.class_of[j]) + ((mask >> j) & 1U)];
-      if (std::isnan(d)) d = b.hosts[slot[j]] - a.hosts[slot[j]];
-    }
-    std::set<std::size_t> links;
-    for (const auto& bucket : run.work->buckets)
-      for (const auto& step : bucket.steps)
-        for (const auto& f : step) {
-          for (auto* l : sim_.r.route(f)) links.insert(meter_.link_slot(l));
-          for (auto* l : sim_.r.route(Flow{f.dst, f.src, 0})) links.insert(meter_.link_slot(l));
-        }
-    for (auto l : links)
-      if (l != EnergyMeter::npos) o.links.emplace_back(l, b.links[l] - (l < links_before ? a.links[l] : meter_.link_base(l)));
-    for (std::size_t l = links_before; l < meter_.link_count(); ++l) o.new_links.push_back(meter_.link_at(l));
-    o.transmit = b.transmit - a.transmit;
-    o.straggled.assign(positions, 0);
-    memo.remember(k, std::move(o));
-    return true;
-  };
-  // The outcomes found this epoch, direct-mapped by code (the same few patterns come back all the time).
-  std::array<std::pair<IterationPatterns::Key, IterationPatterns::Outcome*>, 64> found{};
-  // `count` iterations of `run`'s kind with the stragglers [first, last). An outcome that first uses links is
-  // composed first of its batch, its links charged from then on (as in plain execution).
-  auto iterations = [&](const IterationRun& run, const IterationPatterns::Shape& sh, const std::pair<long long, std::uint32_t>* first,
-                        const std::pair<long long, std::uint32_t>* last, long long count) {
-    std::uint64_t mask = 0;
-    for (auto* e = first; e != last; ++e) mask |= std::uint64_t{1} << e->second;
-    const std::uint64_t code = IterationPatterns::code(sh, first, last);
-    while (count > 0) {
-      const IterationPatterns::Key k = key(run.work.get(), code);
-      auto& cached = found[(code * 0x9e3779b97f4a7c15ull) >> 58];
-      IterationPatterns::Outcome* o = cached.second != nullptr && cached.first == k ? cached.second : memo.find(k);
-      if (o == nullptr) {
-        if (!simulate(run, sh, k, mask, first, last)) return false;
-        --count;
-        continue;
-      }
-      cached = {k, o};
-      long long take = count;
-      if (!o->new_links.empty()) {
-        flush();
-        for (auto* l : o->new_links) meter_.use_link(l);
-        take = 1;
-      }
-      if (o->pending == 0) touched.emplace_back(o, &sh);
-      o->pending += take;
-      for (auto* e = first; e != last; ++e) o->straggled[e->second] += take;
-      count -= take;
-    }
-    return true;
-  };
-  long long i = 0;
-  std::size_t e = 0;
-  bool ok = true;
-  for (const auto& block : seg.sp.iterations)
-    for (long long r = 0; ok && r < block.repeat; ++r)
-      for (const auto& run : block.runs) {
-        const IterationPatterns::Shape& sh = memo.shape(run.work, seg.sp.hosts, sim_.r);
-        const long long end = i + run.count;
-        // In order: the iterations without stragglers up to the next with some, then that one.
-        while (ok && e < straggles.size() && straggles[e].first < end) {
-          const long long at = straggles[e].first;
-          if (at > i) ok = iterations(run, sh, nullptr, nullptr, at - i);
-          const std::size_t first = e;
-          while (e < straggles.size() && straggles[e].first == at) ++e;
-          ok = ok && iterations(run, sh, straggles.data() + first, straggles.data() + e, 1);
-          i = at + 1;
-        }
-        if (ok && end > i) ok = iterations(run, sh, nullptr, nullptr, end - i);
-        i = end;
-        if (!ok) break;
-      }
-  if (ok) flush();
-  return ok;
 }
 
 // Nothing random: the first two of `times` identical repetitions of `once` run in SimGrid, the others are copies of

@@ -77,10 +77,9 @@ private:
   bool run_iterations(SegmentRun& seg);
   /// Every iteration of the epoch in SimGrid, with the epoch's stragglers.
   bool plain_iterations(SegmentRun& seg, const Straggles& straggles);
-  /// Whether composition by pattern is exact for the segment: stragglers are all that is random for it.
+  /// Whether composition by pattern (pattern_epoch.hpp) is exact for the segment: stragglers are all that is random
+  /// for it.
   [[nodiscard]] bool patterns_apply(const SegmentProgram& sp) const;
-  /// One epoch composed by straggler pattern.
-  bool by_pattern(SegmentRun& seg, const Straggles& straggles);
   /// `times` identical repetitions of `once` (no faults: nothing differs between them): two run in SimGrid, the
   /// others composed from the second; false when one failed.
   bool composed(const std::function<bool()>& once, long long times);
