@@ -58,10 +58,39 @@ demo() {
   say "figures: results/demo/figures/*.png (and .pdf); tables: results/demo/results.md; all of it: results/demo/report.html"
 }
 
+# Each stage's wall time, printed at the end and written to build/test-suite-time.json (bench/run.sh reports it
+# as test_suite_s): what the suite costs, and where.
+STAGES=()
+stage() {
+  local name=$1
+  shift
+  local t0
+  t0=$(date +%s.%N)
+  "$@"
+  STAGES+=("$name" "$(date +%s.%N | awk -v t0="$t0" '{printf "%.1f", $1 - t0}')")
+}
+
 run_tests() {
-  build
-  ctest --preset release
+  local start cold_release=true cold_sanitize=true
+  start=$(date +%s.%N)
+  [ -f "$BUILD/build.ninja" ] && cold_release=false
+  [ -f "$ROOT/build/sanitize/build.ninja" ] && cold_sanitize=false
+  stage "release build" build
+  stage "release tests" ctest --preset release
   sanitize_tests
+  local total
+  total=$(date +%s.%N | awk -v t0="$start" '{printf "%.1f", $1 - t0}')
+  local json="{\"total_s\": $total, \"cold_release_build\": $cold_release, \"cold_sanitize_build\": $cold_sanitize, \"stages\": {"
+  local summary="" sep="" i
+  for ((i = 0; i < ${#STAGES[@]}; i += 2)); do
+    json+="$sep\"${STAGES[i]}\": ${STAGES[i + 1]}"
+    summary+="${sep:+; }${STAGES[i]} ${STAGES[i + 1]} s"
+    sep=", "
+  done
+  json+="}, \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}"
+  mkdir -p "$ROOT/build"
+  printf '%s\n' "$json" >"$ROOT/build/test-suite-time.json.tmp" && mv "$ROOT/build/test-suite-time.json.tmp" "$ROOT/build/test-suite-time.json"
+  say "the suite took $total s ($summary)"
 }
 
 # The sanitizer stage (docs/testing.md): the `clang-sanitize` preset (clang with ASan and UBSan, and the
@@ -78,11 +107,11 @@ sanitize_tests() {
     cmake --preset clang-sanitize >/dev/null
   fi
   say "building (clang-sanitize: ASan, UBSan, fuzz targets)"
-  cmake --build --preset clang-sanitize -- -j2
+  stage "sanitizer build" cmake --build --preset clang-sanitize -- -j2
   say "fast tests under ASan and UBSan"
-  ctest --preset clang-sanitize
+  stage "sanitizer tests" ctest --preset clang-sanitize
   say "fuzz targets, ${DEPLSIM_FUZZ_SECONDS:-15} s each from the seed corpora"
-  FUZZ_FRESH_CORPUS=1 FUZZ_SEED=1 "$ROOT/tests/fuzz/run.sh" "${DEPLSIM_FUZZ_SECONDS:-15}"
+  stage "fuzz" env FUZZ_FRESH_CORPUS=1 FUZZ_SEED=1 "$ROOT/tests/fuzz/run.sh" "${DEPLSIM_FUZZ_SECONDS:-15}"
 }
 
 case "${1:-}" in

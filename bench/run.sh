@@ -287,6 +287,17 @@ results["iter_replications_detail"] = {
 print(f"{'iter_replications_60s':<34} {results['iter_replications_60s']:>14.1f}  s (target: 60 s; 20,000 replications, 16-node ring, "
       f"50 x 400 iterations, stragglers p 0.05 x2; {st['replications_per_s']:.0f}/s; plain vs composed on "
       f"{len(check['plain'])} replication(s): worst {worst:.1e} relative, {ct['plain']['simulation_wall_s']:.1f} s plain)")
+suite = os.path.join(os.path.dirname(out), "..", "build", "test-suite-time.json")
+if os.path.exists(suite):  # the last `./run.sh test` of this checkout (its own timing; too long to run here)
+    ts = json.load(open(suite))
+    results["test_suite_s"] = ts["total_s"]
+    results["test_suite_detail"] = ts
+    cold = "cold builds" if ts.get("cold_release_build") and ts.get("cold_sanitize_build") else "builds not both cold"
+    print(f"{'test_suite_s':<34} {ts['total_s']:>14.1f}  s (target: 900 s; the last ./run.sh test here, {ts['date']}, {cold}: "
+          + "; ".join(f"{k} {v:.0f} s" for k, v in ts["stages"].items()) + ")")
+else:
+    results["test_suite_s"] = None
+    print(f"{'test_suite_s':<34} {'-':>14}  (no ./run.sh test has run in this checkout: build/test-suite-time.json)")
 with open(tmpf, "w") as f:
     json.dump(results, f, indent=2)
     f.write("\n")
