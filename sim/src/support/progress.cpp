@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -59,10 +60,14 @@ double ProgressLine::elapsed() const { return seconds(std::chrono::steady_clock:
 
 std::string ProgressLine::left(double done, double total) const {
   if (!(done > 0) || total < done) return "";
-  const double s = elapsed() / done * (total - done);
-  if (s >= 3600) return fmt::format("{:.0f} h {:02.0f} min left", std::floor(s / 3600), std::floor(std::fmod(s, 3600) / 60));
-  if (s >= 60) return fmt::format("{:.0f} min {:02.0f} s left", std::floor(s / 60), std::fmod(s, 60));
-  return fmt::format("{:.0f} s left", s);
+  return format_left(elapsed() / done * (total - done));
+}
+
+std::string format_left(double seconds) {
+  const long long t = std::isfinite(seconds) && seconds > 0 ? std::llround(std::min(seconds, 1e12)) : 0;
+  if (t >= 3600) return fmt::format("{} h {:02} min left", t / 3600, (t % 3600) / 60);
+  if (t >= 60) return fmt::format("{} min {:02} s left", t / 60, t % 60);
+  return fmt::format("{} s left", t);
 }
 
 } // namespace deplsim

@@ -14,6 +14,10 @@ void set_quiet();
 /// True with --quiet or DEPLSIM_QUIET=1.
 [[nodiscard]] bool quiet();
 
+/// "N s left", "M min SS s left" or "H h MM min left" for `seconds`, rounded to the whole second first (so never
+/// "1 min 60 s").
+[[nodiscard]] std::string format_left(double seconds);
+
 class ProgressLine {
 public:
   /// `on`: whether the caller wants progress at all (e.g. not in a worker whose parent reports it).
