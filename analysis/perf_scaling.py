@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """How deplsim's cost grows (docs/performance.md): wall time of `deplsim` against platform size, epochs, rounds per
-epoch, replications and the knowledge's grid size B, each varied alone, measured on this machine, then one figure.
+epoch, replications, the knowledge's grid size B, and — in iterations mode with per-iteration stragglers, composed by
+straggler pattern — the nodes of the ring and the iterations per epoch, each varied alone, measured on this machine,
+then one figure.
 
 Usage: analysis/perf_scaling.py OUT_DIR [--deplsim build/release/deplsim]
 Writes OUT_DIR/perf_scaling.csv (what,x,wall_s) and OUT_DIR/perf_scaling.png/.pdf.
@@ -87,6 +89,24 @@ def main():
             env2["DEPLSIM_CACHE_DIR"] = os.path.join(tmp, f"cache{b}")
             w = run([deplsim, "plan", paper, "--set", f"model.learning.levels={b}"], env2)
             rows.append(("grid size B (depl plan, knowledge counted afresh)", b, w))
+        # Iterations mode (docs/model.md 4.14): ResNet-50 on the A100 instances, one data source (64,000 samples),
+        # stragglers per iteration (p = 0.05, x2), 2,000 replications composed by straggler pattern.
+        resnet = os.path.join(ROOT, "scenarios/distributed/resnet50-edge-cloud.yaml")
+        strag = ["--set", "clusters.cloud.straggler_probability=0.05", "--set", "clusters.cloud.straggler_slowdown=2"]
+
+        def ring_env(nodes, epochs):
+            e = dict(os.environ)
+            e["FIXED_PLAN"] = json.dumps({"data_sources": ["site-1"], "segments": [
+                {"version": "full", "cluster": "cloud", "nodes": nodes, "pstate": 0, "epochs": epochs}]})
+            return e
+        for nodes in (2, 4, 8, 16):
+            w = run([deplsim, "run", "--no-figures", resnet, *fixed, *strag, "--set", "model.batch_size=160", "--replications", "2000",
+                     "--out", os.path.join(tmp, f"ring{nodes}")], ring_env(nodes, 10))
+            rows.append(("nodes of the ring (iterations, stragglers; 10 x 400 iterations, 2,000 replications)", nodes, w))
+        for batch in (640, 320, 160, 80):
+            w = run([deplsim, "run", "--no-figures", resnet, *fixed, *strag, "--set", f"model.batch_size={batch}", "--replications", "2000",
+                     "--out", os.path.join(tmp, f"batch{batch}")], ring_env(16, 10))
+            rows.append(("iterations per epoch (16-node ring, stragglers; 10 epochs, 2,000 replications)", 64000 // batch, w))
     path = os.path.join(out, "perf_scaling.csv")
     with open(path + ".tmp", "w", newline="") as f:
         wr = csv.writer(f)
@@ -96,13 +116,13 @@ def main():
     groups = {}
     for what, x, w in rows:
         groups.setdefault(what, []).append((x, w))
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5))
+    fig, axes = plt.subplots(2, 4, figsize=(17, 7.5))
     for ax, (what, pts) in zip(axes.flat, groups.items()):
         xs, ws = zip(*pts)
         ax.plot(xs, ws, "o-", color="#0072B2")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel(what)
+        ax.set_xlabel(what if len(what) < 60 else what.replace(" (", "\n(", 1), fontsize=8)
         ax.set_ylabel("wall time (s)")
         ax.grid(True, which="both", alpha=0.3)
     for ax in list(axes.flat)[len(groups):]:
