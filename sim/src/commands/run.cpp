@@ -177,7 +177,8 @@ public:
     run->add_flag("--simulate-every-replication", a_.simulate_every,
                   "simulate each replication's cost even when nothing in platform or plan is random (same results, slower)");
     run->add_flag("--simulate-every-iteration", a_.simulate_every_iteration,
-                  "iterations mode: run every iteration in SimGrid instead of composing identical ones (same results, slower)");
+                  "iterations mode: run every iteration in SimGrid instead of composing identical ones, or ones with the same "
+                  "straggler pattern (same results, slower)");
     run->add_flag("--no-figures", a_.no_figures, "write no figures and no report.html (they need /usr/bin/python3 with matplotlib)");
     return run;
   }

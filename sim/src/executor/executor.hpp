@@ -87,8 +87,9 @@ struct ExecutorOptions {
   std::function<std::optional<std::vector<Segment>>(int, const Plan&, const Plan&, const std::function<bool(std::size_t)>&)> on_nodes_lost;
   /// Non-zero (a signal number) when the simulation must stop: checked before each replication (throws Interrupted).
   const std::atomic<int>* interrupted = nullptr;
-  /// Iterations mode without faults: run one iteration of each run of identical ones in SimGrid and repeat its
-  /// measured time and energy for the others (docs/model.md 4.14); false runs every iteration.
+  /// Iterations mode: without faults, run one iteration of each run of identical ones in SimGrid and repeat its
+  /// measured time and energy for the others; with stragglers only, compose iterations by straggler pattern
+  /// (docs/model.md 4.14). False runs every iteration (and must be, on a platform with profiles).
   bool compose_iterations = true;
 };
 

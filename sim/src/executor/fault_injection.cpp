@@ -97,7 +97,8 @@ std::map<std::size_t, double> FaultInjector::slowdowns(const SegmentProgram& sp,
 
 // Stragglers (iterations mode): each node straggles in each iteration with straggler_probability, independently —
 // drawn as the gaps between its straggling iterations (bernoulli_successes), so that an epoch costs about 1 + p·I
-// uniforms per node instead of I: node h's from U(seed, evaluation, fault, r, epoch k, variant h, index 2^29 + j).
+// uniforms per node instead of I: node h's from the blocks U(seed, evaluation, fault, r, epoch k, variant h, index
+// 2^29 + j), two uniforms each.
 void FaultInjector::straggles(const SegmentProgram& sp, int epoch, long long iterations,
                               std::vector<std::pair<long long, std::uint32_t>>& out) const {
   out.clear();

@@ -10,6 +10,7 @@
 #include "executor/iteration_patterns.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <vector>

@@ -51,7 +51,7 @@ double uniform01(const StreamKey& key);
 /// @brief Two uniforms in (0, 1) from the key's block: its first and second halves (the first equals uniform01).
 std::array<double, 2> uniform01_pair(const StreamKey& key);
 
-/// @brief The successes among n independent Bernoulli(p) trials, in order, appended to `out` by `emit(index)`: drawn
+/// @brief The successes among n independent Bernoulli(p) trials, each index passed to `emit` in order: drawn
 /// as the geometric gaps between them, by inversion, so that about 1 + p·n uniforms are used instead of n. The j-th
 /// uniform is half j mod 2 of the block of `key` with index `key.index + j / 2`.
 template <class Emit>
