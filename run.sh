@@ -75,6 +75,7 @@ run_tests() {
   start=$(date +%s.%N)
   [ -f "$BUILD/build.ninja" ] && cold_release=false
   [ -f "$ROOT/build/sanitize/build.ninja" ] && cold_sanitize=false
+  stage "packages" install_packages
   stage "release build" build
   stage "release tests" ctest --preset release
   sanitize_tests

@@ -290,10 +290,10 @@ print(f"{'iter_replications_60s':<34} {results['iter_replications_60s']:>14.1f} 
 suite = os.path.join(os.path.dirname(out), "..", "build", "test-suite-time.json")
 if os.path.exists(suite):  # the last `./run.sh test` of this checkout (its own timing; too long to run here)
     ts = json.load(open(suite))
-    results["test_suite_s"] = ts["total_s"]
+    results["test_suite_s"] = ts["total_s"] - ts["stages"].get("packages", 0.0)  # the issue's figure: packages installed
     results["test_suite_detail"] = ts
     cold = "cold builds" if ts.get("cold_release_build") and ts.get("cold_sanitize_build") else "builds not both cold"
-    print(f"{'test_suite_s':<34} {ts['total_s']:>14.1f}  s (target: 900 s; the last ./run.sh test here, {ts['date']}, {cold}: "
+    print(f"{'test_suite_s':<34} {results['test_suite_s']:>14.1f}  s (target: 900 s; the last ./run.sh test here, {ts['date']}, {cold}: "
           + "; ".join(f"{k} {v:.0f} s" for k, v in ts["stages"].items()) + ")")
 else:
     results["test_suite_s"] = None
