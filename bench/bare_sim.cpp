@@ -31,8 +31,12 @@ int main(int argc, char** argv) {
   setenv("DEPLSIM_CACHE_DIR", "off", 1);
   ContextOptions co;
   co.scenario = argv[1];
-  for (int a = 4; a + 1 < argc; a += 2) {
+  for (int a = 4; a < argc; a += 2) {
     const std::string flag = argv[a];
+    if (a + 1 == argc) {
+      fmt::print(stderr, "bare_sim: {} needs a value\n", flag);
+      return 2;
+    }
     if (flag == "--platform") co.platform = argv[a + 1];
     else if (flag == "--set") co.overrides.emplace_back(argv[a + 1]);
     else {

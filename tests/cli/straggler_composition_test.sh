@@ -6,7 +6,8 @@
 # local SGD, one bucket, every node straggling, and a second cluster whose nodes fail (its segment runs plain, its
 # failures re-plan onto the first): every replication's time and energy and every epoch's time and energy must agree
 # to 1e-9 relative, the runs must be composed (at least 10 times fewer activities), and the same seed must give the
-# same bytes twice. STRAGGLER_QUICK=1 (the sanitizer stage): the ring and the failing cluster only, 5 replications.
+# same bytes twice; and an iteration's time line must not depend on the absolute clock. STRAGGLER_QUICK=1 (the
+# sanitizer stage): the ring and the failing cluster only, 5 replications.
 # Env: DEPLSIM, SOURCE_DIR.
 set -euo pipefail
 : "${DEPLSIM:?}" "${SOURCE_DIR:?}"
@@ -76,6 +77,31 @@ done
 for f in replications.csv trace.csv; do
   cmp -s "$work/1-composed/$f" "$work/again/$f" || { echo "FAIL the same seed gave other bytes in $f"; fail=1; }
 done
+# An iteration's time line does not depend on the absolute clock (which never resets): with the data's shipping
+# made to last 1.6e8 s, every epoch of a 3-node plan (whose nodes wait 2 and 5 ms per iteration) lasts what it
+# lasts at the start, within 1e-4 relative (the clock's own rounding there is about 1e-8 s per event). A tolerance
+# that grew with the clock once swallowed those waits: 10% shorter epochs.
+cat >"$work/short.json" <<'JSON'
+{"data_sources": ["cam1"], "segments": [{"version": "full", "cluster": "main", "nodes": 3, "pstate": 0, "epochs": 3}]}
+JSON
+for sb in 784 1e12; do
+  "$DEPLSIM" run "$scenario" --no-figures --replications 1 --orchestrator external \
+    --external-cmd "$PY $SOURCE_DIR/tests/golden/fixed_plan.py $work/short.json" --set data_sources.0.sample_bytes=$sb \
+    --simulate-every-iteration --out "$work/clock-$sb" >/dev/null 2>&1 || { echo "FAIL clock run ($sb)"; fail=1; }
+done
+$PY - "$work/clock-784" "$work/clock-1e12" <<'PY' || fail=1
+import csv, sys
+def durations(d):
+    t = [float(r["sim_time_s"]) for r in csv.DictReader(open(f"{d}/trace.csv")) if r["epoch"] and r["sim_time_s"]]
+    return [b - a for a, b in zip(t, t[1:])]
+early, late = durations(sys.argv[1]), durations(sys.argv[2])
+assert len(early) == len(late) == 2, (early, late)
+worst = max(abs(a - b) / a for a, b in zip(early, late))
+if worst > 1e-4:
+    print(f"FAIL epochs at a clock of 1.6e8 s last {late}, at the start {early} ({worst:.1e} relative)")
+    sys.exit(1)
+print(f"ok epochs last {early[0]:.6f} s at the start and {late[0]:.6f} s at a clock of 1.6e8 s ({worst:.1e} relative)")
+PY
 # The stragglers are drawn: a higher probability means more of them (slower replications on average).
 [ "${STRAGGLER_QUICK:-0}" = 1 ] && exit $fail
 $PY - "$work/1-composed" "$work/5-composed" <<'PY' || fail=1

@@ -8,6 +8,7 @@
 #include <simgrid/Exception.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <set>
 #include <utility>
@@ -61,7 +62,7 @@ private:
   bool advance() {
     const double now = sg4::Engine::get_clock();
     for (std::size_t j = 0; j < w_.nodes.size(); ++j) {
-      if (!released_[j] && release_at(j) - now <= 1e-9 * std::max(1.0, now)) released_[j] = true;
+      if (!released_[j] && released(j, now)) released_[j] = true;
       if (released_[j] && !exec_[j] && next_[j] < parts_ && !start_part(j)) return false;
     }
     if (!communicating_ && bucket_ < w_.buckets.size() && produced_[bucket_] == w_.nodes.size()) {
@@ -73,6 +74,14 @@ private:
   }
 
   [[nodiscard]] double release_at(std::size_t j) const { return start_ + w_.nodes[j].overhead_s; }
+  // Node j's overhead is over: measured from the iteration's start, so that the tolerance (SimGrid's timing
+  // precision, and the clock's own rounding) does not grow with the absolute clock — which never resets, and after
+  // thousands of replications would otherwise swallow overheads of milliseconds.
+  [[nodiscard]] bool released(std::size_t j, double now) const {
+    const double overhead = w_.nodes[j].overhead_s;
+    const double ulp = std::nextafter(now, std::numeric_limits<double>::infinity()) - now;
+    return overhead - (now - start_) <= 1e-9 * std::max(1.0, overhead) + 8 * ulp;
+  }
 
   bool start_part(std::size_t j) {
     const IterationWork::Node& nd = w_.nodes[j];

@@ -8,18 +8,21 @@
 namespace deplsim::execution {
 
 void IterationPatterns::start_epoch() {
-  if (doubles_ < kMaxDoubles && works_.size() < kMaxKinds && layouts_.size() < kMaxLayouts) return;
+  if (!refused_ && doubles_ < kMaxDoubles && works_.size() < kMaxKinds && layouts_.size() < kMaxLayouts) return;
   outcomes_.clear();
   shapes_.clear();
   works_.clear();
   layouts_.clear();
   doubles_ = 0;
+  refused_ = false;
 }
 
 const IterationPatterns::Shape& IterationPatterns::shape(const std::shared_ptr<const IterationWork>& work,
                                                          const std::vector<std::size_t>& hosts, const Resolved& r) {
   if (auto it = shapes_.find(work.get()); it != shapes_.end()) return it->second;
   works_.emplace(work.get(), work);
+  for (const auto& b : work->buckets)  // what keeping it alive costs: its flows, 3 figures each
+    for (const auto& step : b.steps) doubles_ += 3 * step.size();
   using Signature = std::tuple<double, int, std::string, std::string, double, int, double, double, double>;
   std::vector<Signature> classes;
   Shape sh;
@@ -41,6 +44,8 @@ const IterationPatterns::Shape& IterationPatterns::shape(const std::shared_ptr<c
     if (c == classes.end()) c = classes.insert(classes.end(), sig);
     sh.class_of.push_back(static_cast<int>(c - classes.begin()));
   }
+  for (const auto& nd : work->nodes)
+    if (std::find(hosts.begin(), hosts.end(), nd.host) == hosts.end()) sh.covered = false;
   sh.packed = classes.size() <= 8;
   if (!sh.packed)  // every node its own class
     for (std::size_t j = 0; j < sh.class_of.size(); ++j)
@@ -82,7 +87,11 @@ IterationPatterns::Outcome* IterationPatterns::find(const Key& k) {
 
 void IterationPatterns::remember(const Key& k, Outcome o) {
   const std::size_t n = o.draw.size() + 2 * o.links.size() + o.new_links.size() + o.straggled.size() + 2;
-  if (k.layout == kNoLayout || doubles_ + n > kMaxDoubles) return;
+  if (k.layout == kNoLayout) return;
+  if (doubles_ + n > kMaxDoubles) {
+    refused_ = true;
+    return;
+  }
   doubles_ += n;
   o.pending = 0;
   outcomes_.insert_or_assign(k, std::move(o));

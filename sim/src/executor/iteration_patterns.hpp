@@ -32,6 +32,7 @@ public:
     std::vector<std::uint64_t> members;  ///< by class: its positions as a mask
     bool packed = false;                 ///< at most 8 classes: a pattern's code is its straggler count per class;
                                          ///< otherwise each node is its own class and the code is the mask
+    bool covered = true;                 ///< every node of the kind is one of the segment's hosts (else: run plain)
   };
   /// What one iteration of a kind and pattern drew, and its duration: per class and straggling or not (2c + s), what
   /// one node drew (NaN where the pattern has none such); on its own links (its flows' routes), by meter index, from
@@ -42,8 +43,8 @@ public:
     std::vector<std::pair<std::size_t, double>> links;
     std::vector<sg4::Link*> new_links;  ///< the links first used in it, in order (charged from then on)
     double transmit = 0.0;
-    long long pending = 0;             ///< copies to compose at the next flush
-    std::vector<long long> straggled;  ///< by position: in how many of them the node straggles
+    long long pending = 0;             ///< copies to compose at the next flush (PatternEpoch's, zero between epochs)
+    std::vector<long long> straggled;  ///< by position: in how many of them the node straggles (likewise)
   };
   struct Key {
     const IterationWork* work = nullptr;
@@ -52,8 +53,9 @@ public:
     bool operator==(const Key& o) const { return work == o.work && code == o.code && layout == o.layout; }
   };
 
-  /// Before an epoch: forgets everything once the memo holds kMaxDoubles figures or kMaxKinds kinds (re-plans that
-  /// differ between replications), so that its memory stays bounded. (Nothing refers to it between epochs.)
+  /// Before an epoch: forgets everything once the memo holds kMaxDoubles figures (its outcomes, and the flows of the
+  /// kinds it keeps alive), kMaxKinds kinds (re-plans that differ between replications), or refused an outcome for
+  /// want of room, so that its memory stays bounded. (Nothing refers to it between epochs.)
   void start_epoch();
   /// The shape of `work` on the segment's `hosts` (work's nodes run on some of them); computed once per kind.
   const Shape& shape(const std::shared_ptr<const IterationWork>& work, const std::vector<std::size_t>& hosts, const Resolved& r);
@@ -72,7 +74,7 @@ public:
 
   static constexpr std::size_t kMaxDoubles = std::size_t{1} << 22;  // 32 MiB of readings
   static constexpr std::size_t kMaxLayouts = 4096;
-  static constexpr std::size_t kMaxKinds = 256;
+  static constexpr std::size_t kMaxKinds = 64;
   static constexpr std::size_t kNoLayout = static_cast<std::size_t>(-1);  ///< past kMaxLayouts: never remembered
 
 private:
@@ -89,6 +91,7 @@ private:
   std::map<const IterationWork*, Shape> shapes_;
   std::map<std::vector<const void*>, std::size_t> layouts_;
   std::size_t doubles_ = 0;
+  bool refused_ = false;  ///< an outcome found no room since the last clearing
 };
 
 } // namespace deplsim::execution

@@ -1,6 +1,7 @@
 // One epoch composed by straggler pattern (see pattern_epoch.hpp).
 #include "executor/pattern_epoch.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -12,6 +13,13 @@ PatternEpoch::PatternEpoch(IterationPatterns& memo, EnergyMeter& meter, Resolved
     : memo_(memo), meter_(meter), r_(r), faults_(faults), sp_(sp), activities_(activities), slot_(sp.hosts.size()) {
   memo_.start_epoch();
   for (std::size_t j = 0; j < sp.hosts.size(); ++j) slot_[j] = meter_.host_slot(r_.hosts[sp.hosts[j]]);
+}
+
+PatternEpoch::~PatternEpoch() {
+  for (auto [o, sh] : touched_) {
+    o->pending = 0;
+    std::fill(o->straggled.begin(), o->straggled.end(), 0);
+  }
 }
 
 IterationPatterns::Key PatternEpoch::key(const IterationWork* w, std::uint64_t code) {
@@ -96,6 +104,14 @@ bool PatternEpoch::iterations(const IterationRun& run, const IterationPatterns::
   std::uint64_t mask = 0;
   for (auto* e = first; e != last; ++e) mask |= std::uint64_t{1} << e->second;
   const std::uint64_t code = IterationPatterns::code(sh, first, last);
+  if (!sh.covered) {  // a node outside the segment's hosts: its draw is not the segment's to compose
+    for (; count > 0; --count) {
+      flush();
+      const auto slow = faults_.slowdowns(sp_, first, last);
+      if (!run_iteration(*run.work, r_, meter_, activities_, slow.empty() ? nullptr : &slow)) return false;
+    }
+    return true;
+  }
   while (count > 0) {
     const IterationPatterns::Key k = key(run.work.get(), code);
     auto& cached = found_[(code * 0x9e3779b97f4a7c15ull) >> 58];

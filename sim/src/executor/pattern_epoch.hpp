@@ -23,6 +23,10 @@ public:
   /// `activities` counts what runs in SimGrid. The segment's nodes are charged by `meter` from the segment's start.
   PatternEpoch(IterationPatterns& memo, EnergyMeter& meter, Resolved& r, const FaultInjector& faults,
                const SegmentProgram& sp, long long& activities);
+  /// Whatever ended the epoch (an exception included), the memo keeps no count of it.
+  ~PatternEpoch();
+  PatternEpoch(const PatternEpoch&) = delete;
+  PatternEpoch& operator=(const PatternEpoch&) = delete;
   /// The epoch's iterations, with its stragglers (sorted by iteration); false when a node failed.
   bool run(const std::vector<Straggle>& straggles);
 
