@@ -97,6 +97,11 @@ def worker(rank: int, world: int, port: int, task: dict, out_path: str) -> None:
         torch.manual_seed(1)
         result["s_per_iteration"] = train_timed(make_model(), task["global_batch"] // world, task["iterations"],
                                                 task["warmup"], dist.barrier)
+    elif task["kind"] == "phases":  # the iteration taken apart: every rank's timestamps, gathered on rank 0
+        records = phase_records(rank, world, task)
+        gathered = [None] * world
+        dist.all_gather_object(gathered, records)
+        result["records"] = gathered
     elif task["kind"] == "allreduce":  # gloo's all-reduce of the gradients' bytes, alone
         buf = torch.zeros(task["bytes"] // 4, dtype=torch.float32)
         for _ in range(5):
@@ -107,7 +112,10 @@ def worker(rank: int, world: int, port: int, task: dict, out_path: str) -> None:
             t0 = time.perf_counter()
             dist.all_reduce(buf)
             times.append(time.perf_counter() - t0)
-        result["s"] = sorted(times)[len(times) // 2]
+        # Its mean is what an iteration pays; the median shows its two modes (about half the calls several times
+        # faster than the rest on this machine), so both are kept.
+        result["s"] = sum(times) / len(times)
+        result["median_s"] = sorted(times)[len(times) // 2]
     else:  # ping-pong between ranks 0 and 1
         rows = []
         for size in task["sizes"]:
@@ -126,6 +134,67 @@ def worker(rank: int, world: int, port: int, task: dict, out_path: str) -> None:
         with open(out_path, "w", encoding="utf-8") as f:
             json.dump(result, f)
     dist.destroy_process_group()
+
+
+def phase_records(rank: int, world: int, task: dict) -> list:
+    """The DDP iteration written out by hand (forward and backward, then one all-reduce of the flattened gradients,
+    as DDP does when the whole model fits its first bucket, then the SGD step), each phase's end stamped on the
+    machine's monotonic clock, which every process shares: per timed iteration (start, computed, all-reduce
+    returned, stepped), in seconds."""
+    import torch
+    import torch.distributed as dist
+    import torch.nn.functional as F
+    torch.manual_seed(1)
+    model = make_model()
+    local = task["global_batch"] // world
+    x, y = torch.randn(local, PIXELS), torch.randint(0, CLASSES, (local,))
+    opt = torch.optim.SGD(model.parameters(), lr=0.02)
+    params = list(model.parameters())
+    records = []
+    dist.barrier()
+    for i in range(task["warmup"] + task["iterations"]):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(x), y).backward()
+        flat = torch.cat([q.grad.reshape(-1) for q in params])
+        t1 = time.perf_counter()
+        dist.all_reduce(flat)
+        t2 = time.perf_counter()
+        flat /= world
+        offset = 0
+        for q in params:
+            q.grad.copy_(flat[offset:offset + q.numel()].view_as(q))
+            offset += q.numel()
+        opt.step()
+        t3 = time.perf_counter()
+        if i >= task["warmup"]:
+            records.append((t0, t1, t2, t3))
+    return records
+
+
+def decompose(records: list) -> dict:
+    """Mean seconds per iteration of the hand-written DDP loop, and the parts that add up to it (each the mean over
+    iterations and ranks): compute (zero_grad, forward, backward, flattening the gradients), waiting for the last
+    rank to arrive at the all-reduce, the all-reduce itself (last arrival to first return: the exchange once both
+    are there), the lag of a rank's return behind the first, and after (copying back, the SGD step). A rank's
+    iteration is exactly compute + wait + all-reduce + lag + after; `iteration_s` is the mean start-to-start period."""
+    ranks, n = len(records), min(len(r) for r in records)
+    parts = dict(compute_s=0.0, wait_s=0.0, allreduce_s=0.0, lag_s=0.0, after_s=0.0, slowest_compute_s=0.0)
+    for i in range(n):
+        arrive = max(r[i][1] for r in records)
+        first_back = min(r[i][2] for r in records)
+        parts["allreduce_s"] += first_back - arrive
+        parts["slowest_compute_s"] += max(r[i][1] - r[i][0] for r in records)
+        for r in records:
+            t0, t1, t2, t3 = r[i]
+            parts["compute_s"] += (t1 - t0) / ranks
+            parts["wait_s"] += (arrive - t1) / ranks
+            parts["lag_s"] += (t2 - first_back) / ranks
+            parts["after_s"] += (t3 - t2) / ranks
+    out = {k: v / n for k, v in parts.items()}
+    periods = [r[i + 1][0] - r[i][0] for r in records for i in range(n - 1)]
+    out["iteration_s"] = sum(periods) / len(periods)
+    return out
 
 
 def run_distributed(world: int, task: dict, tmp: str) -> dict:
@@ -164,7 +233,8 @@ def measure(cfg: dict, tmp: str) -> dict:
         local = gb // 2
         ddp1 = run_distributed(1, {"kind": "ddp", "global_batch": local, "iterations": cfg["iterations"], "warmup": cfg["warmup"]},
                                tmp)["s_per_iteration"]
-        overheads.append(ddp1 - (fixed + per_sample * local))
+        plain = train_timed(make_model(), local, cfg["iterations"], cfg["warmup"])  # measured beside it, not the fit
+        overheads.append(ddp1 - plain)
     ddp_overhead = max(0.0, sum(overheads) / len(overheads))
     log(f"  DDP's own work per iteration (one process): {ddp_overhead * 1e3:.3f} ms")
     runs = []
@@ -182,12 +252,21 @@ def measure(cfg: dict, tmp: str) -> dict:
                 run["concurrent_compute_s"] = run_distributed(world, {"kind": "concurrent", "global_batch": gb,
                                                                       "iterations": cfg["iterations"], "warmup": cfg["warmup"]},
                                                               tmp)["s_per_iteration"]
-                run["allreduce_s"] = run_distributed(world, {"kind": "allreduce", "bytes": grad,
-                                                             "reps": cfg["iterations"]}, tmp)["s"]
+                alone = run_distributed(world, {"kind": "allreduce", "bytes": grad, "reps": cfg["iterations"]}, tmp)
+                run["allreduce_s"], run["allreduce_median_s"] = alone["s"], alone["median_s"]
+                run["phases"] = decompose(run_distributed(world, {"kind": "phases", "global_batch": gb,
+                                                                  "iterations": cfg["iterations"], "warmup": cfg["warmup"]},
+                                                          tmp)["records"])
             runs.append(run)
             log(f"  real run: {world} process(es), global batch {gb}: {s * 1e3:.3f} ms per iteration"
                 + (f" (each process computing alone at the same time: {run['concurrent_compute_s'] * 1e3:.3f} ms; "
-                   f"gloo all-reduce of {grad} bytes alone: {run['allreduce_s'] * 1e3:.3f} ms)" if world > 1 else ""))
+                   f"gloo all-reduce of {grad} bytes alone: {run['allreduce_s'] * 1e3:.3f} ms on average, median "
+                   f"{run['allreduce_median_s'] * 1e3:.3f} ms)" if world > 1 else ""))
+            if world > 1:
+                ph = run["phases"]
+                log(f"    taken apart (the loop by hand: {ph['iteration_s'] * 1e3:.3f} ms): compute {ph['compute_s'] * 1e3:.3f}, "
+                    f"waiting for the other rank {ph['wait_s'] * 1e3:.3f}, all-reduce {ph['allreduce_s'] * 1e3:.3f}, "
+                    f"lag {ph['lag_s'] * 1e3:.3f}, copy-back and step {ph['after_s'] * 1e3:.3f} ms")
     return {"device": device, "fixed_s": fixed, "s_per_sample": per_sample, "pingpong": pp, "latency_s": latency,
             "bandwidth_Bps": 1 / inv_bw, "ddp_overhead_s": ddp_overhead, "runs": runs, "torch": torch.__version__}
 
@@ -290,7 +369,7 @@ def run_deplsim(deplsim: str, out: str, tag: str, world: int, batch: int, grad: 
 def simulate(deplsim: str, out: str, m: dict, iterations: int) -> list:
     """Each measured run in deplsim twice: `as measured` (the ping-pong's link, the single-process device profile) and
     `corrected` with two figures measured apart from the runs: the link latency at which the platform's ring
-    all-reduce of the gradients takes what gloo's all-reduce alone took, and DDP's own work per iteration (a
+    all-reduce of the gradients takes what gloo's all-reduce alone took on average, and DDP's own work per iteration (a
     one-process DDP run against plain training) added to the fixed time per iteration."""
     grad = next((r["gradient_bytes"] for r in m["runs"] if r["gradient_bytes"]), 0) or 437544
     two = [r for r in m["runs"] if r["processes"] == 2]
@@ -343,19 +422,73 @@ def main(argv=None) -> int:
         w = csv.writer(f)
         w.writerow(["processes", "global_batch", "measured_s_per_iteration", "simulated_s_per_iteration", "relative_error",
                     "gradient_bytes", "concurrent_compute_s", "allreduce_s", "simulated_compute_s", "simulated_allreduce_s",
-                    "corrected_s_per_iteration", "corrected_error"])
+                    "corrected_s_per_iteration", "corrected_error", "allreduce_median_s"])
         for r in rows:
             w.writerow([r["processes"], r["global_batch"], f"{r['measured_s']:.6g}", f"{r['simulated_s']:.6g}",
                         f"{r['relative_error']:.4f}", r["gradient_bytes"], f"{r.get('concurrent_compute_s', 0):.6g}",
                         f"{r.get('allreduce_s', 0):.6g}", f"{r['simulated_compute_s']:.6g}", f"{r['simulated_allreduce_s']:.6g}",
-                        f"{r['corrected_s']:.6g}", f"{r['corrected_error']:.4f}"])
+                        f"{r['corrected_s']:.6g}", f"{r['corrected_error']:.4f}", f"{r.get('allreduce_median_s', 0):.6g}"])
     os.replace(tmp, os.path.join(a.out, "calibration.csv"))
+    write_parts(rows, os.path.join(a.out, "parts.csv"))
     try:
         plot(rows, os.path.join(a.out, "calibration.png"))
+        plot_parts(rows, os.path.join(a.out, "parts.png"))
     except ImportError:
         log("no matplotlib: calibration.png not drawn")
     print(open(os.path.join(a.out, "calibration.csv"), encoding="utf-8").read(), end="")
     return 0
+
+
+PARTS = ("compute_s", "wait_s", "allreduce_s", "lag_s", "after_s")
+
+
+def write_parts(rows: list, path: str) -> None:
+    """parts.csv: every distributed run's iteration taken apart (decompose) beside deplsim's two parts of it."""
+    tmp = path + ".tmp"
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["processes", "global_batch", "ddp_s_per_iteration", "loop_s_per_iteration", *PARTS,
+                    "slowest_compute_s", "deplsim_s_per_iteration", "deplsim_compute_s", "deplsim_allreduce_s"])
+        for r in rows:
+            if "phases" not in r:
+                continue
+            ph = r["phases"]
+            w.writerow([r["processes"], r["global_batch"], f"{r['measured_s']:.6g}", f"{ph['iteration_s']:.6g}",
+                        *(f"{ph[k]:.6g}" for k in PARTS), f"{ph['slowest_compute_s']:.6g}", f"{r['simulated_s']:.6g}",
+                        f"{r['simulated_compute_s']:.6g}", f"{r['simulated_allreduce_s']:.6g}"])
+    os.replace(tmp, path)
+
+
+def plot_parts(rows: list, path: str) -> None:
+    """parts.png: per global batch, deplsim's iteration (compute, ring all-reduce) against the measured one taken
+    apart, stacked, in ms."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    runs = [r for r in rows if "phases" in r]
+    if not runs:
+        return
+    labels = {"compute_s": "compute", "wait_s": "waiting for the slower rank", "allreduce_s": "all-reduce",
+              "lag_s": "return lag", "after_s": "copy-back and step"}
+    colors = dict(zip(PARTS, ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3")))
+    fig, axes = plt.subplots(1, len(runs), figsize=(3.2 * len(runs), 3.6), squeeze=False)
+    for ax, r in zip(axes[0], runs):
+        ph = r["phases"]
+        bars = {"deplsim": {"compute_s": r["simulated_compute_s"], "allreduce_s": r["simulated_allreduce_s"]},
+                "measured": {k: ph[k] for k in PARTS}}
+        for x, (name, parts) in enumerate(bars.items()):
+            bottom = 0.0
+            for k in PARTS:
+                v = 1e3 * parts.get(k, 0.0)
+                ax.bar(x, v, bottom=bottom, color=colors[k], label=labels[k] if x == 1 else None)
+                bottom += v
+        ax.axhline(1e3 * r["measured_s"], color="k", ls="--", lw=1, label="DDP, measured")
+        ax.set_xticks([0, 1], ["deplsim", "measured\n(the loop by hand)"])
+        ax.set_title(f"{r['processes']} processes, global batch {r['global_batch']}", fontsize=9)
+        ax.set_ylabel("ms per iteration")
+    axes[0][-1].legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
 
 
 def plot(rows: list, path: str) -> None:

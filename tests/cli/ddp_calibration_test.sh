@@ -19,8 +19,30 @@ for r in rows:
     assert abs(float(r["relative_error"]) - (float(r["simulated_s_per_iteration"]) / float(r["measured_s_per_iteration"]) - 1)) < 1e-3
     if r["processes"] == "2":
         assert int(r["gradient_bytes"]) == 4 * (784 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10), r  # the MLP's fp32 gradients
-        assert float(r["allreduce_s"]) > 0 and float(r["concurrent_compute_s"]) > 0, r
+        assert float(r["allreduce_s"]) > 0 and float(r["concurrent_compute_s"]) > 0 and float(r["allreduce_median_s"]) > 0, r
 PYEOF
-check "  (the inputs it measured and built)" bash -c "test -s '$TMP/cal/measured.json' && test -s '$TMP/cal/device-measured.yaml' && test -s '$TMP/cal/platform-measured-2.xml'"
+check "  (parts.csv: each 2-process run taken apart; the parts add up to the loop's iteration)" "$PY" - "$TMP/cal/parts.csv" <<'PYEOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert [(r["processes"], r["global_batch"]) for r in rows] == [("2", "64"), ("2", "256")], rows
+for r in rows:
+    parts = [float(r[k]) for k in ("compute_s", "wait_s", "allreduce_s", "lag_s", "after_s")]
+    assert all(p >= 0 for p in parts) and parts[0] > 0 and parts[2] > 0, r
+    loop = float(r["loop_s_per_iteration"])
+    assert abs(sum(parts) - loop) < 0.05 * loop, (sum(parts), loop, r)  # what the loop does between stamps: microseconds
+    assert float(r["compute_s"]) <= float(r["slowest_compute_s"]), r
+PYEOF
+check "  (the decomposition on made-up timestamps: each part exact)" "$PY" - "$SOURCE_DIR/analysis/calibration" <<'PYEOF'
+import sys
+sys.path.insert(0, sys.argv[1])
+from ddp_calibration import decompose
+# rank 0 computes 4 s, rank 1 6 s; the exchange runs from 6 to 7; rank 0 returns at 7, rank 1 at 7.5; steps end at 8, 8.
+r0 = [(0.0, 4.0, 7.0, 8.0), (8.0, 12.0, 15.0, 16.0)]
+r1 = [(0.0, 6.0, 7.5, 8.0), (8.0, 14.0, 15.5, 16.0)]
+d = decompose([r0, r1])
+want = dict(compute_s=5.0, wait_s=1.0, allreduce_s=1.0, lag_s=0.25, after_s=0.75, slowest_compute_s=6.0, iteration_s=8.0)
+assert all(abs(d[k] - v) < 1e-12 for k, v in want.items()), d
+PYEOF
+check "  (the inputs it measured and built)" bash -c "test -s '$TMP/cal/measured.json' && test -s '$TMP/cal/parts.png' && test -s '$TMP/cal/device-measured.yaml' && test -s '$TMP/cal/platform-measured-2.xml'"
 check "  (the platform and profile load in deplsim)" expect_rc 0 validate "$TMP/cal/ddp-measured-2-b64.yaml"
 finish
