@@ -45,7 +45,7 @@
 namespace deplsim {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 /// One schedule of the learning side: a shape stopped at the first epoch where it reaches p*.
 struct Column {
@@ -82,10 +82,10 @@ struct DataSetOutcome {
   std::vector<std::size_t> sources;
   std::string label;
   std::string status;   // optimal, feasible, infeasible, limit_reached, no schedule, bounded, cut off
-  double bound = kInf;  // lower bound on this data set's best objective
+  double bound = kInfinity;  // lower bound on this data set's best objective
   std::optional<Plan> plan;
-  double milp_value = kInf;
-  double exact_value = kInf;
+  double milp_value = kInfinity;
+  double exact_value = kInfinity;
   double seconds = 0.0;
   long long nodes = 0;
   std::size_t vars = 0, rows = 0, integers = 0;
@@ -347,8 +347,8 @@ private:
             const double fits = pb.cost.fits(v, resources[r]) ? 1 : 0;
             b.z[si][v][r] = m.add_var(fmt::format("z_s{}_{}_{}", s, vname(v), rname(r)), 0, fits, 0, true);
             b.n[si][v][r] = m.add_var(fmt::format("n_s{}_{}_{}", s, vname(v), rname(r)), 0, vmax[v], pick(sc, ep[v][r]), true);
-            m.add_row(fmt::format("n_le_s{}_{}_{}", s, vname(v), rname(r)), -kInf, 0, {{b.n[si][v][r], 1.0}, {b.z[si][v][r], -vmax[v]}});
-            m.add_row(fmt::format("n_ge_s{}_{}_{}", s, vname(v), rname(r)), 0, kInf, {{b.n[si][v][r], 1.0}, {b.z[si][v][r], -1.0}});
+            m.add_row(fmt::format("n_le_s{}_{}_{}", s, vname(v), rname(r)), -kInfinity, 0, {{b.n[si][v][r], 1.0}, {b.z[si][v][r], -vmax[v]}});
+            m.add_row(fmt::format("n_ge_s{}_{}_{}", s, vname(v), rname(r)), 0, kInfinity, {{b.n[si][v][r], 1.0}, {b.z[si][v][r], -1.0}});
             if (s == 0) m.add_obj(b.z[si][v][r], pick(sc, first[r]));
           }
   }
@@ -361,14 +361,14 @@ private:
         m.add_row("first_segment", 1, 1, all);
       } else {
         auto prev = zs(s - 1, [](std::size_t, std::size_t) { return true; });
-        m.add_row(fmt::format("one_choice_s{}", s), -kInf, 1, all);
+        m.add_row(fmt::format("one_choice_s{}", s), -kInfinity, 1, all);
         for (auto& [i, c] : prev) all.emplace_back(i, -1.0);
-        m.add_row(fmt::format("contiguous_s{}", s), -kInf, 0, all);
+        m.add_row(fmt::format("contiguous_s{}", s), -kInfinity, 0, all);
         // Consecutive segments differ (equal ones are one segment).
         for (std::size_t v = 0; v < V; ++v)
           for (std::size_t r = 0; r < R; ++r)
             if (b.z[0][v][r] >= 0)
-              m.add_row(fmt::format("differ_s{}_{}_{}", s, vname(v), rname(r)), -kInf, 1,
+              m.add_row(fmt::format("differ_s{}_{}_{}", s, vname(v), rname(r)), -kInfinity, 1,
                         {{b.z[static_cast<std::size_t>(s - 1)][v][r], 1.0}, {b.z[static_cast<std::size_t>(s)][v][r], 1.0}});
       }
     }
@@ -398,7 +398,7 @@ private:
           auto later = zs(s2, [&](std::size_t v, std::size_t) { return v == sh.first; });
           terms.insert(terms.end(), later.begin(), later.end());
           terms.emplace_back(b.y[c], 1.0);
-          m.add_row(fmt::format("order_c{}_s{}_s{}", c, s, s2), -kInf, 2, terms);
+          m.add_row(fmt::format("order_c{}_s{}_s{}", c, s, s2), -kInfinity, 2, terms);
         }
     }
   }
@@ -421,7 +421,7 @@ private:
             auto terms = prev;
             terms.emplace_back(b.z[static_cast<std::size_t>(s)][v][r], 1.0);
             terms.emplace_back(t, -1.0);
-            m.add_row(fmt::format("entry_s{}_g{}_{}_{}", s, g, vname(v), rname(r)), -kInf, 1, terms);
+            m.add_row(fmt::format("entry_s{}_g{}_{}_{}", s, g, vname(v), rname(r)), -kInfinity, 1, terms);
             entries[static_cast<std::size_t>(s)].emplace_back(t, &term);
           }
       }
@@ -452,7 +452,7 @@ private:
 
   // The deadline: T <= deadline.
   void deadline() {
-    if (sc.target.deadline_s) m.add_row("deadline", -kInf, *sc.target.deadline_s, {{T, 1.0}});
+    if (sc.target.deadline_s) m.add_row("deadline", -kInfinity, *sc.target.deadline_s, {{T, 1.0}});
   }
 
   // The choices of segment s that run on host h (in power state p, when given).
@@ -478,9 +478,9 @@ private:
           if (auto it = stale_prev.find({h, p}); it != stale_prev.end()) terms.emplace_back(it->second, -1.0);
           for (auto [i, c] : current(s - 1, h, p)) terms.emplace_back(i, -1.0);
           for (auto [i, c] : current(s, h, std::nullopt)) terms.emplace_back(i, 1.0);
-          m.add_row(fmt::format("stale_s{}_{}_{}", s, pf.hosts[h].name, p), 0, kInf, terms);
+          m.add_row(fmt::format("stale_s{}_{}_{}", s, pf.hosts[h].name, p), 0, kInfinity, terms);
           const int w = m.add_var(fmt::format("V_s{}_{}_{}", s, pf.hosts[h].name, p), 0, seg_m, pf.hosts[h].pstates[static_cast<std::size_t>(p)].idle_w, false);
-          m.add_row(fmt::format("stale_time_s{}_{}_{}", s, pf.hosts[h].name, p), -seg_m, kInf,
+          m.add_row(fmt::format("stale_time_s{}_{}_{}", s, pf.hosts[h].name, p), -seg_m, kInfinity,
                     {{w, 1.0}, {D[static_cast<std::size_t>(s)], -1.0}, {bv, -seg_m}});
           stale[{h, p}] = bv;
         }
@@ -509,7 +509,7 @@ private:
       if (pf.links[l].idle_w == 0.0) continue;
       f[l] = m.add_var(fmt::format("f_{}", pf.links[l].name), 0, horizon, -pf.links[l].idle_w, false);
       m.add_obj(T, pf.links[l].idle_w);
-      m.add_row(fmt::format("f_le_T_{}", pf.links[l].name), -kInf, 0, {{f[l], 1.0}, {T, -1.0}});
+      m.add_row(fmt::format("f_le_T_{}", pf.links[l].name), -kInfinity, 0, {{f[l], 1.0}, {T, -1.0}});
     }
     // start of segment s = sum of earlier durations; its entry lasts sum(entry var x time).
     for (int s = 0; s < S; ++s)
@@ -530,7 +530,7 @@ private:
         terms.emplace_back(var, horizon);
         any = true;
       }
-    if (any) m.add_row(fmt::format("first_use_entry_s{}_{}", s, pf.links[l].name), -kInf, horizon, terms);
+    if (any) m.add_row(fmt::format("first_use_entry_s{}_{}", s, pf.links[l].name), -kInfinity, horizon, terms);
   }
 
   // Synchronisation uses: f[l] <= start + entry + offset + M (1 - sum of the choices using l).
@@ -546,7 +546,7 @@ private:
           terms.emplace_back(b.z[si][v][r], horizon - ep[v][r].offset.at(l));
           any = true;
         }
-    if (any) m.add_row(fmt::format("first_use_sync_s{}_{}", s, pf.links[l].name), -kInf, horizon, terms);
+    if (any) m.add_row(fmt::format("first_use_sync_s{}_{}", s, pf.links[l].name), -kInfinity, horizon, terms);
   }
 
   // Reverse cross-traffic: counted where the link is in use (omega[s][l]: used by the end of segment s).
@@ -568,16 +568,16 @@ private:
       const int w = m.add_var(fmt::format("omega_s{}_{}", s, pf.links[l].name), 0, 1, 0, false);
       omega[l] = w;
       if (auto it = omega_prev.find(l); it != omega_prev.end())
-        m.add_row(fmt::format("omega_keep_s{}_{}", s, pf.links[l].name), 0, kInf, {{w, 1.0}, {it->second, -1.0}});
+        m.add_row(fmt::format("omega_keep_s{}_{}", s, pf.links[l].name), 0, kInfinity, {{w, 1.0}, {it->second, -1.0}});
       std::vector<std::pair<int, double>> terms{{w, 1.0}};
       for (auto [var, term] : entries[si])
         if (term->links.contains(l)) terms.emplace_back(var, -1.0);
-      if (terms.size() > 1) m.add_row(fmt::format("omega_entry_s{}_{}", s, pf.links[l].name), 0, kInf, terms);
+      if (terms.size() > 1) m.add_row(fmt::format("omega_entry_s{}_{}", s, pf.links[l].name), 0, kInfinity, terms);
       terms = {{w, 1.0}};
       for (std::size_t v = 0; v < V; ++v)
         for (std::size_t r = 0; r < R; ++r)
           if (b.z[si][v][r] >= 0 && ep[v][r].links.contains(l)) terms.emplace_back(b.z[si][v][r], -1.0);
-      if (terms.size() > 1) m.add_row(fmt::format("omega_sync_s{}_{}", s, pf.links[l].name), 0, kInf, terms);
+      if (terms.size() > 1) m.add_row(fmt::format("omega_sync_s{}_{}", s, pf.links[l].name), 0, kInfinity, terms);
     }
     return omega;
   }
@@ -599,10 +599,10 @@ private:
             }
         }
       if (terms.empty()) continue;
-      const int q = m.add_var(fmt::format("Q_s{}_{}", s, pf.links[l].name), 0, kInf, 1.0, false);
+      const int q = m.add_var(fmt::format("Q_s{}_{}", s, pf.links[l].name), 0, kInfinity, 1.0, false);
       terms.emplace_back(q, 1.0);
       terms.emplace_back(omega.at(l), -big);
-      m.add_row(fmt::format("Q_s{}_{}", s, pf.links[l].name), -big, kInf, terms);
+      m.add_row(fmt::format("Q_s{}_{}", s, pf.links[l].name), -big, kInfinity, terms);
     }
   }
 
@@ -620,10 +620,10 @@ private:
             big = std::max(big, d);
           }
       if (terms.empty()) continue;
-      const int q = m.add_var(fmt::format("q_s{}_{}", s, pf.links[l].name), 0, kInf, 1.0, false);
+      const int q = m.add_var(fmt::format("q_s{}_{}", s, pf.links[l].name), 0, kInfinity, 1.0, false);
       terms.emplace_back(q, 1.0);
       terms.emplace_back(omega_prev.at(l), -big);
-      m.add_row(fmt::format("q_s{}_{}", s, pf.links[l].name), -big, kInf, terms);
+      m.add_row(fmt::format("q_s{}_{}", s, pf.links[l].name), -big, kInfinity, terms);
     }
   }
 };
@@ -672,16 +672,16 @@ private:
     std::vector<std::size_t> set;
     double samples = 0;
     std::vector<Column> columns;
-    double lower = kInf;
+    double lower = kInfinity;
   };
 
   /// The data sets solved so far, in increasing bound, and the best plan among them.
   struct Search {
     std::vector<DataSetOutcome> outcomes;
-    double best_milp = kInf;
+    double best_milp = kInfinity;
     std::size_t best_index = 0;  // in outcomes
     bool limited = false;        // some MILP stopped at the node limit or the gap: not proven optimal
-    double global_bound = kInf;  // the least bound of those MILPs
+    double global_bound = kInfinity;  // the least bound of those MILPs
     long long total_nodes = 0;
     double total_solve = 0;
     std::string model_note;
@@ -746,7 +746,7 @@ private:
     milp::Settings st;
     st.node_limit = ps.node_limit;
     st.gap = ps.gap;
-    if (search.best_milp < kInf) st.cutoff = search.best_milp;
+    if (search.best_milp < kInfinity) st.cutoff = search.best_milp;
     const milp::Result r = milp::solve(b.model, st);
     o.seconds = r.seconds;
     o.nodes = r.nodes;
@@ -768,7 +768,7 @@ private:
     switch (r.status) {
     case milp::Status::infeasible:
       o.status = st.cutoff ? "cut off" : "infeasible";
-      o.bound = st.cutoff ? *st.cutoff : kInf;
+      o.bound = st.cutoff ? *st.cutoff : kInfinity;
       break;
     case milp::Status::no_solution_limit:
       o.status = "limit_reached";
@@ -820,7 +820,7 @@ private:
     SolverReport rep;
     rep.nodes = search.total_nodes;
     rep.milps = static_cast<int>(std::count_if(search.outcomes.begin(), search.outcomes.end(), [](const DataSetOutcome& o) { return o.vars > 0; }));
-    if (search.best_milp == kInf) return no_plan(pb, n_cands, search, rep, explanation, elapsed);
+    if (search.best_milp == kInfinity) return no_plan(pb, n_cands, search, rep, explanation, elapsed);
     const Plan milp = best_plan(pb, search, rep, explanation, elapsed);
     // The plan the MILP's own candidate was re-timed to, if it was (to say so in certified_plan below).
     std::optional<Plan> own_retimed;
@@ -978,14 +978,14 @@ private:
   static double lower_bound(const Problem& pb, const Candidate& c) {
     const Scenario& sc = pb.scenario;
     const auto resources = pb.cost.resource_choices();
-    std::vector<double> cheapest(sc.model.versions.size(), kInf);
-    double first_entry = kInf;
+    std::vector<double> cheapest(sc.model.versions.size(), kInfinity);
+    double first_entry = kInfinity;
     for (std::size_t v = 0; v < sc.model.versions.size(); ++v)
       for (const auto& r : resources) {
         if (v == 0) first_entry = std::min(first_entry, pick(sc, entry_term(pb, c.set, {}, v, r)));
         if (pb.cost.fits(v, r)) cheapest[v] = std::min(cheapest[v], pick(sc, epoch_term(pb, v, r, c.samples)));
       }
-    double best = kInf;
+    double best = kInfinity;
     for (const auto& col : c.columns) {
       double lb = first_entry;
       for (std::size_t v = 0; v < col.per_version.size(); ++v)

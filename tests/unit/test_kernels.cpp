@@ -111,13 +111,13 @@ TEST_CASE("a two-level chain matches its closed form", "[kernels]") {
 
 namespace {
 // A scenario and its learning side.
-struct Fixture {
+struct KernelFixture {
   Scenario sc;
   LearningSpec lm;
 };
 
-Fixture kernel_scenario() {
-  Fixture f;
+KernelFixture kernel_scenario() {
+  KernelFixture f;
   Scenario& sc = f.sc;
   sc.target = {0.55, 0.9, std::nullopt, 40};
   sc.model.versions = {ModelVersion{"full", 1e9, 1e8, 0.0}, ModelVersion{"p75", 2.5e8, 2.5e7, 0.75}};
@@ -143,7 +143,7 @@ Fixture kernel_scenario() {
 } // namespace
 
 TEST_CASE("propagation gives the training trajectories' marginal exactly, with and without a switch", "[kernels]") {
-  const Fixture f = kernel_scenario();
+  const KernelFixture f = kernel_scenario();
   const Scenario& sc = f.sc;
   const ParametricLearning truth(sc, f.lm);
   const KernelKnowledge k(sc, f.lm, truth, 4);
@@ -157,7 +157,7 @@ TEST_CASE("propagation gives the training trajectories' marginal exactly, with a
 }
 
 TEST_CASE("switch kernels apply at the switch only", "[kernels]") {
-  const Fixture f = kernel_scenario();
+  const KernelFixture f = kernel_scenario();
   const Scenario& sc = f.sc;
   const ParametricLearning truth(sc, f.lm);
   const KernelKnowledge k(sc, f.lm, truth, 4);
@@ -172,7 +172,7 @@ TEST_CASE("switch kernels apply at the switch only", "[kernels]") {
 }
 
 TEST_CASE("data quantities use the bucket at or below them", "[kernels]") {
-  const Fixture f = kernel_scenario();
+  const KernelFixture f = kernel_scenario();
   const Scenario& sc = f.sc;
   const ParametricLearning truth(sc, f.lm);
   const KernelKnowledge k(sc, f.lm, truth, 4);
@@ -188,7 +188,7 @@ TEST_CASE("knowledge chains are cached on disk, read back exactly, and rebuilt w
   const fs::path dir = fs::temp_directory_path() / ("deplsim-cache-test-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   setenv("DEPLSIM_CACHE_DIR", dir.c_str(), 1);
-  const Fixture f = kernel_scenario();
+  const KernelFixture f = kernel_scenario();
   const Scenario& sc = f.sc;
   const ParametricLearning truth(sc, f.lm);
   const Schedule s{{{0, 10}, {1, 15}}};

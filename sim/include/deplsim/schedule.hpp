@@ -19,6 +19,16 @@ struct Schedule {
     for (const auto& p : parts) k += p.epochs;
     return k;
   }
+  /// The same training written canonically: empty parts dropped, consecutive parts of one version joined.
+  [[nodiscard]] Schedule merged() const {
+    Schedule out;
+    for (const auto& p : parts) {
+      if (p.epochs <= 0) continue;
+      if (!out.parts.empty() && out.parts.back().version == p.version) out.parts.back().epochs += p.epochs;
+      else out.parts.push_back(p);
+    }
+    return out;
+  }
 };
 
 /// @brief Losses after each epoch k = 1..K (index k-1).

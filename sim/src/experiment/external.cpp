@@ -58,7 +58,7 @@ std::string type_name(const json& j) {
 
 // Values and keys from the orchestrator, shown in messages: bounded, ASCII, no control characters (the JSON it
 // sent is at most kMaxJsonDepth deep: showing it recurses no deeper).
-std::string shown(const json& j) { return json_excerpt(j, 80); }
+std::string shown_json(const json& j) { return json_excerpt(j, 80); }
 std::string shown_key(const std::string& key) { return printable(key, 60); }
 
 void only_keys(const json& o, const std::string& who, const std::string& where, const std::vector<std::string>& allowed) {
@@ -77,12 +77,12 @@ const json& need(const json& o, const std::string& who, const std::string& where
 }
 
 const json& need_object(const json& j, const std::string& who, const std::string& where) {
-  if (!j.is_object()) bad(who, where, fmt::format("expected an object, got {}: {}", type_name(j), shown(j)));
+  if (!j.is_object()) bad(who, where, fmt::format("expected an object, got {}: {}", type_name(j), shown_json(j)));
   return j;
 }
 
 std::string need_string(const json& j, const std::string& who, const std::string& where) {
-  if (!j.is_string()) bad(who, where, fmt::format("expected a string, got {}: {}", type_name(j), shown(j)));
+  if (!j.is_string()) bad(who, where, fmt::format("expected a string, got {}: {}", type_name(j), shown_json(j)));
   return j.get<std::string>();
 }
 
@@ -92,9 +92,9 @@ constexpr std::size_t kMaxNameBytes = 256;
 std::string need_name(const json& j, const std::string& who, const std::string& where) {
   std::string s = need_string(j, who, where);
   if (s.size() > kMaxNameBytes)
-    bad(who, where, fmt::format("a name of {} bytes, at most {}: {}", s.size(), kMaxNameBytes, shown(j)));
+    bad(who, where, fmt::format("a name of {} bytes, at most {}: {}", s.size(), kMaxNameBytes, shown_json(j)));
   if (printable(s, s.size() + 1) != s)
-    bad(who, where, fmt::format("expected a name without control characters (valid UTF-8), got {}", shown(j)));
+    bad(who, where, fmt::format("expected a name without control characters (valid UTF-8), got {}", shown_json(j)));
   return s;
 }
 
@@ -108,10 +108,10 @@ std::string need_text(const json& j, const std::string& who, const std::string& 
 
 int need_int(const json& j, const std::string& who, const std::string& where) {
   if (!j.is_number_integer())
-    bad(who, where, fmt::format("expected an integer, got {}: {}", type_name(j), shown(j)));
+    bad(who, where, fmt::format("expected an integer, got {}: {}", type_name(j), shown_json(j)));
   if (j.is_number_unsigned() ? j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT_MAX)
                              : (j.get<std::int64_t>() > INT_MAX || j.get<std::int64_t>() < INT_MIN))
-    bad(who, where, fmt::format("integer out of range: {}", shown(j)));
+    bad(who, where, fmt::format("integer out of range: {}", shown_json(j)));
   return j.get<int>();
 }
 
@@ -119,10 +119,10 @@ int need_int(const json& j, const std::string& who, const std::string& where) {
 std::optional<double> number_or_null(const json& j, const std::string& who, const std::string& where, double lo, double hi,
                                      const char* what) {
   if (j.is_null()) return std::nullopt;
-  if (!j.is_number()) bad(who, where, fmt::format("expected a number or null, got {}: {}", type_name(j), shown(j)));
+  if (!j.is_number()) bad(who, where, fmt::format("expected a number or null, got {}: {}", type_name(j), shown_json(j)));
   const double v = j.get<double>();
-  if (!std::isfinite(v)) bad(who, where, fmt::format("expected a finite number, got {}", shown(j)));
-  if (v < lo || v > hi) bad(who, where, fmt::format("expected {}, got {}", what, shown(j)));
+  if (!std::isfinite(v)) bad(who, where, fmt::format("expected a finite number, got {}", shown_json(j)));
+  if (v < lo || v > hi) bad(who, where, fmt::format("expected {}, got {}", what, shown_json(j)));
   return v;
 }
 
@@ -163,7 +163,7 @@ int interrupted_by() { return pending_interrupt(); }
 
 std::vector<Segment> segments_from_json(const json& segments, const std::string& who, const std::string& field) {
   if (!segments.is_array())
-    bad(who, field, fmt::format("expected an array of segments, got {}: {}", type_name(segments), shown(segments)));
+    bad(who, field, fmt::format("expected an array of segments, got {}: {}", type_name(segments), shown_json(segments)));
   if (segments.size() > kMaxSegments)
     bad(who, field, fmt::format("{} segments, at most {} (each is at least one epoch)", segments.size(), kMaxSegments));
   std::vector<Segment> out;
@@ -193,7 +193,7 @@ Plan plan_from_json(const json& message, const std::string& who) {
   need_object(message, who, "plan message");
   only_keys(message, who, "", {"type", "status", "reason", "explanation", "plan"});
   if (auto t = message.find("type"); t != message.end() && need_string(*t, who, "type") != "plan")
-    bad(who, "type", fmt::format("expected \"plan\", got {}", shown(*t)));
+    bad(who, "type", fmt::format("expected \"plan\", got {}", shown_json(*t)));
   Plan plan;
   plan.status = status_from(need_string(need(message, who, "", "status"), who, "status"), who);
   if (auto r = message.find("reason"); r != message.end()) plan.reason = need_text(*r, who, "reason", kMaxReasonBytes, false);
@@ -214,7 +214,7 @@ Plan plan_from_json(const json& message, const std::string& who) {
   }
   const json& sources = need(body, who, "plan", "data_sources");
   if (!sources.is_array())
-    bad(who, "plan.data_sources", fmt::format("expected an array of names, got {}: {}", type_name(sources), shown(sources)));
+    bad(who, "plan.data_sources", fmt::format("expected an array of names, got {}: {}", type_name(sources), shown_json(sources)));
   if (sources.size() > kMaxDataSources)
     bad(who, "plan.data_sources", fmt::format("{} data sources, at most {}", sources.size(), kMaxDataSources));
   for (std::size_t i = 0; i < sources.size(); ++i)
@@ -486,7 +486,7 @@ void ExternalOrchestrator::start() {
     only_keys(reply, who, "", {"type", "protocol", "name", "adaptive", "description"});
     external_name_ = need_name(need(reply, who, "", "name"), who, "name");
     if (auto a = reply.find("adaptive"); a != reply.end()) {
-      if (!a->is_boolean()) bad(who, "adaptive", fmt::format("expected true or false, got {}", shown(*a)));
+      if (!a->is_boolean()) bad(who, "adaptive", fmt::format("expected true or false, got {}", shown_json(*a)));
       adaptive_ = a->get<bool>();
     }
     if (auto d = reply.find("description"); d != reply.end()) (void)need_text(*d, who, "description", kMaxReasonBytes, true);
@@ -695,15 +695,15 @@ json ExternalOrchestrator::receive(const std::vector<std::string>& expected, dou
         fail(fmt::format("in reply to {}: not JSON: '{}' ({}; expected one JSON object per line, a {} message; "
                          "logs go to stderr)",
                          context, printable(line, 120), error, wanted));
-      if (!j.is_object()) fail(fmt::format("in reply to {}: expected a JSON object (a {} message), got {}", context, wanted, shown(j)));
+      if (!j.is_object()) fail(fmt::format("in reply to {}: expected a JSON object (a {} message), got {}", context, wanted, shown_json(j)));
       auto t = j.find("type");
       if (t == j.end() || !t->is_string())
-        fail(fmt::format("in reply to {}: a message without a string \"type\" (expected a {} message): {}", context, wanted, shown(j)));
+        fail(fmt::format("in reply to {}: a message without a string \"type\" (expected a {} message): {}", context, wanted, shown_json(j)));
       const std::string type = t->get<std::string>();
       if (type == "error") {
         auto msg = j.find("message");
         fail(fmt::format("reported an error in reply to {}: {}", context,
-                         msg != j.end() && msg->is_string() ? printable(msg->get<std::string>(), 2000) : shown(j)));
+                         msg != j.end() && msg->is_string() ? printable(msg->get<std::string>(), 2000) : shown_json(j)));
       }
       if (std::find(expected.begin(), expected.end(), type) == expected.end())
         fail(fmt::format("in reply to {}: expected a {} message, got \"{}\"", context, wanted, printable(type, 60)));

@@ -43,7 +43,7 @@ struct ExportChain {
   int at = 0;  ///< switch epoch
 };
 
-using json = nlohmann::ordered_json;
+using ojson = nlohmann::ordered_json;  // keys in the order written
 
 // The chains to export, per data bucket: every version alone, then every declared switch at every declared switch
 // epoch inside the horizon; their ids unique and safe as file names.
@@ -70,19 +70,19 @@ std::vector<ExportChain> chain_list(const Scenario& sc, const PlannerKnowledge& 
 }
 
 // knowledge.json but its chains: the format, the scenario, the loss grid, the data buckets, versions and switches.
-json header_json(const Context& ctx, int k_max) {
+ojson header_json(const Context& ctx, int k_max) {
   const Scenario& sc = ctx.scenario();
   const PlannerKnowledge& kk = *ctx.knowledge;
   const LossGrid& grid = *kk.grid();
-  json j;
+  ojson j;
   j["format"] = "deplsim-knowledge";
   j["format_version"] = kKnowledgeFormatVersion;
   j["deplsim_version"] = DEPLSIM_VERSION;
   j["scenario"] = sc.name;
   j["seed"] = ctx.seed;
   j["description"] = kk.describe();
-  j["target"] = json{{"loss", sc.target.loss}, {"probability", sc.target.probability}, {"max_epochs", k_max}};
-  json g;
+  j["target"] = ojson{{"loss", sc.target.loss}, {"probability", sc.target.probability}, {"max_epochs", k_max}};
+  ojson g;
   g["levels"] = grid.levels();
   g["target_levels"] = grid.target_levels();
   g["bounds"] = grid.bounds();
@@ -91,15 +91,15 @@ json header_json(const Context& ctx, int k_max) {
   g["values"] = values;
   j["grid"] = g;
   j["total_samples"] = total_samples(sc);
-  json buckets = json::array();
+  ojson buckets = ojson::array();
   for (std::size_t b = 0; b < kk.buckets().size(); ++b)
-    buckets.push_back(json{{"index", b}, {"fraction", ctx.loaded.learning.data_buckets[b]}, {"samples", kk.buckets()[b]}});
+    buckets.push_back(ojson{{"index", b}, {"fraction", ctx.loaded.learning.data_buckets[b]}, {"samples", kk.buckets()[b]}});
   j["data_buckets"] = buckets;
-  json versions = json::array();
-  for (std::size_t v = 0; v < sc.model.versions.size(); ++v) versions.push_back(json{{"index", v}, {"name", sc.model.versions[v].name}});
+  ojson versions = ojson::array();
+  for (std::size_t v = 0; v < sc.model.versions.size(); ++v) versions.push_back(ojson{{"index", v}, {"name", sc.model.versions[v].name}});
   j["versions"] = versions;
-  json switches = json::array();
-  for (const auto& sw : sc.model.switches) switches.push_back(json{{"from", sw.from}, {"to", sw.to}});
+  ojson switches = ojson::array();
+  for (const auto& sw : sc.model.switches) switches.push_back(ojson{{"from", sw.from}, {"to", sw.to}});
   j["switches"] = switches;
   j["switch_epochs"] = sc.model.switch_epochs;
   j["max_switches"] = sc.model.max_switches;
@@ -113,27 +113,27 @@ json header_json(const Context& ctx, int k_max) {
 }
 
 // The knowledge's chain for `c`, or nullptr with the reason added to `unavailable`.
-const KnowledgeChain* find_chain(const PlannerKnowledge& kk, const ExportChain& c, json& unavailable) {
+const KnowledgeChain* find_chain(const PlannerKnowledge& kk, const ExportChain& c, ojson& unavailable) {
   try {
     return c.is_switch ? &kk.switched(c.from, c.to, c.bucket, c.at) : &kk.single(c.from, c.bucket);
   } catch (const std::invalid_argument& e) {
     // A measured profile need not cover every (schedule, data bucket): say which chains it lacks.
-    unavailable.push_back(json{{"id", c.id}, {"reason", e.what()}});
+    unavailable.push_back(ojson{{"id", c.id}, {"reason", e.what()}});
   } catch (const std::out_of_range& e) {
-    unavailable.push_back(json{{"id", c.id}, {"reason", e.what()}});
+    unavailable.push_back(ojson{{"id", c.id}, {"reason", e.what()}});
   }
   return nullptr;
 }
 
 // One chain's files in `dir` (its kernels, its initial levels for a single version, its level means) and its lines
 // of mean_curves.csv (appended to `curves`); returns its entry of knowledge.json.
-json export_chain(const fs::path& dir, const Context& ctx, int k_max, const ExportChain& c, const KnowledgeChain& chain,
+ojson export_chain(const fs::path& dir, const Context& ctx, int k_max, const ExportChain& c, const KnowledgeChain& chain,
                   std::string& curves) {
   const Scenario& sc = ctx.scenario();
   const PlannerKnowledge& kk = *ctx.knowledge;
   const LossGrid& grid = *kk.grid();
   const int first = c.is_switch ? c.at + 1 : 1;
-  json o;
+  ojson o;
   o["id"] = c.id;
   o["kind"] = c.is_switch ? "switch" : "single";
   if (c.is_switch) {
@@ -197,11 +197,11 @@ void export_knowledge(const fs::path& dir, const Context& ctx) {
   fs::create_directories(dir);
 
   const std::vector<ExportChain> chains = chain_list(sc, kk, k_max);
-  json j = header_json(ctx, k_max);
+  ojson j = header_json(ctx, k_max);
 
   std::string curves = "chain,epoch,expected_loss,p_target\n";
-  json list = json::array();
-  json unavailable = json::array();
+  ojson list = ojson::array();
+  ojson unavailable = ojson::array();
   for (const auto& c : chains) {
     const KnowledgeChain* found = find_chain(kk, c, unavailable);
     if (found == nullptr) continue;

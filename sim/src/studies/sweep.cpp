@@ -455,8 +455,8 @@ std::string duration(double s) {
   return fmt::format("{}s", t);
 }
 
-// Progress (support/progress.hpp): units done out of all, with the time left at the rate of this run.
-struct Progress {
+// The sweep's progress (support/progress.hpp): units done out of all, with the time left at the rate of this run.
+struct SweepProgress {
   ProgressLine line;
   std::size_t total = 0;
   std::size_t already = 0;  // done before this run (resume)
@@ -477,7 +477,7 @@ struct Failure {
 };
 
 // The local backend: a pool of `jobs` worker processes, each running one unit at a time.
-std::vector<Failure> run_local(const Prepared& p, const fs::path& work, const SweepOptions& o, Progress& progress) {
+std::vector<Failure> run_local(const Prepared& p, const fs::path& work, const SweepOptions& o, SweepProgress& progress) {
   std::vector<Failure> failures;
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < p.units.size(); ++i)
@@ -561,7 +561,7 @@ long max_array_size() {
   return 1001;
 }
 
-std::vector<Failure> run_slurm(const Prepared& p, const fs::path& work, const SweepOptions& o, Progress& progress) {
+std::vector<Failure> run_slurm(const Prepared& p, const fs::path& work, const SweepOptions& o, SweepProgress& progress) {
   std::vector<Failure> failures;
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < p.units.size(); ++i)
@@ -784,7 +784,7 @@ int run_sweep(const SweepOptions& o) {
   fs::remove(work / "manifest.json", ec2);  // written again last
 
   std::vector<Failure> failures;
-  Progress progress;
+  SweepProgress progress;
   progress.total = p.units.size();
   {
     const InterruptGuard guard(/*restart=*/false, /*once=*/false);  // no SA_RESTART: waitpid returns EINTR

@@ -45,16 +45,6 @@ void count(Counts& c, int from, int to) {
   row.emplace_back(static_cast<std::uint32_t>(to), 1U);
 }
 
-Schedule merged(const Schedule& s) {
-  Schedule out;
-  for (const auto& p : s.parts) {
-    if (p.epochs <= 0) continue;
-    if (!out.parts.empty() && out.parts.back().version == p.version) out.parts.back().epochs += p.epochs;
-    else out.parts.push_back(p);
-  }
-  return out;
-}
-
 // ---- On-disk cache of chains, keyed by a hash of everything that determines them. ----
 
 constexpr std::uint32_t kCacheMagic = 0x4B4C5044U;  // "DPLK"
@@ -367,7 +357,7 @@ const KnowledgeChain& KernelKnowledge::switched(std::size_t from, std::size_t to
 }
 
 std::vector<std::pair<LossDistribution, double>> KernelKnowledge::each_epoch(double samples, const Schedule& schedule_in) const {
-  const Schedule schedule = merged(schedule_in);
+  const Schedule schedule = schedule_in.merged();
   if (schedule.parts.empty()) throw std::invalid_argument("empty schedule");
   if (schedule.total_epochs() > impl_->scenario.target.max_epochs)
     throw std::invalid_argument("schedule longer than target.max_epochs");

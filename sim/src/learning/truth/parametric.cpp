@@ -13,22 +13,6 @@
 
 namespace deplsim {
 
-namespace {
-
-Schedule merged(const Schedule& s) {
-  Schedule out;
-  for (const auto& p : s.parts) {
-    if (p.epochs <= 0) continue;
-    if (!out.parts.empty() && out.parts.back().version == p.version)
-      out.parts.back().epochs += p.epochs;
-    else
-      out.parts.push_back(p);
-  }
-  return out;
-}
-
-} // namespace
-
 ParametricLearning::ParametricLearning(const Scenario& scenario, const LearningSpec& learning)
     : scenario_(scenario), learning_(learning),
       batch_factor_(learning.batch_rate_factor(static_cast<double>(scenario.model.batch_size))) {}
@@ -41,7 +25,7 @@ constexpr int kParametricVersion = 1;
 std::string ParametricLearning::identity() const { return "parametric-v" + std::to_string(kParametricVersion); }
 
 std::vector<double> ParametricLearning::clean_curve(double z, double w, double samples, const Schedule& schedule_in) const {
-  const Schedule schedule = merged(schedule_in);
+  const Schedule schedule = schedule_in.merged();
   const LearningSpec& lm = learning_;
   const double ratio = samples / lm.reference_samples;
   std::vector<double> out;
@@ -149,7 +133,7 @@ std::vector<double> ParametricLearning::test_losses(std::uint64_t seed, Purpose 
 
 Trajectory ParametricLearning::compute(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
                                        const Schedule& schedule_in, const RunNoise* noise, bool validation) const {
-  const Schedule schedule = merged(schedule_in);
+  const Schedule schedule = schedule_in.merged();
   const LearningSpec& lm = learning_;
   const double z = noise != nullptr ? noise->z : standard_normal({seed, purpose, StreamKind::run_effect_floor, r, 0, 0, 0});
   const double w = noise != nullptr ? noise->w : standard_normal({seed, purpose, StreamKind::run_effect_rate, r, 0, 0, 0});
@@ -191,7 +175,7 @@ Trajectory ParametricLearning::compute(std::uint64_t seed, Purpose purpose, std:
 
 double ParametricLearning::final_test_loss(std::uint64_t seed, Purpose purpose, std::uint32_t r, double samples,
                                            const Schedule& schedule_in) const {
-  const Schedule schedule = merged(schedule_in);
+  const Schedule schedule = schedule_in.merged();
   const LearningSpec& lm = learning_;
   const double z = standard_normal({seed, purpose, StreamKind::run_effect_floor, r, 0, 0, 0});
   const double w = standard_normal({seed, purpose, StreamKind::run_effect_rate, r, 0, 0, 0});
