@@ -112,10 +112,12 @@ def worker(rank: int, world: int, port: int, task: dict, out_path: str) -> None:
             t0 = time.perf_counter()
             dist.all_reduce(buf)
             times.append(time.perf_counter() - t0)
-        # Its mean is what an iteration pays; the median shows its two modes (about half the calls several times
-        # faster than the rest on this machine), so both are kept.
+        # Its mean is what an iteration pays; the median and quantiles show how spread the calls are (here the
+        # median lies well below the mean: a minority of calls take several milliseconds), so they are kept too.
+        ordered = sorted(times)
         result["s"] = sum(times) / len(times)
-        result["median_s"] = sorted(times)[len(times) // 2]
+        result["median_s"] = ordered[len(ordered) // 2]
+        result["quantiles_s"] = {f"p{q}": ordered[min(len(ordered) - 1, len(ordered) * q // 100)] for q in (10, 25, 75, 90, 95)}
     else:  # ping-pong between ranks 0 and 1
         rows = []
         for size in task["sizes"]:
@@ -179,6 +181,8 @@ def decompose(records: list) -> dict:
     are there), the lag of a rank's return behind the first, and after (copying back, the SGD step). A rank's
     iteration is exactly compute + wait + all-reduce + lag + after; `iteration_s` is the mean start-to-start period."""
     ranks, n = len(records), min(len(r) for r in records)
+    if n < 2:
+        raise ValueError(f"the decomposition needs at least 2 timed iterations per process, got {n}")
     parts = dict(compute_s=0.0, wait_s=0.0, allreduce_s=0.0, lag_s=0.0, after_s=0.0, slowest_compute_s=0.0)
     for i in range(n):
         arrive = max(r[i][1] for r in records)
@@ -254,6 +258,7 @@ def measure(cfg: dict, tmp: str) -> dict:
                                                               tmp)["s_per_iteration"]
                 alone = run_distributed(world, {"kind": "allreduce", "bytes": grad, "reps": cfg["iterations"]}, tmp)
                 run["allreduce_s"], run["allreduce_median_s"] = alone["s"], alone["median_s"]
+                run["allreduce_quantiles_s"] = alone["quantiles_s"]
                 run["phases"] = decompose(run_distributed(world, {"kind": "phases", "global_batch": gb,
                                                                   "iterations": cfg["iterations"], "warmup": cfg["warmup"]},
                                                           tmp)["records"])
@@ -434,7 +439,7 @@ def main(argv=None) -> int:
         plot(rows, os.path.join(a.out, "calibration.png"))
         plot_parts(rows, os.path.join(a.out, "parts.png"))
     except ImportError:
-        log("no matplotlib: calibration.png not drawn")
+        log("no matplotlib: calibration.png and parts.png not drawn")
     print(open(os.path.join(a.out, "calibration.csv"), encoding="utf-8").read(), end="")
     return 0
 
