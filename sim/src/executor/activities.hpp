@@ -185,6 +185,9 @@ private:
   mutable std::uint64_t hosts_sum_version_ = 0, links_sum_version_ = 0;
 };
 
+/// Iterations mode: a node straggling in one iteration, as (iteration, position in the segment's hosts).
+using Straggle = std::pair<long long, std::uint32_t>;
+
 /// The platform as SimGrid objects: hosts by view index, routes looked up once.
 struct Resolved {
   std::vector<sg4::Host*> hosts;                    // by view index

@@ -100,13 +100,13 @@ std::map<std::size_t, double> FaultInjector::slowdowns(const SegmentProgram& sp,
 // uniforms per node instead of I: node h's from the blocks U(seed, evaluation, fault, r, epoch k, variant h, index
 // 2^29 + j), two uniforms each.
 void FaultInjector::straggles(const SegmentProgram& sp, int epoch, long long iterations,
-                              std::vector<std::pair<long long, std::uint32_t>>& out) const {
+                              std::vector<Straggle>& out) const {
   out.clear();
   if (!sim_.faulty) return;
   const Cluster& cl = sim_.scenario.clusters[sp.cluster];
   const double p = cl.straggler_probability;
   if (!(p > 0 && cl.straggler_slowdown > 1)) return;
-  std::vector<std::pair<long long, std::uint32_t>>& all = unsorted_;
+  std::vector<Straggle>& all = unsorted_;
   all.clear();
   for (std::uint32_t pos = 0; pos < sp.hosts.size(); ++pos)
     bernoulli_successes(StreamKey{sim_.options.seed, Purpose::evaluation, StreamKind::fault, static_cast<std::uint32_t>(rep_),
@@ -120,8 +120,8 @@ void FaultInjector::straggles(const SegmentProgram& sp, int epoch, long long ite
   for (const auto& ev : all) out[start_[static_cast<std::size_t>(ev.first)]++] = ev;
 }
 
-std::map<std::size_t, double> FaultInjector::slowdowns(const SegmentProgram& sp, const std::pair<long long, std::uint32_t>* first,
-                                                       const std::pair<long long, std::uint32_t>* last) const {
+std::map<std::size_t, double> FaultInjector::slowdowns(const SegmentProgram& sp, const Straggle* first,
+                                                       const Straggle* last) const {
   std::map<std::size_t, double> slow;
   if (!sim_.faulty) return slow;
   const double f = sim_.scenario.clusters[sp.cluster].straggler_slowdown;

@@ -34,11 +34,11 @@ public:
   [[nodiscard]] std::map<std::size_t, double> slowdowns(const SegmentProgram& sp, int epoch) const;
   /// Iterations mode: the iterations (of `iterations`) in which each node of `sp` straggles this epoch, as (iteration,
   /// position in sp.hosts) sorted by iteration then position, into `out`; empty when its cluster has no stragglers.
-  void straggles(const SegmentProgram& sp, int epoch, long long iterations, std::vector<std::pair<long long, std::uint32_t>>& out) const;
+  void straggles(const SegmentProgram& sp, int epoch, long long iterations, std::vector<Straggle>& out) const;
   /// Iterations mode: one iteration's slowdown per node — the straggling positions [first, last) of straggles()'s
   /// list, and a user's speed factors now — empty when none.
-  [[nodiscard]] std::map<std::size_t, double> slowdowns(const SegmentProgram& sp, const std::pair<long long, std::uint32_t>* first,
-                                                        const std::pair<long long, std::uint32_t>* last) const;
+  [[nodiscard]] std::map<std::size_t, double> slowdowns(const SegmentProgram& sp, const Straggle* first,
+                                                        const Straggle* last) const;
   /// Whether a user's events file can change speeds or states during the replication.
   [[nodiscard]] bool user_events() const;
 
@@ -54,7 +54,7 @@ private:
   const int& epoch_;
   std::vector<sg4::ActorPtr> injectors_;
   std::map<std::size_t, double> user_speed_;  ///< host -> speed factor from the events file
-  mutable std::vector<std::pair<long long, std::uint32_t>> unsorted_;  ///< straggles()'s buffers, kept between epochs
+  mutable std::vector<Straggle> unsorted_;  ///< straggles()'s buffers, kept between epochs
   mutable std::vector<std::size_t> start_;
 };
 

@@ -59,8 +59,8 @@ const IterationPatterns::Shape& IterationPatterns::shape(const std::shared_ptr<c
   return shapes_.emplace(work.get(), std::move(sh)).first->second;
 }
 
-std::uint64_t IterationPatterns::code(const Shape& shape, const std::pair<long long, std::uint32_t>* first,
-                                      const std::pair<long long, std::uint32_t>* last) {
+std::uint64_t IterationPatterns::code(const Shape& shape, const Straggle* first,
+                                      const Straggle* last) {
   std::uint64_t c = 0;
   for (auto* e = first; e != last; ++e) {
     const int k = shape.class_of[e->second];

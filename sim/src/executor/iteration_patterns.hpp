@@ -60,8 +60,8 @@ public:
   /// The shape of `work` on the segment's `hosts` (work's nodes run on some of them); computed once per kind.
   const Shape& shape(const std::shared_ptr<const IterationWork>& work, const std::vector<std::size_t>& hosts, const Resolved& r);
   /// The code of a pattern: the straggling positions [first, last) (an epoch's list, straggles()).
-  [[nodiscard]] static std::uint64_t code(const Shape& shape, const std::pair<long long, std::uint32_t>* first,
-                                          const std::pair<long long, std::uint32_t>* last);
+  [[nodiscard]] static std::uint64_t code(const Shape& shape, const Straggle* first,
+                                          const Straggle* last);
   /// The id of the meter's current layout (its hosts, then its links, in order of first use); kNoLayout once
   /// kMaxLayouts are known.
   std::size_t layout_id(const EnergyMeter& meter);

@@ -64,15 +64,20 @@ void PatternEpoch::flush() {
   }
 }
 
+bool PatternEpoch::plain(const IterationRun& run, const Straggle* first, const Straggle* last) {
+  flush();
+  const auto slow = faults_.slowdowns(sp_, first, last);
+  return run_iteration(*run.work, r_, meter_, activities_, slow.empty() ? nullptr : &slow);
+}
+
 bool PatternEpoch::simulate(const IterationRun& run, const IterationPatterns::Shape& sh, const IterationPatterns::Key& k,
                             std::uint64_t mask, const Straggle* first, const Straggle* last) {
-  const auto slow = faults_.slowdowns(sp_, first, last);
-  flush();
+  flush();  // (before the readings; plain's own flush then has nothing left)
   const std::size_t hosts_before = meter_.host_count();
   const std::size_t links_before = meter_.link_count();
   const EnergyMeter::Reading a = meter_.read();
   const double t0 = sg4::Engine::get_clock();
-  if (!run_iteration(*run.work, r_, meter_, activities_, slow.empty() ? nullptr : &slow)) return false;
+  if (!plain(run, first, last)) return false;
   if (meter_.host_count() != hosts_before) return true;  // (its nodes are charged from the segment's start)
   const EnergyMeter::Reading b = meter_.read();
   IterationPatterns::Outcome o;
@@ -105,11 +110,8 @@ bool PatternEpoch::iterations(const IterationRun& run, const IterationPatterns::
   for (auto* e = first; e != last; ++e) mask |= std::uint64_t{1} << e->second;
   const std::uint64_t code = IterationPatterns::code(sh, first, last);
   if (!sh.covered) {  // a node outside the segment's hosts: its draw is not the segment's to compose
-    for (; count > 0; --count) {
-      flush();
-      const auto slow = faults_.slowdowns(sp_, first, last);
-      if (!run_iteration(*run.work, r_, meter_, activities_, slow.empty() ? nullptr : &slow)) return false;
-    }
+    for (; count > 0; --count)
+      if (!plain(run, first, last)) return false;
     return true;
   }
   while (count > 0) {

@@ -18,8 +18,6 @@ namespace deplsim::execution {
 
 class PatternEpoch {
 public:
-  using Straggle = std::pair<long long, std::uint32_t>;  ///< (iteration, position in the segment's hosts)
-
   /// `activities` counts what runs in SimGrid. The segment's nodes are charged by `meter` from the segment's start.
   PatternEpoch(IterationPatterns& memo, EnergyMeter& meter, Resolved& r, const FaultInjector& faults,
                const SegmentProgram& sp, long long& activities);
@@ -35,6 +33,8 @@ private:
   /// The iterations counted so far: their duration slept, their nodes and links charged what they drew instead of
   /// what they drew asleep.
   void flush();
+  /// One iteration run in SimGrid with the stragglers [first, last) slowed down (the counted ones flushed before).
+  bool plain(const IterationRun& run, const Straggle* first, const Straggle* last);
   /// One iteration in SimGrid with the stragglers [first, last), remembered under `k`: with the links first used in
   /// it (in order of first use) and what they drew from then on.
   bool simulate(const IterationRun& run, const IterationPatterns::Shape& sh, const IterationPatterns::Key& k, std::uint64_t mask,

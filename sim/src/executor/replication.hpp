@@ -56,7 +56,7 @@ private:
     double ckpt_energy = 0.0;
     int ckpt_done = 0;
   };
-  using Straggles = std::vector<std::pair<long long, std::uint32_t>>;
+  using Straggles = std::vector<Straggle>;
 
   [[nodiscard]] double now_rel() const;
   [[nodiscard]] double energy() const { return meter_.hosts() + meter_.links() + meter_.transmit(); }
