@@ -157,9 +157,46 @@ check "an empty list: exit 2" bad "model.batch_sizes" 'model.batch_sizes=[]'
 check "a batch out of range: exit 2" bad "model.batch_sizes.0" 'model.batch_sizes=[0, 64]'
 check "not a list: exit 2" bad "model.batch_sizes" 'model.batch_sizes=64'
 check "model.batch_size not in the list: exit 2" bad "model.batch_size" 'model.batch_sizes=[128, 256]'
-check "a measured profile (traces) cannot choose: exit 2" bash -c "
-  '$DEPLSIM' plan tests/data/scenarios/tiny-traces.yaml --set 'model.batch_sizes=[32, 64]' >/dev/null 2>'$TMP/t.err'; rc=\$?
-  [ \$rc = 2 ] && grep -qF 'model.batch_sizes' '$TMP/t.err' && grep -qF 'kind: parametric' '$TMP/t.err' || { echo rc \$rc; cat '$TMP/t.err'; exit 1; }"
+# A measured profile chooses among the batches its `batch` column measures (tests/data/profiles/valid-batches.csv:
+# valid.csv at batch 32, valid-b64.csv at 64): the batch-64 plan equals the plan on valid-b64.csv alone (the column
+# only selects rows); the list's plan is the cheapest batch's; a profile without the column, or a batch it lacks, is
+# exit 2 naming model.batch_sizes; no batch-size-law note (the profile measures each batch).
+TR=tests/data/scenarios/tiny-traces.yaml
+# expected-loss (no claim: 3 knowledge seeds) at L* = 0.58, where batch 64's losses (x 1.05) need more epochs; the list
+# names 64 first so that a tie would keep 64: 32 kept shows the costs decided.
+TRB=(--orchestrator expected-loss --set target.loss=0.58 --set model.learning.profile=../profiles/valid-batches.csv)
+traces_choice() {
+  local c2=0.97499999999999998 b
+  for b in 32 64; do
+    timeout 300 "$DEPLSIM" plan "$TR" "${TRB[@]}" --set "model.batch_size=$b" --set "model.learning.confidence=$c2" \
+      >"$TMP/tr-$b.json" 2>"$TMP/tr-$b.err" || { echo "batch $b fixed: exit $?"; cat "$TMP/tr-$b.err"; return 1; }
+  done
+  timeout 300 "$DEPLSIM" plan "$TR" "${TRB[@]}" --set model.learning.profile=../profiles/valid-b64.csv --set "model.learning.confidence=$c2" \
+    >"$TMP/tr-file64.json" 2>"$TMP/tr-file64.err" || { echo "valid-b64.csv: exit $?"; cat "$TMP/tr-file64.err"; return 1; }
+  expect_rc 0 plan "$TR" "${TRB[@]}" --set 'model.batch_sizes=[64, 32]' || return 1
+  cp "$TMP/rc.out" "$TMP/tr-list.json"
+  ! grep -qF "batch-size law" "$TMP/rc.err" || { echo "a law note for a measured profile:"; cat "$TMP/rc.err"; return 1; }
+  "$PY" - "$TMP" <<'PYEOF'
+import json, sys
+tmp = sys.argv[1]
+p32, p64, f64, chosen = (json.load(open(f"{tmp}/{n}.json")) for n in ("tr-32", "tr-64", "tr-file64", "tr-list"))
+for k in ("data_sources", "segments", "predicted"):
+    assert p64[k] == f64[k], ("batch 64 of the column vs its own file", k, p64[k], f64[k])
+assert p32["segments"] != p64["segments"] or p32["predicted"] != p64["predicted"], "the two batches plan alike"
+assert p32["predicted"]["energy_j"] < p64["predicted"]["energy_j"], (p32["predicted"], p64["predicted"])
+want = 32
+assert chosen["batch_size"] == want, (chosen.get("batch_size"), want)
+for k in ("data_sources", "segments", "predicted"):
+    assert chosen[k] == {32: p32, 64: p64}[want][k], k
+PYEOF
+}
+check "a profile with a batch column: each batch's plan is its rows' plan; the cheapest kept" traces_choice
+check "a profile without a batch column cannot choose: exit 2" bash -c "
+  '$DEPLSIM' plan '$TR' --set 'model.batch_sizes=[32, 64]' >/dev/null 2>'$TMP/t.err'; rc=\$?
+  [ \$rc = 2 ] && grep -qF 'model.batch_sizes' '$TMP/t.err' && grep -qF 'no batch column' '$TMP/t.err' || { echo rc \$rc; cat '$TMP/t.err'; exit 1; }"
+check "a batch the profile does not measure: exit 2" bash -c "
+  '$DEPLSIM' plan '$TR' ${TRB[*]} --set 'model.batch_sizes=[32, 128]' >/dev/null 2>'$TMP/t.err'; rc=\$?
+  [ \$rc = 2 ] && grep -qF 'model.batch_sizes' '$TMP/t.err' && grep -qF 'batch 128 not measured' '$TMP/t.err' && grep -qF 'it measures 32, 64' '$TMP/t.err' || { echo rc \$rc; cat '$TMP/t.err'; exit 1; }"
 # The coverage study over a list: per repetition and planner, a plan per batch on that batch's draw, the cheapest
 # kept and judged on its batch's truth. Each row equals the row of a study with the kept batch fixed (at the
 # per-batch confidence: same draws), and no fixed batch's plan of that repetition is cheaper.

@@ -336,3 +336,44 @@ TEST_CASE("profile text details: CRLF, byte-order mark, large numbers, many erro
   }
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a batch column: the rows at the scenario's batch are the profile", "[trace]") {
+  // valid-batches.csv holds valid.csv at batch 32 and valid-b64.csv (the same runs, losses x 1.05) at batch 64.
+  const TraceProfile p32 = load_trace_profile(profile_path("valid-batches.csv"), kVersions, kMaxProfileBytes, 32);
+  const TraceProfile p64 = load_trace_profile(profile_path("valid-batches.csv"), kVersions, kMaxProfileBytes, 64);
+  CHECK(p32.batches == std::vector<int>{32, 64});
+  CHECK(p32.batch == 32);
+  CHECK(p64.batch == 64);
+  const auto same = [](const TraceProfile& a, const TraceProfile& b) {
+    REQUIRE(a.runs.size() == b.runs.size());
+    for (std::size_t i = 0; i < a.runs.size(); ++i) {
+      CHECK(a.runs[i].name == b.runs[i].name);
+      CHECK(a.runs[i].data_fraction == b.runs[i].data_fraction);
+      REQUIRE(a.runs[i].by_seed.size() == b.runs[i].by_seed.size());
+      for (const auto& [s, t] : a.runs[i].by_seed) {
+        CHECK(t.test == b.runs[i].by_seed.at(s).test);
+        CHECK(t.validation == b.runs[i].by_seed.at(s).validation);
+      }
+    }
+  };
+  same(p32, load_trace_profile(profile_path("valid.csv"), kVersions));
+  same(p64, load_trace_profile(profile_path("valid-b64.csv"), kVersions));
+  // The two batches differ, and so do their ground truths' identities.
+  CHECK(p64.runs[0].by_seed.at(1).test != p32.runs[0].by_seed.at(1).test);
+  CHECK(TraceLearning(p32, 8000, 3).identity() != TraceLearning(p64, 8000, 3).identity());
+  // Without a batch column the requested batch is not checked (the file is one batch's).
+  CHECK(load_trace_profile(profile_path("valid.csv"), kVersions, kMaxProfileBytes, 128).batches.empty());
+
+  try {
+    (void)load_trace_profile(profile_path("valid-batches.csv"), kVersions, kMaxProfileBytes, 128);
+    FAIL("expected an InputError for an unmeasured batch");
+  } catch (const InputError& e) {
+    CHECK(e.issues().front().key == "batch");
+    CHECK_THAT(e.issues().front().message, Contains("no rows at global batch 128") && Contains("measures batches 32, 64"));
+  }
+  CHECK_THROWS_WITH(load_trace_profile(profile_path("valid-batches.csv"), kVersions), Contains("say which (model.batch_size)"));
+  const InputIssue bad = first_issue("bad-batch.csv");
+  CHECK(bad.line == 3);
+  CHECK(bad.key == "batch");
+  CHECK_THAT(bad.message, Contains("expected a global batch size") && Contains("got '0'"));
+}

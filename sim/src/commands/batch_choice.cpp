@@ -26,7 +26,8 @@ struct Tried {
 
 std::optional<std::string> batch_law_note(const Context& ctx) {
   const Model& m = ctx.scenario().model;
-  if (m.batch_sizes.size() < 2 || ctx.loaded.learning.batch_noise_scale > 0) return std::nullopt;
+  // A measured profile measures each batch's learning (its batch column): no law needed.
+  if (m.batch_sizes.size() < 2 || ctx.loaded.learning.batch_noise_scale > 0 || ctx.loaded.learning.kind == "traces") return std::nullopt;
   return fmt::format("model.batch_sizes lists {} global batches but model.learning has no batch-size law "
                      "(batch_noise_scale, reference_batch): every batch then learns alike per epoch, so the choice weighs "
                      "only what each batch costs (iterations per epoch, memory): in the iterations mode, usually the largest batch "

@@ -153,7 +153,24 @@ std::unique_ptr<GroundTruth> trace_truth(Context& ctx) {
   LearningSpec& lm = ctx.loaded.learning;
   std::vector<std::string> names;
   for (const auto& v : sc.model.versions) names.push_back(v.name);
-  TraceProfile profile = load_trace_profile(lm.profile, names);
+  TraceProfile profile = load_trace_profile(lm.profile, names, kMaxProfileBytes, sc.model.batch_size);
+  if (!sc.model.batch_sizes.empty()) {
+    // A choice of batch needs each listed batch measured: the profile's `batch` column.
+    std::string measured, missing;
+    for (const int b : profile.batches) measured += fmt::format("{}{}", measured.empty() ? "" : ", ", b);
+    for (const int b : sc.model.batch_sizes)
+      if (std::find(profile.batches.begin(), profile.batches.end(), b) == profile.batches.end())
+        missing += fmt::format("{}{}", missing.empty() ? "" : ", ", b);
+    if (profile.batches.empty())
+      throw InputError(ctx.loaded.where.at("model.batch_sizes",
+                                           fmt::format("the profile '{}' has no batch column: it holds the losses of the one batch it was "
+                                                       "measured at; choosing the batch needs a profile measured at each listed batch "
+                                                       "(docs/profiles.md) or kind: parametric with the batch-size law",
+                                                       shown(lm.profile))));
+    if (!missing.empty())
+      throw InputError(ctx.loaded.where.at("model.batch_sizes", fmt::format("batch {} not measured in the profile '{}' (it measures {})",
+                                                                            missing, shown(lm.profile), measured)));
+  }
   const auto seeds = profile.seeds().size();
   if (lm.initial_loss <= 0) {
     // The grid's top: the largest loss measured.

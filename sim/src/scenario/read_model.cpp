@@ -126,7 +126,8 @@ void read_switch_epochs(ModelReading& mr, Map& model, Scenario& sc) {
 }
 
 // model.batch_sizes (docs/scenario.md 2.7): the global batches a plan chooses from, distinct, at most 16, with a
-// learning model whose knowledge can be drawn for each (parametric); model.batch_size, if written, is one of them.
+// learning model that knows each (parametric, or a profile with a batch column: checked when it is loaded);
+// model.batch_size, if written, is one of them.
 void read_batch_sizes(ModelReading& mr, Map& model, Scenario& sc) {
   yaml::Document& doc = mr.r.doc;
   YAML::Node list = model.get("batch_sizes");
@@ -134,12 +135,6 @@ void read_batch_sizes(ModelReading& mr, Map& model, Scenario& sc) {
   if (!list.IsDefined() || list.IsNull()) return;
   if (!list.IsSequence() || list.size() == 0 || list.size() > 16) {
     doc.issue(list, "model.batch_sizes", "expected a list of 1 to 16 global batch sizes, e.g. [256, 1024, 4096]");
-    return;
-  }
-  if (mr.traces) {
-    doc.issue(list, "model.batch_sizes",
-              "a measured profile (learning kind: traces) holds the losses of the one batch it was measured at; "
-              "choosing the batch needs kind: parametric (with the batch-size law)");
     return;
   }
   for (std::size_t i = 0; i < list.size(); ++i) {

@@ -32,16 +32,19 @@ namespace deplsim {
 
 namespace {
 
-enum Column : std::size_t { c_version, c_fraction, c_seed, c_epoch, c_val, c_test, c_run, kColumnCount };
+// `batch` is optional (a profile measured at several global batches, docs/profiles.md 3); the others are required.
+enum Column : std::size_t { c_version, c_fraction, c_seed, c_epoch, c_val, c_test, c_run, c_batch, kColumnCount };
 constexpr std::array<const char*, kColumnCount> kColumnNames = {"version",  "data_fraction", "seed", "epoch",
-                                                                "val_loss", "test_loss",     "run"};
+                                                                "val_loss", "test_loss",     "run",  "batch"};
+constexpr std::size_t kRequiredColumns = c_batch;  // the columns before it
+constexpr std::size_t kAbsent = std::numeric_limits<std::size_t>::max();
 constexpr std::size_t kMaxIssues = 20;
 constexpr int kTraceVersion = 1;  // bump whenever TraceLearning's output for a given profile changes
 
 std::string expected_header() {
   std::string out;
-  for (const char* c : kColumnNames) out += (out.empty() ? "" : ",") + std::string(c);
-  return out;
+  for (std::size_t c = 0; c < kRequiredColumns; ++c) out += (out.empty() ? "" : ",") + std::string(kColumnNames[c]);
+  return out + ", and optionally batch";
 }
 
 
@@ -159,6 +162,7 @@ struct Row {
   int epoch = 0;
   double val = 0.0;
   double test = 0.0;
+  int batch = 0;         // the global batch measured at; 0 without a batch column
   int seed_column = 0;   // where the fields are on the line, for messages
   int epoch_column = 0;
   int run_column = 0;
@@ -297,6 +301,7 @@ struct Header {
   std::size_t field_count = 0;
   std::array<std::size_t, kColumnCount> position{};
 
+  [[nodiscard]] bool has(Column c) const { return position[c] != kAbsent; }
   /// The name of the column at this field of a line ("" for none).
   [[nodiscard]] std::string column_at(std::size_t field_index) const {
     for (std::size_t c = 0; c < kColumnCount; ++c)
@@ -321,7 +326,7 @@ Header read_header(LineReader& lines, const std::string& path, Issues& issues) {
   out.line = lines.line_no();
   const int header_line = out.line;
   auto& position = out.position;
-  position.fill(std::numeric_limits<std::size_t>::max());
+  position.fill(kAbsent);
   const std::vector<Field> header_fields = split_fields(header);
   out.field_count = header_fields.size();
   if (const auto q = header.find('"'); q != std::string_view::npos)
@@ -335,15 +340,15 @@ Header read_header(LineReader& lines, const std::string& path, Issues& issues) {
       continue;
     }
     const auto c = static_cast<std::size_t>(it - kColumnNames.begin());
-    if (position[c] != std::numeric_limits<std::size_t>::max()) {
+    if (position[c] != kAbsent) {
       issues.add(header_line, f.column, kColumnNames[c],
                  fmt::format("column '{}' appears twice (columns {} and {})", kColumnNames[c], position[c] + 1, i + 1));
       continue;
     }
     position[c] = i;
   }
-  for (std::size_t c = 0; c < kColumnCount; ++c)
-    if (position[c] == std::numeric_limits<std::size_t>::max())
+  for (std::size_t c = 0; c < kRequiredColumns; ++c)
+    if (position[c] == kAbsent)
       issues.add(header_line, 0, kColumnNames[c],
                  fmt::format("missing column '{}' (the columns are exactly: {})", kColumnNames[c], expected_header()));
   return out;
@@ -380,6 +385,7 @@ public:
   RowFields(const std::vector<Field>& fields, const Header& header, int line_no, Issues& issues)
       : fields_(fields), header_(header), line_no_(line_no), issues_(issues) {}
   const Field& operator[](Column c) const { return fields_[header_.position[c]]; }
+  [[nodiscard]] bool has(Column c) const { return header_.has(c); }
   void bad(Column c, std::string message) { issues_.add(line_no_, (*this)[c].column, kColumnNames[c], std::move(message)); }
 
 private:
@@ -440,6 +446,13 @@ bool read_numbers(RowFields& field, Row& row) {
       ok = false;
     }
     (c == c_val ? row.val : row.test) = value;
+  }
+  if (field.has(c_batch)) {
+    const std::string_view t = field[c_batch].text;
+    if (!parse_whole(t, row.batch) || row.batch < 1 || row.batch > 100'000'000) {
+      field.bad(c_batch, fmt::format("expected a global batch size, a whole number in [1, 100000000], got '{}'", shown(t)));
+      ok = false;
+    }
   }
   return ok;
 }
@@ -612,7 +625,7 @@ void check_switch_bases(const TraceProfile& profile, const std::vector<int>& run
 } // namespace
 
 TraceProfile load_trace_profile(const std::string& path, const std::vector<std::string>& version_names,
-                                std::uintmax_t max_bytes) {
+                                std::uintmax_t max_bytes, int batch) {
   const std::string text = read_file(path, max_bytes);
   Issues issues(path);
   std::string_view rest(text);
@@ -633,6 +646,23 @@ TraceProfile load_trace_profile(const std::string& path, const std::vector<std::
   }
   issues.throw_if_any();
   if (rows.empty()) throw InputError(InputIssue{path, header.line, 0, "", "no data rows after the header"});
+  // --- a batch column: keep the rows measured at the scenario's global batch ---
+  std::vector<int> batches;
+  if (header.has(c_batch)) {
+    for (const Row& r : rows) batches.push_back(r.batch);
+    std::sort(batches.begin(), batches.end());
+    batches.erase(std::unique(batches.begin(), batches.end()), batches.end());
+    if (std::find(batches.begin(), batches.end(), batch) == batches.end()) {
+      std::string list;
+      for (const int b : batches) list += fmt::format("{}{}", list.empty() ? "" : ", ", b);
+      throw InputError(InputIssue{path, header.line, 0, "batch",
+                                  batch > 0 ? fmt::format("no rows at global batch {} (the scenario's model.batch_size); this profile measures "
+                                                          "batch{} {}", batch, batches.size() > 1 ? "es" : "", list)
+                                            : fmt::format("this profile measures batch{} {}: say which (model.batch_size)",
+                                                          batches.size() > 1 ? "es" : "", list)});
+    }
+    std::erase_if(rows, [&](const Row& r) { return r.batch != batch; });
+  }
 
   // --- structure: epochs 1..K per (fraction, run, seed), equal lengths, >= 2 seeds ---
   std::sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
@@ -642,6 +672,8 @@ TraceProfile load_trace_profile(const std::string& path, const std::vector<std::
   TraceProfile profile;
   profile.path = path;
   profile.version_names = version_names;
+  profile.batches = batches;
+  if (!batches.empty()) profile.batch = batch;
   std::vector<int> run_column;  // column of `run` on each profile run's first line
   std::size_t i = 0;
   while (i < rows.size()) build_run(rows, i, specs.specs, issues, profile, run_column);

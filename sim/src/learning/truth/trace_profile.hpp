@@ -46,6 +46,8 @@ struct TraceProfile {
   std::string path;                       ///< as given to the loader (for messages)
   std::vector<std::string> version_names; ///< scenario version names, in scenario order
   std::vector<MeasuredRun> runs;          ///< sorted by (data_fraction, name)
+  std::vector<int> batches;               ///< global batches of the file's `batch` column, increasing (empty: no column)
+  int batch = 0;                          ///< the batch whose rows were kept (0: no batch column)
 
   /// Distinct measured data fractions, increasing.
   [[nodiscard]] std::vector<double> data_fractions() const;
@@ -60,8 +62,10 @@ struct TraceProfile {
 /// empty or oversized file, missing/duplicated/unknown columns, wrong field count, quotes, bad numbers, unknown
 /// versions, unparsable runs, a version disagreeing with its run, holes or duplicates in epochs, seeds of
 /// different lengths, a switch run without its base run, fewer than 2 seeds for a (run, data fraction).
+/// An optional `batch` column holds the global batch each row was measured at: only the rows at `batch` are kept
+/// (and checked as a profile); a `batch` the file does not measure, or none (0), is an InputError naming the file's.
 TraceProfile load_trace_profile(const std::string& path, const std::vector<std::string>& version_names,
-                                std::uintmax_t max_bytes = kMaxProfileBytes);
+                                std::uintmax_t max_bytes = kMaxProfileBytes, int batch = 0);
 
 /// @brief Parse a run name (`full`, `full>p75@5`, `full>p50@5>p75@10`) into versions and switch epochs.
 /// Throws std::invalid_argument with a message naming what is wrong.
