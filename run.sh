@@ -111,8 +111,8 @@ sanitize_tests() {
   stage "sanitizer build" cmake --build --preset clang-sanitize -- -j2
   say "fast tests under ASan and UBSan"
   stage "sanitizer tests" ctest --preset clang-sanitize
-  say "fuzz targets, ${DEPLSIM_FUZZ_SECONDS:-15} s each from the seed corpora"
-  stage "fuzz" env FUZZ_FRESH_CORPUS=1 FUZZ_SEED=1 "$ROOT/tests/fuzz/run.sh" "${DEPLSIM_FUZZ_SECONDS:-15}"
+  say "fuzz targets, ${DEPLSIM_FUZZ_SECONDS:-15} s each from the seed corpora, two at a time"
+  stage "fuzz" env FUZZ_FRESH_CORPUS=1 FUZZ_SEED=1 FUZZ_JOBS=2 "$ROOT/tests/fuzz/run.sh" "${DEPLSIM_FUZZ_SECONDS:-15}"
 }
 
 case "${1:-}" in
