@@ -109,4 +109,54 @@ check "  (nothing written)" test ! -e "$TMP/x.xml"
 check "distributed-edge-cloud.xml is what its spec generates" bash -c "
   '$DEPLSIM' platform generate '$SOURCE_DIR/platforms/distributed-edge-cloud.yaml' --out '$TMP/dist.xml' >/dev/null &&
   cmp '$TMP/dist.xml' '$SOURCE_DIR/platforms/distributed-edge-cloud.xml'"
+# Data sources at several sites (`sources` as a list): a zone at a cluster's site reaches that cluster over its own
+# uplink alone, every other zone through the site's uplink too; a zone at the core, through its uplink and theirs.
+cat >"$TMP/sites.yaml" <<'YAML'
+clusters:
+  - {prefix: edge, hosts: 2, speed: "1Gf", wattage_per_state: "1:1:2", uplink_bandwidth: 1Gbps, uplink_latency: 10ms}
+  - {prefix: cloud, hosts: 2, speed: "10Gf", wattage_per_state: "10:10:20", uplink_bandwidth: 10Gbps, uplink_latency: 20ms}
+sources:
+  - {zone: central, count: 1, host_names: "src-{i}"}
+  - {zone: edge-data, site: edge, count: 2, bandwidth: 100Mbps, latency: 1ms, uplink_bandwidth: 10Gbps, uplink_latency: 50us}
+  - {zone: cloud-data, site: cloud, host_names: "dc-cam{i}", transmit_w: 3}
+YAML
+check "sources at sites: generated" expect_rc 0 platform generate "$TMP/sites.yaml" --out "$TMP/sites.xml"
+check "  (2 clusters, 9 hosts)" err_has "2 clusters, 9 hosts"
+sed -e "s#^platform: .*#platform: $TMP/sites.xml#" -e 's/{name: main, zone: tiny}/{name: main, zone: edge}/' \
+    -e 's/{name: second, zone: tiny2, price_per_node_s: 0.001}/{name: second, zone: cloud}/' \
+    -e 's/{name: cam1, host: src1,/{name: cam1, host: edge-data-2,/' -e 's/{name: cam2, host: src1,/{name: cam2, host: dc-cam1,/' \
+    "$SOURCE_DIR/tests/data/scenarios/tiny.yaml" >"$TMP/sites-sc.yaml"
+sed -e 's/{name: cam2, host: dc-cam1,/{name: cam2, host: src-1,/' "$TMP/sites-sc.yaml" >"$TMP/sites-sc2.yaml"
+sites_routes() {
+  "$DEPLSIM" platform show "$TMP/sites.xml" --scenario "$TMP/sites-sc.yaml" --json >"$TMP/s1.json" || return 1
+  "$DEPLSIM" platform show "$TMP/sites.xml" --scenario "$TMP/sites-sc2.yaml" --json >"$TMP/s2.json" || return 1
+  "$DEPLSIM" plan "$TMP/sites-sc.yaml" --orchestrator full-only >/dev/null || return 1
+  "$PY" - "$TMP/s1.json" "$TMP/s2.json" <<'PYEOF'
+import json, sys
+routes = {}
+for path in sys.argv[1:]:
+    for r in json.load(open(path))["scenario"]["rates"]:
+        if r["kind"] == "source-cluster":
+            routes[(r["src_host"], r["dst_host"].split("-")[0])] = r["links"]
+def check(src, dst, want):
+    got = [l for l in routes[(src, dst)] if l.endswith("-up_UP") or l.endswith("-up_DOWN")]
+    assert got == want, (src, dst, got, want)
+check("edge-data-2", "edge", ["edge-data-up_UP"])                             # at its site: no WAN
+check("edge-data-2", "cloud", ["edge-data-up_UP", "edge-up_UP", "cloud-up_DOWN"])  # out through the site's uplink
+check("dc-cam1", "cloud", ["cloud-data-up_UP"])
+check("dc-cam1", "edge", ["cloud-data-up_UP", "cloud-up_UP", "edge-up_DOWN"])
+check("src-1", "edge", ["central-up_UP", "edge-up_DOWN"])                   # at the core
+hosts = {h["name"]: h for h in json.load(open(sys.argv[1]))["hosts"]}
+assert hosts["dc-cam1"]["zone"] == "cloud-data" and hosts["dc-cam1"]["transmit_w"] == 3, hosts["dc-cam1"]
+PYEOF
+}
+check "  routes: a site's data reaches its cluster without the WAN, the others through it; a scenario plans on it" sites_routes
+printf 'clusters:\n  - {prefix: e, hosts: 1, speed: 1Gf, wattage_per_state: "1:1:2"}\nsources:\n  - {zone: d1, site: nowhere}\n  - {zone: e}\n  - {zone: d1}\n' >"$TMP/badsites.yaml"
+check "bad source zones: exit 2" expect_rc 2 platform generate "$TMP/badsites.yaml" --out "$TMP/badsites.xml"
+check "  (each named)" bash -c "grep -qF \"sources.0.site: 'nowhere' is not a cluster of this spec (clusters: e)\" '$TMP/rc.err' &&
+  grep -qF \"sources.1.zone: zone 'e' is already a cluster\" '$TMP/rc.err' && grep -qF \"sources.2.zone: zone 'd1' is already a source zone\" '$TMP/rc.err' &&
+  [ ! -e '$TMP/badsites.xml' ]"
+printf 'clusters:\n  - {prefix: e, hosts: 1, speed: 1Gf, wattage_per_state: "1:1:2"}\nsources:\n  - {count: 1}\n' >"$TMP/nozone.yaml"
+check "a listed source zone without its name: exit 2" expect_rc 2 platform generate "$TMP/nozone.yaml" --out "$TMP/nozone.xml"
+check "  (named)" err_has "sources.0.zone: missing (required)"
 finish

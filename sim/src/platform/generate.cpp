@@ -10,9 +10,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <unistd.h>
 
 namespace deplsim {
@@ -51,11 +53,24 @@ struct Group {
   std::string uplink_bandwidth = "1Gbps", uplink_latency = "5ms";
 };
 
+// A zone of data-source hosts. At the core (no site), it reaches every zone through its uplink and theirs; at a
+// cluster's site, its uplink joins that cluster's gateway: the site's hosts are one link away, everything else is
+// reached through the site's own uplink as well (docs/platforms.md section 6).
+struct SourceZone {
+  std::string zone = "sensors";
+  std::string host_names = "src-{i}";  // {i} or {i:0N}: the host's number, from 1
+  std::string site;                    // a cluster's zone id, or "" (the core)
+  int count = 1;
+  std::string bandwidth = "100Mbps", latency = "1ms";
+  std::string uplink_bandwidth = "1Gbps", uplink_latency = "5ms";
+  double transmit_w = 0;  // each source's radio while it sends; 0: not declared
+  YAML::Node zone_node, site_node;  // where they are written (messages)
+};
+
 struct Spec {
   std::vector<Group> groups;
-  int sources = 1;
-  std::string source_bandwidth = "100Mbps", source_latency = "1ms";
-  double source_transmit_w = 0;  // each source's radio while it sends; 0: not declared
+  std::vector<SourceZone> sources{SourceZone{}};
+  bool sources_listed = false;  // `sources` written as a list
   std::string controller_speed = "100Gf";
   int controller_cores = 16;
 };
@@ -150,6 +165,70 @@ bool read_host_types(yaml::Document& doc, yaml::Map& m, Group& g) {
   return true;
 }
 
+// One zone of data sources: the `sources` mapping, or an entry of the list (which must name its zone).
+SourceZone read_source_zone(yaml::Document& doc, yaml::Map& m, bool listed) {
+  static const std::regex zone_ok("[A-Za-z][A-Za-z0-9_-]*");
+  SourceZone z;
+  if (listed) {
+    z.zone = m.string("zone");
+    z.host_names = z.zone + "-{i}";
+  } else {
+    z.zone = m.string("zone", z.zone);
+  }
+  if (m.ok("zone") && (!std::regex_match(z.zone, zone_ok) || z.zone.size() > 64))
+    doc.issue(m.get("zone"), m.key_path("zone"),
+              fmt::format("'{}' is not a valid zone name (1 to 64 characters: a letter, then letters, digits, '_', '-')", shown(z.zone)));
+  z.host_names = m.string("host_names", z.host_names);
+  if (m.ok("host_names") && (!pattern_ok(z.host_names, true) || z.host_names.find("{c}") != std::string::npos))
+    doc.issue(m.get("host_names"), m.key_path("host_names"),
+              fmt::format("'{}': expected letters, digits, '_', '-', '.', with {{i}} or {{i:0N}} (the source's number, from 1)",
+                          shown(z.host_names)));
+  z.site = m.string("site", "");
+  z.count = static_cast<int>(std::clamp<long long>(m.integer("count", 1), -1, 1'000'000));
+  if (m.ok("count") && (z.count < 1 || z.count > 10000)) doc.issue(m.get("count"), m.key_path("count"), fmt::format("must be in [1, 10000], got {}", z.count));
+  z.bandwidth = m.string("bandwidth", z.bandwidth);
+  z.latency = m.string("latency", z.latency);
+  z.uplink_bandwidth = m.string("uplink_bandwidth", z.uplink_bandwidth);
+  z.uplink_latency = m.string("uplink_latency", z.uplink_latency);
+  z.transmit_w = m.number("transmit_w", 0.0);
+  if (m.ok("transmit_w") && !(z.transmit_w >= 0 && z.transmit_w <= 1e5))
+    doc.issue(m.get("transmit_w"), m.key_path("transmit_w"), "must be in [0, 100000] W");
+  z.zone_node = m.get("zone");
+  z.site_node = m.get("site");
+  m.reject_unknown_keys();
+  return z;
+}
+
+// A cluster's zone id: PREFIX when its group has one cluster, else PREFIX-C.
+std::string cluster_id(const Group& g, int c) { return g.count == 1 ? g.prefix : fmt::format("{}-{}", g.prefix, c); }
+
+// Source zones: names unique and not a cluster's or the core's, sites existing clusters, at most 10,000 sources.
+void check_source_zones(yaml::Document& doc, const Spec& sp) {
+  std::set<std::string> clusters;
+  for (const auto& g : sp.groups)
+    for (int c = 0; c < g.count && clusters.size() <= 20000; ++c) clusters.insert(cluster_id(g, c));
+  std::set<std::string> seen;
+  long long count = 0;
+  for (std::size_t i = 0; i < sp.sources.size(); ++i) {
+    const SourceZone& z = sp.sources[i];
+    const std::string key = sp.sources_listed ? fmt::format("sources.{}", i) : "sources";
+    const YAML::Node zone_at = z.zone_node.IsDefined() ? z.zone_node : doc.root();
+    count += z.count;
+    if (z.zone == "core" || clusters.count(z.zone) != 0 || !seen.insert(z.zone).second)
+      doc.issue(zone_at, key + ".zone", fmt::format("zone '{}' is already a {}", shown(z.zone),
+                                                        z.zone == "core" ? "zone (the controller's)" : clusters.count(z.zone) != 0 ? "cluster" : "source zone"));
+    if (!z.site.empty() && clusters.count(z.site) == 0) {
+      std::string known;
+      int shown_count = 0;
+      for (const auto& c : clusters)
+        if (shown_count++ < 20) known += fmt::format("{}{}", known.empty() ? "" : ", ", c);
+      doc.issue(z.site_node, key + ".site", fmt::format("'{}' is not a cluster of this spec (clusters: {}{})", shown(z.site), known,
+                                                        clusters.size() > 20 ? ", ..." : ""));
+    }
+  }
+  if (count > 10000) doc.issue(doc.root(), "sources", fmt::format("{} sources in all: more than 10,000", count));
+}
+
 Spec read_spec(const std::string& path) {
   yaml::Document doc = yaml::Document::load_file(path);
   Spec sp;
@@ -191,16 +270,17 @@ Spec read_spec(const std::string& path) {
     }
     YAML::Node src = top.get("sources");
     if (src.IsDefined() && !src.IsNull()) {
-      yaml::Map m(doc, src, "sources");
-      if (m.valid()) {
-        sp.sources = static_cast<int>(std::clamp<long long>(m.integer("count", 1), -1, 1'000'000));
-        if (m.ok("count") && (sp.sources < 1 || sp.sources > 10000)) doc.issue(m.get("count"), "sources.count", fmt::format("must be in [1, 10000], got {}", sp.sources));
-        sp.source_bandwidth = m.string("bandwidth", sp.source_bandwidth);
-        sp.source_latency = m.string("latency", sp.source_latency);
-        sp.source_transmit_w = m.number("transmit_w", 0.0);
-        if (m.ok("transmit_w") && !(sp.source_transmit_w >= 0 && sp.source_transmit_w <= 1e5))
-          doc.issue(m.get("transmit_w"), "sources.transmit_w", "must be in [0, 100000] W");
-        m.reject_unknown_keys();
+      if (src.IsSequence()) {
+        sp.sources.clear();
+        sp.sources_listed = true;
+        if (src.size() == 0 || src.size() > 1000) doc.issue(src, "sources", "expected a mapping, or a list of 1 to 1000 source zones");
+        for (std::size_t i = 0; i < src.size() && i < 1000; ++i) {
+          yaml::Map m(doc, src[i], fmt::format("sources.{}", i));
+          if (m.valid()) sp.sources.push_back(read_source_zone(doc, m, true));
+        }
+      } else {
+        yaml::Map m(doc, src, "sources");
+        if (m.valid()) sp.sources = {read_source_zone(doc, m, false)};
       }
     }
     YAML::Node ctl = top.get("controller");
@@ -222,6 +302,8 @@ Spec read_spec(const std::string& path) {
   long long zones = 0;
   for (const auto& g : sp.groups) zones += g.count;
   if (zones > 20000) doc.issue(doc.root(), "clusters", fmt::format("{} clusters: more than 20,000", zones));
+  doc.throw_if_issues();
+  check_source_zones(doc, sp);
   doc.throw_if_issues();
   return sp;
 }
@@ -273,9 +355,15 @@ std::string heterogeneous_zone(const Group& g, const std::string& id, int c) {
 // Every pair of zones gets a zoneRoute: the file grows with the square of the clusters. Its size is known before it
 // is built; above what the platform checker reads (256 MiB) it is refused here, not after building gigabytes.
 void check_generated_size(const std::string& spec_path, const Spec& sp) {
-  double zones = 2;  // sensors, core
-  double widths = 3 * (7 + 3) + 3 * (4 + 3);  // zone + gateway + uplink names of sensors and core
-  double body = 4096 + 300.0 * sp.sources;
+  double zones = 1 + static_cast<double>(sp.sources.size());  // source zones, core
+  double widths = 3 * (4 + 3);  // zone + gateway + uplink names of the core, then of each source zone
+  double body = 4096;
+  double site_links = 0;  // a source zone at a site: its routes to other zones carry the site's uplink too
+  for (const auto& z : sp.sources) {
+    body += 300.0 * z.count + 600;
+    widths += 3 * (static_cast<double>(z.zone.size()) + 3);
+    if (!z.site.empty()) site_links += 40 + static_cast<double>(z.site.size());
+  }
   for (const auto& g : sp.groups) {
     const double id = static_cast<double>(g.prefix.size()) + (g.count == 1 ? 0 : 1 + std::to_string(g.count - 1).size());
     zones += g.count;
@@ -288,7 +376,7 @@ void check_generated_size(const std::string& spec_path, const Spec& sp) {
   const double route = static_cast<double>(fmt::format("    <zoneRoute src=\"\" dst=\"\" gw_src=\"\" gw_dst=\"\"><link_ctn id=\"\" "
                                                        "direction=\"UP\"/><link_ctn id=\"\" direction=\"DOWN\"/></zoneRoute>\n")
                                                .size());
-  const double bytes = body + zones * (zones - 1) / 2 * route + (zones - 1) * widths;
+  const double bytes = body + zones * (zones - 1) / 2 * route + (zones - 1) * widths + zones * site_links;
   if (bytes > kMaxGeneratedBytes)
     throw InputError(InputIssue{spec_path, 0, 0, "clusters",
                                 fmt::format("{:.0f} zones ({:.0f} clusters, sensors, core) need {:.0f} zone routes, one per pair: "
@@ -333,22 +421,31 @@ int generate_platform(const std::string& spec_path, const std::string& out_path)
       x += fmt::format("    <link id=\"{}-up\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\">{}</link>\n", attr(id),
                        attr(g.uplink_bandwidth), attr(g.uplink_latency), class_prop("uplink"));
     }
-  // Data sources and the controller, each zone behind an uplink.
-  x += "    <zone id=\"sensors\" routing=\"Full\">\n";
-  for (int s = 0; s < sp.sources; ++s)
-    x += fmt::format("      <host id=\"src-{}\" speed=\"1Gf\" core=\"1\"><prop id=\"wattage_per_state\" value=\"1:1:2\"/>{}</host>\n", s + 1,
-                     sp.source_transmit_w > 0 ? fmt::format("<prop id=\"transmit_w\" value=\"{}\"/>", sp.source_transmit_w) : "");
-  x += "      <router id=\"sensors-gw\"/>\n";
-  for (int s = 0; s < sp.sources; ++s)
-    x += fmt::format("      <link id=\"src-{}-link\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\">{}</link>\n", s + 1,
-                     attr(sp.source_bandwidth), attr(sp.source_latency), class_prop("source"));
-  for (int s = 0; s < sp.sources; ++s)
-    x += fmt::format("      <route src=\"src-{0}\" dst=\"sensors-gw\"><link_ctn id=\"src-{0}-link\" direction=\"UP\"/></route>\n", s + 1);
-  x += "    </zone>\n";
-  zones.push_back("sensors");
-  gateways.push_back("sensors-gw");
-  uplinks.push_back("sensors-up");
-  x += "    <link id=\"sensors-up\" bandwidth=\"1Gbps\" latency=\"5ms\" sharing_policy=\"SPLITDUPLEX\">" + class_prop("uplink") + "</link>\n";
+  // Data sources, each zone behind an uplink (to the core, or to its site's gateway), and the controller.
+  std::vector<std::size_t> site_of(zones.size(), std::string::npos);  // per zone: the zone whose gateway it hangs from
+  for (const auto& z : sp.sources) {
+    x += fmt::format("    <zone id=\"{}\" routing=\"Full\">\n", attr(z.zone));
+    std::vector<std::string> names;
+    for (int s = 0; s < z.count; ++s) {
+      names.push_back(expand(z.host_names, 0, s + 1));
+      x += fmt::format("      <host id=\"{}\" speed=\"1Gf\" core=\"1\"><prop id=\"wattage_per_state\" value=\"1:1:2\"/>{}</host>\n",
+                       attr(names.back()), z.transmit_w > 0 ? fmt::format("<prop id=\"transmit_w\" value=\"{}\"/>", z.transmit_w) : "");
+    }
+    x += fmt::format("      <router id=\"{}-gw\"/>\n", attr(z.zone));
+    for (const auto& n : names)
+      x += fmt::format("      <link id=\"{}-link\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\">{}</link>\n", attr(n),
+                       attr(z.bandwidth), attr(z.latency), class_prop("source"));
+    for (const auto& n : names)
+      x += fmt::format("      <route src=\"{0}\" dst=\"{1}-gw\"><link_ctn id=\"{0}-link\" direction=\"UP\"/></route>\n", attr(n), attr(z.zone));
+    x += "    </zone>\n";
+    site_of.push_back(z.site.empty() ? std::string::npos
+                                     : static_cast<std::size_t>(std::find(zones.begin(), zones.end(), z.site) - zones.begin()));
+    zones.push_back(z.zone);
+    gateways.push_back(z.zone + "-gw");
+    uplinks.push_back(z.zone + "-up");
+    x += fmt::format("    <link id=\"{}-up\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\">{}</link>\n", attr(z.zone),
+                     attr(z.uplink_bandwidth), attr(z.uplink_latency), class_prop("uplink"));
+  }
   x += fmt::format("    <zone id=\"core\" routing=\"Full\">\n      <host id=\"controller\" speed=\"{}\" core=\"{}\"><prop id=\"wattage_per_state\" "
                    "value=\"100:100:250\"/></host>\n      <router id=\"core-gw\"/>\n      <link id=\"controller-link\" bandwidth=\"10Gbps\" "
                    "latency=\"100us\" sharing_policy=\"SPLITDUPLEX\">{}</link>\n      <route src=\"controller\" dst=\"core-gw\"><link_ctn "
@@ -357,14 +454,30 @@ int generate_platform(const std::string& spec_path, const std::string& out_path)
   zones.push_back("core");
   gateways.push_back("core-gw");
   uplinks.push_back("core-up");
+  site_of.push_back(std::string::npos);
   x += "    <link id=\"core-up\" bandwidth=\"10Gbps\" latency=\"1ms\" sharing_policy=\"SPLITDUPLEX\">" + class_prop("uplink") +
        "</link>\n";
-  // Every pair of zones: up the first's uplink, down the second's.
+  // Every pair of zones: up the first's uplinks to the core (its own, then its site's), down the second's; the
+  // uplinks both share (a site's, or a source zone's to its own site) are left out: the route turns at that gateway.
+  const auto to_core = [&](std::size_t z) {
+    std::vector<std::size_t> up{z};
+    if (site_of[z] != std::string::npos) up.push_back(site_of[z]);
+    return up;
+  };
   for (std::size_t i = 0; i < zones.size(); ++i)
-    for (std::size_t j = i + 1; j < zones.size(); ++j)
-      x += fmt::format("    <zoneRoute src=\"{}\" dst=\"{}\" gw_src=\"{}\" gw_dst=\"{}\"><link_ctn id=\"{}\" direction=\"UP\"/><link_ctn id=\"{}\" "
-                       "direction=\"DOWN\"/></zoneRoute>\n",
-                       attr(zones[i]), attr(zones[j]), attr(gateways[i]), attr(gateways[j]), attr(uplinks[i]), attr(uplinks[j]));
+    for (std::size_t j = i + 1; j < zones.size(); ++j) {
+      std::vector<std::size_t> a = to_core(i), b = to_core(j);
+      while (!a.empty() && !b.empty() && a.back() == b.back()) {
+        a.pop_back();
+        b.pop_back();
+      }
+      if (a.empty() && b.empty()) continue;  // cannot happen: two zones never share every uplink
+      std::string links;
+      for (const std::size_t z : a) links += fmt::format("<link_ctn id=\"{}\" direction=\"UP\"/>", attr(uplinks[z]));
+      for (auto it = b.rbegin(); it != b.rend(); ++it) links += fmt::format("<link_ctn id=\"{}\" direction=\"DOWN\"/>", attr(uplinks[*it]));
+      x += fmt::format("    <zoneRoute src=\"{}\" dst=\"{}\" gw_src=\"{}\" gw_dst=\"{}\">{}</zoneRoute>\n", attr(zones[i]), attr(zones[j]),
+                       attr(gateways[i]), attr(gateways[j]), links);
+    }
   x += "  </zone>\n</platform>\n";
   // Written atomically, then checked like any platform (a bad speed or wattage in the spec shows here).
   const std::filesystem::path out(out_path);
@@ -395,9 +508,10 @@ int generate_platform(const std::string& spec_path, const std::string& out_path)
     throw InputError(issues);
   }
   std::filesystem::rename(tmp, out);
-  long long hosts = sp.sources + 1;
+  long long hosts = 1;
+  for (const auto& z : sp.sources) hosts += z.count;
   for (const auto& g : sp.groups) hosts += static_cast<long long>(g.count) * g.hosts;
-  fmt::print(stderr, "wrote {}: {} clusters, {} hosts\n", out_path, zones.size() - 2, hosts);
+  fmt::print(stderr, "wrote {}: {} clusters, {} hosts\n", out_path, zones.size() - 1 - sp.sources.size(), hosts);
   return 0;
 }
 
