@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Energy against the deadline on the distributed platform (docs/results.md, "Distribution"): depl's plan and the
 cheapest single resource choice (full-only's) for a range of deadlines, on each scenario given, with the clusters
-and node counts each plan uses, and a figure.
+and node counts each plan uses, and a figure (resnet50-data-at-sites: the multi-site scenario with its data at the
+edge site and in the Wi-Fi cell).
 
   /usr/bin/python3 analysis/distribution_deadlines.py --deplsim build/release/deplsim --out results/deadlines
 
@@ -25,7 +26,7 @@ from plans import csv_text, describe, plan  # noqa: E402
 from plotstyle import atomic_write, style  # noqa: E402
 
 SCENARIOS = tuple(os.path.join(ROOT, "scenarios", "distributed", f"{s}.yaml")
-                  for s in ("resnet50-edge-cloud", "resnet50-multi-site"))
+                  for s in ("resnet50-edge-cloud", "resnet50-multi-site", "resnet50-data-at-sites"))
 DEADLINES_H = (1.5, 2, 3, 4, 6, 8, 12, 16, 24, 36)
 
 
@@ -51,9 +52,12 @@ def figure(rows: list[dict], path: str) -> None:
             colour, marker, line = style(o)
             xs = [float(r["deadline_h"]) for r in pts]
             ys = [float(r["energy_j"]) / 1e6 for r in pts]
-            ax.plot(xs, ys, marker=marker, linestyle=line if k == 0 else (0, (1, 1)), color=colour,
-                    alpha=1.0 if k == 0 else 0.75, label=f"{o}, {sc}")
-            if o == "depl":
+            # one line style per scenario; the third's markers hollow and its points unlabelled (they lie just
+            # below the second's: the same clusters with the data at the sites)
+            dash = (line, (0, (1, 1)), (0, (6, 2, 1, 2)))[min(k, 2)]
+            ax.plot(xs, ys, marker=marker, linestyle=dash, color=colour, alpha=1.0 if k == 0 else 0.75,
+                    markerfacecolor="none" if k >= 2 else colour, label=f"{o}, {sc}")
+            if o == "depl" and k < 2:
                 for r, x, y in zip(pts, xs, ys):
                     # the first scenario's labels above its points, the others' below (the multi-site plans cost less)
                     ax.annotate(r["clusters"], (x, y), textcoords="offset points", xytext=(4, 5 if k == 0 else -11),
