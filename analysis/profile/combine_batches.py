@@ -26,8 +26,10 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from profile_fashion_mnist import to_yaml  # noqa: E402
 
-# The meta keys that must agree between the inputs: the same experiment at another batch.
-SAME = ("runs", "data_fractions", "epochs", "switch_epochs", "network", "versions", "pruning", "cost_convention")
+# The meta keys that must agree between the inputs: the same experiment at another batch. Versions are compared by
+# what they are (counts and layers), not by the per-run checks or prose that the profiler's later versions reword.
+SAME = ("runs", "data_fractions", "epochs", "switch_epochs", "network")
+VERSION_KEYS = ("name", "pruning", "flops_per_sample", "param_bytes", "nonzero_weights", "biases", "layers", "hidden")
 SAME_TRAINING = ("optimizer", "loss", "last_partial_batch", "input")
 SAME_DATA = ("dataset", "files_sha256", "pool", "fractions", "validation", "test")
 
@@ -72,6 +74,15 @@ def read_input(spec: str, seeds: int) -> tuple[int, dict, list[list[str]], list[
     return batch, meta, [r for r in body if int(r[si]) <= seeds], header
 
 
+def versions(meta: dict) -> list:
+    return [{k: v.get(k) for k in VERSION_KEYS} for v in meta.get("versions") or []]
+
+
+def pruning(meta: dict) -> tuple:
+    p = meta.get("pruning") or {}
+    return p.get("kind", "unstructured"), p.get("method")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("inputs", nargs="+", help="BATCH=PREFIX, one per batch (at least two)")
@@ -94,6 +105,10 @@ def main(argv=None) -> int:
         for k in SAME:
             if meta.get(k) != first.get(k):
                 fail(f"batch {batch}: '{k}' differs from batch {first_batch}'s: not the same experiment")
+        if versions(meta) != versions(first):
+            fail(f"batch {batch}: 'versions' differ from batch {first_batch}'s: not the same experiment")
+        if pruning(meta) != pruning(first):
+            fail(f"batch {batch}: 'pruning' (kind or method) differs from batch {first_batch}'s: not the same experiment")
         for section, keys in (("training", SAME_TRAINING), ("data", SAME_DATA)):
             for k in keys:
                 if meta.get(section, {}).get(k) != first.get(section, {}).get(k):
@@ -130,8 +145,11 @@ def main(argv=None) -> int:
     ratios = {round(meta["training"].get("lr", 0) / batch, 12) for batch, meta, _, _ in inputs}
     meta_out["lr_rule"] = (f"linear scaling (Goyal et al., 'Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour', 2017): "
                            f"lr = {ratios.pop():g} x B" if len(ratios) == 1 else "not one rule: each batch's lr is listed under batches")
-    for k in ("runs", "data_fractions", "epochs", "switch_epochs", "network", "versions", "cost_convention", "pruning"):
+    for k in ("runs", "data_fractions", "epochs", "switch_epochs", "network"):
         meta_out[k] = first.get(k)
+    meta_out["versions"] = versions(first)
+    meta_out["pruning"] = dict(first.get("pruning") or {}, kind=pruning(first)[0])
+    meta_out["cost_convention"] = first.get("cost_convention")
     meta_out["training"] = {k: first["training"].get(k) for k in SAME_TRAINING}
     meta_out["data"] = first.get("data")
     meta_out["software"] = first.get("software")

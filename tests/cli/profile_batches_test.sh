@@ -77,4 +77,21 @@ check "one batch only: exit 2" refused "at least two batches" --seeds 3 32="$TMP
 sed 's/^epochs: 20$/epochs: 19/' "$TMP/b64.meta.yaml" >"$TMP/e64.meta.yaml" && cp "$TMP/b64.csv" "$TMP/e64.csv"
 check "not the same experiment (epochs): exit 2" refused "'epochs' differs" --seeds 3 32="$TMP/b32" 64="$TMP/e64"
 check "no such input: exit 2" refused "no file" --seeds 3 32="$TMP/b32" 64="$TMP/none"
+# The shipped profile at batches 32, 64, 128: its batch-32 rows are the shipped profile's seeds 1-60, unchanged; its
+# scenario plans once per batch and keeps batch 32 (batch 128's seeds spread too wide to certify L* = 0.48).
+shipped() {
+  "$PY" - <<'PYEOF' || return 1
+import csv
+both = [r for r in csv.DictReader(open("scenarios/profiles/fashion-mnist-batches.csv"))]
+b32 = [{k: v for k, v in r.items() if k != "batch"} for r in both if r["batch"] == "32"]
+ref = [r for r in csv.DictReader(open("scenarios/profiles/fashion-mnist.csv")) if int(r["seed"]) <= 60]
+assert b32 == ref, "batch 32 rows differ from the shipped profile's seeds 1-60"
+for b in ("64", "128"):
+    assert len([r for r in both if r["batch"] == b]) == len(ref), b
+PYEOF
+  expect_rc 0 plan scenarios/fashion_mnist/edge-batches.yaml || return 1
+  grep -q '"batch_size": 32' "$TMP/rc.out" && grep -qE '^  batch 128: infeasible' "$TMP/rc.err" ||
+    { cat "$TMP/rc.out" "$TMP/rc.err"; return 1; }
+}
+check "the shipped batch profile and its scenario (batch 32 kept)" shipped
 finish
