@@ -352,6 +352,26 @@ std::string heterogeneous_zone(const Group& g, const std::string& id, int c) {
   return x;
 }
 
+// A zone of data sources: its hosts, each behind its own link to the zone's router ZONE-gw.
+std::string source_zone(const SourceZone& z) {
+  std::string x;
+  x += fmt::format("    <zone id=\"{}\" routing=\"Full\">\n", attr(z.zone));
+  std::vector<std::string> names;
+  for (int s = 0; s < z.count; ++s) {
+    names.push_back(expand(z.host_names, 0, s + 1));
+    x += fmt::format("      <host id=\"{}\" speed=\"1Gf\" core=\"1\"><prop id=\"wattage_per_state\" value=\"1:1:2\"/>{}</host>\n",
+                     attr(names.back()), z.transmit_w > 0 ? fmt::format("<prop id=\"transmit_w\" value=\"{}\"/>", z.transmit_w) : "");
+  }
+  x += fmt::format("      <router id=\"{}-gw\"/>\n", attr(z.zone));
+  for (const auto& n : names)
+    x += fmt::format("      <link id=\"{}-link\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\">{}</link>\n", attr(n),
+                     attr(z.bandwidth), attr(z.latency), class_prop("source"));
+  for (const auto& n : names)
+    x += fmt::format("      <route src=\"{0}\" dst=\"{1}-gw\"><link_ctn id=\"{0}-link\" direction=\"UP\"/></route>\n", attr(n), attr(z.zone));
+  x += "    </zone>\n";
+  return x;
+}
+
 // Every pair of zones gets a zoneRoute: the file grows with the square of the clusters. Its size is known before it
 // is built; above what the platform checker reads (256 MiB) it is refused here, not after building gigabytes.
 void check_generated_size(const std::string& spec_path, const Spec& sp) {
@@ -379,11 +399,12 @@ void check_generated_size(const std::string& spec_path, const Spec& sp) {
   const double bytes = body + zones * (zones - 1) / 2 * route + (zones - 1) * widths + zones * site_links;
   if (bytes > kMaxGeneratedBytes)
     throw InputError(InputIssue{spec_path, 0, 0, "clusters",
-                                fmt::format("{:.0f} zones ({:.0f} clusters, sensors, core) need {:.0f} zone routes, one per pair: "
+                                fmt::format("{:.0f} zones ({:.0f} clusters, {}, core) need {:.0f} zone routes, one per pair: "
                                             "a platform file of about {:.0f} MiB, above the {:.0f} MiB a platform may have; use "
                                             "fewer, larger clusters (about 1,500 zones fit)",
-                                            zones, zones - 2, zones * (zones - 1) / 2, bytes / 1048576.0,
-                                            kMaxGeneratedBytes / 1048576.0)});
+                                            zones, zones - 1 - static_cast<double>(sp.sources.size()),
+                                            sp.sources.size() == 1 ? sp.sources.front().zone : fmt::format("{} source zones", sp.sources.size()),
+                                            zones * (zones - 1) / 2, bytes / 1048576.0, kMaxGeneratedBytes / 1048576.0)});
 }
 
 } // namespace
@@ -424,20 +445,7 @@ int generate_platform(const std::string& spec_path, const std::string& out_path)
   // Data sources, each zone behind an uplink (to the core, or to its site's gateway), and the controller.
   std::vector<std::size_t> site_of(zones.size(), std::string::npos);  // per zone: the zone whose gateway it hangs from
   for (const auto& z : sp.sources) {
-    x += fmt::format("    <zone id=\"{}\" routing=\"Full\">\n", attr(z.zone));
-    std::vector<std::string> names;
-    for (int s = 0; s < z.count; ++s) {
-      names.push_back(expand(z.host_names, 0, s + 1));
-      x += fmt::format("      <host id=\"{}\" speed=\"1Gf\" core=\"1\"><prop id=\"wattage_per_state\" value=\"1:1:2\"/>{}</host>\n",
-                       attr(names.back()), z.transmit_w > 0 ? fmt::format("<prop id=\"transmit_w\" value=\"{}\"/>", z.transmit_w) : "");
-    }
-    x += fmt::format("      <router id=\"{}-gw\"/>\n", attr(z.zone));
-    for (const auto& n : names)
-      x += fmt::format("      <link id=\"{}-link\" bandwidth=\"{}\" latency=\"{}\" sharing_policy=\"SPLITDUPLEX\">{}</link>\n", attr(n),
-                       attr(z.bandwidth), attr(z.latency), class_prop("source"));
-    for (const auto& n : names)
-      x += fmt::format("      <route src=\"{0}\" dst=\"{1}-gw\"><link_ctn id=\"{0}-link\" direction=\"UP\"/></route>\n", attr(n), attr(z.zone));
-    x += "    </zone>\n";
+    x += source_zone(z);
     site_of.push_back(z.site.empty() ? std::string::npos
                                      : static_cast<std::size_t>(std::find(zones.begin(), zones.end(), z.site) - zones.begin()));
     zones.push_back(z.zone);
