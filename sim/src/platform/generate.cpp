@@ -278,6 +278,8 @@ Spec read_spec(const std::string& path) {
           yaml::Map m(doc, src[i], fmt::format("sources.{}", i));
           if (m.valid()) sp.sources.push_back(read_source_zone(doc, m, true));
         }
+      } else if (!src.IsMap()) {
+        doc.issue(src, "sources", "expected a mapping (one zone of sources), or a list of source zones");
       } else {
         yaml::Map m(doc, src, "sources");
         if (m.valid()) sp.sources = {read_source_zone(doc, m, false)};
