@@ -65,13 +65,21 @@ def read_input(spec: str, seeds: int) -> tuple[int, dict, list[list[str]], list[
         rows = list(csv.reader(f))
     if not rows or "seed" not in rows[0] or "batch" in rows[0]:
         fail(f"{csv_path}: expected a profile header with a seed column and no batch column")
-    header, body = rows[0], rows[1:]
+    header, body = rows[0], [r for r in rows[1:] if r]
     si = header.index("seed")
-    have = {int(r[si]) for r in body}
+    seeds_of = []
+    for n, r in enumerate(body, start=2):
+        try:
+            seeds_of.append(int(r[si]) if len(r) == len(header) else None)
+        except ValueError:
+            seeds_of.append(None)
+        if seeds_of[-1] is None:
+            fail(f"{csv_path}:{n}: expected {len(header)} fields with a whole-number seed")
+    have = set(seeds_of)
     missing = [s for s in range(1, seeds + 1) if s not in have]
     if missing:
         fail(f"{csv_path}: lacks seed{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing[:10]))} of 1..{seeds}")
-    return batch, meta, [r for r in body if int(r[si]) <= seeds], header
+    return batch, meta, [r for r, s in zip(body, seeds_of) if s <= seeds], header
 
 
 def versions(meta: dict) -> list:
@@ -142,9 +150,11 @@ def main(argv=None) -> int:
              "training_s": meta.get("time", {}).get("training_s")}
             for batch, meta, _, _ in inputs],
     }
-    ratios = {round(meta["training"].get("lr", 0) / batch, 12) for batch, meta, _, _ in inputs}
+    lrs = [meta["training"].get("lr") for _, meta, _, _ in inputs]
+    ratios = {round(lr / batch, 12) if isinstance(lr, (int, float)) else None for lr, (batch, *_) in zip(lrs, inputs)}
     meta_out["lr_rule"] = (f"linear scaling (Goyal et al., 'Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour', 2017): "
-                           f"lr = {ratios.pop():g} x B" if len(ratios) == 1 else "not one rule: each batch's lr is listed under batches")
+                           f"lr = {next(iter(ratios)):g} x B" if len(ratios) == 1 and None not in ratios
+                           else "not one rule: each batch's lr is listed under batches")
     for k in ("runs", "data_fractions", "epochs", "switch_epochs", "network"):
         meta_out[k] = first.get(k)
     meta_out["versions"] = versions(first)
