@@ -8,6 +8,7 @@
 #include "orchestrators/builtins.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -156,11 +157,9 @@ std::unique_ptr<GroundTruth> trace_truth(Context& ctx) {
   TraceProfile profile = load_trace_profile(lm.profile, names, kMaxProfileBytes, sc.model.batch_size);
   if (!sc.model.batch_sizes.empty()) {
     // A choice of batch needs each listed batch measured: the profile's `batch` column.
-    std::string measured, missing;
-    for (const int b : profile.batches) measured += fmt::format("{}{}", measured.empty() ? "" : ", ", b);
+    std::vector<int> missing;
     for (const int b : sc.model.batch_sizes)
-      if (std::find(profile.batches.begin(), profile.batches.end(), b) == profile.batches.end())
-        missing += fmt::format("{}{}", missing.empty() ? "" : ", ", b);
+      if (std::find(profile.batches.begin(), profile.batches.end(), b) == profile.batches.end()) missing.push_back(b);
     if (profile.batches.empty())
       throw InputError(ctx.loaded.where.at("model.batch_sizes",
                                            fmt::format("the profile '{}' has no batch column: it holds the losses of the one batch it was "
@@ -169,7 +168,8 @@ std::unique_ptr<GroundTruth> trace_truth(Context& ctx) {
                                                        shown(lm.profile))));
     if (!missing.empty())
       throw InputError(ctx.loaded.where.at("model.batch_sizes", fmt::format("batch {} not measured in the profile '{}' (it measures {})",
-                                                                            missing, shown(lm.profile), measured)));
+                                                                            fmt::join(missing, ", "), shown(lm.profile),
+                                                                            fmt::join(profile.batches, ", "))));
   }
   const auto seeds = profile.seeds().size();
   if (lm.initial_loss <= 0) {

@@ -422,7 +422,7 @@ int generate_platform(const std::string& spec_path, const std::string& out_path)
   std::vector<std::string> uplinks;
   for (const auto& g : sp.groups)
     for (int c = 0; c < g.count; ++c) {
-      const std::string id = g.count == 1 ? g.prefix : fmt::format("{}-{}", g.prefix, c);
+      const std::string id = cluster_id(g, c);
       if (!g.types.empty()) {
         x += heterogeneous_zone(g, id, c);
       } else {

@@ -9,6 +9,7 @@
 #include "deplsim/error.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
@@ -653,13 +654,11 @@ TraceProfile load_trace_profile(const std::string& path, const std::vector<std::
     std::sort(batches.begin(), batches.end());
     batches.erase(std::unique(batches.begin(), batches.end()), batches.end());
     if (std::find(batches.begin(), batches.end(), batch) == batches.end()) {
-      std::string list;
-      for (const int b : batches) list += fmt::format("{}{}", list.empty() ? "" : ", ", b);
+      const std::string measured = fmt::format("batch{} {}", batches.size() > 1 ? "es" : "", fmt::join(batches, ", "));
       throw InputError(InputIssue{path, header.line, 0, "batch",
-                                  batch > 0 ? fmt::format("no rows at global batch {} (the scenario's model.batch_size); this profile measures "
-                                                          "batch{} {}", batch, batches.size() > 1 ? "es" : "", list)
-                                            : fmt::format("this profile measures batch{} {}: say which (model.batch_size)",
-                                                          batches.size() > 1 ? "es" : "", list)});
+                                  batch > 0 ? fmt::format("no rows at global batch {} (the scenario's model.batch_size); this profile "
+                                                          "measures {}", batch, measured)
+                                            : fmt::format("this profile measures {}: say which (model.batch_size)", measured)});
     }
     std::erase_if(rows, [&](const Row& r) { return r.batch != batch; });
   }
