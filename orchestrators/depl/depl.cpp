@@ -28,6 +28,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <tuple>
 
 namespace deplsim {
@@ -53,7 +54,7 @@ struct State {
   auto operator<=>(const State&) const = default;
 };
 
-int quantile_level(const TransitionKernel::Row& row, double p) {
+int quantile_level(std::span<const TransitionKernel::Entry> row, double p) {
   double s = 0;
   for (const auto& [j, q] : row) {
     s += q;

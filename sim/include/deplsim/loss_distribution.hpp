@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -69,23 +70,37 @@ private:
 /// the p with P(Binomial(n, p) >= m) = alpha (0 when m = 0).
 double clopper_pearson_lower(std::size_t m, std::size_t n, double alpha);
 
-/// @brief A row-stochastic matrix over the levels, rows stored sparsely: row i lists (j, P(i -> j)).
+/// @brief A row-stochastic matrix over the levels, rows stored sparsely: row i lists (j, P(i -> j)). The rows lie
+/// one after another in one array (compressed sparse rows): a chain of a hundred kernels is a few allocations, not
+/// one per row.
 class TransitionKernel {
 public:
-  using Row = std::vector<std::pair<std::uint32_t, double>>;
-  explicit TransitionKernel(int levels = 0) : rows_(static_cast<std::size_t>(levels)) {}
-  [[nodiscard]] int levels() const { return static_cast<int>(rows_.size()); }
-  [[nodiscard]] const Row& row(int i) const { return rows_[static_cast<std::size_t>(i)]; }
-  Row& row(int i) { return rows_[static_cast<std::size_t>(i)]; }
+  using Entry = std::pair<std::uint32_t, double>;
+  using Row = std::vector<Entry>;
+  explicit TransitionKernel(int levels = 0) : start_(static_cast<std::size_t>(levels) + 1, 0) {}
+  [[nodiscard]] int levels() const { return static_cast<int>(start_.size()) - 1; }
+  /// Row i: its entries in increasing j (as built or set).
+  [[nodiscard]] std::span<const Entry> row(int i) const {
+    const auto b = start_[static_cast<std::size_t>(i)], e = start_[static_cast<std::size_t>(i) + 1];
+    return {entries_.data() + b, e - b};
+  }
+  /// Replaces row i (the rows after it move: meant for building small kernels, not for a loop over a large one).
+  void set_row(int i, const Row& row);
+  /// Appends the next row (0, 1, ... in order) to a kernel made with `TransitionKernel::appending(levels)`.
+  void append_row(std::span<const Entry> row);
+  /// An empty kernel of `levels` levels whose rows are given in order with `append_row`.
+  static TransitionKernel appending(int levels, std::size_t expected_entries = 0);
   /// out = in x P (out is resized and overwritten).
   void apply(const std::vector<double>& in, std::vector<double>& out) const;
   /// Kernel from transition counts: each visited row normalised (no additive smoothing); an unvisited row
   /// borrows the nearest visited row (ties: the higher loss, the pessimistic side). counts[i] lists (j, n).
   static TransitionKernel from_counts(const std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>>& counts);
-  [[nodiscard]] std::size_t nonzeros() const;
+  [[nodiscard]] std::size_t nonzeros() const { return entries_.size(); }
 
 private:
-  std::vector<Row> rows_;
+  std::vector<std::size_t> start_;  ///< row i is entries_[start_[i], start_[i + 1])
+  std::vector<Entry> entries_;
+  std::size_t appended_ = 0;        ///< rows given so far to append_row
 };
 
 } // namespace deplsim

@@ -20,7 +20,7 @@
 ///   }
 ///   DEPLSIM_PLUGIN("mine", register_mine)
 /// @endcode
-/// and builds a shared library against the installed SDK: `find_package(deplsim 0.4 REQUIRED)`,
+/// and builds a shared library against the installed SDK: `find_package(deplsim 0.5 REQUIRED)`,
 /// `target_link_libraries(mine PRIVATE deplsim::sdk)` (see orchestrators/examples/greedy_plugin/).
 #pragma once
 

@@ -119,34 +119,58 @@ double LossDistribution::quantile(double q) const {
 }
 
 void TransitionKernel::apply(const std::vector<double>& in, std::vector<double>& out) const {
-  out.assign(rows_.size(), 0.0);
-  for (std::size_t i = 0; i < rows_.size(); ++i) {
+  const std::size_t n = start_.size() - 1;
+  out.assign(n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
     const double pi = in[i];
     if (pi == 0) continue;
-    for (const auto& [j, p] : rows_[i]) out[j] += pi * p;
+    for (std::size_t e = start_[i]; e < start_[i + 1]; ++e) out[entries_[e].first] += pi * entries_[e].second;
   }
+}
+
+void TransitionKernel::set_row(int i, const Row& row) {
+  const auto r = static_cast<std::size_t>(i);
+  const std::size_t b = start_[r], e = start_[r + 1];
+  entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(b), entries_.begin() + static_cast<std::ptrdiff_t>(e));
+  entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(b), row.begin(), row.end());
+  for (std::size_t k = r + 1; k < start_.size(); ++k) start_[k] = start_[k] - (e - b) + row.size();
+}
+
+TransitionKernel TransitionKernel::appending(int levels, std::size_t expected_entries) {
+  TransitionKernel k(levels);
+  k.entries_.reserve(expected_entries);
+  return k;
+}
+
+void TransitionKernel::append_row(std::span<const Entry> row) {
+  entries_.insert(entries_.end(), row.begin(), row.end());
+  start_[++appended_] = entries_.size();
 }
 
 TransitionKernel TransitionKernel::from_counts(const std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>>& counts) {
   const int n = static_cast<int>(counts.size());
-  TransitionKernel k(n);
+  std::vector<Row> rows(static_cast<std::size_t>(n));
   std::vector<int> visited;
   for (int i = 0; i < n; ++i) {
     std::uint64_t total = 0;
     for (const auto& [j, c] : counts[static_cast<std::size_t>(i)]) total += c;
     if (total == 0) continue;
     visited.push_back(i);
-    Row row;
+    Row& row = rows[static_cast<std::size_t>(i)];
     for (const auto& [j, c] : counts[static_cast<std::size_t>(i)]) row.emplace_back(j, static_cast<double>(c) / static_cast<double>(total));
     std::sort(row.begin(), row.end());
-    k.rows_[static_cast<std::size_t>(i)] = std::move(row);
   }
-  if (visited.empty()) {
-    for (int i = 0; i < n; ++i) k.rows_[static_cast<std::size_t>(i)] = {{static_cast<std::uint32_t>(i), 1.0}};  // nothing known: stay
-    return k;
-  }
+  TransitionKernel k = appending(n);
   for (int i = 0; i < n; ++i) {
-    if (!k.rows_[static_cast<std::size_t>(i)].empty()) continue;
+    if (visited.empty()) {  // nothing known: stay
+      const Entry stay{static_cast<std::uint32_t>(i), 1.0};
+      k.append_row({&stay, 1});
+      continue;
+    }
+    if (!rows[static_cast<std::size_t>(i)].empty()) {
+      k.append_row(rows[static_cast<std::size_t>(i)]);
+      continue;
+    }
     // Nearest visited row; on a tie, the higher-loss one.
     auto it = std::lower_bound(visited.begin(), visited.end(), i);
     int best = it == visited.end() ? visited.back() : *it;
@@ -154,15 +178,9 @@ TransitionKernel TransitionKernel::from_counts(const std::vector<std::vector<std
       const int below = *(it - 1);
       if (it == visited.end() || i - below < best - i) best = below;
     }
-    k.rows_[static_cast<std::size_t>(i)] = k.rows_[static_cast<std::size_t>(best)];
+    k.append_row(rows[static_cast<std::size_t>(best)]);
   }
   return k;
-}
-
-std::size_t TransitionKernel::nonzeros() const {
-  std::size_t n = 0;
-  for (const auto& r : rows_) n += r.size();
-  return n;
 }
 
 } // namespace deplsim

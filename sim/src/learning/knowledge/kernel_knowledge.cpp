@@ -26,6 +26,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <tuple>
 
@@ -75,6 +76,13 @@ public:
     return true;
   }
   [[nodiscard]] bool done() const { return pos_ == data_.size(); }
+  [[nodiscard]] std::size_t position() const { return pos_; }
+  void seek(std::size_t pos) { pos_ = pos; }
+  bool skip(std::size_t bytes) {
+    if (bytes > data_.size() - pos_) return false;
+    pos_ += bytes;
+    return true;
+  }
 
 private:
   const std::string& data_;
@@ -92,21 +100,30 @@ void put_kernel(std::string& out, const TransitionKernel& k) {
   }
 }
 
-bool get_kernel(Reader& in, TransitionKernel& k, std::uint32_t levels) {
+bool get_kernel(Reader& in, TransitionKernel& k, std::uint32_t levels, std::vector<TransitionKernel::Entry>& row) {
   std::uint32_t n = 0;
   if (!in.get(n) || (n != levels && n != 0)) return false;
-  k = TransitionKernel(static_cast<int>(n));
+  // A first pass counts the entries, so that the kernel's one array is allocated once.
+  const std::size_t rows_at = in.position();
+  std::size_t entries = 0;
   for (std::uint32_t i = 0; i < n; ++i) {
     std::uint32_t size = 0;
-    if (!in.get(size) || size > levels) return false;
-    auto& row = k.row(static_cast<int>(i));
-    row.reserve(size);
+    if (!in.get(size) || size > levels || !in.skip(size * (sizeof(std::uint32_t) + sizeof(double)))) return false;
+    entries += size;
+  }
+  in.seek(rows_at);
+  k = TransitionKernel::appending(static_cast<int>(n), entries);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::uint32_t size = 0;
+    if (!in.get(size)) return false;
+    row.clear();
     for (std::uint32_t e = 0; e < size; ++e) {
       std::uint32_t j = 0;
       double p = 0;
       if (!in.get(j) || !in.get(p) || j >= levels) return false;
       row.emplace_back(j, p);
     }
+    k.append_row(row);
   }
   return true;
 }
@@ -139,16 +156,77 @@ bool deserialise(const std::string& data, std::uint32_t levels, KnowledgeChain& 
   c.initial.assign(n, 0.0);
   for (auto& p : c.initial)
     if (!in.get(p)) return false;
-  if (!get_kernel(in, c.across, levels)) return false;
+  std::vector<TransitionKernel::Entry> row;
+  if (!get_kernel(in, c.across, levels, row)) return false;
   if (!in.get(n) || n > 1000000) return false;
   c.kernels.assign(n, TransitionKernel());
   for (auto& k : c.kernels)
-    if (!get_kernel(in, k, levels)) return false;
+    if (!get_kernel(in, k, levels, row)) return false;
   if (!in.get(n) || n > 1000000) return false;
   c.level_mean.assign(n, std::vector<double>(levels));
   for (auto& m : c.level_mean)
     for (auto& v : m)
       if (!in.get(v)) return false;
+  return in.done();
+}
+
+/// A cache file's bytes, or nothing when it cannot be read.
+std::optional<std::string> read_cache_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  if (!in) return std::nullopt;
+  std::string data(static_cast<std::size_t>(std::max<std::streamoff>(0, in.tellg())), '\0');
+  in.seekg(0);
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  if (!in) return std::nullopt;
+  return data;
+}
+
+/// Stores `data` as `file` in the cache folder `dir`, atomically (a temporary file, then renamed); an unwritable
+/// cache is no error: the entry is simply not cached.
+void write_cache_file(const std::filesystem::path& dir, const std::filesystem::path& file, const std::string& data) {
+  std::error_code ec;
+  // Said once, when the default folder is first made: where the cache lives and how to move or turn it off (a
+  // folder named in DEPLSIM_CACHE_DIR was chosen by the user, who knows).
+  const bool chosen = std::getenv("DEPLSIM_CACHE_DIR") != nullptr;
+  if (!std::filesystem::exists(dir, ec) && std::filesystem::create_directories(dir, ec) && !chosen)
+    fmt::print(stderr, "note: planner knowledge is cached in {} (DEPLSIM_CACHE_DIR=FOLDER to move it, "
+                       "DEPLSIM_CACHE_DIR=off to turn it off; safe to delete)\n", dir.string());
+  const std::filesystem::path tmp = file.string() + fmt::format(".tmp-{}", getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    out.close();
+    if (!out) {
+      std::filesystem::remove(tmp, ec);
+      return;
+    }
+  }
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) std::filesystem::remove(tmp, ec);
+}
+
+// Certification counts on disk: magic, format, the number of epochs, then the runs meeting L* after each.
+constexpr std::uint32_t kCountsMagic = 0x43435044U;  // "DPCC"
+
+std::string serialise_counts(const std::vector<long long>& met) {
+  std::string out;
+  put(out, kCountsMagic);
+  put(out, kCacheFormat);
+  put(out, static_cast<std::uint32_t>(met.size()));
+  for (long long m : met) put(out, static_cast<std::int64_t>(m));
+  return out;
+}
+
+bool deserialise_counts(const std::string& data, std::size_t epochs, std::size_t runs, std::vector<long long>& met) {
+  Reader in(data);
+  std::uint32_t magic = 0, format = 0, n = 0;
+  if (!in.get(magic) || magic != kCountsMagic || !in.get(format) || format != kCacheFormat || !in.get(n) || n != epochs) return false;
+  met.assign(n, 0);
+  for (auto& m : met) {
+    std::int64_t v = 0;
+    if (!in.get(v) || v < 0 || static_cast<std::uint64_t>(v) > runs) return false;
+    m = v;
+  }
   return in.done();
 }
 
@@ -204,12 +282,31 @@ struct KernelKnowledge::Impl {
   // distribution at `first` (if `first` == 1) or the transition into `first` from `first` - 1, then kernels.
   // Everything that determines a chain, hashed: the cache key.
   [[nodiscard]] std::string chain_key(const LossGrid& grid, double samples, const Schedule& schedule, int first) const {
-    const LearningSpec& lm = learning;
-    std::string k = fmt::format("deplsim-knowledge {} {} code {}|truth {}|seed {}|n {}|q {}|first {}|L0 {} qref {} a {} g {} z {} sr {} se {} sv {}|bounds",
-                                kCacheFormat, DEPLSIM_VERSION, DEPLSIM_KNOWLEDGE_CODE, truth.identity(), seed, selection, samples,
-                                first, lm.initial_loss, lm.reference_samples, lm.floor_data_exponent,
-                                lm.spread_data_exponent, lm.overfit_data_exponent, lm.rate_spread, lm.epoch_noise, lm.eval_noise);
+    std::string k = fmt::format("deplsim-knowledge {} {} code {}|truth {}|seed {}|n {}|q {}|first {}|{}|bounds", kCacheFormat,
+                                DEPLSIM_VERSION, DEPLSIM_KNOWLEDGE_CODE, truth.identity(), seed, selection, samples, first,
+                                learning_text());
     for (double b : grid.bounds()) k += fmt::format(" {}", b);
+    return sha256_text(k + schedule_text(schedule));
+  }
+  /// The same for certify_epochs' counts: the runs counted (the certification runs, and the selection runs when
+  /// `all`), the target, the schedule.
+  [[nodiscard]] std::string counts_key(double samples, const Schedule& schedule, bool all) const {
+    const std::string k = fmt::format("deplsim-certification-counts {} {} code {}|truth {}|seed {}|n {}|certify {}|all {}|q {}|target {}|{}",
+                                      kCacheFormat, DEPLSIM_VERSION, DEPLSIM_KNOWLEDGE_CODE, truth.identity(), seed, selection,
+                                      certification, all, samples, scenario.target.loss, learning_text());
+    return sha256_text(k + schedule_text(schedule));
+  }
+  /// The learning settings every run depends on, written out for a cache key.
+  [[nodiscard]] std::string learning_text() const {
+    const LearningSpec& lm = learning;
+    return fmt::format("L0 {} qref {} a {} g {} z {} sr {} se {} sv {}", lm.initial_loss, lm.reference_samples,
+                       lm.floor_data_exponent, lm.spread_data_exponent, lm.overfit_data_exponent, lm.rate_spread,
+                       lm.epoch_noise, lm.eval_noise);
+  }
+  /// The schedule with its versions' learning, the switches and the batch-size law, written out for a cache key.
+  [[nodiscard]] std::string schedule_text(const Schedule& schedule) const {
+    const LearningSpec& lm = learning;
+    std::string k;
     for (const auto& p : schedule.parts) {
       const ModelVersion& v = scenario.model.versions[p.version];
       const VersionLearning& l = learning.versions[p.version];
@@ -218,48 +315,25 @@ struct KernelKnowledge::Impl {
     for (const auto& s : lm.switches) k += fmt::format("|sw {} {} {} {}", s.from_index, s.to_index, s.jump, s.floor);
     if (lm.batch_noise_scale > 0)  // the batch-size law (absent: the keys of before it)
       k += fmt::format("|batch {} ref {} noise {}", scenario.model.batch_size, lm.reference_batch, lm.batch_noise_scale);
-    return sha256_text(k);
+    return k;
+  }
+  /// The cache folder for this knowledge, or "" when it caches nothing (turned off, or a truth without identity).
+  [[nodiscard]] std::filesystem::path cache_folder() const {
+    return truth.identity().empty() || !cache ? std::filesystem::path() : cache_dir();
   }
 
   // A chain from the cache, or built and stored (atomically: written to a temporary file, then renamed).
   KnowledgeChain cached(const LossGrid& grid, double samples, const Schedule& schedule, int first) const {
-    const std::filesystem::path dir = truth.identity().empty() || !cache ? std::filesystem::path() : cache_dir();
+    const std::filesystem::path dir = cache_folder();
     const auto levels = static_cast<std::uint32_t>(grid.levels());
     std::filesystem::path file;
     if (!dir.empty()) {
       file = dir / (chain_key(grid, samples, schedule, first) + ".chain");
-      std::ifstream in(file, std::ios::binary | std::ios::ate);
-      if (in) {
-        std::string data(static_cast<std::size_t>(std::max<std::streamoff>(0, in.tellg())), '\0');
-        in.seekg(0);
-        in.read(data.data(), static_cast<std::streamsize>(data.size()));
-        KnowledgeChain c;
-        if (deserialise(data, levels, c)) return c;
-      }
+      KnowledgeChain c;
+      if (const auto data = read_cache_file(file); data && deserialise(*data, levels, c)) return c;
     }
     KnowledgeChain c = build(grid, samples, schedule, first);
-    if (!dir.empty()) {
-      std::error_code ec;
-      // Said once, when the default folder is first made: where the cache lives and how to move or turn it off (a
-      // folder named in DEPLSIM_CACHE_DIR was chosen by the user, who knows).
-      const bool chosen = std::getenv("DEPLSIM_CACHE_DIR") != nullptr;
-      if (!std::filesystem::exists(dir, ec) && std::filesystem::create_directories(dir, ec) && !chosen)
-        fmt::print(stderr, "note: planner knowledge is cached in {} (DEPLSIM_CACHE_DIR=FOLDER to move it, "
-                           "DEPLSIM_CACHE_DIR=off to turn it off; safe to delete)\n", dir.string());
-      const std::filesystem::path tmp = file.string() + fmt::format(".tmp-{}", getpid());
-      {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        const std::string data = serialise(c, levels);
-        out.write(data.data(), static_cast<std::streamsize>(data.size()));
-        out.close();
-        if (!out) {
-          std::filesystem::remove(tmp, ec);
-          return c;  // an unwritable cache is no error: the chain is simply not cached
-        }
-      }
-      std::filesystem::rename(tmp, file, ec);
-      if (ec) std::filesystem::remove(tmp, ec);
-    }
+    if (!dir.empty()) write_cache_file(dir, file, serialise(c, levels));
     return c;
   }
 
@@ -447,13 +521,22 @@ Certification KernelKnowledge::certify_epochs(double samples, const Schedule& sc
     if (auto it = impl_->met_counts.find(key); it != impl_->met_counts.end()) met = it->second;
   }
   if (met.empty()) {
-    met.assign(static_cast<std::size_t>(schedule.total_epochs()), 0);
-    auto count = [&](const std::vector<double>& test) {
-      for (std::size_t k = 0; k < test.size() && k < met.size(); ++k) met[k] += test[k] <= target ? 1 : 0;
-    };
-    for (std::size_t i = 0; i < impl_->certification; ++i) count(impl_->certification_tests(i, samples, schedule));
-    if (all)
-      for (std::size_t r = 0; r < impl_->selection; ++r) count(impl_->selection_tests(r, samples, schedule));
+    // Then the on-disk cache (counts of a generated truth: a measured profile's few runs are counted in no time),
+    // then the runs themselves.
+    const std::filesystem::path dir = impl_->measured ? std::filesystem::path() : impl_->cache_folder();
+    const std::filesystem::path file = dir.empty() ? dir : dir / (impl_->counts_key(samples, schedule, all) + ".counts");
+    const auto epochs_in = static_cast<std::size_t>(std::max(0, schedule.total_epochs()));
+    const auto data = dir.empty() ? std::nullopt : read_cache_file(file);
+    if (!data || !deserialise_counts(*data, epochs_in, runs, met)) {
+      met.assign(epochs_in, 0);
+      auto count = [&](const std::vector<double>& test) {
+        for (std::size_t k = 0; k < test.size() && k < met.size(); ++k) met[k] += test[k] <= target ? 1 : 0;
+      };
+      for (std::size_t i = 0; i < impl_->certification; ++i) count(impl_->certification_tests(i, samples, schedule));
+      if (all)
+        for (std::size_t r = 0; r < impl_->selection; ++r) count(impl_->selection_tests(r, samples, schedule));
+      if (!dir.empty()) write_cache_file(dir, file, serialise_counts(met));
+    }
     std::lock_guard lock(impl_->mutex);
     impl_->met_counts.emplace(key, met);
   }
