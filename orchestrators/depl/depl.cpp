@@ -19,7 +19,7 @@
 #include "deplsim/orchestrator.hpp"
 #include "depl.hpp"
 
-#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/compressed_sparse_row_graph.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -28,6 +28,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <span>
 #include <tuple>
 
@@ -467,7 +468,9 @@ private:
     std::size_t version = 0;  // the version trained in the epoch this edge adds
     bool switches = false;    // a model switch (stays in the same cluster)
   };
-  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property, EdgeData>;
+  // Compressed sparse rows: the edges and their data in a few arrays (an adjacency list with edge data allocated one
+  // block per edge, which made building the skeletons most of their cost).
+  using Graph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, EdgeData>;
   struct Skeleton {
     Graph g;
     std::vector<State> states;  // by vertex - 1 (vertex 0 is the source); State::cluster unused (0)
@@ -481,20 +484,26 @@ private:
     const Scenario& sc = pb.scenario;
     const int target_levels = kk.grid()->target_levels();
     Skeleton sk;
-    const auto source = boost::add_vertex(sk.g);
-    std::map<State, std::size_t> index;
+    const std::size_t source = 0;
+    std::size_t vertices = 1;
     std::vector<std::vector<std::size_t>> layers(static_cast<std::size_t>(sc.target.max_epochs) + 2);  // vertices by epochs done
+    // A state's vertex: looked up among its layer's (a layer holds a few states: one per chain the quantile paths reach).
     auto vertex_of = [&](const State& st) {
-      auto found = index.find(st);
-      if (found != index.end()) return found->second;
-      const auto v = boost::add_vertex(sk.g);
-      index.emplace(st, v);
+      auto& layer = layers[static_cast<std::size_t>(st.epochs)];
+      for (const std::size_t v : layer)
+        if (sk.states[v - 1] == st) return v;
+      const std::size_t v = vertices++;
       sk.states.push_back(st);
-      layers[static_cast<std::size_t>(st.epochs)].push_back(v);
-      return static_cast<std::size_t>(v);
+      layer.push_back(v);
+      return v;
     };
+    // Edges are added by increasing source vertex (layer by layer, each layer's vertices in the order they were made,
+    // all after the previous layer's): the order the graph's rows take them in, each vertex's edges in the order added.
+    std::vector<std::pair<std::size_t, std::size_t>> edges;
+    std::vector<EdgeData> edge_data;
     auto edge = [&](std::size_t from, std::size_t to, std::size_t version, bool switches) {
-      boost::add_edge(from, to, EdgeData{version, switches}, sk.g);
+      edges.emplace_back(from, to);
+      edge_data.push_back(EdgeData{version, switches});
     };
     // First epoch: any version (on any cluster, after shipping the data there).
     for (std::size_t v = 0; v < sc.model.versions.size(); ++v) {
@@ -534,6 +543,9 @@ private:
         }
       }
     }
+    if (!std::is_sorted(edges.begin(), edges.end(), [](const auto& a, const auto& b) { return a.first < b.first; }))
+      throw std::logic_error("depl: the skeleton's edges are not in source order");
+    sk.g = Graph(boost::edges_are_sorted, edges.begin(), edges.end(), edge_data.begin(), vertices);
     return skeletons_.emplace(std::make_pair(bucket, p_tilde), std::move(sk)).first->second;
   }
 

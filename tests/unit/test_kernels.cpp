@@ -268,3 +268,32 @@ TEST_CASE("certification counts are cached on disk for a generated truth, read b
   unsetenv("DEPLSIM_CACHE_DIR");
   fs::remove_all(dir);
 }
+
+TEST_CASE("propagations are remembered per bucket and schedule: asked again, in any order, the same answers", "[kernels]") {
+  const KernelFixture f = kernel_scenario();
+  const Scenario& sc = f.sc;
+  const ParametricLearning truth(sc, f.lm);
+  setenv("DEPLSIM_CACHE_DIR", "off", 1);
+  const KernelKnowledge k(sc, f.lm, truth, 4);
+  const std::vector<std::pair<double, Schedule>> asks = {
+      {10000, Schedule{{{0, 10}, {1, 10}}}}, {10000, Schedule{{{0, 20}}}}, {10000, Schedule{{{0, 5}, {1, 15}}}},
+      {7500, Schedule{{{0, 20}}}},           {10000, Schedule{{{1, 20}}}}, {10000, Schedule{{{0, 10}, {0, 10}}}}};
+  // Each answer from a knowledge that never saw another schedule.
+  std::vector<std::vector<std::pair<LossDistribution, double>>> alone;
+  for (const auto& [q, s] : asks) alone.push_back(KernelKnowledge(sc, f.lm, truth, 4).each_epoch(q, s));
+  auto same = [](const auto& a, const auto& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t e = 0; e < a.size(); ++e)
+      if (a[e].first.probabilities() != b[e].first.probabilities() || a[e].second != b[e].second) return false;
+    return true;
+  };
+  for (int pass = 0; pass < 2; ++pass)
+    for (std::size_t i = 0; i < asks.size(); ++i) {
+      const std::size_t j = pass == 0 ? i : asks.size() - 1 - i;
+      CHECK(same(k.each_epoch(asks[j].first, asks[j].second), alone[j]));
+    }
+  CHECK(!same(alone[0], alone[2]));  // the switch epoch is part of the key
+  CHECK(!same(alone[1], alone[3]));  // and the data bucket
+  CHECK(same(alone[1], alone[5]));   // a schedule is asked for merged
+  unsetenv("DEPLSIM_CACHE_DIR");
+}

@@ -252,6 +252,7 @@ private:
     std::set<std::size_t> links;
     std::map<std::size_t, double> link_load;
     std::vector<double> step_offsets;
+    std::vector<std::vector<std::size_t>> step_links;  ///< EpochCost::step_links: the same for every data quantity
   };
   [[nodiscard]] SyncRound sync_round_of(std::size_t version, const std::vector<std::size_t>& hosts) const;
   /// training.sync hierarchical: the steps for `hosts` grouped by englobing zone (equal groups of two or more, at

@@ -165,6 +165,19 @@ CostModel::SyncRound CostModel::sync_round_of(std::size_t version, const std::ve
     for (const auto& f : step)
       for (auto l : platform_.route(f.src, f.dst).links) out.links.insert(l);
   }
+  // The first uses of the synchronisation links, for evaluate: the steps with flows, round after round, until every
+  // step offset has had its step.
+  std::set<std::size_t> seen;
+  for (int round = 0; round < scenario_.training.rounds_per_epoch && out.step_links.size() < out.step_offsets.size(); ++round)
+    for (const auto& flows : steps) {
+      if (flows.empty()) continue;
+      if (out.step_links.size() >= out.step_offsets.size()) break;
+      std::vector<std::size_t> fresh;
+      for (const auto& f : flows)
+        for (auto l : platform_.route(f.src, f.dst).links)
+          if (seen.insert(l).second) fresh.push_back(l);
+      out.step_links.push_back(std::move(fresh));
+    }
   return out;
 }
 
@@ -210,25 +223,25 @@ const EpochCost& CostModel::epoch_entry(std::size_t version, const Resources& re
 
   // The synchronisation of a round depends on the version (bytes) and the nodes only, not on the data or the
   // power state: simulated once per (version, nodes) and reused (planners ask for every data set).
-  SyncRound sr;
+  // (A map's elements stay where they are while others are added: the reference outlives the lock.)
+  const SyncRound* cached_round = nullptr;
   {
-    const auto skey = std::make_tuple(version, hosts);
+    auto skey = std::make_tuple(version, hosts);
     std::unique_lock lock(mutex_);
     auto it = sync_cache_.find(skey);
     if (it != sync_cache_.end()) {
-      sr = it->second;
+      cached_round = &it->second;
     } else {
       lock.unlock();
-      sr = sync_round_of(version, hosts);
+      SyncRound fresh = sync_round_of(version, hosts);
       lock.lock();
-      sync_cache_.emplace(skey, sr);
+      cached_round = &sync_cache_.emplace(std::move(skey), std::move(fresh)).first->second;
     }
   }
+  const SyncRound& sr = *cached_round;
   const double sync_round = sr.time;
   const double link_dynamic_round = sr.link_dynamic;
   const std::set<std::size_t>& sync_links = sr.links;
-  std::map<std::size_t, double> link_load = sr.link_load;  // one round
-  std::vector<double> step_offsets = sr.step_offsets;
 
   EpochCost c;
   c.compute_s = rounds * compute_round;
@@ -244,22 +257,9 @@ const EpochCost& CostModel::epoch_entry(std::size_t version, const Resources& re
   for (auto l : sync_links) c.link_energy_j += platform_.links[l].idle_w * c.time_s;
   c.transmit_energy_j = rounds * sr.transmit;
   c.energy_j = c.host_energy_j + c.link_energy_j + c.transmit_energy_j;
-  for (auto [l, x] : link_load) c.link_load[l] = rounds * x;
-  c.step_offsets = std::move(step_offsets);
-  // The first uses of the synchronisation links, for evaluate: the steps with flows, round after round, until every
-  // step offset has had its step.
-  std::set<std::size_t> seen;
-  const auto sync = sync_steps(version, hosts);
-  for (int round = 0; round < scenario_.training.rounds_per_epoch && c.step_links.size() < c.step_offsets.size(); ++round)
-    for (const auto& flows : sync) {
-      if (flows.empty()) continue;
-      if (c.step_links.size() >= c.step_offsets.size()) break;
-      std::vector<std::size_t> fresh;
-      for (const auto& f : flows)
-        for (auto l : platform_.route(f.src, f.dst).links)
-          if (seen.insert(l).second) fresh.push_back(l);
-      c.step_links.push_back(std::move(fresh));
-    }
+  for (auto [l, x] : sr.link_load) c.link_load.emplace_hint(c.link_load.end(), l, rounds * x);  // one round's, times rounds
+  c.step_offsets = sr.step_offsets;
+  c.step_links = sr.step_links;
   std::lock_guard lock(mutex_);
   return epoch_cache_.emplace(key, std::move(c)).first->second;
 }

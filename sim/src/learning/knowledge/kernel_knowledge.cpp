@@ -77,6 +77,7 @@ public:
   }
   [[nodiscard]] bool done() const { return pos_ == data_.size(); }
   [[nodiscard]] std::size_t position() const { return pos_; }
+  [[nodiscard]] const char* here() const { return data_.data() + pos_; }
   void seek(std::size_t pos) { pos_ = pos; }
   bool skip(std::size_t bytes) {
     if (bytes > data_.size() - pos_) return false;
@@ -103,12 +104,13 @@ void put_kernel(std::string& out, const TransitionKernel& k) {
 bool get_kernel(Reader& in, TransitionKernel& k, std::uint32_t levels, std::vector<TransitionKernel::Entry>& row) {
   std::uint32_t n = 0;
   if (!in.get(n) || (n != levels && n != 0)) return false;
+  constexpr std::size_t entry_bytes = sizeof(std::uint32_t) + sizeof(double);  // on disk: (j, p), unpadded
   // A first pass counts the entries, so that the kernel's one array is allocated once.
   const std::size_t rows_at = in.position();
   std::size_t entries = 0;
   for (std::uint32_t i = 0; i < n; ++i) {
     std::uint32_t size = 0;
-    if (!in.get(size) || size > levels || !in.skip(size * (sizeof(std::uint32_t) + sizeof(double)))) return false;
+    if (!in.get(size) || size > levels || !in.skip(size * entry_bytes)) return false;
     entries += size;
   }
   in.seek(rows_at);
@@ -116,12 +118,13 @@ bool get_kernel(Reader& in, TransitionKernel& k, std::uint32_t levels, std::vect
   for (std::uint32_t i = 0; i < n; ++i) {
     std::uint32_t size = 0;
     if (!in.get(size)) return false;
-    row.clear();
-    for (std::uint32_t e = 0; e < size; ++e) {
-      std::uint32_t j = 0;
-      double p = 0;
-      if (!in.get(j) || !in.get(p) || j >= levels) return false;
-      row.emplace_back(j, p);
+    const char* at = in.here();
+    if (!in.skip(size * entry_bytes)) return false;  // (checked above too: the row lies within the data)
+    row.resize(size);
+    for (std::uint32_t e = 0; e < size; ++e, at += entry_bytes) {
+      std::memcpy(&row[e].first, at, sizeof(std::uint32_t));
+      std::memcpy(&row[e].second, at + sizeof(std::uint32_t), sizeof(double));
+      if (row[e].first >= levels) return false;
     }
     k.append_row(row);
   }
@@ -277,6 +280,13 @@ struct KernelKnowledge::Impl {
   /// the same schedule as several candidates (their own plan, a baseline's, the version alone). Small: one count per
   /// epoch.
   mutable std::map<std::tuple<double, std::vector<std::pair<std::size_t, int>>, bool>, std::vector<long long>> met_counts;
+  /// each_epoch's answers per (bucket, merged schedule): the planners' searches propagate the same schedules (the
+  /// margin sweep and the shared search, the same 243 on a paper scenario). Bounded: emptied when it would pass
+  /// kPropagationMemoDoubles.
+  using Propagation = std::vector<std::pair<LossDistribution, double>>;
+  mutable std::map<std::pair<std::size_t, std::vector<std::pair<std::size_t, int>>>, Propagation> propagations;
+  mutable std::size_t propagation_doubles = 0;
+  static constexpr std::size_t kPropagationMemoDoubles = std::size_t{4} << 20;  // 32 MiB
 
   // Counts a chain from trajectories of `schedule`, starting at epoch `first` (1-based): the initial
   // distribution at `first` (if `first` == 1) or the transition into `first` from `first` - 1, then kernels.
@@ -436,6 +446,13 @@ std::vector<std::pair<LossDistribution, double>> KernelKnowledge::each_epoch(dou
   if (schedule.total_epochs() > impl_->scenario.target.max_epochs)
     throw std::invalid_argument("schedule longer than target.max_epochs");
   const std::size_t b = bucket_of(samples);
+  std::vector<std::pair<std::size_t, int>> parts;
+  for (const auto& p : schedule.parts) parts.emplace_back(p.version, p.epochs);
+  auto key = std::make_pair(b, std::move(parts));
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (auto it = impl_->propagations.find(key); it != impl_->propagations.end()) return it->second;
+  }
   std::vector<std::pair<LossDistribution, double>> out;
   std::vector<double> pi;
   std::vector<double> next;
@@ -463,6 +480,14 @@ std::vector<std::pair<LossDistribution, double>> KernelKnowledge::each_epoch(dou
     }
     epoch += part.epochs;
   }
+  const std::size_t doubles = out.size() * (grid_->levels() + 1);
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->propagation_doubles + doubles > Impl::kPropagationMemoDoubles) {
+    impl_->propagations.clear();
+    impl_->propagation_doubles = 0;
+  }
+  if (doubles <= Impl::kPropagationMemoDoubles && impl_->propagations.emplace(std::move(key), out).second)
+    impl_->propagation_doubles += doubles;
   return out;
 }
 
