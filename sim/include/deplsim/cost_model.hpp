@@ -271,6 +271,8 @@ private:
   mutable std::mutex mutex_;
   mutable std::map<std::tuple<std::size_t, std::size_t, int, int, double>, EpochCost> epoch_cache_;
   mutable std::map<std::tuple<std::vector<std::size_t>, std::size_t, int, int>, PlanCost> shipping_cache_;
+  /// shipping_flows' answers per (sources, hosts, power state): planners build the programs of many plans.
+  mutable std::map<std::tuple<std::vector<std::size_t>, std::vector<std::size_t>, std::size_t>, std::vector<Flow>> flows_cache_;
   mutable std::map<std::tuple<std::size_t, std::vector<std::size_t>>, SyncRound> sync_cache_;
   mutable std::map<std::tuple<std::size_t, std::size_t, int, int>, bool> fit_cache_;  // planners ask for every choice
   /// A plan's entry flows (data shipping, model migration) and their replay: planners cost many plans that ship the

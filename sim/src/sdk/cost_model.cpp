@@ -107,6 +107,11 @@ std::vector<double> CostModel::shares(const std::vector<std::size_t>& hosts, std
 
 std::vector<Flow> CostModel::shipping_flows(const std::vector<std::size_t>& sources, const std::vector<std::size_t>& hosts,
                                             std::size_t pstate) const {
+  auto key = std::make_tuple(sources, hosts, pstate);
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = flows_cache_.find(key); it != flows_cache_.end()) return it->second;
+  }
   std::vector<Flow> flows;
   const auto sh = shares(hosts, pstate);
   for (auto s : sources) {
@@ -115,6 +120,8 @@ std::vector<Flow> CostModel::shipping_flows(const std::vector<std::size_t>& sour
     for (std::size_t j = 0; j < hosts.size(); ++j)
       flows.push_back({src, hosts[j], static_cast<double>(d.samples) * d.sample_bytes * sh[j]});
   }
+  std::lock_guard lock(mutex_);
+  flows_cache_.emplace(std::move(key), flows);
   return flows;
 }
 

@@ -79,30 +79,39 @@ IterationCost CostModel::iteration_cost(const IterationWork& w) const {
     backward[j] = nd.backward_flops_per_thread / speed;
     c.busy_s.push_back(nd.forward_flops_per_thread / speed + backward[j]);
   }
-  // Identical steps (every full bucket's) are replayed once.
-  std::vector<std::pair<const std::vector<Flow>*, FlowOutcome>> replayed;
-  auto outcome = [&](const std::vector<Flow>& step) -> const FlowOutcome& {
-    for (auto& [flows, o] : replayed)
-      if (flows->size() == step.size() && std::equal(flows->begin(), flows->end(), step.begin(), [](const Flow& a, const Flow& b) {
-            return a.src == b.src && a.dst == b.dst && a.bytes == b.bytes;
-          }))
-        return o;
-    replayed.emplace_back(&step, simulate_flows(platform_, step));
-    return replayed.back().second;
+  // Identical steps (every full bucket's) are replayed once, with their energies and links: a step seen before
+  // adds the same terms, and its links are already in link_first_s (with the earlier, first, use).
+  struct Replayed {
+    const std::vector<Flow>* flows;
+    FlowOutcome outcome;
+    double link_dynamic_j;
+    double transmit_j;
   };
+  std::vector<Replayed> replayed;
   double stream = 0.0;  // when the communication stream is free
   for (const auto& bucket : w.buckets) {
     double ready = 0.0;
     for (std::size_t j = 0; j < n; ++j) ready = std::max(ready, at[j] += backward[j] * bucket.share);
     double t = std::max(ready, stream);
     for (const auto& step : bucket.steps) {
-      const FlowOutcome& o = outcome(step);
-      for (const auto& f : step)
-        for (auto l : platform_.route(f.src, f.dst).links) c.link_first_s.emplace(l, t);
-      t += o.makespan;
-      c.link_dynamic_j += link_energy(platform_, step, o);
-      c.transmit_j += transmit_energy(platform_, step, o);
-      for (auto [l, x] : o.link_load_integral) c.link_load[l] += x;
+      const Replayed* r = nullptr;
+      for (const auto& x : replayed)
+        if (x.flows->size() == step.size() && std::equal(x.flows->begin(), x.flows->end(), step.begin(), [](const Flow& a, const Flow& b) {
+              return a.src == b.src && a.dst == b.dst && a.bytes == b.bytes;
+            }))
+          r = &x;
+      if (r == nullptr) {
+        FlowOutcome o = simulate_flows(platform_, step);
+        const double dynamic = link_energy(platform_, step, o);
+        const double transmit = transmit_energy(platform_, step, o);
+        r = &replayed.emplace_back(Replayed{&step, std::move(o), dynamic, transmit});
+        for (const auto& f : step)
+          for (auto l : platform_.route(f.src, f.dst).links) c.link_first_s.emplace(l, t);
+      }
+      t += r->outcome.makespan;
+      c.link_dynamic_j += r->link_dynamic_j;
+      c.transmit_j += r->transmit_j;
+      for (auto [l, x] : r->outcome.link_load_integral) c.link_load[l] += x;
     }
     stream = t;
   }
