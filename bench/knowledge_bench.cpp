@@ -31,7 +31,8 @@ void BM_Propagation(benchmark::State& state) {
   const LoadedScenario ls = load(k, b, 2000);
   const Scenario& sc = ls.scenario;
   const ParametricLearning truth(sc, ls.learning);
-  const KernelKnowledge knowledge(sc, ls.learning, truth, 1);
+  KernelKnowledge knowledge(sc, ls.learning, truth, 1);
+  knowledge.remember_propagations(false);  // each iteration propagates (planners ask the same schedule once)
   const double q = knowledge.buckets().back();
   Schedule s{{{0, k}}};
   if (with_switch) {

@@ -292,6 +292,9 @@ TEST_CASE("propagations are remembered per bucket and schedule: asked again, in 
       const std::size_t j = pass == 0 ? i : asks.size() - 1 - i;
       CHECK(same(k.each_epoch(asks[j].first, asks[j].second), alone[j]));
     }
+  KernelKnowledge forgetful(sc, f.lm, truth, 4);
+  forgetful.remember_propagations(false);
+  for (std::size_t i = 0; i < asks.size(); ++i) CHECK(same(forgetful.each_epoch(asks[i].first, asks[i].second), alone[i]));
   CHECK(!same(alone[0], alone[2]));  // the switch epoch is part of the key
   CHECK(!same(alone[1], alone[3]));  // and the data bucket
   CHECK(same(alone[1], alone[5]));   // a schedule is asked for merged

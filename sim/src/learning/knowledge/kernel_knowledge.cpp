@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -286,6 +287,7 @@ struct KernelKnowledge::Impl {
   using Propagation = std::vector<std::pair<LossDistribution, double>>;
   mutable std::map<std::pair<std::size_t, std::vector<std::pair<std::size_t, int>>>, Propagation> propagations;
   mutable std::size_t propagation_doubles = 0;
+  std::atomic<bool> remember{true};  ///< each_epoch remembers its answers
   static constexpr std::size_t kPropagationMemoDoubles = std::size_t{4} << 20;  // 32 MiB
 
   // Counts a chain from trajectories of `schedule`, starting at epoch `first` (1-based): the initial
@@ -449,7 +451,7 @@ std::vector<std::pair<LossDistribution, double>> KernelKnowledge::each_epoch(dou
   std::vector<std::pair<std::size_t, int>> parts;
   for (const auto& p : schedule.parts) parts.emplace_back(p.version, p.epochs);
   auto key = std::make_pair(b, std::move(parts));
-  {
+  if (impl_->remember) {
     std::lock_guard lock(impl_->mutex);
     if (auto it = impl_->propagations.find(key); it != impl_->propagations.end()) return it->second;
   }
@@ -480,6 +482,7 @@ std::vector<std::pair<LossDistribution, double>> KernelKnowledge::each_epoch(dou
     }
     epoch += part.epochs;
   }
+  if (!impl_->remember) return out;
   const std::size_t doubles = out.size() * (grid_->levels() + 1);
   std::lock_guard lock(impl_->mutex);
   if (impl_->propagation_doubles + doubles > Impl::kPropagationMemoDoubles) {
@@ -489,6 +492,15 @@ std::vector<std::pair<LossDistribution, double>> KernelKnowledge::each_epoch(dou
   if (doubles <= Impl::kPropagationMemoDoubles && impl_->propagations.emplace(std::move(key), out).second)
     impl_->propagation_doubles += doubles;
   return out;
+}
+
+void KernelKnowledge::remember_propagations(bool on) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->remember = on;
+  if (!on) {
+    impl_->propagations.clear();
+    impl_->propagation_doubles = 0;
+  }
 }
 
 std::vector<Trajectory> KernelKnowledge::trajectories(double samples, const Schedule& schedule) const {

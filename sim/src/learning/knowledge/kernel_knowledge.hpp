@@ -36,6 +36,8 @@ public:
   [[nodiscard]] int certification_candidates() const override;
   [[nodiscard]] Certification certify_epochs(double samples, const Schedule& schedule, const std::vector<int>& epochs,
                                              double p_star, int family, CertifyOn on) const override;
+  /// Whether each_epoch remembers its answers (on by default; a benchmark of the propagation itself turns it off).
+  void remember_propagations(bool on);
   [[nodiscard]] Certification certify_policies(double samples, const std::vector<Segment>& initial,
                                                const std::vector<std::function<std::unique_ptr<ReplicationPolicy>()>>& policies,
                                                double p_star, int family) const override;
