@@ -386,22 +386,58 @@ double CostModel::plan_samples(const Plan& plan) const {
   return q;
 }
 
+namespace {
+/// A small map from host or link indices, kept as a sorted vector (evaluate's bookkeeping: a map node per entry made
+/// allocation most of its cost when planners evaluate thousands of plans). Iterates in increasing key, as std::map.
+template <class V>
+class IndexMap {
+public:
+  /// The value at `k`, or nullptr.
+  V* find(std::size_t k) {
+    auto it = lower(k);
+    return it != items_.end() && it->first == k ? &it->second : nullptr;
+  }
+  [[nodiscard]] bool contains(std::size_t k) const {
+    auto it = std::lower_bound(items_.begin(), items_.end(), k, [](const auto& a, std::size_t b) { return a.first < b; });
+    return it != items_.end() && it->first == k;
+  }
+  /// Inserts (k, v) unless k is there (std::map::emplace).
+  void emplace(std::size_t k, const V& v) {
+    auto it = lower(k);
+    if (it == items_.end() || it->first != k) items_.insert(it, {k, v});
+  }
+  /// The value at `k`, value-initialised first if absent (std::map::operator[]).
+  V& operator[](std::size_t k) {
+    auto it = lower(k);
+    if (it == items_.end() || it->first != k) it = items_.insert(it, {k, V{}});
+    return it->second;
+  }
+  [[nodiscard]] auto begin() const { return items_.begin(); }
+  [[nodiscard]] auto end() const { return items_.end(); }
+
+private:
+  typename std::vector<std::pair<std::size_t, V>>::iterator lower(std::size_t k) {
+    return std::lower_bound(items_.begin(), items_.end(), k, [](const auto& a, std::size_t b) { return a.first < b; });
+  }
+  std::vector<std::pair<std::size_t, V>> items_;
+};
+} // namespace
+
 PlanCost CostModel::evaluate(const Plan& plan) const {
   PlanCost out;
   const double samples = plan_samples(plan);
   // Hosts draw their power state's idle watts from first use to the end (accumulated per power-state
   // interval); phases add the energy above idle. Links draw idle watts from first use to the end, plus
   // (busy - idle) x load / bandwidth.
-  std::map<std::size_t, double> host_since;
-  std::map<std::size_t, std::size_t> host_pstate;
-  std::map<std::size_t, double> link_first_use;
+  IndexMap<double> host_since;
+  IndexMap<std::size_t> host_pstate;
+  IndexMap<double> link_first_use;
   double host_energy = 0;
   double link_dynamic = 0;
   double transmit = 0;  // the senders' radios (docs/model.md 4.13)
   double now = 0;
   auto set_pstate = [&](std::size_t h, std::size_t p) {
-    auto it = host_pstate.find(h);
-    if (it != host_pstate.end()) host_energy += (now - host_since[h]) * platform_.hosts[h].pstates[it->second].idle_w;
+    if (const std::size_t* was = host_pstate.find(h)) host_energy += (now - host_since[h]) * platform_.hosts[h].pstates[*was].idle_w;
     host_pstate[h] = p;
     host_since[h] = now;
   };
@@ -447,14 +483,14 @@ PlanCost CostModel::evaluate(const Plan& plan) const {
     now += sp.epochs * e.time_s;
     out.money += scenario_.clusters[sp.cluster].price_per_node_s * static_cast<double>(sp.hosts.size()) * sp.epochs * e.time_s;
   }
-  for (auto& [h, p] : host_pstate) {
+  for (const auto& [h, p] : host_pstate) {
     host_energy += (now - host_since[h]) * platform_.hosts[h].pstates[p].idle_w;
-    out.hosts_used.insert(h);
+    out.hosts_used.insert(out.hosts_used.end(), h);
   }
   double link_idle = 0;
-  for (auto [l, t] : link_first_use) {
+  for (const auto& [l, t] : link_first_use) {
     link_idle += platform_.links[l].idle_w * (now - t);
-    out.links_used.insert(l);
+    out.links_used.insert(out.links_used.end(), l);
   }
   out.time_s = now;
   out.energy_j = host_energy + link_idle + link_dynamic + transmit;
