@@ -82,6 +82,13 @@ TEST_CASE("kernels from counts: stochastic rows, no smoothing, unvisited rows bo
   CHECK(std::ranges::equal(k.row(2), k.row(1)));  // 2 is nearer to 1 than to 4
   CHECK(std::ranges::equal(k.row(3), k.row(4)));
   CHECK(k.nonzeros() == 2 + 2 + 2 + 1 + 1);
+  TransitionKernel built = TransitionKernel::appending(2);
+  const TransitionKernel::Entry stay{1, 1.0};
+  built.append_row({});
+  built.append_row({&stay, 1});
+  CHECK(built.row(0).empty());
+  CHECK(built.row(1).size() == 1);
+  CHECK_THROWS_AS(built.append_row({&stay, 1}), std::logic_error);  // a third row of a 2-level kernel
 }
 
 TEST_CASE("the identity kernel propagates a point mass exactly", "[kernels]") {

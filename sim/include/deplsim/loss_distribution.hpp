@@ -86,7 +86,8 @@ public:
   }
   /// Replaces row i (the rows after it move: meant for building small kernels, not for a loop over a large one).
   void set_row(int i, const Row& row);
-  /// Appends the next row (0, 1, ... in order) to a kernel made with `TransitionKernel::appending(levels)`.
+  /// Appends the next row (0, 1, ... in order) to a kernel made with `TransitionKernel::appending(levels)`; the kernel
+  /// is ready once all `levels` rows are given (one more is std::logic_error).
   void append_row(std::span<const Entry> row);
   /// An empty kernel of `levels` levels whose rows are given in order with `append_row`.
   static TransitionKernel appending(int levels, std::size_t expected_entries = 0);

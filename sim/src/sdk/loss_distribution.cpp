@@ -143,6 +143,7 @@ TransitionKernel TransitionKernel::appending(int levels, std::size_t expected_en
 }
 
 void TransitionKernel::append_row(std::span<const Entry> row) {
+  if (appended_ + 1 >= start_.size()) throw std::logic_error("TransitionKernel::append_row: every row is already given");
   entries_.insert(entries_.end(), row.begin(), row.end());
   start_[++appended_] = entries_.size();
 }
