@@ -10,7 +10,9 @@
 #include "deplsim/platform.hpp"
 #include "deplsim/scenario.hpp"
 
+#include <algorithm>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -272,12 +274,31 @@ private:
   mutable std::map<std::tuple<std::size_t, std::size_t, int, int, double>, EpochCost> epoch_cache_;
   mutable std::map<std::tuple<std::vector<std::size_t>, std::size_t, int, int>, PlanCost> shipping_cache_;
   /// shipping_flows' answers per (sources, hosts, power state): planners build the programs of many plans.
-  mutable std::map<std::tuple<std::vector<std::size_t>, std::vector<std::size_t>, std::size_t>, std::vector<Flow>> flows_cache_;
+  mutable std::map<std::tuple<std::vector<std::size_t>, std::vector<std::size_t>, std::size_t>, std::vector<Flow>, std::less<>> flows_cache_;
   mutable std::map<std::tuple<std::size_t, std::vector<std::size_t>>, SyncRound> sync_cache_;
   mutable std::map<std::tuple<std::size_t, std::size_t, int, int>, bool> fit_cache_;  // planners ask for every choice
   /// A plan's entry flows (data shipping, model migration) and their replay: planners cost many plans that ship the
   /// same data to the same nodes.
-  mutable std::map<std::vector<std::tuple<std::size_t, std::size_t, double>>, FlowOutcome> entry_cache_;
+  /// Ordered as the flows' (src, dst, bytes), lexicographically; looked up with the flows themselves (no key built).
+  struct FlowsOrder {
+    using is_transparent = void;
+    using Key = std::vector<std::tuple<std::size_t, std::size_t, double>>;
+    static bool less(const std::tuple<std::size_t, std::size_t, double>& a, const Flow& b) {
+      return a < std::make_tuple(b.src, b.dst, b.bytes);
+    }
+    static bool less(const Flow& a, const std::tuple<std::size_t, std::size_t, double>& b) {
+      return std::make_tuple(a.src, a.dst, a.bytes) < b;
+    }
+    static bool less(const std::tuple<std::size_t, std::size_t, double>& a, const std::tuple<std::size_t, std::size_t, double>& b) {
+      return a < b;
+    }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                          [](const auto& x, const auto& y) { return less(x, y); });
+    }
+  };
+  mutable std::map<FlowsOrder::Key, FlowOutcome, FlowsOrder> entry_cache_;
   /// The samples per epoch of a plan's data sources (what evaluate and time_terms cost epochs on).
   [[nodiscard]] double plan_samples(const Plan& plan) const;
   /// (A reference into the cache: its entries are never erased or moved.)

@@ -107,10 +107,9 @@ std::vector<double> CostModel::shares(const std::vector<std::size_t>& hosts, std
 
 std::vector<Flow> CostModel::shipping_flows(const std::vector<std::size_t>& sources, const std::vector<std::size_t>& hosts,
                                             std::size_t pstate) const {
-  auto key = std::make_tuple(sources, hosts, pstate);
   {
     std::lock_guard lock(mutex_);
-    if (auto it = flows_cache_.find(key); it != flows_cache_.end()) return it->second;
+    if (auto it = flows_cache_.find(std::tie(sources, hosts, pstate)); it != flows_cache_.end()) return it->second;
   }
   std::vector<Flow> flows;
   const auto sh = shares(hosts, pstate);
@@ -121,7 +120,7 @@ std::vector<Flow> CostModel::shipping_flows(const std::vector<std::size_t>& sour
       flows.push_back({src, hosts[j], static_cast<double>(d.samples) * d.sample_bytes * sh[j]});
   }
   std::lock_guard lock(mutex_);
-  flows_cache_.emplace(std::move(key), flows);
+  flows_cache_.emplace(std::make_tuple(sources, hosts, pstate), flows);
   return flows;
 }
 
@@ -368,13 +367,13 @@ std::vector<SegmentProgram> CostModel::program(const Plan& plan, bool with_epoch
 }
 
 const FlowOutcome& CostModel::entry_outcome(const std::vector<Flow>& flows) const {
-  std::vector<std::tuple<std::size_t, std::size_t, double>> key;
-  key.reserve(flows.size());
-  for (const auto& f : flows) key.emplace_back(f.src, f.dst, f.bytes);
   {
     std::lock_guard lock(mutex_);
-    if (auto it = entry_cache_.find(key); it != entry_cache_.end()) return it->second;
+    if (auto it = entry_cache_.find(flows); it != entry_cache_.end()) return it->second;
   }
+  FlowsOrder::Key key;
+  key.reserve(flows.size());
+  for (const auto& f : flows) key.emplace_back(f.src, f.dst, f.bytes);
   FlowOutcome o = simulate_flows(platform_, flows);
   std::lock_guard lock(mutex_);
   return entry_cache_.emplace(std::move(key), std::move(o)).first->second;
