@@ -29,6 +29,12 @@ struct Flow {
   double bytes = 0.0;
 };
 
+/// Two sets of flows are the same when they list the same (src, dst, bytes) in the same order.
+inline bool same_flows(const std::vector<Flow>& a, const std::vector<Flow>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const Flow& x, const Flow& y) { return x.src == y.src && x.dst == y.dst && x.bytes == y.bytes; });
+}
+
 /// @brief Outcome of a set of concurrent flows under SimGrid's network model.
 struct FlowOutcome {
   double makespan = 0.0;
@@ -279,26 +285,15 @@ private:
   mutable std::map<std::tuple<std::size_t, std::size_t, int, int>, bool> fit_cache_;  // planners ask for every choice
   /// A plan's entry flows (data shipping, model migration) and their replay: planners cost many plans that ship the
   /// same data to the same nodes.
-  /// Ordered as the flows' (src, dst, bytes), lexicographically; looked up with the flows themselves (no key built).
+  /// Sets of flows ordered by their (src, dst, bytes), lexicographically.
   struct FlowsOrder {
-    using is_transparent = void;
-    using Key = std::vector<std::tuple<std::size_t, std::size_t, double>>;
-    static bool less(const std::tuple<std::size_t, std::size_t, double>& a, const Flow& b) {
-      return a < std::make_tuple(b.src, b.dst, b.bytes);
-    }
-    static bool less(const Flow& a, const std::tuple<std::size_t, std::size_t, double>& b) {
-      return std::make_tuple(a.src, a.dst, a.bytes) < b;
-    }
-    static bool less(const std::tuple<std::size_t, std::size_t, double>& a, const std::tuple<std::size_t, std::size_t, double>& b) {
-      return a < b;
-    }
-    template <class A, class B>
-    bool operator()(const A& a, const B& b) const {
-      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
-                                          [](const auto& x, const auto& y) { return less(x, y); });
+    bool operator()(const std::vector<Flow>& a, const std::vector<Flow>& b) const {
+      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](const Flow& x, const Flow& y) {
+        return std::tie(x.src, x.dst, x.bytes) < std::tie(y.src, y.dst, y.bytes);
+      });
     }
   };
-  mutable std::map<FlowsOrder::Key, FlowOutcome, FlowsOrder> entry_cache_;
+  mutable std::map<std::vector<Flow>, FlowOutcome, FlowsOrder> entry_cache_;
   /// The samples per epoch of a plan's data sources (what evaluate and time_terms cost epochs on).
   [[nodiscard]] double plan_samples(const Plan& plan) const;
   /// (A reference into the cache: its entries are never erased or moved.)

@@ -5,6 +5,7 @@
 // links at wattage_range idle + (busy - idle) x load / bandwidth from first use to the end.
 #include "deplsim/cost_model.hpp"
 
+#include <boost/container/flat_map.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -154,11 +155,7 @@ CostModel::SyncRound CostModel::sync_round_of(std::size_t version, const std::ve
   for (const auto& step : steps) {
     const FlowOutcome* o = nullptr;
     for (auto& [flows, outcome] : done)
-      if (flows->size() == step.size() &&
-          std::equal(flows->begin(), flows->end(), step.begin(), [](const Flow& a, const Flow& b) {
-            return a.src == b.src && a.dst == b.dst && a.bytes == b.bytes;
-          }))
-        o = &outcome;
+      if (same_flows(*flows, step)) o = &outcome;
     if (o == nullptr) {
       done.emplace_back(&step, simulate_flows(platform_, step));
       o = &done.back().second;
@@ -371,12 +368,9 @@ const FlowOutcome& CostModel::entry_outcome(const std::vector<Flow>& flows) cons
     std::lock_guard lock(mutex_);
     if (auto it = entry_cache_.find(flows); it != entry_cache_.end()) return it->second;
   }
-  FlowsOrder::Key key;
-  key.reserve(flows.size());
-  for (const auto& f : flows) key.emplace_back(f.src, f.dst, f.bytes);
   FlowOutcome o = simulate_flows(platform_, flows);
   std::lock_guard lock(mutex_);
-  return entry_cache_.emplace(std::move(key), std::move(o)).first->second;
+  return entry_cache_.emplace(flows, std::move(o)).first->second;
 }
 
 double CostModel::plan_samples(const Plan& plan) const {
@@ -385,58 +379,24 @@ double CostModel::plan_samples(const Plan& plan) const {
   return q;
 }
 
-namespace {
-/// A small map from host or link indices, kept as a sorted vector (evaluate's bookkeeping: a map node per entry made
-/// allocation most of its cost when planners evaluate thousands of plans). Iterates in increasing key, as std::map.
-template <class V>
-class IndexMap {
-public:
-  /// The value at `k`, or nullptr.
-  V* find(std::size_t k) {
-    auto it = lower(k);
-    return it != items_.end() && it->first == k ? &it->second : nullptr;
-  }
-  [[nodiscard]] bool contains(std::size_t k) const {
-    auto it = std::lower_bound(items_.begin(), items_.end(), k, [](const auto& a, std::size_t b) { return a.first < b; });
-    return it != items_.end() && it->first == k;
-  }
-  /// Inserts (k, v) unless k is there (std::map::emplace).
-  void emplace(std::size_t k, const V& v) {
-    auto it = lower(k);
-    if (it == items_.end() || it->first != k) items_.insert(it, {k, v});
-  }
-  /// The value at `k`, value-initialised first if absent (std::map::operator[]).
-  V& operator[](std::size_t k) {
-    auto it = lower(k);
-    if (it == items_.end() || it->first != k) it = items_.insert(it, {k, V{}});
-    return it->second;
-  }
-  [[nodiscard]] auto begin() const { return items_.begin(); }
-  [[nodiscard]] auto end() const { return items_.end(); }
-
-private:
-  typename std::vector<std::pair<std::size_t, V>>::iterator lower(std::size_t k) {
-    return std::lower_bound(items_.begin(), items_.end(), k, [](const auto& a, std::size_t b) { return a.first < b; });
-  }
-  std::vector<std::pair<std::size_t, V>> items_;
-};
-} // namespace
-
 PlanCost CostModel::evaluate(const Plan& plan) const {
   PlanCost out;
   const double samples = plan_samples(plan);
   // Hosts draw their power state's idle watts from first use to the end (accumulated per power-state
   // interval); phases add the energy above idle. Links draw idle watts from first use to the end, plus
   // (busy - idle) x load / bandwidth.
-  IndexMap<double> host_since;
-  IndexMap<std::size_t> host_pstate;
-  IndexMap<double> link_first_use;
+  // (Sorted vectors, not maps: a map node per entry made allocation most of evaluate's cost when planners evaluate
+  // thousands of plans. They iterate in increasing index all the same.)
+  boost::container::flat_map<std::size_t, double> host_since;
+  boost::container::flat_map<std::size_t, std::size_t> host_pstate;
+  boost::container::flat_map<std::size_t, double> link_first_use;
   double host_energy = 0;
   double link_dynamic = 0;
   double transmit = 0;  // the senders' radios (docs/model.md 4.13)
   double now = 0;
   auto set_pstate = [&](std::size_t h, std::size_t p) {
-    if (const std::size_t* was = host_pstate.find(h)) host_energy += (now - host_since[h]) * platform_.hosts[h].pstates[*was].idle_w;
+    if (auto was = host_pstate.find(h); was != host_pstate.end())
+      host_energy += (now - host_since[h]) * platform_.hosts[h].pstates[was->second].idle_w;
     host_pstate[h] = p;
     host_since[h] = now;
   };

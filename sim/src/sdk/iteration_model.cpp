@@ -96,10 +96,7 @@ IterationCost CostModel::iteration_cost(const IterationWork& w) const {
     for (const auto& step : bucket.steps) {
       const Replayed* r = nullptr;
       for (const auto& x : replayed)
-        if (x.flows->size() == step.size() && std::equal(x.flows->begin(), x.flows->end(), step.begin(), [](const Flow& a, const Flow& b) {
-              return a.src == b.src && a.dst == b.dst && a.bytes == b.bytes;
-            }))
-          r = &x;
+        if (same_flows(*x.flows, step)) r = &x;
       if (r == nullptr) {
         FlowOutcome o = simulate_flows(platform_, step);
         const double dynamic = link_energy(platform_, step, o);
