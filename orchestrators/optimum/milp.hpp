@@ -44,6 +44,9 @@ struct Settings {
   long long node_limit = 100000;
   double gap = 0.0;                 ///< relative gap at which CBC may stop
   std::optional<double> cutoff;     ///< only solutions strictly better than this are of interest
+  /// A solution to start from (CBC's MIP start): values of the integer variables, the others completed by CBC; it
+  /// only helps CBC prune (the answer is the optimum whether or not it is given, and whatever it is).
+  std::vector<std::pair<int, double>> start;
 };
 
 enum class Status {

@@ -10,8 +10,10 @@
 //   - epochs: time, the current nodes' idle and busy energy, the synchronisation links' dynamic energy — linear
 //     in the epoch counts n[s,v,r];
 //   - entries (data shipped to a new node set, the model to the nodes that lack it): one per segment whose node
-//     set differs from the previous one's, a relaxed AND t >= G[s-1,g] + z[s,v,r] - 1 per (previous node set,
-//     version, resources), with its exact duration and energy from the network model;
+//     set differs from the previous one's, as a flow from the previous segment's node set g to the segment's
+//     choice (v, r) — an entry t where g is not r's node set — with its exact duration and energy from the
+//     network model; epochs on a node set at most K times the entries into it (a valid inequality that
+//     tightens the relaxation);
 //   - hosts left idle by a migration draw their last power state's idle watts to the end: b[s,h,p] tracks them,
 //     V[s,h,p] >= D[s] - M (1 - b[s,h,p]) charges the segment's duration D[s];
 //   - links draw idle watts from their first use f[l] to the end T: idle x (T - f[l]), f[l] <= the time of each
@@ -176,6 +178,7 @@ struct Built {
   int S = 0;
   std::vector<int> y;                                  // per column
   std::vector<std::vector<std::vector<int>>> z, n;     // [s][v][r]
+  std::vector<std::pair<int, double>> start;           // a simple plan to start CBC from (empty: none)
 };
 
 // The MILP of one data set (the file's opening comment; docs/model.md 5.5), built one constraint family at a
@@ -209,9 +212,11 @@ public:
     if (energy) {
       hosts_left_idle();
       collect_links();
+      aggregate_entries();
       link_idle_from_first_use();
       reverse_cross_traffic();
     }
+    simple_start();
     return std::move(b);
   }
 
@@ -245,6 +250,10 @@ private:
   std::set<std::size_t> links;                        // links the plan may use (energy objective)
   std::set<std::size_t> reverse_links;                // links the plan's reverse cross-traffic may load
   std::map<std::size_t, int> f;                       // [l]: first use of link l (links with idle watts)
+  // [s]: segment s's entries gathered by the links they route over / the reverse cross-traffic they put on links,
+  // each as (a variable equal to the sum of the entries with those links, the links).
+  std::vector<std::vector<std::pair<int, const std::set<std::size_t>*>>> entry_links;
+  std::vector<std::vector<std::pair<int, const std::vector<std::pair<std::size_t, double>>*>>> entry_reverse;
 
   [[nodiscard]] std::string vname(std::size_t v) const { return sc.model.versions[v].name; }
   [[nodiscard]] std::string rname(std::size_t r) const {
@@ -282,6 +291,57 @@ private:
       for (std::size_t v = 0; v < V; ++v) vmax[v] = std::max(vmax[v], c.per_version[v]);
     }
     S = std::max(1, std::min(max_segments, kmax));
+  }
+
+  // A switch column that runs epochs of both its versions.
+  static bool two_parts(const Column& c) { return c.shape.at != 0 && c.shape.first != c.shape.second && c.per_version[c.shape.second] > 0; }
+
+  // A plan to start CBC from: one column on one resource choice throughout (a switch column as two segments on it),
+  // the cheapest by its epochs and first entry that fits and meets the deadline. Every integer variable gets a
+  // value (the others are CBC's to complete); none when no such plan exists.
+  void simple_start() {
+    double best = kInfinity;
+    std::size_t best_c = 0, best_r = 0;
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      const int parts = two_parts(columns[c]) ? 2 : 1;
+      if (parts > S) continue;
+      for (std::size_t r = 0; r < R; ++r) {
+        double cost = pick(sc, first[r]), time = first[r].time;
+        bool ok = true;
+        for (std::size_t v = 0; v < V && ok; ++v) {
+          const int e = columns[c].per_version[v];
+          if (e == 0) continue;
+          ok = b.z[0][v][r] >= 0 && pb.cost.fits(v, resources[r]);
+          cost += e * pick(sc, ep[v][r]);
+          time += e * ep[v][r].time;
+        }
+        if (ok && sc.target.deadline_s && time > *sc.target.deadline_s) ok = false;
+        if (ok && cost < best) {
+          best = cost;
+          best_c = c;
+          best_r = r;
+        }
+      }
+    }
+    if (best == kInfinity) return;
+    std::map<int, double> x;
+    for (std::size_t c = 0; c < columns.size(); ++c) x[b.y[c]] = c == best_c ? 1.0 : 0.0;
+    for (int s = 0; s < S; ++s)
+      for (std::size_t v = 0; v < V; ++v)
+        for (std::size_t r = 0; r < R; ++r)
+          if (b.z[static_cast<std::size_t>(s)][v][r] >= 0) {
+            x[b.z[static_cast<std::size_t>(s)][v][r]] = 0.0;
+            x[b.n[static_cast<std::size_t>(s)][v][r]] = 0.0;
+          }
+    const auto& col = columns[best_c];
+    const std::size_t first_v = col.shape.first, second_v = col.shape.second;
+    x[b.z[0][first_v][best_r]] = 1.0;
+    x[b.n[0][first_v][best_r]] = col.per_version[first_v];
+    if (two_parts(col)) {
+      x[b.z[1][second_v][best_r]] = 1.0;
+      x[b.n[1][second_v][best_r]] = col.per_version[second_v];
+    }
+    b.start.assign(x.begin(), x.end());
   }
 
   // Terms of the epochs and entries.
@@ -403,28 +463,76 @@ private:
     }
   }
 
-  // Entries after a node-set change: t[s][g][v][r] >= G[s-1][g] + z[s][v][r] - 1 (the first segment's entry is on
-  // its z); `entries` keeps each segment's entry variables with their terms.
+  // Entries after a node-set change, as a flow from segment s-1's node set to segment s's choice: x[s][g][v][r]
+  // (g the previous node set) with sum_g x[s][g][v][r] = z[s][v][r] and sum_{v,r} x[s][g][v][r] <= G[s-1][g]. With
+  // integer choices x is 1 exactly on (previous node set, choice): an entry t = x[s][g][v][r] where g differs from
+  // r's node set (its energy and time), a stay at no cost where it does not. Its relaxation is much tighter than
+  // t >= G[s-1][g] + z[s][v][r] - 1 (docs/model.md 5.5). The first segment's entry is on its z; `entries` keeps each
+  // segment's entry variables with their terms.
   void entries_after_changes() {
     entries.resize(static_cast<std::size_t>(S));
+    std::vector<std::vector<std::pair<int, double>>> entries_into(G);  // [g]: the entries into node set g
     for (std::size_t r = 0; r < R; ++r)
       for (std::size_t v = 0; v < V; ++v)
-        if (b.z[0][v][r] >= 0) entries[0].emplace_back(b.z[0][v][r], &first[r]);
-    for (int s = 1; s < S; ++s)
-      for (std::size_t g = 0; g < G; ++g) {
-        auto prev = zs(s - 1, [&](std::size_t, std::size_t r) { return group[r] == g; });
-        for (std::size_t v = 0; v < V; ++v)
-          for (std::size_t r = 0; r < R; ++r) {
-            if (b.z[0][v][r] < 0 || group[r] == g) continue;
-            const Term& term = mig[g][v][r];
-            const int t = m.add_var(fmt::format("t_s{}_g{}_{}_{}", s, g, vname(v), rname(r)), 0, 1, pick(sc, term), false);
-            auto terms = prev;
-            terms.emplace_back(b.z[static_cast<std::size_t>(s)][v][r], 1.0);
-            terms.emplace_back(t, -1.0);
-            m.add_row(fmt::format("entry_s{}_g{}_{}_{}", s, g, vname(v), rname(r)), -kInfinity, 1, terms);
-            entries[static_cast<std::size_t>(s)].emplace_back(t, &term);
+        if (b.z[0][v][r] >= 0) {
+          entries[0].emplace_back(b.z[0][v][r], &first[r]);
+          entries_into[group[r]].emplace_back(b.z[0][v][r], 1.0);
+        }
+    for (int s = 1; s < S; ++s) {
+      const auto si = static_cast<std::size_t>(s);
+      std::vector<std::vector<std::pair<int, double>>> out(G);  // [g]: flows leaving node set g, minus G[s-1][g]
+      for (std::size_t g = 0; g < G; ++g)
+        for (auto [i, c] : zs(s - 1, [&](std::size_t, std::size_t r) { return group[r] == g; })) out[g].emplace_back(i, -1.0);
+      for (std::size_t v = 0; v < V; ++v)
+        for (std::size_t r = 0; r < R; ++r) {
+          if (b.z[si][v][r] < 0) continue;
+          std::vector<std::pair<int, double>> in{{b.z[si][v][r], -1.0}};
+          for (std::size_t g = 0; g < G; ++g) {
+            int x = 0;
+            if (group[r] == g) {
+              x = m.add_var(fmt::format("x_s{}_{}_{}", s, vname(v), rname(r)), 0, 1, 0.0, false);
+            } else {
+              const Term& term = mig[g][v][r];
+              x = m.add_var(fmt::format("t_s{}_g{}_{}_{}", s, g, vname(v), rname(r)), 0, 1, pick(sc, term), false);
+              entries[si].emplace_back(x, &term);
+              entries_into[group[r]].emplace_back(x, 1.0);
+            }
+            in.emplace_back(x, 1.0);
+            out[g].emplace_back(x, 1.0);
           }
+          m.add_row(fmt::format("entry_in_s{}_{}_{}", s, vname(v), rname(r)), 0, 0, in);
+        }
+      for (std::size_t g = 0; g < G; ++g) m.add_row(fmt::format("entry_out_s{}_g{}", s, g), -kInfinity, 0, out[g]);
+    }
+    visits(entries_into);
+  }
+
+  // Every stay on a node set starts with an entry into it, and a plan runs at most K epochs (K its column's): the
+  // epochs on node set g are at most K x the entries into g. A valid inequality that the relaxation needs (without
+  // it, a small fraction of one entry buys epochs in every segment). With N[g] the epochs on g and I[g] the entries
+  // into g (one row each, so that the rows below hold a few terms), one row per node set and per distinct K:
+  // N[g] <= K I[g] + (kmax - K) (1 - sum of the columns with at most K epochs).
+  void visits(const std::vector<std::vector<std::pair<int, double>>>& entries_into) {
+    std::set<int> ks;
+    for (const auto& c : columns) ks.insert(c.epochs);
+    for (std::size_t g = 0; g < G; ++g) {
+      const int N = m.add_var(fmt::format("N_g{}", g), 0, kmax, 0.0, false);
+      const int I = m.add_var(fmt::format("I_g{}", g), 0, S, 0.0, false);
+      std::vector<std::pair<int, double>> epochs{{N, -1.0}}, in{{I, -1.0}};
+      for (int s = 0; s < S; ++s)
+        for (std::size_t v = 0; v < V; ++v)
+          for (std::size_t r = 0; r < R; ++r)
+            if (group[r] == g && b.n[static_cast<std::size_t>(s)][v][r] >= 0) epochs.emplace_back(b.n[static_cast<std::size_t>(s)][v][r], 1.0);
+      for (auto [var, c] : entries_into[g]) in.emplace_back(var, 1.0);
+      m.add_row(fmt::format("epochs_on_g{}", g), 0, 0, epochs);
+      m.add_row(fmt::format("entries_into_g{}", g), 0, 0, in);
+      for (int k : ks) {
+        std::vector<std::pair<int, double>> terms{{N, 1.0}, {I, -k}};
+        for (std::size_t c = 0; c < columns.size(); ++c)
+          if (columns[c].epochs <= k && k < kmax) terms.emplace_back(b.y[c], kmax - k);
+        m.add_row(fmt::format("visits_g{}_K{}", g, k), -kInfinity, k < kmax ? kmax - k : 0, terms);
       }
+    }
   }
 
   // Durations and the total time.
@@ -503,6 +611,45 @@ private:
       }
   }
 
+  // The entries of a segment that route over the same links (or put the same reverse cross-traffic on them) enter
+  // the rows of the links' first use and of the reverse cross-traffic as one variable, their sum (one row each):
+  // entries differ mostly in the version they ship and the power state they enter, not in their routes, so this
+  // divides the non-zeros of those rows by about that many, with the same relaxation.
+  int sum_of(int s, char what, std::size_t i, const std::vector<int>& vars) {
+    if (vars.size() == 1) return vars[0];
+    const int a = m.add_var(fmt::format("{}_s{}_{}", what, s, i), 0, 1, 0.0, false);
+    std::vector<std::pair<int, double>> terms{{a, -1.0}};
+    for (int v : vars) terms.emplace_back(v, 1.0);
+    m.add_row(fmt::format("{}_s{}_{}", what, s, i), 0, 0, terms);
+    return a;
+  }
+  void aggregate_entries() {
+    entry_links.resize(static_cast<std::size_t>(S));
+    entry_reverse.resize(static_cast<std::size_t>(S));
+    for (int s = 0; s < S; ++s) {
+      const auto si = static_cast<std::size_t>(s);
+      // Keyed by the links (the reverse loads), each with one of its terms, whose members outlive the model.
+      std::map<std::set<std::size_t>, std::pair<const Term*, std::vector<int>>> by_links;
+      std::map<std::vector<std::pair<std::size_t, double>>, std::pair<const Term*, std::vector<int>>> by_reverse;
+      for (auto [var, term] : entries[si]) {
+        if (!term->links.empty()) {
+          auto& [t, vars] = by_links[term->links];
+          t = term;
+          vars.push_back(var);
+        }
+        if (!term->reverse.empty()) {
+          auto& [t, vars] = by_reverse[term->reverse];
+          t = term;
+          vars.push_back(var);
+        }
+      }
+      std::size_t i = 0;
+      for (const auto& [key, group] : by_links) entry_links[si].emplace_back(sum_of(s, 'U', i++, group.second), &group.first->links);
+      i = 0;
+      for (const auto& [key, group] : by_reverse) entry_reverse[si].emplace_back(sum_of(s, 'W', i++, group.second), &group.first->reverse);
+    }
+  }
+
   // Links: idle watts from first use f[l] to the end T; uses bound f[l] from above.
   void link_idle_from_first_use() {
     for (auto l : links) {
@@ -525,8 +672,8 @@ private:
     std::vector<std::pair<int, double>> terms{{fl, 1.0}};
     for (int s2 = 0; s2 < s; ++s2) terms.emplace_back(D[static_cast<std::size_t>(s2)], -1.0);
     bool any = false;
-    for (auto [var, term] : entries[si])
-      if (term->links.contains(l)) {
+    for (auto [var, on] : entry_links[si])
+      if (on->contains(l)) {
         terms.emplace_back(var, horizon);
         any = true;
       }
@@ -570,8 +717,8 @@ private:
       if (auto it = omega_prev.find(l); it != omega_prev.end())
         m.add_row(fmt::format("omega_keep_s{}_{}", s, pf.links[l].name), 0, kInfinity, {{w, 1.0}, {it->second, -1.0}});
       std::vector<std::pair<int, double>> terms{{w, 1.0}};
-      for (auto [var, term] : entries[si])
-        if (term->links.contains(l)) terms.emplace_back(var, -1.0);
+      for (auto [var, on] : entry_links[si])
+        if (on->contains(l)) terms.emplace_back(var, -1.0);
       if (terms.size() > 1) m.add_row(fmt::format("omega_entry_s{}_{}", s, pf.links[l].name), 0, kInfinity, terms);
       terms = {{w, 1.0}};
       for (std::size_t v = 0; v < V; ++v)
@@ -613,8 +760,8 @@ private:
     for (auto l : reverse_links) {
       std::vector<std::pair<int, double>> terms;
       double big = 0;
-      for (auto [var, term] : entries[si])
-        for (auto [l2, d] : term->reverse)
+      for (auto [var, reverse] : entry_reverse[si])
+        for (auto [l2, d] : *reverse)
           if (l2 == l) {
             terms.emplace_back(var, -d);
             big = std::max(big, d);
@@ -747,6 +894,7 @@ private:
     st.node_limit = ps.node_limit;
     st.gap = ps.gap;
     if (search.best_milp < kInfinity) st.cutoff = search.best_milp;
+    st.start = b.start;
     const milp::Result r = milp::solve(b.model, st);
     o.seconds = r.seconds;
     o.nodes = r.nodes;

@@ -4,8 +4,10 @@
 //    enumerate): optimum and exhaustive agree on feasibility and on the optimal cost to 1e-6 (relative), both
 //    plans validate, verify (P >= p*) and meet the deadline, the optimum says `optimal`, and depl is never below it;
 //  - 50 seeded random small instances shaped like the paper's: depl within 10% of the optimum (median and worst
-//    reported, with both planning times), never below it, infeasible exactly when the optimum is.
+//    reported, with both planning times), never below it, infeasible exactly when the optimum is;
+//  - CBC's MIP start (the optimum's simple plan to start from) changes no answer, whatever the start.
 #include "../support/random_instance.hpp"
+#include "../../orchestrators/optimum/milp.hpp"
 #include "../../orchestrators/optimum/optimum.hpp"
 #include "deplsim/orchestrator.hpp"
 #include "orchestrators/builtins.hpp"
@@ -19,6 +21,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <unistd.h>
 
 using namespace deplsim;
@@ -228,4 +231,51 @@ TEST_CASE("depl within 10% of the optimum on 50 seeded random small instances", 
                    depl_s / 50, opt_s / 50, opt_worst_s));
   CHECK(worst <= 0.10);
   unsetenv("DEPLSIM_CACHE_DIR");
+}
+
+TEST_CASE("a MIP start changes no answer: none, a poor one, an infeasible one, the optimum itself", "[optimum]") {
+  // A knapsack: 10 items, integer copies (at most 2 each), a weight budget; minimise minus the value. The optimum
+  // (checked by enumeration) must come out whatever CBC is started from.
+  const std::vector<double> value{12, 7, 9, 14, 5, 11, 8, 6, 13, 4}, weight{6, 4, 5, 8, 3, 7, 5, 4, 7, 2};
+  const double budget = 23;
+  milp::Model m;
+  std::vector<std::pair<int, double>> row;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const int x = m.add_var(fmt::format("x{}", i), 0, 2, -value[i], true);
+    row.emplace_back(x, weight[i]);
+  }
+  m.add_row("budget", -std::numeric_limits<double>::infinity(), budget, row);
+  double best = 0;
+  std::vector<int> best_x;
+  for (int code = 0; code < 59049; ++code) {  // 3^10 assignments
+    std::vector<int> x(value.size());
+    double w = 0, v = 0;
+    for (std::size_t i = 0, c = static_cast<std::size_t>(code); i < value.size(); ++i, c /= 3) {
+      x[i] = static_cast<int>(c % 3);
+      w += x[i] * weight[i];
+      v += x[i] * value[i];
+    }
+    if (w <= budget && v > best) {
+      best = v;
+      best_x = x;
+    }
+  }
+  auto start_of = [&](const std::vector<int>& x) {
+    std::vector<std::pair<int, double>> st;
+    for (std::size_t i = 0; i < x.size(); ++i) st.emplace_back(static_cast<int>(i), x[i]);
+    return st;
+  };
+  const std::vector<std::vector<std::pair<int, double>>> starts{
+      {}, start_of({1, 0, 0, 0, 0, 0, 0, 0, 0, 0}), start_of({2, 2, 2, 2, 2, 2, 2, 2, 2, 2}), start_of(best_x)};
+  for (std::size_t k = 0; k < starts.size(); ++k) {
+    INFO("start " << k);
+    milp::Settings st;
+    st.start = starts[k];
+    const milp::Result r = milp::solve(m, st);
+    REQUIRE(r.status == milp::Status::optimal);
+    CHECK(-r.objective == Approx(best).epsilon(1e-12));
+    double w = 0;
+    for (std::size_t i = 0; i < value.size(); ++i) w += r.x[i] * weight[i];
+    CHECK(w <= budget + 1e-9);
+  }
 }
