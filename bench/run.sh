@@ -102,7 +102,7 @@ done
 # 13. coverage_cell_s: one coverage cell (the paper scenario, 100 knowledge runs, L* 0.82, p* 0.8; docs/model.md 3.8)
 #     with the six certifying planners, as the time of 200 repetitions on one process: the five planners without a
 #     MILP timed on COV_FAST repetitions and the optimum on COV_OPT (its CBC solves dominate), each scaled to 200.
-if [ $QUICK = 1 ]; then COV_FAST=20; COV_OPT=2; else COV_FAST=200; COV_OPT=5; fi
+if [ $QUICK = 1 ]; then COV_FAST=20; COV_OPT=5; else COV_FAST=200; COV_OPT=20; fi
 COV=("$ROOT/scenarios/paper/alexnet-cifar10.yaml" --set model.learning.knowledge_runs=100 --set target.probability=0.8)
 s1=$(date +%s.%N)
 "$DEPLSIM" coverage "${COV[@]}" --repetitions $COV_FAST --orchestrators depl,expected-loss+margin,depl-online,full-only,pruned-only \

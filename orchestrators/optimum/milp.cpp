@@ -121,9 +121,9 @@ Result solve(const Model& model, const Settings& settings) {
   Cbc_setAllowableGap(m.get(), 1e-9);
   Cbc_setParameter(m.get(), "integerTolerance", "1e-9");
   if (settings.cutoff) Cbc_setCutoff(m.get(), *settings.cutoff);
-  // No feasibility pump: on the optimum's MILPs (whose relaxation is tight, docs/model.md 5.5) CBC's other
+  // No feasibility pump: on the optimum's MILPs (formulated for a tight relaxation, docs/model.md 5.5) CBC's other
   // heuristics and a few nodes find and prove the optimum, while the pump spent most of the time (measured:
-  // docs/performance.md, "The optimum in coverage studies").
+  // docs/performance.md, "The optimum's tighter formulation").
   Cbc_setParameter(m.get(), "feas", "off");
   if (!settings.start.empty()) {
     std::vector<int> idx;
