@@ -10,7 +10,7 @@
 #include "deplsim/platform.hpp"
 #include "deplsim/scenario.hpp"
 
-#include <algorithm>
+#include <compare>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -27,13 +27,9 @@ struct Flow {
   std::size_t src = 0;
   std::size_t dst = 0;
   double bytes = 0.0;
+  /// Compared field by field (src, dst, bytes): sets of flows compare as vectors, and key the caches of replays.
+  friend auto operator<=>(const Flow&, const Flow&) = default;
 };
-
-/// Two sets of flows are the same when they list the same (src, dst, bytes) in the same order.
-inline bool same_flows(const std::vector<Flow>& a, const std::vector<Flow>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](const Flow& x, const Flow& y) { return x.src == y.src && x.dst == y.dst && x.bytes == y.bytes; });
-}
 
 /// @brief Outcome of a set of concurrent flows under SimGrid's network model.
 struct FlowOutcome {
@@ -285,15 +281,7 @@ private:
   mutable std::map<std::tuple<std::size_t, std::size_t, int, int>, bool> fit_cache_;  // planners ask for every choice
   /// A plan's entry flows (data shipping, model migration) and their replay: planners cost many plans that ship the
   /// same data to the same nodes.
-  /// Sets of flows ordered by their (src, dst, bytes), lexicographically.
-  struct FlowsOrder {
-    bool operator()(const std::vector<Flow>& a, const std::vector<Flow>& b) const {
-      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](const Flow& x, const Flow& y) {
-        return std::tie(x.src, x.dst, x.bytes) < std::tie(y.src, y.dst, y.bytes);
-      });
-    }
-  };
-  mutable std::map<std::vector<Flow>, FlowOutcome, FlowsOrder> entry_cache_;
+  mutable std::map<std::vector<Flow>, FlowOutcome> entry_cache_;
   /// The samples per epoch of a plan's data sources (what evaluate and time_terms cost epochs on).
   [[nodiscard]] double plan_samples(const Plan& plan) const;
   /// (A reference into the cache: its entries are never erased or moved.)

@@ -155,7 +155,7 @@ CostModel::SyncRound CostModel::sync_round_of(std::size_t version, const std::ve
   for (const auto& step : steps) {
     const FlowOutcome* o = nullptr;
     for (auto& [flows, outcome] : done)
-      if (same_flows(*flows, step)) o = &outcome;
+      if (*flows == step) o = &outcome;
     if (o == nullptr) {
       done.emplace_back(&step, simulate_flows(platform_, step));
       o = &done.back().second;

@@ -96,7 +96,7 @@ IterationCost CostModel::iteration_cost(const IterationWork& w) const {
     for (const auto& step : bucket.steps) {
       const Replayed* r = nullptr;
       for (const auto& x : replayed)
-        if (same_flows(*x.flows, step)) r = &x;
+        if (*x.flows == step) r = &x;
       if (r == nullptr) {
         FlowOutcome o = simulate_flows(platform_, step);
         const double dynamic = link_energy(platform_, step, o);
