@@ -2,7 +2,7 @@
 // alone and concurrently, under the default LV08 model. Each case runs in SimGrid (Comm::sendto_async from one
 // actor, finish times relative to the case's start) and in the replay; the relative error of every finish
 // time must be below 1e-6 (docs/model.md 0.4 asks for 0.1%). `--more` runs the cases of pin-more.xml. Also checks the worked example of docs/model.md 0.4 (10^8 B over 1 Gb/s, 20 ms:
-// 1.243 s). One simulation per process: ctest runs this program on its own.
+// 1.243 s). `--wifi` runs the cases of pin-wifi.xml (SimGrid's WIFI link model). One simulation per process: ctest runs this program on its own.
 #include "platform/simgrid_args.hpp"
 #include "deplsim/cost_model.hpp"
 #include "platform/platform_probe.hpp"
@@ -53,9 +53,11 @@ int main(int argc, char** argv) {
   engine.load_platform(platform);
 
   const bool more = argc > 2 && std::string(argv[2]) == "--more";
+  const bool wifi = argc > 2 && std::string(argv[2]) == "--wifi";
+  deplsim::apply_wifi_cells(platform);  // the stations' rates (SimGrid has no XML for them)
   deplsim::ProbeRequest req;
   req.platform = platform;
-  req.controller = more ? "x" : "a";
+  req.controller = more ? "x" : wifi ? "w0" : "a";
   deplsim::ProbeResult probe = deplsim::extract_platform_view(req);
   deplsim::PlatformView& view = probe.view;
   // The cases' routes (extract_platform_view only extracts the scenario's; add every pair here).
@@ -75,7 +77,22 @@ int main(int argc, char** argv) {
     }
 
   std::vector<Case> cases;
-  if (!more) {
+  if (wifi) {
+    // tests/data/platforms/pin-wifi.xml: stations s0 (54 Mb/s), s1 (36), s2 (24), s3 (54, its level not written)
+    // of the cell "air"; wired hosts w0, w1 behind a 100 Mb/s, 2 ms uplink; z0 behind zero-latency links.
+    Case many{"20 flows from the four stations to w0", {}};
+    for (int k = 0; k < 5; ++k)
+      for (const char* s : {"s0", "s1", "s2", "s3"}) many.flows.push_back({s, "w0", 1e5 * (k + 1)});
+    cases = {{"station 54 -> zero-latency wire, 1e7 B", {{"s0", "z0", 1e7}}},
+             {"station 54 -> station 36, 1e7 B", {{"s0", "s1", 1e7}}},
+             {"station -> wired, 1e7 B", {{"s1", "w0", 1e7}}},
+             {"wired -> station, 1e7 B", {{"w0", "s2", 1e7}}},
+             {"three stations -> wired, varied sizes", {{"s0", "w0", 1e7}, {"s1", "w1", 5e6}, {"s2", "w0", 2e6}}},
+             {"station and wired flows on the uplink", {{"s0", "w1", 1e7}, {"z0", "w1", 1e7}}},
+             {"both directions through the air", {{"s0", "w0", 5e6}, {"w1", "s1", 5e6}}},
+             {"ring of the four stations", {{"s0", "s1", 2e6}, {"s1", "s2", 2e6}, {"s2", "s3", 2e6}, {"s3", "s0", 2e6}}},
+             many};
+  } else if (!more) {
     cases = {
         {"one flow, 1e8 B, 1 Gb/s 20 ms", {{"a", "b", 1e8}}},
         {"one flow, 1e3 B (latency-bound)", {{"a", "b", 1e3}}},
@@ -123,7 +140,7 @@ int main(int argc, char** argv) {
   }
 
   std::vector<std::vector<double>> measured(cases.size());
-  sg4::Actor::create("runner", sg4::Host::by_name(more ? "x" : "a"), [&] {
+  sg4::Actor::create("runner", sg4::Host::by_name(more ? "x" : wifi ? "w0" : "a"), [&] {
     for (std::size_t c = 0; c < cases.size(); ++c) {
       const double start = sg4::Engine::get_clock();
       std::vector<sg4::CommPtr> comms;
@@ -149,7 +166,14 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < flows.size(); ++i)
       compare(cases[c].name + " #" + std::to_string(i), measured[c][i], model.finish[i]);
   }
-  if (more) {
+  if (wifi) {
+    // docs/platforms.md section 8's figures: 10^7 B from a 54 Mb/s station takes 1.05 x 10^7 / 6.75e6 / 0.97 s over
+    // zero-latency wires (the air's 1/rate per byte, 5% more for the cross-traffic, LV08's bandwidth factor), and to
+    // a 36 Mb/s station 1.05 x 10^7 x (1/6.75e6 + 1/4.5e6) / 0.97 s.
+    compare("54 Mb/s station against the formula", measured[0][0], 1.05e7 / 6.75e6 / 0.97);
+    compare("54 -> 36 Mb/s stations against the formula", measured[1][0], 1.05e7 * (1 / 6.75e6 + 1 / 4.5e6) / 0.97);
+  }
+  if (more || wifi) {
     std::printf("%d passed, %d failed\n", checks - failures, failures);
     std::fflush(stdout);
     _exit(failures == 0 ? 0 : 1);

@@ -57,6 +57,18 @@ struct LinkView {
   double idle_w = 0.0;     ///< link energy plugin: watts when idle
   double busy_w = 0.0;     ///< watts at full load
   std::string link_class;  ///< the link's `class` property (wifi, wan, ...); empty when not declared
+  /// A SimGrid WIFI link: the air of a Wi-Fi cell (a `routing="Wifi"` zone, docs/platforms.md section 8). Its
+  /// capacity is 1 (air time) and a flow takes 1/rate of it per byte/s for each end that is a station, so
+  /// `bandwidth` is 1, as SimGrid reports it; idle_w and busy_w are the cell's watts at no and at full air time,
+  /// derived from its Wi-Fi radio figures below (link_props.hpp, wifi_cell_watts).
+  bool wifi = false;
+  /// The cell's stations (host index, rate in bytes/s at the station's `wifi_rate_level`), sorted by host.
+  std::vector<std::pair<std::size_t, double>> wifi_stations;
+  /// SimGrid's Wi-Fi energy figures for the cell: each radio's watts idle, sending and receiving
+  /// (`wifi_watt_values`) and the fraction of time spent on beacons (`control_duration`).
+  double wifi_idle_w = 0.0, wifi_tx_w = 0.0, wifi_rx_w = 0.0, wifi_control = 0.0;
+  /// A station's rate on this WIFI link in bytes/s; 0 when `host` is not one of its stations.
+  [[nodiscard]] double wifi_rate(std::size_t host) const;
 };
 
 /// @brief A route between two hosts: the links in order and the summed raw latency.

@@ -4,8 +4,32 @@
 #include <simgrid/Exception.hpp>
 
 #include <algorithm>
+#include <string>
 
 namespace deplsim::execution {
+
+double link_consumed_energy(sg4::Link* l) {
+  if (l->get_sharing_policy() != sg4::Link::SharingPolicy::WIFI) return sg_link_get_consumed_energy(l);
+  struct Counter {
+    double idle_w = 0, busy_w = 0, last = 0, energy = 0;
+  };
+  // One simulation per process: the counters live as long as the engine, from time 0, like SimGrid's.
+  static std::map<std::string, Counter> counters;
+  auto [it, fresh] = counters.try_emplace(l->get_name());
+  Counter& c = it->second;
+  if (fresh) {
+    if (const char* w = l->get_property("wattage_range")) {  // "idle:busy", written by apply_wifi_cells
+      const std::string s = w;
+      const auto colon = s.find(':');
+      c.idle_w = std::stod(s.substr(0, colon));
+      c.busy_w = std::stod(s.substr(colon + 1));
+    }
+  }
+  const double now = sg4::Engine::get_clock();
+  c.energy += (c.idle_w + (c.busy_w - c.idle_w) * l->get_usage()) * (now - c.last);
+  c.last = now;
+  return c.energy;
+}
 
 void charge_transmit(const std::vector<Flow>& flows, const std::vector<sg4::CommPtr>& comms, const Resolved& r,
                      double start, EnergyMeter& meter) {

@@ -97,6 +97,7 @@ std::vector<std::vector<CostTrace>> simulate_plans(const Scenario& sc, const Pla
       });
   engine->load_platform(sc.platform);
   copy_splitduplex_properties(sc.platform);
+  apply_wifi_cells(sc.platform);
 
   std::vector<std::vector<SegmentProgram>> programs;
   for (const auto& plan : plans) programs.push_back(cost.program(plan));

@@ -1,10 +1,14 @@
 // Reads <link> elements and their <prop> children, and <zone>/<cluster> declarations, with libxml2 (see link_props.hpp).
 #include "platform/link_props.hpp"
 
+#include "platform/xml_check.hpp"
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include <algorithm>
 #include <memory>
+#include <sstream>
 
 namespace deplsim {
 namespace {
@@ -47,6 +51,39 @@ void walk_zones(xmlNode* n, std::map<std::string, ZoneDeclaration>& out) {
   }
 }
 
+void walk_wifi(xmlNode* n, std::vector<WifiCell>& out) {
+  for (xmlNode* c = n; c != nullptr; c = c->next) {
+    if (is(c, "zone") && attr(c, "routing") == "Wifi") {
+      WifiCell cell;
+      cell.zone = attr(c, "id");
+      for (xmlNode* k = c->children; k != nullptr; k = k->next) {
+        if (is(k, "prop") && attr(k, "id") == "access_point") cell.access_point = attr(k, "value");
+        if (is(k, "link") && attr(k, "sharing_policy") == "WIFI" && cell.link.empty()) {
+          cell.link = attr(k, "id");
+          std::string text = attr(k, "bandwidth");
+          std::replace(text.begin(), text.end(), ';', ',');  // SimGrid separates the levels by either
+          std::stringstream ss(text);
+          std::string part;
+          while (std::getline(ss, part, ',')) {
+            double bps = 0;
+            part.erase(0, part.find_first_not_of(" \t"));
+            part.erase(part.find_last_not_of(" \t") + 1);
+            if (parse_bandwidth(part, bps)) cell.rates.push_back(bps);
+          }
+        }
+        if (is(k, "host")) {
+          int level = 0;
+          for (xmlNode* p = k->children; p != nullptr; p = p->next)
+            if (is(p, "prop") && attr(p, "id") == "wifi_rate_level") level = std::stoi(attr(p, "value"));  // checked
+          cell.stations.emplace_back(attr(k, "id"), level);
+        }
+      }
+      out.push_back(std::move(cell));
+    }
+    if (c->children != nullptr) walk_wifi(c->children, out);
+  }
+}
+
 bool any_profile(xmlNode* n) {
   static const char* const kProfileAttributes[] = {"availability_file", "state_file", "speed_file", "bandwidth_file",
                                                    "latency_file"};
@@ -74,6 +111,30 @@ std::map<std::string, LinkProps> read_link_props(const std::string& path) {
   const auto doc = parse(path);
   if (!doc) return out;
   walk(xmlDocGetRootElement(doc.get()), out);
+  return out;
+}
+
+WifiWatts wifi_cell_watts(const std::map<std::string, std::string>& link_props, std::size_t stations) {
+  WifiWatts w;
+  // Both checked by check_platform_xml: four non-negative numbers, a fraction in [0, 1].
+  if (const auto it = link_props.find("wifi_watt_values"); it != link_props.end()) {
+    std::stringstream ss(it->second);
+    std::string part;
+    double* fields[] = {&w.idle, &w.tx, &w.rx, nullptr};
+    for (double** f = fields; *f != nullptr && std::getline(ss, part, ':'); ++f) **f = std::stod(part);
+  }
+  if (const auto it = link_props.find("control_duration"); it != link_props.end()) w.control = std::stod(it->second);
+  const double n = static_cast<double>(stations);
+  w.idle_w = (n + 1) * w.idle * (1 - w.control) + n * w.rx * w.control;
+  w.busy_w = n * w.rx + w.tx + n * w.rx * w.control;
+  return w;
+}
+
+std::vector<WifiCell> read_wifi_cells(const std::string& path) {
+  std::vector<WifiCell> out;
+  const auto doc = parse(path);
+  if (!doc) return out;
+  walk_wifi(xmlDocGetRootElement(doc.get()), out);
   return out;
 }
 

@@ -122,6 +122,52 @@ void copy_splitduplex_properties(const std::string& platform) {
 
 namespace {
 
+std::map<std::string, std::string> wifi_props(const simgrid::s4u::Link* link) {
+  std::map<std::string, std::string> props;
+  for (const char* key : {"wifi_watt_values", "control_duration"})
+    if (const char* value = link->get_property(key)) props[key] = value;
+  return props;
+}
+
+} // namespace
+
+void apply_wifi_cells(const std::string& platform) {
+  for (const WifiCell& cell : read_wifi_cells(platform)) {
+    auto* link = simgrid::s4u::Link::by_name_or_null(cell.link);
+    if (link == nullptr || link->get_sharing_policy() != simgrid::s4u::Link::SharingPolicy::WIFI) continue;
+    for (const auto& [host, level] : cell.stations)
+      if (const auto* h = simgrid::s4u::Host::by_name_or_null(host)) link->set_host_wifi_rate(h, level);
+    // The cell's watts as SimGrid's link energy plug-in charges them: idle + (busy - idle) x air time (its load
+    // over its capacity, 1). The file may not write wattage_range on a WIFI link (check_platform_xml).
+    const WifiWatts w = wifi_cell_watts(wifi_props(link), cell.stations.size());
+    link->set_property("wattage_range", fmt::format("{:.17g}:{:.17g}", w.idle_w, w.busy_w));
+  }
+}
+
+namespace {
+
+// The stations of each Wi-Fi cell and its radio figures, into the view's WIFI links (after read_links and
+// read_hosts; the rates as written, the levels as apply_wifi_cells set them).
+void read_wifi_cells_into(const std::string& platform, PlatformView& v, const std::map<std::string, std::size_t>& link_index) {
+  for (const WifiCell& cell : read_wifi_cells(platform)) {
+    const auto it = link_index.find(cell.link);
+    if (it == link_index.end()) continue;
+    LinkView& lv = v.links[it->second];
+    if (!lv.wifi) continue;
+    for (const auto& [host, level] : cell.stations) {
+      const auto h = v.host_index(host);
+      if (h && level >= 0 && static_cast<std::size_t>(level) < cell.rates.size()) lv.wifi_stations.emplace_back(*h, cell.rates[static_cast<std::size_t>(level)]);
+    }
+    std::sort(lv.wifi_stations.begin(), lv.wifi_stations.end());
+    const auto* link = simgrid::s4u::Link::by_name_or_null(cell.link);
+    const WifiWatts w = wifi_cell_watts(link != nullptr ? wifi_props(link) : std::map<std::string, std::string>{}, cell.stations.size());
+    lv.wifi_idle_w = w.idle;
+    lv.wifi_tx_w = w.tx;
+    lv.wifi_rx_w = w.rx;
+    lv.wifi_control = w.control;
+  }
+}
+
 // The network model's settings, as SimGrid is configured.
 void read_network_settings(PlatformView& v) {
   v.network.model = simgrid::config::get_value<std::string>("network/model");
@@ -158,6 +204,7 @@ std::map<std::string, std::size_t> read_links(simgrid::s4u::Engine* engine, Plat
     lv.bandwidth = l->get_bandwidth();
     lv.latency = l->get_latency();
     lv.fatpipe = l->get_sharing_policy() == simgrid::s4u::Link::SharingPolicy::FATPIPE;
+    lv.wifi = l->get_sharing_policy() == simgrid::s4u::Link::SharingPolicy::WIFI;
     if (const char* c = l->get_property("class")) lv.link_class = c;
     const char* w = l->get_property("wattage_range");
     if (w != nullptr) {
@@ -422,10 +469,12 @@ ProbeResult extract_platform_view(const ProbeRequest& req) {
   read_zones(engine, v);
 
   copy_splitduplex_properties(req.platform);
+  apply_wifi_cells(req.platform);
 
   const std::map<std::string, std::size_t> link_index = read_links(engine, v);
   const std::vector<simgrid::s4u::Host*> sg_hosts = read_hosts(engine, v);
   v.index_hosts();
+  read_wifi_cells_into(req.platform, v, link_index);
 
   const ScenarioHosts named = resolve_scenario_names(req, out);
   if (!out.problems.empty()) return out;
@@ -457,9 +506,14 @@ nlohmann::json to_json(const ProbeResult& r) {
   }
   j["hosts"] = hosts;
   json links = json::array();
-  for (const auto& l : v.links)
-    links.push_back({{"name", l.name}, {"bandwidth", l.bandwidth}, {"latency", l.latency}, {"fatpipe", l.fatpipe},
-                     {"idle_w", l.idle_w}, {"busy_w", l.busy_w}, {"class", l.link_class}});
+  for (const auto& l : v.links) {
+    json lj = {{"name", l.name}, {"bandwidth", l.bandwidth}, {"latency", l.latency}, {"fatpipe", l.fatpipe},
+               {"idle_w", l.idle_w}, {"busy_w", l.busy_w}, {"class", l.link_class}};
+    if (l.wifi)
+      lj["wifi"] = {{"stations", l.wifi_stations}, {"idle_w", l.wifi_idle_w}, {"tx_w", l.wifi_tx_w}, {"rx_w", l.wifi_rx_w},
+                    {"control", l.wifi_control}};
+    links.push_back(lj);
+  }
   j["links"] = links;
   j["cluster_hosts"] = v.cluster_hosts;
   json routes = json::array();
@@ -499,10 +553,21 @@ ProbeResult probe_result_from_json(const nlohmann::json& j) {
     hv.iteration_overhead_s = h.at("iteration_overhead_s").get<double>();
     v.hosts.push_back(hv);
   }
-  for (const auto& l : j.at("links"))
-    v.links.push_back({l.at("name").get<std::string>(), l.at("bandwidth").get<double>(), l.at("latency").get<double>(),
-                       l.at("fatpipe").get<bool>(), l.at("idle_w").get<double>(), l.at("busy_w").get<double>(),
-                       l.at("class").get<std::string>()});
+  for (const auto& l : j.at("links")) {
+    LinkView lv{l.at("name").get<std::string>(), l.at("bandwidth").get<double>(), l.at("latency").get<double>(),
+                l.at("fatpipe").get<bool>(), l.at("idle_w").get<double>(), l.at("busy_w").get<double>(),
+                l.at("class").get<std::string>()};
+    if (l.contains("wifi")) {
+      const auto& w = l.at("wifi");
+      lv.wifi = true;
+      lv.wifi_stations = w.at("stations").get<std::vector<std::pair<std::size_t, double>>>();
+      lv.wifi_idle_w = w.at("idle_w").get<double>();
+      lv.wifi_tx_w = w.at("tx_w").get<double>();
+      lv.wifi_rx_w = w.at("rx_w").get<double>();
+      lv.wifi_control = w.at("control").get<double>();
+    }
+    v.links.push_back(std::move(lv));
+  }
   v.cluster_hosts = j.at("cluster_hosts").get<std::vector<std::vector<std::size_t>>>();
   for (const auto& rt : j.at("routes")) {
     r.route_pairs.emplace_back(rt[0].get<std::size_t>(), rt[1].get<std::size_t>());

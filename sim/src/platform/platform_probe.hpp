@@ -60,6 +60,11 @@ ProbeResult extract_platform_view(const ProbeRequest& request);
 /// so the link energy plugin would read no `wattage_range`). Call after loading, before simulating.
 void copy_splitduplex_properties(const std::string& platform);
 
+/// Sets every Wi-Fi cell's station rates (SimGrid 3.32 has no XML for them and aborts a station's first
+/// communication without one) and writes the cell's watts as the WIFI link's `wattage_range`, for SimGrid's link
+/// energy plug-in (link_props.hpp, wifi_cell_watts). Call after loading, before simulating.
+void apply_wifi_cells(const std::string& platform);
+
 nlohmann::json to_json(const ProbeResult& r);
 ProbeResult probe_result_from_json(const nlohmann::json& j);
 

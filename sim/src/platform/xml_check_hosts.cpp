@@ -178,15 +178,52 @@ void PlatformChecker::check_host_props(const xmlNode* owner, std::optional<std::
       check_number_prop(prop, key, value, 0, 1,
                         "sparse_efficiency: expected a number in [0, 1] (the fraction of an unstructured-pruned version's "
                         "flop saving this host realises; 0 for dense kernels)");
+    } else if (id == "transmit_w" && owner->parent != nullptr && element_name(owner->parent) == "zone" &&
+               attribute_or(owner->parent, "routing", "") == "Wifi") {
+      report(prop, key, "transmit_w: a station of a Wi-Fi cell (<zone routing=\"Wifi\">) sends through the cell, whose "
+                        "radios are charged by its WIFI link's \"wifi_watt_values\": declare its radio there, not here");
     } else if (id == "transmit_w") {
       check_number_prop(prop, key, value, 0, 1e5,
                         "transmit_w: expected watts in [0, 100000] (what the host's radio or network interface draws "
                         "while it sends)");
+    } else if (id == "wifi_rate_level") {
+      check_wifi_rate_level(owner, prop, key, value);
     } else if (id == "iteration_overhead_s") {
       check_number_prop(prop, key, value, 0, 3600,
                         "iteration_overhead_s: expected seconds in [0, 3600] (the fixed time a training iteration "
                         "costs on this host besides its flops: kernel launches, the framework's own work)");
     }
+  }
+}
+
+/// A station's rate level in its Wi-Fi cell: a host directly in a <zone routing="Wifi">, a level that the zone's WIFI
+/// link declares (SimGrid 3.32 aborts on a level out of range when the station first communicates).
+void PlatformChecker::check_wifi_rate_level(const xmlNode* owner, const xmlNode* prop, const std::string& key,
+                                            const std::string& value)
+{
+  const auto level = parse_non_negative_int(trim(value));
+  if (!level) {
+    report(prop, key, "wifi_rate_level: expected a non-negative integer (the index of the station's rate among its Wi-Fi "
+                      "link's bandwidths, 0 for the first), got " + in_quotes(value));
+    return;
+  }
+  const xmlNode* zone = owner->parent;
+  if (element_name(owner) != "host" || zone == nullptr || element_name(zone) != "zone" ||
+      attribute_or(zone, "routing", "") != "Wifi") {
+    report(prop, key, "wifi_rate_level: only a <host> directly in a <zone routing=\"Wifi\"> (a station of a Wi-Fi cell) "
+                      "has a rate level");
+    return;
+  }
+  for (const xmlNode* link : child_elements(zone)) {
+    if (element_name(link) != "link" || attribute_or(link, "sharing_policy", "") != "WIFI")
+      continue;
+    const std::size_t levels = split(attribute_or(link, "bandwidth", ""), ";,").size();
+    if (static_cast<std::size_t>(*level) >= levels)
+      report(prop, key,
+             "wifi_rate_level " + in_quotes(value) + " is out of range: the cell's WIFI link " +
+                 in_quotes(attribute_or(link, "id", "")) + " declares " + std::to_string(levels) +
+                 " bandwidth(s), so the level must be 0.." + std::to_string(levels - 1));
+    return;
   }
 }
 

@@ -134,6 +134,7 @@ private:
   void check_wattage_per_state(const xmlNode* prop, const std::string& key, const std::string& value,
                                std::optional<std::size_t> pstate_count);
   void check_host_props(const xmlNode* owner, std::optional<std::size_t> pstate_count);
+  void check_wifi_rate_level(const xmlNode* owner, const xmlNode* prop, const std::string& key, const std::string& value);
   /// A host property that must be a plain number in [lo, hi]; `expected` starts the message.
   void check_number_prop(const xmlNode* prop, const std::string& key, const std::string& value, double lo, double hi,
                          const std::string& expected);

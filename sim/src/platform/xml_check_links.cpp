@@ -84,7 +84,31 @@ void PlatformChecker::check_link_props(const xmlNode* link)
     const std::string id    = attribute_or(prop, "id", "");
     const std::string value = attribute_or(prop, "value", "");
     const std::string key   = label(link) + "." + label(prop);
-    if (id == "wattage_range" || id == "watt_range") {
+    const bool wifi = attribute_or(link, "sharing_policy", "") == "WIFI";
+    if (wifi && (id == "wattage_range" || id == "watt_range")) {
+      report(prop, key, id + ": a WIFI link's energy comes from its radios: declare \"wifi_watt_values\" "
+                        "(\"idle:tx:rx:sleep\" watts of each radio) and \"control_duration\" instead");
+    } else if (id == "wifi_watt_values") {
+      const std::vector<std::string> numbers = split(value, ":");
+      if (!wifi)
+        report(prop, key, "wifi_watt_values: only a WIFI link (sharing_policy=\"WIFI\") has radios");
+      else if (numbers.size() != 4)
+        report(prop, key, "wifi_watt_values: expected \"idle:tx:rx:sleep\" (4 numbers separated by ':', the watts of "
+                          "each radio of the cell), got " + in_quotes(value));
+      else
+        for (const std::string& number : numbers)
+          if (auto problem = energy_number_problem(trim(number))) {
+            report(prop, key, "wifi_watt_values: in " + in_quotes(value) + ": " + *problem);
+            break;
+          }
+    } else if (id == "control_duration") {
+      const auto x = parse_plain_number(trim(value));
+      if (!wifi)
+        report(prop, key, "control_duration: only a WIFI link (sharing_policy=\"WIFI\") sends beacons");
+      else if (!x || !(*x >= 0 && *x <= 1))
+        report(prop, key, "control_duration: expected the fraction of time the cell's radios spend on beacons, a number "
+                          "in [0, 1], got " + in_quotes(value));
+    } else if (id == "wattage_range" || id == "watt_range") {
       const std::vector<std::string> pairs = split(value, ",");
       const std::vector<std::string> numbers = split(pairs.front(), ":");
       if (pairs.size() != 1 || numbers.size() != 2) {

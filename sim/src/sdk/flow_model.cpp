@@ -3,7 +3,8 @@
 // links with the others: weighted max-min sharing (weights 1/penalty, penalty = raw latency + weight-S/bw per
 // link), each flow bounded by its narrowest link and by TCP-gamma / (2 x raw latency); with cross-traffic on,
 // a flow also loads its reverse route at 5% of its rate. The progress rate is the share times the
-// bandwidth factor. This mirrors what SimGrid's LMM solver computes, so that planners can predict
+// bandwidth factor. A Wi-Fi cell's air is a constraint of capacity 1 on which a flow weighs 1/rate per station
+// end (and 5% more with cross-traffic), as SimGrid's WIFI links. This mirrors what SimGrid's LMM solver computes, so that planners can predict
 // communication times without running SimGrid; tests pin it against SimGrid itself.
 #include "deplsim/cost_model.hpp"
 
@@ -53,7 +54,7 @@ void share(const PlatformView& pf, std::vector<FlowState*>& active) {
   links.erase(std::unique(links.begin(), links.end()), links.end());
   auto slot_of = [&](std::size_t l) { return static_cast<std::size_t>(std::lower_bound(links.begin(), links.end(), l) - links.begin()); };
   std::vector<double> remaining(links.size());
-  for (std::size_t k = 0; k < links.size(); ++k) remaining[k] = pf.links[links[k]].bandwidth;
+  for (std::size_t k = 0; k < links.size(); ++k) remaining[k] = pf.links[links[k]].wifi ? 1.0 : pf.links[links[k]].bandwidth;
   std::vector<std::vector<std::pair<std::size_t, double>>> on(links.size());  // (index in active, coefficient)
   std::vector<std::vector<std::size_t>> slots(active.size());                  // per flow: its uses' slots
   for (std::size_t i = 0; i < active.size(); ++i)
@@ -141,13 +142,28 @@ FlowOutcome simulate_flows(const PlatformView& pf, const std::vector<Flow>& all)
     f.activation = r.latency * net.latency_factor;
     f.penalty = r.latency;
     double min_bw = std::numeric_limits<double>::infinity();
+    // A Wi-Fi cell's air (a WIFI link) can only begin a route (the source is a station) or end it (the destination
+    // is): there the flow takes 1/rate of the air per byte/s, the station's rate; the air bounds no flow by itself.
+    const auto air = [&](std::size_t pos, std::size_t host) {
+      return pos < r.links.size() && pf.links[r.links[pos]].wifi ? pf.links[r.links[pos]].wifi_rate(host) : 0.0;
+    };
+    const double src_rate = air(0, flows[i].src);
+    const double dst_rate = r.links.size() > 1 ? air(r.links.size() - 1, flows[i].dst) : 0.0;
+    if (src_rate > 0) add_use(f.uses, r.links.front(), 1.0 / src_rate, false);
+    if (dst_rate > 0) add_use(f.uses, r.links.back(), 1.0 / dst_rate, false);
     for (auto l : r.links) {
+      if (net.weight_s > 0) f.penalty += net.weight_s / pf.links[l].bandwidth;
+      if (pf.links[l].wifi) continue;
       add_use(f.uses, l, 1.0, pf.links[l].fatpipe);
       min_bw = std::min(min_bw, pf.links[l].bandwidth);
-      if (net.weight_s > 0) f.penalty += net.weight_s / pf.links[l].bandwidth;
     }
-    if (net.crosstraffic && pf.has_route(flows[i].dst, flows[i].src))
-      for (auto l : pf.route(flows[i].dst, flows[i].src).links) add_use(f.uses, l, 0.05, pf.links[l].fatpipe);
+    if (net.crosstraffic) {
+      if (dst_rate > 0) add_use(f.uses, r.links.back(), 0.05 / dst_rate, false);
+      if (src_rate > 0) add_use(f.uses, r.links.front(), 0.05 / src_rate, false);
+      if (pf.has_route(flows[i].dst, flows[i].src))
+        for (auto l : pf.route(flows[i].dst, flows[i].src).links)
+          if (!pf.links[l].wifi) add_use(f.uses, l, 0.05, pf.links[l].fatpipe);
+    }
     f.bound = min_bw;
     if (r.latency > 0 && net.tcp_gamma > 0) f.bound = std::min(f.bound, net.tcp_gamma / (2.0 * r.latency));
     if (r.latency <= 0) f.penalty = 1.0;  // SimGrid gives a zero-latency flow weight 1 and never changes it

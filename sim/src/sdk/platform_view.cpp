@@ -11,6 +11,12 @@ bool HostView::in_zone(const std::string& zone) const {
   return std::find(zones.begin(), zones.end(), zone) != zones.end();
 }
 
+double LinkView::wifi_rate(std::size_t host) const {
+  const auto it = std::lower_bound(wifi_stations.begin(), wifi_stations.end(), std::make_pair(host, 0.0),
+                                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  return it != wifi_stations.end() && it->first == host ? it->second : 0.0;
+}
+
 std::optional<std::size_t> PlatformView::host_index(const std::string& name) const {
   auto it = by_name_.find(name);
   if (it == by_name_.end()) return std::nullopt;
