@@ -119,6 +119,15 @@ TEST_CASE("xml_check: every bad platform fixture is reported at its line with it
       {"pstates_equal_cluster.xml", 5, "cluster[id=cl].speed", "power state 2 '1Gf' is not slower"},
       {"entity_declared.xml", 3, "DOCTYPE", "entity declaration <!ENTITY big"},
       {"attributes_too_many.xml", 5, "xml", "more than 64 attributes"},
+      // issue 19: SimGrid Wi-Fi cells (a station's rate level, the cell's radio figures)
+      {"wifi_rate_level_range.xml", 7, "host[id=s1].prop[wifi_rate_level]", "declares 2 bandwidth(s), so the level must be 0..1"},
+      {"wifi_rate_level_format.xml", 7, "host[id=s1].prop[wifi_rate_level]", "expected a non-negative integer"},
+      {"wifi_rate_level_wired.xml", 7, "host[id=s1].prop[wifi_rate_level]", "only a <host> directly in a <zone routing=\"Wifi\">"},
+      {"wifi_transmit_w.xml", 7, "host[id=s1].prop[transmit_w]", "declare its radio there"},
+      {"wifi_wattage_range.xml", 10, "link[id=air].prop[wattage_range]", "declare \"wifi_watt_values\""},
+      {"wifi_watt_values.xml", 10, "link[id=air].prop[wifi_watt_values]", "expected \"idle:tx:rx:sleep\""},
+      {"wifi_watt_values_wired.xml", 10, "link[id=air].prop[wifi_watt_values]", "only a WIFI link"},
+      {"wifi_control_duration.xml", 10, "link[id=air].prop[control_duration]", "a number in [0, 1], got '2'"},
   };
   for (const auto& expected : expectations) {
     const std::string path = platform_path(std::string("bad/") + expected.file);

@@ -73,6 +73,7 @@ void host_warnings(const HostView& h, json& warnings) {
 }
 
 void link_warnings(const LinkView& l, json& warnings) {
+  if (l.wifi) return;  // a Wi-Fi cell's air: capacity 1 (air time); its stations' rates are written with units
   if (l.bandwidth < kSlowestLink)
     warnings.push_back(fmt::format("link '{}': {}B/s: a unit missing? (a bare number is bytes/s; write e.g. 1Gbps)", l.name, si(l.bandwidth)));
   if (l.bandwidth > kFastestLink)
@@ -105,9 +106,16 @@ json links_json(const PlatformView& pf, json& warnings) {
   for (std::size_t i = 0; i < pf.links.size(); ++i) {
     const LinkView& l = pf.links[i];
     const std::string cls = pf.link_class_of(i);  // the energy breakdown's class; null when not declared
-    links.push_back({{"name", l.name}, {"bandwidth_Bps", l.bandwidth}, {"latency_s", l.latency},
-                     {"sharing", l.fatpipe ? "FATPIPE" : "SHARED"}, {"idle_w", l.idle_w}, {"busy_w", l.busy_w},
-                     {"class", cls == PlatformView::kUnclassified ? json(nullptr) : json(cls)}});
+    json lj = {{"name", l.name}, {"bandwidth_Bps", l.bandwidth}, {"latency_s", l.latency},
+               {"sharing", l.wifi ? "WIFI" : l.fatpipe ? "FATPIPE" : "SHARED"}, {"idle_w", l.idle_w}, {"busy_w", l.busy_w},
+               {"class", cls == PlatformView::kUnclassified ? json(nullptr) : json(cls)}};
+    if (l.wifi) {
+      json stations = json::array();
+      for (auto [h, rate] : l.wifi_stations) stations.push_back({{"host", pf.hosts[h].name}, {"rate_Bps", rate}});
+      lj["wifi"] = {{"stations", stations}, {"radio_idle_w", l.wifi_idle_w}, {"radio_tx_w", l.wifi_tx_w},
+                    {"radio_rx_w", l.wifi_rx_w}, {"control_duration", l.wifi_control}};
+    }
+    links.push_back(lj);
     link_warnings(l, warnings);
   }
   return links;
@@ -125,9 +133,13 @@ json rate_json(const PlatformView& pf, const std::string& kind, const std::strin
   const RouteView& route = pf.route(a, b);
   json names = json::array();
   double bottleneck = std::numeric_limits<double>::infinity();
-  for (auto l : route.links) {
-    names.push_back(pf.links[l].name);
-    bottleneck = std::min(bottleneck, pf.links[l].bandwidth);
+  for (std::size_t k = 0; k < route.links.size(); ++k) {
+    const LinkView& l = pf.links[route.links[k]];
+    names.push_back(l.name);
+    // A Wi-Fi cell's air limits a flow to its station's rate (the source's where the route begins there, the
+    // destination's where it ends there).
+    const double rate = !l.wifi ? l.bandwidth : k == 0 && l.wifi_rate(a) > 0 ? l.wifi_rate(a) : l.wifi_rate(b);
+    if (rate > 0) bottleneck = std::min(bottleneck, rate);
   }
   r["links"] = names;
   r["latency_s"] = route.latency;
@@ -208,11 +220,26 @@ void hosts_text(const json& r, std::string& out) {
     out += "\n";
   }
   out += fmt::format("links ({}): name, bandwidth, latency, sharing, watts idle / busy, class\n", r["links"].size());
-  for (const auto& l : r["links"])
+  for (const auto& l : r["links"]) {
+    if (l.contains("wifi")) {
+      const json& w = l["wifi"];
+      std::string stations;
+      for (const auto& st : w["stations"])
+        stations += fmt::format("{}{} {}b/s", stations.empty() ? "" : ", ", st["host"].get<std::string>(),
+                                si(st["rate_Bps"].get<double>() * 8));
+      out += fmt::format("  {}  Wi-Fi cell air (SimGrid WIFI): stations {}; radios {} / {} / {} W idle / sending / receiving, "
+                         "beacons {}; the cell {:.6g} / {:.6g} W at no / full air time  {}\n",
+                         l["name"].get<std::string>(), stations.empty() ? std::string("none") : stations,
+                         w["radio_idle_w"].get<double>(), w["radio_tx_w"].get<double>(), w["radio_rx_w"].get<double>(),
+                         w["control_duration"].get<double>(), l["idle_w"].get<double>(), l["busy_w"].get<double>(),
+                         l["class"].is_null() ? std::string("-") : l["class"].get<std::string>());
+      continue;
+    }
     out += fmt::format("  {}  {}B/s ({}b/s)  {}  {}  {} / {} W  {}\n", l["name"].get<std::string>(), si(l["bandwidth_Bps"].get<double>()),
                        si(l["bandwidth_Bps"].get<double>() * 8), seconds(l["latency_s"].get<double>()),
                        l["sharing"].get<std::string>(), l["idle_w"].get<double>(), l["busy_w"].get<double>(),
                        l["class"].is_null() ? std::string("-") : l["class"].get<std::string>());
+  }
 }
 
 std::string rate_text(const json& x) {
