@@ -106,13 +106,15 @@ public:
   void add_route(std::size_t src, std::size_t dst, RouteView r);
   void index_hosts();
   /// The links' classes, sorted, each once: a link's `class` property; SimGrid's __loopback__ link is "loopback";
-  /// any other link without one is kUnclassified.
+  /// a Wi-Fi cell's air without one is kWifiCell; any other link without one is kUnclassified.
   [[nodiscard]] std::vector<std::string> link_classes() const;
-  /// Link `l`'s class (its `class` property, "loopback" for SimGrid's __loopback__, else kUnclassified).
+  /// Link `l`'s class (its `class` property, "loopback" for SimGrid's __loopback__, kWifiCell for a Wi-Fi cell's air,
+  /// else kUnclassified).
   [[nodiscard]] std::string link_class_of(std::size_t l) const;
   /// Each link's index in link_classes(), by link index (computed in one pass).
   [[nodiscard]] std::vector<std::size_t> link_class_indices() const;
   static constexpr const char* kUnclassified = "unclassified";
+  static constexpr const char* kWifiCell = "wifi-cell";
   /// Power states usable by every one of `hosts` (the smallest count).
   [[nodiscard]] std::size_t common_pstates(const std::vector<std::size_t>& hosts) const;
 

@@ -50,6 +50,7 @@ namespace {
 // unclassified.
 std::string class_of(const LinkView& l) {
   if (!l.link_class.empty()) return l.link_class;
+  if (l.wifi) return PlatformView::kWifiCell;
   return l.name == "__loopback__" ? "loopback" : PlatformView::kUnclassified;
 }
 } // namespace
