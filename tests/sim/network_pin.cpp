@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
              {"three stations -> wired, varied sizes", {{"s0", "w0", 1e7}, {"s1", "w1", 5e6}, {"s2", "w0", 2e6}}},
              {"station and wired flows on the uplink", {{"s0", "w1", 1e7}, {"z0", "w1", 1e7}}},
              {"both directions through the air", {{"s0", "w0", 5e6}, {"w1", "s1", 5e6}}},
+             {"air and wired flows into w0 (its link binds)", {{"s0", "w0", 5e6}, {"w1", "w0", 1e8}}},
              {"ring of the four stations", {{"s0", "s1", 2e6}, {"s1", "s2", 2e6}, {"s2", "s3", 2e6}, {"s3", "s0", 2e6}}},
              many};
   } else if (!more) {
