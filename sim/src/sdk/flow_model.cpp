@@ -137,8 +137,9 @@ FlowOutcome simulate_flows(const PlatformView& pf, const std::vector<Flow>& all)
     const RouteView& r = pf.route(flows[i].src, flows[i].dst);
     FlowState& f = st[i];
     f.count = counts[i];
-    f.remaining = flows[i].bytes;
-    f.size = flows[i].bytes;
+    // SimGrid takes a communication's size in whole bytes (Comm::sendto_async: uint64_t), rounding a fraction down.
+    f.remaining = std::floor(flows[i].bytes);
+    f.size = f.remaining;
     f.activation = r.latency * net.latency_factor;
     f.penalty = r.latency;
     double min_bw = std::numeric_limits<double>::infinity();
