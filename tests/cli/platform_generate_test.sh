@@ -159,4 +159,49 @@ check "  (each named)" bash -c "grep -qF \"sources.0.site: 'nowhere' is not a cl
 printf 'clusters:\n  - {prefix: e, hosts: 1, speed: 1Gf, wattage_per_state: "1:1:2"}\nsources:\n  - {count: 1}\n' >"$TMP/nozone.yaml"
 check "a listed source zone without its name: exit 2" expect_rc 2 platform generate "$TMP/nozone.yaml" --out "$TMP/nozone.xml"
 check "  (named)" err_has "sources.0.zone: missing (required)"
+# SimGrid Wi-Fi cells (docs/platforms.md section 4 item 14): a cluster of stations and a zone of cameras on a cell
+# of their own at that site; a scenario trains on the stations with the cameras' data, and the cost model agrees with
+# the simulation (cost_vs_simulation is not run here: `run` against `plan`'s prediction).
+cat >"$TMP/wifi.yaml" <<'YAML'
+clusters:
+  - {prefix: edge, hosts: 2, speed: "2Gf,1Gf", wattage_per_state: "10:30:30, 8:18:18", wattage_off: 1}
+  - {prefix: cell, hosts: 3, speed: "1Gf,0.5Gf", wattage_per_state: "3:6:6, 2:4:4", memory: 4GB,
+     wifi: {rates: "54Mbps, 36Mbps", rate_level: 1, control_duration: 0.0036}, uplink_bandwidth: 100Mbps, uplink_latency: 2ms}
+sources:
+  - {zone: sensors, count: 1}
+  - {zone: cams, site: cell, count: 2, wifi: {rates: 24Mbps, wifi_watt_values: "0.5:1.0:0.6:0.05"}}
+YAML
+check "Wi-Fi cells: generated" expect_rc 0 platform generate "$TMP/wifi.yaml" --out "$TMP/wifi.xml"
+wifi_cells() {
+  "$DEPLSIM" platform show "$TMP/wifi.xml" --json >"$TMP/wifi.json" || return 1
+  "$PY" - "$TMP/wifi.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+air = {l["name"]: l for l in d["links"] if l["sharing"] == "WIFI"}
+assert sorted(air) == ["cams-air", "cell-air"], sorted(air)
+assert {s["host"]: s["rate_Bps"] for s in air["cell-air"]["wifi"]["stations"]} == {"cell-n0": 4.5e6, "cell-n1": 4.5e6, "cell-n2": 4.5e6}
+assert air["cell-air"]["wifi"]["control_duration"] == 0.0036
+assert air["cams-air"]["wifi"]["radio_tx_w"] == 1.0 and len(air["cams-air"]["wifi"]["stations"]) == 2
+PYEOF
+  sed -e "s#^platform: .*#platform: $TMP/wifi.xml#" -e 's#zone: tiny}#zone: edge}#' -e 's#zone: cell, price#zone: cell, price#' \
+      -e 's#host: cam, samples: 2000#host: cams-1, samples: 2000#' -e 's#host: cam, samples: 1000#host: cams-2, samples: 1000#' \
+      "$SOURCE_DIR/tests/data/scenarios/tiny-wifi.yaml" >"$TMP/wifi-sc.yaml"
+  printf '%s\n' '{"data_sources": ["cam1", "cam2"], "segments": [{"version": "full", "cluster": "second", "nodes": 3, "pstate": 0, "epochs": 10}]}' >"$TMP/wifi-plan.json"
+  local ext=(--orchestrator external --external-cmd "$PY $SOURCE_DIR/tests/golden/fixed_plan.py $TMP/wifi-plan.json")
+  "$DEPLSIM" run "$TMP/wifi-sc.yaml" "${ext[@]}" --replications 5 --out "$TMP/wifi-run" --no-figures >/dev/null || return 1
+  "$PY" - "$TMP/wifi-run/summary.json" <<'PYEOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+k = s["cost"]["energy_breakdown_j"]["by_link_class"]
+assert k["wifi-cell"] > 0, k
+PYEOF
+}
+check "  two cells: stations, rates, radios; a plan on three stations with the cameras' data runs" wifi_cells
+printf 'clusters:\n  - {prefix: c, hosts: 2, speed: 1Gf, wattage_per_state: "1:1:2", bandwidth: 1Gbps, transmit_w: 1,\n     wifi: {rates: "54Mbps,fast", rate_level: 2}}\nsources:\n  - {zone: s, wifi: {rates: 11Mbps, rate_level: 1, color: red}}\n' >"$TMP/badwifi.yaml"
+check "bad Wi-Fi specs: exit 2, nothing written" expect_rc 2 platform generate "$TMP/badwifi.yaml" --out "$TMP/badwifi.xml"
+check "  (each named)" bash -c "grep -qF \"clusters.0.wifi.rates: '54Mbps,fast': expected the air's rates\" '$TMP/rc.err' &&
+  grep -qF 'clusters.0.wifi.rate_level: must be a level of \`rates\`, 0..1, got 2' '$TMP/rc.err' &&
+  grep -qF 'clusters.0.bandwidth: not with wifi' '$TMP/rc.err' && grep -qF 'clusters.0.transmit_w: not with wifi' '$TMP/rc.err' &&
+  grep -qF 'sources.0.wifi.rate_level: must be a level of \`rates\`, 0..0, got 1' '$TMP/rc.err' && grep -qF 'color' '$TMP/rc.err' &&
+  [ ! -e '$TMP/badwifi.xml' ]"
 finish

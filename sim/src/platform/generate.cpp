@@ -15,6 +15,7 @@
 #include <fstream>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <unistd.h>
 
 namespace deplsim {
@@ -41,8 +42,19 @@ struct HostType {
   HostKind kind;
 };
 
+/// A SimGrid Wi-Fi cell (docs/platforms.md section 4 item 14) instead of wired links: the air's rates (SimGrid
+/// bandwidths, one per level), every station's level, the radios' figures (empty: SimGrid's defaults).
+struct WifiSpec {
+  bool on = false;
+  std::string rates;
+  int rate_level = 0;
+  std::string watt_values;       // "idle:tx:rx:sleep"
+  std::string control_duration;  // a fraction, as written
+};
+
 struct Group {
   std::string prefix;
+  WifiSpec wifi;
   std::string host_names;       // pattern of a homogeneous cluster's host names: {c}, and {i} once (default PREFIX-n{i})
   std::vector<HostType> types;  // a heterogeneous cluster: explicit hosts of these kinds (then no hosts/speed/...)
   int count = 1;
@@ -64,6 +76,7 @@ struct SourceZone {
   std::string bandwidth = "100Mbps", latency = "1ms";
   std::string uplink_bandwidth = "1Gbps", uplink_latency = "5ms";
   double transmit_w = 0;  // each source's radio while it sends; 0: not declared
+  WifiSpec wifi;
   YAML::Node zone_node, site_node;  // where they are written (messages)
 };
 
@@ -132,6 +145,45 @@ HostKind read_host_kind(yaml::Document& doc, yaml::Map& m) {
   return k;
 }
 
+// A `wifi` mapping: the zone becomes a SimGrid Wi-Fi cell. The keys its wired links would take are refused with it.
+WifiSpec read_wifi(yaml::Document& doc, yaml::Map& m, std::initializer_list<const char*> wired_keys) {
+  WifiSpec w;
+  YAML::Node node = m.get("wifi");
+  if (!node.IsDefined() || node.IsNull()) return w;
+  w.on = true;
+  yaml::Map c(doc, node, m.key_path("wifi"));
+  if (!c.valid()) return w;
+  w.rates = c.string("rates");
+  std::size_t levels = 0;
+  if (c.ok("rates")) {
+    std::string bad;
+    std::stringstream ss(w.rates);
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+      ++levels;
+      double bps = 0;
+      part.erase(0, part.find_first_not_of(' '));
+      part.erase(part.find_last_not_of(' ') + 1);
+      if (!parse_bandwidth(part, bps) || !(bps > 0)) bad = part.empty() ? std::string("(empty)") : part;
+    }
+    if (levels == 0 || !bad.empty())
+      doc.issue(c.get("rates"), c.key_path("rates"),
+                fmt::format("'{}': expected the air's rates, one per level, as SimGrid bandwidths separated by commas "
+                            "(such as \"54Mbps,36Mbps,24Mbps\")", shown(w.rates)));
+  }
+  w.rate_level = static_cast<int>(std::clamp<long long>(c.integer("rate_level", 0), -1, 1'000'000));
+  if (c.ok("rate_level") && (w.rate_level < 0 || (levels > 0 && static_cast<std::size_t>(w.rate_level) >= levels)))
+    doc.issue(c.get("rate_level"), c.key_path("rate_level"),
+              fmt::format("must be a level of `rates`, 0..{}, got {}", levels == 0 ? 0 : levels - 1, w.rate_level));
+  w.watt_values = c.string("wifi_watt_values", "");
+  w.control_duration = c.string("control_duration", "");
+  c.reject_unknown_keys();
+  for (const char* k : wired_keys)
+    if (m.get(k).IsDefined())
+      doc.issue(m.get(k), m.key_path(k), "not with wifi (the cell's stations reach its access point over the air, at `wifi.rates`)");
+  return w;
+}
+
 // A group's `host_types` (a heterogeneous cluster); false when it has none. Such a group takes no hosts, speed,
 // cores, wattage or host_names of its own.
 bool read_host_types(yaml::Document& doc, yaml::Map& m, Group& g) {
@@ -193,6 +245,7 @@ SourceZone read_source_zone(yaml::Document& doc, yaml::Map& m, bool listed) {
   z.transmit_w = m.number("transmit_w", 0.0);
   if (m.ok("transmit_w") && !(z.transmit_w >= 0 && z.transmit_w <= 1e5))
     doc.issue(m.get("transmit_w"), m.key_path("transmit_w"), "must be in [0, 100000] W");
+  z.wifi = read_wifi(doc, m, {"bandwidth", "latency", "transmit_w"});
   z.zone_node = m.get("zone");
   z.site_node = m.get("site");
   m.reject_unknown_keys();
@@ -248,7 +301,8 @@ Spec read_spec(const std::string& path) {
                     fmt::format("'{}' is not a valid prefix (1 to 64 characters: a letter, then letters, digits, '_', '-')", shown(g.prefix)));
         g.count = static_cast<int>(std::clamp<long long>(m.integer("count", 1), -1, 1'000'000));
         if (m.ok("count") && (g.count < 1 || g.count > 100000)) doc.issue(m.get("count"), m.key_path("count"), fmt::format("must be in [1, 100000], got {}", g.count));
-        if (!read_host_types(doc, m, g)) {  // a homogeneous cluster: its hosts' kind and names, its backbone
+        g.wifi = read_wifi(doc, m, {"bandwidth", "latency", "backbone_bandwidth", "backbone_latency", "transmit_w", "host_types"});
+        if (g.wifi.on || !read_host_types(doc, m, g)) {  // a homogeneous cluster: its hosts' kind and names, its backbone
           g.host_names = m.string("host_names", "");
           if (m.ok("host_names") && !g.host_names.empty() && !cluster_pattern_ok(g.host_names))
             doc.issue(m.get("host_names"), m.key_path("host_names"),
@@ -354,8 +408,28 @@ std::string heterogeneous_zone(const Group& g, const std::string& id, int c) {
   return x;
 }
 
-// A zone of data sources: its hosts, each behind its own link to the zone's router ZONE-gw.
+// A Wi-Fi cell: stations (each `<host .../>` given whole, its closing tag left open for the rate level), the air
+// ID-air, the access point ID-gw (the zone's gateway to the others, like a wired zone's router).
+std::string wifi_zone(const std::string& id, const std::vector<std::string>& hosts, const WifiSpec& w) {
+  std::string x = fmt::format("    <zone id=\"{0}\" routing=\"Wifi\">\n      <prop id=\"access_point\" value=\"{0}-gw\"/>\n", attr(id));
+  const std::string level = w.rate_level > 0 ? fmt::format("<prop id=\"wifi_rate_level\" value=\"{}\"/>", w.rate_level) : "";
+  for (const auto& h : hosts) x += "      " + h + level + "</host>\n";
+  x += fmt::format("      <link id=\"{}-air\" bandwidth=\"{}\" latency=\"0\" sharing_policy=\"WIFI\">", attr(id), attr(w.rates));
+  if (!w.watt_values.empty()) x += fmt::format("<prop id=\"wifi_watt_values\" value=\"{}\"/>", attr(w.watt_values));
+  if (!w.control_duration.empty()) x += fmt::format("<prop id=\"control_duration\" value=\"{}\"/>", attr(w.control_duration));
+  x += fmt::format("</link>\n      <router id=\"{}-gw\"/>\n    </zone>\n", attr(id));
+  return x;
+}
+
+// A zone of data sources: its hosts, each behind its own link to the zone's router ZONE-gw (or stations of a cell).
 std::string source_zone(const SourceZone& z) {
+  if (z.wifi.on) {
+    std::vector<std::string> hosts;
+    for (int s = 0; s < z.count; ++s)
+      hosts.push_back(fmt::format("<host id=\"{}\" speed=\"1Gf\" core=\"1\"><prop id=\"wattage_per_state\" value=\"1:1:2\"/>",
+                                  attr(expand(z.host_names, 0, s + 1))));
+    return wifi_zone(z.zone, hosts, z.wifi);
+  }
   std::string x;
   x += fmt::format("    <zone id=\"{}\" routing=\"Full\">\n", attr(z.zone));
   std::vector<std::string> names;
@@ -423,7 +497,16 @@ int generate_platform(const std::string& spec_path, const std::string& out_path)
   for (const auto& g : sp.groups)
     for (int c = 0; c < g.count; ++c) {
       const std::string id = cluster_id(g, c);
-      if (!g.types.empty()) {
+      if (g.wifi.on) {
+        const std::string pattern = g.host_names.empty() ? id + "-n{i}" : g.host_names;
+        std::vector<std::string> hosts;
+        for (int i = 0; i < g.hosts; ++i)
+          hosts.push_back(fmt::format("<host id=\"{}\" speed=\"{}\" core=\"{}\"><prop id=\"wattage_per_state\" value=\"{}\"/>"
+                                      "<prop id=\"wattage_off\" value=\"{}\"/>{}",
+                                      attr(expand(pattern, c, i)), attr(g.kind.speed), g.kind.cores, attr(g.kind.wattage),
+                                      g.kind.wattage_off, optional_props(g.kind)));
+        x += wifi_zone(id, hosts, g.wifi);
+      } else if (!g.types.empty()) {
         x += heterogeneous_zone(g, id, c);
       } else {
         // Host names PREFIX RADICAL SUFFIX: the pattern's text around {i} ({c} expanded), or ID-n{i}.
