@@ -12,7 +12,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace sg4 = simgrid::s4u;
@@ -45,19 +48,39 @@ int main(int argc, char** argv) {
   const std::string platform = argv[1];
   std::vector<std::string> sg_args = {argv[0]};
   for (const auto& c : deplsim::simgrid_base_args()) sg_args.push_back(c);
+  if (argc > 4 && std::string(argv[2]) == "--flows")
+    for (int i = 4; i < argc; ++i) sg_args.emplace_back(argv[i]);  // SimGrid options (--log=...)
   std::vector<char*> sg_argv;
   for (auto& a : sg_args) sg_argv.push_back(a.data());
   sg_argv.push_back(nullptr);
   int sg_argc = static_cast<int>(sg_args.size());
   sg4::Engine engine(&sg_argc, sg_argv.data());
+  if (argc > 3 && std::string(argv[2]) == "--flows")
+    sg_host_energy_plugin_init();  // any platform: its hosts may declare watts (the probe reads them through the plug-in)
   engine.load_platform(platform);
 
   const bool more = argc > 2 && std::string(argv[2]) == "--more";
   const bool wifi = argc > 2 && std::string(argv[2]) == "--wifi";
+  // `--flows FILE`: one case of the flows listed in FILE ("SRC DST BYTES" per line, '#' for comments), on any
+  // platform: a case taken from a plan (tests/data/flows/), or a disagreement found elsewhere looked into.
+  const std::string flows_file = argc > 3 && std::string(argv[2]) == "--flows" ? argv[3] : "";
+  std::vector<std::tuple<std::string, std::string, double>> listed;
+  if (!flows_file.empty()) {
+    std::ifstream in(flows_file);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      std::istringstream fields(line);
+      std::string a, b;
+      double bytes = 0;
+      if (fields >> a >> b >> bytes) listed.emplace_back(a, b, bytes);
+    }
+  }
+  const std::string runner = more ? "x" : wifi ? "w0" : !listed.empty() ? std::get<0>(listed.front()) : "a";
   deplsim::apply_wifi_cells(platform);  // the stations' rates (SimGrid has no XML for them)
   deplsim::ProbeRequest req;
   req.platform = platform;
-  req.controller = more ? "x" : wifi ? "w0" : "a";
+  req.controller = runner;
   deplsim::ProbeResult probe = deplsim::extract_platform_view(req);
   deplsim::PlatformView& view = probe.view;
   // The cases' routes (extract_platform_view only extracts the scenario's; add every pair here).
@@ -77,7 +100,9 @@ int main(int argc, char** argv) {
     }
 
   std::vector<Case> cases;
-  if (wifi) {
+  if (!listed.empty()) {
+    cases = {{flows_file, listed}};
+  } else if (wifi) {
     // tests/data/platforms/pin-wifi.xml: stations s0 (54 Mb/s), s1 (36), s2 (24), s3 (54, its level not written)
     // of the cell "air"; wired hosts w0, w1 behind a 100 Mb/s, 2 ms uplink; z0 behind zero-latency links.
     Case many{"20 flows from the four stations to w0", {}};
@@ -91,6 +116,7 @@ int main(int argc, char** argv) {
              {"station and wired flows on the uplink", {{"s0", "w1", 1e7}, {"z0", "w1", 1e7}}},
              {"both directions through the air", {{"s0", "w0", 5e6}, {"w1", "s1", 5e6}}},
              {"air and wired flows into w0 (its link binds)", {{"s0", "w0", 5e6}, {"w1", "w0", 1e8}}},
+
              {"ring of the four stations", {{"s0", "s1", 2e6}, {"s1", "s2", 2e6}, {"s2", "s3", 2e6}, {"s3", "s0", 2e6}}},
              many};
   } else if (!more) {
@@ -141,7 +167,7 @@ int main(int argc, char** argv) {
   }
 
   std::vector<std::vector<double>> measured(cases.size());
-  sg4::Actor::create("runner", sg4::Host::by_name(more ? "x" : wifi ? "w0" : "a"), [&] {
+  sg4::Actor::create("runner", sg4::Host::by_name(runner), [&] {
     for (std::size_t c = 0; c < cases.size(); ++c) {
       const double start = sg4::Engine::get_clock();
       std::vector<sg4::CommPtr> comms;
@@ -174,7 +200,7 @@ int main(int argc, char** argv) {
     compare("54 Mb/s station against the formula", measured[0][0], 1.05e7 / 6.75e6 / 0.97);
     compare("54 -> 36 Mb/s stations against the formula", measured[1][0], 1.05e7 * (1 / 6.75e6 + 1 / 4.5e6) / 0.97);
   }
-  if (more || wifi) {
+  if (more || wifi || !listed.empty()) {
     std::printf("%d passed, %d failed\n", checks - failures, failures);
     std::fflush(stdout);
     _exit(failures == 0 ? 0 : 1);

@@ -85,6 +85,7 @@ struct NetworkSettings {
   double tcp_gamma = 4194304.0;
   double weight_s = 20537.0;
   bool crosstraffic = true;
+  double maxmin_precision = 1e-5;  ///< `maxmin/precision`: where SimGrid's solver takes a link's usage for zero
 };
 
 /// @brief The platform as planners see it.

@@ -175,6 +175,7 @@ void read_network_settings(PlatformView& v) {
   v.network.bandwidth_factor = config_factor("network/bandwidth-factor", 1.0);
   v.network.tcp_gamma = config_double("network/TCP-gamma", 0.0);
   v.network.weight_s = config_double("network/weight-S", 0.0);
+  v.network.maxmin_precision = config_double("maxmin/precision", 1e-5);
   try {
     v.network.crosstraffic = simgrid::config::get_value<bool>("network/crosstraffic");
   } catch (...) {
@@ -494,7 +495,8 @@ nlohmann::json to_json(const ProbeResult& r) {
   j["simgrid_version"] = v.simgrid_version;
   j["network"] = {{"model", v.network.model},         {"latency_factor", v.network.latency_factor},
                   {"bandwidth_factor", v.network.bandwidth_factor}, {"tcp_gamma", v.network.tcp_gamma},
-                  {"weight_s", v.network.weight_s},   {"crosstraffic", v.network.crosstraffic}};
+                  {"weight_s", v.network.weight_s},   {"crosstraffic", v.network.crosstraffic},
+                  {"maxmin_precision", v.network.maxmin_precision}};
   j["zones"] = v.zones;
   json hosts = json::array();
   for (const auto& h : v.hosts) {
@@ -539,6 +541,7 @@ ProbeResult probe_result_from_json(const nlohmann::json& j) {
   v.network.tcp_gamma = n.at("tcp_gamma").get<double>();
   v.network.weight_s = n.at("weight_s").get<double>();
   v.network.crosstraffic = n.at("crosstraffic").get<bool>();
+  v.network.maxmin_precision = n.value("maxmin_precision", 1e-5);
   v.zones = j.at("zones").get<std::vector<std::string>>();
   for (const auto& h : j.at("hosts")) {
     HostView hv;

@@ -64,8 +64,16 @@ void share(const PlatformView& pf, std::vector<FlowState*>& active) {
       slots[i].push_back(k);
     }
   std::vector<bool> fixed(active.size(), false);
+  // SimGrid's solver lets go of a shared link once the usage of its unfixed flows (the sum of c / penalty) falls
+  // under maxmin/precision (1e-5) as flows are fixed elsewhere: it no longer limits them in this solve. On wired
+  // links that sum is never so small (a penalty is a fraction of a second); on a Wi-Fi cell's air (c = 1/rate, a
+  // penalty of about weight-S) it always is, so once one flow through the air is fixed by another link, the others
+  // are no longer held to the air (measured against SimGrid: network_model_pin_wifi).
+  std::vector<bool> dropped(links.size(), false);
+  const double precision = pf.network.maxmin_precision;
   std::size_t left = active.size();
   auto link_level = [&](std::size_t k) {
+    if (dropped[k]) return inf;
     const bool fatpipe = pf.links[links[k]].fatpipe;
     double usage = 0;
     for (auto [i, c] : on[k])
@@ -101,11 +109,25 @@ void share(const PlatformView& pf, std::vector<FlowState*>& active) {
       fixed[i] = true;
       --left;
     }
+    std::vector<std::size_t> touched;
     for (auto i : to_fix)
       for (std::size_t u = 0; u < active[i]->uses.size(); ++u) {
         const auto [l, c] = active[i]->uses[u];
-        if (!pf.links[l].fatpipe) remaining[slots[i][u]] -= c * active[i]->count * active[i]->value;
+        if (pf.links[l].fatpipe) continue;
+        remaining[slots[i][u]] -= c * active[i]->count * active[i]->value;
+        touched.push_back(slots[i][u]);
       }
+    for (auto k : touched) {
+      if (dropped[k]) continue;
+      double usage = 0;
+      bool unfixed = false;
+      for (auto [i, c] : on[k])
+        if (!fixed[i]) {
+          usage += c * active[i]->count / active[i]->penalty;
+          unfixed = true;
+        }
+      if (unfixed && usage < precision) dropped[k] = true;
+    }
   }
 }
 
