@@ -109,6 +109,9 @@ check "  (nothing written)" test ! -e "$TMP/x.xml"
 check "distributed-edge-cloud.xml is what its spec generates" bash -c "
   '$DEPLSIM' platform generate '$SOURCE_DIR/platforms/distributed-edge-cloud.yaml' --out '$TMP/dist.xml' >/dev/null &&
   cmp '$TMP/dist.xml' '$SOURCE_DIR/platforms/distributed-edge-cloud.xml'"
+check "distributed-edge-cloud-wifi-cell.xml is what its spec generates" bash -c "
+  '$DEPLSIM' platform generate '$SOURCE_DIR/platforms/distributed-edge-cloud-wifi-cell.yaml' --out '$TMP/dist-wifi.xml' >/dev/null &&
+  cmp '$TMP/dist-wifi.xml' '$SOURCE_DIR/platforms/distributed-edge-cloud-wifi-cell.xml'"
 # Data sources at several sites (`sources` as a list): a zone at a cluster's site reaches that cluster over its own
 # uplink alone, every other zone through the site's uplink too; a zone at the core, through its uplink and theirs.
 cat >"$TMP/sites.yaml" <<'YAML'
