@@ -421,6 +421,18 @@ std::string wifi_zone(const std::string& id, const std::vector<std::string>& hos
   return x;
 }
 
+// A homogeneous cluster as a Wi-Fi cell: its hosts are the stations.
+std::string wifi_cluster(const Group& g, const std::string& id, int c) {
+  const std::string pattern = g.host_names.empty() ? id + "-n{i}" : g.host_names;
+  std::vector<std::string> hosts;
+  for (int i = 0; i < g.hosts; ++i)
+    hosts.push_back(fmt::format("<host id=\"{}\" speed=\"{}\" core=\"{}\"><prop id=\"wattage_per_state\" value=\"{}\"/>"
+                                "<prop id=\"wattage_off\" value=\"{}\"/>{}",
+                                attr(expand(pattern, c, i)), attr(g.kind.speed), g.kind.cores, attr(g.kind.wattage),
+                                g.kind.wattage_off, optional_props(g.kind)));
+  return wifi_zone(id, hosts, g.wifi);
+}
+
 // A zone of data sources: its hosts, each behind its own link to the zone's router ZONE-gw (or stations of a cell).
 std::string source_zone(const SourceZone& z) {
   if (z.wifi.on) {
@@ -498,14 +510,7 @@ int generate_platform(const std::string& spec_path, const std::string& out_path)
     for (int c = 0; c < g.count; ++c) {
       const std::string id = cluster_id(g, c);
       if (g.wifi.on) {
-        const std::string pattern = g.host_names.empty() ? id + "-n{i}" : g.host_names;
-        std::vector<std::string> hosts;
-        for (int i = 0; i < g.hosts; ++i)
-          hosts.push_back(fmt::format("<host id=\"{}\" speed=\"{}\" core=\"{}\"><prop id=\"wattage_per_state\" value=\"{}\"/>"
-                                      "<prop id=\"wattage_off\" value=\"{}\"/>{}",
-                                      attr(expand(pattern, c, i)), attr(g.kind.speed), g.kind.cores, attr(g.kind.wattage),
-                                      g.kind.wattage_off, optional_props(g.kind)));
-        x += wifi_zone(id, hosts, g.wifi);
+        x += wifi_cluster(g, id, c);
       } else if (!g.types.empty()) {
         x += heterogeneous_zone(g, id, c);
       } else {
