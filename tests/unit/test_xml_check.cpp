@@ -128,6 +128,7 @@ TEST_CASE("xml_check: every bad platform fixture is reported at its line with it
       {"wifi_watt_values.xml", 10, "link[id=air].prop[wifi_watt_values]", "expected \"idle:tx:rx:sleep\""},
       {"wifi_watt_values_wired.xml", 10, "link[id=air].prop[wifi_watt_values]", "only a WIFI link"},
       {"wifi_control_duration.xml", 10, "link[id=air].prop[control_duration]", "a number in [0, 1], got '2'"},
+      {"wifi_link_outside_cell.xml", 9, "link[id=air].sharing_policy", "declare it directly in a <zone routing=\"Wifi\">"},
   };
   for (const auto& expected : expectations) {
     const std::string path = platform_path(std::string("bad/") + expected.file);

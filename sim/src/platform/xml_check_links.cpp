@@ -55,6 +55,11 @@ std::optional<double> PlatformChecker::check_latency(const xmlNode* node, const 
 void PlatformChecker::check_link(const xmlNode* node)
 {
   const std::string policy = attribute_or(node, "sharing_policy", "SHARED");
+  if (policy == "WIFI" && (node->parent == nullptr || element_name(node->parent) != "zone" ||
+                           attribute_or(node->parent, "routing", "") != "Wifi"))
+    report(node, key_of(node, "sharing_policy"),
+           "a WIFI link is the air of a Wi-Fi cell: declare it directly in a <zone routing=\"Wifi\"> (with the "
+           "zone's stations and its access point)");
   if (auto text = attribute(node, "bandwidth")) {
     if (policy == "WIFI") {
       for (const std::string& part : split(*text, ";,")) {
