@@ -19,7 +19,7 @@ namespace deplsim {
 
 /// SDK version: plug-ins carry it; 0.x may change until the adaptive orchestrators have landed.
 constexpr int kSdkVersionMajor = 0;
-constexpr int kSdkVersionMinor = 5;  // 0.5: TransitionKernel rows as spans over one array (row(i), set_row, append_row)
+constexpr int kSdkVersionMinor = 6;  // 0.6: LinkView describes Wi-Fi cells (wifi, wifi_stations, the radios), NetworkSettings::maxmin_precision; 0.5: TransitionKernel rows as spans over one array
 
 /// @brief What an adaptive orchestrator observes at the end of an epoch.
 struct Observation {
