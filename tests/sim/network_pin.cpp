@@ -3,7 +3,7 @@
 // actor, finish times relative to the case's start) and in the replay; the relative error of every finish
 // time must be below 1e-6 (docs/model.md 0.4 asks for 0.1%). `--more` runs the cases of pin-more.xml. Also checks the worked example of docs/model.md 0.4 (10^8 B over 1 Gb/s, 20 ms:
 // 1.243 s). `--wifi` runs the cases of pin-wifi.xml (SimGrid's WIFI link model). One simulation per process: ctest runs this program on its own.
-#include "platform/simgrid_args.hpp"
+#include "engine_support.hpp"
 #include "deplsim/cost_model.hpp"
 #include "platform/platform_probe.hpp"
 
@@ -46,15 +46,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string platform = argv[1];
-  std::vector<std::string> sg_args = {argv[0]};
-  for (const auto& c : deplsim::simgrid_base_args()) sg_args.push_back(c);
-  if (argc > 4 && std::string(argv[2]) == "--flows")
-    for (int i = 4; i < argc; ++i) sg_args.emplace_back(argv[i]);  // SimGrid options (--log=...)
-  std::vector<char*> sg_argv;
-  for (auto& a : sg_args) sg_argv.push_back(a.data());
-  sg_argv.push_back(nullptr);
-  int sg_argc = static_cast<int>(sg_args.size());
-  sg4::Engine engine(&sg_argc, sg_argv.data());
+  std::vector<std::string> extra;  // SimGrid options (--log=...) after `--flows FILE`
+  if (argc > 4 && std::string(argv[2]) == "--flows") extra.assign(argv + 4, argv + argc);
+  deplsim::testtools::EngineArgs sg(argv[0], extra);
+  sg4::Engine engine(&sg.argc, sg.argv.data());
   if (argc > 3 && std::string(argv[2]) == "--flows")
     sg_host_energy_plugin_init();  // any platform: its hosts may declare watts (the probe reads them through the plug-in)
   engine.load_platform(platform);
@@ -85,19 +80,8 @@ int main(int argc, char** argv) {
   deplsim::PlatformView& view = probe.view;
   // The cases' routes (extract_platform_view only extracts the scenario's; add every pair here).
   for (std::size_t i = 0; i < view.hosts.size(); ++i)
-    for (std::size_t j = 0; j < view.hosts.size(); ++j) {
-      if (i == j) continue;
-      std::vector<sg4::Link*> links;
-      double lat = 0;
-      sg4::Host::by_name(view.hosts[i].name)->route_to(sg4::Host::by_name(view.hosts[j].name), links, &lat);
-      if (links.empty()) continue;
-      deplsim::RouteView r;
-      r.latency = lat;
-      for (auto* l : links)
-        for (std::size_t k = 0; k < view.links.size(); ++k)
-          if (view.links[k].name == l->get_name()) r.links.push_back(k);
-      view.add_route(i, j, r);
-    }
+    for (std::size_t j = 0; j < view.hosts.size(); ++j)
+      if (i != j) deplsim::testtools::add_simgrid_route(view, i, j);
 
   std::vector<Case> cases;
   if (!listed.empty()) {
@@ -116,7 +100,6 @@ int main(int argc, char** argv) {
              {"station and wired flows on the uplink", {{"s0", "w1", 1e7}, {"z0", "w1", 1e7}}},
              {"both directions through the air", {{"s0", "w0", 5e6}, {"w1", "s1", 5e6}}},
              {"air and wired flows into w0 (its link binds)", {{"s0", "w0", 5e6}, {"w1", "w0", 1e8}}},
-
              {"ring of the four stations", {{"s0", "s1", 2e6}, {"s1", "s2", 2e6}, {"s2", "s3", 2e6}, {"s3", "s0", 2e6}}},
              many};
   } else if (!more) {

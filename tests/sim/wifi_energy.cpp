@@ -15,7 +15,7 @@
 // The check then expects exactly that difference, C x (stations + 1) x idle watts x the latency phase.
 #include "deplsim/cost_model.hpp"
 #include "platform/platform_probe.hpp"
-#include "platform/simgrid_args.hpp"
+#include "engine_support.hpp"
 
 #include <simgrid/plugins/energy.h>
 #include <simgrid/s4u.hpp>
@@ -42,21 +42,15 @@ struct Transfer {
 };
 
 // In the child: simulate one transfer with the plug-in on, then print deplsim's figure once the engine is gone.
-void simulate(const std::string& platform, const Transfer& tr, std::vector<std::string> extra, const char* argv0,
+void simulate(const std::string& platform, const Transfer& tr, const std::vector<std::string>& extra, const char* argv0,
               const std::string& control) {
   double predicted = 0;
   double beacon_gap = 0;
   double predicted_end = 0;
   double end = 0;
   {
-    std::vector<std::string> sg_args = {argv0};
-    for (const auto& c : deplsim::simgrid_base_args()) sg_args.push_back(c);
-    for (auto& e : extra) sg_args.push_back(e);
-    std::vector<char*> sg_argv;
-    for (auto& a : sg_args) sg_argv.push_back(a.data());
-    sg_argv.push_back(nullptr);
-    int sg_argc = static_cast<int>(sg_args.size());
-    sg4::Engine engine(&sg_argc, sg_argv.data());
+    deplsim::testtools::EngineArgs sg(argv0, extra);
+    sg4::Engine engine(&sg.argc, sg.argv.data());
     sg_wifi_energy_plugin_init();
     engine.load_platform(platform);
     if (!control.empty()) sg4::Link::by_name("air")->set_property("control_duration", control);
@@ -69,17 +63,8 @@ void simulate(const std::string& platform, const Transfer& tr, std::vector<std::
     deplsim::PlatformView& view = probe.view;
     const auto src = *view.host_index(tr.src);
     const auto dst = *view.host_index(tr.dst);
-    for (auto [a, b] : {std::pair{src, dst}, std::pair{dst, src}}) {
-      std::vector<sg4::Link*> links;
-      double lat = 0;
-      sg4::Host::by_name(view.hosts[a].name)->route_to(sg4::Host::by_name(view.hosts[b].name), links, &lat);
-      deplsim::RouteView r;
-      r.latency = lat;
-      for (auto* l : links)
-        for (std::size_t k = 0; k < view.links.size(); ++k)
-          if (view.links[k].name == l->get_name()) r.links.push_back(k);
-      view.add_route(a, b, r);
-    }
+    deplsim::testtools::add_simgrid_route(view, src, dst);
+    deplsim::testtools::add_simgrid_route(view, dst, src);
     std::size_t air = 0;
     for (std::size_t k = 0; k < view.links.size(); ++k)
       if (view.links[k].wifi) air = k;

@@ -15,7 +15,6 @@
 #include <fstream>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <unistd.h>
 
 namespace deplsim {
@@ -156,17 +155,12 @@ WifiSpec read_wifi(yaml::Document& doc, yaml::Map& m, std::initializer_list<cons
   w.rates = c.string("rates");
   std::size_t levels = 0;
   if (c.ok("rates")) {
-    std::string bad;
-    std::stringstream ss(w.rates);
-    std::string part;
-    while (std::getline(ss, part, ',')) {
-      ++levels;
-      double bps = 0;
-      part.erase(0, part.find_first_not_of(' '));
-      part.erase(part.find_last_not_of(' ') + 1);
-      if (!parse_bandwidth(part, bps) || !(bps > 0)) bad = part.empty() ? std::string("(empty)") : part;
-    }
-    if (levels == 0 || !bad.empty())
+    std::vector<double> rates;
+    const bool valid = parse_wifi_bandwidths(w.rates, rates);
+    levels = valid ? rates.size() : 1 + static_cast<std::size_t>(std::count_if(w.rates.begin(), w.rates.end(), [](char ch) {
+                                         return ch == ',' || ch == ';';
+                                       }));
+    if (!valid)
       doc.issue(c.get("rates"), c.key_path("rates"),
                 fmt::format("'{}': expected the air's rates, one per level, as SimGrid bandwidths separated by commas "
                             "(such as \"54Mbps,36Mbps,24Mbps\")", shown(w.rates)));

@@ -6,7 +6,6 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include <algorithm>
 #include <memory>
 #include <sstream>
 
@@ -60,16 +59,7 @@ void walk_wifi(xmlNode* n, std::vector<WifiCell>& out) {
         if (is(k, "prop") && attr(k, "id") == "access_point") cell.access_point = attr(k, "value");
         if (is(k, "link") && attr(k, "sharing_policy") == "WIFI" && cell.link.empty()) {
           cell.link = attr(k, "id");
-          std::string text = attr(k, "bandwidth");
-          std::replace(text.begin(), text.end(), ';', ',');  // SimGrid separates the levels by either
-          std::stringstream ss(text);
-          std::string part;
-          while (std::getline(ss, part, ',')) {
-            double bps = 0;
-            part.erase(0, part.find_first_not_of(" \t"));
-            part.erase(part.find_last_not_of(" \t") + 1);
-            if (parse_bandwidth(part, bps)) cell.rates.push_back(bps);
-          }
+          parse_wifi_bandwidths(attr(k, "bandwidth"), cell.rates);  // checked
         }
         if (is(k, "host")) {
           int level = 0;

@@ -131,25 +131,27 @@ std::map<std::string, std::string> wifi_props(const simgrid::s4u::Link* link) {
 
 } // namespace
 
-void apply_wifi_cells(const std::string& platform) {
-  for (const WifiCell& cell : read_wifi_cells(platform)) {
+std::vector<WifiCell> apply_wifi_cells(const std::string& platform) {
+  std::vector<WifiCell> cells = read_wifi_cells(platform);
+  for (WifiCell& cell : cells) {
     auto* link = simgrid::s4u::Link::by_name_or_null(cell.link);
     if (link == nullptr || link->get_sharing_policy() != simgrid::s4u::Link::SharingPolicy::WIFI) continue;
     for (const auto& [host, level] : cell.stations)
       if (const auto* h = simgrid::s4u::Host::by_name_or_null(host)) link->set_host_wifi_rate(h, level);
     // The cell's watts as SimGrid's link energy plug-in charges them: idle + (busy - idle) x air time (its load
     // over its capacity, 1). The file may not write wattage_range on a WIFI link (check_platform_xml).
-    const WifiWatts w = wifi_cell_watts(wifi_props(link), cell.stations.size());
-    link->set_property("wattage_range", fmt::format("{:.17g}:{:.17g}", w.idle_w, w.busy_w));
+    cell.watts = wifi_cell_watts(wifi_props(link), cell.stations.size());
+    link->set_property("wattage_range", fmt::format("{:.17g}:{:.17g}", cell.watts.idle_w, cell.watts.busy_w));
   }
+  return cells;
 }
 
 namespace {
 
 // The stations of each Wi-Fi cell and its radio figures, into the view's WIFI links (after read_links and
-// read_hosts; the rates as written, the levels as apply_wifi_cells set them).
-void read_wifi_cells_into(const std::string& platform, PlatformView& v, const std::map<std::string, std::size_t>& link_index) {
-  for (const WifiCell& cell : read_wifi_cells(platform)) {
+// read_hosts; the cells as apply_wifi_cells set them).
+void read_wifi_cells_into(const std::vector<WifiCell>& cells, PlatformView& v, const std::map<std::string, std::size_t>& link_index) {
+  for (const WifiCell& cell : cells) {
     const auto it = link_index.find(cell.link);
     if (it == link_index.end()) continue;
     LinkView& lv = v.links[it->second];
@@ -159,12 +161,10 @@ void read_wifi_cells_into(const std::string& platform, PlatformView& v, const st
       if (h && level >= 0 && static_cast<std::size_t>(level) < cell.rates.size()) lv.wifi_stations.emplace_back(*h, cell.rates[static_cast<std::size_t>(level)]);
     }
     std::sort(lv.wifi_stations.begin(), lv.wifi_stations.end());
-    const auto* link = simgrid::s4u::Link::by_name_or_null(cell.link);
-    const WifiWatts w = wifi_cell_watts(link != nullptr ? wifi_props(link) : std::map<std::string, std::string>{}, cell.stations.size());
-    lv.wifi_idle_w = w.idle;
-    lv.wifi_tx_w = w.tx;
-    lv.wifi_rx_w = w.rx;
-    lv.wifi_control = w.control;
+    lv.wifi_idle_w = cell.watts.idle;
+    lv.wifi_tx_w = cell.watts.tx;
+    lv.wifi_rx_w = cell.watts.rx;
+    lv.wifi_control = cell.watts.control;
   }
 }
 
@@ -470,12 +470,12 @@ ProbeResult extract_platform_view(const ProbeRequest& req) {
   read_zones(engine, v);
 
   copy_splitduplex_properties(req.platform);
-  apply_wifi_cells(req.platform);
+  const std::vector<WifiCell> cells = apply_wifi_cells(req.platform);
 
   const std::map<std::string, std::size_t> link_index = read_links(engine, v);
   const std::vector<simgrid::s4u::Host*> sg_hosts = read_hosts(engine, v);
   v.index_hosts();
-  read_wifi_cells_into(req.platform, v, link_index);
+  read_wifi_cells_into(cells, v, link_index);
 
   const ScenarioHosts named = resolve_scenario_names(req, out);
   if (!out.problems.empty()) return out;

@@ -6,6 +6,7 @@
 
 #include "deplsim/error.hpp"
 #include "deplsim/platform.hpp"
+#include "platform/link_props.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -62,8 +63,9 @@ void copy_splitduplex_properties(const std::string& platform);
 
 /// Sets every Wi-Fi cell's station rates (SimGrid 3.32 has no XML for them and aborts a station's first
 /// communication without one) and writes the cell's watts as the WIFI link's `wattage_range`, for SimGrid's link
-/// energy plug-in (link_props.hpp, wifi_cell_watts). Call after loading, before simulating.
-void apply_wifi_cells(const std::string& platform);
+/// energy plug-in (link_props.hpp, wifi_cell_watts). Call after loading, before simulating. Returns the cells, with
+/// their watts.
+std::vector<WifiCell> apply_wifi_cells(const std::string& platform);
 
 nlohmann::json to_json(const ProbeResult& r);
 ProbeResult probe_result_from_json(const nlohmann::json& j);

@@ -250,6 +250,19 @@ bool parse_bandwidth(const std::string& text, double& bytes_per_s)
   return true;
 }
 
+bool parse_wifi_bandwidths(const std::string& text, std::vector<double>& bytes_per_s)
+{
+  std::vector<double> levels;
+  for (const std::string& part : platform_xml::split(text, ";,")) {
+    double value = 0;
+    if (!parse_bandwidth(platform_xml::trim(part), value) || !(value > 0))
+      return false;
+    levels.push_back(value);
+  }
+  bytes_per_s = std::move(levels);
+  return true;
+}
+
 bool parse_size(const std::string& text, double& bytes)
 {
   auto value = parse_with_unit(text, size_units());

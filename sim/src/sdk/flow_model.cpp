@@ -54,7 +54,7 @@ void share(const PlatformView& pf, std::vector<FlowState*>& active) {
   links.erase(std::unique(links.begin(), links.end()), links.end());
   auto slot_of = [&](std::size_t l) { return static_cast<std::size_t>(std::lower_bound(links.begin(), links.end(), l) - links.begin()); };
   std::vector<double> remaining(links.size());
-  for (std::size_t k = 0; k < links.size(); ++k) remaining[k] = pf.links[links[k]].wifi ? 1.0 : pf.links[links[k]].bandwidth;
+  for (std::size_t k = 0; k < links.size(); ++k) remaining[k] = pf.links[links[k]].bandwidth;  // a Wi-Fi air's: 1
   std::vector<std::vector<std::pair<std::size_t, double>>> on(links.size());  // (index in active, coefficient)
   std::vector<std::vector<std::size_t>> slots(active.size());                  // per flow: its uses' slots
   for (std::size_t i = 0; i < active.size(); ++i)
